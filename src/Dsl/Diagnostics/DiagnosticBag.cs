@@ -1,0 +1,39 @@
+using System.Collections.Generic;
+using Mtrl.Dsl.Text;
+
+namespace Mtrl.Dsl.Diagnostics;
+
+/// <summary>Collects diagnostics for one file, capping errors so garbage input stays readable.</summary>
+internal sealed class DiagnosticBag
+{
+    /// <summary>Beyond this many errors a file is noise; one MTRL0003 says so and the rest are dropped.</summary>
+    public const int MaxErrors = 100;
+
+    private readonly List<Diagnostic> _items = new();
+    private int _errors;
+    private bool _capped;
+
+    public IReadOnlyList<Diagnostic> Items => _items;
+
+    public bool HasErrors => _errors > 0;
+
+    public void Report(DiagnosticDescriptor descriptor, SourceSpan span, string message) =>
+        Report(descriptor, descriptor.Severity, span, message);
+
+    public void Report(DiagnosticDescriptor descriptor, DiagnosticSeverity severity, SourceSpan span, string message)
+    {
+        if (_capped) return;
+        if (severity == DiagnosticSeverity.Error)
+        {
+            if (_errors == MaxErrors)
+            {
+                _capped = true;
+                _items.Add(new Diagnostic(DiagnosticCatalog.TooManyErrors.Code, DiagnosticSeverity.Error, span,
+                    $"more than {MaxErrors} errors; stopped reporting"));
+                return;
+            }
+            _errors++;
+        }
+        _items.Add(new Diagnostic(descriptor.Code, severity, span, message));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Generic;
+
+namespace Mtrl.Dsl.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the front end can report. Codes are stable: never reuse or renumber one.
+/// docs/diagnostics.md explains each with an example; a test keeps the two in step.
+/// </summary>
+public static class DiagnosticCatalog
+{
+    /// <summary>The text does not follow the grammar.</summary>
+    public static readonly DiagnosticDescriptor SyntaxError = new("MTRL0001", DiagnosticSeverity.Error, "Syntax error");
+
+    /// <summary>A number literal is malformed or too large.</summary>
+    public static readonly DiagnosticDescriptor InvalidNumber = new("MTRL0002", DiagnosticSeverity.Error, "Invalid number");
+
+    /// <summary>Reporting stopped after too many errors in one file.</summary>
+    public static readonly DiagnosticDescriptor TooManyErrors = new("MTRL0003", DiagnosticSeverity.Error, "Too many errors");
+
+    /// <summary>The file declares no agent.</summary>
+    public static readonly DiagnosticDescriptor NoAgent = new("MTRL0004", DiagnosticSeverity.Warning, "No agent in file");
+
+    /// <summary>Brackets or sections nest deeper than the parser allows.</summary>
+    public static readonly DiagnosticDescriptor NestingTooDeep = new("MTRL0005", DiagnosticSeverity.Error, "Nesting too deep");
+
+    /// <summary>A keyword is not known in this place.</summary>
+    public static readonly DiagnosticDescriptor UnknownKeyword = new("MTRL0100", DiagnosticSeverity.Error, "Unknown keyword");
+
+    /// <summary>A name refers to nothing declared.</summary>
+    public static readonly DiagnosticDescriptor UnknownName = new("MTRL0101", DiagnosticSeverity.Error, "Unknown name");
+
+    /// <summary>A call names no known block, output or option.</summary>
+    public static readonly DiagnosticDescriptor UnknownFunction = new("MTRL0102", DiagnosticSeverity.Error, "Unknown function");
+
+    /// <summary>A named argument is not a parameter of the call.</summary>
+    public static readonly DiagnosticDescriptor UnknownArgument = new("MTRL0103", DiagnosticSeverity.Error, "Unknown argument");
+
+    /// <summary>Two declarations share a name.</summary>
+    public static readonly DiagnosticDescriptor DuplicateName = new("MTRL0104", DiagnosticSeverity.Error, "Duplicate name");
+
+    /// <summary>A setting or argument is given twice.</summary>
+    public static readonly DiagnosticDescriptor DuplicateSetting = new("MTRL0105", DiagnosticSeverity.Error, "Duplicate setting");
+
+    /// <summary>Values are defined in terms of themselves.</summary>
+    public static readonly DiagnosticDescriptor Cycle = new("MTRL0106", DiagnosticSeverity.Error, "Cycle in references");
+
+    /// <summary>A required setting or argument is absent.</summary>
+    public static readonly DiagnosticDescriptor Missing = new("MTRL0107", DiagnosticSeverity.Error, "Missing setting or argument");
+
+    /// <summary>A value has the wrong kind (number, list, name, call).</summary>
+    public static readonly DiagnosticDescriptor WrongKind = new("MTRL0108", DiagnosticSeverity.Error, "Wrong kind of value");
+
+    /// <summary>An argument is given where it cannot be: an input in a block declaration, a setting where a block is used, too many inputs.</summary>
+    public static readonly DiagnosticDescriptor MisplacedArgument = new("MTRL0109", DiagnosticSeverity.Error, "Misplaced argument");
+
+    /// <summary>A declaration is never used.</summary>
+    public static readonly DiagnosticDescriptor Unused = new("MTRL0110", DiagnosticSeverity.Warning, "Unused declaration");
+
+    /// <summary>Two widths that must agree do not.</summary>
+    public static readonly DiagnosticDescriptor WidthMismatch = new("MTRL0200", DiagnosticSeverity.Error, "Width mismatch");
+
+    /// <summary>A value is used where its kind is not allowed (the task id as features, the action in a policy).</summary>
+    public static readonly DiagnosticDescriptor ValueNotAllowed = new("MTRL0201", DiagnosticSeverity.Error, "Value not allowed here");
+
+    /// <summary>A number lies outside its allowed range.</summary>
+    public static readonly DiagnosticDescriptor OutOfRange = new("MTRL0300", DiagnosticSeverity.Error, "Number out of range");
+
+    /// <summary>An output head does not fit the action space.</summary>
+    public static readonly DiagnosticDescriptor OutputActionMismatch = new("MTRL0400", DiagnosticSeverity.Error, "Output does not fit the action space");
+
+    /// <summary>Hindsight relabeling needs a goal input.</summary>
+    public static readonly DiagnosticDescriptor HerWithoutGoal = new("MTRL0401", DiagnosticSeverity.Error, "HER without a goal input");
+
+    /// <summary>Multi-task gradient methods do nothing with one task.</summary>
+    public static readonly DiagnosticDescriptor SingleTaskGradients = new("MTRL0402", DiagnosticSeverity.Warning, "Multi-task gradient method with one task");
+
+    /// <summary>A sequential schedule needs progressive columns or a PathNet grid.</summary>
+    public static readonly DiagnosticDescriptor SequentialWithoutColumns = new("MTRL0403", DiagnosticSeverity.Error, "Sequential schedule without columns or PathNet");
+
+    /// <summary>The algorithm needs a network the agent does not declare.</summary>
+    public static readonly DiagnosticDescriptor MissingNetworkRole = new("MTRL0404", DiagnosticSeverity.Error, "Algorithm needs a network that is missing");
+
+    /// <summary>A network must have exactly one output.</summary>
+    public static readonly DiagnosticDescriptor NetworkOutputCount = new("MTRL0405", DiagnosticSeverity.Error, "Network needs exactly one output");
+
+    /// <summary>A setting has no effect in this configuration.</summary>
+    public static readonly DiagnosticDescriptor NoEffect = new("MTRL0406", DiagnosticSeverity.Warning, "Setting has no effect");
+
+    /// <summary>A PathNet or progressive network reads out through a shared head.</summary>
+    public static readonly DiagnosticDescriptor SharedReadout = new("MTRL0407", DiagnosticSeverity.Warning, "Shared readout after per-task columns or pathways");
+
+    /// <summary>More than one network could play a role the algorithm needs once.</summary>
+    public static readonly DiagnosticDescriptor AmbiguousNetworkRole = new("MTRL0408", DiagnosticSeverity.Error, "Ambiguous network role");
+
+    /// <summary>The front end failed internally; the message names the spec.</summary>
+    public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
+
+    /// <summary>All descriptors, in code order.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
+    {
+        SyntaxError, InvalidNumber, TooManyErrors, NoAgent, NestingTooDeep,
+        UnknownKeyword, UnknownName, UnknownFunction, UnknownArgument, DuplicateName, DuplicateSetting,
+        Cycle, Missing, WrongKind, MisplacedArgument, Unused,
+        WidthMismatch, ValueNotAllowed,
+        OutOfRange,
+        OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole,
+        InternalError,
+    };
+}

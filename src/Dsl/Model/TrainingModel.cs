@@ -1,0 +1,193 @@
+using Mtrl.Dsl.Text;
+
+namespace Mtrl.Dsl.Model;
+
+/// <summary>The learning algorithm.</summary>
+public enum Algorithm
+{
+    /// <summary>Deep Q-learning (discrete actions).</summary>
+    Dqn,
+    /// <summary>Soft actor-critic with twin critics.</summary>
+    Sac,
+    /// <summary>Twin delayed DDPG (continuous actions).</summary>
+    Td3,
+}
+
+/// <summary>Settings every algorithm shares, with the algorithm's own on the side.</summary>
+public sealed record TrainingModel(
+    Algorithm Algorithm,
+    double Gamma,
+    double LearningRate,
+    int BatchSize,
+    long Steps,
+    long Warmup,
+    int TrainEvery,
+    int GradientSteps,
+    double GradientClip,
+    double Tau,
+    long Seed,
+    DqnSettings? Dqn,
+    SacSettings? Sac,
+    Td3Settings? Td3,
+    GradientHandling Gradients,
+    LossWeighting LossWeights,
+    Schedule Schedule,
+    SourceSpan Span);
+
+/// <summary>Regression loss of the TD error.</summary>
+public enum TdLoss
+{
+    /// <summary>Huber (smooth L1) with δ = 1.</summary>
+    Huber,
+    /// <summary>Squared error.</summary>
+    Mse,
+}
+
+/// <summary>DQN's own settings.</summary>
+public sealed record DqnSettings(
+    bool Double,
+    TdLoss Loss,
+    int TargetUpdateEvery,
+    double EpsilonStart,
+    double EpsilonEnd,
+    long EpsilonDecaySteps);
+
+/// <summary>How SAC's entropy temperature is set.</summary>
+public enum AlphaMode
+{
+    /// <summary>A constant.</summary>
+    Fixed,
+    /// <summary>One learned temperature.</summary>
+    Learned,
+    /// <summary>One learned temperature per task ("disentangled alpha", mtrl).</summary>
+    PerTask,
+}
+
+/// <summary>SAC's own settings. A null <see cref="TargetEntropy"/> means −(action size).</summary>
+public sealed record SacSettings(
+    AlphaMode AlphaMode,
+    double AlphaInit,
+    double AlphaLearningRate,
+    double? TargetEntropy,
+    double ActorLearningRate,
+    double CriticLearningRate,
+    int ActorUpdateEvery,
+    int TargetUpdateEvery);
+
+/// <summary>TD3's own settings.</summary>
+public sealed record Td3Settings(
+    double PolicyNoise,
+    double NoiseClip,
+    int PolicyDelay,
+    double ExplorationNoise,
+    double ActorLearningRate,
+    double CriticLearningRate);
+
+/// <summary>How task gradients on shared parameters are combined.</summary>
+public enum GradientMethod
+{
+    /// <summary>Plain sum of the task losses' gradients.</summary>
+    None,
+    /// <summary>Projecting conflicting gradients (Yu et al. 2020).</summary>
+    PcGrad,
+    /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
+    CaGrad,
+    /// <summary>Learned task weights balancing gradient norms (Chen et al. 2018).</summary>
+    GradNorm,
+}
+
+/// <summary>Whether task gradients are summed or averaged after projection.</summary>
+public enum Reduction
+{
+    /// <summary>Mean over tasks.</summary>
+    Mean,
+    /// <summary>Sum over tasks.</summary>
+    Sum,
+}
+
+/// <summary>The gradient method with its parameters (unused ones keep their defaults).</summary>
+public sealed record GradientHandling(GradientMethod Method, Reduction Reduction, double CaGradC, double GradNormAlpha, double GradNormLearningRate);
+
+/// <summary>How per-task losses are weighted.</summary>
+public enum LossWeightingKind
+{
+    /// <summary>All tasks weigh 1.</summary>
+    Uniform,
+    /// <summary>The given weights.</summary>
+    Fixed,
+    /// <summary>softmax(−log α_t)·T from the per-task temperatures (Soft-Module).</summary>
+    AlphaSoftmax,
+}
+
+/// <summary>Loss weighting; <see cref="Weights"/> is set for <see cref="LossWeightingKind.Fixed"/>.</summary>
+public sealed record LossWeighting(LossWeightingKind Kind, EquatableArray<double> Weights);
+
+/// <summary>Whether tasks train together or one after another.</summary>
+public enum ScheduleKind
+{
+    /// <summary>All tasks at once.</summary>
+    Joint,
+    /// <summary>One task after another (progressive columns, PathNet).</summary>
+    Sequential,
+}
+
+/// <summary>The task schedule; <see cref="StepsPerTask"/> applies to sequential schedules.</summary>
+public sealed record Schedule(ScheduleKind Kind, long StepsPerTask);
+
+/// <summary>Replay buffer settings.</summary>
+public sealed record ReplayModel(
+    long Capacity,
+    bool PerTask,
+    ReplaySampling Sampling,
+    PriorityModel? Priority,
+    HerModel? Her,
+    SourceSpan Span);
+
+/// <summary>How a batch is drawn across tasks.</summary>
+public enum ReplaySampling
+{
+    /// <summary>Uniform over all stored transitions.</summary>
+    Uniform,
+    /// <summary>An equal share of the batch per task.</summary>
+    Balanced,
+}
+
+/// <summary>Proportional prioritized replay (Schaul et al. 2016); β anneals to <see cref="BetaFinal"/>.</summary>
+public sealed record PriorityModel(double Alpha, double Beta, double BetaFinal, double Epsilon);
+
+/// <summary>Which later achieved goals replace the desired goal.</summary>
+public enum HerStrategy
+{
+    /// <summary>An achieved goal from a later step of the same episode.</summary>
+    Future,
+    /// <summary>The episode's final achieved goal.</summary>
+    Final,
+    /// <summary>An achieved goal from any step of the same episode.</summary>
+    Episode,
+}
+
+/// <summary>Hindsight experience replay: <see cref="K"/> relabeled goals per real one.</summary>
+public sealed record HerModel(HerStrategy Strategy, int K)
+{
+    /// <summary>Share of a batch that is relabeled: 1 − 1/(1+k).</summary>
+    public double RelabelRatio => 1.0 - 1.0 / (1 + K);
+}
+
+/// <summary>What a PathNet tournament compares.</summary>
+public enum Fitness
+{
+    /// <summary>Mean episode return.</summary>
+    Return,
+    /// <summary>Mean success rate.</summary>
+    Success,
+}
+
+/// <summary>PathNet's tournament evolution (Fernando et al. 2017).</summary>
+public sealed record EvolutionModel(
+    int Population,
+    int Tournament,
+    double MutationProbability,
+    int MutationShift,
+    long StepsPerEvaluation,
+    Fitness Fitness,
+    SourceSpan Span);

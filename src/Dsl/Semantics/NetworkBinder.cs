@@ -1,0 +1,498 @@
+using System.Collections.Generic;
+using System.Linq;
+using Mtrl.Dsl.Diagnostics;
+using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Syntax;
+using Mtrl.Dsl.Text;
+
+namespace Mtrl.Dsl.Semantics;
+
+/// <summary>
+/// Binds one <c>network</c> section: resolves names (bindings may appear in any order), detects
+/// cycles, applies blocks and inline ops, infers and checks every width, and produces the nodes
+/// in schedule order with their parameter groups.
+/// </summary>
+internal sealed class NetworkBinder
+{
+    private enum State
+    {
+        Unvisited,
+        Visiting,
+        Done,
+    }
+
+    private sealed class Binding
+    {
+        public Binding(Identifier name, Expression value, bool isOutput, SourceSpan span)
+        {
+            Name = name;
+            Expression = value;
+            IsOutput = isOutput;
+            Span = span;
+        }
+
+        public Identifier Name { get; }
+        public Expression Expression { get; }
+        public bool IsOutput { get; }
+        public SourceSpan Span { get; }
+        public State State { get; set; }
+        public bool CycleReported { get; set; }
+        public Value? Result { get; set; }
+    }
+
+    private readonly AgentScope _scope;
+    private readonly Item _network;
+    private readonly string _name;
+    private readonly DiagnosticBag _diagnostics;
+    private readonly Dictionary<string, Binding> _bindings = new();
+    private readonly List<NodeModel> _nodes = new();
+    private readonly Dictionary<string, IReadOnlyList<ParameterGroup>> _nodeParameters = new();
+    private readonly HashSet<string> _nodeNames = new();
+    private readonly List<Binding> _stack = new();
+    private SourceSpan? _actionReference;
+
+    public NetworkBinder(AgentScope scope, Item network, string name)
+    {
+        _scope = scope;
+        _network = network;
+        _name = name;
+        _diagnostics = scope.Diagnostics;
+    }
+
+    public NetworkModel? Bind()
+    {
+        CollectBindings();
+        foreach (var binding in _bindings.Values) Resolve(binding);
+
+        var outputs = _bindings.Values.Where(b => b.IsOutput).ToList();
+        if (outputs.Count == 0)
+        {
+            _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, _network.Head.Span.Cover(_network.Name!.Span),
+                $"network '{_name}' has no output; end it with 'out name = head(…)' using gaussian, categorical, deterministic, q_values or value");
+            return null;
+        }
+        if (outputs.Count > 1)
+        {
+            foreach (var extra in outputs.Skip(1))
+            {
+                _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, extra.Name.Span,
+                    $"network '{_name}' already has output '{outputs[0].Name.Text}' (line {outputs[0].Name.Span.Line}); a network has exactly one output");
+            }
+        }
+        var output = outputs[0];
+        if (output.Result is not { Kind: ValueKind.Head } head) return null;
+
+        var reachable = Reachable(head.Source);
+        foreach (var binding in _bindings.Values)
+        {
+            if (binding.IsOutput || binding.Result is null || binding.Result.IsError) continue;
+            if (!reachable.Contains(binding.Result.Source) && !_scope.Inputs.ContainsKey(binding.Result.Source))
+            {
+                _diagnostics.Report(DiagnosticCatalog.Unused, binding.Name.Span,
+                    $"'{binding.Name.Text}' is computed but the output of network '{_name}' never uses it");
+            }
+        }
+        var nodes = _nodes.Where(n => reachable.Contains(n.Name)).ToList();
+        var readsAction = nodes.Any(n => n.Inputs.Any(i => i.Source == AgentScope.ActionName));
+        foreach (var node in nodes)
+        {
+            foreach (var input in node.Inputs)
+            {
+                if (_scope.Inputs.ContainsKey(input.Source)) _scope.UsedInputs.Add(input.Source);
+            }
+        }
+
+        var headOp = (HeadOp)nodes[nodes.Count - 1].Op;
+        var role = headOp switch
+        {
+            QValuesOp => NetworkRole.Critic,
+            ValueOp => NetworkRole.Value,
+            _ => NetworkRole.Policy,
+        };
+        CheckRole(role, headOp, readsAction, nodes[nodes.Count - 1]);
+
+        var parameters = new List<ParameterGroup>();
+        var seenBlocks = new HashSet<string>();
+        foreach (var node in nodes)
+        {
+            if (node.Block is { } block)
+            {
+                if (seenBlocks.Add(block)) parameters.AddRange(_scope.Blocks[block].Parameters);
+                if (!_scope.Blocks[block].UsedBy.Contains(_name)) _scope.Blocks[block].UsedBy.Add(_name);
+            }
+            else if (_nodeParameters.TryGetValue(node.Name, out var groups))
+            {
+                parameters.AddRange(groups);
+            }
+        }
+        return new NetworkModel(_name, role, nodes.ToEquatableArray(), parameters.ToEquatableArray(), readsAction, _network.Span);
+    }
+
+    private void CheckRole(NetworkRole role, HeadOp head, bool readsAction, NodeModel headNode)
+    {
+        if (role == NetworkRole.Policy && readsAction && _actionReference is { } reference)
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, reference,
+                $"policy network '{_name}' cannot read 'action': the policy is what chooses it");
+        }
+        if (head is QValuesOp && _scope.Action.Kind == ActionKind.Continuous && !readsAction)
+        {
+            _diagnostics.Report(DiagnosticCatalog.OutputActionMismatch, headNode.Span,
+                $"q_values for continuous actions is Q(s, a), so network '{_name}' must read the action, e.g. concat(obs, action)");
+        }
+        if (!head.PerTask && _nodes.Any(n => n.Op is PathNetOp or ProgressiveOp))
+        {
+            _diagnostics.Report(DiagnosticCatalog.SharedReadout, headNode.Span,
+                $"network '{_name}' uses per-task columns or pathways but reads out through one shared head; add 'per_task: true'");
+        }
+    }
+
+    private HashSet<string> Reachable(string output)
+    {
+        var byName = _nodes.ToDictionary(n => n.Name);
+        var seen = new HashSet<string>();
+        var pending = new Stack<string>();
+        pending.Push(output);
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (!seen.Add(name) || !byName.TryGetValue(name, out var node)) continue;
+            foreach (var input in node.Inputs) pending.Push(input.Source);
+        }
+        return seen;
+    }
+
+    private void CollectBindings()
+    {
+        foreach (var item in _network.Body)
+        {
+            Identifier name;
+            var isOutput = false;
+            if (item.Kind != ItemKind.Binding || item.Value is null)
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, item.Head.Span,
+                    $"a network holds bindings 'name = value' and one 'out name = head(…)', found '{item.Head.Text}'" +
+                    (item.Kind == ItemKind.Setting ? $"; did you mean '{item.Head.Text} = …'?" : ""));
+                continue;
+            }
+            if (item.Name is null)
+            {
+                name = item.Head;
+            }
+            else if (item.Head.Text == "out")
+            {
+                name = item.Name;
+                isOutput = true;
+            }
+            else
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, item.Head.Span,
+                    $"unknown modifier '{item.Head.Text}' before '{item.Name.Text}'; only 'out' may precede a binding{Suggestions.DidYouMean(item.Head.Text, new[] { "out" })}");
+                continue;
+            }
+
+            if (_bindings.TryGetValue(name.Text, out var first))
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span,
+                    $"'{name.Text}' is already bound at line {first.Name.Span.Line}, column {first.Name.Span.Column}");
+                continue;
+            }
+            if (_scope.Inputs.TryGetValue(name.Text, out var input))
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span,
+                    $"'{name.Text}' is already an input (line {input.Span.Line}); pick another name");
+                continue;
+            }
+            if (_scope.Blocks.TryGetValue(name.Text, out var block))
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span,
+                    $"'{name.Text}' is already a block (line {block.Span.Line}); pick another name");
+                continue;
+            }
+            if (name.Text is AgentScope.TaskName or AgentScope.ActionName)
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span, $"'{name.Text}' is built in; pick another name");
+                continue;
+            }
+            _bindings.Add(name.Text, new Binding(name, item.Value, isOutput, item.Span));
+            _nodeNames.Add(name.Text);
+        }
+    }
+
+    private Value Resolve(Binding binding)
+    {
+        if (binding.State == State.Done) return binding.Result!;
+        if (binding.State == State.Visiting)
+        {
+            var start = _stack.IndexOf(binding);
+            var cycle = _stack.Skip(start).ToList();
+            if (!cycle.Any(b => b.CycleReported))
+            {
+                var path = string.Join(" → ", cycle.Select(b => b.Name.Text).Concat(new[] { binding.Name.Text }));
+                foreach (var member in cycle)
+                {
+                    member.CycleReported = true;
+                    _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span,
+                        $"'{member.Name.Text}' depends on itself: {path}");
+                }
+            }
+            return Value.Error(binding.Name.Span);
+        }
+        binding.State = State.Visiting;
+        _stack.Add(binding);
+        var value = Evaluate(binding.Expression, binding.Name.Text, top: true);
+        if (binding.IsOutput && value.Kind is ValueKind.Features or ValueKind.TaskId)
+        {
+            _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, binding.Expression.Span,
+                $"output '{binding.Name.Text}' must be a head: gaussian, categorical, deterministic, q_values or value");
+            value = Value.Error(binding.Expression.Span);
+        }
+        else if (!binding.IsOutput && value.Kind == ValueKind.Head)
+        {
+            _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, binding.Name.Span,
+                $"'{binding.Name.Text}' is an output head; write it as 'out {binding.Name.Text} = …'");
+        }
+        _stack.RemoveAt(_stack.Count - 1);
+        binding.State = State.Done;
+        binding.Result = value;
+        return value;
+    }
+
+    private IEnumerable<string> VisibleNames() =>
+        _bindings.Keys.Concat(_scope.Inputs.Keys).Concat(new[] { AgentScope.TaskName, AgentScope.ActionName });
+
+    private Value Evaluate(Expression expression, string binding, bool top)
+    {
+        switch (expression)
+        {
+            case NameExpression name:
+                return EvaluateName(name.Name);
+            case CallExpression call:
+                return EvaluateCall(call, binding, top);
+            default:
+                _diagnostics.Report(DiagnosticCatalog.WrongKind, expression.Span,
+                    $"expected an input, a binding or a call such as mlp(obs, widths: [64]), found {ExpressionText.Describe(expression)}");
+                return Value.Error(expression.Span);
+        }
+    }
+
+    private Value EvaluateName(Identifier name)
+    {
+        var text = name.Text;
+        if (_bindings.TryGetValue(text, out var binding))
+        {
+            var value = Resolve(binding);
+            return value with { Span = name.Span };
+        }
+        if (_scope.Inputs.TryGetValue(text, out var input))
+        {
+            return new Value(ValueKind.Features, input.Width, text, $"input '{text}' declared at line {input.Span.Line}", name.Span);
+        }
+        if (text == AgentScope.TaskName)
+        {
+            return new Value(ValueKind.TaskId, 0, text, "the task id", name.Span);
+        }
+        if (text == AgentScope.ActionName)
+        {
+            _actionReference ??= name.Span;
+            return new Value(ValueKind.Features, _scope.ActionWidth, text,
+                _scope.Action.Kind == ActionKind.Discrete ? "the action, one-hot" : "the action", name.Span);
+        }
+        if (_scope.Blocks.ContainsKey(text))
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, name.Span,
+                $"block '{text}' is a layer, not a value; apply it to its input, e.g. {text}(obs)");
+            return Value.Error(name.Span);
+        }
+        _diagnostics.Report(DiagnosticCatalog.UnknownName, name.Span,
+            $"unknown name '{text}' in network '{_name}'{Suggestions.DidYouMean(text, VisibleNames())}");
+        return Value.Error(name.Span);
+    }
+
+    private string FreshName(string stem)
+    {
+        var name = stem;
+        for (var i = 2; _nodeNames.Contains(name); i++) name = $"{stem}{i}";
+        _nodeNames.Add(name);
+        return name;
+    }
+
+    private Value EvaluateCall(CallExpression call, string binding, bool top)
+    {
+        var callee = call.Callee.Text;
+        _scope.Blocks.TryGetValue(callee, out var block);
+        OpSignature? signature = block?.Signature;
+        if (signature is null && !OpCatalog.All.TryGetValue(callee, out signature))
+        {
+            var candidates = OpCatalog.Names.Concat(_scope.Blocks.Keys);
+            var hint = Suggestions.DidYouMean(callee, candidates);
+            if (hint.Length == 0 && (_bindings.ContainsKey(callee) || _scope.Inputs.ContainsKey(callee)))
+            {
+                hint = $"; '{callee}' is a value, not a layer";
+            }
+            _diagnostics.Report(DiagnosticCatalog.UnknownFunction, call.Callee.Span,
+                $"unknown block or head '{callee}'{hint}");
+            // Still resolve arguments so errors inside them are reported too.
+            foreach (var argument in call.Arguments.Where(a => a.Value is NameExpression or CallExpression)) Evaluate(argument.Value, binding, top: false);
+            return Value.Error(call.Span);
+        }
+
+        // Split arguments into inputs and settings.
+        var inputExpressions = new List<(string Parameter, Expression Value, SourceSpan Span)>();
+        var settingArguments = new List<Argument>();
+        var positional = 0;
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Name is null)
+            {
+                if (signature.Variadic)
+                {
+                    inputExpressions.Add(($"x{positional}", argument.Value, argument.Span));
+                }
+                else if (positional < signature.Inputs.Length)
+                {
+                    inputExpressions.Add((signature.Inputs[positional].Name, argument.Value, argument.Span));
+                }
+                else
+                {
+                    _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Span,
+                        $"{callee} takes {signature.Inputs.Length} input{(signature.Inputs.Length == 1 ? "" : "s")} ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); settings are written by name, e.g. widths: [64]");
+                }
+                positional++;
+                continue;
+            }
+            if (signature.IsInputName(argument.Name.Text))
+            {
+                if (inputExpressions.Any(i => i.Parameter == argument.Name.Text))
+                {
+                    _diagnostics.Report(DiagnosticCatalog.DuplicateSetting, argument.Name.Span, $"input '{argument.Name.Text}' of {callee} is given twice");
+                    continue;
+                }
+                inputExpressions.Add((argument.Name.Text, argument.Value, argument.Span));
+            }
+            else if (block is not null)
+            {
+                _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Name.Span,
+                    $"settings of block '{callee}' belong where it is declared (line {block.Span.Line}); here give only its inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
+            }
+            else
+            {
+                settingArguments.Add(argument);
+            }
+        }
+
+        var values = new List<Value?>();
+        var failed = false;
+        var inputs = signature.Variadic
+            ? inputExpressions.Select(i => new OpInput(i.Parameter, ValueKind.Features, true)).ToArray()
+            : signature.Inputs;
+        foreach (var parameter in inputs)
+        {
+            var given = inputExpressions.FirstOrDefault(i => i.Parameter == parameter.Name);
+            if (given.Value is null)
+            {
+                if (parameter.Required)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.Missing, call.Span, $"{callee} needs input '{parameter.Name}'");
+                    failed = true;
+                }
+                values.Add(null);
+                continue;
+            }
+            var value = Evaluate(given.Value, binding, top: false);
+            failed |= !CheckInputKind(callee, parameter, value);
+            values.Add(value);
+        }
+        if (signature.Variadic && inputs.Length < 2)
+        {
+            _diagnostics.Report(DiagnosticCatalog.Missing, call.Span, $"{callee} needs at least two inputs");
+            failed = true;
+        }
+
+        var nodeName = top ? binding : FreshName($"{binding}_{callee}");
+        var context = new OpContext(_scope.Tasks, _scope.Action, _diagnostics, call.Span, nodeName);
+        LayerOp op;
+        if (block is not null)
+        {
+            op = block.Op;
+        }
+        else
+        {
+            var settings = Settings.FromArguments(callee, call.Span, settingArguments, _diagnostics);
+            op = signature.Bind(context, settings);
+            settings.ReportUnknown();
+            if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) op = mlp with { Film = true };
+            if (op is ConcatOp) op = new ConcatOp(values.Count);
+        }
+        if (failed || values.Any(v => v is { IsError: true })) return Value.Error(call.Span);
+
+        var width = signature.Width(context, op, values);
+        var widths = values.Select(v => v?.Width ?? 0).ToList();
+        if (block is not null)
+        {
+            if (!CheckBlockInputs(block, values, call)) return Value.Error(call.Span);
+            if (block.FirstInputs is null)
+            {
+                block.FirstInputs = values.Select(v => v ?? Value.Error(call.Span)).ToList();
+                if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) block.Op = op = mlp with { Film = true };
+                block.Width = width;
+                block.Parameters = ParameterLayout.Groups(block.Name.Text, op, widths, _scope.Tasks);
+            }
+        }
+        else
+        {
+            _nodeParameters[nodeName] = ParameterLayout.Groups(nodeName, op, widths, _scope.Tasks);
+        }
+
+        var nodeInputs = inputs.Zip(values, (p, v) => (p, v))
+            .Where(pair => pair.v is not null)
+            .Select(pair => new NodeInput(pair.p.Name, pair.v!.Source, pair.v.Width))
+            .ToEquatableArray();
+        _nodes.Add(new NodeModel(nodeName, op, nodeInputs, width, block?.Name.Text, call.Span));
+        var origin = block is not null ? $"block '{callee}' applied at line {call.Span.Line}" : $"{callee} '{nodeName}' at line {call.Span.Line}";
+        return new Value(op.IsHead ? ValueKind.Head : ValueKind.Features, width, nodeName, origin, call.Span);
+    }
+
+    private bool CheckInputKind(string callee, OpInput parameter, Value value)
+    {
+        if (value.IsError) return false;
+        if (value.Kind == ValueKind.Head)
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, value.Span,
+                $"'{value.Source}' is an output head; heads end a network and cannot feed {callee}");
+            return false;
+        }
+        if (parameter.Kind == ValueKind.TaskId && value.Kind != ValueKind.TaskId)
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, value.Span,
+                $"{callee} reads the task id: write {callee}(task{(callee == "embedding" ? ", dim: …" : "")})");
+            return false;
+        }
+        if (parameter.Kind == ValueKind.Features && value.Kind == ValueKind.TaskId)
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, value.Span,
+                $"the task id is not a feature vector; feed {callee} onehot(task) or embedding(task, dim: …)");
+            return false;
+        }
+        return true;
+    }
+
+    private bool CheckBlockInputs(BlockState block, IReadOnlyList<Value?> values, CallExpression call)
+    {
+        if (block.FirstInputs is null) return true;
+        var ok = true;
+        for (var i = 0; i < values.Count && i < block.FirstInputs.Count; i++)
+        {
+            var now = values[i];
+            var first = block.FirstInputs[i];
+            if (now is null || first.IsError) continue;
+            if (now.Width != first.Width)
+            {
+                _diagnostics.Report(DiagnosticCatalog.WidthMismatch, now.Span,
+                    $"block '{block.Name.Text}' shares its parameters, so every use needs the same widths: its input '{block.Signature.Inputs[i].Name}' is {now.Width} wide here ({now.Origin}) but {first.Width} wide at its first use (line {first.Span.Line}, {first.Origin})");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+}

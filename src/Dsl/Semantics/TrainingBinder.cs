@@ -1,0 +1,392 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Mtrl.Dsl.Diagnostics;
+using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Syntax;
+using Mtrl.Dsl.Text;
+
+namespace Mtrl.Dsl.Semantics;
+
+/// <summary>Reads the <c>train</c>, <c>replay</c> and <c>evolution</c> sections with every default applied.</summary>
+internal static class TrainingBinder
+{
+    private static readonly IReadOnlyDictionary<string, Algorithm> Algorithms = new Dictionary<string, Algorithm>
+    {
+        ["dqn"] = Algorithm.Dqn,
+        ["sac"] = Algorithm.Sac,
+        ["td3"] = Algorithm.Td3,
+    };
+
+    private static readonly IReadOnlyDictionary<string, TdLoss> Losses = new Dictionary<string, TdLoss>
+    {
+        ["huber"] = TdLoss.Huber,
+        ["mse"] = TdLoss.Mse,
+    };
+
+    private static readonly IReadOnlyDictionary<string, Reduction> Reductions = new Dictionary<string, Reduction>
+    {
+        ["mean"] = Reduction.Mean,
+        ["sum"] = Reduction.Sum,
+    };
+
+    private static readonly IReadOnlyDictionary<string, ReplaySampling> Samplings = new Dictionary<string, ReplaySampling>
+    {
+        ["uniform"] = ReplaySampling.Uniform,
+        ["balanced"] = ReplaySampling.Balanced,
+    };
+
+    private static readonly IReadOnlyDictionary<string, Fitness> Fitnesses = new Dictionary<string, Fitness>
+    {
+        ["return"] = Fitness.Return,
+        ["success"] = Fitness.Success,
+    };
+
+    // Settings only some algorithms read; written for another algorithm they get a warning.
+    private static readonly IReadOnlyDictionary<string, Algorithm[]> AlgorithmSpecific = new Dictionary<string, Algorithm[]>
+    {
+        ["double"] = new[] { Algorithm.Dqn },
+        ["loss"] = new[] { Algorithm.Dqn },
+        ["epsilon_start"] = new[] { Algorithm.Dqn },
+        ["epsilon_end"] = new[] { Algorithm.Dqn },
+        ["epsilon_decay_steps"] = new[] { Algorithm.Dqn },
+        ["target_update_every"] = new[] { Algorithm.Dqn, Algorithm.Sac },
+        ["alpha"] = new[] { Algorithm.Sac },
+        ["alpha_init"] = new[] { Algorithm.Sac },
+        ["alpha_lr"] = new[] { Algorithm.Sac },
+        ["target_entropy"] = new[] { Algorithm.Sac },
+        ["actor_update_every"] = new[] { Algorithm.Sac },
+        ["actor_lr"] = new[] { Algorithm.Sac, Algorithm.Td3 },
+        ["critic_lr"] = new[] { Algorithm.Sac, Algorithm.Td3 },
+        ["policy_noise"] = new[] { Algorithm.Td3 },
+        ["noise_clip"] = new[] { Algorithm.Td3 },
+        ["policy_delay"] = new[] { Algorithm.Td3 },
+        ["exploration_noise"] = new[] { Algorithm.Td3 },
+    };
+
+    /// <summary>Names an algorithm section may carry, for suggestions.</summary>
+    public static IEnumerable<string> AlgorithmNames => Algorithms.Keys;
+
+    public static TrainingModel Train(Item? section, AgentModelDraft agent, DiagnosticBag diagnostics)
+    {
+        var span = section?.Span ?? agent.Span;
+        var algorithm = Algorithm.Dqn;
+        if (section?.Name is { } name)
+        {
+            if (!Algorithms.TryGetValue(name.Text, out algorithm))
+            {
+                diagnostics.Report(DiagnosticCatalog.UnknownKeyword, name.Span,
+                    $"unknown algorithm '{name.Text}'; expected {Settings.Alternatives(Algorithms.Keys)}{Suggestions.DidYouMean(name.Text, Algorithms.Keys)}");
+                algorithm = agent.Action.Kind == ActionKind.Discrete ? Algorithm.Dqn : Algorithm.Sac;
+            }
+        }
+        else
+        {
+            algorithm = agent.Action.Kind == ActionKind.Discrete ? Algorithm.Dqn : Algorithm.Sac;
+        }
+
+        var body = section?.Body ?? EquatableArray<Item>.Empty;
+        ReportNonSettings(body, "train", diagnostics);
+        var s = Settings.FromItems($"train {algorithm.ToString().ToLowerInvariant()}", span, body, diagnostics);
+
+        var gamma = s.Real("gamma", 0.99, new NumberRange(0, 1, MinExclusive: true));
+        var lr = s.Real("lr", algorithm switch { Algorithm.Dqn => 1e-4, Algorithm.Sac => 3e-4, _ => 1e-3 }, NumberRange.Positive);
+        var batch = s.Int("batch", 256, NumberRange.AtLeastOne);
+        var steps = s.Long("steps", 1_000_000, NumberRange.AtLeastOne);
+        var warmup = s.Long("warmup", 1000, NumberRange.NonNegative);
+        var trainEvery = s.Int("train_every", algorithm == Algorithm.Dqn ? 4 : 1, NumberRange.AtLeastOne);
+        var gradientSteps = s.Int("gradient_steps", 1, NumberRange.AtLeastOne);
+        var clip = s.Real("grad_clip", algorithm == Algorithm.Dqn ? 10 : 0, NumberRange.NonNegative);
+        var tau = s.Real("tau", algorithm == Algorithm.Dqn ? 1.0 : 0.005, new NumberRange(0, 1, MinExclusive: true));
+        var seed = s.Long("seed", 0, new NumberRange(0, 9_007_199_254_740_991));
+
+        DqnSettings? dqn = null;
+        SacSettings? sac = null;
+        Td3Settings? td3 = null;
+        switch (algorithm)
+        {
+            case Algorithm.Dqn:
+                dqn = new DqnSettings(
+                    s.Bool("double", true),
+                    s.Choice("loss", TdLoss.Huber, Losses),
+                    s.Int("target_update_every", 1000, NumberRange.AtLeastOne),
+                    s.Real("epsilon_start", 1.0, NumberRange.Probability),
+                    s.Real("epsilon_end", 0.05, NumberRange.Probability),
+                    s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.AtLeastOne));
+                break;
+            case Algorithm.Sac:
+                sac = ReadSac(s, agent, lr, diagnostics);
+                break;
+            case Algorithm.Td3:
+                td3 = new Td3Settings(
+                    s.Real("policy_noise", 0.2, NumberRange.NonNegative),
+                    s.Real("noise_clip", 0.5, NumberRange.NonNegative),
+                    s.Int("policy_delay", 2, NumberRange.AtLeastOne),
+                    s.Real("exploration_noise", 0.1, NumberRange.NonNegative),
+                    s.Real("actor_lr", lr, NumberRange.Positive),
+                    s.Real("critic_lr", lr, NumberRange.Positive));
+                break;
+        }
+        var algorithmName = algorithm.ToString().ToLowerInvariant();
+        foreach (var pair in AlgorithmSpecific)
+        {
+            if (s.Has(pair.Key) && !pair.Value.Contains(algorithm))
+            {
+                s.WarnNoEffect(pair.Key, $"with {algorithmName}");
+            }
+        }
+
+        var gradients = ReadGradients(s, agent, diagnostics);
+        var weights = ReadLossWeights(s, agent, algorithm, sac, diagnostics);
+        var schedule = ReadSchedule(s, agent, steps, diagnostics);
+        s.ReportUnknown();
+
+        return new TrainingModel(algorithm, gamma, lr, batch, steps, warmup, trainEvery, gradientSteps, clip, tau, seed,
+            dqn, sac, td3, gradients, weights, schedule, span);
+    }
+
+    private static SacSettings ReadSac(Settings s, AgentModelDraft agent, double lr, DiagnosticBag diagnostics)
+    {
+        var mode = agent.Tasks > 1 ? AlphaMode.PerTask : AlphaMode.Learned;
+        var alphaInit = 1.0;
+        var raw = s.Raw("alpha");
+        if (raw is NumberLiteral number)
+        {
+            mode = AlphaMode.Fixed;
+            alphaInit = s.Real("alpha", 0.2, NumberRange.Positive);
+        }
+        else if (raw is not null)
+        {
+            var option = Options.Read(s, "alpha", raw, new[] { "learned", "per_task" }, diagnostics);
+            if (option is { } o)
+            {
+                mode = o.Name == "per_task" ? AlphaMode.PerTask : AlphaMode.Learned;
+                o.Settings.ReportUnknown();
+            }
+        }
+        if (mode != AlphaMode.Fixed) alphaInit = s.Real("alpha_init", 1.0, NumberRange.Positive);
+        else s.WarnNoEffect("alpha_init", "with a fixed alpha");
+        var alphaLr = s.Real("alpha_lr", lr, NumberRange.Positive);
+        double? targetEntropy = null;
+        var entropy = s.Raw("target_entropy");
+        if (entropy is NameExpression { Name.Text: "auto" })
+        {
+            targetEntropy = null;
+        }
+        else if (entropy is not null)
+        {
+            targetEntropy = s.Real("target_entropy", -agent.Action.Size, NumberRange.Any);
+        }
+        return new SacSettings(mode, alphaInit, alphaLr, targetEntropy,
+            s.Real("actor_lr", lr, NumberRange.Positive),
+            s.Real("critic_lr", lr, NumberRange.Positive),
+            s.Int("actor_update_every", 1, NumberRange.AtLeastOne),
+            s.Int("target_update_every", 1, NumberRange.AtLeastOne));
+    }
+
+    private static GradientHandling ReadGradients(Settings s, AgentModelDraft agent, DiagnosticBag diagnostics)
+    {
+        var result = new GradientHandling(GradientMethod.None, Reduction.Mean, 0.4, 1.5, 0.025);
+        var raw = s.Raw("gradients");
+        if (raw is null) return result;
+        var option = Options.Read(s, "gradients", raw, new[] { "none", "pcgrad", "cagrad", "gradnorm" }, diagnostics);
+        if (option is not { } o) return result;
+        var reduction = o.Settings.Choice("reduction", Reduction.Mean, Reductions);
+        result = o.Name switch
+        {
+            "pcgrad" => result with { Method = GradientMethod.PcGrad, Reduction = reduction },
+            "cagrad" => result with { Method = GradientMethod.CaGrad, Reduction = reduction, CaGradC = o.Settings.Real("c", 0.4, NumberRange.NonNegative) },
+            "gradnorm" => result with
+            {
+                Method = GradientMethod.GradNorm,
+                Reduction = reduction,
+                GradNormAlpha = o.Settings.Real("alpha", 1.5, NumberRange.NonNegative),
+                GradNormLearningRate = o.Settings.Real("lr", 0.025, NumberRange.Positive),
+            },
+            _ => result,
+        };
+        if (o.Name == "none") o.Settings.WarnNoEffect("reduction", "without a gradient method");
+        o.Settings.ReportUnknown();
+        if (result.Method != GradientMethod.None && agent.Tasks == 1)
+        {
+            diagnostics.Report(DiagnosticCatalog.SingleTaskGradients, raw.Span,
+                $"{o.Name} combines gradients of several tasks, but the agent has one task; it will do nothing");
+        }
+        return result;
+    }
+
+    private static LossWeighting ReadLossWeights(Settings s, AgentModelDraft agent, Algorithm algorithm, SacSettings? sac, DiagnosticBag diagnostics)
+    {
+        var uniform = new LossWeighting(LossWeightingKind.Uniform, EquatableArray<double>.Empty);
+        var raw = s.Raw("loss_weights");
+        if (raw is null) return uniform;
+        var option = Options.Read(s, "loss_weights", raw, new[] { "uniform", "fixed", "alpha_softmax" }, diagnostics);
+        if (option is not { } o) return uniform;
+        LossWeighting result = uniform;
+        switch (o.Name)
+        {
+            case "fixed":
+                {
+                    var weights = o.Settings.Numbers("weights", NumberRange.NonNegative);
+                    if (weights is null)
+                    {
+                        if (!o.Settings.Has("weights")) o.Settings.ReportMissing("weights");
+                        break;
+                    }
+                    if (weights.Length != agent.Tasks)
+                    {
+                        diagnostics.Report(DiagnosticCatalog.OutOfRange, o.Settings.SpanOf("weights"),
+                            $"fixed loss weights need one weight per task: {agent.Tasks} expected, found {weights.Length}");
+                        break;
+                    }
+                    result = new LossWeighting(LossWeightingKind.Fixed, weights.ToEquatableArray());
+                    break;
+                }
+            case "alpha_softmax":
+                result = new LossWeighting(LossWeightingKind.AlphaSoftmax, EquatableArray<double>.Empty);
+                if (algorithm != Algorithm.Sac || sac?.AlphaMode != AlphaMode.PerTask)
+                {
+                    diagnostics.Report(DiagnosticCatalog.NoEffect, raw.Span,
+                        "alpha_softmax weighs tasks by their temperatures and needs sac with 'alpha: per_task'; tasks will weigh 1");
+                }
+                break;
+        }
+        o.Settings.ReportUnknown();
+        return result;
+    }
+
+    private static Schedule ReadSchedule(Settings s, AgentModelDraft agent, long steps, DiagnosticBag diagnostics)
+    {
+        var joint = new Schedule(ScheduleKind.Joint, steps);
+        var raw = s.Raw("schedule");
+        if (raw is null) return joint;
+        var option = Options.Read(s, "schedule", raw, new[] { "joint", "sequential" }, diagnostics);
+        if (option is not { } o) return joint;
+        Schedule result = joint;
+        if (o.Name == "sequential")
+        {
+            result = new Schedule(ScheduleKind.Sequential,
+                o.Settings.Long("steps_per_task", Math.Max(1, steps / agent.Tasks), NumberRange.AtLeastOne));
+            if (!agent.HasColumnsOrPaths)
+            {
+                diagnostics.Report(DiagnosticCatalog.SequentialWithoutColumns, raw.Span,
+                    "a sequential schedule trains tasks one after another and needs progressive columns or a pathnet grid to keep earlier tasks; no network has them");
+            }
+        }
+        o.Settings.ReportUnknown();
+        return result;
+    }
+
+    public static ReplayModel Replay(Item? section, AgentModelDraft agent, DiagnosticBag diagnostics)
+    {
+        var span = section?.Span ?? agent.Span;
+        var body = section?.Body ?? EquatableArray<Item>.Empty;
+        if (section?.Name is { } label)
+        {
+            diagnostics.Report(DiagnosticCatalog.SyntaxError, label.Span, $"'replay' takes no name; write 'replay {{ … }}'");
+        }
+        ReportNonSettings(body, "replay", diagnostics);
+        var s = Settings.FromItems("replay", span, body, diagnostics);
+        var capacity = s.Long("capacity", 1_000_000, new NumberRange(1, 10_000_000_000));
+        var perTask = s.Bool("per_task", false);
+        var sampling = s.Choice("sampling", ReplaySampling.Uniform, Samplings);
+        if (agent.Tasks == 1)
+        {
+            s.WarnNoEffect("per_task", "with one task");
+            if (sampling == ReplaySampling.Balanced) s.WarnNoEffect("sampling", "with one task");
+        }
+
+        PriorityModel? priority = null;
+        var rawPriority = s.Raw("priority");
+        if (rawPriority is not null && Options.Read(s, "priority", rawPriority, new[] { "none", "proportional" }, diagnostics) is { } p)
+        {
+            if (p.Name == "proportional")
+            {
+                priority = new PriorityModel(
+                    p.Settings.Real("alpha", 0.6, NumberRange.Probability),
+                    p.Settings.Real("beta", 0.4, NumberRange.Probability),
+                    p.Settings.Real("beta_final", 1.0, NumberRange.Probability),
+                    p.Settings.Real("epsilon", 1e-6, NumberRange.Positive));
+            }
+            p.Settings.ReportUnknown();
+        }
+
+        HerModel? her = null;
+        var rawHer = s.Raw("her");
+        if (rawHer is not null && Options.Read(s, "her", rawHer, new[] { "none", "future", "final", "episode" }, diagnostics) is { } h)
+        {
+            if (h.Name != "none")
+            {
+                var k = h.Settings.Int("k", 4, NumberRange.NonNegative);
+                var strategy = h.Name switch
+                {
+                    "final" => HerStrategy.Final,
+                    "episode" => HerStrategy.Episode,
+                    _ => HerStrategy.Future,
+                };
+                her = new HerModel(strategy, k);
+                if (k == 0)
+                {
+                    diagnostics.Report(DiagnosticCatalog.NoEffect, h.Settings.SpanOf("k"), "k: 0 relabels no goals; HER will do nothing");
+                }
+                if (!agent.HasGoal)
+                {
+                    diagnostics.Report(DiagnosticCatalog.HerWithoutGoal, rawHer.Span,
+                        "HER relabels the desired goal, but the agent declares no goal input; add e.g. 'goal desired: 3'");
+                }
+            }
+            h.Settings.ReportUnknown();
+        }
+        s.ReportUnknown();
+        return new ReplayModel(capacity, perTask, sampling, priority, her, span);
+    }
+
+    public static EvolutionModel? Evolution(Item? section, AgentModelDraft agent, PathNetOp? pathNet, DiagnosticBag diagnostics)
+    {
+        if (pathNet is null)
+        {
+            if (section is not null)
+            {
+                diagnostics.Report(DiagnosticCatalog.NoEffect, section.Head.Span, "'evolution' has no effect: no network uses a pathnet grid");
+            }
+            return null;
+        }
+        var span = section?.Span ?? agent.Span;
+        var body = section?.Body ?? EquatableArray<Item>.Empty;
+        ReportNonSettings(body, "evolution", diagnostics);
+        var s = Settings.FromItems("evolution", span, body, diagnostics);
+        var population = s.Int("population", 64, new NumberRange(2, 1_000_000));
+        var tournament = s.Int("tournament", 2, new NumberRange(2, 1_000_000));
+        if (tournament > population && s.Has("tournament"))
+        {
+            diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("tournament"),
+                $"'tournament' of evolution must be at most population ({population}), found {tournament}");
+            tournament = population;
+        }
+        var mutation = s.Real("mutation", 1.0 / (pathNet.Layers * pathNet.Active), NumberRange.Probability);
+        var shift = s.Int("mutation_shift", 2, NumberRange.AtLeastOne);
+        var evaluation = s.Long("steps_per_evaluation", 1000, NumberRange.AtLeastOne);
+        var fitness = s.Choice("fitness", Fitness.Return, Fitnesses);
+        s.ReportUnknown();
+        return new EvolutionModel(population, tournament, mutation, shift, evaluation, fitness, span);
+    }
+
+    private static void ReportNonSettings(IEnumerable<Item> body, string section, DiagnosticBag diagnostics)
+    {
+        foreach (var item in body)
+        {
+            if (item.Kind == ItemKind.Setting && item.Name is null) continue;
+            var form = item.Kind switch
+            {
+                ItemKind.Section => "a section",
+                ItemKind.Binding => "a binding",
+                _ => "a named setting",
+            };
+            diagnostics.Report(DiagnosticCatalog.WrongKind, item.Head.Span,
+                $"'{section}' holds settings 'key: value'; '{item.Head.Text}' is written as {form}");
+        }
+    }
+}
+
+/// <summary>What the training binder needs to know about the agent bound so far.</summary>
+internal sealed record AgentModelDraft(int Tasks, ActionSpaceModel Action, bool HasGoal, bool HasColumnsOrPaths, SourceSpan Span);
