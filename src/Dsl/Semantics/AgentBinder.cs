@@ -92,7 +92,7 @@ internal sealed class AgentBinder
 
         var settings = Settings.FromItems($"agent '{name}'", agent.Name.Span, settingItems, _diagnostics);
         var tasks = settings.Int("tasks", 1, new NumberRange(1, 100_000));
-        var action = ReadAction(settings, agent.Name.Span);
+        var action = ReadAction(settings, agent.Name.Span, agent.IsIncomplete);
         settings.ReportUnknown();
 
         var scope = new AgentScope(tasks, action, _diagnostics);
@@ -115,11 +115,13 @@ internal sealed class AgentBinder
             if (model is not null) networkModels.Add(model);
         }
 
-        foreach (var block in scope.Blocks.Values.Where(b => b.UsedBy.Count == 0))
+        // After a syntax error inside the agent, "missing" and "unused" findings mostly echo it.
+        var quiet = agent.IsIncomplete;
+        foreach (var block in scope.Blocks.Values.Where(b => b.UsedBy.Count == 0 && !quiet))
         {
             _diagnostics.Report(DiagnosticCatalog.Unused, block.Name.Span, $"block '{block.Name.Text}' is never used by a network's output");
         }
-        foreach (var input in inputModels.Where(i => !scope.UsedInputs.Contains(i.Name)))
+        foreach (var input in inputModels.Where(i => !scope.UsedInputs.Contains(i.Name) && !quiet))
         {
             _diagnostics.Report(DiagnosticCatalog.Unused, input.Span, $"{(input.Kind == InputKind.Goal ? "goal" : "input")} '{input.Name}' is never used by a network's output");
         }
@@ -129,23 +131,23 @@ internal sealed class AgentBinder
             inputModels.Any(i => i.Kind == InputKind.Goal),
             allOps.Any(op => op is ProgressiveOp or PathNetOp),
             agent.Name.Span);
-        if (train is null)
+        if (train is null && !quiet)
         {
             _diagnostics.Report(DiagnosticCatalog.Missing, agent.Name.Span,
                 $"agent '{name}' needs a 'train <algorithm> {{ … }}' section (dqn, sac or td3)");
         }
-        else if (train.Name is null)
+        else if (train is not null && train.Name is null)
         {
             _diagnostics.Report(DiagnosticCatalog.Missing, train.Head.Span, "'train' needs an algorithm: train dqn { … }, train sac { … } or train td3 { … }");
         }
         var training = TrainingBinder.Train(train, draft, _diagnostics);
         var replayModel = TrainingBinder.Replay(replay, draft, _diagnostics);
         var evolutionModel = TrainingBinder.Evolution(evolution, draft, allOps.OfType<PathNetOp>().FirstOrDefault(), _diagnostics);
-        if (train is not null) CheckRoles(training, networkModels, action, train);
+        if (train is not null && !quiet) CheckRoles(training, networkModels, action, train);
 
         var blockModels = scope.Blocks.Values.Select(b => new BlockModel(
             b.Name.Text, b.Op,
-            (b.FirstInputs ?? new List<Value>()).Select(v => v.Width).ToEquatableArray(),
+            (b.FirstInputs ?? new List<Value?>()).Where(v => v is not null).Select(v => v!.Width).ToEquatableArray(),
             b.Width, b.UsedBy.ToEquatableArray(), b.Span));
 
         return new AgentModel(name, tasks, inputModels.ToEquatableArray(), action, blockModels.ToEquatableArray(),
@@ -172,12 +174,13 @@ internal sealed class AgentBinder
         return false;
     }
 
-    private ActionSpaceModel ReadAction(Settings settings, SourceSpan agentName)
+    private ActionSpaceModel ReadAction(Settings settings, SourceSpan agentName, bool quiet)
     {
         var fallback = new ActionSpaceModel(ActionKind.Discrete, 1, 0, 0, agentName);
         var raw = settings.Raw("action");
         if (raw is null)
         {
+            if (quiet) return fallback;
             _diagnostics.Report(DiagnosticCatalog.Missing, agentName,
                 "the agent needs an action space: 'action: discrete(n)' or 'action: continuous(d, low: -1, high: 1)'");
             return fallback;

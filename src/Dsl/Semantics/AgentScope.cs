@@ -48,7 +48,7 @@ internal sealed class BlockState
     public OpSignature Signature { get; }
     public LayerOp Op { get; set; }
     public SourceSpan Span { get; }
-    public IReadOnlyList<Value>? FirstInputs { get; set; }
+    public IReadOnlyList<Value?>? FirstInputs { get; set; }
     public int Width { get; set; }
     public List<string> UsedBy { get; } = new();
     public IReadOnlyList<ParameterGroup> Parameters { get; set; } = new List<ParameterGroup>();

@@ -67,6 +67,7 @@ internal sealed class NetworkBinder
         var outputs = _bindings.Values.Where(b => b.IsOutput).ToList();
         if (outputs.Count == 0)
         {
+            if (_network.IsIncomplete) return null;
             _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, _network.Head.Span.Cover(_network.Name!.Span),
                 $"network '{_name}' has no output; end it with 'out name = head(…)' using gaussian, categorical, deterministic, q_values or value");
             return null;
@@ -85,7 +86,7 @@ internal sealed class NetworkBinder
         var reachable = Reachable(head.Source);
         foreach (var binding in _bindings.Values)
         {
-            if (binding.IsOutput || binding.Result is null || binding.Result.IsError) continue;
+            if (binding.IsOutput || binding.Result is null || binding.Result.IsError || _network.IsIncomplete) continue;
             if (!reachable.Contains(binding.Result.Source) && !_scope.Inputs.ContainsKey(binding.Result.Source))
             {
                 _diagnostics.Report(DiagnosticCatalog.Unused, binding.Name.Span,
@@ -433,15 +434,15 @@ internal sealed class NetworkBinder
             if (!CheckBlockInputs(block, values, call)) return Value.Error(call.Span);
             if (block.FirstInputs is null)
             {
-                block.FirstInputs = values.Select(v => v ?? Value.Error(call.Span)).ToList();
+                block.FirstInputs = values.ToList();
                 if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) block.Op = op = mlp with { Film = true };
                 block.Width = width;
-                block.Parameters = ParameterLayout.Groups(block.Name.Text, op, widths, _scope.Tasks);
+                block.Parameters = ParameterLayout.Groups(block.Name.Text, block.Name.Text, op, widths, _scope.Tasks);
             }
         }
         else
         {
-            _nodeParameters[nodeName] = ParameterLayout.Groups(nodeName, op, widths, _scope.Tasks);
+            _nodeParameters[nodeName] = ParameterLayout.Groups($"{_name}.{nodeName}", nodeName, op, widths, _scope.Tasks);
         }
 
         var nodeInputs = inputs.Zip(values, (p, v) => (p, v))
@@ -485,7 +486,7 @@ internal sealed class NetworkBinder
         {
             var now = values[i];
             var first = block.FirstInputs[i];
-            if (now is null || first.IsError) continue;
+            if (now is null || first is null || first.IsError) continue;
             if (now.Width != first.Width)
             {
                 _diagnostics.Report(DiagnosticCatalog.WidthMismatch, now.Span,

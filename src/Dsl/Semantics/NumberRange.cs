@@ -21,7 +21,8 @@ internal readonly record struct NumberRange(double Min, double Max, bool MinExcl
     public string Describe()
     {
         var hasMin = !double.IsNegativeInfinity(Min);
-        var hasMax = !double.IsPositiveInfinity(Max);
+        // int.MaxValue is an implementation limit, not a rule a user needs to read.
+        var hasMax = !double.IsPositiveInfinity(Max) && Max < int.MaxValue;
         if (hasMin && hasMax)
         {
             if (!MinExclusive && !MaxExclusive) return $"between {Format(Min)} and {Format(Max)}";

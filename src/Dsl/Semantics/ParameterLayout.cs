@@ -10,17 +10,17 @@ namespace Mtrl.Dsl.Semantics;
 /// </summary>
 internal static class ParameterLayout
 {
-    public static IReadOnlyList<ParameterGroup> Groups(string prefix, LayerOp op, IReadOnlyList<int> inputWidths, int tasks)
+    public static IReadOnlyList<ParameterGroup> Groups(string prefix, string node, LayerOp op, IReadOnlyList<int> inputWidths, int tasks)
     {
         var list = new List<ParameterGroup>();
         var x = inputWidths.Count > 0 ? inputWidths[0] : 0;
         switch (op)
         {
             case EmbeddingOp e:
-                list.Add(new ParameterGroup($"{prefix}.table", prefix, ParameterOwner.Shared, e.Tasks, e.Dim));
+                list.Add(new ParameterGroup($"{prefix}.table", node, ParameterOwner.Shared, e.Tasks, e.Dim));
                 break;
             case LinearOp l:
-                Affine(list, prefix, $"{prefix}", ParameterOwner.Shared, x, l.Width);
+                Affine(list, node, $"{prefix}", ParameterOwner.Shared, x, l.Width);
                 break;
             case MlpOp m:
                 {
@@ -29,19 +29,19 @@ internal static class ParameterLayout
                     for (var i = 0; i < m.Widths.Count; i++)
                     {
                         var w = m.Widths[i];
-                        Affine(list, prefix, $"{prefix}.fc{i}", ParameterOwner.Shared, previous, w);
+                        Affine(list, node, $"{prefix}.fc{i}", ParameterOwner.Shared, previous, w);
                         if (m.LayerNorm)
                         {
-                            list.Add(new ParameterGroup($"{prefix}.norm{i}.gain", prefix, ParameterOwner.Shared, 1, w));
-                            list.Add(new ParameterGroup($"{prefix}.norm{i}.shift", prefix, ParameterOwner.Shared, 1, w));
+                            list.Add(new ParameterGroup($"{prefix}.norm{i}.gain", node, ParameterOwner.Shared, 1, w));
+                            list.Add(new ParameterGroup($"{prefix}.norm{i}.shift", node, ParameterOwner.Shared, 1, w));
                         }
-                        if (m.Film) Affine(list, prefix, $"{prefix}.film{i}", ParameterOwner.Shared, film, 2 * w);
+                        if (m.Film) Affine(list, node, $"{prefix}.film{i}", ParameterOwner.Shared, film, 2 * w);
                         previous = w;
                     }
                     break;
                 }
             case FilmOp:
-                Affine(list, prefix, $"{prefix}", ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, 2 * x);
+                Affine(list, node, $"{prefix}", ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, 2 * x);
                 break;
             case HeadsOp h:
                 for (var t = 0; t < h.Tasks; t++)
@@ -49,7 +49,7 @@ internal static class ParameterLayout
                     var previous = x;
                     for (var i = 0; i < h.Widths.Count; i++)
                     {
-                        Affine(list, prefix, $"{prefix}.task{t}.fc{i}", ParameterOwner.Task(t), previous, h.Widths[i]);
+                        Affine(list, node, $"{prefix}.task{t}.fc{i}", ParameterOwner.Task(t), previous, h.Widths[i]);
                         previous = h.Widths[i];
                     }
                 }
@@ -60,7 +60,7 @@ internal static class ParameterLayout
                     var previous = x;
                     for (var i = 0; i < moe.Widths.Count; i++)
                     {
-                        Affine(list, prefix, $"{prefix}.expert{e}.fc{i}", ParameterOwner.Module(0, e), previous, moe.Widths[i]);
+                        Affine(list, node, $"{prefix}.expert{e}.fc{i}", ParameterOwner.Module(0, e), previous, moe.Widths[i]);
                         previous = moe.Widths[i];
                     }
                 }
@@ -69,32 +69,32 @@ internal static class ParameterLayout
                     var previous = inputWidths.Count > 1 ? inputWidths[1] : 0;
                     for (var i = 0; i < moe.GateWidths.Count; i++)
                     {
-                        Affine(list, prefix, $"{prefix}.gate.fc{i}", ParameterOwner.Shared, previous, moe.GateWidths[i]);
+                        Affine(list, node, $"{prefix}.gate.fc{i}", ParameterOwner.Shared, previous, moe.GateWidths[i]);
                         previous = moe.GateWidths[i];
                     }
-                    Affine(list, prefix, $"{prefix}.gate.out", ParameterOwner.Shared, previous, moe.Experts);
+                    Affine(list, node, $"{prefix}.gate.out", ParameterOwner.Shared, previous, moe.Experts);
                 }
                 break;
             case SoftModularOp s:
                 {
                     var n = s.Modules;
                     var r = s.RoutingWidth;
-                    Affine(list, prefix, $"{prefix}.route.in", ParameterOwner.Shared, x, r);
+                    Affine(list, node, $"{prefix}.route.in", ParameterOwner.Shared, x, r);
                     for (var l = 0; l < s.Layers - 1; l++)
                     {
-                        if (l > 0) Affine(list, prefix, $"{prefix}.route.up{l}", ParameterOwner.Shared, n * n, r);
-                        Affine(list, prefix, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, n * n);
+                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, n * n, r);
+                        Affine(list, node, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, n * n);
                     }
                     if (s.Mix == SoftModularMix.Gated)
                     {
-                        if (s.Layers > 1) Affine(list, prefix, $"{prefix}.route.up_gate", ParameterOwner.Shared, n * n, r);
-                        Affine(list, prefix, $"{prefix}.route.gate", ParameterOwner.Shared, r, n);
+                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, n * n, r);
+                        Affine(list, node, $"{prefix}.route.gate", ParameterOwner.Shared, r, n);
                     }
                     for (var l = 0; l < s.Layers; l++)
                     {
                         for (var m = 0; m < n; m++)
                         {
-                            Affine(list, prefix, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : s.Width, s.Width);
+                            Affine(list, node, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : s.Width, s.Width);
                         }
                     }
                     break;
@@ -107,12 +107,12 @@ internal static class ParameterLayout
                     for (var i = 0; i < p.Widths.Count; i++)
                     {
                         var w = p.Widths[i];
-                        Affine(list, prefix, $"{prefix}.col{k}.fc{i}", owner, previous, w);
+                        Affine(list, node, $"{prefix}.col{k}.fc{i}", owner, previous, w);
                         if (i > 0 && k > 0)
                         {
-                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.alpha", prefix, owner, 1, 1));
-                            Affine(list, prefix, $"{prefix}.col{k}.lateral{i}.reduce", owner, k * previous, p.Reduction);
-                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.up.weight", prefix, owner, p.Reduction, w));
+                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.alpha", node, owner, 1, 1));
+                            Affine(list, node, $"{prefix}.col{k}.lateral{i}.reduce", owner, k * previous, p.Reduction);
+                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.up.weight", node, owner, p.Reduction, w));
                         }
                         previous = w;
                     }
@@ -123,7 +123,7 @@ internal static class ParameterLayout
                 {
                     for (var m = 0; m < pn.Modules; m++)
                     {
-                        Affine(list, prefix, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : pn.Width, pn.Width);
+                        Affine(list, node, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : pn.Width, pn.Width);
                     }
                 }
                 break;
@@ -132,12 +132,12 @@ internal static class ParameterLayout
                 {
                     for (var t = 0; t < tasks; t++)
                     {
-                        Affine(list, prefix, $"{prefix}.task{t}", ParameterOwner.Task(t), x, head.ReadoutWidth);
+                        Affine(list, node, $"{prefix}.task{t}", ParameterOwner.Task(t), x, head.ReadoutWidth);
                     }
                 }
                 else
                 {
-                    Affine(list, prefix, prefix, ParameterOwner.Shared, x, head.ReadoutWidth);
+                    Affine(list, node, prefix, ParameterOwner.Shared, x, head.ReadoutWidth);
                 }
                 break;
         }

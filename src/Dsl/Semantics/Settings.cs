@@ -213,14 +213,35 @@ internal sealed class Settings
         return list.Items.Select(item => ReadReal(key, item, range.Min, range)).ToArray();
     }
 
+    // Names other RL libraries use for our settings, so their users get pointed the right way.
+    private static readonly Dictionary<string, string> Synonyms = new(StringComparer.Ordinal)
+    {
+        ["learning_rate"] = "lr",
+        ["batch_size"] = "batch",
+        ["discount"] = "gamma",
+        ["buffer_size"] = "capacity",
+        ["learning_starts"] = "warmup",
+        ["total_timesteps"] = "steps",
+        ["total_steps"] = "steps",
+        ["polyak"] = "tau",
+        ["target_update_interval"] = "target_update_every",
+        ["train_freq"] = "train_every",
+        ["max_grad_norm"] = "grad_clip",
+        ["n_sampled_goal"] = "k",
+        ["goal_selection_strategy"] = "her",
+    };
+
     /// <summary>Reports every written key that no getter asked for.</summary>
     public void ReportUnknown()
     {
         foreach (var entry in _entries.Values)
         {
-            if (_known.Contains(entry.Key.Text)) continue;
-            _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, entry.Key.Span,
-                $"unknown setting '{entry.Key.Text}' for {Context}{Suggestions.DidYouMean(entry.Key.Text, _known)}");
+            var key = entry.Key.Text;
+            if (_known.Contains(key)) continue;
+            var hint = Synonyms.TryGetValue(key, out var synonym) && _known.Contains(synonym)
+                ? $"; did you mean '{synonym}'?"
+                : Suggestions.DidYouMean(key, _known);
+            _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, entry.Key.Span, $"unknown setting '{key}' for {Context}{hint}");
         }
     }
 

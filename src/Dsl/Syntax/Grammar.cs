@@ -222,11 +222,38 @@ internal static class Grammar
 
     private static readonly Parser<Expression> ExpressionRef = DepthGuarded(Parse.Ref(() => Expression!));
 
-    private static Parser<List<T>> CommaList<T>(Parser<T> item, char close) =>
-        from items in item.DelimitedBy(Symbol(',')).Optional()
-        from trailing in Symbol(',').Optional()
-        from end in Symbol(close)
-        select items.IsDefined ? items.Get().ToList() : new List<T>();
+    /// <summary>
+    /// Items separated by commas up to <paramref name="close"/> (a trailing comma is fine). Once
+    /// the opening bracket has been read the list is committed: a failure inside it is reported
+    /// where it happens, with "expected ',' or ']'" after an item.
+    /// </summary>
+    private static Parser<List<T>> CommaList<T>(Parser<T> item, char close)
+    {
+        var closing = Symbol(close);
+        var separator = Symbol(',').Return(false).Or(closing.Return(true));
+        return input =>
+        {
+            var list = new List<T>();
+            var empty = closing(input);
+            if (empty.WasSuccessful) return Result.Success(list, empty.Remainder);
+            while (true)
+            {
+                var next = item(input);
+                if (!next.WasSuccessful) return Result.Failure<List<T>>(next.Remainder, next.Message, next.Expectations);
+                list.Add(next.Value);
+                input = next.Remainder;
+                var end = separator(input);
+                if (!end.WasSuccessful)
+                {
+                    return Result.Failure<List<T>>(end.Remainder, end.Message, new[] { "','", $"'{close}'" });
+                }
+                input = end.Remainder;
+                if (end.Value) return Result.Success(list, input);
+                var trailing = closing(input);
+                if (trailing.WasSuccessful) return Result.Success(list, trailing.Remainder);
+            }
+        };
+    }
 
     private static readonly Parser<Expression> List =
         (from open in Symbol('[')
@@ -247,9 +274,12 @@ internal static class Grammar
 
     private static readonly Parser<Expression> NameOrCall =
         (from name in Identifier
-         from args in (from open in Symbol('(') from items in CommaList(Argument, ')') select items).Optional()
-         select (name, args)).Span().Select(s => s.Value.args.IsDefined
-            ? (Expression)new CallExpression(s.Value.name, s.Value.args.Get().ToEquatableArray(), ToSpan(s))
+         from open in Symbol('(').Optional()
+         from args in open.IsDefined
+            ? CommaList(Argument, ')').Select(items => (List<Argument>?)items)
+            : Parse.Return<List<Argument>?>(null)
+         select (name, args)).Span().Select(s => s.Value.args is { } args
+            ? (Expression)new CallExpression(s.Value.name, args.ToEquatableArray(), ToSpan(s))
             : new NameExpression(s.Value.name));
 
     /// <summary>Any value.</summary>

@@ -32,14 +32,15 @@ internal sealed class SpecParser
         {
             var parser = new SpecParser(text, diagnostics);
             IInput input = new Input(text.Text);
-            var items = parser.ParseItems(ref input, null, 0);
+            var items = parser.ParseItems(ref input, null, 0, out _);
             return new SyntaxFile(text.Path, items.ToEquatableArray());
         }
     }
 
-    private List<Item> ParseItems(ref IInput input, SourceSpan? openedAt, int depth)
+    private List<Item> ParseItems(ref IInput input, SourceSpan? openedAt, int depth, out bool hadErrors)
     {
         var items = new List<Item>();
+        hadErrors = false;
         while (true)
         {
             input = Grammar.SkipTrivia(input);
@@ -49,6 +50,7 @@ internal sealed class SpecParser
                 {
                     _diagnostics.Report(DiagnosticCatalog.SyntaxError, _text.Span(input.Position, 0),
                         $"expected '}}' to close the section opened at line {open.Line}, column {open.Column}, found end of file");
+                    hadErrors = true;
                 }
                 return items;
             }
@@ -69,6 +71,7 @@ internal sealed class SpecParser
             if (!result.WasSuccessful)
             {
                 ReportFailure(result);
+                hadErrors = true;
                 input = Recover(start, result.Remainder);
                 continue;
             }
@@ -83,11 +86,13 @@ internal sealed class SpecParser
                     _diagnostics.Report(DiagnosticCatalog.NestingTooDeep, brace,
                         $"sections nest deeper than {MaxSectionDepth} levels");
                     input = SkipBalanced(input, 1);
+                    hadErrors = true;
                     continue;
                 }
-                var body = ParseItems(ref input, brace, depth + 1);
+                var body = ParseItems(ref input, brace, depth + 1, out var bodyErrors);
                 var end = _text.Span(input.Position, 0);
-                item = item with { Body = body.ToEquatableArray(), Span = item.Span.Cover(end) };
+                item = item with { Body = body.ToEquatableArray(), Span = item.Span.Cover(end), IsIncomplete = bodyErrors };
+                hadErrors |= bodyErrors;
             }
             items.Add(item);
         }

@@ -43,6 +43,8 @@ public enum ItemKind
 /// <summary>
 /// One statement. <see cref="Head"/> is the first word; <see cref="Name"/> the optional second
 /// (for a binding without a modifier, the head is the bound name and <see cref="Name"/> is null).
+/// <see cref="IsIncomplete"/> marks a section whose body had syntax errors: the binder then holds
+/// back "missing" and "unused" findings that would only echo those errors.
 /// </summary>
 public sealed record Item(
     Identifier Head,
@@ -50,7 +52,8 @@ public sealed record Item(
     ItemKind Kind,
     Expression? Value,
     EquatableArray<Item> Body,
-    SourceSpan Span);
+    SourceSpan Span,
+    bool IsIncomplete = false);
 
 /// <summary>A parsed file.</summary>
 public sealed record SyntaxFile(string Path, EquatableArray<Item> Items);

@@ -1,0 +1,104 @@
+using System.IO;
+using System.Linq;
+using Mtrl.Dsl.Model;
+
+namespace Mtrl.Cli;
+
+/// <summary>Writes the training configuration back in spec syntax, every default made explicit.</summary>
+internal static class TrainingWriter
+{
+    public static void Write(AgentModel agent, TextWriter output, string indent)
+    {
+        var t = agent.Training;
+        var n = (System.Func<double, string>)ModelDescriber.Number;
+        var inner = indent + "  ";
+        output.WriteLine($"{indent}train {t.Algorithm.ToString().ToLowerInvariant()} {{");
+        output.WriteLine($"{inner}gamma: {n(t.Gamma)}");
+        output.WriteLine($"{inner}lr: {n(t.LearningRate)}");
+        output.WriteLine($"{inner}batch: {t.BatchSize}");
+        output.WriteLine($"{inner}steps: {t.Steps}");
+        output.WriteLine($"{inner}warmup: {t.Warmup}");
+        output.WriteLine($"{inner}train_every: {t.TrainEvery}");
+        output.WriteLine($"{inner}gradient_steps: {t.GradientSteps}");
+        output.WriteLine($"{inner}grad_clip: {n(t.GradientClip)}{(t.GradientClip == 0 ? "    # off" : "")}");
+        output.WriteLine($"{inner}tau: {n(t.Tau)}");
+        output.WriteLine($"{inner}seed: {t.Seed}");
+        if (t.Dqn is { } dqn)
+        {
+            output.WriteLine($"{inner}double: {(dqn.Double ? "true" : "false")}");
+            output.WriteLine($"{inner}loss: {dqn.Loss.ToString().ToLowerInvariant()}");
+            output.WriteLine($"{inner}target_update_every: {dqn.TargetUpdateEvery}");
+            output.WriteLine($"{inner}epsilon_start: {n(dqn.EpsilonStart)}");
+            output.WriteLine($"{inner}epsilon_end: {n(dqn.EpsilonEnd)}");
+            output.WriteLine($"{inner}epsilon_decay_steps: {dqn.EpsilonDecaySteps}");
+        }
+        if (t.Sac is { } sac)
+        {
+            output.WriteLine(sac.AlphaMode == AlphaMode.Fixed
+                ? $"{inner}alpha: {n(sac.AlphaInit)}"
+                : $"{inner}alpha: {(sac.AlphaMode == AlphaMode.PerTask ? "per_task" : "learned")}");
+            if (sac.AlphaMode != AlphaMode.Fixed) output.WriteLine($"{inner}alpha_init: {n(sac.AlphaInit)}");
+            output.WriteLine($"{inner}alpha_lr: {n(sac.AlphaLearningRate)}");
+            output.WriteLine(sac.TargetEntropy is { } entropy
+                ? $"{inner}target_entropy: {n(entropy)}"
+                : $"{inner}target_entropy: auto    # -{agent.Action.Size}");
+            output.WriteLine($"{inner}actor_lr: {n(sac.ActorLearningRate)}");
+            output.WriteLine($"{inner}critic_lr: {n(sac.CriticLearningRate)}");
+            output.WriteLine($"{inner}actor_update_every: {sac.ActorUpdateEvery}");
+            output.WriteLine($"{inner}target_update_every: {sac.TargetUpdateEvery}");
+        }
+        if (t.Td3 is { } td3)
+        {
+            output.WriteLine($"{inner}policy_noise: {n(td3.PolicyNoise)}");
+            output.WriteLine($"{inner}noise_clip: {n(td3.NoiseClip)}");
+            output.WriteLine($"{inner}policy_delay: {td3.PolicyDelay}");
+            output.WriteLine($"{inner}exploration_noise: {n(td3.ExplorationNoise)}");
+            output.WriteLine($"{inner}actor_lr: {n(td3.ActorLearningRate)}");
+            output.WriteLine($"{inner}critic_lr: {n(td3.CriticLearningRate)}");
+        }
+        var g = t.Gradients;
+        var reduction = g.Reduction.ToString().ToLowerInvariant();
+        output.WriteLine(g.Method switch
+        {
+            GradientMethod.PcGrad => $"{inner}gradients: pcgrad(reduction: {reduction})",
+            GradientMethod.CaGrad => $"{inner}gradients: cagrad(c: {n(g.CaGradC)}, reduction: {reduction})",
+            GradientMethod.GradNorm => $"{inner}gradients: gradnorm(alpha: {n(g.GradNormAlpha)}, lr: {n(g.GradNormLearningRate)}, reduction: {reduction})",
+            _ => $"{inner}gradients: none",
+        });
+        output.WriteLine(t.LossWeights.Kind switch
+        {
+            LossWeightingKind.Fixed => $"{inner}loss_weights: fixed(weights: [{string.Join(", ", t.LossWeights.Weights.Select(n))}])",
+            LossWeightingKind.AlphaSoftmax => $"{inner}loss_weights: alpha_softmax",
+            _ => $"{inner}loss_weights: uniform",
+        });
+        output.WriteLine(t.Schedule.Kind == ScheduleKind.Sequential
+            ? $"{inner}schedule: sequential(steps_per_task: {t.Schedule.StepsPerTask})"
+            : $"{inner}schedule: joint");
+        output.WriteLine($"{indent}}}");
+
+        var r = agent.Replay;
+        output.WriteLine($"{indent}replay {{");
+        output.WriteLine($"{inner}capacity: {r.Capacity}");
+        output.WriteLine($"{inner}per_task: {(r.PerTask ? "true" : "false")}");
+        output.WriteLine($"{inner}sampling: {r.Sampling.ToString().ToLowerInvariant()}");
+        output.WriteLine(r.Priority is { } p
+            ? $"{inner}priority: proportional(alpha: {n(p.Alpha)}, beta: {n(p.Beta)}, beta_final: {n(p.BetaFinal)}, epsilon: {n(p.Epsilon)})"
+            : $"{inner}priority: none");
+        output.WriteLine(r.Her is { } her
+            ? $"{inner}her: {her.Strategy.ToString().ToLowerInvariant()}(k: {her.K})    # relabels {n(System.Math.Round(her.RelabelRatio * 100, 1))}% of each batch"
+            : $"{inner}her: none");
+        output.WriteLine($"{indent}}}");
+
+        if (agent.Evolution is { } e)
+        {
+            output.WriteLine($"{indent}evolution {{");
+            output.WriteLine($"{inner}population: {e.Population}");
+            output.WriteLine($"{inner}tournament: {e.Tournament}");
+            output.WriteLine($"{inner}mutation: {n(e.MutationProbability)}");
+            output.WriteLine($"{inner}mutation_shift: {e.MutationShift}");
+            output.WriteLine($"{inner}steps_per_evaluation: {e.StepsPerEvaluation}");
+            output.WriteLine($"{inner}fitness: {e.Fitness.ToString().ToLowerInvariant()}");
+            output.WriteLine($"{indent}}}");
+        }
+    }
+}
