@@ -21,6 +21,12 @@ public sealed record SpecResult(SpecModel Model, EquatableArray<Diagnostic> Diag
 /// </summary>
 public static class SpecCompiler
 {
+    /// <summary>
+    /// Test seam: runs between parsing and binding. Tests use it to prove an internal failure
+    /// becomes MTRL9000 instead of an exception. Async-local so parallel tests do not interfere.
+    /// </summary>
+    internal static readonly System.Threading.AsyncLocal<Action<SyntaxFile>?> AfterParse = new();
+
     /// <summary>Parses and analyses <paramref name="text"/>, reported as <paramref name="path"/>.</summary>
     public static SpecResult Compile(string path, string text)
     {
@@ -31,6 +37,7 @@ public static class SpecCompiler
         {
             var syntax = SpecParser.Parse(source, diagnostics);
             ReportInvalidNumbers(syntax, diagnostics);
+            AfterParse.Value?.Invoke(syntax);
             model = new AgentBinder(diagnostics).Bind(syntax, source);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

@@ -17,6 +17,7 @@ internal sealed class Settings
     private readonly Dictionary<string, (Identifier Key, Expression Value)> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
     private readonly DiagnosticBag _diagnostics;
+    private bool _fromArguments;
 
     private Settings(string context, SourceSpan owner, DiagnosticBag diagnostics)
     {
@@ -48,7 +49,7 @@ internal sealed class Settings
     /// <summary>Settings from a call's named arguments; positional ones are the caller's.</summary>
     public static Settings FromArguments(string context, SourceSpan owner, IEnumerable<Argument> arguments, DiagnosticBag diagnostics)
     {
-        var settings = new Settings(context, owner, diagnostics);
+        var settings = new Settings(context, owner, diagnostics) { _fromArguments = true };
         foreach (var argument in arguments)
         {
             if (argument.Name is not null) settings.Add(argument.Name, argument.Value);
@@ -57,7 +58,8 @@ internal sealed class Settings
     }
 
     /// <summary>No settings (a bare option name such as <c>pcgrad</c>).</summary>
-    public static Settings Empty(string context, SourceSpan owner, DiagnosticBag diagnostics) => new(context, owner, diagnostics);
+    public static Settings Empty(string context, SourceSpan owner, DiagnosticBag diagnostics) =>
+        new(context, owner, diagnostics) { _fromArguments = true };
 
     private void Add(Identifier key, Expression value)
     {
@@ -238,10 +240,19 @@ internal sealed class Settings
         {
             var key = entry.Key.Text;
             if (_known.Contains(key)) continue;
-            var hint = Synonyms.TryGetValue(key, out var synonym) && _known.Contains(synonym)
-                ? $"; did you mean '{synonym}'?"
-                : Suggestions.DidYouMean(key, _known);
-            _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, entry.Key.Span, $"unknown setting '{key}' for {Context}{hint}");
+            // Typos of another library's name ("lerning_rate") lead to our name too.
+            var synonyms = Synonyms.Where(s => _known.Contains(s.Value)).Select(s => s.Key);
+            var closest = Synonyms.ContainsKey(key) ? key : Suggestions.Closest(key, _known.Concat(synonyms));
+            var suggestion = closest is not null && Synonyms.TryGetValue(closest, out var ours) ? ours : closest;
+            var hint = suggestion is null || !_known.Contains(suggestion) ? "" : $"; did you mean '{suggestion}'?";
+            if (_fromArguments)
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnknownArgument, entry.Key.Span, $"unknown argument '{key}' for {Context}{hint}");
+            }
+            else
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnknownKeyword, entry.Key.Span, $"unknown setting '{key}' for {Context}{hint}");
+            }
         }
     }
 

@@ -255,10 +255,13 @@ internal static class Grammar
         };
     }
 
+    // Spans start after leading trivia: Trivia first, then the spanned parser.
+    private static Parser<ITextSpan<T>> TokenSpan<T>(Parser<T> parser) => from _ in Trivia from span in parser.Span() select span;
+
     private static readonly Parser<Expression> List =
-        (from open in Symbol('[')
+        TokenSpan(from open in Symbol('[')
          from items in CommaList(ExpressionRef, ']')
-         select items).Span().Select(s => (Expression)new ListExpression(s.Value.ToEquatableArray(), ToSpan(s)));
+         select items).Select(s => (Expression)new ListExpression(s.Value.ToEquatableArray(), ToSpan(s)));
 
     // "name:" backtracks as a unit; once it matched, the value is committed so errors inside it
     // are reported where they are instead of at the colon.
@@ -268,17 +271,17 @@ internal static class Grammar
         select name;
 
     private static readonly Parser<Argument> Argument =
-        (from name in ArgumentName.Optional()
+        TokenSpan(from name in ArgumentName.Optional()
          from value in ExpressionRef
-         select (name, value)).Span().Select(s => new Argument(s.Value.name.GetOrDefault(), s.Value.value, ToSpan(s)));
+         select (name, value)).Select(s => new Argument(s.Value.name.GetOrDefault(), s.Value.value, ToSpan(s)));
 
     private static readonly Parser<Expression> NameOrCall =
-        (from name in Identifier
+        TokenSpan(from name in Identifier
          from open in Symbol('(').Optional()
          from args in open.IsDefined
             ? CommaList(Argument, ')').Select(items => (List<Argument>?)items)
             : Parse.Return<List<Argument>?>(null)
-         select (name, args)).Span().Select(s => s.Value.args is { } args
+         select (name, args)).Select(s => s.Value.args is { } args
             ? (Expression)new CallExpression(s.Value.name, args.ToEquatableArray(), ToSpan(s))
             : new NameExpression(s.Value.name));
 
