@@ -30,7 +30,7 @@ public static class SpecCompiler
     /// <summary>Parses and analyses <paramref name="text"/>, reported as <paramref name="path"/>.</summary>
     public static SpecResult Compile(string path, string text)
     {
-        var source = new SourceText(path, text ?? "");
+        var source = new SourceText(path, StripByteOrderMark(text));
         var diagnostics = new DiagnosticBag();
         SpecModel model;
         try
@@ -59,11 +59,18 @@ public static class SpecCompiler
     public static SyntaxFile ParseSyntax(string path, string text, out EquatableArray<Diagnostic> diagnostics)
     {
         var bag = new DiagnosticBag();
-        var syntax = SpecParser.Parse(new SourceText(path, text ?? ""), bag);
+        var syntax = SpecParser.Parse(new SourceText(path, StripByteOrderMark(text)), bag);
         ReportInvalidNumbers(syntax, bag);
         diagnostics = bag.Items.ToEquatableArray();
         return syntax;
     }
+
+    /// <summary>
+    /// A leading byte-order mark is not part of the text (editors show column 1 after it), so it
+    /// is dropped before positions are computed; File.ReadAllText and Roslyn do the same.
+    /// </summary>
+    private static string StripByteOrderMark(string? text) =>
+        text is { Length: > 0 } && text[0] == '\uFEFF' ? text.Substring(1) : text ?? "";
 
     private static void ReportInvalidNumbers(SyntaxFile syntax, DiagnosticBag diagnostics)
     {

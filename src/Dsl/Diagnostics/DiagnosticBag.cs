@@ -17,6 +17,12 @@ internal sealed class DiagnosticBag
 
     public bool HasErrors => _errors > 0;
 
+    /// <summary>Messages quote user text; a megabyte-long identifier must not make a megabyte-long line.</summary>
+    public const int MaxMessageLength = 400;
+
+    private static string Shorten(string message) =>
+        message.Length <= MaxMessageLength ? message : message.Substring(0, MaxMessageLength - 1) + "…";
+
     public void Report(DiagnosticDescriptor descriptor, SourceSpan span, string message) =>
         Report(descriptor, descriptor.Severity, span, message);
 
@@ -34,6 +40,6 @@ internal sealed class DiagnosticBag
             }
             _errors++;
         }
-        _items.Add(new Diagnostic(descriptor.Code, severity, span, message));
+        _items.Add(new Diagnostic(descriptor.Code, severity, span, Shorten(message)));
     }
 }

@@ -9,9 +9,13 @@ namespace Mtrl.Dsl.Model;
 /// <summary>All agents of one spec file.</summary>
 public sealed record SpecModel(string Path, EquatableArray<AgentModel> Agents);
 
-/// <summary>One agent: its interface to the environment, its networks and how it trains.</summary>
+/// <summary>
+/// One agent: its interface to the environment, its networks and how it trains.
+/// <see cref="Description"/> is the optional <c>description: "…"</c> text (empty if absent).
+/// </summary>
 public sealed record AgentModel(
     string Name,
+    string Description,
     int Tasks,
     EquatableArray<InputModel> Inputs,
     ActionSpaceModel Action,

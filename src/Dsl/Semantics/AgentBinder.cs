@@ -10,7 +10,7 @@ namespace Mtrl.Dsl.Semantics;
 /// <summary>Turns a parsed file into the semantic model: one <see cref="AgentModel"/> per <c>agent</c> section.</summary>
 internal sealed class AgentBinder
 {
-    private static readonly string[] AgentKeywords = { "tasks", "action", "input", "goal", "block", "network", "train", "replay", "evolution" };
+    private static readonly string[] AgentKeywords = { "description", "tasks", "action", "input", "goal", "block", "network", "train", "replay", "evolution" };
 
     private readonly DiagnosticBag _diagnostics;
 
@@ -62,7 +62,7 @@ internal sealed class AgentBinder
         {
             switch (item.Head.Text)
             {
-                case "tasks" or "action":
+                case "tasks" or "action" or "description":
                     if (Expect(item, ItemKind.Setting, named: false, $"{item.Head.Text}: …")) settingItems.Add(item);
                     break;
                 case "input" or "goal":
@@ -92,6 +92,7 @@ internal sealed class AgentBinder
 
         var settings = Settings.FromItems($"agent '{name}'", agent.Name.Span, settingItems, _diagnostics);
         var tasks = settings.Int("tasks", 1, new NumberRange(1, 100_000));
+        var description = settings.String("description", "");
         var action = ReadAction(settings, agent.Name.Span, agent.IsIncomplete);
         settings.ReportUnknown();
 
@@ -150,7 +151,7 @@ internal sealed class AgentBinder
             (b.FirstInputs ?? new List<Value?>()).Where(v => v is not null).Select(v => v!.Width).ToEquatableArray(),
             b.Width, b.UsedBy.ToEquatableArray(), b.Span));
 
-        return new AgentModel(name, tasks, inputModels.ToEquatableArray(), action, blockModels.ToEquatableArray(),
+        return new AgentModel(name, description, tasks, inputModels.ToEquatableArray(), action, blockModels.ToEquatableArray(),
             networkModels.ToEquatableArray(), training, replayModel, evolutionModel, agent.Span);
     }
 

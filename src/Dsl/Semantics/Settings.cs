@@ -143,6 +143,15 @@ internal sealed class Settings
         return value is null ? fallback : ReadInteger(key, value, fallback, range);
     }
 
+    public string String(string key, string fallback)
+    {
+        var value = Raw(key);
+        if (value is null) return fallback;
+        if (value is StringLiteral text) return text.Value;
+        WrongKind(key, value, "a string in double quotes");
+        return fallback;
+    }
+
     public bool Bool(string key, bool fallback)
     {
         var value = Raw(key);

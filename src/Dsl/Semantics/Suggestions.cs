@@ -12,6 +12,8 @@ internal static class Suggestions
     /// </summary>
     public static string? Closest(string word, IEnumerable<string> candidates)
     {
+        // Nobody mistypes a 64-character keyword; skipping keeps garbage input cheap.
+        if (word.Length > 64) return null;
         string? best = null;
         var bestDistance = int.MaxValue;
         var limit = Math.Max(1, word.Length / 3);
