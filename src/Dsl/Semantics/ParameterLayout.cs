@@ -66,7 +66,8 @@ internal static class ParameterLayout
                 }
                 if (moe.Gate is GateKind.TopK or GateKind.Attention)
                 {
-                    var previous = inputWidths.Count > 1 ? inputWidths[1] : 0;
+                    // Without a 'by' input the gate reads the one-hot task id.
+                    var previous = inputWidths.Count > 1 && inputWidths[1] > 0 ? inputWidths[1] : tasks;
                     for (var i = 0; i < moe.GateWidths.Count; i++)
                     {
                         Affine(list, node, $"{prefix}.gate.fc{i}", ParameterOwner.Shared, previous, moe.GateWidths[i]);
