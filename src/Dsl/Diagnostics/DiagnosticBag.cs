@@ -17,6 +17,9 @@ internal sealed class DiagnosticBag
 
     public bool HasErrors => _errors > 0;
 
+    /// <summary>Errors reported so far; binders compare it before and after a step to know if the step failed.</summary>
+    public int ErrorCount => _errors;
+
     /// <summary>Messages quote user text; a megabyte-long identifier must not make a megabyte-long line.</summary>
     public const int MaxMessageLength = 400;
 

@@ -102,6 +102,7 @@ internal sealed class AgentBinder
 
         var networkModels = new List<NetworkModel>();
         var networkNames = new Dictionary<string, Identifier>();
+        var networkFailed = false;
         foreach (var network in networks)
         {
             var networkName = network.Name!;
@@ -112,12 +113,15 @@ internal sealed class AgentBinder
                 continue;
             }
             networkNames.Add(networkName.Text, networkName);
+            var errorsBefore = _diagnostics.ErrorCount;
             var model = new NetworkBinder(scope, network, networkName.Text).Bind();
             if (model is not null) networkModels.Add(model);
+            networkFailed |= _diagnostics.ErrorCount > errorsBefore;
         }
 
-        // After a syntax error inside the agent, "missing" and "unused" findings mostly echo it.
-        var quiet = agent.IsIncomplete;
+        // After a syntax error inside the agent, or an error in a network, "missing" and "unused"
+        // findings mostly echo it.
+        var quiet = agent.IsIncomplete || networkFailed;
         foreach (var block in scope.Blocks.Values.Where(b => b.UsedBy.Count == 0 && !quiet))
         {
             _diagnostics.Report(DiagnosticCatalog.Unused, block.Name.Span, $"block '{block.Name.Text}' is never used by a network's output");
@@ -132,7 +136,7 @@ internal sealed class AgentBinder
             inputModels.Any(i => i.Kind == InputKind.Goal),
             allOps.Any(op => op is ProgressiveOp or PathNetOp),
             agent.Name.Span);
-        if (train is null && !quiet)
+        if (train is null && !agent.IsIncomplete)
         {
             _diagnostics.Report(DiagnosticCatalog.Missing, agent.Name.Span,
                 $"agent '{name}' needs a 'train <algorithm> {{ … }}' section (dqn, sac or td3)");

@@ -1,0 +1,161 @@
+using System;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace Mtrl.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mtrl-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string Specs => Path.Combine(AppContext.BaseDirectory, "specs");
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public static TheoryData<string> Examples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "specs"), "*.mtrl")) data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void CheckPassesEveryExample(string name)
+    {
+        var (code, output, error) = Run("check", Path.Combine(Specs, name));
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.EndsWith("1 file checked: 0 errors, 0 warnings" + Environment.NewLine, output);
+    }
+
+    [Fact]
+    public void CheckPointsAtTheExactLineAndColumnOfABrokenCopy()
+    {
+        var original = File.ReadAllLines(Path.Combine(Specs, "her_bitflip.mtrl"));
+        var line = Array.FindIndex(original, l => l.Contains("h = mlp(x, widths: [256, 256]", StringComparison.Ordinal));
+        Assert.True(line >= 0);
+        var broken = (string[])original.Clone();
+        broken[line] = broken[line].Replace("mlp(x,", "mlp(y,", StringComparison.Ordinal);
+        var path = Path.Combine(_directory, "broken.mtrl");
+        File.WriteAllLines(path, broken);
+
+        var (code, output, _) = Run("check", path);
+        var column = broken[line].IndexOf("y,", StringComparison.Ordinal) + 1;
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}({line + 1},{column}): error MTRL0101: unknown name 'y' in network 'q'", output);
+    }
+
+    [Fact]
+    public void CheckReportsEveryFileAndFailsIfAnyHasErrors()
+    {
+        var bad = Path.Combine(_directory, "bad.mtrl");
+        File.WriteAllText(bad, "agent A {\n  tasks: 0\n}\n");
+        var (code, output, _) = Run("check", Path.Combine(Specs, "moe_sac.mtrl"), bad);
+        Assert.Equal(1, code);
+        Assert.Contains($"{bad}(2,10): error MTRL0300:", output);
+        Assert.Contains("2 files checked:", output);
+    }
+
+    [Fact]
+    public void WarningsAloneDoNotFailCheck()
+    {
+        var path = Path.Combine(_directory, "warn.mtrl");
+        File.WriteAllText(path, "agent A {\n  input obs: 4\n  input unused: 2\n  action: discrete(2)\n  network q {\n    out q = q_values(obs)\n  }\n  train dqn { }\n}\n");
+        var (code, output, _) = Run("check", path);
+        Assert.Equal(0, code);
+        Assert.Contains($"{path}(3,9): warning MTRL0110:", output);
+    }
+
+    [Fact]
+    public void MissingFileIsAClearErrorNotAStackTrace()
+    {
+        var (code, output, error) = Run("check", Path.Combine(_directory, "nope.mtrl"));
+        Assert.Equal(1, code);
+        Assert.Contains("not found", error);
+        Assert.DoesNotContain("   at ", error + output);
+    }
+
+    [Fact]
+    public void DirectoryIsAClearError()
+    {
+        var (code, _, error) = Run("describe", _directory);
+        Assert.Equal(1, code);
+        Assert.Contains("is a directory", error);
+    }
+
+    [Fact]
+    public void CheckWithoutFilesIsAUsageError()
+    {
+        var (code, _, error) = Run("check");
+        Assert.NotEqual(0, code);
+        Assert.NotEqual("", error);
+    }
+
+    [Fact]
+    public void DescribeShowsWidthsParameterSplitAndDefaults()
+    {
+        var (code, output, error) = Run("describe", Path.Combine(Specs, "mt_mh_sac.mtrl"));
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("agent MultiHeadSac", output);
+        Assert.Contains("network actor (policy)", output);
+        Assert.Contains("network critic (critic)", output);
+        // encoder 39 -> 400 -> 400 with layer norm, shared by both networks.
+        Assert.Matches(@"encoder\s+mlp \[400, 400\] relu, layer_norm\s+39\s+400\s+178,000\s+actor, critic", output);
+        Assert.Contains("parameters: 370,480 (338,400 shared, 32,080 task-specific, 3,208 per task head)", output);
+        Assert.Contains("agent parameters: 696,890 (660,800 shared, 36,090 task-specific)", output);
+        // Defaults the spec left out are written back in spec syntax.
+        Assert.Contains("    warmup: 1000", output);
+        Assert.Contains("    target_entropy: auto", output);
+        Assert.Contains("    her: none", output);
+    }
+
+    [Fact]
+    public void DescribeOutputsTrainingConfigurationThatParsesBack()
+    {
+        var (_, output, _) = Run("describe", Path.Combine(Specs, "pathnet_dqn.mtrl"));
+        var start = output.IndexOf("  train dqn {", StringComparison.Ordinal);
+        Assert.True(start > 0);
+        var config = output.Substring(start);
+        var agent = "agent Copy {\n  tasks: 2\n  input state: 4\n  action: discrete(2)\n  network q {\n    out q = q_values(pathnet(state, layers: 3, modules: 10, active: 4, width: 20), per_task: true)\n  }\n" + config + "}\n";
+        var result = Mtrl.Dsl.SpecCompiler.Compile("copy.mtrl", agent);
+        Assert.True(result.Diagnostics.Count == 0, string.Join("\n", result.Diagnostics));
+        var original = Mtrl.Dsl.SpecCompiler.Compile("o.mtrl", File.ReadAllText(Path.Combine(Specs, "pathnet_dqn.mtrl"))).Model.Agents[0];
+        Assert.Equal(original.Training with { Span = default }, result.Model.Agents[0].Training with { Span = default });
+        Assert.Equal(original.Evolution! with { Span = default }, result.Model.Agents[0].Evolution! with { Span = default });
+    }
+
+    [Fact]
+    public void DescribeRefusesSpecsWithErrors()
+    {
+        var path = Path.Combine(_directory, "bad.mtrl");
+        File.WriteAllText(path, "agent A {\n  tasks 2\n}\n");
+        var (code, _, error) = Run("describe", path);
+        Assert.Equal(1, code);
+        Assert.Contains("error MTRL0001", error);
+    }
+
+    [Fact]
+    public void EveryExampleDescribes()
+    {
+        foreach (var file in Directory.GetFiles(Specs, "*.mtrl"))
+        {
+            var (code, output, _) = Run("describe", file);
+            Assert.Equal(0, code);
+            Assert.Contains("training configuration (defaults filled in)", output);
+            Assert.DoesNotContain(output.Split('\n'), l => l.Length > 0 && l.TrimEnd() != l.TrimEnd('\r'));
+        }
+    }
+}
