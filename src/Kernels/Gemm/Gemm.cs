@@ -1,0 +1,141 @@
+using System;
+
+namespace Mtrl.Kernels;
+
+/// <summary>
+/// Single-precision matrix multiply on row-major storage, C = alpha·op(A)·op(B) + beta·C, the
+/// dense core of every layer's forward and backward pass. One entry point over two back ends
+/// (OpenBLAS and a managed SIMD kernel) so layers never care which one runs.
+/// </summary>
+/// <remarks>
+/// The managed back end uses a 12×32 AVX-512 micro-kernel where the CPU has AVX-512, a 6×16
+/// AVX2/FMA one otherwise, and a scalar one without 256-bit SIMD; its results are bit-identical
+/// for any accelerator thread count. op(A) is m×k, op(B) is k×n, C is m×n. Leading dimensions
+/// are row strides in elements and may exceed the row width (sub-matrices of a larger buffer).
+/// As in BLAS, beta = 0 overwrites C without reading it, so C may start uninitialised or hold
+/// NaN. C must not overlap A or B.
+/// </remarks>
+public static unsafe class Gemm
+{
+    /// <summary>Computes C = alpha·op(A)·op(B) + beta·C.</summary>
+    /// <param name="transA">Whether op(A) is A or Aᵀ.</param>
+    /// <param name="transB">Whether op(B) is B or Bᵀ.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major: m×k (lda ≥ k) or, transposed, k×m (lda ≥ m).</param>
+    /// <param name="lda">Row stride of A.</param>
+    /// <param name="b">B, row-major: k×n (ldb ≥ n) or, transposed, n×k (ldb ≥ k).</param>
+    /// <param name="ldb">Row stride of B.</param>
+    /// <param name="beta">Scale of the existing C; 0 ignores its contents.</param>
+    /// <param name="c">C, row-major m×n with ldc ≥ n.</param>
+    /// <param name="ldc">Row stride of C.</param>
+    /// <param name="backend">Implementation to use; <see cref="GemmBackend.Auto"/> prefers OpenBLAS.</param>
+    /// <param name="accelerator">Threads for the managed back end; null uses <see cref="CpuAccelerator.Default"/>.
+    /// OpenBLAS uses its own threads (see <see cref="OpenBlas.SetThreadCount"/>).</param>
+    public static void Multiply(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc,
+        GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
+        => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, backend, accelerator, ManagedGemmKernel.Auto);
+
+    /// <summary>Non-transposed convenience overload with packed rows (lda = k, ldb = n, ldc = n), the common forward-pass case.</summary>
+    /// <param name="m">Rows of A and C.</param>
+    /// <param name="n">Columns of B and C.</param>
+    /// <param name="k">Columns of A, rows of B.</param>
+    /// <param name="a">A, m×k row-major.</param>
+    /// <param name="b">B, k×n row-major.</param>
+    /// <param name="c">C, m×n row-major; overwritten.</param>
+    /// <param name="backend">Implementation to use.</param>
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, GemmBackend backend = GemmBackend.Auto)
+        => Multiply(GemmTranspose.None, GemmTranspose.None, m, n, k, 1f, a, k, b, n, 0f, c, n, backend);
+
+    /// <summary>The back end <see cref="GemmBackend.Auto"/> resolves to on this machine, for logs and benchmarks.</summary>
+    public static GemmBackend ResolvedAuto => OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+
+    /// <summary>Full entry point; <paramref name="managedKernel"/> lets tests force a managed micro-kernel.</summary>
+    internal static void Multiply(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc,
+        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        int aRows = transA == GemmTranspose.None ? m : k;
+        int aCols = transA == GemmTranspose.None ? k : m;
+        int bRows = transB == GemmTranspose.None ? k : n;
+        int bCols = transB == GemmTranspose.None ? n : k;
+        CheckOperand(a.Length, aRows, aCols, lda, nameof(a), nameof(lda));
+        CheckOperand(b.Length, bRows, bCols, ldb, nameof(b), nameof(ldb));
+        CheckOperand(c.Length, m, n, ldc, nameof(c), nameof(ldc));
+        if (backend == GemmBackend.Auto)
+        {
+            backend = ResolvedAuto;
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            if (backend == GemmBackend.OpenBlas)
+            {
+                OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+            else
+            {
+                ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc,
+                    accelerator ?? CpuAccelerator.Default, managedKernel);
+            }
+        }
+    }
+
+    private static void CheckOperand(int length, int rows, int cols, int ld, string name, string ldName)
+    {
+        if (ld < Math.Max(1, cols))
+        {
+            throw new ArgumentOutOfRangeException(ldName, ld, $"Leading dimension must be at least max(1, {cols}).");
+        }
+
+        if (rows > 0 && cols > 0 && length < (long)(rows - 1) * ld + cols)
+        {
+            throw new ArgumentException($"Span of length {length} is too short for a {rows}×{cols} matrix with row stride {ld}.", name);
+        }
+    }
+
+    /// <summary>C = beta·C over the m×n window; beta = 0 writes zeros (never 0·NaN).</summary>
+    private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
+    {
+        if (beta == 1f)
+        {
+            return;
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            Span<float> row = c.Slice(i * ldc, n);
+            if (beta == 0f)
+            {
+                row.Clear();
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+        }
+    }
+}

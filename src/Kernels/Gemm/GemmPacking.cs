@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Mtrl.Kernels;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the contiguous, zero-padded micro-panel layout the
+/// micro-kernels stream through. Packing is where transposes and leading dimensions are absorbed,
+/// so the micro-kernel only ever sees unit-stride data and full tiles.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs rows [row0, row0 + rows) × depth [p0, p0 + kc) of op(A) into panels of
+    /// <paramref name="mr"/> rows: panel q holds, for each p, the mr values of rows q·mr.. at depth p.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA(GemmTranspose trans, float* a, int lda, int row0, int rows, int p0, int kc, int mr, float* destination)
+    {
+        for (int r0 = 0; r0 < rows; r0 += mr)
+        {
+            int valid = System.Math.Min(mr, rows - r0);
+            float* panel = destination + (nint)r0 * kc;
+            if (trans == GemmTranspose.None)
+            {
+                // op(A)(i, p) = a[i·lda + p]: read each row forward, write with stride mr.
+                for (int r = 0; r < valid; r++)
+                {
+                    float* source = a + (nint)(row0 + r0 + r) * lda + p0;
+                    float* target = panel + r;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        target[(nint)p * mr] = source[p];
+                    }
+                }
+            }
+            else
+            {
+                // op(A)(i, p) = a[p·lda + i]: the mr values for one p are contiguous.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = a + (nint)(p0 + p) * lda + row0 + r0;
+                    float* target = panel + (nint)p * mr;
+                    for (int r = 0; r < valid; r++)
+                    {
+                        target[r] = source[r];
+                    }
+                }
+            }
+
+            if (valid < mr)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    for (int r = valid; r < mr; r++)
+                    {
+                        panel[(nint)p * mr + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs depth [p0, p0 + kc) × columns [col0 + firstPanel·nr, ...) of op(B), panels
+    /// [firstPanel, endPanel) of width <paramref name="nr"/> (the last one clipped at
+    /// <paramref name="cols"/>): panel q holds, for each p, the nr values of columns q·nr.. at depth p.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB(
+        GemmTranspose trans, float* b, int ldb, int col0, int cols, int p0, int kc, int nr,
+        int firstPanel, int endPanel, float* destination)
+    {
+        for (int q = firstPanel; q < endPanel; q++)
+        {
+            int j0 = q * nr;
+            int valid = System.Math.Min(nr, cols - j0);
+            float* panel = destination + (nint)j0 * kc;
+            if (trans == GemmTranspose.None)
+            {
+                // op(B)(p, j) = b[p·ldb + j]: each depth step is a contiguous row segment.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = b + (nint)(p0 + p) * ldb + col0 + j0;
+                    float* target = panel + (nint)p * nr;
+                    if (valid == nr && nr % 8 == 0)
+                    {
+                        for (int j = 0; j < nr; j += 8)
+                        {
+                            Vector256.Load(source + j).Store(target + j);
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < valid; j++)
+                        {
+                            target[j] = source[j];
+                        }
+
+                        for (int j = valid; j < nr; j++)
+                        {
+                            target[j] = 0f;
+                        }
+                    }
+                }
+            }
+            else if (valid == nr && nr % 8 == 0 && Avx.IsSupported)
+            {
+                // op(B)(p, j) = b[j·ldb + p]: transpose 8×8 blocks in registers.
+                float* rows = b + ((nint)(col0 + j0) * ldb) + p0;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    for (int j = 0; j < nr; j += 8)
+                    {
+                        Transpose8x8(rows + ((nint)j * ldb) + p, ldb, panel + ((nint)p * nr) + j, nr);
+                    }
+                }
+
+                for (; p < kc; p++)
+                {
+                    for (int j = 0; j < nr; j++)
+                    {
+                        panel[((nint)p * nr) + j] = rows[((nint)j * ldb) + p];
+                    }
+                }
+            }
+            else
+            {
+                // op(B)(p, j) = b[j·ldb + p]: read each stored row forward, write with stride nr.
+                for (int j = 0; j < valid; j++)
+                {
+                    float* source = b + (nint)(col0 + j0 + j) * ldb + p0;
+                    float* target = panel + j;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        target[(nint)p * nr] = source[p];
+                    }
+                }
+
+                for (int p = 0; p < kc && valid < nr; p++)
+                {
+                    for (int j = valid; j < nr; j++)
+                    {
+                        panel[(nint)p * nr + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the transpose of the 8×8 block at <paramref name="source"/> (row stride
+    /// <paramref name="sourceStride"/>) to <paramref name="target"/> (row stride <paramref name="targetStride"/>).</summary>
+    private static void Transpose8x8(float* source, int sourceStride, float* target, int targetStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source);
+        Vector256<float> r1 = Avx.LoadVector256(source + sourceStride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride);
+        Vector256<float> r3 = Avx.LoadVector256(source + 3 * sourceStride);
+        Vector256<float> r4 = Avx.LoadVector256(source + 4 * sourceStride);
+        Vector256<float> r5 = Avx.LoadVector256(source + 5 * sourceStride);
+        Vector256<float> r6 = Avx.LoadVector256(source + 6 * sourceStride);
+        Vector256<float> r7 = Avx.LoadVector256(source + 7 * sourceStride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1);
+        Vector256<float> t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<float> t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5);
+        Vector256<float> t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7);
+        Vector256<float> t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44);
+        Vector256<float> s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44);
+        Vector256<float> s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44);
+        Vector256<float> s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44);
+        Vector256<float> s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(target, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(target + targetStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(target + 2 * targetStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(target + 3 * targetStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(target + 4 * targetStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(target + 5 * targetStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(target + 6 * targetStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(target + 7 * targetStride, Avx.Permute2x128(s3, s7, 0x31));
+    }
+}

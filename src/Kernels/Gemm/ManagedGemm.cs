@@ -1,0 +1,280 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Mtrl.Kernels;
+
+/// <summary>Which managed micro-kernel to use; tests force each one so every path is covered on one machine.</summary>
+internal enum ManagedGemmKernel
+{
+    /// <summary>The fastest kernel the machine supports.</summary>
+    Auto,
+
+    /// <summary>12×32 on 512-bit vectors (AVX-512F).</summary>
+    Vector512,
+
+    /// <summary>6×16 on 256-bit vectors.</summary>
+    Vector256,
+
+    /// <summary>4×4 scalar fallback.</summary>
+    Scalar,
+}
+
+/// <summary>
+/// Managed single-precision GEMM in the Goto/BLIS style: op(B) is packed once per column block
+/// into kc-deep micro-panels that stay in L1 while packed mc-row blocks of op(A) stream from L2
+/// through a register-blocked micro-kernel. Large problems split the rows (and, when rows are few,
+/// the columns) of C into tasks run in a single accelerator launch; tasks write disjoint tiles of C
+/// in the same order as a sequential run, so the result is bit-identical for any thread count.
+/// </summary>
+internal static unsafe class ManagedGemm
+{
+    /// <summary>Depth of a packed slice: a B micro-panel (16 or 32 columns: 16 or 32 KiB) stays in L1 beside the A panel.</summary>
+    internal const int DepthBlock = 256;
+
+    /// <summary>Rows of a packed A block (a multiple of every kernel's MR: 4, 6, 12): 144×256 floats = 144 KiB, well inside L2.</summary>
+    internal const int RowBlock = 144;
+
+    /// <summary>Most columns of a packed B block (a multiple of every kernel's NR: 4, 16, 32).</summary>
+    internal const int ColumnBlock = 4096;
+
+    /// <summary>Largest packed B (floats, 8 MiB): deep problems get narrower column blocks instead of a larger buffer.</summary>
+    internal const int PackedBBudget = 1 << 21;
+
+    /// <summary>Below this many flops a launch's wake-up latency outweighs the gain from a second core.</summary>
+    internal const double ParallelFlopThreshold = 4e6;
+
+    /// <summary>Whether <paramref name="kernel"/> can run on this machine.</summary>
+    public static bool IsSupported(ManagedGemmKernel kernel) => kernel switch
+    {
+        ManagedGemmKernel.Vector512 => Avx512MicroKernel.IsSupported,
+        ManagedGemmKernel.Vector256 => Avx2MicroKernel.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>The kernel <see cref="ManagedGemmKernel.Auto"/> stands for on this machine.</summary>
+    public static ManagedGemmKernel Best =>
+        Avx512MicroKernel.IsSupported ? ManagedGemmKernel.Vector512
+        : Avx2MicroKernel.IsSupported ? ManagedGemmKernel.Vector256
+        : ManagedGemmKernel.Scalar;
+
+    /// <summary>Runs C = alpha·op(A)·op(B) + beta·C on validated pointers with k ≥ 1 and alpha ≠ 0.</summary>
+    public static void Run(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
+        Accelerator accelerator, ManagedGemmKernel kernel = ManagedGemmKernel.Auto)
+    {
+        if (!IsSupported(kernel))
+        {
+            throw new PlatformNotSupportedException($"The {kernel} GEMM micro-kernel needs instructions this CPU lacks.");
+        }
+
+        switch (kernel == ManagedGemmKernel.Auto ? Best : kernel)
+        {
+            case ManagedGemmKernel.Vector512:
+                Run<Avx512MicroKernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, accelerator);
+                break;
+            case ManagedGemmKernel.Vector256:
+                Run<Avx2MicroKernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, accelerator);
+                break;
+            default:
+                Run<ScalarMicroKernel>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, accelerator);
+                break;
+        }
+    }
+
+    private static void Run<TKernel>(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
+        Accelerator accelerator)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int nr = TKernel.Columns;
+        int threads = 2.0 * m * n * k >= ParallelFlopThreshold ? accelerator.DegreeOfParallelism : 1;
+        int columnBlock = Math.Min(ColumnBlock, Math.Max(nr, PackedBBudget / k / nr * nr));
+        int depthBlocks = (k + DepthBlock - 1) / DepthBlock;
+        float* packedB = GemmWorkspace.Current.PackB(k * Math.Min(columnBlock, RoundUp(n, nr)));
+
+        for (int jc = 0; jc < n; jc += columnBlock)
+        {
+            int nb = Math.Min(columnBlock, n - jc);
+            int panels = (nb + nr - 1) / nr;
+            var packB = new PackBKernel(transB, b, ldb, jc, nb, k, nr, panels, packedB);
+            var tasks = new TaskKernel<TKernel>(transA, a, lda, c, ldc, m, k, nb, jc, alpha, beta, packedB, threads);
+            if (threads == 1)
+            {
+                packB.Execute(0, depthBlocks * panels);
+                tasks.Execute(0, tasks.Count);
+            }
+            else
+            {
+                accelerator.LaunchChunked(depthBlocks * panels, 16, in packB);
+                accelerator.LaunchChunked(tasks.Count, 1, in tasks);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>
+    /// Packs the whole depth of one column block: item i is micro-panel i % panels of depth slice
+    /// i / panels. Slice p0 starts at packedB + p0·(panels·nr), panel q at + q·nr·kb within it.
+    /// </summary>
+    private readonly struct PackBKernel(
+        GemmTranspose trans, float* b, int ldb, int col0, int cols, int k, int nr, int panels, float* packedB) : IRangeKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int start, int end)
+        {
+            int item = start;
+            while (item < end)
+            {
+                int slice = item / panels;
+                int first = item - (slice * panels);
+                int last = Math.Min(panels, first + (end - item));
+                int p0 = slice * DepthBlock;
+                int kb = Math.Min(DepthBlock, k - p0);
+                GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, first, last, packedB + ((nint)p0 * panels * nr));
+                item += last - first;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One task = a rectangle of C (a range of MR-row panels × a range of NR-column panels of the
+    /// current column block). For each mc-row block and each depth slice in order it packs that
+    /// part of A into its thread's buffer and runs the micro-kernel over the rectangle's tiles;
+    /// beta is applied with the first slice, later slices accumulate.
+    /// </summary>
+    private readonly struct TaskKernel<TKernel> : IRangeKernel
+        where TKernel : struct, IGemmMicroKernel
+    {
+        private readonly GemmTranspose _transA;
+        private readonly float* _a;
+        private readonly int _lda;
+        private readonly float* _c;
+        private readonly int _ldc;
+        private readonly int _m;
+        private readonly int _k;
+        private readonly int _nb;
+        private readonly int _jc;
+        private readonly float _alpha;
+        private readonly float _beta;
+        private readonly float* _packedB;
+        private readonly int _rowSlices;
+        private readonly int _columnSlices;
+
+        public TaskKernel(
+            GemmTranspose transA, float* a, int lda, float* c, int ldc, int m, int k, int nb, int jc,
+            float alpha, float beta, float* packedB, int threads)
+        {
+            _transA = transA;
+            _a = a;
+            _lda = lda;
+            _c = c;
+            _ldc = ldc;
+            _m = m;
+            _k = k;
+            _nb = nb;
+            _jc = jc;
+            _alpha = alpha;
+            _beta = beta;
+            _packedB = packedB;
+
+            // Two tasks per thread absorb uneven progress; rows first (A is packed per task, so a
+            // column split repeats that packing), columns only when there are too few row panels.
+            int rowPanels = (m + TKernel.Rows - 1) / TKernel.Rows;
+            int columnPanels = (nb + TKernel.Columns - 1) / TKernel.Columns;
+            int target = threads == 1 ? 1 : 2 * threads;
+            _rowSlices = Math.Min(rowPanels, target);
+            _columnSlices = Math.Max(1, Math.Min(columnPanels, target / _rowSlices));
+        }
+
+        public int Count => _rowSlices * _columnSlices;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int start, int end)
+        {
+            int mr = TKernel.Rows;
+            int nr = TKernel.Columns;
+            int rowPanels = (_m + mr - 1) / mr;
+            int columnPanels = (_nb + nr - 1) / nr;
+            float* packedA = GemmWorkspace.Current.PackA(RowBlock * DepthBlock);
+            for (int task = start; task < end; task++)
+            {
+                int rs = task / _columnSlices;
+                int cs = task - (rs * _columnSlices);
+                int rowStart = rs * rowPanels / _rowSlices * mr;
+                int rowEnd = Math.Min(_m, (rs + 1) * rowPanels / _rowSlices * mr);
+                int colStart = cs * columnPanels / _columnSlices * nr;
+                int colEnd = Math.Min(_nb, (cs + 1) * columnPanels / _columnSlices * nr);
+                for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
+                {
+                    int mcb = Math.Min(RowBlock, rowEnd - ic);
+                    for (int pc = 0; pc < _k; pc += DepthBlock)
+                    {
+                        int kb = Math.Min(DepthBlock, _k - pc);
+                        GemmPacking.PackA(_transA, _a, _lda, ic, mcb, pc, kb, mr, packedA);
+                        float* packedBSlice = _packedB + ((nint)pc * columnPanels * nr);
+                        Multiply(packedA, packedBSlice, kb, pc == 0 ? _beta : 1f, ic, mcb, colStart, colEnd);
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Multiply(float* packedA, float* packedB, int kb, float beta, int ic, int mcb, int colStart, int colEnd)
+        {
+            int mr = TKernel.Rows;
+            int nr = TKernel.Columns;
+            for (int jr = colStart; jr < colEnd; jr += nr)
+            {
+                int nValid = Math.Min(nr, _nb - jr);
+                float* bPanel = packedB + ((nint)jr * kb);
+                for (int ir = 0; ir < mcb; ir += mr)
+                {
+                    int mValid = Math.Min(mr, mcb - ir);
+                    float* aPanel = packedA + ((nint)ir * kb);
+                    float* cTile = _c + ((nint)(ic + ir) * _ldc) + _jc + jr;
+                    if (mValid == mr && nValid == nr)
+                    {
+                        TKernel.Run(kb, aPanel, bPanel, cTile, _ldc, _alpha, beta);
+                    }
+                    else
+                    {
+                        EdgeTile(kb, aPanel, bPanel, cTile, beta, mValid, nValid);
+                    }
+                }
+            }
+        }
+
+        /// <summary>A tile clipped by the edge of C: compute the full tile aside, then update only its valid part.</summary>
+        [SkipLocalsInit]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void EdgeTile(int kb, float* aPanel, float* bPanel, float* cTile, float beta, int mValid, int nValid)
+        {
+            int nr = TKernel.Columns;
+            float* tile = stackalloc float[TKernel.Rows * nr];
+            TKernel.Run(kb, aPanel, bPanel, tile, nr, 1f, 0f);
+            for (int r = 0; r < mValid; r++)
+            {
+                float* cRow = cTile + ((nint)r * _ldc);
+                float* tRow = tile + (r * nr);
+                if (beta == 0f)
+                {
+                    for (int j = 0; j < nValid; j++)
+                    {
+                        cRow[j] = _alpha * tRow[j];
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < nValid; j++)
+                    {
+                        cRow[j] = (_alpha * tRow[j]) + (beta * cRow[j]);
+                    }
+                }
+            }
+        }
+    }
+}
