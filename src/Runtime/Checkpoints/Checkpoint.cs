@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using Mtrl.Runtime.Optimization;
+using Mtrl.Runtime.Parameters;
+
+namespace Mtrl.Runtime.Checkpoints;
+
+/// <summary>
+/// Everything needed to resume training bit-identically: parameter values, optimizer state and
+/// named counters (step counts, RNG counters), tied to one parameter layout by its hash.
+/// </summary>
+public sealed class Checkpoint
+{
+    /// <summary>An empty checkpoint for a layout.</summary>
+    public Checkpoint(ulong layoutHash) => LayoutHash = layoutHash;
+
+    /// <summary>The layout the arrays belong to.</summary>
+    public ulong LayoutHash { get; }
+
+    /// <summary>Named float arrays ("parameters", "adam.m", …).</summary>
+    public Dictionary<string, float[]> Arrays { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Named 64-bit counters ("adam.steps", "rng.env", …).</summary>
+    public Dictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Captures the parameter values of a store.</summary>
+    public static Checkpoint Of(ParameterStore store)
+    {
+        var checkpoint = new Checkpoint(store.Layout.Hash);
+        checkpoint.Arrays["parameters"] = (float[])store.Values.Clone();
+        return checkpoint;
+    }
+
+    /// <summary>Adds an Adam optimizer's moments and counters under <paramref name="name"/>.</summary>
+    public Checkpoint With(Adam adam, string name = "adam")
+    {
+        Arrays[name + ".m"] = (float[])adam.FirstMoment.Clone();
+        Arrays[name + ".v"] = (float[])adam.SecondMoment.Clone();
+        Counters[name + ".steps"] = adam.Steps;
+        Counters[name + ".skipped"] = adam.SkippedSteps;
+        return this;
+    }
+
+    /// <summary>Adds an SGD optimizer's velocity and counters under <paramref name="name"/>.</summary>
+    public Checkpoint With(Sgd sgd, string name = "sgd")
+    {
+        Arrays[name + ".velocity"] = (float[])sgd.Velocity.Clone();
+        Counters[name + ".steps"] = sgd.Steps;
+        Counters[name + ".skipped"] = sgd.SkippedSteps;
+        return this;
+    }
+
+    /// <summary>Adds a named counter (an RNG counter, an environment step count).</summary>
+    public Checkpoint With(string counter, long value)
+    {
+        Counters[counter] = value;
+        return this;
+    }
+
+    /// <summary>Writes the saved values into <paramref name="store"/>.</summary>
+    /// <exception cref="CheckpointException">The layout differs or the values are missing.</exception>
+    public void RestoreTo(ParameterStore store)
+    {
+        RequireLayout(store.Layout.Hash);
+        Array.Copy(Require("parameters", store.Values.Length), store.Values, store.Values.Length);
+    }
+
+    /// <summary>Restores an Adam optimizer saved under <paramref name="name"/>.</summary>
+    public void RestoreTo(Adam adam, string name = "adam")
+    {
+        Array.Copy(Require(name + ".m", adam.FirstMoment.Length), adam.FirstMoment, adam.FirstMoment.Length);
+        Array.Copy(Require(name + ".v", adam.SecondMoment.Length), adam.SecondMoment, adam.SecondMoment.Length);
+        adam.Steps = Counter(name + ".steps");
+        adam.SkippedSteps = Counter(name + ".skipped");
+    }
+
+    /// <summary>Restores an SGD optimizer saved under <paramref name="name"/>.</summary>
+    public void RestoreTo(Sgd sgd, string name = "sgd")
+    {
+        Array.Copy(Require(name + ".velocity", sgd.Velocity.Length), sgd.Velocity, sgd.Velocity.Length);
+        sgd.Steps = Counter(name + ".steps");
+        sgd.SkippedSteps = Counter(name + ".skipped");
+    }
+
+    /// <summary>A saved counter.</summary>
+    /// <exception cref="CheckpointException">The counter was not saved.</exception>
+    public long Counter(string name) =>
+        Counters.TryGetValue(name, out var value) ? value : throw new CheckpointException($"the checkpoint has no counter '{name}'");
+
+    private void RequireLayout(ulong hash)
+    {
+        if (hash != LayoutHash)
+        {
+            throw new CheckpointException($"the checkpoint was saved for a different parameter layout (hash {LayoutHash:x16}, this agent's is {hash:x16}); it cannot be loaded into this agent");
+        }
+    }
+
+    private float[] Require(string name, int length)
+    {
+        if (!Arrays.TryGetValue(name, out var values)) throw new CheckpointException($"the checkpoint has no '{name}' section");
+        if (values.Length != length) throw new CheckpointException($"section '{name}' holds {values.Length} values, expected {length}");
+        return values;
+    }
+}
+
+/// <summary>A checkpoint could not be read or does not fit; the message names the reason.</summary>
+public sealed class CheckpointException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CheckpointException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a cause.</summary>
+    public CheckpointException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}

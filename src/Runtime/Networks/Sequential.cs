@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using Mtrl.Kernels;
+using Mtrl.Runtime.Layers;
+using Mtrl.Runtime.Parameters;
+
+namespace Mtrl.Runtime.Networks;
+
+/// <summary>
+/// Describes a chain of layers while the parameter layout is being built: each call adds its
+/// slices to the layout. <see cref="Bind"/> then makes a runnable <see cref="Sequential"/> once
+/// the store exists. The generator emits the same schedules as straight-line code; this is the
+/// hand-written composition used by tests, benchmarks and small programs.
+/// </summary>
+public sealed class SequentialBuilder
+{
+    private readonly ParameterLayoutBuilder _layout;
+    private readonly string _name;
+    private readonly List<Step> _steps = new();
+
+    internal abstract record Step(int Inputs, int Outputs);
+
+    internal sealed record LinearStep(ParameterSlice Weight, ParameterSlice Bias) : Step(Weight.Rows, Weight.Columns);
+
+    internal sealed record TaskLinearStep(ParameterSlice[] Weights, ParameterSlice[] Biases) : Step(Weights[0].Rows, Weights[0].Columns);
+
+    internal sealed record ActivationStep(ActivationKind Kind, int Width) : Step(Width, Width);
+
+    internal sealed record LayerNormStep(ParameterSlice Gain, ParameterSlice Shift) : Step(Gain.Length, Gain.Length);
+
+    /// <summary>Starts a chain named <paramref name="name"/> (slice prefix) reading <paramref name="inputs"/> features.</summary>
+    public SequentialBuilder(ParameterLayoutBuilder layout, string name, int inputs)
+    {
+        if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "inputs must be at least 1");
+        _layout = layout;
+        _name = name;
+        Width = inputs;
+        Inputs = inputs;
+    }
+
+    /// <summary>Input width of the chain.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Current output width.</summary>
+    public int Width { get; private set; }
+
+    /// <summary>Appends an affine layer to <paramref name="outputs"/> features (Kaiming-uniform weights for ReLU by default, zero bias).</summary>
+    public SequentialBuilder Linear(int outputs, Initializer? weight = null, ParameterOwner? owner = null)
+    {
+        var (w, b) = _layout.AddAffine($"{_name}.fc{_steps.Count}", owner ?? ParameterOwner.Shared, Width, outputs,
+            weight ?? Initializer.KaimingUniform(MathF.Sqrt(2f)));
+        _steps.Add(new LinearStep(w, b));
+        Width = outputs;
+        return this;
+    }
+
+    /// <summary>Appends a per-task affine layer (one weight per task).</summary>
+    public SequentialBuilder TaskLinear(int outputs, int tasks, Initializer? weight = null)
+    {
+        var weights = new ParameterSlice[tasks];
+        var biases = new ParameterSlice[tasks];
+        for (var t = 0; t < tasks; t++)
+        {
+            (weights[t], biases[t]) = _layout.AddAffine($"{_name}.fc{_steps.Count}.task{t}", ParameterOwner.Task(t), Width, outputs,
+                weight ?? Initializer.KaimingUniform(MathF.Sqrt(2f)));
+        }
+        _steps.Add(new TaskLinearStep(weights, biases));
+        Width = outputs;
+        return this;
+    }
+
+    /// <summary>Appends an elementwise nonlinearity.</summary>
+    public SequentialBuilder Activation(ActivationKind kind)
+    {
+        _steps.Add(new ActivationStep(kind, Width));
+        return this;
+    }
+
+    /// <summary>Appends layer normalisation (gain 1, shift 0).</summary>
+    public SequentialBuilder LayerNorm()
+    {
+        var gain = _layout.Add($"{_name}.norm{_steps.Count}.gain", ParameterOwner.Shared, 1, Width, Initializer.Constant(1f));
+        var shift = _layout.Add($"{_name}.norm{_steps.Count}.shift", ParameterOwner.Shared, 1, Width, Initializer.Zeros);
+        _steps.Add(new LayerNormStep(gain, shift));
+        return this;
+    }
+
+    /// <summary>Appends affine + activation for each width.</summary>
+    public SequentialBuilder Mlp(IEnumerable<int> widths, ActivationKind activation = ActivationKind.Relu)
+    {
+        foreach (var width in widths) Linear(width).Activation(activation);
+        return this;
+    }
+
+    /// <summary>Creates the runnable chain over <paramref name="store"/> with workspaces for <paramref name="maxBatch"/> samples.</summary>
+    public Sequential Bind(ParameterStore store, int maxBatch) => new(store, Inputs, _steps, maxBatch);
+}
+
+/// <summary>
+/// A runnable chain: forward keeps every intermediate in preallocated buffers, backward walks
+/// them in reverse. No allocation per call.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly object[] _layers;
+    private readonly float[][] _activations;
+    private readonly float[] _gradientA;
+    private readonly float[] _gradientB;
+    private readonly int[] _widths;
+    private readonly TaskBatch? _tasks;
+    private float[] _input = [];
+    private int _batch;
+
+    internal Sequential(ParameterStore store, int inputs, IReadOnlyList<SequentialBuilder.Step> steps, int maxBatch)
+    {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+        MaxBatch = maxBatch;
+        _layers = new object[steps.Count];
+        _activations = new float[steps.Count][];
+        _widths = new int[steps.Count + 1];
+        _widths[0] = inputs;
+        var widest = inputs;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            _layers[i] = steps[i] switch
+            {
+                SequentialBuilder.LinearStep l => new Linear(store, l.Weight, l.Bias),
+                SequentialBuilder.TaskLinearStep t => new TaskLinear(store, t.Weights, t.Biases, maxBatch),
+                SequentialBuilder.ActivationStep a => new Layers.Activation(a.Kind),
+                SequentialBuilder.LayerNormStep n => new LayerNorm(store, n.Gain, n.Shift),
+                _ => throw new InvalidOperationException("unknown step"),
+            };
+            if (steps[i] is SequentialBuilder.TaskLinearStep task) _tasks ??= new TaskBatch(task.Weights.Length, maxBatch);
+            _widths[i + 1] = steps[i].Outputs;
+            widest = Math.Max(widest, steps[i].Outputs);
+            _activations[i] = GC.AllocateArray<float>(maxBatch * steps[i].Outputs, pinned: true);
+        }
+        _gradientA = new float[maxBatch * widest];
+        _gradientB = new float[maxBatch * widest];
+    }
+
+    /// <summary>Largest batch accepted.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Input width.</summary>
+    public int Inputs => _widths[0];
+
+    /// <summary>Output width.</summary>
+    public int Outputs => _widths[^1];
+
+    /// <summary>Forces one GEMM back end (and, for the managed one, an accelerator) in every affine layer.</summary>
+    public void UseGemm(GemmBackend backend, Accelerator? accelerator = null)
+    {
+        foreach (var layer in _layers)
+        {
+            if (layer is Linear linear)
+            {
+                linear.Backend = backend;
+                linear.Accelerator = accelerator;
+            }
+            if (layer is TaskLinear task)
+            {
+                task.Backend = backend;
+                task.Accelerator = accelerator;
+            }
+        }
+    }
+
+    /// <summary>Runs the chain; the input must stay unchanged until <see cref="Backward"/>. Task ids are needed only by per-task layers.</summary>
+    public ReadOnlySpan<float> Forward(float[] input, int batch, ReadOnlySpan<int> taskIds = default)
+    {
+        if ((uint)batch > (uint)MaxBatch || batch == 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+        if (input.Length < batch * Inputs) throw new ArgumentException($"input holds {input.Length} values; batch {batch} × {Inputs} needed", nameof(input));
+        if (_tasks is not null)
+        {
+            if (taskIds.Length < batch) throw new ArgumentException("this network has per-task layers and needs one task id per sample", nameof(taskIds));
+            _tasks.Assign(taskIds, batch);
+        }
+        _input = input;
+        _batch = batch;
+        ReadOnlySpan<float> x = input;
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            var y = _activations[i].AsSpan(0, batch * _widths[i + 1]);
+            switch (_layers[i])
+            {
+                case Linear linear: linear.Forward(x, y, batch); break;
+                case TaskLinear task: task.Forward(x.Slice(0, batch * _widths[i]), _tasks!, y); break;
+                case Layers.Activation activation: activation.Forward(x, y, batch * _widths[i]); break;
+                case LayerNorm norm: norm.Forward(x, y, batch); break;
+            }
+            x = y;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Back-propagates ∂L/∂output (batch × outputs): accumulates parameter gradients into the store
+    /// and writes ∂L/∂input into <paramref name="inputGradient"/> unless it is empty.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient = default)
+    {
+        var batch = _batch;
+        ReadOnlySpan<float> dy = outputGradient;
+        var current = _gradientA;
+        var other = _gradientB;
+        for (var i = _layers.Length - 1; i >= 0; i--)
+        {
+            ReadOnlySpan<float> x = i == 0 ? _input.AsSpan(0, batch * _widths[0]) : _activations[i - 1].AsSpan(0, batch * _widths[i]);
+            Span<float> dx = i == 0 ? inputGradient : current.AsSpan(0, batch * _widths[i]);
+            switch (_layers[i])
+            {
+                case Linear linear: linear.Backward(x, dy, dx, batch); break;
+                case TaskLinear task: task.Backward(x, dy.Slice(0, batch * _widths[i + 1]), _tasks!, dx); break;
+                case Layers.Activation activation: activation.Backward(x, _activations[i], dy, dx, batch * _widths[i]); break;
+                case LayerNorm norm: norm.Backward(x, dy, dx, batch); break;
+            }
+            dy = dx;
+            (current, other) = (other, current);
+        }
+    }
+}

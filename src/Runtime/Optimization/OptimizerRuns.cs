@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using Mtrl.Runtime.Parameters;
+
+namespace Mtrl.Runtime.Optimization;
+
+/// <summary>
+/// A contiguous range of the flat buffers that one optimizer pass updates with one learning-rate
+/// scale: adjacent unfrozen slices with equal scales merge into one run.
+/// </summary>
+internal readonly record struct ParameterRun(int Offset, int Length, float LearningRateScale);
+
+/// <summary>
+/// The runs of a store, rebuilt only when its freeze flags or learning-rate scales change, plus
+/// the gradient norm every optimizer checks before it touches anything.
+/// </summary>
+internal sealed class RunCache
+{
+    private readonly ParameterStore _store;
+    private ParameterRun[] _runs = [];
+    private int _version = -1;
+
+    public RunCache(ParameterStore store) => _store = store;
+
+    /// <summary>Current runs.</summary>
+    public ParameterRun[] Runs
+    {
+        get
+        {
+            if (_version != _store.Version)
+            {
+                _runs = OptimizerRuns.Build(_store);
+                _version = _store.Version;
+            }
+            return _runs;
+        }
+    }
+
+    /// <summary>‖g‖ over the trainable runs (NaN or ∞ when the gradient is not finite).</summary>
+    public double GradientNorm() => Math.Sqrt(OptimizerRuns.SquaredNorm(_store.Gradients, Runs));
+}
+
+/// <summary>Run building and deterministic reductions shared by the optimizers.</summary>
+internal static class OptimizerRuns
+{
+    /// <summary>Unfrozen, non-zero-scale slices merged into maximal runs (padding between slices rides along; it stays zero).</summary>
+    public static ParameterRun[] Build(ParameterStore store)
+    {
+        var runs = new List<ParameterRun>();
+        foreach (var slice in store.Layout.Slices)
+        {
+            if (store.IsFrozen(slice)) continue;
+            var scale = store.LearningRateScale(slice);
+            if (scale == 0f) continue;
+            var end = slice.Offset + (slice.Length + ParameterLayout.Alignment - 1) / ParameterLayout.Alignment * ParameterLayout.Alignment;
+            if (runs.Count > 0)
+            {
+                var last = runs[^1];
+                if (last.Offset + last.Length == slice.Offset && last.LearningRateScale == scale)
+                {
+                    runs[^1] = last with { Length = end - last.Offset };
+                    continue;
+                }
+            }
+            runs.Add(new ParameterRun(slice.Offset, end - slice.Offset, scale));
+        }
+        return runs.ToArray();
+    }
+
+    /// <summary>Block size of the deterministic norm: partial sums never depend on thread count.</summary>
+    public const int NormBlock = 4096;
+
+    /// <summary>
+    /// ‖g‖² over the runs, summed in float64 over fixed blocks in a fixed order, so the result is
+    /// bit-identical whatever the thread count. NaN or ∞ propagate (that is how they are detected).
+    /// </summary>
+    public static double SquaredNorm(float[] gradients, ParameterRun[] runs)
+    {
+        double total = 0;
+        foreach (var run in runs)
+        {
+            var span = gradients.AsSpan(run.Offset, run.Length);
+            for (var start = 0; start < span.Length; start += NormBlock)
+            {
+                var block = span.Slice(start, Math.Min(NormBlock, span.Length - start));
+                total += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(block);
+            }
+        }
+        return total;
+    }
+}

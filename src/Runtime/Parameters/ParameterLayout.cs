@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Mtrl.Runtime.Parameters;
+
+/// <summary>
+/// The fixed arrangement of an agent's parameters in one flat buffer. Built once; the
+/// <see cref="Hash"/> identifies it in checkpoints so a file can only load into the same layout.
+/// </summary>
+public sealed class ParameterLayout
+{
+    /// <summary>Slices start on multiples of this many floats (32 bytes) so SIMD loads stay aligned.</summary>
+    public const int Alignment = 8;
+
+    private readonly Dictionary<string, ParameterSlice> _byName;
+
+    internal ParameterLayout(IReadOnlyList<ParameterSlice> slices, int length)
+    {
+        Slices = slices;
+        Length = length;
+        _byName = new Dictionary<string, ParameterSlice>(StringComparer.Ordinal);
+        foreach (var slice in slices) _byName.Add(slice.Name, slice);
+        Hash = ComputeHash(slices, length);
+    }
+
+    /// <summary>Slices in buffer order.</summary>
+    public IReadOnlyList<ParameterSlice> Slices { get; }
+
+    /// <summary>Length of the flat buffer in floats (including alignment padding).</summary>
+    public int Length { get; }
+
+    /// <summary>Number of real parameters (without padding).</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (var slice in Slices) total += slice.Length;
+            return total;
+        }
+    }
+
+    /// <summary>A 64-bit FNV-1a hash of names, owners and shapes.</summary>
+    public ulong Hash { get; }
+
+    /// <summary>The slice called <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such slice; the message lists near names.</exception>
+    public ParameterSlice this[string name] =>
+        _byName.TryGetValue(name, out var slice)
+            ? slice
+            : throw new KeyNotFoundException($"no parameter slice named '{name}' (layout has {Slices.Count} slices)");
+
+    /// <summary>Looks a slice up by name.</summary>
+    public bool TryGet(string name, out ParameterSlice slice) => _byName.TryGetValue(name, out slice!);
+
+    private static ulong ComputeHash(IReadOnlyList<ParameterSlice> slices, int length)
+    {
+        var hash = 14695981039346656037UL;
+        hash = MixInt(hash, length);
+        foreach (var slice in slices)
+        {
+            foreach (var b in Encoding.UTF8.GetBytes(slice.Name)) hash = MixByte(hash, b);
+            hash = MixInt(hash, (int)slice.Owner.Kind);
+            hash = MixInt(hash, slice.Owner.Index);
+            hash = MixInt(hash, slice.Owner.Index2);
+            hash = MixInt(hash, slice.Offset);
+            hash = MixInt(hash, slice.Rows);
+            hash = MixInt(hash, slice.Columns);
+        }
+        return hash;
+    }
+
+    private static ulong MixByte(ulong hash, byte value) => (hash ^ value) * 1099511628211UL;
+
+    private static ulong MixInt(ulong hash, int value)
+    {
+        for (var shift = 0; shift < 32; shift += 8) hash = MixByte(hash, (byte)(value >> shift));
+        return hash;
+    }
+}
+
+/// <summary>Collects slices in order and assigns aligned offsets.</summary>
+public sealed class ParameterLayoutBuilder
+{
+    private readonly List<ParameterSlice> _slices = new();
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private int _length;
+
+    /// <summary>Adds a rows × columns slice.</summary>
+    /// <exception cref="ArgumentException">Duplicate name or non-positive size.</exception>
+    public ParameterSlice Add(string name, ParameterOwner owner, int rows, int columns, Initializer initializer)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("a parameter slice needs a name", nameof(name));
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"rows of '{name}' must be at least 1");
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, $"columns of '{name}' must be at least 1");
+        if (!_names.Add(name)) throw new ArgumentException($"parameter slice '{name}' is already in the layout", nameof(name));
+        var slice = new ParameterSlice(_slices.Count, name, owner, _length, rows, columns, initializer);
+        _slices.Add(slice);
+        checked
+        {
+            _length += (rows * columns + ParameterLayout.Alignment - 1) / ParameterLayout.Alignment * ParameterLayout.Alignment;
+        }
+        return slice;
+    }
+
+    /// <summary>Adds an affine layer's weight ([in, out], <paramref name="weight"/> init) and bias (zeros unless given).</summary>
+    public (ParameterSlice Weight, ParameterSlice Bias) AddAffine(string name, ParameterOwner owner, int inputs, int outputs, Initializer weight, Initializer? bias = null)
+        => (Add(name + ".weight", owner, inputs, outputs, weight), Add(name + ".bias", owner, 1, outputs, bias ?? Initializer.Zeros));
+
+    /// <summary>Freezes the arrangement.</summary>
+    public ParameterLayout Build() => new(_slices.ToArray(), _length);
+}

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+
+namespace Mtrl.Runtime.Parameters;
+
+/// <summary>
+/// All parameters of an agent in one contiguous float buffer, with gradients in a second buffer
+/// of the same layout, per-slice freeze flags and learning-rate scales. Optimizers, target
+/// updates, gradient projection and checkpoints all work on these flat buffers.
+/// </summary>
+public sealed class ParameterStore
+{
+    private readonly bool[] _frozen;
+    private readonly float[] _learningRateScale;
+    private int _version;
+
+    /// <summary>Allocates zeroed buffers for <paramref name="layout"/>.</summary>
+    public ParameterStore(ParameterLayout layout)
+    {
+        Layout = layout ?? throw new ArgumentNullException(nameof(layout));
+        Values = GC.AllocateArray<float>(layout.Length, pinned: true);
+        Gradients = GC.AllocateArray<float>(layout.Length, pinned: true);
+        _frozen = new bool[layout.Slices.Count];
+        _learningRateScale = new float[layout.Slices.Count];
+        Array.Fill(_learningRateScale, 1f);
+    }
+
+    /// <summary>The arrangement of slices.</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <summary>All parameter values (padding between slices stays zero).</summary>
+    public float[] Values { get; }
+
+    /// <summary>All gradients, same layout as <see cref="Values"/>.</summary>
+    public float[] Gradients { get; }
+
+    /// <summary>Changes whenever freeze flags or learning-rate scales change, so optimizers can rebuild cached runs.</summary>
+    public int Version => _version;
+
+    /// <summary>The values of one slice.</summary>
+    public Span<float> ValuesOf(ParameterSlice slice) => Values.AsSpan(slice.Offset, slice.Length);
+
+    /// <summary>The gradient of one slice.</summary>
+    public Span<float> GradientsOf(ParameterSlice slice) => Gradients.AsSpan(slice.Offset, slice.Length);
+
+    /// <summary>Initialises every slice from its initializer; the result depends only on <paramref name="seed"/> and the names.</summary>
+    public void Initialize(ulong seed)
+    {
+        foreach (var slice in Layout.Slices) ParameterInitialization.Fill(slice, ValuesOf(slice), seed);
+    }
+
+    /// <summary>Re-initialises the given slices only (PathNet resets the modules outside the frozen path).</summary>
+    public void Reinitialize(IEnumerable<ParameterSlice> slices, ulong seed)
+    {
+        foreach (var slice in slices) ParameterInitialization.Fill(slice, ValuesOf(slice), seed);
+    }
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void ZeroGradients() => Array.Clear(Gradients);
+
+    /// <summary>True if the optimizer must leave the slice untouched.</summary>
+    public bool IsFrozen(ParameterSlice slice) => _frozen[slice.Index];
+
+    /// <summary>Freezes or unfreezes a slice.</summary>
+    public void SetFrozen(ParameterSlice slice, bool frozen)
+    {
+        if (_frozen[slice.Index] == frozen) return;
+        _frozen[slice.Index] = frozen;
+        _version++;
+    }
+
+    /// <summary>Freezes every slice matching <paramref name="predicate"/> (e.g. a progressive column).</summary>
+    public void Freeze(Func<ParameterSlice, bool> predicate)
+    {
+        foreach (var slice in Layout.Slices)
+        {
+            if (predicate(slice)) SetFrozen(slice, true);
+        }
+    }
+
+    /// <summary>Multiplier on the learning rate of a slice (1 by default).</summary>
+    public float LearningRateScale(ParameterSlice slice) => _learningRateScale[slice.Index];
+
+    /// <summary>Sets the learning-rate multiplier of a slice.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative or non-finite scale.</exception>
+    public void SetLearningRateScale(ParameterSlice slice, float scale)
+    {
+        if (!(scale >= 0f) || float.IsInfinity(scale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "a learning-rate scale must be finite and at least 0");
+        }
+        _learningRateScale[slice.Index] = scale;
+        _version++;
+    }
+
+    /// <summary>Copies all values from another store of the same layout (target networks start as copies).</summary>
+    public void CopyValuesFrom(ParameterStore source)
+    {
+        if (source.Layout.Hash != Layout.Hash) throw new ArgumentException("stores have different layouts", nameof(source));
+        Array.Copy(source.Values, Values, Values.Length);
+    }
+}
