@@ -107,9 +107,9 @@ public sealed class ManagedGemmTests : GemmTestsBase
     public static TheoryData<string, int, int, int> ForcedKernels()
     {
         var data = new TheoryData<string, int, int, int>();
-        foreach (string kernel in new[] { nameof(ManagedGemmKernel.Vector512), nameof(ManagedGemmKernel.Vector256), nameof(ManagedGemmKernel.Scalar) })
+        foreach (string kernel in new[] { nameof(ManagedGemmKernel.Vector512), nameof(ManagedGemmKernel.Vector256), nameof(ManagedGemmKernel.Scalar), nameof(ManagedGemmKernel.Direct) })
         {
-            foreach ((int m, int n, int k) in new[] { (1, 1, 1), (17, 17, 17), (31, 45, 270), (13, 35, 513), (129, 65, 40) })
+            foreach ((int m, int n, int k) in new[] { (1, 1, 1), (17, 17, 17), (31, 45, 270), (13, 35, 513), (129, 65, 40), (1, 400, 400), (400, 400, 1), (4, 9, 3) })
             {
                 data.Add(kernel, m, n, k);
             }

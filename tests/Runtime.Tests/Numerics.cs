@@ -68,5 +68,5 @@ internal static class Numerics
 
     public static GemmBackend[] Backends => OpenBlasAvailable ? new[] { GemmBackend.Managed, GemmBackend.OpenBlas } : new[] { GemmBackend.Managed };
 
-    public static bool OpenBlasAvailable => Gemm.ResolvedAuto == GemmBackend.OpenBlas;
+    public static bool OpenBlasAvailable => OpenBlas.IsAvailable;
 }

@@ -31,7 +31,7 @@ public static unsafe class Gemm
     /// <param name="beta">Scale of the existing C; 0 ignores its contents.</param>
     /// <param name="c">C, row-major m×n with ldc ≥ n.</param>
     /// <param name="ldc">Row stride of C.</param>
-    /// <param name="backend">Implementation to use; <see cref="GemmBackend.Auto"/> prefers OpenBLAS.</param>
+    /// <param name="backend">Implementation to use; <see cref="GemmBackend.Auto"/> picks as <see cref="ResolvedAuto"/> explains.</param>
     /// <param name="accelerator">Threads for the managed back end; null uses <see cref="CpuAccelerator.Default"/>.
     /// OpenBLAS uses its own threads (see <see cref="OpenBlas.SetThreadCount"/>).</param>
     public static void Multiply(
@@ -52,8 +52,14 @@ public static unsafe class Gemm
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, GemmBackend backend = GemmBackend.Auto)
         => Multiply(GemmTranspose.None, GemmTranspose.None, m, n, k, 1f, a, k, b, n, 0f, c, n, backend);
 
-    /// <summary>The back end <see cref="GemmBackend.Auto"/> resolves to on this machine, for logs and benchmarks.</summary>
-    public static GemmBackend ResolvedAuto => OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+    /// <summary>
+    /// The back end <see cref="GemmBackend.Auto"/> resolves to for regular shapes on this machine:
+    /// the managed kernel where AVX-512 is available (it measured 1.3–1.6× OpenBLAS at RL sizes,
+    /// see docs/benchmarks.md), otherwise OpenBLAS when it loads, otherwise the managed kernel.
+    /// Skinny shapes (a batch of one) always take the unpacked direct path under Auto.
+    /// </summary>
+    public static GemmBackend ResolvedAuto =>
+        Avx512MicroKernel.IsSupported || !OpenBlas.IsAvailable ? GemmBackend.Managed : GemmBackend.OpenBlas;
 
     /// <summary>Full entry point; <paramref name="managedKernel"/> lets tests force a managed micro-kernel.</summary>
     internal static void Multiply(
@@ -74,7 +80,7 @@ public static unsafe class Gemm
         CheckOperand(c.Length, m, n, ldc, nameof(c), nameof(ldc));
         if (backend == GemmBackend.Auto)
         {
-            backend = ResolvedAuto;
+            backend = DirectGemm.Prefers(m, k) ? GemmBackend.Managed : ResolvedAuto;
         }
 
         if (m == 0 || n == 0)
@@ -95,6 +101,10 @@ public static unsafe class Gemm
             if (backend == GemmBackend.OpenBlas)
             {
                 OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+            else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
+            {
+                DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             }
             else
             {

@@ -17,6 +17,9 @@ internal enum ManagedGemmKernel
 
     /// <summary>4×4 scalar fallback.</summary>
     Scalar,
+
+    /// <summary>No packing: <see cref="DirectGemm"/>, chosen automatically for skinny shapes.</summary>
+    Direct,
 }
 
 /// <summary>
