@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Mtrl.Dsl;
+
+namespace Mtrl.Generators;
+
+/// <summary>
+/// AdditionalFiles ending in .mtrl → parse and analyse in a cached step → generated agent source
+/// and diagnostics as two separate outputs, so an edit that only moves text re-reports
+/// diagnostics without regenerating code. Never throws: an internal failure becomes MTRL9000.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class SpecGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var rootNamespace = context.AnalyzerConfigOptionsProvider.Select((options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var value) && !string.IsNullOrWhiteSpace(value) ? value : "Mtrl.Agents");
+
+        var files = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".mtrl", StringComparison.OrdinalIgnoreCase))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Combine(rootNamespace)
+            .Select(static (pair, cancellation) =>
+            {
+                var ((text, options), fallback) = pair;
+                var fileOptions = options.GetOptions(text);
+                var ns = fileOptions.TryGetValue("build_metadata.AdditionalFiles.MtrlNamespace", out var value) && !string.IsNullOrWhiteSpace(value)
+                    ? value
+                    : fallback;
+                return new SpecInput(text.Path, text.GetText(cancellation)?.ToString() ?? "", ns);
+            })
+            .WithTrackingName(TrackingNames.SpecFiles);
+
+        var analyzed = files.Select(static (input, _) => Analyze(input)).WithTrackingName(TrackingNames.Analyzed);
+
+        var sources = analyzed.Select(static (output, _) => (output.HintName, output.Source)).WithTrackingName(TrackingNames.Sources);
+        context.RegisterSourceOutput(sources, static (spc, source) =>
+        {
+            if (source.Source is { } text) spc.AddSource(source.HintName, SourceText.From(text, System.Text.Encoding.UTF8));
+        });
+
+        var diagnostics = analyzed.Select(static (output, _) => output.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var info in list) spc.ReportDiagnostic(RoslynDiagnostics.Create(info));
+        });
+    }
+
+    /// <summary>The cached step: front end plus emitter, with every failure caught.</summary>
+    internal static SpecOutput Analyze(SpecInput input)
+    {
+        var hintName = HintNames.For(input.Path);
+        try
+        {
+            var result = SpecCompiler.Compile(input.Path, input.Text);
+            var infos = result.Diagnostics.Select(d => new DiagnosticInfo(
+                d.Code, d.Severity, d.Message, d.Span.File, d.Span.Start, d.Span.Length,
+                d.Span.Line - 1, d.Span.Column - 1, d.Span.EndLine - 1, d.Span.EndColumn - 1)).ToEquatableArray();
+            var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace);
+            return new SpecOutput(hintName, source, infos);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            var info = new DiagnosticInfo("MTRL9000", Dsl.Diagnostics.DiagnosticSeverity.Error,
+                $"internal error while generating code for {input.Path}: {exception.GetType().Name}: {exception.Message}. Please report this with the spec.",
+                input.Path, 0, 0, 0, 0, 0, 0);
+            return new SpecOutput(hintName, null, new EquatableArray<DiagnosticInfo>(new[] { info }));
+        }
+    }
+}
+
+/// <summary>Roslyn descriptors for the front end's codes, and conversion of plain diagnostic data into located diagnostics.</summary>
+internal static class RoslynDiagnostics
+{
+    private static readonly ImmutableDictionary<string, DiagnosticDescriptor> Descriptors =
+        Dsl.Diagnostics.DiagnosticCatalog.All.ToImmutableDictionary(
+            d => d.Code,
+            d => new DiagnosticDescriptor(d.Code, d.Title, "{0}", "Mtrl.Spec", ToRoslyn(d.Severity), isEnabledByDefault: true,
+                helpLinkUri: "docs/diagnostics.md#" + d.Code.ToLowerInvariant()));
+
+    public static Diagnostic Create(DiagnosticInfo info)
+    {
+        var descriptor = Descriptors.TryGetValue(info.Code, out var known) ? known : Descriptors["MTRL9000"];
+        var location = Location.Create(info.Path, new TextSpan(info.Start, info.Length),
+            new LinePositionSpan(new LinePosition(info.StartLine, info.StartColumn), new LinePosition(info.EndLine, info.EndColumn)));
+        return Diagnostic.Create(descriptor, location, ToRoslyn(info.Severity), additionalLocations: null, properties: null, info.Message);
+    }
+
+    private static DiagnosticSeverity ToRoslyn(Dsl.Diagnostics.DiagnosticSeverity severity) => severity switch
+    {
+        Dsl.Diagnostics.DiagnosticSeverity.Error => DiagnosticSeverity.Error,
+        Dsl.Diagnostics.DiagnosticSeverity.Warning => DiagnosticSeverity.Warning,
+        _ => DiagnosticSeverity.Info,
+    };
+}

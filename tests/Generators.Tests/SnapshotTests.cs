@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Xunit;
+
+namespace Mtrl.Generators.Tests;
+
+/// <summary>
+/// The generated source of every example, compared with checked-in files. After an intended
+/// change, run with MTRL_UPDATE_SNAPSHOTS=1 and review the diff of tests/Generators.Tests/Snapshots.
+/// </summary>
+public class SnapshotTests
+{
+    private static string SnapshotDirectory([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+
+    public static TheoryData<string> Examples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in GeneratorHarness.ExampleFiles) data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void GeneratedSourceMatchesTheSnapshot(string name)
+    {
+        var path = Path.Combine(GeneratorHarness.SpecsDirectory, name);
+        // Paths in the output are file names only, so snapshots do not depend on the checkout.
+        var output = SpecGenerator.Analyze(new SpecInput("/specs/" + name, File.ReadAllText(path), "Consumer.Agents"));
+        Assert.NotNull(output.Source);
+        var snapshot = Path.Combine(SnapshotDirectory(), Path.ChangeExtension(name, ".g.cs"));
+        if (Environment.GetEnvironmentVariable("MTRL_UPDATE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(snapshot, output.Source);
+            return;
+        }
+        Assert.True(File.Exists(snapshot), $"no snapshot {snapshot}; run the tests with MTRL_UPDATE_SNAPSHOTS=1 and review it");
+        var expected = File.ReadAllText(snapshot).Replace("\r\n", "\n").Split('\n');
+        var actual = output.Source!.Split('\n');
+        var first = Enumerable.Range(0, Math.Min(expected.Length, actual.Length)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        if (first < 0 && expected.Length == actual.Length) return;
+        var line = first < 0 ? Math.Min(expected.Length, actual.Length) : first;
+        Assert.Fail($"{name}: generated source differs from {Path.GetFileName(snapshot)} at line {line + 1}:\n" +
+                    $"- {(line < expected.Length ? expected[line] : "<end>")}\n+ {(line < actual.Length ? actual[line] : "<end>")}\n" +
+                    "If the change is intended, run with MTRL_UPDATE_SNAPSHOTS=1 and review the diff.");
+    }
+}
