@@ -17,7 +17,10 @@ namespace Mtrl.Generators;
 internal static class AgentEmitter
 {
 
-    public static string Emit(SpecModel spec, string ns)
+    public static string Emit(SpecModel spec, string ns) => Emit(spec, ns, new List<NetworkModel>());
+
+    /// <summary>Emits the spec; networks the generator cannot schedule yet are listed in <paramref name="skipped"/>.</summary>
+    public static string Emit(SpecModel spec, string ns, List<NetworkModel> skipped)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         using var w = new IndentedTextWriter(text, "    ");
@@ -29,14 +32,29 @@ internal static class AgentEmitter
         w.WriteLine($"namespace {ns}");
         w.WriteLine("{");
         w.Indent++;
+        w.WriteLine("using global::System;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
         w.WriteLine("using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;");
         w.WriteLine("using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;");
         w.WriteLine("using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;");
+        w.WriteLine("using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;");
+        w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
+        w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
+        w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
+        w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
+        w.WriteLine("using Embedding = global::Mtrl.Runtime.Layers.Embedding;");
+        w.WriteLine("using Film = global::Mtrl.Runtime.Layers.Film;");
+        w.WriteLine("using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;");
+        w.WriteLine("using Linear = global::Mtrl.Runtime.Layers.Linear;");
+        w.WriteLine("using OneHot = global::Mtrl.Runtime.Layers.OneHot;");
+        w.WriteLine("using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;");
+        w.WriteLine("using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;");
+        w.WriteLine("using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;");
+        w.WriteLine("using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;");
         for (var i = 0; i < spec.Agents.Count; i++)
         {
             Blank(w);
-            EmitAgent(w, spec.Agents[i], file);
+            EmitAgent(w, spec.Agents[i], file, skipped);
         }
         w.Indent--;
         w.WriteLine("}");
@@ -44,7 +62,7 @@ internal static class AgentEmitter
         return text.ToString();
     }
 
-    private static void EmitAgent(IndentedTextWriter w, AgentModel agent, string file)
+    private static void EmitAgent(IndentedTextWriter w, AgentModel agent, string file, List<NetworkModel> skipped)
     {
         Doc(w, agent.Description.Length > 0 ? Escape(agent.Description) : $"The agent <c>{agent.Name}</c>.", $"Declared in <c>{Escape(file)}</c>, line {agent.Span.Line}.");
         w.WriteLine($"public sealed partial class {Identifier(agent.Name)}");
@@ -77,6 +95,11 @@ internal static class AgentEmitter
 
         EmitLayout(w, agent);
         EmitTraining(w, agent);
+        foreach (var network in agent.Networks)
+        {
+            if (NetworkEmitter.Supports(network, out _)) NetworkEmitter.Emit(w, agent, network);
+            else skipped.Add(network);
+        }
         w.Indent--;
         w.WriteLine("}");
     }

@@ -92,6 +92,9 @@ public static class DiagnosticCatalog
     /// <summary>More than one network could play a role the algorithm needs once.</summary>
     public static readonly DiagnosticDescriptor AmbiguousNetworkRole = new("MTRL0408", DiagnosticSeverity.Error, "Ambiguous network role");
 
+    /// <summary>Reported by the source generator: a network uses a block it cannot schedule yet.</summary>
+    public static readonly DiagnosticDescriptor NetworkNotGenerated = new("MTRL0409", DiagnosticSeverity.Info, "Network class not generated yet");
+
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
 
@@ -104,7 +107,7 @@ public static class DiagnosticCatalog
         WidthMismatch, ValueNotAllowed,
         OutOfRange,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NetworkNotGenerated,
         InternalError,
     };
 }

@@ -4,10 +4,25 @@
 
 namespace Consumer.Agents
 {
+    using global::System;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
+    using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>PointMassTd3</c>.</summary>
     /// <remarks>Declared in <c>goal_td3_pcgrad.mtrl</c>, line 4.</remarks>
@@ -115,6 +130,242 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 2;
+        }
+
+        /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 12. Output: deterministic, 2 values per sample.</remarks>
+        public sealed class ActorNetwork
+        {
+            private readonly float[] _position;
+            private readonly float[] _target;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _hOnehot;
+            private readonly OneHot _hOnehotLayer;
+            private readonly float[] _hConcat;
+            private readonly Concat _hConcatLayer;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _a;
+            private readonly TaskLinear _aFc0;
+            private readonly float[] _aAffine0;
+            private readonly Activation _aActivation0;
+            private readonly float[] _dAStep1;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public ActorNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _position = new float[maxBatch * 4];
+                _target = new float[maxBatch * 2];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _hOnehot = new float[maxBatch * 10];
+                _hOnehotLayer = new OneHot(10);
+                _hConcat = new float[maxBatch * 16];
+                _hConcatLayer = new Concat(4, 2, 10);
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
+                _hFc0 = new Linear(store, layout["trunk.fc0.weight"], layout["trunk.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 256];
+                _hActivation0 = new Activation(ActivationKind.Elu);
+                _hHidden0 = new float[maxBatch * 256];
+                _hFc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 256];
+                _hActivation1 = new Activation(ActivationKind.Elu);
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep2 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
+                _a = new float[maxBatch * 2];
+                _aFc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
+                _aAffine0 = new float[maxBatch * 2];
+                _aActivation0 = new Activation(ActivationKind.Tanh);
+                _dAStep1 = new float[maxBatch * 2];
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 2.</summary>
+            public const int OutputWidth = 2;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> position, ReadOnlySpan<float> target, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                position.Slice(0, batch * 4).CopyTo(_position);
+                target.Slice(0, batch * 2).CopyTo(_target);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // h_onehot: onehot
+                _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);
+                // h_concat: concat
+                _hConcatLayer.Forward(0, _position, _hConcat, batch);
+                _hConcatLayer.Forward(1, _target, _hConcat, batch);
+                _hConcatLayer.Forward(2, _hOnehot, _hConcat, batch);
+                // h: mlp
+                _hFc0.Forward(_hConcat, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                // a: deterministic
+                _aFc0.Forward(_h, _tasks, _aAffine0);
+                _aActivation0.Forward(_aAffine0, _a, batch * 2);
+                return _a.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // a: deterministic
+                _aActivation0.Backward(_aAffine0, _a, outputGradient, _dAStep1, batch * 2);
+                _aFc0.Backward(_h, _dAStep1, _tasks, _dH);
+                // h: mlp
+                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
+                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
+                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
+                _hFc0.Backward(_hConcat, _dHStep1, default, batch);
+            }
+
+            private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
+            {
+                var slices = new ParameterSlice[Tasks];
+                for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];
+                return slices;
+            }
+        }
+
+        /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 17. Output: q_values, 1 values per sample.</remarks>
+        public sealed class CriticNetwork
+        {
+            private readonly float[] _position;
+            private readonly float[] _target;
+            private readonly float[] _action;
+            private readonly float[] _dAction;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _hOnehot;
+            private readonly OneHot _hOnehotLayer;
+            private readonly float[] _hConcat;
+            private readonly float[] _dHConcat;
+            private readonly Concat _hConcatLayer;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _q;
+            private readonly Linear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public CriticNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _position = new float[maxBatch * 4];
+                _target = new float[maxBatch * 2];
+                _action = new float[maxBatch * ActionSize];
+                _dAction = new float[maxBatch * ActionSize];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _hOnehot = new float[maxBatch * 10];
+                _hOnehotLayer = new OneHot(10);
+                _hConcat = new float[maxBatch * 18];
+                _dHConcat = new float[maxBatch * 18];
+                _hConcatLayer = new Concat(4, 2, 10, 2);
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
+                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 256];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _hHidden0 = new float[maxBatch * 256];
+                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 256];
+                _hActivation1 = new Activation(ActivationKind.Relu);
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep2 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
+                _q = new float[maxBatch * 1];
+                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 1.</summary>
+            public const int OutputWidth = 1;
+
+            /// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>
+            public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> position, ReadOnlySpan<float> target, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                position.Slice(0, batch * 4).CopyTo(_position);
+                target.Slice(0, batch * 2).CopyTo(_target);
+                action.Slice(0, batch * ActionSize).CopyTo(_action);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // h_onehot: onehot
+                _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);
+                // h_concat: concat
+                _hConcatLayer.Forward(0, _position, _hConcat, batch);
+                _hConcatLayer.Forward(1, _target, _hConcat, batch);
+                _hConcatLayer.Forward(2, _hOnehot, _hConcat, batch);
+                _hConcatLayer.Forward(3, _action, _hConcat, batch);
+                // h: mlp
+                _hFc0.Forward(_hConcat, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                // q: q_values
+                _qFc0.Forward(_h, _q, batch);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_h, outputGradient, _dH, batch);
+                // h: mlp
+                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
+                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
+                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
+                _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
+                // h_concat: concat
+                _hConcatLayer.Backward(3, _dHConcat, _dAction, batch);
+            }
         }
     }
 }

@@ -4,10 +4,25 @@
 
 namespace Consumer.Agents
 {
+    using global::System;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
+    using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>DQN with hindsight relabeling on 40-bit BitFlip</summary>
     /// <remarks>Declared in <c>her_bitflip.mtrl</c>, line 6.</remarks>
@@ -101,6 +116,97 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 4;
+        }
+
+        /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 23. Output: q_values, 40 values per sample.</remarks>
+        public sealed class QNetwork
+        {
+            private readonly float[] _bits;
+            private readonly float[] _target;
+            private readonly float[] _x;
+            private readonly Concat _xLayer;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _q;
+            private readonly Linear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public QNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _bits = new float[maxBatch * 40];
+                _target = new float[maxBatch * 40];
+                _x = new float[maxBatch * 80];
+                _xLayer = new Concat(40, 40);
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
+                _hFc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 256];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _hHidden0 = new float[maxBatch * 256];
+                _hFc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 256];
+                _hActivation1 = new Activation(ActivationKind.Relu);
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep2 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
+                _q = new float[maxBatch * 40];
+                _qFc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 40.</summary>
+            public const int OutputWidth = 40;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> bits, ReadOnlySpan<float> target, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                bits.Slice(0, batch * 40).CopyTo(_bits);
+                target.Slice(0, batch * 40).CopyTo(_target);
+                _batch = batch;
+                // x: concat
+                _xLayer.Forward(0, _bits, _x, batch);
+                _xLayer.Forward(1, _target, _x, batch);
+                // h: mlp
+                _hFc0.Forward(_x, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                // q: q_values
+                _qFc0.Forward(_h, _q, batch);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_h, outputGradient, _dH, batch);
+                // h: mlp
+                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
+                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
+                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
+                _hFc0.Backward(_x, _dHStep1, default, batch);
+            }
         }
     }
 }

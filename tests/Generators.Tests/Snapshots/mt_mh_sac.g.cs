@@ -4,10 +4,25 @@
 
 namespace Consumer.Agents
 {
+    using global::System;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
+    using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>MultiHeadSac</c>.</summary>
     /// <remarks>Declared in <c>mt_mh_sac.mtrl</c>, line 4.</remarks>
@@ -121,6 +136,283 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 14. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        public sealed class ActorNetwork
+        {
+            private readonly float[] _obs;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _featuresEncoder;
+            private readonly Linear _featuresEncoderFc0;
+            private readonly float[] _featuresEncoderAffine0;
+            private readonly LayerNorm _featuresEncoderNorm0;
+            private readonly float[] _featuresEncoderNormalized0;
+            private readonly Activation _featuresEncoderActivation0;
+            private readonly float[] _featuresEncoderHidden0;
+            private readonly Linear _featuresEncoderFc1;
+            private readonly float[] _featuresEncoderAffine1;
+            private readonly LayerNorm _featuresEncoderNorm1;
+            private readonly float[] _featuresEncoderNormalized1;
+            private readonly Activation _featuresEncoderActivation1;
+            private readonly float[] _features;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _dHStep1;
+            private readonly float[] _pi;
+            private readonly TaskLinear _piFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public ActorNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _featuresEncoder = new float[maxBatch * 400];
+                _featuresEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
+                _featuresEncoderAffine0 = new float[maxBatch * 400];
+                _featuresEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
+                _featuresEncoderNormalized0 = new float[maxBatch * 400];
+                _featuresEncoderActivation0 = new Activation(ActivationKind.Relu);
+                _featuresEncoderHidden0 = new float[maxBatch * 400];
+                _featuresEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
+                _featuresEncoderAffine1 = new float[maxBatch * 400];
+                _featuresEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
+                _featuresEncoderNormalized1 = new float[maxBatch * 400];
+                _featuresEncoderActivation1 = new Activation(ActivationKind.Relu);
+                _features = new float[maxBatch * 400];
+                _h = new float[maxBatch * 400];
+                _dH = new float[maxBatch * 400];
+                _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 400];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _dHStep1 = new float[maxBatch * 400];
+                _pi = new float[maxBatch * 8];
+                _piFc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 8.</summary>
+            public const int OutputWidth = 8;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // features_encoder: mlp
+                _featuresEncoderFc0.Forward(_obs, _featuresEncoderAffine0, batch);
+                _featuresEncoderNorm0.Forward(_featuresEncoderAffine0, _featuresEncoderNormalized0, batch);
+                _featuresEncoderActivation0.Forward(_featuresEncoderNormalized0, _featuresEncoderHidden0, batch * 400);
+                _featuresEncoderFc1.Forward(_featuresEncoderHidden0, _featuresEncoderAffine1, batch);
+                _featuresEncoderNorm1.Forward(_featuresEncoderAffine1, _featuresEncoderNormalized1, batch);
+                _featuresEncoderActivation1.Forward(_featuresEncoderNormalized1, _featuresEncoder, batch * 400);
+                // features: detach
+                StopGradient.Forward(_featuresEncoder, _features, batch * 400);
+                // h: mlp
+                _hFc0.Forward(_features, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _h, batch * 400);
+                // pi: gaussian
+                _piFc0.Forward(_h, _tasks, _pi);
+                return _pi.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // pi: gaussian
+                _piFc0.Backward(_h, outputGradient, _tasks, _dH);
+                // h: mlp
+                _hActivation0.Backward(_hAffine0, _h, _dH, _dHStep1, batch * 400);
+                _hFc0.Backward(_features, _dHStep1, default, batch);
+            }
+
+            private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
+            {
+                var slices = new ParameterSlice[Tasks];
+                for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];
+                return slices;
+            }
+        }
+
+        /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 22. Output: q_values, 1 values per sample.</remarks>
+        public sealed class CriticNetwork
+        {
+            private readonly float[] _obs;
+            private readonly float[] _action;
+            private readonly float[] _dAction;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _hEncoder;
+            private readonly float[] _dHEncoder;
+            private readonly Linear _hEncoderFc0;
+            private readonly float[] _hEncoderAffine0;
+            private readonly LayerNorm _hEncoderNorm0;
+            private readonly float[] _hEncoderNormalized0;
+            private readonly Activation _hEncoderActivation0;
+            private readonly float[] _hEncoderHidden0;
+            private readonly Linear _hEncoderFc1;
+            private readonly float[] _hEncoderAffine1;
+            private readonly LayerNorm _hEncoderNorm1;
+            private readonly float[] _hEncoderNormalized1;
+            private readonly Activation _hEncoderActivation1;
+            private readonly float[] _dHEncoderStep5;
+            private readonly float[] _dHEncoderStep4;
+            private readonly float[] _dHEncoderStep3;
+            private readonly float[] _dHEncoderStep2;
+            private readonly float[] _dHEncoderStep1;
+            private readonly float[] _hConcat;
+            private readonly float[] _dHConcat;
+            private readonly Concat _hConcatLayer;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _q;
+            private readonly TaskLinear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public CriticNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _action = new float[maxBatch * ActionSize];
+                _dAction = new float[maxBatch * ActionSize];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _hEncoder = new float[maxBatch * 400];
+                _dHEncoder = new float[maxBatch * 400];
+                _hEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
+                _hEncoderAffine0 = new float[maxBatch * 400];
+                _hEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
+                _hEncoderNormalized0 = new float[maxBatch * 400];
+                _hEncoderActivation0 = new Activation(ActivationKind.Relu);
+                _hEncoderHidden0 = new float[maxBatch * 400];
+                _hEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
+                _hEncoderAffine1 = new float[maxBatch * 400];
+                _hEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
+                _hEncoderNormalized1 = new float[maxBatch * 400];
+                _hEncoderActivation1 = new Activation(ActivationKind.Relu);
+                _dHEncoderStep5 = new float[maxBatch * 400];
+                _dHEncoderStep4 = new float[maxBatch * 400];
+                _dHEncoderStep3 = new float[maxBatch * 400];
+                _dHEncoderStep2 = new float[maxBatch * 400];
+                _dHEncoderStep1 = new float[maxBatch * 400];
+                _hConcat = new float[maxBatch * 404];
+                _dHConcat = new float[maxBatch * 404];
+                _hConcatLayer = new Concat(400, 4);
+                _h = new float[maxBatch * 400];
+                _dH = new float[maxBatch * 400];
+                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 400];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _hHidden0 = new float[maxBatch * 400];
+                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 400];
+                _hActivation1 = new Activation(ActivationKind.Relu);
+                _dHStep3 = new float[maxBatch * 400];
+                _dHStep2 = new float[maxBatch * 400];
+                _dHStep1 = new float[maxBatch * 400];
+                _q = new float[maxBatch * 1];
+                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 1.</summary>
+            public const int OutputWidth = 1;
+
+            /// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>
+            public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                action.Slice(0, batch * ActionSize).CopyTo(_action);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // h_encoder: mlp
+                _hEncoderFc0.Forward(_obs, _hEncoderAffine0, batch);
+                _hEncoderNorm0.Forward(_hEncoderAffine0, _hEncoderNormalized0, batch);
+                _hEncoderActivation0.Forward(_hEncoderNormalized0, _hEncoderHidden0, batch * 400);
+                _hEncoderFc1.Forward(_hEncoderHidden0, _hEncoderAffine1, batch);
+                _hEncoderNorm1.Forward(_hEncoderAffine1, _hEncoderNormalized1, batch);
+                _hEncoderActivation1.Forward(_hEncoderNormalized1, _hEncoder, batch * 400);
+                // h_concat: concat
+                _hConcatLayer.Forward(0, _hEncoder, _hConcat, batch);
+                _hConcatLayer.Forward(1, _action, _hConcat, batch);
+                // h: mlp
+                _hFc0.Forward(_hConcat, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 400);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hActivation1.Forward(_hAffine1, _h, batch * 400);
+                // q: q_values
+                _qFc0.Forward(_h, _tasks, _q);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                // h: mlp
+                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 400);
+                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
+                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 400);
+                _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
+                // h_concat: concat
+                _hConcatLayer.Backward(0, _dHConcat, _dHEncoder, batch);
+                _hConcatLayer.Backward(1, _dHConcat, _dAction, batch);
+                // h_encoder: mlp
+                _hEncoderActivation1.Backward(_hEncoderNormalized1, _hEncoder, _dHEncoder, _dHEncoderStep5, batch * 400);
+                _hEncoderNorm1.Backward(_hEncoderAffine1, _dHEncoderStep5, _dHEncoderStep4, batch);
+                _hEncoderFc1.Backward(_hEncoderHidden0, _dHEncoderStep4, _dHEncoderStep3, batch);
+                _hEncoderActivation0.Backward(_hEncoderNormalized0, _hEncoderHidden0, _dHEncoderStep3, _dHEncoderStep2, batch * 400);
+                _hEncoderNorm0.Backward(_hEncoderAffine0, _dHEncoderStep2, _dHEncoderStep1, batch);
+                _hEncoderFc0.Backward(_obs, _dHEncoderStep1, default, batch);
+            }
+
+            private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
+            {
+                var slices = new ParameterSlice[Tasks];
+                for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];
+                return slices;
+            }
         }
     }
 }

@@ -4,10 +4,25 @@
 
 namespace Consumer.Agents
 {
+    using global::System;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
+    using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>SoftModularSac</c>.</summary>
     /// <remarks>Declared in <c>soft_modular_sac.mtrl</c>, line 6.</remarks>

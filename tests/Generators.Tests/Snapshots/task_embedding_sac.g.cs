@@ -4,10 +4,25 @@
 
 namespace Consumer.Agents
 {
+    using global::System;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
+    using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>TaskConditionedSac</c>.</summary>
     /// <remarks>Declared in <c>task_embedding_sac.mtrl</c>, line 4.</remarks>
@@ -121,6 +136,369 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 13. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        public sealed class ActorNetwork
+        {
+            private readonly float[] _obs;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _zTaskEncoder;
+            private readonly float[] _dZTaskEncoder;
+            private readonly Embedding _zTaskEncoderLayer;
+            private readonly float[] _z;
+            private readonly float[] _dZ;
+            private readonly Linear _zFc0;
+            private readonly float[] _zAffine0;
+            private readonly Activation _zActivation0;
+            private readonly float[] _zHidden0;
+            private readonly Linear _zFc1;
+            private readonly float[] _zAffine1;
+            private readonly Activation _zActivation1;
+            private readonly float[] _dZStep3;
+            private readonly float[] _dZStep2;
+            private readonly float[] _dZStep1;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Film _hFilm0;
+            private readonly float[] _hModulated0;
+            private readonly float[] _hGammaBeta0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Film _hFilm1;
+            private readonly float[] _hModulated1;
+            private readonly float[] _hGammaBeta1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _hHidden1;
+            private readonly Linear _hFc2;
+            private readonly float[] _hAffine2;
+            private readonly Film _hFilm2;
+            private readonly float[] _hModulated2;
+            private readonly float[] _hGammaBeta2;
+            private readonly Activation _hActivation2;
+            private readonly float[] _dHStep8;
+            private readonly float[] _dHStep7;
+            private readonly float[] _dHGammaBeta7;
+            private readonly float[] _dHStep6;
+            private readonly float[] _dHStep5;
+            private readonly float[] _dHStep4;
+            private readonly float[] _dHGammaBeta4;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _dHGammaBeta1;
+            private readonly float[] _pi;
+            private readonly Linear _piFc0;
+            private readonly float[] _scratch;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public ActorNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _zTaskEncoder = new float[maxBatch * 50];
+                _dZTaskEncoder = new float[maxBatch * 50];
+                _zTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _z = new float[maxBatch * 50];
+                _dZ = new float[maxBatch * 50];
+                _zFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
+                _zAffine0 = new float[maxBatch * 50];
+                _zActivation0 = new Activation(ActivationKind.Relu);
+                _zHidden0 = new float[maxBatch * 50];
+                _zFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
+                _zAffine1 = new float[maxBatch * 50];
+                _zActivation1 = new Activation(ActivationKind.Relu);
+                _dZStep3 = new float[maxBatch * 50];
+                _dZStep2 = new float[maxBatch * 50];
+                _dZStep1 = new float[maxBatch * 50];
+                _h = new float[maxBatch * 400];
+                _dH = new float[maxBatch * 400];
+                _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 400];
+                _hFilm0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
+                _hModulated0 = new float[maxBatch * 400];
+                _hGammaBeta0 = new float[maxBatch * 800];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _hHidden0 = new float[maxBatch * 400];
+                _hFc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 400];
+                _hFilm1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
+                _hModulated1 = new float[maxBatch * 400];
+                _hGammaBeta1 = new float[maxBatch * 800];
+                _hActivation1 = new Activation(ActivationKind.Relu);
+                _hHidden1 = new float[maxBatch * 400];
+                _hFc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
+                _hAffine2 = new float[maxBatch * 400];
+                _hFilm2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
+                _hModulated2 = new float[maxBatch * 400];
+                _hGammaBeta2 = new float[maxBatch * 800];
+                _hActivation2 = new Activation(ActivationKind.Relu);
+                _dHStep8 = new float[maxBatch * 400];
+                _dHStep7 = new float[maxBatch * 400];
+                _dHGammaBeta7 = new float[maxBatch * 800];
+                _dHStep6 = new float[maxBatch * 400];
+                _dHStep5 = new float[maxBatch * 400];
+                _dHStep4 = new float[maxBatch * 400];
+                _dHGammaBeta4 = new float[maxBatch * 800];
+                _dHStep3 = new float[maxBatch * 400];
+                _dHStep2 = new float[maxBatch * 400];
+                _dHStep1 = new float[maxBatch * 400];
+                _dHGammaBeta1 = new float[maxBatch * 800];
+                _pi = new float[maxBatch * 8];
+                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+                _scratch = new float[maxBatch * 50];
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 8.</summary>
+            public const int OutputWidth = 8;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // z_task_encoder: embedding
+                _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
+                // z: mlp
+                _zFc0.Forward(_zTaskEncoder, _zAffine0, batch);
+                _zActivation0.Forward(_zAffine0, _zHidden0, batch * 50);
+                _zFc1.Forward(_zHidden0, _zAffine1, batch);
+                _zActivation1.Forward(_zAffine1, _z, batch * 50);
+                // h: mlp
+                _hFc0.Forward(_obs, _hAffine0, batch);
+                _hFilm0.Forward(_hAffine0, _z, _hGammaBeta0, _hModulated0, batch);
+                _hActivation0.Forward(_hModulated0, _hHidden0, batch * 400);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hFilm1.Forward(_hAffine1, _z, _hGammaBeta1, _hModulated1, batch);
+                _hActivation1.Forward(_hModulated1, _hHidden1, batch * 400);
+                _hFc2.Forward(_hHidden1, _hAffine2, batch);
+                _hFilm2.Forward(_hAffine2, _z, _hGammaBeta2, _hModulated2, batch);
+                _hActivation2.Forward(_hModulated2, _h, batch * 400);
+                // pi: gaussian
+                _piFc0.Forward(_h, _pi, batch);
+                return _pi.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                Array.Clear(_dZ, 0, batch * 50);
+                // pi: gaussian
+                _piFc0.Backward(_h, outputGradient, _dH, batch);
+                // h: mlp
+                _hActivation2.Backward(_hModulated2, _h, _dH, _dHStep8, batch * 400);
+                _hFilm2.Backward(_hAffine2, _z, _hGammaBeta2, _dHStep8, _dHGammaBeta7, _dHStep7, _scratch, batch);
+                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                _hFc2.Backward(_hHidden1, _dHStep7, _dHStep6, batch);
+                _hActivation1.Backward(_hModulated1, _hHidden1, _dHStep6, _dHStep5, batch * 400);
+                _hFilm1.Backward(_hAffine1, _z, _hGammaBeta1, _dHStep5, _dHGammaBeta4, _dHStep4, _scratch, batch);
+                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                _hFc1.Backward(_hHidden0, _dHStep4, _dHStep3, batch);
+                _hActivation0.Backward(_hModulated0, _hHidden0, _dHStep3, _dHStep2, batch * 400);
+                _hFilm0.Backward(_hAffine0, _z, _hGammaBeta0, _dHStep2, _dHGammaBeta1, _dHStep1, _scratch, batch);
+                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                _hFc0.Backward(_obs, _dHStep1, default, batch);
+                // z: mlp
+                _zActivation1.Backward(_zAffine1, _z, _dZ, _dZStep3, batch * 50);
+                _zFc1.Backward(_zHidden0, _dZStep3, _dZStep2, batch);
+                _zActivation0.Backward(_zAffine0, _zHidden0, _dZStep2, _dZStep1, batch * 50);
+                _zFc0.Backward(_zTaskEncoder, _dZStep1, _dZTaskEncoder, batch);
+                // z_task_encoder: embedding
+                _zTaskEncoderLayer.Backward(_taskIds, _dZTaskEncoder, batch);
+            }
+        }
+
+        /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 20. Output: q_values, 1 values per sample.</remarks>
+        public sealed class CriticNetwork
+        {
+            private readonly float[] _obs;
+            private readonly float[] _action;
+            private readonly float[] _dAction;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _xOnehot;
+            private readonly OneHot _xOnehotLayer;
+            private readonly float[] _x;
+            private readonly float[] _dX;
+            private readonly Concat _xLayer;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Linear _hFc0;
+            private readonly float[] _hAffine0;
+            private readonly Activation _hActivation0;
+            private readonly float[] _hHidden0;
+            private readonly Linear _hFc1;
+            private readonly float[] _hAffine1;
+            private readonly Activation _hActivation1;
+            private readonly float[] _hHidden1;
+            private readonly Linear _hFc2;
+            private readonly float[] _hAffine2;
+            private readonly Activation _hActivation2;
+            private readonly float[] _dHStep5;
+            private readonly float[] _dHStep4;
+            private readonly float[] _dHStep3;
+            private readonly float[] _dHStep2;
+            private readonly float[] _dHStep1;
+            private readonly float[] _mTaskEncoder;
+            private readonly Embedding _mTaskEncoderLayer;
+            private readonly float[] _mTaskMlp;
+            private readonly Linear _mTaskMlpFc0;
+            private readonly float[] _mTaskMlpAffine0;
+            private readonly Activation _mTaskMlpActivation0;
+            private readonly float[] _mTaskMlpHidden0;
+            private readonly Linear _mTaskMlpFc1;
+            private readonly float[] _mTaskMlpAffine1;
+            private readonly Activation _mTaskMlpActivation1;
+            private readonly float[] _mDetach;
+            private readonly float[] _m;
+            private readonly float[] _dM;
+            private readonly Film _mLayer;
+            private readonly float[] _mGammaBeta;
+            private readonly float[] _dMGammaBeta;
+            private readonly float[] _q;
+            private readonly Linear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public CriticNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _action = new float[maxBatch * ActionSize];
+                _dAction = new float[maxBatch * ActionSize];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _xOnehot = new float[maxBatch * 10];
+                _xOnehotLayer = new OneHot(10);
+                _x = new float[maxBatch * 53];
+                _dX = new float[maxBatch * 53];
+                _xLayer = new Concat(39, 4, 10);
+                _h = new float[maxBatch * 400];
+                _dH = new float[maxBatch * 400];
+                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _hAffine0 = new float[maxBatch * 400];
+                _hActivation0 = new Activation(ActivationKind.Relu);
+                _hHidden0 = new float[maxBatch * 400];
+                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _hAffine1 = new float[maxBatch * 400];
+                _hActivation1 = new Activation(ActivationKind.Relu);
+                _hHidden1 = new float[maxBatch * 400];
+                _hFc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
+                _hAffine2 = new float[maxBatch * 400];
+                _hActivation2 = new Activation(ActivationKind.Relu);
+                _dHStep5 = new float[maxBatch * 400];
+                _dHStep4 = new float[maxBatch * 400];
+                _dHStep3 = new float[maxBatch * 400];
+                _dHStep2 = new float[maxBatch * 400];
+                _dHStep1 = new float[maxBatch * 400];
+                _mTaskEncoder = new float[maxBatch * 50];
+                _mTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _mTaskMlp = new float[maxBatch * 50];
+                _mTaskMlpFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
+                _mTaskMlpAffine0 = new float[maxBatch * 50];
+                _mTaskMlpActivation0 = new Activation(ActivationKind.Relu);
+                _mTaskMlpHidden0 = new float[maxBatch * 50];
+                _mTaskMlpFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
+                _mTaskMlpAffine1 = new float[maxBatch * 50];
+                _mTaskMlpActivation1 = new Activation(ActivationKind.Relu);
+                _mDetach = new float[maxBatch * 50];
+                _m = new float[maxBatch * 400];
+                _dM = new float[maxBatch * 400];
+                _mLayer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
+                _mGammaBeta = new float[maxBatch * 800];
+                _dMGammaBeta = new float[maxBatch * 800];
+                _q = new float[maxBatch * 1];
+                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 1.</summary>
+            public const int OutputWidth = 1;
+
+            /// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>
+            public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                action.Slice(0, batch * ActionSize).CopyTo(_action);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // x_onehot: onehot
+                _xOnehotLayer.Forward(_taskIds, _xOnehot, batch);
+                // x: concat
+                _xLayer.Forward(0, _obs, _x, batch);
+                _xLayer.Forward(1, _action, _x, batch);
+                _xLayer.Forward(2, _xOnehot, _x, batch);
+                // h: mlp
+                _hFc0.Forward(_x, _hAffine0, batch);
+                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 400);
+                _hFc1.Forward(_hHidden0, _hAffine1, batch);
+                _hActivation1.Forward(_hAffine1, _hHidden1, batch * 400);
+                _hFc2.Forward(_hHidden1, _hAffine2, batch);
+                _hActivation2.Forward(_hAffine2, _h, batch * 400);
+                // m_task_encoder: embedding
+                _mTaskEncoderLayer.Forward(_taskIds, _mTaskEncoder, batch);
+                // m_task_mlp: mlp
+                _mTaskMlpFc0.Forward(_mTaskEncoder, _mTaskMlpAffine0, batch);
+                _mTaskMlpActivation0.Forward(_mTaskMlpAffine0, _mTaskMlpHidden0, batch * 50);
+                _mTaskMlpFc1.Forward(_mTaskMlpHidden0, _mTaskMlpAffine1, batch);
+                _mTaskMlpActivation1.Forward(_mTaskMlpAffine1, _mTaskMlp, batch * 50);
+                // m_detach: detach
+                StopGradient.Forward(_mTaskMlp, _mDetach, batch * 50);
+                // m: film
+                _mLayer.Forward(_h, _mDetach, _mGammaBeta, _m, batch);
+                // q: q_values
+                _qFc0.Forward(_m, _q, batch);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_m, outputGradient, _dM, batch);
+                // m: film
+                _mLayer.Backward(_h, _mDetach, _mGammaBeta, _dM, _dMGammaBeta, _dH, default, batch);
+                // h: mlp
+                _hActivation2.Backward(_hAffine2, _h, _dH, _dHStep5, batch * 400);
+                _hFc2.Backward(_hHidden1, _dHStep5, _dHStep4, batch);
+                _hActivation1.Backward(_hAffine1, _hHidden1, _dHStep4, _dHStep3, batch * 400);
+                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
+                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 400);
+                _hFc0.Backward(_x, _dHStep1, _dX, batch);
+                // x: concat
+                _xLayer.Backward(1, _dX, _dAction, batch);
+            }
         }
     }
 }

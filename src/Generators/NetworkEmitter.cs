@@ -1,0 +1,531 @@
+using System;
+using System.CodeDom.Compiler;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Mtrl.Dsl.Model;
+
+namespace Mtrl.Generators;
+
+/// <summary>
+/// Emits one network as a class whose Forward and Backward are straight-line calls into the
+/// runtime's layers over workspaces allocated once in the constructor. Backward walks the nodes
+/// in reverse; a value read by several consumers (or by every FiLM layer of an MLP) gets its
+/// gradient summed through a scratch buffer; nodes reachable from the output only through
+/// detach are skipped.
+/// </summary>
+internal sealed class NetworkEmitter
+{
+    private readonly AgentModel _agent;
+    private readonly NetworkModel _network;
+    private readonly List<string> _fields = new();
+    private readonly List<string> _constructor = new();
+    private readonly List<string> _forward = new();
+    private readonly List<List<string>> _backward = new();
+    private readonly Dictionary<string, NodeModel> _nodes;
+    private readonly Dictionary<string, int> _contributions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _needsGradient = new(StringComparer.Ordinal);
+    private readonly List<InputModel> _inputs;
+    private bool _usesTasks;
+    private bool _usesScratch;
+    private bool _usesSecondScratch;
+    private int _scratchWidth;
+
+    private NetworkEmitter(AgentModel agent, NetworkModel network)
+    {
+        _agent = agent;
+        _network = network;
+        _nodes = network.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var read = new HashSet<string>(network.Nodes.SelectMany(n => n.Inputs).Select(i => i.Source), StringComparer.Ordinal);
+        _inputs = agent.Inputs.Where(i => read.Contains(i.Name)).ToList();
+    }
+
+    /// <summary>Ops the emitter can schedule today; networks using others get an info diagnostic instead of a class.</summary>
+    public static bool Supports(NetworkModel network, out string? unsupported)
+    {
+        unsupported = network.Nodes.Select(n => n.Op).FirstOrDefault(op => op is MoeOp or SoftModularOp or ProgressiveOp or PathNetOp)?.Kind;
+        return unsupported is null;
+    }
+
+    public static string ClassName(NetworkModel network) => AgentEmitter.Pascal(network.Name) + "Network";
+
+    public static void Emit(IndentedTextWriter w, AgentModel agent, NetworkModel network)
+    {
+        var emitter = new NetworkEmitter(agent, network);
+        emitter.Plan();
+        emitter.Write(w);
+    }
+
+    private NodeModel Output => _network.Output;
+
+    private static string Camel(string name)
+    {
+        var pascal = AgentEmitter.Pascal(name);
+        return char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+    }
+
+    private static string Field(string node, string suffix = "") => "_" + Camel(node) + suffix;
+
+    private static string GradientField(string node, string suffix = "") => "_d" + AgentEmitter.Pascal(node) + suffix;
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Floats per sample a node writes: a head's raw readout (a Gaussian's is [μ | log-std], 2d wide), else its width.</summary>
+    private static int Width(NodeModel node) => node.Op is HeadOp head ? head.ReadoutWidth : node.Width;
+
+    private string Prefix(NodeModel node) => node.Block ?? $"{_network.Name}.{node.Name}";
+
+    private bool IsNode(string source) => _nodes.ContainsKey(source);
+
+    /// <summary>The span expression for a source's values.</summary>
+    private string Value(string source) => source switch
+    {
+        "task" => "_taskIds",
+        "action" => "_action",
+        _ when IsNode(source) => Field(source),
+        _ => "_" + Camel(source),
+    };
+
+    /// <summary>The gradient of a node's output as a span expression.</summary>
+    private string OutputGradient(NodeModel node) => node.Name == Output.Name ? "outputGradient" : GradientField(node.Name);
+
+    private void Plan()
+    {
+        // Which nodes feed the output through something other than detach.
+        _needsGradient.Add(Output.Name);
+        foreach (var node in _network.Nodes.Reverse())
+        {
+            if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
+            foreach (var input in node.Inputs)
+            {
+                if (IsNode(input.Source)) _needsGradient.Add(input.Source);
+            }
+        }
+        // ...and of those, only nodes with trainable parameters (or the action) somewhere upstream
+        // need a gradient at all: no GEMM is spent on the gradient of a concatenation of inputs.
+        var trainable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in _network.Nodes)
+        {
+            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp;
+            if (node.Op is not DetachOp && (hasParameters || node.Inputs.Any(i => trainable.Contains(i.Source) || i.Source == "action")))
+            {
+                trainable.Add(node.Name);
+            }
+        }
+        _needsGradient.IntersectWith(trainable);
+        var actionNeeded = false;
+        foreach (var node in _network.Nodes)
+        {
+            if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
+            foreach (var input in node.Inputs)
+            {
+                if (input.Source != "action" && !_needsGradient.Contains(input.Source)) continue;
+                var count = node.Op is MlpOp mlp && input.Parameter == "film" ? mlp.Widths.Count : 1;
+                _contributions[input.Source] = (_contributions.TryGetValue(input.Source, out var c) ? c : 0) + count;
+                actionNeeded |= input.Source == "action";
+            }
+        }
+
+        foreach (var input in _inputs)
+        {
+            _fields.Add($"private readonly float[] {Value(input.Name)};");
+            _constructor.Add($"{Value(input.Name)} = new float[maxBatch * {Int(input.Width)}];");
+        }
+        if (_network.ReadsAction)
+        {
+            _fields.Add("private readonly float[] _action;");
+            _constructor.Add($"_action = new float[maxBatch * ActionSize];");
+            if (actionNeeded)
+            {
+                _fields.Add("private readonly float[] _dAction;");
+                _constructor.Add("_dAction = new float[maxBatch * ActionSize];");
+            }
+        }
+        _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp || n.Op is HeadOp { PerTask: true });
+        if (_usesTasks)
+        {
+            _fields.Add("private readonly int[] _taskIds;");
+            _fields.Add("private readonly TaskBatch _tasks;");
+            _constructor.Add("_taskIds = new int[maxBatch];");
+            _constructor.Add("_tasks = new TaskBatch(Tasks, maxBatch);");
+        }
+
+        foreach (var node in _network.Nodes)
+        {
+            Buffer(Field(node.Name), Width(node));
+            if (_needsGradient.Contains(node.Name) && node.Name != Output.Name) Buffer(GradientField(node.Name), Width(node));
+            var backward = new List<string>();
+            _backward.Add(backward);
+            PlanNode(node, backward);
+        }
+        if (_usesScratch)
+        {
+            _fields.Add("private readonly float[] _scratch;");
+            _constructor.Add($"_scratch = new float[maxBatch * {Int(_scratchWidth)}];");
+        }
+        if (_usesSecondScratch)
+        {
+            _fields.Add("private readonly float[] _scratchB;");
+            _constructor.Add($"_scratchB = new float[maxBatch * {Int(_scratchWidth)}];");
+        }
+    }
+
+    private void Buffer(string field, int width)
+    {
+        _fields.Add($"private readonly float[] {field};");
+        _constructor.Add($"{field} = new float[maxBatch * {Int(width)}];");
+    }
+
+    private void Layer(string type, string field, string creation)
+    {
+        _fields.Add($"private readonly {type} {field};");
+        _constructor.Add($"{field} = {creation};");
+    }
+
+    /// <summary>
+    /// Where a consumer writes the gradient for <paramref name="source"/>: nothing for network
+    /// inputs, the source's buffer when it is the only contribution, else the scratch buffer
+    /// (then <see cref="Accumulate"/> adds it in).
+    /// </summary>
+    private string InputGradient(string source, int width, out bool accumulate)
+    {
+        accumulate = false;
+        if (source == "action" && _contributions.ContainsKey("action"))
+        {
+            accumulate = _contributions["action"] > 1;
+            if (!accumulate) return "_dAction";
+        }
+        else if (!IsNode(source) || !_needsGradient.Contains(source))
+        {
+            return "default";
+        }
+        else if (_contributions[source] == 1)
+        {
+            return GradientField(source);
+        }
+        accumulate = true;
+        _usesScratch = true;
+        _scratchWidth = Math.Max(_scratchWidth, width);
+        return "_scratch";
+    }
+
+    private void Accumulate(List<string> backward, string source, int width, string scratch = "_scratch")
+    {
+        var target = source == "action" ? "_dAction" : GradientField(source);
+        backward.Add($"TensorPrimitives.Add({target}.AsSpan(0, batch * {Int(width)}), {scratch}.AsSpan(0, batch * {Int(width)}), {target}.AsSpan(0, batch * {Int(width)}));");
+    }
+
+    private string In(NodeModel node, string parameter) => node.Inputs.First(i => i.Parameter == parameter).Source;
+
+    private int InWidth(NodeModel node, string parameter) => node.Inputs.First(i => i.Parameter == parameter).Width;
+
+    private void PlanNode(NodeModel node, List<string> backward)
+    {
+        var name = node.Name;
+        var prefix = Prefix(node);
+        var output = Field(name);
+        var needs = _needsGradient.Contains(name);
+        var dy = OutputGradient(node);
+        _forward.Add($"// {name}: {node.Op.Kind}");
+        backward.Add($"// {name}: {node.Op.Kind}");
+        switch (node.Op)
+        {
+            case OneHotOp oneHot:
+                Layer("OneHot", Field(name, "Layer"), $"new OneHot({Int(oneHot.Tasks)})");
+                _forward.Add($"{Field(name, "Layer")}.Forward(_taskIds, {output}, batch);");
+                break;
+            case EmbeddingOp:
+                Layer("Embedding", Field(name, "Layer"), $"new Embedding(store, layout[\"{prefix}.table\"])");
+                _forward.Add($"{Field(name, "Layer")}.Forward(_taskIds, {output}, batch);");
+                if (needs) backward.Add($"{Field(name, "Layer")}.Backward(_taskIds, {dy}, batch);");
+                break;
+            case ConcatOp:
+                {
+                    Layer("Concat", Field(name, "Layer"), $"new Concat({string.Join(", ", node.Inputs.Select(i => Int(i.Width)))})");
+                    for (var part = 0; part < node.Inputs.Count; part++)
+                    {
+                        _forward.Add($"{Field(name, "Layer")}.Forward({part}, {Value(node.Inputs[part].Source)}, {output}, batch);");
+                    }
+                    if (!needs) break;
+                    for (var part = 0; part < node.Inputs.Count; part++)
+                    {
+                        var input = node.Inputs[part];
+                        var target = InputGradient(input.Source, input.Width, out var accumulate);
+                        if (target == "default") continue;
+                        backward.Add($"{Field(name, "Layer")}.Backward({part}, {dy}, {target}, batch);");
+                        if (accumulate) Accumulate(backward, input.Source, input.Width);
+                    }
+                    break;
+                }
+            case DetachOp:
+                _forward.Add($"StopGradient.Forward({Value(In(node, "x"))}, {output}, batch * {Int(node.Width)});");
+                break;
+            case FilmOp:
+                {
+                    Layer("Film", Field(name, "Layer"), $"new Film(store, layout[\"{prefix}.weight\"], layout[\"{prefix}.bias\"])");
+                    Buffer(Field(name, "GammaBeta"), 2 * node.Width);
+                    var x = In(node, "x");
+                    var by = In(node, "by");
+                    _forward.Add($"{Field(name, "Layer")}.Forward({Value(x)}, {Value(by)}, {Field(name, "GammaBeta")}, {output}, batch);");
+                    if (!needs) break;
+                    Buffer(GradientField(name, "GammaBeta"), 2 * node.Width);
+                    var dx = InputGradient(x, node.Width, out var accumulateX);
+                    var dBy = InputGradient(by, InWidth(node, "by"), out var accumulateBy);
+                    if (accumulateX && accumulateBy)
+                    {
+                        // Both inputs sum gradients: the conditioning gets the second scratch buffer.
+                        dBy = "_scratchB";
+                        _usesSecondScratch = true;
+                    }
+                    backward.Add($"{Field(name, "Layer")}.Backward({Value(x)}, {Value(by)}, {Field(name, "GammaBeta")}, {dy}, {GradientField(name, "GammaBeta")}, {dx}, {dBy}, batch);");
+                    if (accumulateX) Accumulate(backward, x, node.Width);
+                    if (accumulateBy) Accumulate(backward, by, InWidth(node, "by"), dBy);
+                    break;
+                }
+            case LinearOp linear:
+                PlanAffineChain(node, backward, new[] { linear.Width }, linear.Activation, layerNorm: false, film: false, perTask: false, readout: false, single: true);
+                break;
+            case MlpOp mlp:
+                PlanAffineChain(node, backward, mlp.Widths.ToArray(), mlp.Activation, mlp.LayerNorm, mlp.Film, perTask: false, readout: false);
+                break;
+            case HeadsOp heads:
+                PlanAffineChain(node, backward, heads.Widths.ToArray(), heads.Activation, layerNorm: false, film: false, perTask: true, readout: false);
+                break;
+            case HeadOp head:
+                PlanAffineChain(node, backward, new[] { head.ReadoutWidth }, head is DeterministicOp ? Activation.Tanh : Activation.None,
+                    layerNorm: false, film: false, perTask: head.PerTask, readout: true);
+                break;
+            default:
+                throw new InvalidOperationException($"the generator cannot schedule {node.Op.Kind} yet");
+        }
+    }
+
+    /// <summary>Affine layers with optional layer norm, FiLM and activation: linear, mlp, heads and readouts.</summary>
+    private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, Activation activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false)
+    {
+        var name = node.Name;
+        var prefix = Prefix(node);
+        var needs = _needsGradient.Contains(name);
+        var x = In(node, "x");
+        var filmSource = film ? In(node, "film") : null;
+        var current = Value(x);
+        var inputWidth = InWidth(node, "x");
+        // Gradient flow: each stage knows its input value, its output value and the span its output gradient lives in.
+        var steps = new List<(string Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta)>();
+        for (var i = 0; i < widths.Length; i++)
+        {
+            var width = widths[i];
+            var last = i == widths.Length - 1;
+            var layerName = readout || single ? "" : $".fc{i}";
+            var affineOut = Field(name, $"Affine{i}");
+            var fc = Field(name, $"Fc{i}");
+            if (perTask)
+            {
+                var slice = readout ? $"{prefix}.task{{t}}" : $"{prefix}.task{{t}}.fc{i}";
+                Layer("TaskLinear", fc, $"new TaskLinear(store, TaskSlices(layout, t => $\"{slice}.weight\"), TaskSlices(layout, t => $\"{slice}.bias\"), maxBatch)");
+            }
+            else
+            {
+                Layer("Linear", fc, $"new Linear(store, layout[\"{prefix}{layerName}.weight\"], layout[\"{prefix}{layerName}.bias\"])");
+            }
+            var hasActivation = !((readout || single) && activation == Activation.None);
+            var terminal = last && !hasActivation && !layerNorm && !film;
+            var affineTarget = terminal ? Field(name) : affineOut;
+            if (!terminal) Buffer(affineOut, width);
+            _forward.Add(perTask
+                ? $"{fc}.Forward({current}, _tasks, {affineTarget});"
+                : $"{fc}.Forward({current}, {affineTarget}, batch);");
+            steps.Add(("affine", fc, current, affineTarget, i == 0 ? inputWidth : widths[i - 1], width, ""));
+            current = affineTarget;
+            if (layerNorm)
+            {
+                var norm = Field(name, $"Norm{i}");
+                var normOut = Field(name, $"Normalized{i}");
+                Layer("LayerNorm", norm, $"new LayerNorm(store, layout[\"{prefix}.norm{i}.gain\"], layout[\"{prefix}.norm{i}.shift\"])");
+                Buffer(normOut, width);
+                _forward.Add($"{norm}.Forward({current}, {normOut}, batch);");
+                steps.Add(("norm", norm, current, normOut, width, width, ""));
+                current = normOut;
+            }
+            if (film)
+            {
+                var filmLayer = Field(name, $"Film{i}");
+                var filmOut = Field(name, $"Modulated{i}");
+                var gammaBeta = Field(name, $"GammaBeta{i}");
+                Layer("Film", filmLayer, $"new Film(store, layout[\"{prefix}.film{i}.weight\"], layout[\"{prefix}.film{i}.bias\"])");
+                Buffer(filmOut, width);
+                Buffer(gammaBeta, 2 * width);
+                _forward.Add($"{filmLayer}.Forward({current}, {Value(filmSource!)}, {gammaBeta}, {filmOut}, batch);");
+                steps.Add(("film", filmLayer, current, filmOut, width, width, gammaBeta));
+                current = filmOut;
+            }
+            if (hasActivation)
+            {
+                var act = Field(name, $"Activation{i}");
+                var actOut = last ? Field(name) : Field(name, $"Hidden{i}");
+                Layer("Activation", act, $"new Activation(ActivationKind.{ActivationName(activation)})");
+                if (!last) Buffer(actOut, width);
+                _forward.Add($"{act}.Forward({current}, {actOut}, batch * {Int(width)});");
+                steps.Add(("activation", act, current, actOut, width, width, ""));
+                current = actOut;
+            }
+            else if (last && current != Field(name))
+            {
+                _forward.Add($"{current}.AsSpan(0, batch * {Int(width)}).CopyTo({Field(name)});");
+            }
+        }
+        if (!needs) return;
+
+        // Backward through the steps in reverse; each step's output gradient is the previous step's input gradient buffer.
+        var gradient = OutputGradient(node);
+        for (var s = steps.Count - 1; s >= 0; s--)
+        {
+            var step = steps[s];
+            var first = s == 0;
+            string target;
+            var accumulate = false;
+            if (first)
+            {
+                target = InputGradient(x, step.InWidth, out accumulate);
+            }
+            else
+            {
+                target = GradientField(name, $"Step{s}");
+                Buffer(target, step.InWidth);
+            }
+            switch (step.Kind)
+            {
+                case "affine":
+                    backward.Add(perTask
+                        ? $"{step.Layer}.Backward({step.InputValue}, {gradient}, _tasks, {target});"
+                        : $"{step.Layer}.Backward({step.InputValue}, {gradient}, {target}, batch);");
+                    break;
+                case "norm":
+                    backward.Add($"{step.Layer}.Backward({step.InputValue}, {gradient}, {target}, batch);");
+                    break;
+                case "activation":
+                    backward.Add($"{step.Layer}.Backward({step.InputValue}, {step.OutputValue}, {gradient}, {target}, batch * {Int(step.Width)});");
+                    break;
+                case "film":
+                    {
+                        var dGammaBeta = GradientField(name, $"GammaBeta{s}");
+                        Buffer(dGammaBeta, 2 * step.Width);
+                        var dFilm = InputGradient(filmSource!, InWidth(node, "film"), out var accumulateFilm);
+                        backward.Add($"{step.Layer}.Backward({step.InputValue}, {Value(filmSource!)}, {step.GammaBeta}, {gradient}, {dGammaBeta}, {target}, {dFilm}, batch);");
+                        if (accumulateFilm) Accumulate(backward, filmSource!, InWidth(node, "film"));
+                        break;
+                    }
+            }
+            if (first && accumulate) Accumulate(backward, x, step.InWidth);
+            gradient = target;
+        }
+    }
+
+    private static string ActivationName(Activation activation) => activation switch
+    {
+        Activation.Relu => "Relu",
+        Activation.Tanh => "Tanh",
+        Activation.Elu => "Elu",
+        Activation.Gelu => "Gelu",
+        Activation.LeakyRelu => "LeakyRelu",
+        _ => "None",
+    };
+
+    private void Write(IndentedTextWriter w)
+    {
+        var className = ClassName(_network);
+        var role = _network.Role.ToString().ToLowerInvariant();
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>The {role} network <c>{_network.Name}</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>");
+        w.WriteLine($"/// <remarks>Declared at line {_network.Span.Line}. Output: {_network.Output.Op.Kind}, {Int(Width(Output))} values per sample{(Output.Op is GaussianOp ? " (mean, then unsquashed log-std)" : "")}.</remarks>");
+        w.WriteLine($"public sealed class {className}");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var field in _fields.Distinct()) w.WriteLine(field);
+        w.WriteLine("private int _batch;");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
+        w.WriteLine($"public {className}(ParameterStore store, int maxBatch)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, \"maxBatch must be at least 1\");");
+        w.WriteLine("var layout = store.Layout;");
+        w.WriteLine("MaxBatch = maxBatch;");
+        foreach (var line in _constructor.Distinct()) w.WriteLine(line);
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Largest batch accepted.</summary>");
+        w.WriteLine("public int MaxBatch { get; }");
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>Values per sample in the output: {Int(Width(Output))}.</summary>");
+        w.WriteLine($"public const int OutputWidth = {Int(Width(Output))};");
+        if (_contributions.ContainsKey("action"))
+        {
+            w.WriteLineNoTabs("");
+            w.WriteLine("/// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>");
+            w.WriteLine("public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);");
+        }
+
+        var parameters = _inputs.Select(i => $"ReadOnlySpan<float> {Camel(i.Name)}").ToList();
+        if (_network.ReadsAction) parameters.Add("ReadOnlySpan<float> action");
+        if (_usesTasks) parameters.Add("ReadOnlySpan<int> task");
+        parameters.Add("int batch");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>");
+        w.WriteLine($"public ReadOnlySpan<float> Forward({string.Join(", ", parameters)})");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $\"batch must be in [1, {MaxBatch}]\");");
+        foreach (var input in _inputs)
+        {
+            w.WriteLine($"{Camel(input.Name)}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});");
+        }
+        if (_network.ReadsAction) w.WriteLine("action.Slice(0, batch * ActionSize).CopyTo(_action);");
+        if (_usesTasks)
+        {
+            w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
+            w.WriteLine("_tasks.Assign(task, batch);");
+        }
+        w.WriteLine("_batch = batch;");
+        foreach (var line in _forward) w.WriteLine(line);
+        w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
+        w.Indent--;
+        w.WriteLine("}");
+
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>");
+        w.WriteLine("public void Backward(ReadOnlySpan<float> outputGradient)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("var batch = _batch;");
+        w.WriteLine("if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($\"outputGradient needs {batch * OutputWidth} values\", nameof(outputGradient));");
+        foreach (var source in _contributions.Where(c => c.Value > 1).Select(c => c.Key))
+        {
+            var width = source == "action" ? "ActionSize" : Int(Width(_nodes[source]));
+            w.WriteLine($"Array.Clear({(source == "action" ? "_dAction" : GradientField(source))}, 0, batch * {width});");
+        }
+        for (var n = _network.Nodes.Count - 1; n >= 0; n--)
+        {
+            var lines = _backward[n];
+            if (lines.Count <= 1) continue;
+            foreach (var line in lines) w.WriteLine(line);
+        }
+        w.Indent--;
+        w.WriteLine("}");
+        if (_network.Nodes.Any(node => node.Op is HeadsOp || node.Op is HeadOp { PerTask: true }))
+        {
+            w.WriteLineNoTabs("");
+            w.WriteLine("private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("var slices = new ParameterSlice[Tasks];");
+            w.WriteLine("for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];");
+            w.WriteLine("return slices;");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+    }
+}
