@@ -37,10 +37,11 @@ internal static class ProjectionCases
         }
     }
 
-    /// <summary>A T×P block for the pattern; the seed mixes T, P and the pattern so every case differs.</summary>
+    /// <summary>A T×P block for the pattern; the fixed seed mixes T, P and the pattern so every case differs.</summary>
     public static float[] Gradients(int taskCount, int parameterCount, GradientPattern pattern, int salt = 0)
     {
-        var random = new Random(HashCode.Combine(taskCount, parameterCount, (int)pattern, salt) & 0x7fffffff);
+        // Not HashCode.Combine: its seed changes from process to process.
+        var random = new Random((taskCount * 1_000_003) ^ (parameterCount * 7_919) ^ ((int)pattern * 104_729) ^ (salt * 15_485_863));
         var common = new double[parameterCount];
         for (int p = 0; p < parameterCount; p++)
         {
