@@ -81,6 +81,12 @@ public sealed class TaskGradientsTests
             FakeBackward(gradients.Store, t, step);
             gradients.Capture(t);
         }
+
+        // Poison every slice: an Apply that forgets any element leaves a NaN behind.
+        foreach (ParameterSlice slice in gradients.Store.Layout.Slices)
+        {
+            gradients.Store.GradientsOf(slice).Fill(float.NaN);
+        }
     }
 
     /// <summary>Shared slices hold the kernel's output, task-specific slices their owner's own gradient, padding zero.</summary>
