@@ -104,6 +104,29 @@ public sealed class VectorStepBuffers
     /// <summary>N × GoalSize desired goals of the episodes that finished in the last step (valid where <see cref="Finished"/>).</summary>
     public float[] FinalDesiredGoals { get; }
 
+    /// <summary>
+    /// Writes the next observation s′ of every transition of the last step — the final
+    /// observation where the environment finished, the current one elsewhere — which is what an
+    /// off-policy replay buffer stores beside (s, a, r, terminated).
+    /// </summary>
+    /// <param name="destination">N × ObservationSize floats, overwritten.</param>
+    public void CopyNextObservations(Span<float> destination)
+    {
+        if (destination.Length != Observations.Length)
+        {
+            throw new ArgumentException($"must hold N × ObservationSize = {Observations.Length} floats, got {destination.Length}", nameof(destination));
+        }
+
+        Observations.CopyTo(destination);
+        for (int i = 0; i < EnvironmentCount; i++)
+        {
+            if (Finished[i])
+            {
+                FinalObservations.AsSpan(i * ObservationSize, ObservationSize).CopyTo(destination.Slice(i * ObservationSize, ObservationSize));
+            }
+        }
+    }
+
     /// <summary>The buffers as the span bundle step kernels write.</summary>
     internal StepOutputs StepOutputs() => new(Observations, Rewards, Terminated, Truncated, Finished, FinalObservations);
 

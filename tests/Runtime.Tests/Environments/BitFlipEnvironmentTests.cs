@@ -72,6 +72,12 @@ public sealed class BitFlipEnvironmentTests
 
         Assert.Equal(startOfEpisodeOne, env.Buffers.Observations);
         Assert.Equal(env.Buffers.Observations, env.Buffers.AchievedGoals);
+
+        // The transition's next observation for replay is the final one, not the reset one.
+        var next = new float[bits];
+        env.Buffers.CopyNextObservations(next);
+        Assert.Equal(goal, next);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => env.Buffers.CopyNextObservations(new float[bits + 1])).ParamName);
     }
 
     [Fact]
