@@ -226,10 +226,9 @@ public sealed class ReplayBuffer
             max = Math.Max(max, weight);
         }
 
-        float scale = 1f / max;
         for (int i = 0; i < batch.Weights.Length; i++)
         {
-            batch.Weights[i] *= scale;
+            batch.Weights[i] /= max;
         }
     }
 

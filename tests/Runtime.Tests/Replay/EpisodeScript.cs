@@ -18,6 +18,7 @@ namespace Mtrl.Runtime.Tests.Replay;
 internal sealed class EpisodeScript
 {
     private readonly ReplayBuffer _buffer;
+    private readonly System.Collections.Generic.List<ReplayBuffer> _followers = [];
     private readonly Random _random;
     private readonly int _envs;
     private readonly int _maxLength;
@@ -69,6 +70,9 @@ internal sealed class EpisodeScript
 
     /// <summary>Vector-env steps taken.</summary>
     public long Steps { get; private set; }
+
+    /// <summary>Feeds every later step to <paramref name="follower"/> too (a copy of the buffer, e.g. loaded from a file).</summary>
+    public void Attach(ReplayBuffer follower) => _followers.Add(follower);
 
     /// <summary>Takes <paramref name="count"/> steps.</summary>
     public void Run(int count)
@@ -175,7 +179,7 @@ internal sealed class EpisodeScript
             }
         }
 
-        _buffer.Add(new ReplayStep
+        var step = new ReplayStep
         {
             Observations = _observations,
             Actions = _actions,
@@ -188,7 +192,13 @@ internal sealed class EpisodeScript
             AchievedGoals = _achieved,
             NextAchievedGoals = _nextAchieved,
             DesiredGoals = _desired,
-        });
+        };
+        _buffer.Add(step);
+        foreach (ReplayBuffer follower in _followers)
+        {
+            follower.Add(step);
+        }
+
         Steps++;
         for (int e = 0; e < _envs; e++)
         {
