@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -44,19 +45,11 @@ public readonly struct ThresholdGoalReward : IGoalReward
             throw new ArgumentException($"terminated must hold {rows} flags", nameof(terminated));
         }
 
-        float limit = Threshold * Threshold;
         for (int i = 0; i < rows; i++)
         {
-            ReadOnlySpan<float> a = achievedGoals.Slice(i * goalWidth, goalWidth);
-            ReadOnlySpan<float> d = desiredGoals.Slice(i * goalWidth, goalWidth);
-            float squared = 0f;
-            for (int j = 0; j < a.Length; j++)
-            {
-                float difference = a[j] - d[j];
-                squared += difference * difference;
-            }
-
-            bool success = squared <= limit;
+            // Euclidean distance as numpy.linalg.norm computes it (SIMD in TensorPrimitives).
+            float distance = TensorPrimitives.Distance(achievedGoals.Slice(i * goalWidth, goalWidth), desiredGoals.Slice(i * goalWidth, goalWidth));
+            bool success = distance <= Threshold;
             rewards[i] = success ? 0f : -1f;
             if (DefinesTermination)
             {

@@ -19,14 +19,14 @@ internal sealed class EpisodeLedger
 {
     private readonly int _rows;
     private readonly int _envs;
-    private readonly int[] _taskIds;
+    private readonly TransitionStore _store;
     private readonly PriorityIndex? _priorities;
 
-    public EpisodeLedger(ReplayBufferOptions options, int[] taskIds, PriorityIndex? priorities)
+    public EpisodeLedger(ReplayBufferOptions options, TransitionStore store, PriorityIndex? priorities)
     {
         _rows = options.Rows;
         _envs = options.EnvCount;
-        _taskIds = taskIds;
+        _store = store;
         _priorities = priorities;
         EpisodeStarts = HugePageAdvice.AllocateZeroed<int>(options.Capacity);
         EpisodeLengths = HugePageAdvice.AllocateZeroed<int>(options.Capacity);
@@ -105,7 +105,7 @@ internal sealed class EpisodeLedger
             {
                 int slot = (row * _envs) + env;
                 int length = EpisodeLengths[slot];
-                int task = _taskIds[slot];
+                int task = _store.TaskIds[slot];
                 SetLengths(row, length, env, 0);
                 ValidStarts[env] = Wrap(row + length);
                 ValidCounts[env] -= length;
@@ -129,7 +129,7 @@ internal sealed class EpisodeLedger
             if (CurrentLengths[env] == 0)
             {
                 CurrentStarts[env] = row;
-                CurrentTasks[env] = _taskIds[slot];
+                CurrentTasks[env] = _store.TaskIds[slot];
             }
 
             EpisodeStarts[slot] = CurrentStarts[env];
@@ -187,7 +187,7 @@ internal sealed class EpisodeLedger
                     throw new InvalidOperationException($"env {env}'s sampleable run is inconsistent at row {row}");
                 }
 
-                Count(_taskIds[slot], env, length);
+                Count(_store.TaskIds[slot], env, length);
                 left -= length;
                 row = Wrap(row + length);
             }

@@ -41,7 +41,7 @@ public sealed class ReplayBuffer
         _accelerator = accelerator ?? CpuAccelerator.Default;
         _store = new TransitionStore(options);
         _priorities = options.Prioritized ? new PriorityIndex(options) : null;
-        _ledger = new EpisodeLedger(options, _store.TaskIds, _priorities);
+        _ledger = new EpisodeLedger(options, _store, _priorities);
         _envPrefix = new int[options.EnvCount + 1];
         _taskEnvPrefix = new int[options.TaskCount * (options.EnvCount + 1)];
     }

@@ -372,39 +372,41 @@ public static class ReplayBufferFile
         return sections;
     }
 
-    /// <summary>The array behind a section, as bytes (only the section's count of elements is used).</summary>
-    private static Array ArrayOf(ReplayBuffer buffer, string name)
+    /// <summary>
+    /// Elements [<paramref name="start"/>, + <paramref name="count"/>) of the storage behind a
+    /// section, as bytes (a few megabytes at a time: a whole column can exceed 2 GiB of bytes).
+    /// </summary>
+    private static Span<byte> BytesOf(ReplayBuffer buffer, string name, int start, int count)
     {
         TransitionStore s = buffer.Store;
         EpisodeLedger l = buffer.Ledger;
         return name switch
         {
-            "currentStarts" => l.CurrentStarts,
-            "currentLengths" => l.CurrentLengths,
-            "currentTasks" => l.CurrentTasks,
-            "broken" => l.Broken,
-            "validStarts" => l.ValidStarts,
-            "validCounts" => l.ValidCounts,
-            "observations" => s.Observations,
-            "nextObservations" => s.NextObservations,
-            "actions" => s.Actions,
-            "discreteActions" => s.DiscreteActions,
-            "rewards" => s.Rewards,
-            "terminated" => s.Terminated,
-            "truncated" => s.Truncated,
-            "taskIds" => s.TaskIds,
-            "achievedGoals" => s.AchievedGoals,
-            "nextAchievedGoals" => s.NextAchievedGoals,
-            "desiredGoals" => s.DesiredGoals,
-            "episodeStarts" => l.EpisodeStarts,
-            "episodeLengths" => l.EpisodeLengths,
-            "priorities" => buffer.Priorities!.Tree,
+            "currentStarts" => Bytes(l.CurrentStarts.AsSpan(start, count)),
+            "currentLengths" => Bytes(l.CurrentLengths.AsSpan(start, count)),
+            "currentTasks" => Bytes(l.CurrentTasks.AsSpan(start, count)),
+            "broken" => Bytes(l.Broken.AsSpan(start, count)),
+            "validStarts" => Bytes(l.ValidStarts.AsSpan(start, count)),
+            "validCounts" => Bytes(l.ValidCounts.AsSpan(start, count)),
+            "observations" => Bytes(s.Observations.Slice(start, count)),
+            "nextObservations" => Bytes(s.NextObservations.Slice(start, count)),
+            "actions" => Bytes(s.Actions.Slice(start, count)),
+            "discreteActions" => Bytes(s.DiscreteActions.Slice(start, count)),
+            "rewards" => Bytes(s.Rewards.Slice(start, count)),
+            "terminated" => s.Terminated.Slice(start, count),
+            "truncated" => s.Truncated.Slice(start, count),
+            "taskIds" => Bytes(s.TaskIds.Slice(start, count)),
+            "achievedGoals" => Bytes(s.AchievedGoals.Slice(start, count)),
+            "nextAchievedGoals" => Bytes(s.NextAchievedGoals.Slice(start, count)),
+            "desiredGoals" => Bytes(s.DesiredGoals.Slice(start, count)),
+            "episodeStarts" => Bytes(l.EpisodeStarts.AsSpan(start, count)),
+            "episodeLengths" => Bytes(l.EpisodeLengths.AsSpan(start, count)),
+
+            // Priority leaves sit behind the tree's internal nodes.
+            "priorities" => Bytes(buffer.Priorities!.Tree.AsSpan(buffer.Options.Capacity + start, count)),
             _ => throw new InvalidOperationException($"unknown section '{name}'"),
         };
     }
-
-    /// <summary>Offset of a section's first element in its array (priority leaves sit behind the tree's internal nodes).</summary>
-    private static int FirstElement(ReplayBuffer buffer, string name) => name == "priorities" ? buffer.Options.Capacity : 0;
 
     private static void WriteSection(Writer writer, Section section, ReplayBuffer buffer)
     {
@@ -412,14 +414,10 @@ public static class ReplayBufferFile
         Span<byte> count = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(count, (ulong)section.Count);
         writer.Write(count);
-        Array array = ArrayOf(buffer, section.Name);
-        int first = FirstElement(buffer, section.Name);
-        int elementSize = ElementSize(section.Kind);
-        int chunk = ChunkBytes / elementSize;
+        int chunk = ChunkBytes / ElementSize(section.Kind);
         for (long done = 0; done < section.Count; done += chunk)
         {
-            int length = (int)Math.Min(chunk, section.Count - done);
-            writer.Write(Bytes(array, first + (int)done, length));
+            writer.Write(BytesOf(buffer, section.Name, (int)done, (int)Math.Min(chunk, section.Count - done)));
         }
     }
 
@@ -434,25 +432,16 @@ public static class ReplayBufferFile
             throw new CheckpointException($"'{path}' is corrupt: section '{section.Name}' holds {count} elements, expected {section.Count}");
         }
 
-        Array array = ArrayOf(buffer, section.Name);
-        int first = FirstElement(buffer, section.Name);
-        int elementSize = ElementSize(section.Kind);
-        int chunk = ChunkBytes / elementSize;
+        int chunk = ChunkBytes / ElementSize(section.Kind);
         for (long done = 0; done < section.Count; done += chunk)
         {
-            int length = (int)Math.Min(chunk, section.Count - done);
-            reader.Read(Bytes(array, first + (int)done, length));
+            reader.Read(BytesOf(buffer, section.Name, (int)done, (int)Math.Min(chunk, section.Count - done)));
         }
     }
 
-    private static Span<byte> Bytes(Array array, int start, int length) => array switch
-    {
-        float[] floats => MemoryMarshal.AsBytes(floats.AsSpan(start, length)),
-        int[] ints => MemoryMarshal.AsBytes(ints.AsSpan(start, length)),
-        byte[] bytes => bytes.AsSpan(start, length),
-        double[] doubles => MemoryMarshal.AsBytes(doubles.AsSpan(start, length)),
-        _ => throw new InvalidOperationException($"unsupported array type {array.GetType()}"),
-    };
+    private static Span<byte> Bytes<T>(Span<T> values)
+        where T : unmanaged
+        => MemoryMarshal.AsBytes(values);
 
     private static int ElementSize(Kind kind) => kind switch
     {

@@ -7,11 +7,22 @@ namespace Mtrl.Runtime.Replay;
 /// The struct-of-arrays storage of a replay ring: one flat array per field, slot s of a field of
 /// width w at elements [s·w, (s+1)·w), slot = row · envs + env. No per-transition objects, so ten
 /// million transitions cost exactly their fields' bytes and a row of a vector-env step is one
-/// contiguous copy per field.
+/// contiguous copy per field. Every field starts on a cache-line boundary (<see cref="PinnedColumn{T}"/>).
 /// </summary>
 internal sealed class TransitionStore
 {
     private readonly ReplayBufferOptions _options;
+    private readonly PinnedColumn<float> _observations;
+    private readonly PinnedColumn<float> _nextObservations;
+    private readonly PinnedColumn<float> _actions;
+    private readonly PinnedColumn<int> _discreteActions;
+    private readonly PinnedColumn<float> _rewards;
+    private readonly PinnedColumn<byte> _terminated;
+    private readonly PinnedColumn<byte> _truncated;
+    private readonly PinnedColumn<int> _taskIds;
+    private readonly PinnedColumn<float> _achievedGoals;
+    private readonly PinnedColumn<float> _nextAchievedGoals;
+    private readonly PinnedColumn<float> _desiredGoals;
 
     public TransitionStore(ReplayBufferOptions options)
     {
@@ -21,42 +32,41 @@ internal sealed class TransitionStore
         int a = options.ActionWidth;
         int g = options.GoalWidth;
 
-        // Slots are only read after they have been written, so the columns skip zeroing; they are
-        // pinned and advised onto huge pages because sampling reads them at random places.
-        Observations = HugePageAdvice.Allocate<float>((long)c * o);
-        NextObservations = HugePageAdvice.Allocate<float>((long)c * o);
-        Actions = options.DiscreteActions ? [] : HugePageAdvice.Allocate<float>((long)c * a);
-        DiscreteActions = options.DiscreteActions ? HugePageAdvice.Allocate<int>((long)c * a) : [];
-        Rewards = HugePageAdvice.Allocate<float>(c);
-        Terminated = HugePageAdvice.Allocate<byte>(c);
-        Truncated = HugePageAdvice.Allocate<byte>(c);
-        TaskIds = HugePageAdvice.Allocate<int>(c);
-        AchievedGoals = HugePageAdvice.Allocate<float>((long)c * g);
-        NextAchievedGoals = HugePageAdvice.Allocate<float>((long)c * g);
-        DesiredGoals = HugePageAdvice.Allocate<float>((long)c * g);
+        // Slots are only read after they have been written, so the columns skip zeroing.
+        _observations = new PinnedColumn<float>((long)c * o);
+        _nextObservations = new PinnedColumn<float>((long)c * o);
+        _actions = new PinnedColumn<float>(options.DiscreteActions ? 0 : (long)c * a);
+        _discreteActions = new PinnedColumn<int>(options.DiscreteActions ? (long)c * a : 0);
+        _rewards = new PinnedColumn<float>(c);
+        _terminated = new PinnedColumn<byte>(c);
+        _truncated = new PinnedColumn<byte>(c);
+        _taskIds = new PinnedColumn<int>(c);
+        _achievedGoals = new PinnedColumn<float>((long)c * g);
+        _nextAchievedGoals = new PinnedColumn<float>((long)c * g);
+        _desiredGoals = new PinnedColumn<float>((long)c * g);
     }
 
-    public float[] Observations { get; }
+    public Span<float> Observations => _observations.Span;
 
-    public float[] NextObservations { get; }
+    public Span<float> NextObservations => _nextObservations.Span;
 
-    public float[] Actions { get; }
+    public Span<float> Actions => _actions.Span;
 
-    public int[] DiscreteActions { get; }
+    public Span<int> DiscreteActions => _discreteActions.Span;
 
-    public float[] Rewards { get; }
+    public Span<float> Rewards => _rewards.Span;
 
-    public byte[] Terminated { get; }
+    public Span<byte> Terminated => _terminated.Span;
 
-    public byte[] Truncated { get; }
+    public Span<byte> Truncated => _truncated.Span;
 
-    public int[] TaskIds { get; }
+    public Span<int> TaskIds => _taskIds.Span;
 
-    public float[] AchievedGoals { get; }
+    public Span<float> AchievedGoals => _achievedGoals.Span;
 
-    public float[] NextAchievedGoals { get; }
+    public Span<float> NextAchievedGoals => _nextAchievedGoals.Span;
 
-    public float[] DesiredGoals { get; }
+    public Span<float> DesiredGoals => _desiredGoals.Span;
 
     /// <summary>Read-only views for the kernels.</summary>
     public TransitionColumns Columns => new()
@@ -86,27 +96,29 @@ internal sealed class TransitionStore
         Copy(step.NextObservations, NextObservations, first, _options.ObservationWidth);
         if (_options.DiscreteActions)
         {
-            step.DiscreteActions.CopyTo(DiscreteActions.AsSpan(first * _options.ActionWidth));
+            step.DiscreteActions.CopyTo(DiscreteActions[(first * _options.ActionWidth)..]);
         }
         else
         {
             Copy(step.Actions, Actions, first, _options.ActionWidth);
         }
 
-        step.Rewards.CopyTo(Rewards.AsSpan(first));
+        step.Rewards.CopyTo(Rewards[first..]);
+        Span<byte> terminated = Terminated.Slice(first, n);
+        Span<byte> truncated = Truncated.Slice(first, n);
         for (int e = 0; e < n; e++)
         {
-            Terminated[first + e] = step.Terminated[e] ? (byte)1 : (byte)0;
-            Truncated[first + e] = step.Truncated[e] ? (byte)1 : (byte)0;
+            terminated[e] = step.Terminated[e] ? (byte)1 : (byte)0;
+            truncated[e] = step.Truncated[e] ? (byte)1 : (byte)0;
         }
 
         if (step.TaskIds.IsEmpty)
         {
-            TaskIds.AsSpan(first, n).Clear();
+            TaskIds.Slice(first, n).Clear();
         }
         else
         {
-            step.TaskIds.CopyTo(TaskIds.AsSpan(first));
+            step.TaskIds.CopyTo(TaskIds[first..]);
         }
 
         int g = _options.GoalWidth;
@@ -118,6 +130,6 @@ internal sealed class TransitionStore
         }
     }
 
-    private static void Copy(ReadOnlySpan<float> source, float[] destination, int firstSlot, int width)
-        => source.CopyTo(destination.AsSpan(firstSlot * width));
+    private static void Copy(ReadOnlySpan<float> source, Span<float> destination, int firstSlot, int width)
+        => source.CopyTo(destination[(firstSlot * width)..]);
 }

@@ -90,7 +90,7 @@ public sealed class EpisodeBookkeepingTests
         int[] starts = buffer.Ledger.EpisodeStarts;
         for (int slot = 0; slot < buffer.Count; slot++)
         {
-            ReadOnlySpan<float> observation = buffer.Store.Observations.AsSpan(slot * 4, 4);
+            ReadOnlySpan<float> observation = buffer.Store.Observations.Slice(slot * 4, 4);
             EpisodeRecord episode = script.EpisodeOf(observation);
             int expected = script.IsSampleable(episode) ? episode.Length : 0;
             Assert.True(expected == lengths[slot], $"slot {slot}: length {lengths[slot]}, model says {expected} (episode {episode.Id})");

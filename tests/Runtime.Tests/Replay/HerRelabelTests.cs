@@ -179,7 +179,7 @@ public sealed class HerRelabelTests
 
         ReplayTestBuffers.AssertRowMatchesStorage(buffer, batch, row, relabeled: true);
         int goalSlot = batch.GoalSlots[row];
-        Assert.True(buffer.Store.NextAchievedGoals.AsSpan(goalSlot * 2, 2).SequenceEqual(batch.DesiredGoals.AsSpan(row * 2, 2)));
+        Assert.True(buffer.Store.NextAchievedGoals.Slice(goalSlot * 2, 2).SequenceEqual(batch.DesiredGoals.AsSpan(row * 2, 2)));
         Assert.Equal(slot % buffer.Options.EnvCount, goalSlot % buffer.Options.EnvCount);
 
         // Next achieved goal of step t' is [episode, t' + 1]: same episode, and the strategy's step.

@@ -157,8 +157,9 @@ public sealed class ReplayBufferFileTests : IDisposable
         Assert.Contains("GoalWidth is 2 in the file, 3 expected", error.Message);
     }
 
-    private static void AssertPrefix<T>(T[] expected, T[] actual, int length) =>
-        Assert.True(expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length)));
+    private static void AssertPrefix<T>(Span<T> expected, Span<T> actual, int length)
+        where T : IEquatable<T>
+        => Assert.True(expected[..length].SequenceEqual(actual[..length]));
 
     private static ReplayBuffer Small()
     {

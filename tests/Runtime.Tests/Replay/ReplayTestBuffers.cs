@@ -76,7 +76,7 @@ internal static class ReplayTestBuffers
         Same(s.NextObservations, slot, batch.NextObservations, row, o.ObservationWidth);
         if (o.DiscreteActions)
         {
-            Xunit.Assert.True(s.DiscreteActions.AsSpan(slot * o.ActionWidth, o.ActionWidth).SequenceEqual(batch.DiscreteActions.AsSpan(row * o.ActionWidth, o.ActionWidth)));
+            Xunit.Assert.True(s.DiscreteActions.Slice(slot * o.ActionWidth, o.ActionWidth).SequenceEqual(batch.DiscreteActions.AsSpan(row * o.ActionWidth, o.ActionWidth)));
         }
         else
         {
@@ -99,8 +99,8 @@ internal static class ReplayTestBuffers
         }
     }
 
-    private static void Same(float[] storage, int slot, float[] batch, int row, int width) =>
+    private static void Same(Span<float> storage, int slot, float[] batch, int row, int width) =>
         Xunit.Assert.True(
-            storage.AsSpan(slot * width, width).SequenceEqual(batch.AsSpan(row * width, width)),
+            storage.Slice(slot * width, width).SequenceEqual(batch.AsSpan(row * width, width)),
             $"row {row} differs from slot {slot}");
 }
