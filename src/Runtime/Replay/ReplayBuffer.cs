@@ -16,7 +16,8 @@ namespace Mtrl.Runtime.Replay;
 /// Episode bookkeeping follows stable-baselines3's HerReplayBuffer: a transition is sampleable
 /// only once its episode has ended, and stops being sampleable, together with the whole rest of its
 /// episode, when the ring overwrites the episode's first step. All samplers (not only HER) use
-/// that rule, so every sampler sees the same population. See docs/replay.md.
+/// that rule, so every sampler sees the same population. See docs/replay.md. Not thread-safe:
+/// one thread adds and samples (the kernels themselves run on the accelerator's threads).
 /// </remarks>
 public sealed class ReplayBuffer
 {
