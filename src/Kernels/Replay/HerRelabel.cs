@@ -1,0 +1,137 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Mtrl.Kernels.Replay;
+
+/// <summary>
+/// Hindsight relabeling of a sampled batch in place: each chosen row's desired goal is replaced
+/// by the next achieved goal of another step of the same episode, chosen by a
+/// <see cref="HerGoalStrategy"/>. Storage is only read, so relabeling never grows the buffer; the
+/// caller then recomputes the rows' rewards with the environment's <see cref="IGoalReward"/>.
+/// </summary>
+public static class HerRelabel
+{
+    private const int BlockRows = 64;
+    private const int PrefetchDistance = 8;
+
+    /// <summary>
+    /// Relabels rows [<see cref="HindsightGoals.FirstRow"/>, batch end) of a batch sampled from the
+    /// ring. Results depend only on the plan's random inputs, not on the thread count.
+    /// </summary>
+    /// <param name="goals">The relabeling plan.</param>
+    /// <param name="nextAchievedGoals">Storage of next achieved goals, slots × goalWidth.</param>
+    /// <param name="goalWidth">Floats per goal; at least 1.</param>
+    /// <param name="slots">Slot of every batch row.</param>
+    /// <param name="desiredGoals">Batch desired goals (rows × goalWidth), overwritten for relabeled rows.</param>
+    /// <param name="accelerator">Where to run; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    public static void Relabel(
+        in HindsightGoals goals, ReadOnlySpan<float> nextAchievedGoals, int goalWidth, ReadOnlySpan<int> slots,
+        Span<float> desiredGoals, Accelerator? accelerator = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(goalWidth, 1);
+        goals.Validate(slots.Length);
+        if (desiredGoals.Length < slots.Length * goalWidth)
+        {
+            throw new ArgumentException($"desiredGoals must hold {slots.Length} rows of {goalWidth} floats", nameof(desiredGoals));
+        }
+
+        var kernel = new RelabelKernel(goals, nextAchievedGoals, goalWidth, slots, desiredGoals);
+        (accelerator ?? CpuAccelerator.Default).LaunchChunked(slots.Length - goals.FirstRow, TransitionGather.RowGrain, in kernel);
+    }
+
+    /// <summary>
+    /// The goal slot for a sampled slot: its step t within the episode, the strategy's step t',
+    /// and the slot of t' in the same env column.
+    /// </summary>
+    /// <param name="episodes">The ring's bookkeeping.</param>
+    /// <param name="slot">A sampleable slot.</param>
+    /// <param name="strategy">Where new goals come from.</param>
+    /// <param name="bits">A random word.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int GoalSlot(in EpisodeIndex episodes, int slot, HerGoalStrategy strategy, uint bits)
+    {
+        int envs = episodes.Envs;
+        int rows = episodes.Rows;
+        int ringRow = slot / envs;
+        int env = slot - (ringRow * envs);
+        int start = episodes.EpisodeStarts[slot];
+        int length = episodes.EpisodeLengths[slot];
+        int step = ringRow - start;
+        if (step < 0)
+        {
+            step += rows;
+        }
+
+        int goalRow = start + HerGoalSelection.GoalStep(strategy, step, length, bits);
+        if (goalRow >= rows)
+        {
+            goalRow -= rows;
+        }
+
+        return (goalRow * envs) + env;
+    }
+
+    /// <summary>Requests the episode bookkeeping of a slot, ahead of <see cref="GoalSlot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchEpisode(in EpisodeIndex episodes, int slot)
+    {
+        CachePrefetch.Element(episodes.EpisodeStarts, slot);
+        CachePrefetch.Element(episodes.EpisodeLengths, slot);
+    }
+
+    private readonly ref struct RelabelKernel : IRangeKernel
+    {
+        private readonly HindsightGoals _goals;
+        private readonly ReadOnlySpan<float> _nextAchievedGoals;
+        private readonly ReadOnlySpan<int> _slots;
+        private readonly Span<float> _desiredGoals;
+        private readonly int _goalWidth;
+
+        public RelabelKernel(in HindsightGoals goals, ReadOnlySpan<float> nextAchievedGoals, int goalWidth, ReadOnlySpan<int> slots, Span<float> desiredGoals)
+        {
+            _goals = goals;
+            _nextAchievedGoals = nextAchievedGoals;
+            _goalWidth = goalWidth;
+            _slots = slots;
+            _desiredGoals = desiredGoals;
+        }
+
+        [SkipLocalsInit]
+        public void Execute(int start, int end)
+        {
+            // Three dependent reads per row (episode start and length, then the goal row): find
+            // the goal slots of a block while prefetching the episode data of rows further on,
+            // prefetch each goal row as soon as its slot is known, and copy the goals last.
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            int g = _goalWidth;
+            int firstRow = _goals.FirstRow;
+            for (int first = firstRow + start; first < firstRow + end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, firstRow + end - first);
+                for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
+                {
+                    PrefetchEpisode(_goals.Episodes, _slots[first + k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + PrefetchDistance < count)
+                    {
+                        PrefetchEpisode(_goals.Episodes, _slots[first + k + PrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    int goalSlot = _goals.GoalSlotOf(_slots[row], row);
+                    goalSlots[k] = goalSlot;
+                    _goals.GoalSlots[row] = goalSlot;
+                    CachePrefetch.Row(_nextAchievedGoals, goalSlot * g, g);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    _nextAchievedGoals.Slice(goalSlots[k] * g, g).CopyTo(_desiredGoals.Slice((first + k) * g, g));
+                }
+            }
+        }
+    }
+}

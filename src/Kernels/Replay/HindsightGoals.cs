@@ -1,0 +1,61 @@
+using System;
+
+namespace Mtrl.Kernels.Replay;
+
+/// <summary>
+/// What hindsight relabeling of a batch needs besides the batch itself: the ring's episode
+/// bookkeeping, the goal strategy, the first row to relabel (rows before it stay real), where to
+/// record each relabeled row's goal slot, and the random stream. Passed to
+/// <see cref="HerRelabel.Relabel"/>, or to <see cref="TransitionGather"/> so sampling and
+/// relabeling run as one pass.
+/// </summary>
+/// <remarks>Row i draws its goal step from word 0 of Philox block (seed, stream, counter + i).</remarks>
+public readonly ref struct HindsightGoals
+{
+    /// <summary>The ring's bookkeeping; every relabeled row's slot must have a positive episode length.</summary>
+    public EpisodeIndex Episodes { get; init; }
+
+    /// <summary>Where substitute goals come from.</summary>
+    public HerGoalStrategy Strategy { get; init; }
+
+    /// <summary>First relabeled row; rows [FirstRow, batch size) are relabeled.</summary>
+    public int FirstRow { get; init; }
+
+    /// <summary>Receives, per relabeled row, the slot whose next achieved goal became its desired goal.</summary>
+    public Span<int> GoalSlots { get; init; }
+
+    /// <summary>Experiment seed.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Random stream.</summary>
+    public ulong Stream { get; init; }
+
+    /// <summary>Counter of row 0.</summary>
+    public ulong Counter { get; init; }
+
+    /// <summary>Checks the plan against a batch of <paramref name="rows"/> rows.</summary>
+    /// <param name="rows">Batch size.</param>
+    public void Validate(int rows)
+    {
+        if ((uint)FirstRow > (uint)rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FirstRow), FirstRow, $"FirstRow must be in [0, {rows}]");
+        }
+
+        if ((uint)Strategy > (uint)HerGoalStrategy.Episode)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Strategy), Strategy, "Strategy must be Future, Final or Episode");
+        }
+
+        if (GoalSlots.Length < rows)
+        {
+            throw new ArgumentException($"GoalSlots must hold {rows} entries", nameof(GoalSlots));
+        }
+    }
+
+    /// <summary>The goal slot for relabeled row <paramref name="row"/> whose sampled slot is <paramref name="slot"/>.</summary>
+    /// <param name="slot">The row's sampleable slot.</param>
+    /// <param name="row">The row.</param>
+    public int GoalSlotOf(int slot, int row)
+        => HerRelabel.GoalSlot(Episodes, slot, Strategy, Philox4x32.Generate(Seed, Stream, Counter + (ulong)row).X0);
+}

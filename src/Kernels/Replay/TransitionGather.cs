@@ -1,0 +1,207 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Mtrl.Kernels.Replay;
+
+/// <summary>
+/// Copies sampled transitions from struct-of-arrays storage into a batch: for every batch row a
+/// selector picks the slot, and each field's row is copied next to the previous row of the batch.
+/// Choosing, copying and (optionally) hindsight relabeling happen in one launch over the rows, so
+/// a sample costs one pass and depends only on the random inputs, never on the thread count.
+/// </summary>
+/// <remarks>
+/// A row's fields sit at random places in arrays much larger than the caches, so the kernel is
+/// bound by memory latency: it first picks the slots of a block of rows, then copies row i while
+/// the fields of row i + 8 (and the episode data a relabeled row needs) are being prefetched.
+/// </remarks>
+public static class TransitionGather
+{
+    /// <summary>Rows per chunk below which splitting a gather over threads does not pay.</summary>
+    public const int RowGrain = 64;
+
+    // Rows whose slots are chosen before their copies start, and how far ahead rows are prefetched.
+    private const int BlockRows = 64;
+    private const int PrefetchDistance = 8;
+
+    /// <summary>
+    /// Fills every row of <paramref name="batch"/>: row i gets the slot
+    /// <paramref name="selector"/> picks for it (recorded in <see cref="BatchColumns.Slots"/>) and
+    /// that slot's fields.
+    /// </summary>
+    /// <typeparam name="TSelector">The sampling rule; a struct so the JIT inlines it.</typeparam>
+    /// <param name="source">The transition table.</param>
+    /// <param name="batch">Destination; its <see cref="BatchColumns.Slots"/> length is the batch size.</param>
+    /// <param name="selector">Picks a slot per row.</param>
+    /// <param name="accelerator">Where to run; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    public static void Gather<TSelector>(in TransitionColumns source, in BatchColumns batch, in TSelector selector, Accelerator? accelerator = null)
+        where TSelector : struct, ISlotSelector, allows ref struct
+    {
+        var kernel = new GatherKernel<TSelector>(source, batch, selector, default, relabel: false);
+        (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Gathers like <see cref="Gather{TSelector}(in TransitionColumns, in BatchColumns, in TSelector, Accelerator?)"/>
+    /// and relabels rows [<see cref="HindsightGoals.FirstRow"/>, end) in the same pass, with exactly
+    /// the result of gathering first and then calling <see cref="HerRelabel.Relabel"/>.
+    /// </summary>
+    /// <typeparam name="TSelector">The sampling rule; a struct so the JIT inlines it.</typeparam>
+    /// <param name="source">The transition table; must have goals.</param>
+    /// <param name="batch">Destination.</param>
+    /// <param name="selector">Picks a slot per row.</param>
+    /// <param name="goals">The relabeling plan.</param>
+    /// <param name="accelerator">Where to run; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    public static void Gather<TSelector>(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, Accelerator? accelerator = null)
+        where TSelector : struct, ISlotSelector, allows ref struct
+    {
+        if (source.GoalWidth < 1)
+        {
+            throw new ArgumentException("relabeling needs a table with goals (GoalWidth ≥ 1)", nameof(source));
+        }
+
+        goals.Validate(batch.Slots.Length);
+        var kernel = new GatherKernel<TSelector>(source, batch, selector, goals, relabel: true);
+        (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
+    }
+
+    /// <summary>Copies every field of storage slot <paramref name="slot"/> into batch row <paramref name="row"/>.</summary>
+    /// <param name="source">The transition table.</param>
+    /// <param name="slot">Slot to read.</param>
+    /// <param name="batch">Destination.</param>
+    /// <param name="row">Row to write.</param>
+    public static void CopyRow(in TransitionColumns source, int slot, in BatchColumns batch, int row)
+        => CopyRow(source, slot, batch, row, desiredGoal: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(in TransitionColumns source, int slot, in BatchColumns batch, int row, bool desiredGoal)
+    {
+        int o = source.ObservationWidth;
+        source.Observations.Slice(slot * o, o).CopyTo(batch.Observations.Slice(row * o, o));
+        source.NextObservations.Slice(slot * o, o).CopyTo(batch.NextObservations.Slice(row * o, o));
+        int a = source.ActionWidth;
+        if (source.DiscreteActions.IsEmpty)
+        {
+            source.Actions.Slice(slot * a, a).CopyTo(batch.Actions.Slice(row * a, a));
+        }
+        else
+        {
+            source.DiscreteActions.Slice(slot * a, a).CopyTo(batch.DiscreteActions.Slice(row * a, a));
+        }
+
+        batch.Rewards[row] = source.Rewards[slot];
+        batch.Terminated[row] = source.Terminated[slot];
+        batch.Truncated[row] = source.Truncated[slot];
+        batch.TaskIds[row] = source.TaskIds[slot];
+        int g = source.GoalWidth;
+        if (g > 0)
+        {
+            source.AchievedGoals.Slice(slot * g, g).CopyTo(batch.AchievedGoals.Slice(row * g, g));
+            source.NextAchievedGoals.Slice(slot * g, g).CopyTo(batch.NextAchievedGoals.Slice(row * g, g));
+            if (desiredGoal)
+            {
+                source.DesiredGoals.Slice(slot * g, g).CopyTo(batch.DesiredGoals.Slice(row * g, g));
+            }
+        }
+    }
+
+    /// <summary>Requests every field row of a slot, ahead of <see cref="CopyRow(in TransitionColumns, int, in BatchColumns, int, bool)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRow(in TransitionColumns source, int slot, bool desiredGoal)
+    {
+        int o = source.ObservationWidth;
+        CachePrefetch.Row(source.Observations, slot * o, o);
+        CachePrefetch.Row(source.NextObservations, slot * o, o);
+        int a = source.ActionWidth;
+        CachePrefetch.Row(source.Actions, slot * a, a);
+        CachePrefetch.Row(source.DiscreteActions, slot * a, a);
+        CachePrefetch.Element(source.Rewards, slot);
+        CachePrefetch.Element(source.Terminated, slot);
+        CachePrefetch.Element(source.Truncated, slot);
+        CachePrefetch.Element(source.TaskIds, slot);
+        int g = source.GoalWidth;
+        CachePrefetch.Row(source.AchievedGoals, slot * g, g);
+        CachePrefetch.Row(source.NextAchievedGoals, slot * g, g);
+        if (desiredGoal)
+        {
+            CachePrefetch.Row(source.DesiredGoals, slot * g, g);
+        }
+    }
+
+    private readonly ref struct GatherKernel<TSelector> : IRangeKernel
+        where TSelector : struct, ISlotSelector, allows ref struct
+    {
+        private readonly TransitionColumns _source;
+        private readonly BatchColumns _batch;
+        private readonly TSelector _selector;
+        private readonly HindsightGoals _goals;
+        private readonly int _firstRelabeled;
+
+        public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
+        {
+            _source = source;
+            _batch = batch;
+            _selector = selector;
+            _goals = goals;
+            _firstRelabeled = relabel ? goals.FirstRow : int.MaxValue;
+        }
+
+        [SkipLocalsInit]
+        public void Execute(int start, int end)
+        {
+            Span<int> slots = stackalloc int[BlockRows];
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            TSelector selector = _selector;
+            int g = _source.GoalWidth;
+            for (int first = start; first < end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, end - first);
+                for (int k = 0; k < count; k++)
+                {
+                    slots[k] = selector.Select(first + k);
+                }
+
+                for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
+                {
+                    Prefetch(slots[k], first + k);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + PrefetchDistance < count)
+                    {
+                        Prefetch(slots[k + PrefetchDistance], first + k + PrefetchDistance);
+                    }
+
+                    int row = first + k;
+                    int slot = slots[k];
+                    _batch.Slots[row] = slot;
+                    bool relabeled = row >= _firstRelabeled;
+                    CopyRow(_source, slot, _batch, row, desiredGoal: !relabeled);
+                    if (relabeled)
+                    {
+                        int goalSlot = _goals.GoalSlotOf(slot, row);
+                        goalSlots[k] = goalSlot;
+                        _goals.GoalSlots[row] = goalSlot;
+                        CachePrefetch.Row(_source.NextAchievedGoals, goalSlot * g, g);
+                    }
+                }
+
+                for (int row = Math.Max(first, _firstRelabeled); row < first + count; row++)
+                {
+                    _source.NextAchievedGoals.Slice(goalSlots[row - first] * g, g).CopyTo(_batch.DesiredGoals.Slice(row * g, g));
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Prefetch(int slot, int row)
+        {
+            bool relabeled = row >= _firstRelabeled;
+            PrefetchRow(_source, slot, desiredGoal: !relabeled);
+            if (relabeled)
+            {
+                HerRelabel.PrefetchEpisode(_goals.Episodes, slot);
+            }
+        }
+    }
+}

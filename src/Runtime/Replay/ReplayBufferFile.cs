@@ -1,0 +1,525 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using Mtrl.Kernels;
+using Mtrl.Kernels.Replay;
+using Mtrl.Runtime.Checkpoints;
+
+namespace Mtrl.Runtime.Replay;
+
+/// <summary>
+/// Saves and loads a whole <see cref="ReplayBuffer"/> with the rules of checkpoint files
+/// (<see cref="CheckpointFile"/>): versioned, checksummed, written atomically, and every failure
+/// reported as a <see cref="CheckpointException"/> naming the file and the reason. Format version 1,
+/// little-endian:
+/// <code>
+/// "MTRLRPLY" | u32 version | u32 flags (0)
+/// section: u8 kind | u16 name length | UTF-8 name | payload
+///   kind 2 (int64): i64 value;  kinds 1, 3, 4, 5 (float32, int32, uint8, float64 arrays): u64 count | elements
+/// u64 checksum of every byte before it
+/// </code>
+/// Sections come in a fixed order: the options and counters as int64 scalars, the per-env episode
+/// state, then every column over the filled slots only. Unlike a checkpoint, a buffer can be
+/// gigabytes, so it is streamed in chunks instead of read into one byte array, and its expected
+/// size is checked against the header before anything large is allocated.
+/// </summary>
+public static class ReplayBufferFile
+{
+    /// <summary>Format version written by this build; files from newer versions are refused.</summary>
+    public const uint Version = 1;
+
+    private const int ChunkBytes = 1 << 22;
+
+    private static readonly string[] s_scalarNames =
+    [
+        "capacity", "envCount", "observationWidth", "actionWidth", "discreteActions", "goalWidth", "taskCount",
+        "prioritized", "priorityExponent", "priorityEpsilon", "seed", "stream",
+        "position", "filledRows", "stepsAdded", "randomCounter", "balancedCalls", "maxPriority",
+    ];
+
+    private enum Kind : byte
+    {
+        Float32 = 1,
+        Int64 = 2,
+        Int32 = 3,
+        UInt8 = 4,
+        Float64 = 5,
+    }
+
+    private static ReadOnlySpan<byte> Magic => "MTRLRPLY"u8;
+
+    /// <summary>Saves <paramref name="buffer"/> to <paramref name="path"/>: a temporary file beside it is written, flushed to disk and renamed over the target, so a crash leaves the old file or the new one.</summary>
+    /// <param name="path">Target file.</param>
+    /// <param name="buffer">The buffer to save.</param>
+    public static void Save(string path, ReplayBuffer buffer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("replay buffer files are written on little-endian machines");
+        }
+
+        string full = Path.GetFullPath(path);
+        string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var writer = new Writer(stream);
+                Span<byte> header = stackalloc byte[16];
+                Magic.CopyTo(header);
+                BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+                BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
+                writer.Write(header);
+                long[] scalars = Scalars(buffer);
+                for (int i = 0; i < s_scalarNames.Length; i++)
+                {
+                    writer.Scalar(s_scalarNames[i], scalars[i]);
+                }
+
+                foreach (Section section in Sections(buffer.Options, buffer.Ledger.FilledRows))
+                {
+                    WriteSection(writer, section, buffer);
+                }
+
+                Span<byte> checksum = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(checksum, writer.Checksum.Value);
+                stream.Write(checksum);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Loads a buffer, taking its shape from the file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="accelerator">Runs the loaded buffer's kernels; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    /// <exception cref="CheckpointException">The file is missing, not a replay buffer, from a newer version, truncated or corrupt.</exception>
+    public static ReplayBuffer Load(string path, Accelerator? accelerator = null) => Load(path, expected: null, accelerator);
+
+    /// <summary>Loads a buffer and checks that its shape is <paramref name="expected"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="expected">The options the caller's agent needs; null accepts any.</param>
+    /// <param name="accelerator">Runs the loaded buffer's kernels; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    /// <exception cref="CheckpointException">The file cannot be read, is corrupt, or holds a buffer of another shape.</exception>
+    public static ReplayBuffer Load(string path, ReplayBufferOptions? expected, Accelerator? accelerator = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"cannot read replay buffer '{path}': {exception.Message}", exception);
+        }
+
+        using (stream)
+        {
+            try
+            {
+                return Read(stream, path, expected, accelerator);
+            }
+            catch (EndOfStreamException exception)
+            {
+                throw new CheckpointException($"'{path}' is truncated: it ends in the middle of a section", exception);
+            }
+        }
+    }
+
+    private static ReplayBuffer Read(FileStream stream, string path, ReplayBufferOptions? expected, Accelerator? accelerator)
+    {
+        var reader = new Reader(stream);
+        Span<byte> header = stackalloc byte[16];
+        if (stream.Length < Magic.Length || !ReadMagic(reader, header[..8]))
+        {
+            throw new CheckpointException($"'{path}' is not an Mtrl replay buffer file (wrong magic bytes)");
+        }
+
+        reader.Read(header[8..16]);
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+        if (version == 0 || version > Version)
+        {
+            throw new CheckpointException($"'{path}' has format version {version}; this build reads version {Version}");
+        }
+
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+        if (flags != 0)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: unknown flags {flags:x8}");
+        }
+
+        var values = new long[s_scalarNames.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = reader.Scalar(s_scalarNames[i], path);
+        }
+
+        ReplayBufferOptions options = OptionsOf(values, path);
+        if (expected is not null && expected != options)
+        {
+            throw new CheckpointException($"'{path}' holds a replay buffer of another shape: {Differences(options, expected)}");
+        }
+
+        int rows = options.Rows;
+        int position = Int(values, "position", 0, rows - 1, path);
+        int filledRows = Int(values, "filledRows", 0, rows, path);
+        if (filledRows < rows && position != filledRows)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: position {position} and filled rows {filledRows} disagree");
+        }
+
+        List<Section> sections = Sections(options, filledRows);
+        long size = reader.Position + 8;
+        foreach (Section section in sections)
+        {
+            size += 1 + 2 + Encoding.UTF8.GetByteCount(section.Name) + 8 + (section.Count * ElementSize(section.Kind));
+        }
+
+        if (stream.Length != size)
+        {
+            throw new CheckpointException(stream.Length < size
+                ? $"'{path}' is truncated: {stream.Length} bytes, but its header describes {size}"
+                : $"'{path}' is corrupt: {stream.Length} bytes, but its header describes {size}");
+        }
+
+        var buffer = new ReplayBuffer(options, accelerator);
+        foreach (Section section in sections)
+        {
+            ReadSection(reader, section, buffer, path);
+        }
+
+        ulong computed = reader.Checksum.Value;
+        Span<byte> trailer = stackalloc byte[8];
+        stream.ReadExactly(trailer);
+        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(trailer);
+        if (stored != computed)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: checksum mismatch (stored {stored:x16}, computed {computed:x16})");
+        }
+
+        Restore(buffer, values, position, filledRows, path);
+        return buffer;
+    }
+
+    private static bool ReadMagic(Reader reader, Span<byte> magic)
+    {
+        reader.Read(magic);
+        return magic.SequenceEqual(Magic);
+    }
+
+    private static void Restore(ReplayBuffer buffer, long[] values, int position, int filledRows, string path)
+    {
+        EpisodeLedger ledger = buffer.Ledger;
+        ledger.Position = position;
+        ledger.FilledRows = filledRows;
+        int rows = buffer.Rows;
+        for (int env = 0; env < buffer.Options.EnvCount; env++)
+        {
+            if ((uint)ledger.ValidStarts[env] >= (uint)rows || (uint)ledger.ValidCounts[env] > (uint)rows
+                || (uint)ledger.CurrentStarts[env] >= (uint)rows || ledger.CurrentLengths[env] < 0
+                || (uint)ledger.CurrentTasks[env] >= (uint)buffer.Options.TaskCount || (uint)ledger.Broken[env] > 1)
+            {
+                throw new CheckpointException($"'{path}' is corrupt: the episode state of env {env} is out of range");
+            }
+        }
+
+        try
+        {
+            ledger.RecountTasks();
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: {exception.Message}", exception);
+        }
+
+        if (buffer.Priorities is { } priorities)
+        {
+            priorities.MaxPriority = BitConverter.Int64BitsToDouble(Value(values, "maxPriority"));
+            SumTree.Rebuild(priorities.Tree);
+        }
+
+        buffer.RestoreCounters(Value(values, "stepsAdded"), (ulong)Value(values, "randomCounter"), Value(values, "balancedCalls"));
+    }
+
+    private static long[] Scalars(ReplayBuffer buffer)
+    {
+        ReplayBufferOptions o = buffer.Options;
+        return
+        [
+            o.Capacity, o.EnvCount, o.ObservationWidth, o.ActionWidth, o.DiscreteActions ? 1 : 0, o.GoalWidth, o.TaskCount,
+            o.Prioritized ? 1 : 0, BitConverter.SingleToInt32Bits(o.PriorityExponent), BitConverter.SingleToInt32Bits(o.PriorityEpsilon),
+            (long)o.Seed, (long)o.Stream,
+            buffer.Ledger.Position, buffer.Ledger.FilledRows, buffer.StepsAdded, (long)buffer.RandomCounter, buffer.BalancedCalls,
+            BitConverter.DoubleToInt64Bits(buffer.Priorities?.MaxPriority ?? 1d),
+        ];
+    }
+
+    private static ReplayBufferOptions OptionsOf(long[] values, string path)
+    {
+        try
+        {
+            var options = new ReplayBufferOptions
+            {
+                Capacity = Int(values, "capacity", 1, int.MaxValue, path),
+                EnvCount = Int(values, "envCount", 1, int.MaxValue, path),
+                ObservationWidth = Int(values, "observationWidth", 1, int.MaxValue, path),
+                ActionWidth = Int(values, "actionWidth", 1, int.MaxValue, path),
+                DiscreteActions = Int(values, "discreteActions", 0, 1, path) == 1,
+                GoalWidth = Int(values, "goalWidth", 0, int.MaxValue, path),
+                TaskCount = Int(values, "taskCount", 1, int.MaxValue, path),
+                Prioritized = Int(values, "prioritized", 0, 1, path) == 1,
+                PriorityExponent = BitConverter.Int32BitsToSingle(Int(values, "priorityExponent", int.MinValue, int.MaxValue, path)),
+                PriorityEpsilon = BitConverter.Int32BitsToSingle(Int(values, "priorityEpsilon", int.MinValue, int.MaxValue, path)),
+                Seed = (ulong)Value(values, "seed"),
+                Stream = (ulong)Value(values, "stream"),
+            };
+            options.Validate();
+            return options;
+        }
+        catch (ArgumentException exception)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: its options are invalid ({exception.Message})", exception);
+        }
+    }
+
+    private static string Differences(ReplayBufferOptions actual, ReplayBufferOptions expected)
+    {
+        var parts = new List<string>();
+        void Compare<T>(string name, T a, T e)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, e))
+            {
+                parts.Add($"{name} is {a} in the file, {e} expected");
+            }
+        }
+
+        Compare(nameof(ReplayBufferOptions.Capacity), actual.Capacity, expected.Capacity);
+        Compare(nameof(ReplayBufferOptions.EnvCount), actual.EnvCount, expected.EnvCount);
+        Compare(nameof(ReplayBufferOptions.ObservationWidth), actual.ObservationWidth, expected.ObservationWidth);
+        Compare(nameof(ReplayBufferOptions.ActionWidth), actual.ActionWidth, expected.ActionWidth);
+        Compare(nameof(ReplayBufferOptions.DiscreteActions), actual.DiscreteActions, expected.DiscreteActions);
+        Compare(nameof(ReplayBufferOptions.GoalWidth), actual.GoalWidth, expected.GoalWidth);
+        Compare(nameof(ReplayBufferOptions.TaskCount), actual.TaskCount, expected.TaskCount);
+        Compare(nameof(ReplayBufferOptions.Prioritized), actual.Prioritized, expected.Prioritized);
+        Compare(nameof(ReplayBufferOptions.PriorityExponent), actual.PriorityExponent, expected.PriorityExponent);
+        Compare(nameof(ReplayBufferOptions.PriorityEpsilon), actual.PriorityEpsilon, expected.PriorityEpsilon);
+        Compare(nameof(ReplayBufferOptions.Seed), actual.Seed, expected.Seed);
+        Compare(nameof(ReplayBufferOptions.Stream), actual.Stream, expected.Stream);
+        return string.Join("; ", parts);
+    }
+
+    private static long Value(long[] values, string name) => values[Array.IndexOf(s_scalarNames, name)];
+
+    private static int Int(long[] values, string name, int minimum, int maximum, string path)
+    {
+        long value = Value(values, name);
+        if (value < minimum || value > maximum)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: {name} = {value} is outside [{minimum}, {maximum}]");
+        }
+
+        return (int)value;
+    }
+
+    /// <summary>The array sections of a buffer, in file order, with their element counts.</summary>
+    private static List<Section> Sections(ReplayBufferOptions o, int filledRows)
+    {
+        long slots = (long)filledRows * o.EnvCount;
+        var sections = new List<Section>
+        {
+            new("currentStarts", Kind.Int32, o.EnvCount),
+            new("currentLengths", Kind.Int32, o.EnvCount),
+            new("currentTasks", Kind.Int32, o.EnvCount),
+            new("broken", Kind.Int32, o.EnvCount),
+            new("validStarts", Kind.Int32, o.EnvCount),
+            new("validCounts", Kind.Int32, o.EnvCount),
+            new("observations", Kind.Float32, slots * o.ObservationWidth),
+            new("nextObservations", Kind.Float32, slots * o.ObservationWidth),
+            o.DiscreteActions ? new("discreteActions", Kind.Int32, slots * o.ActionWidth) : new("actions", Kind.Float32, slots * o.ActionWidth),
+            new("rewards", Kind.Float32, slots),
+            new("terminated", Kind.UInt8, slots),
+            new("truncated", Kind.UInt8, slots),
+            new("taskIds", Kind.Int32, slots),
+        };
+        if (o.GoalWidth > 0)
+        {
+            sections.Add(new("achievedGoals", Kind.Float32, slots * o.GoalWidth));
+            sections.Add(new("nextAchievedGoals", Kind.Float32, slots * o.GoalWidth));
+            sections.Add(new("desiredGoals", Kind.Float32, slots * o.GoalWidth));
+        }
+
+        sections.Add(new("episodeStarts", Kind.Int32, slots));
+        sections.Add(new("episodeLengths", Kind.Int32, slots));
+        if (o.Prioritized)
+        {
+            sections.Add(new("priorities", Kind.Float64, slots));
+        }
+
+        return sections;
+    }
+
+    /// <summary>
+    /// Elements [<paramref name="start"/>, + <paramref name="count"/>) of the storage behind a
+    /// section, as bytes (a few megabytes at a time: a whole column can exceed 2 GiB of bytes).
+    /// </summary>
+    private static Span<byte> BytesOf(ReplayBuffer buffer, string name, int start, int count)
+    {
+        TransitionStore s = buffer.Store;
+        EpisodeLedger l = buffer.Ledger;
+        return name switch
+        {
+            "currentStarts" => Bytes(l.CurrentStarts.AsSpan(start, count)),
+            "currentLengths" => Bytes(l.CurrentLengths.AsSpan(start, count)),
+            "currentTasks" => Bytes(l.CurrentTasks.AsSpan(start, count)),
+            "broken" => Bytes(l.Broken.AsSpan(start, count)),
+            "validStarts" => Bytes(l.ValidStarts.AsSpan(start, count)),
+            "validCounts" => Bytes(l.ValidCounts.AsSpan(start, count)),
+            "observations" => Bytes(s.Observations.Slice(start, count)),
+            "nextObservations" => Bytes(s.NextObservations.Slice(start, count)),
+            "actions" => Bytes(s.Actions.Slice(start, count)),
+            "discreteActions" => Bytes(s.DiscreteActions.Slice(start, count)),
+            "rewards" => Bytes(s.Rewards.Slice(start, count)),
+            "terminated" => s.Terminated.Slice(start, count),
+            "truncated" => s.Truncated.Slice(start, count),
+            "taskIds" => Bytes(s.TaskIds.Slice(start, count)),
+            "achievedGoals" => Bytes(s.AchievedGoals.Slice(start, count)),
+            "nextAchievedGoals" => Bytes(s.NextAchievedGoals.Slice(start, count)),
+            "desiredGoals" => Bytes(s.DesiredGoals.Slice(start, count)),
+            "episodeStarts" => Bytes(l.EpisodeStarts.AsSpan(start, count)),
+            "episodeLengths" => Bytes(l.EpisodeLengths.AsSpan(start, count)),
+
+            // Priority leaves sit behind the tree's internal nodes.
+            "priorities" => Bytes(buffer.Priorities!.Tree.AsSpan(buffer.Options.Capacity + start, count)),
+            _ => throw new InvalidOperationException($"unknown section '{name}'"),
+        };
+    }
+
+    private static void WriteSection(Writer writer, Section section, ReplayBuffer buffer)
+    {
+        writer.SectionHeader(section.Kind, section.Name);
+        Span<byte> count = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(count, (ulong)section.Count);
+        writer.Write(count);
+        int chunk = ChunkBytes / ElementSize(section.Kind);
+        for (long done = 0; done < section.Count; done += chunk)
+        {
+            writer.Write(BytesOf(buffer, section.Name, (int)done, (int)Math.Min(chunk, section.Count - done)));
+        }
+    }
+
+    private static void ReadSection(Reader reader, Section section, ReplayBuffer buffer, string path)
+    {
+        reader.SectionHeader(section.Kind, section.Name, path);
+        Span<byte> countBytes = stackalloc byte[8];
+        reader.Read(countBytes);
+        ulong count = BinaryPrimitives.ReadUInt64LittleEndian(countBytes);
+        if (count != (ulong)section.Count)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: section '{section.Name}' holds {count} elements, expected {section.Count}");
+        }
+
+        int chunk = ChunkBytes / ElementSize(section.Kind);
+        for (long done = 0; done < section.Count; done += chunk)
+        {
+            reader.Read(BytesOf(buffer, section.Name, (int)done, (int)Math.Min(chunk, section.Count - done)));
+        }
+    }
+
+    private static Span<byte> Bytes<T>(Span<T> values)
+        where T : unmanaged
+        => MemoryMarshal.AsBytes(values);
+
+    private static int ElementSize(Kind kind) => kind switch
+    {
+        Kind.Float32 or Kind.Int32 => 4,
+        Kind.UInt8 => 1,
+        _ => 8,
+    };
+
+    private readonly record struct Section(string Name, Kind Kind, long Count);
+
+    /// <summary>Writes bytes to the stream and into the running checksum.</summary>
+    private sealed class Writer(Stream stream)
+    {
+        public ReplayFileChecksum Checksum { get; } = new();
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            Checksum.Append(bytes);
+            stream.Write(bytes);
+        }
+
+        public void SectionHeader(Kind kind, string name)
+        {
+            byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+            Span<byte> head = stackalloc byte[3];
+            head[0] = (byte)kind;
+            BinaryPrimitives.WriteUInt16LittleEndian(head[1..], (ushort)nameBytes.Length);
+            Write(head);
+            Write(nameBytes);
+        }
+
+        public void Scalar(string name, long value)
+        {
+            SectionHeader(Kind.Int64, name);
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+            Write(bytes);
+        }
+    }
+
+    /// <summary>Reads exact byte counts (end of file throws <see cref="EndOfStreamException"/>) into the running checksum.</summary>
+    private sealed class Reader(Stream stream)
+    {
+        public ReplayFileChecksum Checksum { get; } = new();
+
+        public long Position => stream.Position;
+
+        public void Read(Span<byte> destination)
+        {
+            stream.ReadExactly(destination);
+            Checksum.Append(destination);
+        }
+
+        public void SectionHeader(Kind kind, string name, string path)
+        {
+            Span<byte> head = stackalloc byte[3];
+            Read(head);
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(head[1..]);
+            if (length > 64)
+            {
+                throw new CheckpointException($"'{path}' is corrupt: expected section '{name}', found a name of {length} bytes");
+            }
+
+            Span<byte> nameBytes = stackalloc byte[length];
+            Read(nameBytes);
+            string found = Encoding.UTF8.GetString(nameBytes);
+            if (found != name || head[0] != (byte)kind)
+            {
+                throw new CheckpointException($"'{path}' is corrupt: expected section '{name}' of kind {kind}, found '{found}' of kind {head[0]}");
+            }
+        }
+
+        public long Scalar(string name, string path)
+        {
+            SectionHeader(Kind.Int64, name, path);
+            Span<byte> bytes = stackalloc byte[8];
+            Read(bytes);
+            return BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        }
+    }
+}
