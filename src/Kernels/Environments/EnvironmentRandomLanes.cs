@@ -30,28 +30,7 @@ internal static class EnvironmentRandomLanes
         Vector256<uint> c1 = episodes;
         Vector256<uint> c2 = envs.AsUInt32();
         Vector256<uint> c3 = Vector256<uint>.Zero;
-        uint k0 = (uint)seed;
-        uint k1 = (uint)(seed >> 32);
-        Vector256<uint> m0 = Vector256.Create((ulong)Philox4x32.Multiplier0).AsUInt32();
-        Vector256<uint> m1 = Vector256.Create((ulong)Philox4x32.Multiplier1).AsUInt32();
-        for (int r = 0; r < Philox4x32.Rounds; r++)
-        {
-            MulHiLo(c0, m0, out Vector256<uint> hi0, out Vector256<uint> lo0);
-            MulHiLo(c2, m1, out Vector256<uint> hi1, out Vector256<uint> lo1);
-            Vector256<uint> n0 = hi1 ^ c1 ^ Vector256.Create(k0);
-            Vector256<uint> n2 = hi0 ^ c3 ^ Vector256.Create(k1);
-            c0 = n0;
-            c1 = lo1;
-            c2 = n2;
-            c3 = lo0;
-            k0 += Philox4x32.Weyl0;
-            k1 += Philox4x32.Weyl1;
-        }
-
-        x0 = c0;
-        x1 = c1;
-        x2 = c2;
-        x3 = c3;
+        PhiloxGroup.Rounds(c0, c1, c2, c3, seed, out x0, out x1, out x2, out x3);
     }
 
     /// <summary>Lane-wise <see cref="EnvironmentRandom.Uniform"/>: low + (high − low)·((bits ≫ 8)·2^-24), the same roundings as the scalar form.</summary>
@@ -60,16 +39,6 @@ internal static class EnvironmentRandomLanes
     {
         Vector256<float> unit = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(bits, 8).AsInt32()) * Vector256.Create(RandomBits.Epsilon24);
         return low + (high - low) * unit;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MulHiLo(Vector256<uint> a, Vector256<uint> multiplier, out Vector256<uint> hi, out Vector256<uint> lo)
-    {
-        // vpmuludq multiplies the even 32-bit lanes; shift the odd lanes down to get the rest.
-        Vector256<ulong> even = Avx2.Multiply(a, multiplier);
-        Vector256<ulong> odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsUInt64(), 32).AsUInt32(), multiplier);
-        lo = Avx2.Blend(even.AsUInt32(), Avx2.ShiftLeftLogical(odd, 32).AsUInt32(), 0b1010_1010);
-        hi = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsUInt32(), odd.AsUInt32(), 0b1010_1010);
     }
 
     [SkipLocalsInit]

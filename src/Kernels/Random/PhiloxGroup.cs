@@ -99,8 +99,20 @@ internal static class PhiloxGroup
         Vector256<uint> c1 = Vector256.Create((uint)(counter >> 32)) - carry;
         Vector256<uint> c2 = Vector256.Create((uint)stream);
         Vector256<uint> c3 = Vector256.Create((uint)(stream >> 32));
-        uint k0 = (uint)seed;
-        uint k1 = (uint)(seed >> 32);
+        Rounds(c0, c1, c2, c3, seed, out x0, out x1, out x2, out x3);
+    }
+
+    /// <summary>
+    /// The Philox4x32 rounds on eight counters at once (lane k of c0..c3 holds counter k's words)
+    /// under one key; shared by the bulk fills and the environments' per-lane draws so the
+    /// vector path exists once.
+    /// </summary>
+    internal static void Rounds(
+        Vector256<uint> c0, Vector256<uint> c1, Vector256<uint> c2, Vector256<uint> c3, ulong key,
+        out Vector256<uint> x0, out Vector256<uint> x1, out Vector256<uint> x2, out Vector256<uint> x3)
+    {
+        uint k0 = (uint)key;
+        uint k1 = (uint)(key >> 32);
         Vector256<uint> m0 = Vector256.Create((ulong)Philox4x32.Multiplier0).AsUInt32();
         Vector256<uint> m1 = Vector256.Create((ulong)Philox4x32.Multiplier1).AsUInt32();
         for (int r = 0; r < Philox4x32.Rounds; r++)
