@@ -186,6 +186,19 @@ public class LayerGradientTests
         concat.Backward(1, y, db, batch);
         Assert.Equal(b, db);
 
+        // Split is concat's inverse, forward and backward.
+        var split = new Split(2, 3);
+        var partA = Numerics.Poisoned(batch * 2);
+        var partB = Numerics.Poisoned(batch * 3);
+        split.Forward(0, y, partA, batch);
+        split.Forward(1, y, partB, batch);
+        Assert.Equal(a, partA);
+        Assert.Equal(b, partB);
+        var dSplit = Numerics.Poisoned(batch * 5);
+        split.Backward(0, a, dSplit, batch);
+        split.Backward(1, b, dSplit, batch);
+        Assert.Equal(y, dSplit);
+
         const int n = 8;
         var p = Numerics.Random(n, 13);
         var q = Numerics.Random(n, 14);

@@ -58,3 +58,27 @@ public static class StopGradient
         if (!dx.IsEmpty) dx.Slice(0, length).Clear();
     }
 }
+
+/// <summary>
+/// Takes a row apart into column blocks, y = [x₀ | x₁ | …] → x₀, x₁, … (a Gaussian head's mean and
+/// log-std, or a value read in pieces): the inverse of <see cref="Concat"/>, so it reuses it.
+/// </summary>
+public sealed class Split
+{
+    private readonly Concat _parts;
+
+    /// <summary>A split into parts with the given widths.</summary>
+    public Split(params int[] widths) => _parts = new Concat(widths);
+
+    /// <summary>Width of the input row.</summary>
+    public int Width => _parts.Width;
+
+    /// <summary>Copies part <paramref name="part"/>'s columns of x into y.</summary>
+    public void Forward(int part, ReadOnlySpan<float> x, Span<float> y, int batch) => _parts.Backward(part, x, y, batch);
+
+    /// <summary>Writes part <paramref name="part"/>'s gradient into its columns of dx (every part must be written).</summary>
+    public void Backward(int part, ReadOnlySpan<float> dPart, Span<float> dx, int batch)
+    {
+        if (!dx.IsEmpty) _parts.Forward(part, dPart, dx, batch);
+    }
+}
