@@ -46,6 +46,7 @@ internal static class AgentEmitter
         w.WriteLine("using Film = global::Mtrl.Runtime.Layers.Film;");
         w.WriteLine("using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;");
         w.WriteLine("using Linear = global::Mtrl.Runtime.Layers.Linear;");
+        w.WriteLine("using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;");
         w.WriteLine("using OneHot = global::Mtrl.Runtime.Layers.OneHot;");
         w.WriteLine("using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;");
         w.WriteLine("using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;");

@@ -29,6 +29,7 @@ internal sealed class NetworkEmitter
     private bool _usesTasks;
     private bool _usesScratch;
     private bool _usesSecondScratch;
+    private (NodeModel Node, PathNetOp Grid)? _pathNet;
     private int _scratchWidth;
 
     private NetworkEmitter(AgentModel agent, NetworkModel network)
@@ -40,10 +41,10 @@ internal sealed class NetworkEmitter
         _inputs = agent.Inputs.Where(i => read.Contains(i.Name)).ToList();
     }
 
-    /// <summary>Ops the emitter can schedule today; networks using others get an info diagnostic instead of a class.</summary>
+    /// <summary>Ops the emitter can schedule today (all but moe, soft_modular and progressive); networks using others get an info diagnostic instead of a class.</summary>
     public static bool Supports(NetworkModel network, out string? unsupported)
     {
-        unsupported = network.Nodes.Select(n => n.Op).FirstOrDefault(op => op is MoeOp or SoftModularOp or ProgressiveOp or PathNetOp)?.Kind;
+        unsupported = network.Nodes.Select(n => n.Op).FirstOrDefault(op => op is MoeOp or SoftModularOp or ProgressiveOp)?.Kind;
         return unsupported is null;
     }
 
@@ -106,7 +107,7 @@ internal sealed class NetworkEmitter
         var trainable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in _network.Nodes)
         {
-            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp;
+            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp;
             if (node.Op is not DetachOp && (hasParameters || node.Inputs.Any(i => trainable.Contains(i.Source) || i.Source == "action")))
             {
                 trainable.Add(node.Name);
@@ -120,7 +121,9 @@ internal sealed class NetworkEmitter
             foreach (var input in node.Inputs)
             {
                 if (input.Source != "action" && !_needsGradient.Contains(input.Source)) continue;
-                var count = node.Op is MlpOp mlp && input.Parameter == "film" ? mlp.Widths.Count : 1;
+                var count = node.Op is MlpOp mlp && input.Parameter == "film" ? mlp.Widths.Count
+                    : node.Op is PathNetOp grid ? grid.Modules
+                    : 1;
                 _contributions[input.Source] = (_contributions.TryGetValue(input.Source, out var c) ? c : 0) + count;
                 actionNeeded |= input.Source == "action";
             }
@@ -141,7 +144,7 @@ internal sealed class NetworkEmitter
                 _constructor.Add("_dAction = new float[maxBatch * ActionSize];");
             }
         }
-        _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp || n.Op is HeadOp { PerTask: true });
+        _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp or PathNetOp || n.Op is HeadOp { PerTask: true });
         if (_usesTasks)
         {
             _fields.Add("private readonly int[] _taskIds;");
@@ -295,8 +298,90 @@ internal sealed class NetworkEmitter
                 PlanAffineChain(node, backward, new[] { head.ReadoutWidth }, head is DeterministicOp ? Activation.Tanh : Activation.None,
                     layerNorm: false, film: false, perTask: head.PerTask, readout: true);
                 break;
+            case PathNetOp grid:
+                PlanPathNet(node, grid, backward);
+                break;
             default:
                 throw new InvalidOperationException($"the generator cannot schedule {node.Op.Kind} yet");
+        }
+    }
+
+    /// <summary>
+    /// A PathNet grid: every module of a layer runs on the whole batch, and each sample sums the
+    /// modules on its task's pathway (ModuleMix with 0/1 weights), so one schedule serves batches
+    /// of mixed tasks. Modules off a sample's pathway get exactly zero gradient from it.
+    /// </summary>
+    private void PlanPathNet(NodeModel node, PathNetOp grid, List<string> backward)
+    {
+        var name = node.Name;
+        var prefix = Prefix(node);
+        int m = grid.Modules, w = grid.Width, layers = grid.Layers;
+        var x = In(node, "x");
+        var inputWidth = InWidth(node, "x");
+        _pathNet = (node, grid);
+        Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{ActivationName(grid.Activation)})");
+        Layer("Concat", Field(name, "Grid"), $"new Concat({string.Join(", ", Enumerable.Repeat(Int(w), m))})");
+        Layer("ModuleMix", Field(name, "Sum"), $"new ModuleMix({Int(m)}, 1, {Int(w)})");
+        _fields.Add($"private readonly float[] {Field(name, "Pathways")};");
+        _constructor.Add($"{Field(name, "Pathways")} = DefaultPathways();");
+        var needs = _needsGradient.Contains(name);
+        for (var l = 0; l < layers; l++)
+        {
+            var input = l == 0 ? Value(x) : Field(name, $"Layer{l - 1}");
+            var layerOut = l == layers - 1 ? Field(name) : Field(name, $"Layer{l}");
+            if (l < layers - 1) Buffer(layerOut, w);
+            Buffer(Field(name, $"Modules{l}"), m * w);
+            Buffer(Field(name, $"Weights{l}"), m);
+            for (var k = 0; k < m; k++)
+            {
+                Layer("Linear", Field(name, $"L{l}M{k}"), $"new Linear(store, layout[\"{prefix}.module{l}_{k}.weight\"], layout[\"{prefix}.module{l}_{k}.bias\"])");
+                Buffer(Field(name, $"Pre{l}M{k}"), w);
+                Buffer(Field(name, $"Out{l}M{k}"), w);
+                _forward.Add($"{Field(name, $"L{l}M{k}")}.Forward({input}, {Field(name, $"Pre{l}M{k}")}, batch);");
+                _forward.Add($"{Field(name, "Activation")}.Forward({Field(name, $"Pre{l}M{k}")}, {Field(name, $"Out{l}M{k}")}, batch * {Int(w)});");
+                _forward.Add($"{Field(name, "Grid")}.Forward({k}, {Field(name, $"Out{l}M{k}")}, {Field(name, $"Modules{l}")}, batch);");
+            }
+            _forward.Add($"PathwayWeights({Int(l)}, {Field(name, $"Weights{l}")}, batch);");
+            _forward.Add($"{Field(name, "Sum")}.Forward({Field(name, $"Weights{l}")}, {Field(name, $"Modules{l}")}, {layerOut}, batch);");
+        }
+        if (!needs) return;
+
+        Buffer(Field(name, "ModuleGradient"), m * w);
+        Buffer(Field(name, "OutGradient"), w);
+        Buffer(Field(name, "PreGradient"), w);
+        Buffer(Field(name, "InputPart"), Math.Max(w, inputWidth));
+        var gradient = OutputGradient(node);
+        for (var l = layers - 1; l >= 0; l--)
+        {
+            var input = l == 0 ? Value(x) : Field(name, $"Layer{l - 1}");
+            var inWidth = l == 0 ? inputWidth : w;
+            string? target;
+            if (l == 0)
+            {
+                target = InputGradient(x, inputWidth, out _) == "default" ? null : (x == "action" ? "_dAction" : GradientField(x));
+            }
+            else
+            {
+                target = GradientField(name, $"Layer{l - 1}");
+                Buffer(target, w);
+            }
+            backward.Add($"{Field(name, "Sum")}.Backward({Field(name, $"Weights{l}")}, {Field(name, $"Modules{l}")}, {gradient}, default, {Field(name, "ModuleGradient")}, batch);");
+            if (target is not null && (l > 0 || _contributions[x] == m))
+            {
+                // The input's gradient is the sum over this layer's modules.
+                backward.Add($"Array.Clear({target}, 0, batch * {Int(inWidth)});");
+            }
+            for (var k = 0; k < m; k++)
+            {
+                backward.Add($"{Field(name, "Grid")}.Backward({k}, {Field(name, "ModuleGradient")}, {Field(name, "OutGradient")}, batch);");
+                backward.Add($"{Field(name, "Activation")}.Backward({Field(name, $"Pre{l}M{k}")}, {Field(name, $"Out{l}M{k}")}, {Field(name, "OutGradient")}, {Field(name, "PreGradient")}, batch * {Int(w)});");
+                backward.Add($"{Field(name, $"L{l}M{k}")}.Backward({input}, {Field(name, "PreGradient")}, {(target is null ? "default" : Field(name, "InputPart"))}, batch);");
+                if (target is not null)
+                {
+                    backward.Add($"TensorPrimitives.Add({target}.AsSpan(0, batch * {Int(inWidth)}), {Field(name, "InputPart")}.AsSpan(0, batch * {Int(inWidth)}), {target}.AsSpan(0, batch * {Int(inWidth)}));");
+                }
+            }
+            gradient = target ?? "default";
         }
     }
 
@@ -421,6 +506,72 @@ internal sealed class NetworkEmitter
         }
     }
 
+    /// <summary>Pathway get/set (validated), the default pathways and the per-sample 0/1 module weights.</summary>
+    private static void WritePathwayMembers(IndentedTextWriter w, NodeModel node, PathNetOp grid)
+    {
+        var field = Field(node.Name, "Pathways");
+        int layers = grid.Layers, modules = grid.Modules, active = grid.Active;
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>PathNet grid <c>{node.Name}</c>: {Int(layers)} layers of {Int(modules)} modules, at most {Int(active)} active per layer.</summary>");
+        w.WriteLine($"public const int PathLayers = {Int(layers)};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Modules per layer of the grid.</summary>");
+        w.WriteLine($"public const int PathModules = {Int(modules)};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Most modules a pathway may use in one layer.</summary>");
+        w.WriteLine($"public const int PathActive = {Int(active)};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Sets the modules task <paramref name=\"task\"/> uses in <paramref name=\"layer\"/> (1 to PathActive distinct modules in [0, PathModules)).</summary>");
+        w.WriteLine("public void SetPathway(int task, int layer, ReadOnlySpan<int> modules)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $\"task must be in [0, {Tasks})\");");
+        w.WriteLine("if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $\"layer must be in [0, {PathLayers})\");");
+        w.WriteLine("if (modules.Length < 1 || modules.Length > PathActive) throw new ArgumentOutOfRangeException(nameof(modules), modules.Length, $\"a pathway uses 1 to {PathActive} modules per layer\");");
+        w.WriteLine("Span<float> row = stackalloc float[PathModules];");
+        w.WriteLine("foreach (var module in modules)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if ((uint)module >= PathModules) throw new ArgumentOutOfRangeException(nameof(modules), module, $\"modules must be in [0, {PathModules})\");");
+        w.WriteLine("if (row[module] != 0f) throw new ArgumentException($\"module {module} is listed twice\", nameof(modules));");
+        w.WriteLine("row[module] = 1f;");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"row.CopyTo({field}.AsSpan((task * PathLayers + layer) * PathModules, PathModules));");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>The modules task <paramref name=\"task\"/> uses in <paramref name=\"layer\"/>.</summary>");
+        w.WriteLine("public int[] GetPathway(int task, int layer)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $\"task must be in [0, {Tasks})\");");
+        w.WriteLine("if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $\"layer must be in [0, {PathLayers})\");");
+        w.WriteLine($"var row = {field}.AsSpan((task * PathLayers + layer) * PathModules, PathModules);");
+        w.WriteLine("var modules = new System.Collections.Generic.List<int>();");
+        w.WriteLine("for (var module = 0; module < PathModules; module++) if (row[module] != 0f) modules.Add(module);");
+        w.WriteLine("return modules.ToArray();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Every task starts on modules 0 .. PathActive − 1 of every layer.</summary>");
+        w.WriteLine("private static float[] DefaultPathways()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("var pathways = new float[Tasks * PathLayers * PathModules];");
+        w.WriteLine("for (var row = 0; row < Tasks * PathLayers; row++) pathways.AsSpan(row * PathModules, PathActive).Fill(1f);");
+        w.WriteLine("return pathways;");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("private void PathwayWeights(int layer, float[] weights, int batch)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"for (var b = 0; b < batch; b++) {field}.AsSpan((_taskIds[b] * PathLayers + layer) * PathModules, PathModules).CopyTo(weights.AsSpan(b * PathModules, PathModules));");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
     private static string ActivationName(Activation activation) => activation switch
     {
         Activation.Relu => "Relu",
@@ -513,6 +664,7 @@ internal sealed class NetworkEmitter
         }
         w.Indent--;
         w.WriteLine("}");
+        if (_pathNet is { } pathNet) WritePathwayMembers(w, pathNet.Node, pathNet.Grid);
         if (_network.Nodes.Any(node => node.Op is HeadsOp || node.Op is HeadOp { PerTask: true }))
         {
             w.WriteLineNoTabs("");

@@ -79,6 +79,16 @@ public class NetworkTests
                 """);
             found.Add((nested.Name, inputs));
         }
+        if (agentName == "PathNetCartPole")
+        {
+            wrappers.Append($$"""
+                public static class PathwaySetter
+                {
+                    public static void Set(object network, int task, int layer, int[] modules) => ((global::Consumer.Agents.{{agentName}}.QNetwork)network).SetPathway(task, layer, modules);
+                }
+
+                """);
+        }
         wrappers.Append("}\n");
         var withWrappers = output.AddSyntaxTrees(CSharpSyntaxTree.ParseText(wrappers.ToString(), new CSharpParseOptions(LanguageVersion.Latest)));
         using var stream = new MemoryStream();
@@ -268,6 +278,35 @@ public class NetworkTests
         }
         var owners = new HashSet<string>(network.Nodes.Where(n => trained.Contains(n.Name)).Select(n => n.Block ?? n.Name));
         return network.Parameters.Where(p => !owners.Contains(p.Node)).Select(p => layout[p.Name]);
+    }
+
+    [Fact]
+    public void PathNetSamplesUseOnlyTheirTasksPathway()
+    {
+        var compiled = Compile(File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, "pathnet_dqn.mtrl")), "PathNetCartPole");
+        var layout = compiled.Layout();
+        var store = new ParameterStore(layout);
+        store.Initialize(4);
+        var type = compiled.Networks["QNetwork"].Network;
+        var network = compiled.Create("QNetwork", store, 6);
+        var getPathway = type.GetMethod("GetPathway")!;
+        // Spans cannot go through reflection, so SetPathway is called through a compiled wrapper.
+        var setPathway = compiled.Assembly.GetType("Consumer.Harness.PathwaySetter")!.GetMethod("Set")!;
+        Assert.Equal(new[] { 0, 1, 2, 3 }, (int[])getPathway.Invoke(network, new object[] { 1, 2 })!);
+
+        // Task 1 moves to modules 5 and 7 in every layer; a batch of task 1 only trains those.
+        foreach (var layer in Enumerable.Range(0, 3)) setPathway.Invoke(null, new object[] { network, 1, layer, new[] { 5, 7 } });
+        Assert.Equal(new[] { 5, 7 }, (int[])getPathway.Invoke(network, new object[] { 1, 0 })!);
+        var inputs = new Dictionary<string, float[]> { ["state"] = Random(6 * 4, 8) };
+        var y = compiled.Forward("QNetwork", network, inputs, Enumerable.Repeat(1, 6).ToArray(), 6);
+        compiled.Backward("QNetwork", network, Random(y.Length, 9));
+        foreach (var slice in layout.Slices.Where(s => s.Owner.Kind == ParameterOwnerKind.Module))
+        {
+            var onPath = slice.Owner.Index2 is 5 or 7;
+            Assert.Equal(onPath, store.GradientsOf(slice).ToArray().Any(g => g != 0f));
+        }
+        var error = Assert.Throws<TargetInvocationException>(() => setPathway.Invoke(null, new object[] { network, 0, 0, new[] { 1, 2, 3, 4, 5 } }));
+        Assert.Contains("1 to 4 modules", error.InnerException!.Message);
     }
 
     [Fact]

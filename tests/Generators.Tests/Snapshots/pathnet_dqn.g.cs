@@ -18,6 +18,7 @@ namespace Consumer.Agents
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
@@ -126,6 +127,548 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 10. Output: q_values, 2 values per sample.</remarks>
+        public sealed class QNetwork
+        {
+            private readonly float[] _state;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Activation _hActivation;
+            private readonly Concat _hGrid;
+            private readonly ModuleMix _hSum;
+            private readonly float[] _hPathways;
+            private readonly float[] _hLayer0;
+            private readonly float[] _hModules0;
+            private readonly float[] _hWeights0;
+            private readonly Linear _hL0M0;
+            private readonly float[] _hPre0M0;
+            private readonly float[] _hOut0M0;
+            private readonly Linear _hL0M1;
+            private readonly float[] _hPre0M1;
+            private readonly float[] _hOut0M1;
+            private readonly Linear _hL0M2;
+            private readonly float[] _hPre0M2;
+            private readonly float[] _hOut0M2;
+            private readonly Linear _hL0M3;
+            private readonly float[] _hPre0M3;
+            private readonly float[] _hOut0M3;
+            private readonly Linear _hL0M4;
+            private readonly float[] _hPre0M4;
+            private readonly float[] _hOut0M4;
+            private readonly Linear _hL0M5;
+            private readonly float[] _hPre0M5;
+            private readonly float[] _hOut0M5;
+            private readonly Linear _hL0M6;
+            private readonly float[] _hPre0M6;
+            private readonly float[] _hOut0M6;
+            private readonly Linear _hL0M7;
+            private readonly float[] _hPre0M7;
+            private readonly float[] _hOut0M7;
+            private readonly Linear _hL0M8;
+            private readonly float[] _hPre0M8;
+            private readonly float[] _hOut0M8;
+            private readonly Linear _hL0M9;
+            private readonly float[] _hPre0M9;
+            private readonly float[] _hOut0M9;
+            private readonly float[] _hLayer1;
+            private readonly float[] _hModules1;
+            private readonly float[] _hWeights1;
+            private readonly Linear _hL1M0;
+            private readonly float[] _hPre1M0;
+            private readonly float[] _hOut1M0;
+            private readonly Linear _hL1M1;
+            private readonly float[] _hPre1M1;
+            private readonly float[] _hOut1M1;
+            private readonly Linear _hL1M2;
+            private readonly float[] _hPre1M2;
+            private readonly float[] _hOut1M2;
+            private readonly Linear _hL1M3;
+            private readonly float[] _hPre1M3;
+            private readonly float[] _hOut1M3;
+            private readonly Linear _hL1M4;
+            private readonly float[] _hPre1M4;
+            private readonly float[] _hOut1M4;
+            private readonly Linear _hL1M5;
+            private readonly float[] _hPre1M5;
+            private readonly float[] _hOut1M5;
+            private readonly Linear _hL1M6;
+            private readonly float[] _hPre1M6;
+            private readonly float[] _hOut1M6;
+            private readonly Linear _hL1M7;
+            private readonly float[] _hPre1M7;
+            private readonly float[] _hOut1M7;
+            private readonly Linear _hL1M8;
+            private readonly float[] _hPre1M8;
+            private readonly float[] _hOut1M8;
+            private readonly Linear _hL1M9;
+            private readonly float[] _hPre1M9;
+            private readonly float[] _hOut1M9;
+            private readonly float[] _hModules2;
+            private readonly float[] _hWeights2;
+            private readonly Linear _hL2M0;
+            private readonly float[] _hPre2M0;
+            private readonly float[] _hOut2M0;
+            private readonly Linear _hL2M1;
+            private readonly float[] _hPre2M1;
+            private readonly float[] _hOut2M1;
+            private readonly Linear _hL2M2;
+            private readonly float[] _hPre2M2;
+            private readonly float[] _hOut2M2;
+            private readonly Linear _hL2M3;
+            private readonly float[] _hPre2M3;
+            private readonly float[] _hOut2M3;
+            private readonly Linear _hL2M4;
+            private readonly float[] _hPre2M4;
+            private readonly float[] _hOut2M4;
+            private readonly Linear _hL2M5;
+            private readonly float[] _hPre2M5;
+            private readonly float[] _hOut2M5;
+            private readonly Linear _hL2M6;
+            private readonly float[] _hPre2M6;
+            private readonly float[] _hOut2M6;
+            private readonly Linear _hL2M7;
+            private readonly float[] _hPre2M7;
+            private readonly float[] _hOut2M7;
+            private readonly Linear _hL2M8;
+            private readonly float[] _hPre2M8;
+            private readonly float[] _hOut2M8;
+            private readonly Linear _hL2M9;
+            private readonly float[] _hPre2M9;
+            private readonly float[] _hOut2M9;
+            private readonly float[] _hModuleGradient;
+            private readonly float[] _hOutGradient;
+            private readonly float[] _hPreGradient;
+            private readonly float[] _hInputPart;
+            private readonly float[] _dHLayer1;
+            private readonly float[] _dHLayer0;
+            private readonly float[] _q;
+            private readonly TaskLinear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public QNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _state = new float[maxBatch * 4];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _h = new float[maxBatch * 20];
+                _dH = new float[maxBatch * 20];
+                _hActivation = new Activation(ActivationKind.Relu);
+                _hGrid = new Concat(20, 20, 20, 20, 20, 20, 20, 20, 20, 20);
+                _hSum = new ModuleMix(10, 1, 20);
+                _hPathways = DefaultPathways();
+                _hLayer0 = new float[maxBatch * 20];
+                _hModules0 = new float[maxBatch * 200];
+                _hWeights0 = new float[maxBatch * 10];
+                _hL0M0 = new Linear(store, layout["q.h.module0_0.weight"], layout["q.h.module0_0.bias"]);
+                _hPre0M0 = new float[maxBatch * 20];
+                _hOut0M0 = new float[maxBatch * 20];
+                _hL0M1 = new Linear(store, layout["q.h.module0_1.weight"], layout["q.h.module0_1.bias"]);
+                _hPre0M1 = new float[maxBatch * 20];
+                _hOut0M1 = new float[maxBatch * 20];
+                _hL0M2 = new Linear(store, layout["q.h.module0_2.weight"], layout["q.h.module0_2.bias"]);
+                _hPre0M2 = new float[maxBatch * 20];
+                _hOut0M2 = new float[maxBatch * 20];
+                _hL0M3 = new Linear(store, layout["q.h.module0_3.weight"], layout["q.h.module0_3.bias"]);
+                _hPre0M3 = new float[maxBatch * 20];
+                _hOut0M3 = new float[maxBatch * 20];
+                _hL0M4 = new Linear(store, layout["q.h.module0_4.weight"], layout["q.h.module0_4.bias"]);
+                _hPre0M4 = new float[maxBatch * 20];
+                _hOut0M4 = new float[maxBatch * 20];
+                _hL0M5 = new Linear(store, layout["q.h.module0_5.weight"], layout["q.h.module0_5.bias"]);
+                _hPre0M5 = new float[maxBatch * 20];
+                _hOut0M5 = new float[maxBatch * 20];
+                _hL0M6 = new Linear(store, layout["q.h.module0_6.weight"], layout["q.h.module0_6.bias"]);
+                _hPre0M6 = new float[maxBatch * 20];
+                _hOut0M6 = new float[maxBatch * 20];
+                _hL0M7 = new Linear(store, layout["q.h.module0_7.weight"], layout["q.h.module0_7.bias"]);
+                _hPre0M7 = new float[maxBatch * 20];
+                _hOut0M7 = new float[maxBatch * 20];
+                _hL0M8 = new Linear(store, layout["q.h.module0_8.weight"], layout["q.h.module0_8.bias"]);
+                _hPre0M8 = new float[maxBatch * 20];
+                _hOut0M8 = new float[maxBatch * 20];
+                _hL0M9 = new Linear(store, layout["q.h.module0_9.weight"], layout["q.h.module0_9.bias"]);
+                _hPre0M9 = new float[maxBatch * 20];
+                _hOut0M9 = new float[maxBatch * 20];
+                _hLayer1 = new float[maxBatch * 20];
+                _hModules1 = new float[maxBatch * 200];
+                _hWeights1 = new float[maxBatch * 10];
+                _hL1M0 = new Linear(store, layout["q.h.module1_0.weight"], layout["q.h.module1_0.bias"]);
+                _hPre1M0 = new float[maxBatch * 20];
+                _hOut1M0 = new float[maxBatch * 20];
+                _hL1M1 = new Linear(store, layout["q.h.module1_1.weight"], layout["q.h.module1_1.bias"]);
+                _hPre1M1 = new float[maxBatch * 20];
+                _hOut1M1 = new float[maxBatch * 20];
+                _hL1M2 = new Linear(store, layout["q.h.module1_2.weight"], layout["q.h.module1_2.bias"]);
+                _hPre1M2 = new float[maxBatch * 20];
+                _hOut1M2 = new float[maxBatch * 20];
+                _hL1M3 = new Linear(store, layout["q.h.module1_3.weight"], layout["q.h.module1_3.bias"]);
+                _hPre1M3 = new float[maxBatch * 20];
+                _hOut1M3 = new float[maxBatch * 20];
+                _hL1M4 = new Linear(store, layout["q.h.module1_4.weight"], layout["q.h.module1_4.bias"]);
+                _hPre1M4 = new float[maxBatch * 20];
+                _hOut1M4 = new float[maxBatch * 20];
+                _hL1M5 = new Linear(store, layout["q.h.module1_5.weight"], layout["q.h.module1_5.bias"]);
+                _hPre1M5 = new float[maxBatch * 20];
+                _hOut1M5 = new float[maxBatch * 20];
+                _hL1M6 = new Linear(store, layout["q.h.module1_6.weight"], layout["q.h.module1_6.bias"]);
+                _hPre1M6 = new float[maxBatch * 20];
+                _hOut1M6 = new float[maxBatch * 20];
+                _hL1M7 = new Linear(store, layout["q.h.module1_7.weight"], layout["q.h.module1_7.bias"]);
+                _hPre1M7 = new float[maxBatch * 20];
+                _hOut1M7 = new float[maxBatch * 20];
+                _hL1M8 = new Linear(store, layout["q.h.module1_8.weight"], layout["q.h.module1_8.bias"]);
+                _hPre1M8 = new float[maxBatch * 20];
+                _hOut1M8 = new float[maxBatch * 20];
+                _hL1M9 = new Linear(store, layout["q.h.module1_9.weight"], layout["q.h.module1_9.bias"]);
+                _hPre1M9 = new float[maxBatch * 20];
+                _hOut1M9 = new float[maxBatch * 20];
+                _hModules2 = new float[maxBatch * 200];
+                _hWeights2 = new float[maxBatch * 10];
+                _hL2M0 = new Linear(store, layout["q.h.module2_0.weight"], layout["q.h.module2_0.bias"]);
+                _hPre2M0 = new float[maxBatch * 20];
+                _hOut2M0 = new float[maxBatch * 20];
+                _hL2M1 = new Linear(store, layout["q.h.module2_1.weight"], layout["q.h.module2_1.bias"]);
+                _hPre2M1 = new float[maxBatch * 20];
+                _hOut2M1 = new float[maxBatch * 20];
+                _hL2M2 = new Linear(store, layout["q.h.module2_2.weight"], layout["q.h.module2_2.bias"]);
+                _hPre2M2 = new float[maxBatch * 20];
+                _hOut2M2 = new float[maxBatch * 20];
+                _hL2M3 = new Linear(store, layout["q.h.module2_3.weight"], layout["q.h.module2_3.bias"]);
+                _hPre2M3 = new float[maxBatch * 20];
+                _hOut2M3 = new float[maxBatch * 20];
+                _hL2M4 = new Linear(store, layout["q.h.module2_4.weight"], layout["q.h.module2_4.bias"]);
+                _hPre2M4 = new float[maxBatch * 20];
+                _hOut2M4 = new float[maxBatch * 20];
+                _hL2M5 = new Linear(store, layout["q.h.module2_5.weight"], layout["q.h.module2_5.bias"]);
+                _hPre2M5 = new float[maxBatch * 20];
+                _hOut2M5 = new float[maxBatch * 20];
+                _hL2M6 = new Linear(store, layout["q.h.module2_6.weight"], layout["q.h.module2_6.bias"]);
+                _hPre2M6 = new float[maxBatch * 20];
+                _hOut2M6 = new float[maxBatch * 20];
+                _hL2M7 = new Linear(store, layout["q.h.module2_7.weight"], layout["q.h.module2_7.bias"]);
+                _hPre2M7 = new float[maxBatch * 20];
+                _hOut2M7 = new float[maxBatch * 20];
+                _hL2M8 = new Linear(store, layout["q.h.module2_8.weight"], layout["q.h.module2_8.bias"]);
+                _hPre2M8 = new float[maxBatch * 20];
+                _hOut2M8 = new float[maxBatch * 20];
+                _hL2M9 = new Linear(store, layout["q.h.module2_9.weight"], layout["q.h.module2_9.bias"]);
+                _hPre2M9 = new float[maxBatch * 20];
+                _hOut2M9 = new float[maxBatch * 20];
+                _hModuleGradient = new float[maxBatch * 200];
+                _hOutGradient = new float[maxBatch * 20];
+                _hPreGradient = new float[maxBatch * 20];
+                _hInputPart = new float[maxBatch * 20];
+                _dHLayer1 = new float[maxBatch * 20];
+                _dHLayer0 = new float[maxBatch * 20];
+                _q = new float[maxBatch * 2];
+                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 2.</summary>
+            public const int OutputWidth = 2;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> state, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                state.Slice(0, batch * 4).CopyTo(_state);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // h: pathnet
+                _hL0M0.Forward(_state, _hPre0M0, batch);
+                _hActivation.Forward(_hPre0M0, _hOut0M0, batch * 20);
+                _hGrid.Forward(0, _hOut0M0, _hModules0, batch);
+                _hL0M1.Forward(_state, _hPre0M1, batch);
+                _hActivation.Forward(_hPre0M1, _hOut0M1, batch * 20);
+                _hGrid.Forward(1, _hOut0M1, _hModules0, batch);
+                _hL0M2.Forward(_state, _hPre0M2, batch);
+                _hActivation.Forward(_hPre0M2, _hOut0M2, batch * 20);
+                _hGrid.Forward(2, _hOut0M2, _hModules0, batch);
+                _hL0M3.Forward(_state, _hPre0M3, batch);
+                _hActivation.Forward(_hPre0M3, _hOut0M3, batch * 20);
+                _hGrid.Forward(3, _hOut0M3, _hModules0, batch);
+                _hL0M4.Forward(_state, _hPre0M4, batch);
+                _hActivation.Forward(_hPre0M4, _hOut0M4, batch * 20);
+                _hGrid.Forward(4, _hOut0M4, _hModules0, batch);
+                _hL0M5.Forward(_state, _hPre0M5, batch);
+                _hActivation.Forward(_hPre0M5, _hOut0M5, batch * 20);
+                _hGrid.Forward(5, _hOut0M5, _hModules0, batch);
+                _hL0M6.Forward(_state, _hPre0M6, batch);
+                _hActivation.Forward(_hPre0M6, _hOut0M6, batch * 20);
+                _hGrid.Forward(6, _hOut0M6, _hModules0, batch);
+                _hL0M7.Forward(_state, _hPre0M7, batch);
+                _hActivation.Forward(_hPre0M7, _hOut0M7, batch * 20);
+                _hGrid.Forward(7, _hOut0M7, _hModules0, batch);
+                _hL0M8.Forward(_state, _hPre0M8, batch);
+                _hActivation.Forward(_hPre0M8, _hOut0M8, batch * 20);
+                _hGrid.Forward(8, _hOut0M8, _hModules0, batch);
+                _hL0M9.Forward(_state, _hPre0M9, batch);
+                _hActivation.Forward(_hPre0M9, _hOut0M9, batch * 20);
+                _hGrid.Forward(9, _hOut0M9, _hModules0, batch);
+                PathwayWeights(0, _hWeights0, batch);
+                _hSum.Forward(_hWeights0, _hModules0, _hLayer0, batch);
+                _hL1M0.Forward(_hLayer0, _hPre1M0, batch);
+                _hActivation.Forward(_hPre1M0, _hOut1M0, batch * 20);
+                _hGrid.Forward(0, _hOut1M0, _hModules1, batch);
+                _hL1M1.Forward(_hLayer0, _hPre1M1, batch);
+                _hActivation.Forward(_hPre1M1, _hOut1M1, batch * 20);
+                _hGrid.Forward(1, _hOut1M1, _hModules1, batch);
+                _hL1M2.Forward(_hLayer0, _hPre1M2, batch);
+                _hActivation.Forward(_hPre1M2, _hOut1M2, batch * 20);
+                _hGrid.Forward(2, _hOut1M2, _hModules1, batch);
+                _hL1M3.Forward(_hLayer0, _hPre1M3, batch);
+                _hActivation.Forward(_hPre1M3, _hOut1M3, batch * 20);
+                _hGrid.Forward(3, _hOut1M3, _hModules1, batch);
+                _hL1M4.Forward(_hLayer0, _hPre1M4, batch);
+                _hActivation.Forward(_hPre1M4, _hOut1M4, batch * 20);
+                _hGrid.Forward(4, _hOut1M4, _hModules1, batch);
+                _hL1M5.Forward(_hLayer0, _hPre1M5, batch);
+                _hActivation.Forward(_hPre1M5, _hOut1M5, batch * 20);
+                _hGrid.Forward(5, _hOut1M5, _hModules1, batch);
+                _hL1M6.Forward(_hLayer0, _hPre1M6, batch);
+                _hActivation.Forward(_hPre1M6, _hOut1M6, batch * 20);
+                _hGrid.Forward(6, _hOut1M6, _hModules1, batch);
+                _hL1M7.Forward(_hLayer0, _hPre1M7, batch);
+                _hActivation.Forward(_hPre1M7, _hOut1M7, batch * 20);
+                _hGrid.Forward(7, _hOut1M7, _hModules1, batch);
+                _hL1M8.Forward(_hLayer0, _hPre1M8, batch);
+                _hActivation.Forward(_hPre1M8, _hOut1M8, batch * 20);
+                _hGrid.Forward(8, _hOut1M8, _hModules1, batch);
+                _hL1M9.Forward(_hLayer0, _hPre1M9, batch);
+                _hActivation.Forward(_hPre1M9, _hOut1M9, batch * 20);
+                _hGrid.Forward(9, _hOut1M9, _hModules1, batch);
+                PathwayWeights(1, _hWeights1, batch);
+                _hSum.Forward(_hWeights1, _hModules1, _hLayer1, batch);
+                _hL2M0.Forward(_hLayer1, _hPre2M0, batch);
+                _hActivation.Forward(_hPre2M0, _hOut2M0, batch * 20);
+                _hGrid.Forward(0, _hOut2M0, _hModules2, batch);
+                _hL2M1.Forward(_hLayer1, _hPre2M1, batch);
+                _hActivation.Forward(_hPre2M1, _hOut2M1, batch * 20);
+                _hGrid.Forward(1, _hOut2M1, _hModules2, batch);
+                _hL2M2.Forward(_hLayer1, _hPre2M2, batch);
+                _hActivation.Forward(_hPre2M2, _hOut2M2, batch * 20);
+                _hGrid.Forward(2, _hOut2M2, _hModules2, batch);
+                _hL2M3.Forward(_hLayer1, _hPre2M3, batch);
+                _hActivation.Forward(_hPre2M3, _hOut2M3, batch * 20);
+                _hGrid.Forward(3, _hOut2M3, _hModules2, batch);
+                _hL2M4.Forward(_hLayer1, _hPre2M4, batch);
+                _hActivation.Forward(_hPre2M4, _hOut2M4, batch * 20);
+                _hGrid.Forward(4, _hOut2M4, _hModules2, batch);
+                _hL2M5.Forward(_hLayer1, _hPre2M5, batch);
+                _hActivation.Forward(_hPre2M5, _hOut2M5, batch * 20);
+                _hGrid.Forward(5, _hOut2M5, _hModules2, batch);
+                _hL2M6.Forward(_hLayer1, _hPre2M6, batch);
+                _hActivation.Forward(_hPre2M6, _hOut2M6, batch * 20);
+                _hGrid.Forward(6, _hOut2M6, _hModules2, batch);
+                _hL2M7.Forward(_hLayer1, _hPre2M7, batch);
+                _hActivation.Forward(_hPre2M7, _hOut2M7, batch * 20);
+                _hGrid.Forward(7, _hOut2M7, _hModules2, batch);
+                _hL2M8.Forward(_hLayer1, _hPre2M8, batch);
+                _hActivation.Forward(_hPre2M8, _hOut2M8, batch * 20);
+                _hGrid.Forward(8, _hOut2M8, _hModules2, batch);
+                _hL2M9.Forward(_hLayer1, _hPre2M9, batch);
+                _hActivation.Forward(_hPre2M9, _hOut2M9, batch * 20);
+                _hGrid.Forward(9, _hOut2M9, _hModules2, batch);
+                PathwayWeights(2, _hWeights2, batch);
+                _hSum.Forward(_hWeights2, _hModules2, _h, batch);
+                // q: q_values
+                _qFc0.Forward(_h, _tasks, _q);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                // h: pathnet
+                _hSum.Backward(_hWeights2, _hModules2, _dH, default, _hModuleGradient, batch);
+                Array.Clear(_dHLayer1, 0, batch * 20);
+                _hGrid.Backward(0, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M0, _hOut2M0, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M0.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(1, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M1, _hOut2M1, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M1.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(2, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M2, _hOut2M2, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M2.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(3, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M3, _hOut2M3, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M3.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(4, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M4, _hOut2M4, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M4.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(5, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M5, _hOut2M5, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M5.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(6, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M6, _hOut2M6, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M6.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(7, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M7, _hOut2M7, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M7.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(8, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M8, _hOut2M8, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M8.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hGrid.Backward(9, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre2M9, _hOut2M9, _hOutGradient, _hPreGradient, batch * 20);
+                _hL2M9.Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                _hSum.Backward(_hWeights1, _hModules1, _dHLayer1, default, _hModuleGradient, batch);
+                Array.Clear(_dHLayer0, 0, batch * 20);
+                _hGrid.Backward(0, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M0, _hOut1M0, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M0.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(1, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M1, _hOut1M1, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M1.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(2, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M2, _hOut1M2, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M2.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(3, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M3, _hOut1M3, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M3.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(4, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M4, _hOut1M4, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M4.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(5, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M5, _hOut1M5, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M5.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(6, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M6, _hOut1M6, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M6.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(7, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M7, _hOut1M7, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M7.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(8, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M8, _hOut1M8, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M8.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hGrid.Backward(9, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre1M9, _hOut1M9, _hOutGradient, _hPreGradient, batch * 20);
+                _hL1M9.Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
+                TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                _hSum.Backward(_hWeights0, _hModules0, _dHLayer0, default, _hModuleGradient, batch);
+                _hGrid.Backward(0, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M0, _hOut0M0, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M0.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(1, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M1, _hOut0M1, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M1.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(2, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M2, _hOut0M2, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M2.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(3, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M3, _hOut0M3, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M3.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(4, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M4, _hOut0M4, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M4.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(5, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M5, _hOut0M5, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M5.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(6, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M6, _hOut0M6, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M6.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(7, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M7, _hOut0M7, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M7.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(8, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M8, _hOut0M8, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M8.Backward(_state, _hPreGradient, default, batch);
+                _hGrid.Backward(9, _hModuleGradient, _hOutGradient, batch);
+                _hActivation.Backward(_hPre0M9, _hOut0M9, _hOutGradient, _hPreGradient, batch * 20);
+                _hL0M9.Backward(_state, _hPreGradient, default, batch);
+            }
+
+            /// <summary>PathNet grid <c>h</c>: 3 layers of 10 modules, at most 4 active per layer.</summary>
+            public const int PathLayers = 3;
+
+            /// <summary>Modules per layer of the grid.</summary>
+            public const int PathModules = 10;
+
+            /// <summary>Most modules a pathway may use in one layer.</summary>
+            public const int PathActive = 4;
+
+            /// <summary>Sets the modules task <paramref name="task"/> uses in <paramref name="layer"/> (1 to PathActive distinct modules in [0, PathModules)).</summary>
+            public void SetPathway(int task, int layer, ReadOnlySpan<int> modules)
+            {
+                if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
+                if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {PathLayers})");
+                if (modules.Length < 1 || modules.Length > PathActive) throw new ArgumentOutOfRangeException(nameof(modules), modules.Length, $"a pathway uses 1 to {PathActive} modules per layer");
+                Span<float> row = stackalloc float[PathModules];
+                foreach (var module in modules)
+                {
+                    if ((uint)module >= PathModules) throw new ArgumentOutOfRangeException(nameof(modules), module, $"modules must be in [0, {PathModules})");
+                    if (row[module] != 0f) throw new ArgumentException($"module {module} is listed twice", nameof(modules));
+                    row[module] = 1f;
+                }
+                row.CopyTo(_hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules));
+            }
+
+            /// <summary>The modules task <paramref name="task"/> uses in <paramref name="layer"/>.</summary>
+            public int[] GetPathway(int task, int layer)
+            {
+                if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
+                if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {PathLayers})");
+                var row = _hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
+                var modules = new System.Collections.Generic.List<int>();
+                for (var module = 0; module < PathModules; module++) if (row[module] != 0f) modules.Add(module);
+                return modules.ToArray();
+            }
+
+            /// <summary>Every task starts on modules 0 .. PathActive − 1 of every layer.</summary>
+            private static float[] DefaultPathways()
+            {
+                var pathways = new float[Tasks * PathLayers * PathModules];
+                for (var row = 0; row < Tasks * PathLayers; row++) pathways.AsSpan(row * PathModules, PathActive).Fill(1f);
+                return pathways;
+            }
+
+            private void PathwayWeights(int layer, float[] weights, int batch)
+            {
+                for (var b = 0; b < batch; b++) _hPathways.AsSpan((_taskIds[b] * PathLayers + layer) * PathModules, PathModules).CopyTo(weights.AsSpan(b * PathModules, PathModules));
+            }
+
+            private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
+            {
+                var slices = new ParameterSlice[Tasks];
+                for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];
+                return slices;
+            }
         }
     }
 }

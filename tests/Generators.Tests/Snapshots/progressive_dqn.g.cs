@@ -18,6 +18,7 @@ namespace Consumer.Agents
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
