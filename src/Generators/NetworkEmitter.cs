@@ -319,34 +319,52 @@ internal sealed class NetworkEmitter
         var x = In(node, "x");
         var inputWidth = InWidth(node, "x");
         _pathNet = (node, grid);
+        var modules = Field(name, "Modules");
+        var pre = Field(name, "Pre");
+        var post = Field(name, "Out");
         Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{ActivationName(grid.Activation)})");
         Layer("Concat", Field(name, "Grid"), $"new Concat({string.Join(", ", Enumerable.Repeat(Int(w), m))})");
         Layer("ModuleMix", Field(name, "Sum"), $"new ModuleMix({Int(m)}, 1, {Int(w)})");
         _fields.Add($"private readonly float[] {Field(name, "Pathways")};");
+        _fields.Add($"private readonly Linear[][] {modules};");
+        _fields.Add($"private readonly float[][][] {pre};");
+        _fields.Add($"private readonly float[][][] {post};");
         _constructor.Add($"{Field(name, "Pathways")} = DefaultPathways();");
+        _constructor.Add($"{modules} = new Linear[{Int(layers)}][];");
+        _constructor.Add($"{pre} = new float[{Int(layers)}][][];");
+        _constructor.Add($"{post} = new float[{Int(layers)}][][];");
+        _constructor.Add($"for (var layer = 0; layer < {Int(layers)}; layer++)");
+        _constructor.Add("{");
+        _constructor.Add($"    {modules}[layer] = new Linear[{Int(m)}];");
+        _constructor.Add($"    {pre}[layer] = new float[{Int(m)}][];");
+        _constructor.Add($"    {post}[layer] = new float[{Int(m)}][];");
+        _constructor.Add($"    for (var module = 0; module < {Int(m)}; module++)");
+        _constructor.Add("    {");
+        _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
+        _constructor.Add($"        {pre}[layer][module] = new float[maxBatch * {Int(w)}];");
+        _constructor.Add($"        {post}[layer][module] = new float[maxBatch * {Int(w)}];");
+        _constructor.Add("    }");
+        _constructor.Add("}");
         var needs = _needsGradient.Contains(name);
         for (var l = 0; l < layers; l++)
         {
             var input = l == 0 ? Value(x) : Field(name, $"Layer{l - 1}");
             var layerOut = l == layers - 1 ? Field(name) : Field(name, $"Layer{l}");
             if (l < layers - 1) Buffer(layerOut, w);
-            Buffer(Field(name, $"Modules{l}"), m * w);
+            Buffer(Field(name, $"Grid{l}"), m * w);
             Buffer(Field(name, $"Weights{l}"), m);
-            for (var k = 0; k < m; k++)
-            {
-                Layer("Linear", Field(name, $"L{l}M{k}"), $"new Linear(store, layout[\"{prefix}.module{l}_{k}.weight\"], layout[\"{prefix}.module{l}_{k}.bias\"])");
-                Buffer(Field(name, $"Pre{l}M{k}"), w);
-                Buffer(Field(name, $"Out{l}M{k}"), w);
-                _forward.Add($"{Field(name, $"L{l}M{k}")}.Forward({input}, {Field(name, $"Pre{l}M{k}")}, batch);");
-                _forward.Add($"{Field(name, "Activation")}.Forward({Field(name, $"Pre{l}M{k}")}, {Field(name, $"Out{l}M{k}")}, batch * {Int(w)});");
-                _forward.Add($"{Field(name, "Grid")}.Forward({k}, {Field(name, $"Out{l}M{k}")}, {Field(name, $"Modules{l}")}, batch);");
-            }
+            _forward.Add($"for (var module = 0; module < {Int(m)}; module++)");
+            _forward.Add("{");
+            _forward.Add($"    {modules}[{l}][module].Forward({input}, {pre}[{l}][module], batch);");
+            _forward.Add($"    {Field(name, "Activation")}.Forward({pre}[{l}][module], {post}[{l}][module], batch * {Int(w)});");
+            _forward.Add($"    {Field(name, "Grid")}.Forward(module, {post}[{l}][module], {Field(name, $"Grid{l}")}, batch);");
+            _forward.Add("}");
             _forward.Add($"PathwayWeights({Int(l)}, {Field(name, $"Weights{l}")}, batch);");
-            _forward.Add($"{Field(name, "Sum")}.Forward({Field(name, $"Weights{l}")}, {Field(name, $"Modules{l}")}, {layerOut}, batch);");
+            _forward.Add($"{Field(name, "Sum")}.Forward({Field(name, $"Weights{l}")}, {Field(name, $"Grid{l}")}, {layerOut}, batch);");
         }
         if (!needs) return;
 
-        Buffer(Field(name, "ModuleGradient"), m * w);
+        Buffer(Field(name, "GridGradient"), m * w);
         Buffer(Field(name, "OutGradient"), w);
         Buffer(Field(name, "PreGradient"), w);
         Buffer(Field(name, "InputPart"), Math.Max(w, inputWidth));
@@ -365,22 +383,22 @@ internal sealed class NetworkEmitter
                 target = GradientField(name, $"Layer{l - 1}");
                 Buffer(target, w);
             }
-            backward.Add($"{Field(name, "Sum")}.Backward({Field(name, $"Weights{l}")}, {Field(name, $"Modules{l}")}, {gradient}, default, {Field(name, "ModuleGradient")}, batch);");
+            backward.Add($"{Field(name, "Sum")}.Backward({Field(name, $"Weights{l}")}, {Field(name, $"Grid{l}")}, {gradient}, default, {Field(name, "GridGradient")}, batch);");
             if (target is not null && (l > 0 || _contributions[x] == m))
             {
                 // The input's gradient is the sum over this layer's modules.
                 backward.Add($"Array.Clear({target}, 0, batch * {Int(inWidth)});");
             }
-            for (var k = 0; k < m; k++)
+            backward.Add($"for (var module = 0; module < {Int(m)}; module++)");
+            backward.Add("{");
+            backward.Add($"    {Field(name, "Grid")}.Backward(module, {Field(name, "GridGradient")}, {Field(name, "OutGradient")}, batch);");
+            backward.Add($"    {Field(name, "Activation")}.Backward({pre}[{l}][module], {post}[{l}][module], {Field(name, "OutGradient")}, {Field(name, "PreGradient")}, batch * {Int(w)});");
+            backward.Add($"    {modules}[{l}][module].Backward({input}, {Field(name, "PreGradient")}, {(target is null ? "default" : Field(name, "InputPart"))}, batch);");
+            if (target is not null)
             {
-                backward.Add($"{Field(name, "Grid")}.Backward({k}, {Field(name, "ModuleGradient")}, {Field(name, "OutGradient")}, batch);");
-                backward.Add($"{Field(name, "Activation")}.Backward({Field(name, $"Pre{l}M{k}")}, {Field(name, $"Out{l}M{k}")}, {Field(name, "OutGradient")}, {Field(name, "PreGradient")}, batch * {Int(w)});");
-                backward.Add($"{Field(name, $"L{l}M{k}")}.Backward({input}, {Field(name, "PreGradient")}, {(target is null ? "default" : Field(name, "InputPart"))}, batch);");
-                if (target is not null)
-                {
-                    backward.Add($"TensorPrimitives.Add({target}.AsSpan(0, batch * {Int(inWidth)}), {Field(name, "InputPart")}.AsSpan(0, batch * {Int(inWidth)}), {target}.AsSpan(0, batch * {Int(inWidth)}));");
-                }
+                backward.Add($"    TensorPrimitives.Add({target}.AsSpan(0, batch * {Int(inWidth)}), {Field(name, "InputPart")}.AsSpan(0, batch * {Int(inWidth)}), {target}.AsSpan(0, batch * {Int(inWidth)}));");
             }
+            backward.Add("}");
             gradient = target ?? "default";
         }
     }
@@ -602,7 +620,13 @@ internal sealed class NetworkEmitter
         w.WriteLine("if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, \"maxBatch must be at least 1\");");
         w.WriteLine("var layout = store.Layout;");
         w.WriteLine("MaxBatch = maxBatch;");
-        foreach (var line in _constructor.Distinct()) w.WriteLine(line);
+        var assigned = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in _constructor)
+        {
+            // A workspace requested twice is allocated once; block structure lines are kept as they are.
+            if (line.StartsWith("_", StringComparison.Ordinal) && !assigned.Add(line)) continue;
+            w.WriteLine(line);
+        }
         w.Indent--;
         w.WriteLine("}");
         w.WriteLineNoTabs("");
