@@ -190,6 +190,9 @@ internal sealed class NetworkEmitter
     /// inputs, the source's buffer when it is the only contribution, else the scratch buffer
     /// (then <see cref="Accumulate"/> adds it in).
     /// </summary>
+    private bool ReceivesGradient(string source) =>
+        source == "action" ? _contributions.ContainsKey("action") : IsNode(source) && _needsGradient.Contains(source);
+
     private string InputGradient(string source, int width, out bool accumulate)
     {
         accumulate = false;
@@ -376,7 +379,7 @@ internal sealed class NetworkEmitter
             string? target;
             if (l == 0)
             {
-                target = InputGradient(x, inputWidth, out _) == "default" ? null : (x == "action" ? "_dAction" : GradientField(x));
+                target = !ReceivesGradient(x) ? null : (x == "action" ? "_dAction" : GradientField(x));
             }
             else
             {

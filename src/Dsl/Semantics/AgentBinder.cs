@@ -315,12 +315,10 @@ internal sealed class AgentBinder
                     $"unknown block '{call.Callee.Text}'{Suggestions.DidYouMean(call.Callee.Text, OpCatalog.All.Values.Where(o => o.HasParameters).Select(o => o.Name))}");
                 continue;
             }
-            var probe = signature.Bind(new OpContext(scope.Tasks, scope.Action, new DiagnosticBag(), call.Span, blockName.Text),
-                Settings.Empty(call.Callee.Text, call.Span, new DiagnosticBag()));
-            if (!signature.HasParameters || probe.IsHead)
+            if (!signature.HasParameters || signature.IsHead)
             {
                 _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, call.Callee.Span,
-                    probe.IsHead
+                    signature.IsHead
                         ? $"{call.Callee.Text} is an output head; write it inside a network as 'out name = {call.Callee.Text}(…)'"
                         : $"{call.Callee.Text} has no parameters to share; use it inline in a network");
                 continue;

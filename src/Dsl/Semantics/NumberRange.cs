@@ -11,10 +11,6 @@ internal readonly record struct NumberRange(double Min, double Max, bool MinExcl
     public static readonly NumberRange Probability = new(0, 1);
     public static readonly NumberRange Any = new(double.NegativeInfinity, double.PositiveInfinity);
 
-    public static NumberRange AtLeast(double min) => new(min, double.PositiveInfinity);
-
-    public static NumberRange Between(double min, double max) => new(min, max);
-
     public bool Contains(double value) =>
         (MinExclusive ? value > Min : value >= Min) && (MaxExclusive ? value < Max : value <= Max);
 

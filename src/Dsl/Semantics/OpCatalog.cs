@@ -25,7 +25,8 @@ internal sealed class OpSignature
         Func<OpContext, Settings, LayerOp> bind,
         Func<OpContext, LayerOp, IReadOnlyList<Value?>, int> width,
         bool variadic = false,
-        bool hasParameters = true)
+        bool hasParameters = true,
+        bool isHead = false)
     {
         Name = name;
         Inputs = inputs;
@@ -33,6 +34,7 @@ internal sealed class OpSignature
         Width = width;
         Variadic = variadic;
         HasParameters = hasParameters;
+        IsHead = isHead;
     }
 
     public string Name { get; }
@@ -41,6 +43,7 @@ internal sealed class OpSignature
     public Func<OpContext, LayerOp, IReadOnlyList<Value?>, int> Width { get; }
     public bool Variadic { get; }
     public bool HasParameters { get; }
+    public bool IsHead { get; }
     public bool IsInputName(string name) => !Variadic && Inputs.Any(i => i.Name == name);
 }
 
@@ -98,20 +101,20 @@ internal static class OpCatalog
             new OpSignature("soft_modular", new[] { X, new OpInput("by", ValueKind.Features, true) }, BindSoftModular, SoftModularWidth),
             new OpSignature("progressive", new[] { X }, BindProgressive, (c, op, v) => Last(((ProgressiveOp)op).Widths)),
             new OpSignature("pathnet", new[] { X }, BindPathNet, (c, op, v) => ((PathNetOp)op).Width),
-            new OpSignature("gaussian", new[] { X }, BindGaussian, HeadWidth),
+            new OpSignature("gaussian", new[] { X }, BindGaussian, HeadWidth, isHead: true),
             new OpSignature("categorical", new[] { X }, (c, s) =>
             {
                 RequireAction(c, ActionKind.Discrete, "categorical");
                 return new CategoricalOp(c.Action.Size, s.Bool("per_task", false));
-            }, HeadWidth),
+            }, HeadWidth, isHead: true),
             new OpSignature("deterministic", new[] { X }, (c, s) =>
             {
                 RequireAction(c, ActionKind.Continuous, "deterministic");
                 return new DeterministicOp(c.Action.Size, s.Bool("per_task", false));
-            }, HeadWidth),
+            }, HeadWidth, isHead: true),
             new OpSignature("q_values", new[] { X },
-                (c, s) => new QValuesOp(c.Action.Kind == ActionKind.Discrete ? c.Action.Size : 1, s.Bool("per_task", false)), HeadWidth),
-            new OpSignature("value", new[] { X }, (c, s) => new ValueOp(s.Bool("per_task", false)), HeadWidth),
+                (c, s) => new QValuesOp(c.Action.Kind == ActionKind.Discrete ? c.Action.Size : 1, s.Bool("per_task", false)), HeadWidth, isHead: true),
+            new OpSignature("value", new[] { X }, (c, s) => new ValueOp(s.Bool("per_task", false)), HeadWidth, isHead: true),
         };
         return ops.ToDictionary(o => o.Name, StringComparer.Ordinal);
     }

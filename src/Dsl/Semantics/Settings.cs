@@ -92,22 +92,10 @@ internal sealed class Settings
         return _entries.TryGetValue(key, out var e) ? e.Value : null;
     }
 
-    /// <summary>Marks keys as valid here without reading them (read elsewhere, or reported as having no effect).</summary>
-    public void Know(params string[] keys)
-    {
-        foreach (var key in keys) _known.Add(key);
-    }
-
     public double Real(string key, double fallback, NumberRange range)
     {
         var value = Raw(key);
         return value is null ? fallback : ReadReal(key, value, fallback, range);
-    }
-
-    public double? OptionalReal(string key, NumberRange range)
-    {
-        var value = Raw(key);
-        return value is null ? null : ReadReal(key, value, double.NaN, range) is var v && double.IsNaN(v) ? null : v;
     }
 
     public double RequiredReal(string key, NumberRange range)

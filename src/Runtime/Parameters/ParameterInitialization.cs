@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 using Mtrl.Kernels;
 
 namespace Mtrl.Runtime.Parameters;
@@ -12,16 +11,7 @@ namespace Mtrl.Runtime.Parameters;
 public static class ParameterInitialization
 {
     /// <summary>The RNG stream of a slice: FNV-1a of its name.</summary>
-    public static ulong StreamOf(string name)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(name))
-        {
-            hash ^= b;
-            hash *= 1099511628211UL;
-        }
-        return hash;
-    }
+    public static ulong StreamOf(string name) => Fnv1a.Mix(Fnv1a.Offset, name);
 
     /// <summary>Overwrites <paramref name="values"/> (the slice's span) according to its initializer.</summary>
     public static void Fill(ParameterSlice slice, Span<float> values, ulong seed)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text;
 
 namespace Mtrl.Runtime.Parameters;
 
@@ -56,26 +55,17 @@ public sealed class ParameterLayout
 
     private static ulong ComputeHash(IReadOnlyList<ParameterSlice> slices, int length)
     {
-        var hash = 14695981039346656037UL;
-        hash = MixInt(hash, length);
+        var hash = Fnv1a.Mix(Fnv1a.Offset, length);
         foreach (var slice in slices)
         {
-            foreach (var b in Encoding.UTF8.GetBytes(slice.Name)) hash = MixByte(hash, b);
-            hash = MixInt(hash, (int)slice.Owner.Kind);
-            hash = MixInt(hash, slice.Owner.Index);
-            hash = MixInt(hash, slice.Owner.Index2);
-            hash = MixInt(hash, slice.Offset);
-            hash = MixInt(hash, slice.Rows);
-            hash = MixInt(hash, slice.Columns);
+            hash = Fnv1a.Mix(hash, slice.Name);
+            hash = Fnv1a.Mix(hash, (int)slice.Owner.Kind);
+            hash = Fnv1a.Mix(hash, slice.Owner.Index);
+            hash = Fnv1a.Mix(hash, slice.Owner.Index2);
+            hash = Fnv1a.Mix(hash, slice.Offset);
+            hash = Fnv1a.Mix(hash, slice.Rows);
+            hash = Fnv1a.Mix(hash, slice.Columns);
         }
-        return hash;
-    }
-
-    private static ulong MixByte(ulong hash, byte value) => (hash ^ value) * 1099511628211UL;
-
-    private static ulong MixInt(ulong hash, int value)
-    {
-        for (var shift = 0; shift < 32; shift += 8) hash = MixByte(hash, (byte)(value >> shift));
         return hash;
     }
 }
