@@ -9,7 +9,10 @@ namespace Mtrl.Cli;
 internal static class SpecFiles
 {
     /// <summary>Reads and compiles <paramref name="path"/>; null (with a message on <paramref name="error"/>) if it cannot be read.</summary>
-    public static SpecResult? Load(string path, TextWriter error)
+    public static SpecResult? Load(string path, TextWriter error) => LoadWithText(path, error).Result;
+
+    /// <summary>As <see cref="Load"/>, and the text that was compiled (empty when it could not be read).</summary>
+    public static (SpecResult? Result, string Text) LoadWithText(string path, TextWriter error)
     {
         string text;
         try
@@ -17,12 +20,12 @@ internal static class SpecFiles
             if (Directory.Exists(path))
             {
                 error.WriteLine($"mtrl: error: '{path}' is a directory; pass .mtrl files");
-                return null;
+                return (null, "");
             }
             if (!File.Exists(path))
             {
                 error.WriteLine($"mtrl: error: file '{path}' not found");
-                return null;
+                return (null, "");
             }
             // UTF-8 with or without a byte-order mark; invalid bytes become U+FFFD and are reported by the parser.
             text = File.ReadAllText(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false));
@@ -30,8 +33,8 @@ internal static class SpecFiles
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"mtrl: error: cannot read '{path}': {exception.Message}");
-            return null;
+            return (null, "");
         }
-        return SpecCompiler.Compile(path, text);
+        return (SpecCompiler.Compile(path, text), text);
     }
 }
