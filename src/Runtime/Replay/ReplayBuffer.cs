@@ -440,25 +440,25 @@ public sealed class ReplayBuffer
         int o = Options.ObservationWidth;
         int a = Options.ActionWidth;
         int g = Options.GoalWidth;
-        Length(step.Observations.Length, n * o, "Observations", $"envs × observation width = {n} × {o}");
-        Length(step.NextObservations.Length, n * o, "NextObservations", $"envs × observation width = {n} × {o}");
+        Length(step.Observations.Length, n, o, "Observations", "envs × observation width");
+        Length(step.NextObservations.Length, n, o, "NextObservations", "envs × observation width");
         if (Options.DiscreteActions)
         {
-            Length(step.DiscreteActions.Length, n * a, "DiscreteActions", $"envs × action width = {n} × {a}");
+            Length(step.DiscreteActions.Length, n, a, "DiscreteActions", "envs × action width");
             Length(step.Actions.Length, 0, "Actions", "nothing for a discrete-action buffer,");
         }
         else
         {
-            Length(step.Actions.Length, n * a, "Actions", $"envs × action width = {n} × {a}");
+            Length(step.Actions.Length, n, a, "Actions", "envs × action width");
             Length(step.DiscreteActions.Length, 0, "DiscreteActions", "nothing for a continuous-action buffer,");
         }
 
         Length(step.Rewards.Length, n, "Rewards", "one reward per env");
         Length(step.Terminated.Length, n, "Terminated", "one flag per env");
         Length(step.Truncated.Length, n, "Truncated", "one flag per env");
-        Length(step.AchievedGoals.Length, n * g, "AchievedGoals", $"envs × goal width = {n} × {g}");
-        Length(step.NextAchievedGoals.Length, n * g, "NextAchievedGoals", $"envs × goal width = {n} × {g}");
-        Length(step.DesiredGoals.Length, n * g, "DesiredGoals", $"envs × goal width = {n} × {g}");
+        Length(step.AchievedGoals.Length, n, g, "AchievedGoals", "envs × goal width");
+        Length(step.NextAchievedGoals.Length, n, g, "NextAchievedGoals", "envs × goal width");
+        Length(step.DesiredGoals.Length, n, g, "DesiredGoals", "envs × goal width");
         if (!step.TaskIds.IsEmpty)
         {
             Length(step.TaskIds.Length, n, "TaskIds", "one task id per env, or nothing for all task 0,");
@@ -486,6 +486,15 @@ public sealed class ReplayBuffer
         if (actual != expected)
         {
             throw new ArgumentException($"step.{field} must hold {what} = {expected} elements, got {actual}", "step");
+        }
+    }
+
+    // Rows × width: the message (and its string) is made only when the length is wrong.
+    private static void Length(int actual, int rows, int width, string field, string what)
+    {
+        if (actual != rows * width)
+        {
+            Length(actual, rows * width, field, $"{what} = {rows} × {width}");
         }
     }
 }

@@ -1,0 +1,100 @@
+using System;
+using Mtrl.Runtime.Replay;
+
+namespace Mtrl.Runtime.Algorithms;
+
+/// <summary>Regression loss of DQN's TD error.</summary>
+public enum TdLossKind
+{
+    /// <summary>Huber (smooth L1) with δ = 1, as DQN's paper and stable-baselines3 use.</summary>
+    Huber,
+
+    /// <summary>Squared error.</summary>
+    SquaredError,
+}
+
+/// <summary>
+/// DQN's hyperparameters. Step counts are environment transitions summed over all environments
+/// (stable-baselines3's convention), so results do not change meaning with the number of
+/// environments.
+/// </summary>
+public sealed record DqnOptions
+{
+    /// <summary>Discount γ in (0, 1].</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>Adam's learning rate.</summary>
+    public float LearningRate { get; init; } = 1e-4f;
+
+    /// <summary>Transitions per update.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Transitions to train for.</summary>
+    public long Steps { get; init; } = 1_000_000;
+
+    /// <summary>Transitions collected with uniformly random actions before learning starts.</summary>
+    public long Warmup { get; init; } = 1_000;
+
+    /// <summary>Transitions between training rounds.</summary>
+    public int TrainEvery { get; init; } = 4;
+
+    /// <summary>Updates per training round.</summary>
+    public int GradientSteps { get; init; } = 1;
+
+    /// <summary>Global gradient-norm clip (0 = off).</summary>
+    public float GradientClip { get; init; } = 10f;
+
+    /// <summary>Target smoothing applied every <see cref="TargetUpdateEvery"/> transitions (1 = copy).</summary>
+    public float Tau { get; init; } = 1f;
+
+    /// <summary>Transitions between target-network updates.</summary>
+    public int TargetUpdateEvery { get; init; } = 1_000;
+
+    /// <summary>Double DQN: the online network picks the next action, the target network values it.</summary>
+    public bool Double { get; init; } = true;
+
+    /// <summary>The TD loss.</summary>
+    public TdLossKind Loss { get; init; } = TdLossKind.Huber;
+
+    /// <summary>Exploration rate at the start of learning.</summary>
+    public double EpsilonStart { get; init; } = 1.0;
+
+    /// <summary>Exploration rate after <see cref="EpsilonDecaySteps"/> transitions.</summary>
+    public double EpsilonEnd { get; init; } = 0.05;
+
+    /// <summary>Transitions over which ε falls linearly from start to end.</summary>
+    public long EpsilonDecaySteps { get; init; } = 100_000;
+
+    /// <summary>Replay capacity in transitions.</summary>
+    public int ReplayCapacity { get; init; } = 1_000_000;
+
+    /// <summary>Hindsight relabeling, or null for none (needs a goal environment).</summary>
+    public HerOptions? Her { get; init; }
+
+    /// <summary>Seed of every random choice: parameters, exploration, replay sampling, environments.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>ε after <paramref name="transitions"/> transitions.</summary>
+    public double EpsilonAt(long transitions) =>
+        transitions >= EpsilonDecaySteps ? EpsilonEnd : EpsilonStart + (EpsilonEnd - EpsilonStart) * transitions / EpsilonDecaySteps;
+
+    /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
+    public void Validate()
+    {
+        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "must be in (0, 1]");
+        if (!(LearningRate > 0f) || float.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be finite and greater than 0");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "must be at least 1");
+        if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "must be at least 0");
+        if (TrainEvery < 1) throw new ArgumentOutOfRangeException(nameof(TrainEvery), TrainEvery, "must be at least 1");
+        if (GradientSteps < 1) throw new ArgumentOutOfRangeException(nameof(GradientSteps), GradientSteps, "must be at least 1");
+        if (!(GradientClip >= 0f)) throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "must be at least 0 (0 turns clipping off)");
+        if (!(Tau > 0f && Tau <= 1f)) throw new ArgumentOutOfRangeException(nameof(Tau), Tau, "must be in (0, 1]");
+        if (TargetUpdateEvery < 1) throw new ArgumentOutOfRangeException(nameof(TargetUpdateEvery), TargetUpdateEvery, "must be at least 1");
+        if (!(EpsilonStart >= 0 && EpsilonStart <= 1)) throw new ArgumentOutOfRangeException(nameof(EpsilonStart), EpsilonStart, "must be in [0, 1]");
+        if (!(EpsilonEnd >= 0 && EpsilonEnd <= 1)) throw new ArgumentOutOfRangeException(nameof(EpsilonEnd), EpsilonEnd, "must be in [0, 1]");
+        if (EpsilonDecaySteps < 1) throw new ArgumentOutOfRangeException(nameof(EpsilonDecaySteps), EpsilonDecaySteps, "must be at least 1");
+        if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
+        Her?.Validate();
+    }
+}

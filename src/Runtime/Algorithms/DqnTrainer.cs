@@ -1,0 +1,298 @@
+using System;
+using System.Threading;
+using Mtrl.Kernels;
+using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Losses;
+using Mtrl.Runtime.Optimization;
+using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Replay;
+
+namespace Mtrl.Runtime.Algorithms;
+
+/// <summary>
+/// Deep Q-learning (Mnih et al. 2015) with double-DQN targets (van Hasselt et al. 2016), a
+/// Huber or squared TD loss, a target network updated by copy or Polyak averaging, ε-greedy
+/// exploration decaying linearly, experience replay, and optional hindsight relabeling
+/// (Andrychowicz et al. 2017) for goal environments. Multi-task batches pass their task ids to
+/// the network. One <see cref="Step"/> is one vector-environment step; nothing is allocated per
+/// step after the first update.
+/// </summary>
+public sealed class DqnTrainer
+{
+    private const ulong ExplorationStream = 0x4558_504C_4F52; // "EXPLOR"
+
+    private readonly IDiscreteVectorEnvironment _environment;
+    private readonly IGoalVectorEnvironment? _goalEnvironment;
+    private readonly EnvironmentGoalReward? _goalReward;
+    private readonly IQNetwork _online;
+    private readonly IQNetwork _target;
+    private readonly Adam _adam;
+    private readonly ReplayBuffer _replay;
+    private readonly ReplayBatch _batch;
+    private readonly int _actions;
+    private readonly Accelerator? _accelerator;
+
+    // One vector step: s, goals and tasks before the step; a; s′ and next achieved goals after it.
+    private readonly float[] _observations;
+    private readonly float[] _nextObservations;
+    private readonly float[] _achievedGoals;
+    private readonly float[] _nextAchievedGoals;
+    private readonly float[] _desiredGoals;
+    private readonly int[] _tasks;
+    private readonly int[] _chosenActions;
+    private readonly float[] _uniforms;
+    private readonly double[] _episodeReturns;
+    private readonly int[] _episodeLengths;
+
+    // One update.
+    private readonly float[] _onlineNext;
+    private readonly float[] _targets;
+    private readonly float[] _chosen;
+    private readonly float[] _chosenGradient;
+    private readonly float[] _qGradient;
+
+    private long _vectorSteps;
+
+    /// <summary>Builds the trainer: parameters initialised from the seed, target network copied, environments reset.</summary>
+    /// <param name="environment">The environments to learn in (a goal environment for HER).</param>
+    /// <param name="layout">The agent's parameter layout.</param>
+    /// <param name="createNetwork">Binds a Q network to a parameter store with room for a batch size.</param>
+    /// <param name="options">Hyperparameters.</param>
+    /// <param name="accelerator">Runs the optimizer, replay and exploration kernels; null = <see cref="CpuAccelerator.Default"/>.</param>
+    public DqnTrainer(IDiscreteVectorEnvironment environment, ParameterLayout layout, Func<ParameterStore, int, IQNetwork> createNetwork, DqnOptions options, Accelerator? accelerator = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(createNetwork);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (environment.ActionSpace.Kind != ActionKind.Discrete)
+        {
+            throw new ArgumentException("DQN needs discrete actions", nameof(environment));
+        }
+        _goalEnvironment = environment as IGoalVectorEnvironment;
+        if (options.Her is not null && _goalEnvironment is null)
+        {
+            throw new ArgumentException("hindsight relabeling (Her) needs a goal environment (IGoalVectorEnvironment)", nameof(options));
+        }
+
+        _environment = environment;
+        _accelerator = accelerator;
+        Options = options;
+        var n = environment.EnvironmentCount;
+        var batch = options.BatchSize;
+        Parameters = new ParameterStore(layout);
+        Parameters.Initialize(options.Seed);
+        TargetParameters = new ParameterStore(layout);
+        TargetParameters.CopyValuesFrom(Parameters);
+        _online = createNetwork(Parameters, Math.Max(batch, n));
+        _target = createNetwork(TargetParameters, batch);
+        CheckNetwork(_online, environment);
+        _actions = _online.ActionCount;
+        _adam = new Adam(Parameters, new AdamOptions(LearningRate: options.LearningRate, MaxGradientNorm: options.GradientClip), accelerator);
+
+        var goalWidth = _goalEnvironment?.GoalSize ?? 0;
+        _replay = new ReplayBuffer(new ReplayBufferOptions
+        {
+            Capacity = Math.Max(options.ReplayCapacity / n * n, n),
+            EnvCount = n,
+            ObservationWidth = environment.ObservationSize,
+            ActionWidth = 1,
+            DiscreteActions = true,
+            GoalWidth = goalWidth,
+            TaskCount = environment.TaskCount,
+            Seed = options.Seed,
+        }, accelerator);
+        _batch = _replay.CreateBatch(batch);
+        _goalReward = _goalEnvironment is null ? null : new EnvironmentGoalReward(_goalEnvironment);
+
+        _observations = new float[n * environment.ObservationSize];
+        _nextObservations = new float[n * environment.ObservationSize];
+        _achievedGoals = new float[n * goalWidth];
+        _nextAchievedGoals = new float[n * goalWidth];
+        _desiredGoals = new float[n * goalWidth];
+        _tasks = new int[n];
+        _chosenActions = new int[n];
+        _uniforms = new float[2 * n];
+        _episodeReturns = new double[n];
+        _episodeLengths = new int[n];
+        _onlineNext = new float[batch * _actions];
+        _targets = new float[batch];
+        _chosen = new float[batch];
+        _chosenGradient = new float[batch];
+        _qGradient = new float[batch * _actions];
+
+        environment.Reset(options.Seed);
+    }
+
+    /// <summary>The hyperparameters.</summary>
+    public DqnOptions Options { get; }
+
+    /// <summary>The online network's parameters (what a checkpoint saves and what acts).</summary>
+    public ParameterStore Parameters { get; }
+
+    /// <summary>The target network's parameters.</summary>
+    public ParameterStore TargetParameters { get; }
+
+    /// <summary>The replay buffer.</summary>
+    public ReplayBuffer Replay => _replay;
+
+    /// <summary>The optimizer (its counters tell skipped non-finite steps).</summary>
+    public Adam Optimizer => _adam;
+
+    /// <summary>Transitions collected so far, over all environments.</summary>
+    public long Transitions { get; private set; }
+
+    /// <summary>Gradient updates made so far.</summary>
+    public long Updates { get; private set; }
+
+    /// <summary>TD loss of the last update (NaN before the first).</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    /// <summary>The exploration rate the next step acts with.</summary>
+    public double Epsilon => Transitions < Options.Warmup ? 1.0 : Options.EpsilonAt(Transitions);
+
+    /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
+    public EpisodeStatistics Episodes { get; } = new();
+
+    /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (or <see cref="DqnOptions.Steps"/>).</summary>
+    public void Train(long? transitions = null, CancellationToken cancellation = default)
+    {
+        var goal = transitions ?? Options.Steps;
+        while (Transitions < goal && !cancellation.IsCancellationRequested) Step();
+    }
+
+    /// <summary>One vector step: act ε-greedily, store the transitions, then train and update the target when due.</summary>
+    public void Step()
+    {
+        var buffers = _environment.Buffers;
+        var n = _environment.EnvironmentCount;
+        buffers.Observations.CopyTo(_observations, 0);
+        buffers.TaskIds.CopyTo(_tasks, 0);
+        if (_goalEnvironment is not null)
+        {
+            buffers.AchievedGoals.CopyTo(_achievedGoals, 0);
+            buffers.DesiredGoals.CopyTo(_desiredGoals, 0);
+        }
+
+        ChooseActions(n);
+        _environment.Step(_chosenActions);
+        buffers.CopyNextObservations(_nextObservations);
+        if (_goalEnvironment is not null) CopyNextAchievedGoals(buffers, n);
+        _replay.Add(new ReplayStep
+        {
+            Observations = _observations,
+            DiscreteActions = _chosenActions,
+            Rewards = buffers.Rewards,
+            NextObservations = _nextObservations,
+            Terminated = buffers.Terminated,
+            Truncated = buffers.Truncated,
+            TaskIds = _tasks,
+            AchievedGoals = _achievedGoals,
+            NextAchievedGoals = _nextAchievedGoals,
+            DesiredGoals = _desiredGoals,
+        });
+        RecordEpisodes(buffers, n);
+
+        var before = Transitions;
+        Transitions += n;
+        _vectorSteps++;
+        if (Transitions >= Options.Warmup && _replay.SampleableCount > 0)
+        {
+            var rounds = Transitions / Options.TrainEvery - before / Options.TrainEvery;
+            for (var round = 0L; round < rounds * Options.GradientSteps; round++) Update();
+        }
+        var targetUpdates = Transitions / Options.TargetUpdateEvery - before / Options.TargetUpdateEvery;
+        for (var i = 0L; i < targetUpdates; i++) Polyak.Update(TargetParameters, Parameters, Options.Tau);
+    }
+
+    /// <summary>Greedy actions of the online network for the given rows (evaluation).</summary>
+    public void Act(in NetworkInputs inputs, Span<int> actions)
+    {
+        var q = _online.Forward(inputs);
+        for (var i = 0; i < inputs.Count; i++) actions[i] = TemporalDifference.ArgMax(q.Slice(i * _actions, _actions));
+    }
+
+    private void ChooseActions(int n)
+    {
+        PhiloxFill.Uniform(_uniforms, Options.Seed, ExplorationStream, (ulong)_vectorSteps * PhiloxFill.CountersForFloats(_uniforms.Length), _accelerator);
+        var epsilon = Epsilon;
+        ReadOnlySpan<float> q = default;
+        if (epsilon < 1.0)
+        {
+            q = _online.Forward(new NetworkInputs(_observations, _desiredGoals, _tasks, n));
+        }
+        for (var i = 0; i < n; i++)
+        {
+            _chosenActions[i] = _uniforms[2 * i] < epsilon
+                ? Math.Min((int)(_uniforms[2 * i + 1] * _actions), _actions - 1)
+                : TemporalDifference.ArgMax(q.Slice(i * _actions, _actions));
+        }
+    }
+
+    private void CopyNextAchievedGoals(VectorStepBuffers buffers, int n)
+    {
+        var width = _goalEnvironment!.GoalSize;
+        for (var i = 0; i < n; i++)
+        {
+            var source = buffers.Finished[i] ? buffers.FinalAchievedGoals : buffers.AchievedGoals;
+            source.AsSpan(i * width, width).CopyTo(_nextAchievedGoals.AsSpan(i * width, width));
+        }
+    }
+
+    private void RecordEpisodes(VectorStepBuffers buffers, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            _episodeReturns[i] += buffers.Rewards[i];
+            _episodeLengths[i]++;
+            if (!buffers.Finished[i]) continue;
+            Episodes.Add(_episodeReturns[i], _episodeLengths[i], buffers.Terminated[i]);
+            _episodeReturns[i] = 0;
+            _episodeLengths[i] = 0;
+        }
+    }
+
+    private void Update()
+    {
+        var batch = _batch;
+        var size = batch.Size;
+        if (Options.Her is { } her) _replay.SampleHer(batch, her, _goalReward!);
+        else _replay.SampleUniform(batch);
+
+        ReadOnlySpan<float> goals = _goalEnvironment is null ? default : batch.DesiredGoals;
+        var next = new NetworkInputs(batch.NextObservations, goals, batch.TaskIds, size);
+        if (Options.Double) _online.Forward(next).CopyTo(_onlineNext);
+        var targetNext = _target.Forward(next);
+        TemporalDifference.Targets(batch.Rewards, batch.Terminated, targetNext, Options.Double ? _onlineNext : default, size, _actions, (float)Options.Gamma, _targets);
+
+        var q = _online.Forward(new NetworkInputs(batch.Observations, goals, batch.TaskIds, size));
+        TemporalDifference.Chosen(q, batch.DiscreteActions, size, _actions, _chosen);
+        LastLoss = Options.Loss == TdLossKind.Huber
+            ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
+            : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
+        TemporalDifference.Scatter(_chosenGradient, batch.DiscreteActions, size, _actions, _qGradient);
+
+        Parameters.ZeroGradients();
+        _online.Backward(_qGradient);
+        _adam.Step();
+        Updates++;
+    }
+
+    private static void CheckNetwork(IQNetwork network, IDiscreteVectorEnvironment environment)
+    {
+        if (network.ActionCount != environment.ActionSpace.Count)
+        {
+            throw new ArgumentException($"the network has {network.ActionCount} Q values per row but the environment has {environment.ActionSpace.Count} actions", nameof(environment));
+        }
+        if (network.ObservationWidth != environment.ObservationSize)
+        {
+            throw new ArgumentException($"the network reads observations {network.ObservationWidth} wide but the environment's are {environment.ObservationSize} wide", nameof(environment));
+        }
+        var goalWidth = (environment as IGoalVectorEnvironment)?.GoalSize ?? 0;
+        if (network.GoalWidth != goalWidth)
+        {
+            throw new ArgumentException($"the network reads goals {network.GoalWidth} wide but the environment's are {goalWidth} wide", nameof(environment));
+        }
+    }
+}

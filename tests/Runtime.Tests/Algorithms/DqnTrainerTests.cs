@@ -1,0 +1,167 @@
+using System;
+using System.Linq;
+using Mtrl.Kernels;
+using Mtrl.Kernels.Replay;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Networks;
+using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Replay;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mtrl.Runtime.Tests.Algorithms;
+
+public sealed class DqnTrainerTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public DqnTrainerTests(ITestOutputHelper output) => _output = output;
+
+    /// <summary>A BitFlip agent: observation and goal side by side into one hidden layer.</summary>
+    private static DqnTrainer BitFlipTrainer(int bits, int environments, DqnOptions options, Accelerator? accelerator = null, int hidden = 128)
+    {
+        var environment = new BitFlipVectorEnvironment(environments, bits, accelerator: accelerator);
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", 2 * bits).Mlp(new[] { hidden }).Linear(bits);
+        return new DqnTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), bits, bits), options, accelerator);
+    }
+
+    private static DqnOptions BitFlipOptions(bool her) => new()
+    {
+        Gamma = 0.9,
+        LearningRate = 1e-3f,
+        BatchSize = 128,
+        Warmup = 500,
+        TrainEvery = 4,
+        GradientSteps = 1,
+        TargetUpdateEvery = 400,
+        EpsilonStart = 1.0,
+        EpsilonEnd = 0.05,
+        EpsilonDecaySteps = 5_000,
+        ReplayCapacity = 50_000,
+        Her = her ? new HerOptions(HerGoalStrategy.Future, 4) : null,
+        Seed = 11,
+    };
+
+    [Fact]
+    public void HindsightRelabelingSolvesBitFlipThatPlainDqnCannot()
+    {
+        const int Bits = 12;
+        var withHer = BitFlipTrainer(Bits, 8, BitFlipOptions(her: true));
+        var without = BitFlipTrainer(Bits, 8, BitFlipOptions(her: false));
+
+        withHer.Train(25_000);
+        without.Train(25_000);
+
+        _output.WriteLine($"HER: success {withHer.Episodes.TerminationRate:P0}, return {withHer.Episodes.MeanReturn:F2}, loss {withHer.LastLoss:G3}, updates {withHer.Updates}");
+        _output.WriteLine($"plain: success {without.Episodes.TerminationRate:P0}, return {without.Episodes.MeanReturn:F2}");
+        Assert.True(withHer.Episodes.TerminationRate >= 0.9, $"HER success rate {withHer.Episodes.TerminationRate:P0}");
+        Assert.True(without.Episodes.TerminationRate <= 0.2, $"plain DQN success rate {without.Episodes.TerminationRate:P0}");
+    }
+
+    [Fact]
+    public void SameSeedGivesIdenticalParametersWithOneAndTwoThreads()
+    {
+        using var one = new CpuAccelerator(1);
+        using var two = new CpuAccelerator(2);
+        var a = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, one, hidden: 32);
+        var b = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, two, hidden: 32);
+
+        a.Train(2_000);
+        b.Train(2_000);
+
+        Assert.True(a.Updates > 100);
+        Assert.Equal(a.Parameters.Values, b.Parameters.Values);
+        Assert.Equal(a.TargetParameters.Values, b.TargetParameters.Values);
+        Assert.Equal(a.Episodes.MeanReturn, b.Episodes.MeanReturn);
+    }
+
+    [Fact]
+    public void ADifferentSeedGivesDifferentParameters()
+    {
+        var a = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
+        var b = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200, Seed = 12 }, hidden: 32);
+        a.Train(1_000);
+        b.Train(1_000);
+        Assert.NotEqual(a.Parameters.Values, b.Parameters.Values);
+    }
+
+    [Fact]
+    public void AStepAllocatesNothingOnceLearningRuns()
+    {
+        var trainer = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200, TrainEvery = 1 }, hidden: 32);
+        trainer.Train(1_000);
+        var updates = trainer.Updates;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++) trainer.Step();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(updates + 800, trainer.Updates);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void TheTargetNetworkFollowsOnlyAtItsInterval()
+    {
+        var trainer = BitFlipTrainer(8, 4, BitFlipOptions(her: false) with { Warmup = 0, TargetUpdateEvery = 100, TrainEvery = 4 }, hidden: 16);
+        for (var i = 0; i < 24; i++) trainer.Step(); // 96 transitions: updates made, no target update yet
+        Assert.True(trainer.Updates > 0);
+        Assert.NotEqual(trainer.Parameters.Values, trainer.TargetParameters.Values);
+        trainer.Step(); // 100: copied (tau = 1)
+        Assert.Equal(trainer.Parameters.Values, trainer.TargetParameters.Values);
+    }
+
+    [Fact]
+    public void EpsilonFallsLinearlyAfterRandomWarmup()
+    {
+        var options = new DqnOptions { Warmup = 100, EpsilonStart = 1.0, EpsilonEnd = 0.1, EpsilonDecaySteps = 1_000 };
+        Assert.Equal(1.0, options.EpsilonAt(0));
+        Assert.Equal(0.55, options.EpsilonAt(500), 12);
+        Assert.Equal(0.1, options.EpsilonAt(1_000));
+        Assert.Equal(0.1, options.EpsilonAt(5_000));
+    }
+
+    [Theory]
+    [InlineData("Gamma")]
+    [InlineData("LearningRate")]
+    [InlineData("BatchSize")]
+    [InlineData("Tau")]
+    [InlineData("TargetUpdateEvery")]
+    [InlineData("EpsilonEnd")]
+    [InlineData("ReplayCapacity")]
+    public void BadOptionsAreRejectedByName(string name)
+    {
+        var options = name switch
+        {
+            "Gamma" => new DqnOptions { Gamma = 1.5 },
+            "LearningRate" => new DqnOptions { LearningRate = 0f },
+            "BatchSize" => new DqnOptions { BatchSize = 0 },
+            "Tau" => new DqnOptions { Tau = 0f },
+            "TargetUpdateEvery" => new DqnOptions { TargetUpdateEvery = 0 },
+            "EpsilonEnd" => new DqnOptions { EpsilonEnd = -0.1 },
+            _ => new DqnOptions { ReplayCapacity = 0 },
+        };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(name, error.ParamName);
+    }
+
+    [Fact]
+    public void ANetworkThatDoesNotFitTheEnvironmentIsRejectedWithTheWidths()
+    {
+        var environment = new BitFlipVectorEnvironment(2, 8);
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", 16).Linear(7);
+        var error = Assert.Throws<ArgumentException>(() => new DqnTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), 8, 8), new DqnOptions()));
+        Assert.Contains("7 Q values per row but the environment has 8 actions", error.Message);
+    }
+
+    [Fact]
+    public void HindsightRelabelingWithoutGoalsIsRejected()
+    {
+        var environment = new CartPoleVectorEnvironment(2);
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", 4).Linear(2);
+        var error = Assert.Throws<ArgumentException>(() => new DqnTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), 4), new DqnOptions { Her = HerOptions.Default }));
+        Assert.Equal("options", error.ParamName);
+    }
+}
