@@ -13,6 +13,32 @@ public enum TdLossKind
     SquaredError,
 }
 
+/// <summary>How an update's batch is drawn from replay.</summary>
+public enum ReplaySampling
+{
+    /// <summary>Uniformly over all sampleable transitions.</summary>
+    Uniform,
+
+    /// <summary>An equal share of the batch per task (tasks with no data yet give theirs away).</summary>
+    TaskBalanced,
+
+    /// <summary>Proportional to |TD error|^α with importance weights (Schaul et al. 2016).</summary>
+    Prioritized,
+}
+
+/// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
+public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, float BetaFinal = 1f, float Epsilon = 1e-6f)
+{
+    /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
+    public void Validate()
+    {
+        if (!(Alpha >= 0f && Alpha <= 1f)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "must be in [0, 1]");
+        if (!(Beta >= 0f && Beta <= 1f)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be in [0, 1]");
+        if (!(BetaFinal >= 0f && BetaFinal <= 1f)) throw new ArgumentOutOfRangeException(nameof(BetaFinal), BetaFinal, "must be in [0, 1]");
+        if (!(Epsilon > 0f) || float.IsInfinity(Epsilon)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "must be finite and greater than 0");
+    }
+}
+
 /// <summary>
 /// DQN's hyperparameters. Step counts are environment transitions summed over all environments
 /// (stable-baselines3's convention), so results do not change meaning with the number of
@@ -68,6 +94,12 @@ public sealed record DqnOptions
     /// <summary>Replay capacity in transitions.</summary>
     public int ReplayCapacity { get; init; } = 1_000_000;
 
+    /// <summary>How batches are drawn.</summary>
+    public ReplaySampling Sampling { get; init; } = ReplaySampling.Uniform;
+
+    /// <summary>Exponents of <see cref="ReplaySampling.Prioritized"/> sampling.</summary>
+    public PriorityOptions Priority { get; init; } = new();
+
     /// <summary>Hindsight relabeling, or null for none (needs a goal environment).</summary>
     public HerOptions? Her { get; init; }
 
@@ -96,5 +128,15 @@ public sealed record DqnOptions
         if (EpsilonDecaySteps < 1) throw new ArgumentOutOfRangeException(nameof(EpsilonDecaySteps), EpsilonDecaySteps, "must be at least 1");
         if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
         Her?.Validate();
+        Priority.Validate();
+        if (Sampling == ReplaySampling.Prioritized && Her is not null)
+        {
+            // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
+            throw new ArgumentException("prioritized sampling cannot be combined with hindsight relabeling; use Uniform or TaskBalanced sampling with Her", nameof(Sampling));
+        }
     }
+
+    /// <summary>Prioritized replay's β after <paramref name="transitions"/> of <see cref="Steps"/>.</summary>
+    public float BetaAt(long transitions) =>
+        Priority.Beta + (Priority.BetaFinal - Priority.Beta) * (float)Math.Min(1.0, (double)transitions / Steps);
 }

@@ -50,6 +50,7 @@ public sealed class DqnTrainer
     private readonly float[] _chosen;
     private readonly float[] _chosenGradient;
     private readonly float[] _qGradient;
+    private readonly float[] _tdErrors;
 
     private long _vectorSteps;
 
@@ -101,6 +102,9 @@ public sealed class DqnTrainer
             DiscreteActions = true,
             GoalWidth = goalWidth,
             TaskCount = environment.TaskCount,
+            Prioritized = options.Sampling == ReplaySampling.Prioritized,
+            PriorityExponent = options.Priority.Alpha,
+            PriorityEpsilon = options.Priority.Epsilon,
             Seed = options.Seed,
         }, accelerator);
         _batch = _replay.CreateBatch(batch);
@@ -121,6 +125,7 @@ public sealed class DqnTrainer
         _chosen = new float[batch];
         _chosenGradient = new float[batch];
         _qGradient = new float[batch * _actions];
+        _tdErrors = new float[batch];
 
         environment.Reset(options.Seed);
     }
@@ -257,8 +262,7 @@ public sealed class DqnTrainer
     {
         var batch = _batch;
         var size = batch.Size;
-        if (Options.Her is { } her) _replay.SampleHer(batch, her, _goalReward!);
-        else _replay.SampleUniform(batch);
+        Sample(batch);
 
         ReadOnlySpan<float> goals = _goalEnvironment is null ? default : batch.DesiredGoals;
         var next = new NetworkInputs(batch.NextObservations, goals, batch.TaskIds, size);
@@ -271,12 +275,42 @@ public sealed class DqnTrainer
         LastLoss = Options.Loss == TdLossKind.Huber
             ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
             : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
+        if (Options.Sampling == ReplaySampling.Prioritized)
+        {
+            // Importance weights correct the loss for the skewed draw; new priorities are the TD errors.
+            for (var i = 0; i < size; i++)
+            {
+                _chosenGradient[i] *= batch.Weights[i];
+                _tdErrors[i] = MathF.Abs(_chosen[i] - _targets[i]);
+            }
+        }
         TemporalDifference.Scatter(_chosenGradient, batch.DiscreteActions, size, _actions, _qGradient);
 
         Parameters.ZeroGradients();
         _online.Backward(_qGradient);
         _adam.Step();
+        if (Options.Sampling == ReplaySampling.Prioritized) _replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
+    }
+
+    private void Sample(ReplayBatch batch)
+    {
+        switch (Options.Sampling)
+        {
+            case ReplaySampling.Uniform when Options.Her is { } her:
+                _replay.SampleHer(batch, her, _goalReward!);
+                break;
+            case ReplaySampling.Uniform:
+                _replay.SampleUniform(batch);
+                break;
+            case ReplaySampling.TaskBalanced:
+                _replay.SampleBalanced(batch);
+                if (Options.Her is { } balancedHer) _replay.Relabel(batch, balancedHer, _goalReward!);
+                break;
+            case ReplaySampling.Prioritized:
+                _replay.SamplePrioritized(batch, Options.BetaAt(Transitions));
+                break;
+        }
     }
 
     private static void CheckNetwork(IQNetwork network, IDiscreteVectorEnvironment environment)

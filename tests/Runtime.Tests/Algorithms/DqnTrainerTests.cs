@@ -164,4 +164,39 @@ public sealed class DqnTrainerTests
         var error = Assert.Throws<ArgumentException>(() => new DqnTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), 4), new DqnOptions { Her = HerOptions.Default }));
         Assert.Equal("options", error.ParamName);
     }
+
+    /// <summary>Four-room GridWorld, one goal per room, a shared body and a per-task head.</summary>
+    private static DqnTrainer GridWorldTrainer(DqnOptions options, Accelerator? accelerator = null)
+    {
+        var environment = new GridWorldVectorEnvironment(8, new GridWorldOptions { StepCost = 0.01f, MaxEpisodeSteps = 60 }, accelerator: accelerator);
+        var tasks = environment.TaskCount;
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", environment.ObservationSize).Mlp(new[] { 64 }).TaskLinear(4, tasks);
+        return new DqnTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), environment.ObservationSize), options, accelerator);
+    }
+
+    private static DqnOptions GridWorldOptions(ReplaySampling sampling) => new()
+    {
+        Gamma = 0.95,
+        LearningRate = 1e-3f,
+        BatchSize = 64,
+        Warmup = 1_000,
+        TrainEvery = 2,
+        TargetUpdateEvery = 500,
+        EpsilonDecaySteps = 15_000,
+        ReplayCapacity = 40_000,
+        Sampling = sampling,
+        Seed = 5,
+    };
+
+    [Theory]
+    [InlineData(ReplaySampling.TaskBalanced)]
+    [InlineData(ReplaySampling.Prioritized)]
+    public void AMultiTaskAgentLearnsEveryRoomGoal(ReplaySampling sampling)
+    {
+        var trainer = GridWorldTrainer(GridWorldOptions(sampling));
+        trainer.Train(40_000);
+        _output.WriteLine($"{sampling}: success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}, length {trainer.Episodes.MeanLength:F1}, loss {trainer.LastLoss:G3}");
+        Assert.True(trainer.Episodes.TerminationRate >= 0.9, $"success rate {trainer.Episodes.TerminationRate:P0}");
+    }
 }
