@@ -15,6 +15,7 @@ public static class CliApp
         var root = new RootCommand("mtrl: check, describe and train multi-task RL agents written as .mtrl specs.");
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(DescribeCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }

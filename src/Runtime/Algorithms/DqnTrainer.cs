@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using Mtrl.Kernels;
+using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
 using Mtrl.Runtime.Optimization;
@@ -17,7 +18,7 @@ namespace Mtrl.Runtime.Algorithms;
 /// the network. One <see cref="Step"/> is one vector-environment step; nothing is allocated per
 /// step after the first update.
 /// </summary>
-public sealed class DqnTrainer
+public sealed class DqnTrainer : ITrainer
 {
     private const ulong ExplorationStream = 0x4558_504C_4F52; // "EXPLOR"
 
@@ -148,6 +149,9 @@ public sealed class DqnTrainer
     /// <summary>Transitions collected so far, over all environments.</summary>
     public long Transitions { get; private set; }
 
+    /// <inheritdoc />
+    public long TargetTransitions => Options.Steps;
+
     /// <summary>Gradient updates made so far.</summary>
     public long Updates { get; private set; }
 
@@ -209,6 +213,18 @@ public sealed class DqnTrainer
         }
         var targetUpdates = Transitions / Options.TargetUpdateEvery - before / Options.TargetUpdateEvery;
         for (var i = 0L; i < targetUpdates; i++) Polyak.Update(TargetParameters, Parameters, Options.Tau);
+    }
+
+    /// <summary>
+    /// Parameters, target parameters (<c>target</c>), Adam's moments (<c>adam</c>) and the
+    /// counters <c>transitions</c> and <c>updates</c>. Replay contents and environment states are
+    /// not part of it: save the buffer with <see cref="ReplayBuffer.Save"/> if needed.
+    /// </summary>
+    public Checkpoint CreateCheckpoint()
+    {
+        var checkpoint = Checkpoint.Of(Parameters).With(_adam).With("transitions", Transitions).With("updates", Updates);
+        checkpoint.Arrays["target"] = (float[])TargetParameters.Values.Clone();
+        return checkpoint;
     }
 
     /// <summary>Greedy actions of the online network for the given rows (evaluation).</summary>

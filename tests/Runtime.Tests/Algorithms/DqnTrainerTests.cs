@@ -199,4 +199,28 @@ public sealed class DqnTrainerTests
         _output.WriteLine($"{sampling}: success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}, length {trainer.Episodes.MeanLength:F1}, loss {trainer.LastLoss:G3}");
         Assert.True(trainer.Episodes.TerminationRate >= 0.9, $"success rate {trainer.Episodes.TerminationRate:P0}");
     }
+
+    [Fact]
+    public void ACheckpointHoldsTheLearnedStateAndRoundTripsThroughAFile()
+    {
+        var trainer = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 16);
+        trainer.Train(1_000);
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"dqn-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            Mtrl.Runtime.Checkpoints.CheckpointFile.Save(path, trainer.CreateCheckpoint());
+            var loaded = Mtrl.Runtime.Checkpoints.CheckpointFile.Load(path);
+            var restored = new ParameterStore(trainer.Parameters.Layout);
+            loaded.RestoreTo(restored);
+            Assert.Equal(trainer.Parameters.Values, restored.Values);
+            Assert.Equal(trainer.TargetParameters.Values, loaded.Arrays["target"]);
+            Assert.Equal(trainer.Transitions, loaded.Counter("transitions"));
+            Assert.Equal(trainer.Updates, loaded.Counter("updates"));
+            Assert.Equal(trainer.Optimizer.Steps, loaded.Counter("adam.steps"));
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
 }

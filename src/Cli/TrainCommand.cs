@@ -1,0 +1,199 @@
+using System;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading;
+using Mtrl.Cli.InProcess;
+using Mtrl.Dsl.Model;
+using Mtrl.Kernels;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Environments;
+
+namespace Mtrl.Cli;
+
+/// <summary>
+/// <c>mtrl train SPEC --env NAME</c>: generates the agent in-process (the same generator a build
+/// runs), compiles and loads it (cached by spec hash), builds its trainer with the generated
+/// factory, trains in a built-in vectorized environment and prints progress; <c>--save</c>
+/// writes a checkpoint at the end or on Ctrl+C.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "The spec whose agent to train (.mtrl)." };
+        var environment = new Option<string>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)}.", Required = true };
+        var agent = new Option<string?>("--agent") { Description = "Which agent of the spec (needed when it declares several)." };
+        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8 };
+        var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps)." };
+        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed)." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1 };
+        var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run)." };
+        var save = new Option<string?>("--save") { Description = "Write a checkpoint (parameters, target, optimizer, counters) here when training ends." };
+        var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
+        {
+            file, environment, agent, environments, steps, seed, threads, logEvery, save,
+        };
+        command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
+            parse.GetValue(file)!, parse.GetValue(environment)!, parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
+            parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save)), output, error, cancellation)));
+        return command;
+    }
+
+    public static int Run(TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        if (request.Check() is { } problem)
+        {
+            error.WriteLine($"mtrl: error: {problem}");
+            return 2;
+        }
+        var (result, text) = SpecFiles.LoadWithText(request.File, error);
+        if (result is null) return 1;
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            (diagnostic.IsError ? error : output).WriteLine(diagnostic.ToMsBuildString());
+        }
+        if (result.HasErrors)
+        {
+            error.WriteLine($"mtrl: {request.File} has errors; fix them to train");
+            return 1;
+        }
+        var agent = PickAgent(result.Model, request.Agent, out var agentProblem);
+        if (agent is null)
+        {
+            error.WriteLine($"mtrl: error: {agentProblem}");
+            return 2;
+        }
+        if (agent.Training.Algorithm != Algorithm.Dqn)
+        {
+            error.WriteLine($"mtrl: error: agent '{agent.Name}' trains with {agent.Training.Algorithm.ToString().ToLowerInvariant()}; this version of mtrl trains dqn agents (sac and td3 trainers are not part of it yet)");
+            return 2;
+        }
+
+        using var accelerator = new CpuAccelerator(request.Threads);
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, accelerator, out var environmentProblem);
+        if (environment is null)
+        {
+            error.WriteLine($"mtrl: error: {environmentProblem}");
+            return 2;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var loaded = AgentAssemblyCache.Default().Load(request.File, text);
+        if (loaded.Assembly is null)
+        {
+            foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic.ToString());
+            error.WriteLine($"mtrl: internal error: the code generated for {request.File} did not compile; please report it with the spec");
+            return 1;
+        }
+        output.WriteLine($"agent {agent.Name}: {(loaded.FromCache ? "loaded from cache" : "generated and compiled")} in {watch.Elapsed.TotalMilliseconds:F0} ms");
+
+        var trainer = CreateTrainer(loaded.Assembly, agent, environment, request, accelerator, out var trainerProblem);
+        if (trainer is null)
+        {
+            error.WriteLine($"mtrl: error: {trainerProblem}");
+            return 2;
+        }
+        Train(trainer, request, output, cancellation);
+        return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
+    }
+
+    private static AgentModel? PickAgent(SpecModel model, string? name, out string problem)
+    {
+        problem = "";
+        if (name is not null)
+        {
+            var named = model.Agents.FirstOrDefault(a => a.Name == name);
+            if (named is null) problem = $"--agent must name an agent of the spec ({string.Join(", ", model.Agents.Select(a => a.Name))}); found '{name}'";
+            return named;
+        }
+        if (model.Agents.Count == 1) return model.Agents[0];
+        problem = model.Agents.Count == 0
+            ? "the spec declares no agent"
+            : $"the spec declares {model.Agents.Count} agents ({string.Join(", ", model.Agents.Select(a => a.Name))}); choose one with --agent";
+        return null;
+    }
+
+    private static ITrainer? CreateTrainer(Assembly assembly, AgentModel agent, IVectorEnvironment environment, TrainRequest request, Accelerator accelerator, out string problem)
+    {
+        problem = "";
+        var type = assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
+        var createOptions = type?.GetMethod("CreateDqnOptions", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
+        var create = type?.GetMethod("CreateTrainer", BindingFlags.Public | BindingFlags.Static, new[] { typeof(IDiscreteVectorEnvironment), typeof(DqnOptions), typeof(Accelerator) });
+        if (createOptions is null || create is null)
+        {
+            problem = $"agent '{agent.Name}' has no generated trainer factory: its spec uses a training feature the DQN trainer does not support yet (see the generator's MTRL0410 message from `mtrl describe --emit`)";
+            return null;
+        }
+        var options = (DqnOptions)createOptions.Invoke(null, null)!;
+        options = options with
+        {
+            Steps = request.Steps ?? options.Steps,
+            Seed = request.Seed is { } seed ? (ulong)seed : options.Seed,
+        };
+        try
+        {
+            return (ITrainer)create.Invoke(null, new object?[] { environment, options, accelerator })!;
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is ArgumentException argument)
+        {
+            problem = argument.Message;
+            return null;
+        }
+    }
+
+    private static void Train(ITrainer trainer, TrainRequest request, TextWriter output, CancellationToken cancellation)
+    {
+        var total = trainer.TargetTransitions;
+        var every = request.LogEvery ?? Math.Max(total / 20, 1);
+        output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {request.Environments} × {request.Environment}");
+        output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
+        var watch = Stopwatch.StartNew();
+        while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
+        {
+            var before = trainer.Transitions;
+            var started = watch.Elapsed;
+            trainer.Train(Math.Min(total, (trainer.Transitions / every + 1) * every), cancellation);
+            var rate = (trainer.Transitions - before) / Math.Max((watch.Elapsed - started).TotalSeconds, 1e-9);
+            var episodes = trainer.Episodes;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{trainer.Transitions,12:N0} {episodes.Episodes,9:N0} {episodes.MeanReturn,9:F3} {episodes.TerminationRate,8:P0} {episodes.MeanLength,7:F1} {trainer.LastLoss,10:G3} {rate,10:N0}"));
+        }
+        if (cancellation.IsCancellationRequested) output.WriteLine($"stopped at {trainer.Transitions:N0} transitions");
+    }
+
+    private static int Save(ITrainer trainer, string path, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            CheckpointFile.Save(path, trainer.CreateCheckpoint());
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"mtrl: error: cannot write the checkpoint '{path}': {exception.Message}");
+            return 1;
+        }
+        output.WriteLine($"saved {path}");
+        return 0;
+    }
+}
+
+/// <summary>The arguments of <c>mtrl train</c>.</summary>
+internal sealed record TrainRequest(string File, string Environment, string? Agent, int Environments, long? Steps, long? Seed, int Threads, long? LogEvery, string? Save)
+{
+    /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
+    public string? Check()
+    {
+        if (!TrainingEnvironments.Names.Contains(Environment)) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
+        if (Environments is < 1 or > 65_536) return $"--envs must be in [1, 65536]; found {Environments}";
+        if (Steps is < 1) return $"--steps must be at least 1; found {Steps}";
+        if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";
+        if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";
+        if (LogEvery is < 1) return $"--log-every must be at least 1; found {LogEvery}";
+        return null;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Threading;
+using Mtrl.Runtime.Checkpoints;
+
+namespace Mtrl.Runtime.Algorithms;
+
+/// <summary>What a host (the CLI, a notebook, a test) needs of any algorithm's trainer: step it, watch it, save it.</summary>
+public interface ITrainer
+{
+    /// <summary>Transitions collected so far, over all environments.</summary>
+    long Transitions { get; }
+
+    /// <summary>Transitions the trainer's options ask for.</summary>
+    long TargetTransitions { get; }
+
+    /// <summary>Gradient updates made so far.</summary>
+    long Updates { get; }
+
+    /// <summary>Loss of the last update (NaN before the first).</summary>
+    double LastLoss { get; }
+
+    /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
+    EpisodeStatistics Episodes { get; }
+
+    /// <summary>One vector-environment step, with the updates that fall due.</summary>
+    void Step();
+
+    /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (default <see cref="TargetTransitions"/>) or cancellation.</summary>
+    void Train(long? transitions = null, CancellationToken cancellation = default);
+
+    /// <summary>The learned state: parameters, target parameters, optimizer moments and counters.</summary>
+    Checkpoint CreateCheckpoint();
+}
