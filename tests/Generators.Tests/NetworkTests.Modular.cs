@@ -43,6 +43,23 @@ public partial class NetworkTests
         }
         """;
 
+    /// <summary>Degenerate sizes: one task, one column of one layer, one expert, one module, top-1.</summary>
+    private const string Edges = """
+        agent EdgeProbe {
+          tasks: 1
+          input obs: 3
+          action: discrete(2)
+          network q {
+            p = progressive(obs, widths: [4])
+            m = moe(p, experts: 1, widths: [3], gate: per_task)
+            s = soft_modular(m, by: m, layers: 1, modules: 1, width: 2, mix: mean)
+            t = moe(s, experts: 2, widths: [2], gate: topk(k: 1))
+            out q = q_values(concat(t, s))
+          }
+          train dqn { }
+        }
+        """;
+
     private static readonly int[] MixedTasks = { 2, 0, 1, 2, 1, 0, 2 };
 
     // ----- helpers for the hand-composed references (one sample at a time) -----

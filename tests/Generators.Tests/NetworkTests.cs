@@ -232,6 +232,7 @@ public partial class NetworkTests
             { "probe", "Probe", "CriticNetwork" },
             { "modular", "ModularProbe", "ActorNetwork" },
             { "modular", "ModularProbe", "CriticNetwork" },
+            { "edges", "EdgeProbe", "QNetwork" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
@@ -319,6 +320,7 @@ public partial class NetworkTests
     {
         "probe" => Conditioned,
         "modular" => Modular,
+        "edges" => Edges,
         _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
     };
 
