@@ -40,13 +40,13 @@ internal static class AgentEmitter
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
         w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
         w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
+        w.WriteLine("using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;");
         w.WriteLine("using Embedding = global::Mtrl.Runtime.Layers.Embedding;");
         w.WriteLine("using Film = global::Mtrl.Runtime.Layers.Film;");
         w.WriteLine("using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;");
         w.WriteLine("using Linear = global::Mtrl.Runtime.Layers.Linear;");
-        w.WriteLine("using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;");
-        w.WriteLine("using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;");
         w.WriteLine("using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;");
+        w.WriteLine("using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;");
         w.WriteLine("using OneHot = global::Mtrl.Runtime.Layers.OneHot;");
         w.WriteLine("using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;");
         w.WriteLine("using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;");
