@@ -17,10 +17,8 @@ namespace Mtrl.Generators;
 internal static class AgentEmitter
 {
 
-    public static string Emit(SpecModel spec, string ns) => Emit(spec, ns, new List<NetworkModel>());
-
-    /// <summary>Emits the spec; networks the generator cannot schedule yet are listed in <paramref name="skipped"/>.</summary>
-    public static string Emit(SpecModel spec, string ns, List<NetworkModel> skipped)
+    /// <summary>Emits every agent of the spec into namespace <paramref name="ns"/>.</summary>
+    public static string Emit(SpecModel spec, string ns)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         using var w = new IndentedTextWriter(text, "    ");
@@ -42,20 +40,27 @@ internal static class AgentEmitter
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
         w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
         w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
+        w.WriteLine("using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;");
         w.WriteLine("using Embedding = global::Mtrl.Runtime.Layers.Embedding;");
         w.WriteLine("using Film = global::Mtrl.Runtime.Layers.Film;");
         w.WriteLine("using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;");
         w.WriteLine("using Linear = global::Mtrl.Runtime.Layers.Linear;");
+        w.WriteLine("using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;");
         w.WriteLine("using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;");
         w.WriteLine("using OneHot = global::Mtrl.Runtime.Layers.OneHot;");
+        w.WriteLine("using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;");
+        w.WriteLine("using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;");
+        w.WriteLine("using Scale = global::Mtrl.Runtime.Layers.Scale;");
+        w.WriteLine("using Split = global::Mtrl.Runtime.Layers.Split;");
         w.WriteLine("using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;");
         w.WriteLine("using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;");
         w.WriteLine("using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;");
+        w.WriteLine("using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;");
         w.WriteLine("using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;");
         for (var i = 0; i < spec.Agents.Count; i++)
         {
             Blank(w);
-            EmitAgent(w, spec.Agents[i], file, skipped);
+            EmitAgent(w, spec.Agents[i], file);
         }
         w.Indent--;
         w.WriteLine("}");
@@ -63,7 +68,7 @@ internal static class AgentEmitter
         return text.ToString();
     }
 
-    private static void EmitAgent(IndentedTextWriter w, AgentModel agent, string file, List<NetworkModel> skipped)
+    private static void EmitAgent(IndentedTextWriter w, AgentModel agent, string file)
     {
         Doc(w, agent.Description.Length > 0 ? Escape(agent.Description) : $"The agent <c>{agent.Name}</c>.", $"Declared in <c>{Escape(file)}</c>, line {agent.Span.Line}.");
         w.WriteLine($"public sealed partial class {Identifier(agent.Name)}");
@@ -96,11 +101,7 @@ internal static class AgentEmitter
 
         EmitLayout(w, agent);
         EmitTraining(w, agent);
-        foreach (var network in agent.Networks)
-        {
-            if (NetworkEmitter.Supports(network, out _)) NetworkEmitter.Emit(w, agent, network);
-            else skipped.Add(network);
-        }
+        foreach (var network in agent.Networks) NetworkEmitter.Emit(w, agent, network);
         w.Indent--;
         w.WriteLine("}");
     }

@@ -14,7 +14,7 @@ namespace Mtrl.Generators;
 /// gradient summed through a scratch buffer; nodes reachable from the output only through
 /// detach are skipped.
 /// </summary>
-internal sealed class NetworkEmitter
+internal sealed partial class NetworkEmitter
 {
     private readonly AgentModel _agent;
     private readonly NetworkModel _network;
@@ -29,6 +29,7 @@ internal sealed class NetworkEmitter
     private bool _usesTasks;
     private bool _usesScratch;
     private bool _usesSecondScratch;
+    private bool _usesTaskSlices;
     private (NodeModel Node, PathNetOp Grid)? _pathNet;
     private int _scratchWidth;
 
@@ -41,12 +42,12 @@ internal sealed class NetworkEmitter
         _inputs = agent.Inputs.Where(i => read.Contains(i.Name)).ToList();
     }
 
-    /// <summary>Ops the emitter can schedule today (all but moe, soft_modular and progressive); networks using others get an info diagnostic instead of a class.</summary>
-    public static bool Supports(NetworkModel network, out string? unsupported)
-    {
-        unsupported = network.Nodes.Select(n => n.Op).FirstOrDefault(op => op is MoeOp or SoftModularOp or ProgressiveOp)?.Kind;
-        return unsupported is null;
-    }
+    /// <summary>
+    /// False for an input whose value is read but whose gradient is defined to be zero: the
+    /// <c>by</c> of a per-task or ensemble gate, which reads nothing (MTRL0406 warns).
+    /// </summary>
+    private static bool CarriesGradient(NodeModel node, NodeInput input) =>
+        !(node.Op is MoeOp { Gate: GateKind.PerTask or GateKind.Ensemble } && input.Parameter == "by");
 
     public static string ClassName(NetworkModel network) => AgentEmitter.Pascal(network.Name) + "Network";
 
@@ -99,7 +100,7 @@ internal sealed class NetworkEmitter
             if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
             foreach (var input in node.Inputs)
             {
-                if (IsNode(input.Source)) _needsGradient.Add(input.Source);
+                if (IsNode(input.Source) && CarriesGradient(node, input)) _needsGradient.Add(input.Source);
             }
         }
         // ...and of those, only nodes with trainable parameters (or the action) somewhere upstream
@@ -107,7 +108,7 @@ internal sealed class NetworkEmitter
         var trainable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in _network.Nodes)
         {
-            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp;
+            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp or MoeOp or SoftModularOp or ProgressiveOp;
             if (node.Op is not DetachOp && (hasParameters || node.Inputs.Any(i => trainable.Contains(i.Source) || i.Source == "action")))
             {
                 trainable.Add(node.Name);
@@ -120,10 +121,16 @@ internal sealed class NetworkEmitter
             if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
             foreach (var input in node.Inputs)
             {
-                if (input.Source != "action" && !_needsGradient.Contains(input.Source)) continue;
-                var count = node.Op is MlpOp mlp && input.Parameter == "film" ? mlp.Widths.Count
-                    : node.Op is PathNetOp grid ? grid.Modules
-                    : 1;
+                if (input.Source != "action" && !_needsGradient.Contains(input.Source) || !CarriesGradient(node, input)) continue;
+                // Ops that add one part per module into their input's gradient count each part.
+                var count = node.Op switch
+                {
+                    MlpOp mlp when input.Parameter == "film" => mlp.Widths.Count,
+                    PathNetOp grid => grid.Modules,
+                    MoeOp { Gate: not GateKind.PerTask } moe when input.Parameter == "x" => moe.Experts,
+                    SoftModularOp soft when input.Parameter == "x" => soft.Modules + 1,
+                    _ => 1,
+                };
                 _contributions[input.Source] = (_contributions.TryGetValue(input.Source, out var c) ? c : 0) + count;
                 actionNeeded |= input.Source == "action";
             }
@@ -144,7 +151,14 @@ internal sealed class NetworkEmitter
                 _constructor.Add("_dAction = new float[maxBatch * ActionSize];");
             }
         }
-        _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp or PathNetOp || n.Op is HeadOp { PerTask: true });
+        _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp or PathNetOp or ProgressiveOp
+            || n.Op is HeadOp { PerTask: true }
+            || n.Op is MoeOp { Gate: GateKind.PerTask } || n.Op is MoeOp { Gate: GateKind.Attention or GateKind.TopK } && !n.Inputs.Any(i => i.Parameter == "by"));
+        if (_network.Nodes.Any(n => n.Op is ProgressiveOp or PathNetOp))
+        {
+            _fields.Add("private readonly ParameterStore _store;");
+            _constructor.Add("_store = store;");
+        }
         if (_usesTasks)
         {
             _fields.Add("private readonly int[] _taskIds;");
@@ -304,6 +318,19 @@ internal sealed class NetworkEmitter
             case PathNetOp grid:
                 PlanPathNet(node, grid, backward);
                 break;
+            case MoeOp { Gate: GateKind.PerTask } moe:
+                // Expert t for task t: a per-task MLP over the expert slices, rows grouped by task.
+                PlanAffineChain(node, backward, moe.Widths.ToArray(), moe.Activation, layerNorm: false, film: false, perTask: true, readout: false, taskSlice: "expert");
+                break;
+            case MoeOp moe:
+                PlanMoe(node, moe, backward);
+                break;
+            case SoftModularOp soft:
+                PlanSoftModular(node, soft, backward);
+                break;
+            case ProgressiveOp progressive:
+                PlanProgressive(node, progressive, backward);
+                break;
             default:
                 throw new InvalidOperationException($"the generator cannot schedule {node.Op.Kind} yet");
         }
@@ -407,7 +434,7 @@ internal sealed class NetworkEmitter
     }
 
     /// <summary>Affine layers with optional layer norm, FiLM and activation: linear, mlp, heads and readouts.</summary>
-    private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, Activation activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false)
+    private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, Activation activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false, string taskSlice = "task")
     {
         var name = node.Name;
         var prefix = Prefix(node);
@@ -427,7 +454,8 @@ internal sealed class NetworkEmitter
             var fc = Field(name, $"Fc{i}");
             if (perTask)
             {
-                var slice = readout ? $"{prefix}.task{{t}}" : $"{prefix}.task{{t}}.fc{i}";
+                _usesTaskSlices = true;
+                var slice = readout ? $"{prefix}.{taskSlice}{{t}}" : $"{prefix}.{taskSlice}{{t}}.fc{i}";
                 Layer("TaskLinear", fc, $"new TaskLinear(store, TaskSlices(layout, t => $\"{slice}.weight\"), TaskSlices(layout, t => $\"{slice}.bias\"), maxBatch)");
             }
             else
@@ -528,7 +556,7 @@ internal sealed class NetworkEmitter
     }
 
     /// <summary>Pathway get/set (validated), the default pathways and the per-sample 0/1 module weights.</summary>
-    private static void WritePathwayMembers(IndentedTextWriter w, NodeModel node, PathNetOp grid)
+    private void WritePathwayMembers(IndentedTextWriter w, NodeModel node, PathNetOp grid)
     {
         var field = Field(node.Name, "Pathways");
         int layers = grid.Layers, modules = grid.Modules, active = grid.Active;
@@ -572,6 +600,61 @@ internal sealed class NetworkEmitter
         w.WriteLine("var modules = new System.Collections.Generic.List<int>();");
         w.WriteLine("for (var module = 0; module < PathModules; module++) if (row[module] != 0f) modules.Add(module);");
         w.WriteLine("return modules.ToArray();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        var modules2 = Field(node.Name, "Modules");
+        var readouts = ReadoutPrefixes().Select(p => $"\"{p}\"").ToList();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Ends task <paramref name=\"task\"/> (Fernando et al. 2017): freezes the modules on its pathway");
+        w.WriteLine($"/// {(readouts.Count > 0 ? "and its readout " : "")}in the parameter store, then reinitialises every module of the grid that is not frozen,");
+        w.WriteLine("/// drawing from <paramref name=\"seed\"/> (pass a seed other than the first initialisation's for fresh values).");
+        w.WriteLine("/// Optimizer state of the reinitialised slices is the caller's to reset.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("public void FreezePathway(int task, ulong seed)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $\"task must be in [0, {Tasks})\");");
+        w.WriteLine("for (var layer = 0; layer < PathLayers; layer++)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"var row = {field}.AsSpan((task * PathLayers + layer) * PathModules, PathModules);");
+        w.WriteLine("for (var module = 0; module < PathModules; module++)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if (row[module] == 0f) continue;");
+        w.WriteLine($"_store.SetFrozen({modules2}[layer][module].Weight, true);");
+        w.WriteLine($"_store.SetFrozen({modules2}[layer][module].Bias, true);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        if (readouts.Count > 0) w.WriteLine($"foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Task(task), {string.Join(", ", readouts)})) _store.SetFrozen(slice, true);");
+        w.WriteLine("var rest = new System.Collections.Generic.List<ParameterSlice>();");
+        w.WriteLine($"foreach (var layer in {modules2})");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("foreach (var module in layer)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if (_store.IsFrozen(module.Weight)) continue;");
+        w.WriteLine("rest.Add(module.Weight);");
+        w.WriteLine("rest.Add(module.Bias);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine("_store.Reinitialize(rest, seed);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>True when module <paramref name=\"module\"/> of <paramref name=\"layer\"/> is frozen (on the pathway of a finished task).</summary>");
+        w.WriteLine("public bool IsModuleFrozen(int layer, int module)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $\"layer must be in [0, {PathLayers})\");");
+        w.WriteLine("if ((uint)module >= PathModules) throw new ArgumentOutOfRangeException(nameof(module), module, $\"module must be in [0, {PathModules})\");");
+        w.WriteLine($"return _store.IsFrozen({modules2}[layer][module].Weight);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLineNoTabs("");
@@ -692,7 +775,8 @@ internal sealed class NetworkEmitter
         w.Indent--;
         w.WriteLine("}");
         if (_pathNet is { } pathNet) WritePathwayMembers(w, pathNet.Node, pathNet.Grid);
-        if (_network.Nodes.Any(node => node.Op is HeadsOp || node.Op is HeadOp { PerTask: true }))
+        WriteModularMembers(w);
+        if (_usesTaskSlices)
         {
             w.WriteLineNoTabs("");
             w.WriteLine("private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)");

@@ -61,16 +61,7 @@ public sealed class SpecGenerator : IIncrementalGenerator
             var infos = result.Diagnostics.Select(d => new DiagnosticInfo(
                 d.Code, d.Severity, d.Message, d.Span.File, d.Span.Start, d.Span.Length,
                 d.Span.Line - 1, d.Span.Column - 1, d.Span.EndLine - 1, d.Span.EndColumn - 1)).ToEquatableArray();
-            var skipped = new System.Collections.Generic.List<Dsl.Model.NetworkModel>();
-            var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace, skipped);
-            foreach (var network in skipped)
-            {
-                NetworkEmitter.Supports(network, out var op);
-                var span = network.Span;
-                infos = infos.Append(new DiagnosticInfo(Dsl.Diagnostics.DiagnosticCatalog.NetworkNotGenerated.Code, Dsl.Diagnostics.DiagnosticSeverity.Info,
-                    $"network '{network.Name}' uses {op}, which the generator cannot schedule yet; its parameter layout is generated, its Forward/Backward class is not",
-                    span.File, span.Start, span.Length, span.Line - 1, span.Column - 1, span.EndLine - 1, span.EndColumn - 1)).ToEquatableArray();
-            }
+            var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace);
             return new SpecOutput(hintName, source, infos);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

@@ -17,7 +17,7 @@ namespace Mtrl.Generators.Tests;
 /// layers, and their gradients (parameters and, for critics, the action) match directional
 /// finite differences.
 /// </summary>
-public class NetworkTests
+public partial class NetworkTests
 {
     /// <summary>A compiled spec plus array-based wrappers around each network's span API.</summary>
     private sealed class Compiled
@@ -35,7 +35,26 @@ public class NetworkTests
 
         public ParameterLayout Layout() => (ParameterLayout)Agent.GetMethod("CreateLayout")!.Invoke(null, null)!;
 
-        public object Create(string network, ParameterStore store, int maxBatch) => Activator.CreateInstance(Networks[network].Network, store, maxBatch)!;
+        /// <summary>A network bound to <paramref name="store"/>; progressive networks get every column activated unless <paramref name="allColumns"/> is false.</summary>
+        public object Create(string network, ParameterStore store, int maxBatch, bool allColumns = true)
+        {
+            var instance = Activator.CreateInstance(Networks[network].Network, store, maxBatch)!;
+            var addColumn = Networks[network].Network.GetMethod("AddColumn");
+            var tasks = (int)Agent.GetField("Tasks")!.GetRawConstantValue()!;
+            if (allColumns && addColumn is not null)
+            {
+                for (var column = 1; column < tasks; column++) addColumn.Invoke(instance, null);
+            }
+            return instance;
+        }
+
+        /// <summary>Calls a wrapper method generated for <paramref name="network"/> (spans cannot go through reflection).</summary>
+        public object? Call(string network, string method, params object[] arguments) =>
+            Networks[network].Wrapper.GetMethod(method)!.Invoke(null, arguments);
+
+        /// <summary>Bytes the calling thread allocates over <paramref name="repeats"/> Forward + Backward pairs after a warm-up, in the best of four windows.</summary>
+        public long Allocations(string network, object instance, Dictionary<string, float[]> inputs, int[] tasks, int batch, float[] gradient, int repeats) =>
+            (long)Call(network, "Allocations", instance, Networks[network].Inputs.Select(i => inputs[i]).ToArray(), tasks, batch, gradient, repeats)!;
 
         public float[] Forward(string network, object instance, Dictionary<string, float[]> inputs, int[] tasks, int batch) =>
             (float[])Networks[network].Wrapper.GetMethod("Forward")!.Invoke(null, new object[] { instance, Networks[network].Inputs.Select(i => inputs[i]).ToArray(), tasks, batch })!;
@@ -68,13 +87,42 @@ public class NetworkTests
             });
             var type = $"global::Consumer.Agents.{agentName}.{nested.Name}";
             var hasAction = nested.GetMembers("ActionGradient").Any();
+            var inspectors = new StringBuilder();
+            foreach (var member in nested.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary && m.Name.EndsWith("RoutingProbabilities", StringComparison.Ordinal)))
+            {
+                inspectors.Append($"    public static float[] {member.Name}(object network, int layer) => (({type})network).{member.Name}(layer).ToArray();\n");
+            }
+            foreach (var member in nested.GetMembers().OfType<IPropertySymbol>().Where(m => m.Name.EndsWith("GateProbabilities", StringComparison.Ordinal)))
+            {
+                inspectors.Append($"    public static float[] {member.Name}(object network) => (({type})network).{member.Name}.ToArray();\n");
+            }
             wrappers.Append($$"""
                 public static class {{nested.Name}}Wrapper
                 {
                     public static float[] Forward(object network, float[][] inputs, int[] tasks, int batch) => (({{type}})network).Forward({{string.Join(", ", arguments)}}).ToArray();
                     public static void Backward(object network, float[] gradient) => (({{type}})network).Backward(gradient);
                     public static float[]? ActionGradient(object network) => {{(hasAction ? $"(({type})network).ActionGradient.ToArray()" : "null")}};
-                }
+                    public static long Allocations(object instance, float[][] inputs, int[] tasks, int batch, float[] gradient, int repeats)
+                    {
+                        var network = ({{type}})instance;
+                        network.Forward({{string.Join(", ", arguments)}});
+                        network.Backward(gradient);
+                        // A one-off runtime allocation (tiering, a timer) may land in a window; a per-call one lands in every window.
+                        long allocated = 0;
+                        for (var window = 0; window < 4; window++)
+                        {
+                            var before = global::System.GC.GetAllocatedBytesForCurrentThread();
+                            for (var i = 0; i < repeats; i++)
+                            {
+                                network.Forward({{string.Join(", ", arguments)}});
+                                network.Backward(gradient);
+                            }
+                            allocated = global::System.GC.GetAllocatedBytesForCurrentThread() - before;
+                            if (allocated == 0) break;
+                        }
+                        return allocated;
+                    }
+                {{inspectors}}}
 
                 """);
             found.Add((nested.Name, inputs));
@@ -182,13 +230,16 @@ public class NetworkTests
         {
             { "probe", "Probe", "ActorNetwork" },
             { "probe", "Probe", "CriticNetwork" },
+            { "modular", "ModularProbe", "ActorNetwork" },
+            { "modular", "ModularProbe", "CriticNetwork" },
+            { "edges", "EdgeProbe", "QNetwork" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
             var model = Mtrl.Dsl.SpecCompiler.Compile(file, File.ReadAllText(file)).Model;
             foreach (var agent in model.Agents)
             {
-                foreach (var network in agent.Networks.Where(n => NetworkEmitter.Supports(n, out _)))
+                foreach (var network in agent.Networks)
                 {
                     data.Add(Path.GetFileName(file), agent.Name, NetworkEmitter.ClassName(network));
                 }
@@ -201,7 +252,7 @@ public class NetworkTests
     [MemberData(nameof(Networks))]
     public void GradientsMatchDirectionalFiniteDifferences(string spec, string agentName, string networkName)
     {
-        var text = spec == "probe" ? Conditioned : File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec));
+        var text = SpecText(spec);
         var compiled = Compile(text, agentName);
         var layout = compiled.Layout();
         var store = new ParameterStore(layout);
@@ -264,6 +315,14 @@ public class NetworkTests
                 $"{networkName}: action derivative {numericA:G6} by finite differences, {analyticA:G6} from Backward");
         }
     }
+
+    private static string SpecText(string spec) => spec switch
+    {
+        "probe" => Conditioned,
+        "modular" => Modular,
+        "edges" => Edges,
+        _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
+    };
 
     /// <summary>Slices of nodes the output reaches only through detach, computed from the semantic model.</summary>
     private static IEnumerable<ParameterSlice> DetachedSlices(string text, string agentName, string networkName, ParameterLayout layout)

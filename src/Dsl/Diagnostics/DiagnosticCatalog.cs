@@ -92,11 +92,14 @@ public static class DiagnosticCatalog
     /// <summary>More than one network could play a role the algorithm needs once.</summary>
     public static readonly DiagnosticDescriptor AmbiguousNetworkRole = new("MTRL0408", DiagnosticSeverity.Error, "Ambiguous network role");
 
-    /// <summary>Reported by the source generator: a network uses a block it cannot schedule yet.</summary>
-    public static readonly DiagnosticDescriptor NetworkNotGenerated = new("MTRL0409", DiagnosticSeverity.Info, "Network class not generated yet");
-
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
+
+    /// <summary>
+    /// Codes no longer reported. A code is never reused: MTRL0409 ("network class not generated
+    /// yet") was retired when the generator learned moe, soft_modular and progressive networks.
+    /// </summary>
+    public static IReadOnlyList<string> Retired { get; } = new[] { "MTRL0409" };
 
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
@@ -107,7 +110,7 @@ public static class DiagnosticCatalog
         WidthMismatch, ValueNotAllowed,
         OutOfRange,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NetworkNotGenerated,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole,
         InternalError,
     };
 }

@@ -14,15 +14,22 @@ namespace Consumer.Agents
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
     using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
+    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
+    using Scale = global::Mtrl.Runtime.Layers.Scale;
+    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>DQN with hindsight relabeling on 40-bit BitFlip</summary>

@@ -14,15 +14,22 @@ namespace Consumer.Agents
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
     using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
+    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
+    using Scale = global::Mtrl.Runtime.Layers.Scale;
+    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>MixtureOfExpertsSac</c>.</summary>
@@ -136,6 +143,402 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 19. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        public sealed class ActorNetwork
+        {
+            private readonly float[] _obs;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _zTaskEncoder;
+            private readonly Embedding _zTaskEncoderLayer;
+            private readonly float[] _z;
+            private readonly float[] _encEncoder;
+            private readonly Activation _encEncoderActivation;
+            private readonly Concat _encEncoderGrid;
+            private readonly ModuleMix _encEncoderMix;
+            private readonly Linear[][] _encEncoderExperts;
+            private readonly float[][][] _encEncoderPre;
+            private readonly float[][][] _encEncoderPost;
+            private readonly float[] _encEncoderExpertOutputs;
+            private readonly float[] _encEncoderWeights;
+            private readonly Activation _encEncoderGateActivation;
+            private readonly Linear _encEncoderGate0;
+            private readonly float[] _encEncoderGatePre0;
+            private readonly float[] _encEncoderGateHidden0;
+            private readonly Linear _encEncoderGate1;
+            private readonly float[] _encEncoderGatePre1;
+            private readonly float[] _encEncoderGateHidden1;
+            private readonly Linear _encEncoderGateOut;
+            private readonly float[] _encEncoderGateScores;
+            private readonly float[] _enc;
+            private readonly float[] _piConcat;
+            private readonly Concat _piConcatLayer;
+            private readonly float[] _piMlp;
+            private readonly float[] _dPiMlp;
+            private readonly Linear _piMlpFc0;
+            private readonly float[] _piMlpAffine0;
+            private readonly Activation _piMlpActivation0;
+            private readonly float[] _piMlpHidden0;
+            private readonly Linear _piMlpFc1;
+            private readonly float[] _piMlpAffine1;
+            private readonly Activation _piMlpActivation1;
+            private readonly float[] _dPiMlpStep3;
+            private readonly float[] _dPiMlpStep2;
+            private readonly float[] _dPiMlpStep1;
+            private readonly float[] _pi;
+            private readonly Linear _piFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public ActorNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _zTaskEncoder = new float[maxBatch * 50];
+                _zTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _z = new float[maxBatch * 50];
+                _encEncoder = new float[maxBatch * 50];
+                _encEncoderActivation = new Activation(ActivationKind.Relu);
+                _encEncoderGrid = new Concat(50, 50, 50, 50);
+                _encEncoderMix = new ModuleMix(4, 1, 50);
+                _encEncoderExperts = new Linear[4][];
+                _encEncoderPre = new float[4][][];
+                _encEncoderPost = new float[4][][];
+                for (var expert = 0; expert < 4; expert++)
+                {
+                    _encEncoderExperts[expert] = new[]
+                    {
+                        new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
+                        new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
+                    };
+                    _encEncoderPre[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                    _encEncoderPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                }
+                _encEncoderExpertOutputs = new float[maxBatch * 200];
+                _encEncoderWeights = new float[maxBatch * 4];
+                _encEncoderGateActivation = new Activation(ActivationKind.Relu);
+                _encEncoderGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
+                _encEncoderGatePre0 = new float[maxBatch * 50];
+                _encEncoderGateHidden0 = new float[maxBatch * 50];
+                _encEncoderGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
+                _encEncoderGatePre1 = new float[maxBatch * 50];
+                _encEncoderGateHidden1 = new float[maxBatch * 50];
+                _encEncoderGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
+                _encEncoderGateScores = new float[maxBatch * 4];
+                _enc = new float[maxBatch * 50];
+                _piConcat = new float[maxBatch * 100];
+                _piConcatLayer = new Concat(50, 50);
+                _piMlp = new float[maxBatch * 400];
+                _dPiMlp = new float[maxBatch * 400];
+                _piMlpFc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
+                _piMlpAffine0 = new float[maxBatch * 400];
+                _piMlpActivation0 = new Activation(ActivationKind.Relu);
+                _piMlpHidden0 = new float[maxBatch * 400];
+                _piMlpFc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
+                _piMlpAffine1 = new float[maxBatch * 400];
+                _piMlpActivation1 = new Activation(ActivationKind.Relu);
+                _dPiMlpStep3 = new float[maxBatch * 400];
+                _dPiMlpStep2 = new float[maxBatch * 400];
+                _dPiMlpStep1 = new float[maxBatch * 400];
+                _pi = new float[maxBatch * 8];
+                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 8.</summary>
+            public const int OutputWidth = 8;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // z_task_encoder: embedding
+                _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
+                // z: detach
+                StopGradient.Forward(_zTaskEncoder, _z, batch * 50);
+                // enc_encoder: moe
+                for (var expert = 0; expert < 4; expert++)
+                {
+                    _encEncoderExperts[expert][0].Forward(_obs, _encEncoderPre[expert][0], batch);
+                    _encEncoderActivation.Forward(_encEncoderPre[expert][0], _encEncoderPost[expert][0], batch * 50);
+                    _encEncoderExperts[expert][1].Forward(_encEncoderPost[expert][0], _encEncoderPre[expert][1], batch);
+                    _encEncoderActivation.Forward(_encEncoderPre[expert][1], _encEncoderPost[expert][1], batch * 50);
+                    _encEncoderGrid.Forward(expert, _encEncoderPost[expert][1], _encEncoderExpertOutputs, batch);
+                }
+                _encEncoderGate0.Forward(_z, _encEncoderGatePre0, batch);
+                _encEncoderGateActivation.Forward(_encEncoderGatePre0, _encEncoderGateHidden0, batch * 50);
+                _encEncoderGate1.Forward(_encEncoderGateHidden0, _encEncoderGatePre1, batch);
+                _encEncoderGateActivation.Forward(_encEncoderGatePre1, _encEncoderGateHidden1, batch * 50);
+                _encEncoderGateOut.Forward(_encEncoderGateHidden1, _encEncoderGateScores, batch);
+                RowSoftmax.Forward(_encEncoderGateScores, _encEncoderWeights, batch, 4);
+                _encEncoderMix.Forward(_encEncoderWeights, _encEncoderExpertOutputs, _encEncoder, batch);
+                // enc: detach
+                StopGradient.Forward(_encEncoder, _enc, batch * 50);
+                // pi_concat: concat
+                _piConcatLayer.Forward(0, _enc, _piConcat, batch);
+                _piConcatLayer.Forward(1, _z, _piConcat, batch);
+                // pi_mlp: mlp
+                _piMlpFc0.Forward(_piConcat, _piMlpAffine0, batch);
+                _piMlpActivation0.Forward(_piMlpAffine0, _piMlpHidden0, batch * 400);
+                _piMlpFc1.Forward(_piMlpHidden0, _piMlpAffine1, batch);
+                _piMlpActivation1.Forward(_piMlpAffine1, _piMlp, batch * 400);
+                // pi: gaussian
+                _piFc0.Forward(_piMlp, _pi, batch);
+                return _pi.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // pi: gaussian
+                _piFc0.Backward(_piMlp, outputGradient, _dPiMlp, batch);
+                // pi_mlp: mlp
+                _piMlpActivation1.Backward(_piMlpAffine1, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 400);
+                _piMlpFc1.Backward(_piMlpHidden0, _dPiMlpStep3, _dPiMlpStep2, batch);
+                _piMlpActivation0.Backward(_piMlpAffine0, _piMlpHidden0, _dPiMlpStep2, _dPiMlpStep1, batch * 400);
+                _piMlpFc0.Backward(_piConcat, _dPiMlpStep1, default, batch);
+            }
+        }
+
+        /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 25. Output: q_values, 1 values per sample.</remarks>
+        public sealed class CriticNetwork
+        {
+            private readonly float[] _obs;
+            private readonly float[] _action;
+            private readonly float[] _dAction;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _z;
+            private readonly float[] _dZ;
+            private readonly Embedding _zLayer;
+            private readonly float[] _enc;
+            private readonly float[] _dEnc;
+            private readonly Activation _encActivation;
+            private readonly Concat _encGrid;
+            private readonly ModuleMix _encMix;
+            private readonly Linear[][] _encExperts;
+            private readonly float[][][] _encPre;
+            private readonly float[][][] _encPost;
+            private readonly float[] _encExpertOutputs;
+            private readonly float[] _encWeights;
+            private readonly Activation _encGateActivation;
+            private readonly Linear _encGate0;
+            private readonly float[] _encGatePre0;
+            private readonly float[] _encGateHidden0;
+            private readonly Linear _encGate1;
+            private readonly float[] _encGatePre1;
+            private readonly float[] _encGateHidden1;
+            private readonly Linear _encGateOut;
+            private readonly float[] _encGateScores;
+            private readonly float[] _dEncExpertOutputs;
+            private readonly float[] _dEncWeights;
+            private readonly float[] _dEncPost0;
+            private readonly float[] _dEncPre0;
+            private readonly float[] _dEncPost1;
+            private readonly float[] _dEncPre1;
+            private readonly float[] _dEncGateScores;
+            private readonly float[] _dEncGateHidden1;
+            private readonly float[] _dEncGatePre1;
+            private readonly float[] _dEncGateHidden0;
+            private readonly float[] _dEncGatePre0;
+            private readonly float[] _qConcat;
+            private readonly float[] _dQConcat;
+            private readonly Concat _qConcatLayer;
+            private readonly float[] _qMlp;
+            private readonly float[] _dQMlp;
+            private readonly Linear _qMlpFc0;
+            private readonly float[] _qMlpAffine0;
+            private readonly Activation _qMlpActivation0;
+            private readonly float[] _qMlpHidden0;
+            private readonly Linear _qMlpFc1;
+            private readonly float[] _qMlpAffine1;
+            private readonly Activation _qMlpActivation1;
+            private readonly float[] _dQMlpStep3;
+            private readonly float[] _dQMlpStep2;
+            private readonly float[] _dQMlpStep1;
+            private readonly float[] _q;
+            private readonly Linear _qFc0;
+            private readonly float[] _scratch;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public CriticNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _action = new float[maxBatch * ActionSize];
+                _dAction = new float[maxBatch * ActionSize];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _z = new float[maxBatch * 50];
+                _dZ = new float[maxBatch * 50];
+                _zLayer = new Embedding(store, layout["task_encoder.table"]);
+                _enc = new float[maxBatch * 50];
+                _dEnc = new float[maxBatch * 50];
+                _encActivation = new Activation(ActivationKind.Relu);
+                _encGrid = new Concat(50, 50, 50, 50);
+                _encMix = new ModuleMix(4, 1, 50);
+                _encExperts = new Linear[4][];
+                _encPre = new float[4][][];
+                _encPost = new float[4][][];
+                for (var expert = 0; expert < 4; expert++)
+                {
+                    _encExperts[expert] = new[]
+                    {
+                        new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
+                        new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
+                    };
+                    _encPre[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                    _encPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                }
+                _encExpertOutputs = new float[maxBatch * 200];
+                _encWeights = new float[maxBatch * 4];
+                _encGateActivation = new Activation(ActivationKind.Relu);
+                _encGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
+                _encGatePre0 = new float[maxBatch * 50];
+                _encGateHidden0 = new float[maxBatch * 50];
+                _encGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
+                _encGatePre1 = new float[maxBatch * 50];
+                _encGateHidden1 = new float[maxBatch * 50];
+                _encGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
+                _encGateScores = new float[maxBatch * 4];
+                _dEncExpertOutputs = new float[maxBatch * 200];
+                _dEncWeights = new float[maxBatch * 4];
+                _dEncPost0 = new float[maxBatch * 50];
+                _dEncPre0 = new float[maxBatch * 50];
+                _dEncPost1 = new float[maxBatch * 50];
+                _dEncPre1 = new float[maxBatch * 50];
+                _dEncGateScores = new float[maxBatch * 4];
+                _dEncGateHidden1 = new float[maxBatch * 50];
+                _dEncGatePre1 = new float[maxBatch * 50];
+                _dEncGateHidden0 = new float[maxBatch * 50];
+                _dEncGatePre0 = new float[maxBatch * 50];
+                _qConcat = new float[maxBatch * 104];
+                _dQConcat = new float[maxBatch * 104];
+                _qConcatLayer = new Concat(50, 50, 4);
+                _qMlp = new float[maxBatch * 400];
+                _dQMlp = new float[maxBatch * 400];
+                _qMlpFc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
+                _qMlpAffine0 = new float[maxBatch * 400];
+                _qMlpActivation0 = new Activation(ActivationKind.Relu);
+                _qMlpHidden0 = new float[maxBatch * 400];
+                _qMlpFc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
+                _qMlpAffine1 = new float[maxBatch * 400];
+                _qMlpActivation1 = new Activation(ActivationKind.Relu);
+                _dQMlpStep3 = new float[maxBatch * 400];
+                _dQMlpStep2 = new float[maxBatch * 400];
+                _dQMlpStep1 = new float[maxBatch * 400];
+                _q = new float[maxBatch * 1];
+                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+                _scratch = new float[maxBatch * 50];
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 1.</summary>
+            public const int OutputWidth = 1;
+
+            /// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>
+            public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                action.Slice(0, batch * ActionSize).CopyTo(_action);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // z: embedding
+                _zLayer.Forward(_taskIds, _z, batch);
+                // enc: moe
+                for (var expert = 0; expert < 4; expert++)
+                {
+                    _encExperts[expert][0].Forward(_obs, _encPre[expert][0], batch);
+                    _encActivation.Forward(_encPre[expert][0], _encPost[expert][0], batch * 50);
+                    _encExperts[expert][1].Forward(_encPost[expert][0], _encPre[expert][1], batch);
+                    _encActivation.Forward(_encPre[expert][1], _encPost[expert][1], batch * 50);
+                    _encGrid.Forward(expert, _encPost[expert][1], _encExpertOutputs, batch);
+                }
+                _encGate0.Forward(_z, _encGatePre0, batch);
+                _encGateActivation.Forward(_encGatePre0, _encGateHidden0, batch * 50);
+                _encGate1.Forward(_encGateHidden0, _encGatePre1, batch);
+                _encGateActivation.Forward(_encGatePre1, _encGateHidden1, batch * 50);
+                _encGateOut.Forward(_encGateHidden1, _encGateScores, batch);
+                RowSoftmax.Forward(_encGateScores, _encWeights, batch, 4);
+                _encMix.Forward(_encWeights, _encExpertOutputs, _enc, batch);
+                // q_concat: concat
+                _qConcatLayer.Forward(0, _enc, _qConcat, batch);
+                _qConcatLayer.Forward(1, _z, _qConcat, batch);
+                _qConcatLayer.Forward(2, _action, _qConcat, batch);
+                // q_mlp: mlp
+                _qMlpFc0.Forward(_qConcat, _qMlpAffine0, batch);
+                _qMlpActivation0.Forward(_qMlpAffine0, _qMlpHidden0, batch * 400);
+                _qMlpFc1.Forward(_qMlpHidden0, _qMlpAffine1, batch);
+                _qMlpActivation1.Forward(_qMlpAffine1, _qMlp, batch * 400);
+                // q: q_values
+                _qFc0.Forward(_qMlp, _q, batch);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                Array.Clear(_dZ, 0, batch * 50);
+                // q: q_values
+                _qFc0.Backward(_qMlp, outputGradient, _dQMlp, batch);
+                // q_mlp: mlp
+                _qMlpActivation1.Backward(_qMlpAffine1, _qMlp, _dQMlp, _dQMlpStep3, batch * 400);
+                _qMlpFc1.Backward(_qMlpHidden0, _dQMlpStep3, _dQMlpStep2, batch);
+                _qMlpActivation0.Backward(_qMlpAffine0, _qMlpHidden0, _dQMlpStep2, _dQMlpStep1, batch * 400);
+                _qMlpFc0.Backward(_qConcat, _dQMlpStep1, _dQConcat, batch);
+                // q_concat: concat
+                _qConcatLayer.Backward(0, _dQConcat, _dEnc, batch);
+                _qConcatLayer.Backward(1, _dQConcat, _scratch, batch);
+                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                _qConcatLayer.Backward(2, _dQConcat, _dAction, batch);
+                // enc: moe
+                _encMix.Backward(_encWeights, _encExpertOutputs, _dEnc, _dEncWeights, _dEncExpertOutputs, batch);
+                for (var expert = 0; expert < 4; expert++)
+                {
+                    _encGrid.Backward(expert, _dEncExpertOutputs, _dEncPost1, batch);
+                    _encActivation.Backward(_encPre[expert][1], _encPost[expert][1], _dEncPost1, _dEncPre1, batch * 50);
+                    _encExperts[expert][1].Backward(_encPost[expert][0], _dEncPre1, _dEncPost0, batch);
+                    _encActivation.Backward(_encPre[expert][0], _encPost[expert][0], _dEncPost0, _dEncPre0, batch * 50);
+                    _encExperts[expert][0].Backward(_obs, _dEncPre0, default, batch);
+                }
+                RowSoftmax.Backward(_encWeights, _dEncWeights, _dEncGateScores, batch, 4);
+                _encGateOut.Backward(_encGateHidden1, _dEncGateScores, _dEncGateHidden1, batch);
+                _encGateActivation.Backward(_encGatePre1, _encGateHidden1, _dEncGateHidden1, _dEncGatePre1, batch * 50);
+                _encGate1.Backward(_encGateHidden0, _dEncGatePre1, _dEncGateHidden0, batch);
+                _encGateActivation.Backward(_encGatePre0, _encGateHidden0, _dEncGateHidden0, _dEncGatePre0, batch * 50);
+                _encGate0.Backward(_z, _dEncGatePre0, _scratch, batch);
+                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                // z: embedding
+                _zLayer.Backward(_taskIds, _dZ, batch);
+            }
         }
     }
 }

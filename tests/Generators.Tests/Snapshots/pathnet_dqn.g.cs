@@ -14,15 +14,22 @@ namespace Consumer.Agents
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
     using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
+    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
+    using Scale = global::Mtrl.Runtime.Layers.Scale;
+    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>PathNetCartPole</c>.</summary>
@@ -134,6 +141,7 @@ namespace Consumer.Agents
         public sealed class QNetwork
         {
             private readonly float[] _state;
+            private readonly ParameterStore _store;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _h;
@@ -170,6 +178,7 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 _state = new float[maxBatch * 4];
+                _store = store;
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _h = new float[maxBatch * 20];
@@ -326,6 +335,47 @@ namespace Consumer.Agents
                 return modules.ToArray();
             }
 
+            /// <summary>
+            /// Ends task <paramref name="task"/> (Fernando et al. 2017): freezes the modules on its pathway
+            /// and its readout in the parameter store, then reinitialises every module of the grid that is not frozen,
+            /// drawing from <paramref name="seed"/> (pass a seed other than the first initialisation's for fresh values).
+            /// Optimizer state of the reinitialised slices is the caller's to reset.
+            /// </summary>
+            public void FreezePathway(int task, ulong seed)
+            {
+                if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
+                for (var layer = 0; layer < PathLayers; layer++)
+                {
+                    var row = _hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
+                    for (var module = 0; module < PathModules; module++)
+                    {
+                        if (row[module] == 0f) continue;
+                        _store.SetFrozen(_hModules[layer][module].Weight, true);
+                        _store.SetFrozen(_hModules[layer][module].Bias, true);
+                    }
+                }
+                foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Task(task), "q.q.")) _store.SetFrozen(slice, true);
+                var rest = new System.Collections.Generic.List<ParameterSlice>();
+                foreach (var layer in _hModules)
+                {
+                    foreach (var module in layer)
+                    {
+                        if (_store.IsFrozen(module.Weight)) continue;
+                        rest.Add(module.Weight);
+                        rest.Add(module.Bias);
+                    }
+                }
+                _store.Reinitialize(rest, seed);
+            }
+
+            /// <summary>True when module <paramref name="module"/> of <paramref name="layer"/> is frozen (on the pathway of a finished task).</summary>
+            public bool IsModuleFrozen(int layer, int module)
+            {
+                if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {PathLayers})");
+                if ((uint)module >= PathModules) throw new ArgumentOutOfRangeException(nameof(module), module, $"module must be in [0, {PathModules})");
+                return _store.IsFrozen(_hModules[layer][module].Weight);
+            }
+
             /// <summary>Every task starts on modules 0 .. PathActive − 1 of every layer.</summary>
             private static float[] DefaultPathways()
             {
@@ -337,6 +387,23 @@ namespace Consumer.Agents
             private void PathwayWeights(int layer, float[] weights, int batch)
             {
                 for (var b = 0; b < batch; b++) _hPathways.AsSpan((_taskIds[b] * PathLayers + layer) * PathModules, PathModules).CopyTo(weights.AsSpan(b * PathModules, PathModules));
+            }
+
+            /// <summary>The slices owned by <paramref name="owner"/> whose names start with one of <paramref name="prefixes"/>.</summary>
+            private static System.Collections.Generic.List<ParameterSlice> OwnedSlices(ParameterLayout layout, ParameterOwner owner, params string[] prefixes)
+            {
+                var slices = new System.Collections.Generic.List<ParameterSlice>();
+                foreach (var slice in layout.Slices)
+                {
+                    if (slice.Owner != owner) continue;
+                    foreach (var prefix in prefixes)
+                    {
+                        if (!slice.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                        slices.Add(slice);
+                        break;
+                    }
+                }
+                return slices;
             }
 
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)

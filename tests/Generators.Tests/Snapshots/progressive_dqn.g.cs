@@ -14,15 +14,22 @@ namespace Consumer.Agents
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
     using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
+    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
+    using Scale = global::Mtrl.Runtime.Layers.Scale;
+    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>ProgressiveGridWorld</c>.</summary>
@@ -127,6 +134,290 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 11. Output: q_values, 4 values per sample.</remarks>
+        public sealed class QNetwork
+        {
+            private readonly float[] _cells;
+            private readonly ParameterStore _store;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _h;
+            private readonly float[] _dH;
+            private readonly Activation _hActivation;
+            private readonly float[] _hInput;
+            private readonly float[] _hSorted;
+            private int _activeColumns;
+            private readonly Linear[] _hFc0;
+            private readonly float[][] _hPre0;
+            private readonly float[][] _hPost0;
+            private readonly Linear[] _hFc1;
+            private readonly float[][] _hPre1;
+            private readonly float[][] _hPost1;
+            private readonly Scale[] _hAlpha1;
+            private readonly Linear[] _hReduce1;
+            private readonly LinearMap[] _hUp1;
+            private readonly Concat[] _hEarlier1;
+            private readonly float[][] _hLateral1;
+            private readonly float[][] _hScaled1;
+            private readonly float[][] _hReducedPre1;
+            private readonly float[][] _hReduced1;
+            private readonly float[] _hLateralOut;
+            private readonly float[] _dHSorted;
+            private readonly float[] _dHPre;
+            private readonly float[] _dHPart;
+            private readonly float[][] _dHPost0;
+            private readonly float[][] _dHPost1;
+            private readonly float[] _dHReduced;
+            private readonly float[] _dHReducedPre;
+            private readonly float[] _dHScaled;
+            private readonly float[] _dHLateral;
+            private readonly float[] _q;
+            private readonly TaskLinear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public QNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _cells = new float[maxBatch * 49];
+                _store = store;
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _h = new float[maxBatch * 128];
+                _dH = new float[maxBatch * 128];
+                _hActivation = new Activation(ActivationKind.Relu);
+                _hInput = new float[maxBatch * 49];
+                _hSorted = new float[maxBatch * 128];
+                _activeColumns = 1;
+                _hFc0 = new Linear[Tasks];
+                _hPre0 = new float[Tasks][];
+                _hPost0 = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++)
+                {
+                    _hFc0[column] = new Linear(store, layout[$"q.h.col{column}.fc0.weight"], layout[$"q.h.col{column}.fc0.bias"]);
+                    _hPre0[column] = new float[maxBatch * 128];
+                    _hPost0[column] = new float[maxBatch * 128];
+                }
+                _hFc1 = new Linear[Tasks];
+                _hPre1 = new float[Tasks][];
+                _hPost1 = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++)
+                {
+                    _hFc1[column] = new Linear(store, layout[$"q.h.col{column}.fc1.weight"], layout[$"q.h.col{column}.fc1.bias"]);
+                    _hPre1[column] = new float[maxBatch * 128];
+                    _hPost1[column] = new float[maxBatch * 128];
+                }
+                _hAlpha1 = new Scale[Tasks - 1];
+                _hReduce1 = new Linear[Tasks - 1];
+                _hUp1 = new LinearMap[Tasks - 1];
+                _hEarlier1 = new Concat[Tasks - 1];
+                _hLateral1 = new float[Tasks - 1][];
+                _hScaled1 = new float[Tasks - 1][];
+                _hReducedPre1 = new float[Tasks - 1][];
+                _hReduced1 = new float[Tasks - 1][];
+                for (var column = 1; column < Tasks; column++)
+                {
+                    _hAlpha1[column - 1] = new Scale(store, layout[$"q.h.col{column}.lateral1.alpha"]);
+                    _hReduce1[column - 1] = new Linear(store, layout[$"q.h.col{column}.lateral1.reduce.weight"], layout[$"q.h.col{column}.lateral1.reduce.bias"]);
+                    _hUp1[column - 1] = new LinearMap(store, layout[$"q.h.col{column}.lateral1.up.weight"]);
+                    _hEarlier1[column - 1] = new Concat(Parts(column, 128));
+                    _hLateral1[column - 1] = new float[maxBatch * column * 128];
+                    _hScaled1[column - 1] = new float[maxBatch * column * 128];
+                    _hReducedPre1[column - 1] = new float[maxBatch * 32];
+                    _hReduced1[column - 1] = new float[maxBatch * 32];
+                }
+                _hLateralOut = new float[maxBatch * 128];
+                _dHSorted = new float[maxBatch * 128];
+                _dHPre = new float[maxBatch * 128];
+                _dHPart = new float[maxBatch * 128];
+                _dHPost0 = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++) _dHPost0[column] = new float[maxBatch * 128];
+                _dHPost1 = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++) _dHPost1[column] = new float[maxBatch * 128];
+                _dHReduced = new float[maxBatch * 32];
+                _dHReducedPre = new float[maxBatch * 32];
+                _dHScaled = new float[maxBatch * 256];
+                _dHLateral = new float[maxBatch * 256];
+                _q = new float[maxBatch * 4];
+                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 4.</summary>
+            public const int OutputWidth = 4;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> cells, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                cells.Slice(0, batch * 49).CopyTo(_cells);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // h: progressive
+                if (_tasks.Start(_activeColumns) < batch) throw new InvalidOperationException($"the batch holds a task whose column is not active yet (active: 0 .. {_activeColumns - 1}); call AddColumn");
+                TaskRows.Gather(_cells, _tasks, _hInput, 49);
+                for (var column = 0; column < _activeColumns; column++)
+                {
+                    var start = _tasks.Start(column);
+                    var count = batch - start;
+                    if (count == 0) break;
+                    var pre = _hPre0[column].AsSpan(start * 128);
+                    _hFc0[column].Forward(_hInput.AsSpan(start * 49), pre, count);
+                    _hActivation.Forward(pre, _hPost0[column].AsSpan(start * 128), count * 128);
+                }
+                for (var column = 0; column < _activeColumns; column++)
+                {
+                    var start = _tasks.Start(column);
+                    var count = batch - start;
+                    if (count == 0) break;
+                    var pre = _hPre1[column].AsSpan(start * 128);
+                    _hFc1[column].Forward(_hPost0[column].AsSpan(start * 128), pre, count);
+                    if (column > 0)
+                    {
+                        var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
+                        var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
+                        var reducedPre = _hReducedPre1[column - 1].AsSpan(start * 32);
+                        var reduced = _hReduced1[column - 1].AsSpan(start * 32);
+                        for (var earlier = 0; earlier < column; earlier++) _hEarlier1[column - 1].Forward(earlier, _hPost0[earlier].AsSpan(start * 128), lateral, count);
+                        _hAlpha1[column - 1].Forward(lateral, scaled, count * column * 128);
+                        _hReduce1[column - 1].Forward(scaled, reducedPre, count);
+                        _hActivation.Forward(reducedPre, reduced, count * 32);
+                        _hUp1[column - 1].Forward(reduced, _hLateralOut, count);
+                        TensorPrimitives.Add(pre.Slice(0, count * 128), _hLateralOut.AsSpan(0, count * 128), pre.Slice(0, count * 128));
+                    }
+                    _hActivation.Forward(pre, _hPost1[column].AsSpan(start * 128), count * 128);
+                }
+                // Each sample reads out its own task's column.
+                for (var column = 0; column < _activeColumns; column++)
+                {
+                    int start = _tasks.Start(column), count = _tasks.Count(column);
+                    _hPost1[column].AsSpan(start * 128, count * 128).CopyTo(_hSorted.AsSpan(start * 128));
+                }
+                TaskRows.Scatter(_hSorted, _tasks, _h, 128);
+                // q: q_values
+                _qFc0.Forward(_h, _tasks, _q);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                // q: q_values
+                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                // h: progressive
+                TaskRows.Gather(_dH, _tasks, _dHSorted, 128);
+                for (var column = 0; column < _activeColumns; column++)
+                {
+                    Array.Clear(_dHPost0[column], 0, batch * 128);
+                    Array.Clear(_dHPost1[column], 0, batch * 128);
+                    int start = _tasks.Start(column), count = _tasks.Count(column);
+                    _dHSorted.AsSpan(start * 128, count * 128).CopyTo(_dHPost1[column].AsSpan(start * 128));
+                }
+                for (var column = _activeColumns - 1; column >= 0; column--)
+                {
+                    var start = _tasks.Start(column);
+                    var count = batch - start;
+                    if (count == 0) continue;
+                    _hActivation.Backward(_hPre1[column].AsSpan(start * 128), _hPost1[column].AsSpan(start * 128), _dHPost1[column].AsSpan(start * 128), _dHPre, count * 128);
+                    _hFc1[column].Backward(_hPost0[column].AsSpan(start * 128), _dHPre, _dHPart, count);
+                    TensorPrimitives.Add(_dHPost0[column].AsSpan(start * 128, count * 128), _dHPart.AsSpan(0, count * 128), _dHPost0[column].AsSpan(start * 128, count * 128));
+                    if (column > 0)
+                    {
+                        var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
+                        var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
+                        var reducedPre = _hReducedPre1[column - 1].AsSpan(start * 32);
+                        var reduced = _hReduced1[column - 1].AsSpan(start * 32);
+                        _hUp1[column - 1].Backward(reduced, _dHPre, _dHReduced, count);
+                        _hActivation.Backward(reducedPre, reduced, _dHReduced, _dHReducedPre, count * 32);
+                        _hReduce1[column - 1].Backward(scaled, _dHReducedPre, _dHScaled, count);
+                        _hAlpha1[column - 1].Backward(lateral, _dHScaled, _dHLateral, count * column * 128);
+                        for (var earlier = 0; earlier < column; earlier++)
+                        {
+                            _hEarlier1[column - 1].Backward(earlier, _dHLateral, _dHPart, count);
+                            TensorPrimitives.Add(_dHPost0[earlier].AsSpan(start * 128, count * 128), _dHPart.AsSpan(0, count * 128), _dHPost0[earlier].AsSpan(start * 128, count * 128));
+                        }
+                    }
+                    _hActivation.Backward(_hPre0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
+                    _hFc0[column].Backward(_hInput.AsSpan(start * 49), _dHPre, default, count);
+                }
+            }
+
+            /// <summary>
+            /// Columns of <c>h</c> (line 12) that samples may use: columns 0 .. ActiveColumns − 1. Every column
+            /// is in the layout from the start (columns = tasks); a network starts with column 0 active and
+            /// <see cref="AddColumn"/> activates the next. A batch with a task t ≥ ActiveColumns is refused.
+            /// </summary>
+            public int ActiveColumns => _activeColumns;
+
+            /// <summary>Activates the next column (for the next task of a sequential schedule) and returns its index.</summary>
+            /// <exception cref="InvalidOperationException">Every column is active already.</exception>
+            public int AddColumn()
+            {
+                if (_activeColumns == Tasks) throw new InvalidOperationException($"all {Tasks} columns are active");
+                return _activeColumns++;
+            }
+
+            /// <summary>
+            /// Freezes column <paramref name="column"/> (owner column k: its layers and lateral adapters)
+            /// and task k's readout in the parameter store, so optimizers leave them untouched. Later
+            /// columns keep reading it through their laterals; its gradients are still computed.
+            /// </summary>
+            public void FreezeColumn(int column)
+            {
+                if ((uint)column >= Tasks) throw new ArgumentOutOfRangeException(nameof(column), column, $"column must be in [0, {Tasks})");
+                foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Column(column), "q.h.")) _store.SetFrozen(slice, true);
+                foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Task(column), "q.q.")) _store.SetFrozen(slice, true);
+            }
+
+            /// <summary>True once <see cref="FreezeColumn"/> froze column <paramref name="column"/>.</summary>
+            public bool IsColumnFrozen(int column)
+            {
+                if ((uint)column >= Tasks) throw new ArgumentOutOfRangeException(nameof(column), column, $"column must be in [0, {Tasks})");
+                foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Column(column), "q.h.")) if (!_store.IsFrozen(slice)) return false;
+                return true;
+            }
+
+            /// <summary><paramref name="count"/> parts of one width: the earlier columns a lateral adapter reads.</summary>
+            private static int[] Parts(int count, int width)
+            {
+                var parts = new int[count];
+                Array.Fill(parts, width);
+                return parts;
+            }
+
+            /// <summary>The slices owned by <paramref name="owner"/> whose names start with one of <paramref name="prefixes"/>.</summary>
+            private static System.Collections.Generic.List<ParameterSlice> OwnedSlices(ParameterLayout layout, ParameterOwner owner, params string[] prefixes)
+            {
+                var slices = new System.Collections.Generic.List<ParameterSlice>();
+                foreach (var slice in layout.Slices)
+                {
+                    if (slice.Owner != owner) continue;
+                    foreach (var prefix in prefixes)
+                    {
+                        if (!slice.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                        slices.Add(slice);
+                        break;
+                    }
+                }
+                return slices;
+            }
+
+            private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
+            {
+                var slices = new ParameterSlice[Tasks];
+                for (var t = 0; t < Tasks; t++) slices[t] = layout[name(t)];
+                return slices;
+            }
         }
     }
 }

@@ -14,15 +14,22 @@ namespace Consumer.Agents
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using Film = global::Mtrl.Runtime.Layers.Film;
     using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
     using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
     using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using OneHot = global::Mtrl.Runtime.Layers.OneHot;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
+    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
+    using Scale = global::Mtrl.Runtime.Layers.Scale;
+    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
+    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>SoftModularSac</c>.</summary>
@@ -179,6 +186,785 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+        }
+
+        /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 11. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        public sealed class ActorNetwork
+        {
+            private readonly float[] _obs;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _base;
+            private readonly float[] _dBase;
+            private readonly Linear _baseFc0;
+            private readonly float[] _baseAffine0;
+            private readonly Activation _baseActivation0;
+            private readonly float[] _baseHidden0;
+            private readonly Linear _baseFc1;
+            private readonly float[] _baseAffine1;
+            private readonly Activation _baseActivation1;
+            private readonly float[] _dBaseStep3;
+            private readonly float[] _dBaseStep2;
+            private readonly float[] _dBaseStep1;
+            private readonly float[] _embOnehot;
+            private readonly OneHot _embOnehotLayer;
+            private readonly float[] _emb;
+            private readonly float[] _dEmb;
+            private readonly Linear _embFc0;
+            private readonly float[] _routed;
+            private readonly float[] _dRouted;
+            private readonly Activation _routedActivation;
+            private readonly Concat _routedGrid;
+            private readonly Split _routedSplit;
+            private readonly ModuleMix _routedRoute;
+            private readonly ModuleMix _routedMix;
+            private readonly Linear _routedRouteIn;
+            private readonly Linear _routedDown0;
+            private readonly Linear _routedUp1;
+            private readonly Linear _routedDown1;
+            private readonly Linear _routedUp2;
+            private readonly Linear _routedDown2;
+            private readonly Linear _routedUpGate;
+            private readonly Linear _routedGate;
+            private readonly Linear[][] _routedModules;
+            private readonly float[][][] _routedPre;
+            private readonly float[][][] _routedPost;
+            private readonly float[][][] _routedInputs;
+            private readonly float[][] _routedProbabilities;
+            private readonly float[] _routedProduct;
+            private readonly float[] _routedRoutingInput;
+            private readonly float[] _routedRoutingScores;
+            private readonly float[] _routedHidden0;
+            private readonly float[] _routedUp1Out;
+            private readonly float[] _routedRouted1;
+            private readonly float[] _routedHidden1;
+            private readonly float[] _routedUp2Out;
+            private readonly float[] _routedRouted2;
+            private readonly float[] _routedHidden2;
+            private readonly float[] _routedGrid0;
+            private readonly float[] _routedGrid1;
+            private readonly float[] _routedMixed1;
+            private readonly float[] _routedGrid2;
+            private readonly float[] _routedMixed2;
+            private readonly float[] _routedGrid3;
+            private readonly float[] _routedMixed3;
+            private readonly float[] _routedGateWeights;
+            private readonly float[] _routedUpGateOut;
+            private readonly float[] _routedGateRouted;
+            private readonly float[] _routedGateHidden;
+            private readonly float[] _routedGateScores;
+            private readonly float[] _dRoutedGrid;
+            private readonly float[] _dRoutedOut;
+            private readonly float[] _dRoutedPre;
+            private readonly float[] _dRoutedRoutingInput;
+            private readonly float[] _dRoutedPart;
+            private readonly float[][] _dRoutedProbabilities;
+            private readonly float[] _dRoutedGateWeights;
+            private readonly float[] _dRoutedGateScores;
+            private readonly float[] _dRoutedGateHidden;
+            private readonly float[] _dRoutedGateRouted;
+            private readonly float[] _dRoutedUpGateOut;
+            private readonly float[] _dRoutedMixed;
+            private readonly float[] _dRoutedInput;
+            private readonly float[] _dRoutedRoutingScores;
+            private readonly float[] _dRoutedHidden;
+            private readonly float[] _dRoutedRouted;
+            private readonly float[] _dRoutedUpOut;
+            private readonly float[] _dRoutedProduct;
+            private readonly float[] _pi;
+            private readonly Linear _piFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public ActorNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _base = new float[maxBatch * 400];
+                _dBase = new float[maxBatch * 400];
+                _baseFc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
+                _baseAffine0 = new float[maxBatch * 400];
+                _baseActivation0 = new Activation(ActivationKind.Relu);
+                _baseHidden0 = new float[maxBatch * 400];
+                _baseFc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
+                _baseAffine1 = new float[maxBatch * 400];
+                _baseActivation1 = new Activation(ActivationKind.Relu);
+                _dBaseStep3 = new float[maxBatch * 400];
+                _dBaseStep2 = new float[maxBatch * 400];
+                _dBaseStep1 = new float[maxBatch * 400];
+                _embOnehot = new float[maxBatch * 10];
+                _embOnehotLayer = new OneHot(10);
+                _emb = new float[maxBatch * 400];
+                _dEmb = new float[maxBatch * 400];
+                _embFc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
+                _routed = new float[maxBatch * 128];
+                _dRouted = new float[maxBatch * 128];
+                _routedActivation = new Activation(ActivationKind.Relu);
+                _routedGrid = new Concat(128, 128, 128, 128);
+                _routedSplit = new Split(128, 128, 128, 128);
+                _routedRoute = new ModuleMix(4, 4, 128);
+                _routedMix = new ModuleMix(4, 1, 128);
+                _routedRouteIn = new Linear(store, layout["actor.routed.route.in.weight"], layout["actor.routed.route.in.bias"]);
+                _routedDown0 = new Linear(store, layout["actor.routed.route.down0.weight"], layout["actor.routed.route.down0.bias"]);
+                _routedUp1 = new Linear(store, layout["actor.routed.route.up1.weight"], layout["actor.routed.route.up1.bias"]);
+                _routedDown1 = new Linear(store, layout["actor.routed.route.down1.weight"], layout["actor.routed.route.down1.bias"]);
+                _routedUp2 = new Linear(store, layout["actor.routed.route.up2.weight"], layout["actor.routed.route.up2.bias"]);
+                _routedDown2 = new Linear(store, layout["actor.routed.route.down2.weight"], layout["actor.routed.route.down2.bias"]);
+                _routedUpGate = new Linear(store, layout["actor.routed.route.up_gate.weight"], layout["actor.routed.route.up_gate.bias"]);
+                _routedGate = new Linear(store, layout["actor.routed.route.gate.weight"], layout["actor.routed.route.gate.bias"]);
+                _routedModules = new Linear[4][];
+                _routedPre = new float[4][][];
+                _routedPost = new float[4][][];
+                _routedInputs = new float[4][][];
+                for (var layer = 0; layer < 4; layer++)
+                {
+                    _routedModules[layer] = new Linear[4];
+                    _routedPre[layer] = new float[4][];
+                    _routedPost[layer] = new float[4][];
+                    _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
+                    for (var module = 0; module < 4; module++)
+                    {
+                        _routedModules[layer][module] = new Linear(store, layout[$"actor.routed.module{layer}_{module}.weight"], layout[$"actor.routed.module{layer}_{module}.bias"]);
+                        _routedPre[layer][module] = new float[maxBatch * 128];
+                        _routedPost[layer][module] = new float[maxBatch * 128];
+                        if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
+                    }
+                }
+                _routedProbabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
+                _routedProduct = new float[maxBatch * 400];
+                _routedRoutingInput = new float[maxBatch * 256];
+                _routedRoutingScores = new float[maxBatch * 16];
+                _routedHidden0 = new float[maxBatch * 256];
+                _routedUp1Out = new float[maxBatch * 256];
+                _routedRouted1 = new float[maxBatch * 256];
+                _routedHidden1 = new float[maxBatch * 256];
+                _routedUp2Out = new float[maxBatch * 256];
+                _routedRouted2 = new float[maxBatch * 256];
+                _routedHidden2 = new float[maxBatch * 256];
+                _routedGrid0 = new float[maxBatch * 512];
+                _routedGrid1 = new float[maxBatch * 512];
+                _routedMixed1 = new float[maxBatch * 512];
+                _routedGrid2 = new float[maxBatch * 512];
+                _routedMixed2 = new float[maxBatch * 512];
+                _routedGrid3 = new float[maxBatch * 512];
+                _routedMixed3 = new float[maxBatch * 512];
+                _routedGateWeights = new float[maxBatch * 4];
+                _routedUpGateOut = new float[maxBatch * 256];
+                _routedGateRouted = new float[maxBatch * 256];
+                _routedGateHidden = new float[maxBatch * 256];
+                _routedGateScores = new float[maxBatch * 4];
+                _dRoutedGrid = new float[maxBatch * 512];
+                _dRoutedOut = new float[maxBatch * 128];
+                _dRoutedPre = new float[maxBatch * 128];
+                _dRoutedRoutingInput = new float[maxBatch * 256];
+                _dRoutedPart = new float[maxBatch * 400];
+                _dRoutedProbabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
+                _dRoutedGateWeights = new float[maxBatch * 4];
+                _dRoutedGateScores = new float[maxBatch * 4];
+                _dRoutedGateHidden = new float[maxBatch * 256];
+                _dRoutedGateRouted = new float[maxBatch * 256];
+                _dRoutedUpGateOut = new float[maxBatch * 256];
+                _dRoutedMixed = new float[maxBatch * 512];
+                _dRoutedInput = new float[maxBatch * 128];
+                _dRoutedRoutingScores = new float[maxBatch * 16];
+                _dRoutedHidden = new float[maxBatch * 256];
+                _dRoutedRouted = new float[maxBatch * 256];
+                _dRoutedUpOut = new float[maxBatch * 256];
+                _dRoutedProduct = new float[maxBatch * 400];
+                _pi = new float[maxBatch * 8];
+                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 8.</summary>
+            public const int OutputWidth = 8;
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // base: mlp
+                _baseFc0.Forward(_obs, _baseAffine0, batch);
+                _baseActivation0.Forward(_baseAffine0, _baseHidden0, batch * 400);
+                _baseFc1.Forward(_baseHidden0, _baseAffine1, batch);
+                _baseActivation1.Forward(_baseAffine1, _base, batch * 400);
+                // emb_onehot: onehot
+                _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
+                // emb: linear
+                _embFc0.Forward(_embOnehot, _emb, batch);
+                // routed: soft_modular
+                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 400);
+                _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
+                _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
+                _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[0], batch * 4, 4);
+                _routedUp1.Forward(_routedProbabilities[0], _routedUp1Out, batch);
+                ElementwiseProduct.Forward(_routedUp1Out, _routedRoutingInput, _routedRouted1, batch * 256);
+                _routedActivation.Forward(_routedRouted1, _routedHidden1, batch * 256);
+                _routedDown1.Forward(_routedHidden1, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[1], batch * 4, 4);
+                _routedUp2.Forward(_routedProbabilities[1], _routedUp2Out, batch);
+                ElementwiseProduct.Forward(_routedUp2Out, _routedRoutingInput, _routedRouted2, batch * 256);
+                _routedActivation.Forward(_routedRouted2, _routedHidden2, batch * 256);
+                _routedDown2.Forward(_routedHidden2, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedModules[0][module].Forward(_base, _routedPre[0][module], batch);
+                    _routedActivation.Forward(_routedPre[0][module], _routedPost[0][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
+                    _routedModules[1][module].Forward(_routedInputs[1][module], _routedPre[1][module], batch);
+                    _routedActivation.Forward(_routedPre[1][module], _routedPost[1][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
+                    _routedModules[2][module].Forward(_routedInputs[2][module], _routedPre[2][module], batch);
+                    _routedActivation.Forward(_routedPre[2][module], _routedPost[2][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
+                    _routedModules[3][module].Forward(_routedInputs[3][module], _routedPre[3][module], batch);
+                    _routedActivation.Forward(_routedPre[3][module], _routedPost[3][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
+                }
+                _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
+                ElementwiseProduct.Forward(_routedUpGateOut, _routedRoutingInput, _routedGateRouted, batch * 256);
+                _routedActivation.Forward(_routedGateRouted, _routedGateHidden, batch * 256);
+                _routedGate.Forward(_routedGateHidden, _routedGateScores, batch);
+                RowSoftmax.Forward(_routedGateScores, _routedGateWeights, batch, 4);
+                _routedMix.Forward(_routedGateWeights, _routedGrid3, _routed, batch);
+                // pi: gaussian
+                _piFc0.Forward(_routed, _pi, batch);
+                return _pi.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                Array.Clear(_dBase, 0, batch * 400);
+                // pi: gaussian
+                _piFc0.Backward(_routed, outputGradient, _dRouted, batch);
+                // routed: soft_modular
+                _routedMix.Backward(_routedGateWeights, _routedGrid3, _dRouted, _dRoutedGateWeights, _dRoutedGrid, batch);
+                Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
+                for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
+                RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
+                _routedGate.Backward(_routedGateHidden, _dRoutedGateScores, _dRoutedGateHidden, batch);
+                _routedActivation.Backward(_routedGateRouted, _routedGateHidden, _dRoutedGateHidden, _dRoutedGateRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown2.Backward(_routedHidden2, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRouted2, _routedHidden2, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown1.Backward(_routedHidden1, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRouted1, _routedHidden1, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                Array.Clear(_dBase, 0, batch * 400);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
+                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                }
+                _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
+                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 400);
+                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                // emb: linear
+                _embFc0.Backward(_embOnehot, _dEmb, default, batch);
+                // base: mlp
+                _baseActivation1.Backward(_baseAffine1, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseFc1.Backward(_baseHidden0, _dBaseStep3, _dBaseStep2, batch);
+                _baseActivation0.Backward(_baseAffine0, _baseHidden0, _dBaseStep2, _dBaseStep1, batch * 400);
+                _baseFc0.Backward(_obs, _dBaseStep1, default, batch);
+            }
+
+            /// <summary>Routing layers of the soft-modular node <c>routed</c> (line 14): layers − 1 = 3.</summary>
+            public const int RoutingLayers = 3;
+
+            /// <summary>Modules per layer of <c>routed</c>.</summary>
+            public const int RoutingModules = 4;
+
+            /// <summary>
+            /// The routing probabilities pˡ of <c>routed</c> from the last Forward, [batch, 4, 4] for
+            /// <paramref name="layer"/> l in [0, RoutingLayers): entry [b, j, k] is the weight module j of layer l + 1
+            /// gives module k of layer l, and each row j sums to one (docs/language.md, soft modularization, step 2).
+            /// The span is a read-only view of a workspace the next Forward overwrites.
+            /// </summary>
+            public ReadOnlySpan<float> RoutingProbabilities(int layer)
+            {
+                if ((uint)layer >= RoutingLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {RoutingLayers})");
+                return _routedProbabilities[layer].AsSpan(0, _batch * 16);
+            }
+
+            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
+            public ReadOnlySpan<float> GateProbabilities => _routedGateWeights.AsSpan(0, _batch * 4);
+        }
+
+        /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
+        /// <remarks>Declared at line 19. Output: q_values, 1 values per sample.</remarks>
+        public sealed class CriticNetwork
+        {
+            private readonly float[] _obs;
+            private readonly float[] _action;
+            private readonly float[] _dAction;
+            private readonly int[] _taskIds;
+            private readonly TaskBatch _tasks;
+            private readonly float[] _baseConcat;
+            private readonly float[] _dBaseConcat;
+            private readonly Concat _baseConcatLayer;
+            private readonly float[] _base;
+            private readonly float[] _dBase;
+            private readonly Linear _baseFc0;
+            private readonly float[] _baseAffine0;
+            private readonly Activation _baseActivation0;
+            private readonly float[] _baseHidden0;
+            private readonly Linear _baseFc1;
+            private readonly float[] _baseAffine1;
+            private readonly Activation _baseActivation1;
+            private readonly float[] _dBaseStep3;
+            private readonly float[] _dBaseStep2;
+            private readonly float[] _dBaseStep1;
+            private readonly float[] _embOnehot;
+            private readonly OneHot _embOnehotLayer;
+            private readonly float[] _emb;
+            private readonly float[] _dEmb;
+            private readonly Linear _embFc0;
+            private readonly float[] _routed;
+            private readonly float[] _dRouted;
+            private readonly Activation _routedActivation;
+            private readonly Concat _routedGrid;
+            private readonly Split _routedSplit;
+            private readonly ModuleMix _routedRoute;
+            private readonly ModuleMix _routedMix;
+            private readonly Linear _routedRouteIn;
+            private readonly Linear _routedDown0;
+            private readonly Linear _routedUp1;
+            private readonly Linear _routedDown1;
+            private readonly Linear _routedUp2;
+            private readonly Linear _routedDown2;
+            private readonly Linear _routedUpGate;
+            private readonly Linear _routedGate;
+            private readonly Linear[][] _routedModules;
+            private readonly float[][][] _routedPre;
+            private readonly float[][][] _routedPost;
+            private readonly float[][][] _routedInputs;
+            private readonly float[][] _routedProbabilities;
+            private readonly float[] _routedProduct;
+            private readonly float[] _routedRoutingInput;
+            private readonly float[] _routedRoutingScores;
+            private readonly float[] _routedHidden0;
+            private readonly float[] _routedUp1Out;
+            private readonly float[] _routedRouted1;
+            private readonly float[] _routedHidden1;
+            private readonly float[] _routedUp2Out;
+            private readonly float[] _routedRouted2;
+            private readonly float[] _routedHidden2;
+            private readonly float[] _routedGrid0;
+            private readonly float[] _routedGrid1;
+            private readonly float[] _routedMixed1;
+            private readonly float[] _routedGrid2;
+            private readonly float[] _routedMixed2;
+            private readonly float[] _routedGrid3;
+            private readonly float[] _routedMixed3;
+            private readonly float[] _routedGateWeights;
+            private readonly float[] _routedUpGateOut;
+            private readonly float[] _routedGateRouted;
+            private readonly float[] _routedGateHidden;
+            private readonly float[] _routedGateScores;
+            private readonly float[] _dRoutedGrid;
+            private readonly float[] _dRoutedOut;
+            private readonly float[] _dRoutedPre;
+            private readonly float[] _dRoutedRoutingInput;
+            private readonly float[] _dRoutedPart;
+            private readonly float[][] _dRoutedProbabilities;
+            private readonly float[] _dRoutedGateWeights;
+            private readonly float[] _dRoutedGateScores;
+            private readonly float[] _dRoutedGateHidden;
+            private readonly float[] _dRoutedGateRouted;
+            private readonly float[] _dRoutedUpGateOut;
+            private readonly float[] _dRoutedMixed;
+            private readonly float[] _dRoutedInput;
+            private readonly float[] _dRoutedRoutingScores;
+            private readonly float[] _dRoutedHidden;
+            private readonly float[] _dRoutedRouted;
+            private readonly float[] _dRoutedUpOut;
+            private readonly float[] _dRoutedProduct;
+            private readonly float[] _q;
+            private readonly Linear _qFc0;
+            private int _batch;
+
+            /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
+            public CriticNetwork(ParameterStore store, int maxBatch)
+            {
+                if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
+                var layout = store.Layout;
+                MaxBatch = maxBatch;
+                _obs = new float[maxBatch * 39];
+                _action = new float[maxBatch * ActionSize];
+                _dAction = new float[maxBatch * ActionSize];
+                _taskIds = new int[maxBatch];
+                _tasks = new TaskBatch(Tasks, maxBatch);
+                _baseConcat = new float[maxBatch * 43];
+                _dBaseConcat = new float[maxBatch * 43];
+                _baseConcatLayer = new Concat(39, 4);
+                _base = new float[maxBatch * 400];
+                _dBase = new float[maxBatch * 400];
+                _baseFc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
+                _baseAffine0 = new float[maxBatch * 400];
+                _baseActivation0 = new Activation(ActivationKind.Relu);
+                _baseHidden0 = new float[maxBatch * 400];
+                _baseFc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
+                _baseAffine1 = new float[maxBatch * 400];
+                _baseActivation1 = new Activation(ActivationKind.Relu);
+                _dBaseStep3 = new float[maxBatch * 400];
+                _dBaseStep2 = new float[maxBatch * 400];
+                _dBaseStep1 = new float[maxBatch * 400];
+                _embOnehot = new float[maxBatch * 10];
+                _embOnehotLayer = new OneHot(10);
+                _emb = new float[maxBatch * 400];
+                _dEmb = new float[maxBatch * 400];
+                _embFc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
+                _routed = new float[maxBatch * 128];
+                _dRouted = new float[maxBatch * 128];
+                _routedActivation = new Activation(ActivationKind.Relu);
+                _routedGrid = new Concat(128, 128, 128, 128);
+                _routedSplit = new Split(128, 128, 128, 128);
+                _routedRoute = new ModuleMix(4, 4, 128);
+                _routedMix = new ModuleMix(4, 1, 128);
+                _routedRouteIn = new Linear(store, layout["critic.routed.route.in.weight"], layout["critic.routed.route.in.bias"]);
+                _routedDown0 = new Linear(store, layout["critic.routed.route.down0.weight"], layout["critic.routed.route.down0.bias"]);
+                _routedUp1 = new Linear(store, layout["critic.routed.route.up1.weight"], layout["critic.routed.route.up1.bias"]);
+                _routedDown1 = new Linear(store, layout["critic.routed.route.down1.weight"], layout["critic.routed.route.down1.bias"]);
+                _routedUp2 = new Linear(store, layout["critic.routed.route.up2.weight"], layout["critic.routed.route.up2.bias"]);
+                _routedDown2 = new Linear(store, layout["critic.routed.route.down2.weight"], layout["critic.routed.route.down2.bias"]);
+                _routedUpGate = new Linear(store, layout["critic.routed.route.up_gate.weight"], layout["critic.routed.route.up_gate.bias"]);
+                _routedGate = new Linear(store, layout["critic.routed.route.gate.weight"], layout["critic.routed.route.gate.bias"]);
+                _routedModules = new Linear[4][];
+                _routedPre = new float[4][][];
+                _routedPost = new float[4][][];
+                _routedInputs = new float[4][][];
+                for (var layer = 0; layer < 4; layer++)
+                {
+                    _routedModules[layer] = new Linear[4];
+                    _routedPre[layer] = new float[4][];
+                    _routedPost[layer] = new float[4][];
+                    _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
+                    for (var module = 0; module < 4; module++)
+                    {
+                        _routedModules[layer][module] = new Linear(store, layout[$"critic.routed.module{layer}_{module}.weight"], layout[$"critic.routed.module{layer}_{module}.bias"]);
+                        _routedPre[layer][module] = new float[maxBatch * 128];
+                        _routedPost[layer][module] = new float[maxBatch * 128];
+                        if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
+                    }
+                }
+                _routedProbabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
+                _routedProduct = new float[maxBatch * 400];
+                _routedRoutingInput = new float[maxBatch * 256];
+                _routedRoutingScores = new float[maxBatch * 16];
+                _routedHidden0 = new float[maxBatch * 256];
+                _routedUp1Out = new float[maxBatch * 256];
+                _routedRouted1 = new float[maxBatch * 256];
+                _routedHidden1 = new float[maxBatch * 256];
+                _routedUp2Out = new float[maxBatch * 256];
+                _routedRouted2 = new float[maxBatch * 256];
+                _routedHidden2 = new float[maxBatch * 256];
+                _routedGrid0 = new float[maxBatch * 512];
+                _routedGrid1 = new float[maxBatch * 512];
+                _routedMixed1 = new float[maxBatch * 512];
+                _routedGrid2 = new float[maxBatch * 512];
+                _routedMixed2 = new float[maxBatch * 512];
+                _routedGrid3 = new float[maxBatch * 512];
+                _routedMixed3 = new float[maxBatch * 512];
+                _routedGateWeights = new float[maxBatch * 4];
+                _routedUpGateOut = new float[maxBatch * 256];
+                _routedGateRouted = new float[maxBatch * 256];
+                _routedGateHidden = new float[maxBatch * 256];
+                _routedGateScores = new float[maxBatch * 4];
+                _dRoutedGrid = new float[maxBatch * 512];
+                _dRoutedOut = new float[maxBatch * 128];
+                _dRoutedPre = new float[maxBatch * 128];
+                _dRoutedRoutingInput = new float[maxBatch * 256];
+                _dRoutedPart = new float[maxBatch * 400];
+                _dRoutedProbabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
+                _dRoutedGateWeights = new float[maxBatch * 4];
+                _dRoutedGateScores = new float[maxBatch * 4];
+                _dRoutedGateHidden = new float[maxBatch * 256];
+                _dRoutedGateRouted = new float[maxBatch * 256];
+                _dRoutedUpGateOut = new float[maxBatch * 256];
+                _dRoutedMixed = new float[maxBatch * 512];
+                _dRoutedInput = new float[maxBatch * 128];
+                _dRoutedRoutingScores = new float[maxBatch * 16];
+                _dRoutedHidden = new float[maxBatch * 256];
+                _dRoutedRouted = new float[maxBatch * 256];
+                _dRoutedUpOut = new float[maxBatch * 256];
+                _dRoutedProduct = new float[maxBatch * 400];
+                _q = new float[maxBatch * 1];
+                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+            }
+
+            /// <summary>Largest batch accepted.</summary>
+            public int MaxBatch { get; }
+
+            /// <summary>Values per sample in the output: 1.</summary>
+            public const int OutputWidth = 1;
+
+            /// <summary>∂L/∂action from the last Backward (the actor's update reads it).</summary>
+            public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);
+
+            /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
+            public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
+            {
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
+                obs.Slice(0, batch * 39).CopyTo(_obs);
+                action.Slice(0, batch * ActionSize).CopyTo(_action);
+                task.Slice(0, batch).CopyTo(_taskIds);
+                _tasks.Assign(task, batch);
+                _batch = batch;
+                // base_concat: concat
+                _baseConcatLayer.Forward(0, _obs, _baseConcat, batch);
+                _baseConcatLayer.Forward(1, _action, _baseConcat, batch);
+                // base: mlp
+                _baseFc0.Forward(_baseConcat, _baseAffine0, batch);
+                _baseActivation0.Forward(_baseAffine0, _baseHidden0, batch * 400);
+                _baseFc1.Forward(_baseHidden0, _baseAffine1, batch);
+                _baseActivation1.Forward(_baseAffine1, _base, batch * 400);
+                // emb_onehot: onehot
+                _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
+                // emb: linear
+                _embFc0.Forward(_embOnehot, _emb, batch);
+                // routed: soft_modular
+                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 400);
+                _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
+                _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
+                _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[0], batch * 4, 4);
+                _routedUp1.Forward(_routedProbabilities[0], _routedUp1Out, batch);
+                ElementwiseProduct.Forward(_routedUp1Out, _routedRoutingInput, _routedRouted1, batch * 256);
+                _routedActivation.Forward(_routedRouted1, _routedHidden1, batch * 256);
+                _routedDown1.Forward(_routedHidden1, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[1], batch * 4, 4);
+                _routedUp2.Forward(_routedProbabilities[1], _routedUp2Out, batch);
+                ElementwiseProduct.Forward(_routedUp2Out, _routedRoutingInput, _routedRouted2, batch * 256);
+                _routedActivation.Forward(_routedRouted2, _routedHidden2, batch * 256);
+                _routedDown2.Forward(_routedHidden2, _routedRoutingScores, batch);
+                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedModules[0][module].Forward(_base, _routedPre[0][module], batch);
+                    _routedActivation.Forward(_routedPre[0][module], _routedPost[0][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
+                    _routedModules[1][module].Forward(_routedInputs[1][module], _routedPre[1][module], batch);
+                    _routedActivation.Forward(_routedPre[1][module], _routedPost[1][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
+                    _routedModules[2][module].Forward(_routedInputs[2][module], _routedPre[2][module], batch);
+                    _routedActivation.Forward(_routedPre[2][module], _routedPost[2][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
+                }
+                _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
+                    _routedModules[3][module].Forward(_routedInputs[3][module], _routedPre[3][module], batch);
+                    _routedActivation.Forward(_routedPre[3][module], _routedPost[3][module], batch * 128);
+                    _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
+                }
+                _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
+                ElementwiseProduct.Forward(_routedUpGateOut, _routedRoutingInput, _routedGateRouted, batch * 256);
+                _routedActivation.Forward(_routedGateRouted, _routedGateHidden, batch * 256);
+                _routedGate.Forward(_routedGateHidden, _routedGateScores, batch);
+                RowSoftmax.Forward(_routedGateScores, _routedGateWeights, batch, 4);
+                _routedMix.Forward(_routedGateWeights, _routedGrid3, _routed, batch);
+                // q: q_values
+                _qFc0.Forward(_routed, _q, batch);
+                return _q.AsSpan(0, batch * OutputWidth);
+            }
+
+            /// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>
+            public void Backward(ReadOnlySpan<float> outputGradient)
+            {
+                var batch = _batch;
+                if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
+                Array.Clear(_dBase, 0, batch * 400);
+                // q: q_values
+                _qFc0.Backward(_routed, outputGradient, _dRouted, batch);
+                // routed: soft_modular
+                _routedMix.Backward(_routedGateWeights, _routedGrid3, _dRouted, _dRoutedGateWeights, _dRoutedGrid, batch);
+                Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
+                for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
+                RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
+                _routedGate.Backward(_routedGateHidden, _dRoutedGateScores, _dRoutedGateHidden, batch);
+                _routedActivation.Backward(_routedGateRouted, _routedGateHidden, _dRoutedGateHidden, _dRoutedGateRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown2.Backward(_routedHidden2, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRouted2, _routedHidden2, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown1.Backward(_routedHidden1, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRouted1, _routedHidden1, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
+                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                }
+                _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
+                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
+                _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
+                _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                Array.Clear(_dBase, 0, batch * 400);
+                for (var module = 0; module < 4; module++)
+                {
+                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
+                    _routedActivation.Backward(_routedPre[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
+                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                }
+                _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
+                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 400);
+                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                // emb: linear
+                _embFc0.Backward(_embOnehot, _dEmb, default, batch);
+                // base: mlp
+                _baseActivation1.Backward(_baseAffine1, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseFc1.Backward(_baseHidden0, _dBaseStep3, _dBaseStep2, batch);
+                _baseActivation0.Backward(_baseAffine0, _baseHidden0, _dBaseStep2, _dBaseStep1, batch * 400);
+                _baseFc0.Backward(_baseConcat, _dBaseStep1, _dBaseConcat, batch);
+                // base_concat: concat
+                _baseConcatLayer.Backward(1, _dBaseConcat, _dAction, batch);
+            }
+
+            /// <summary>Routing layers of the soft-modular node <c>routed</c> (line 22): layers − 1 = 3.</summary>
+            public const int RoutingLayers = 3;
+
+            /// <summary>Modules per layer of <c>routed</c>.</summary>
+            public const int RoutingModules = 4;
+
+            /// <summary>
+            /// The routing probabilities pˡ of <c>routed</c> from the last Forward, [batch, 4, 4] for
+            /// <paramref name="layer"/> l in [0, RoutingLayers): entry [b, j, k] is the weight module j of layer l + 1
+            /// gives module k of layer l, and each row j sums to one (docs/language.md, soft modularization, step 2).
+            /// The span is a read-only view of a workspace the next Forward overwrites.
+            /// </summary>
+            public ReadOnlySpan<float> RoutingProbabilities(int layer)
+            {
+                if ((uint)layer >= RoutingLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {RoutingLayers})");
+                return _routedProbabilities[layer].AsSpan(0, _batch * 16);
+            }
+
+            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
+            public ReadOnlySpan<float> GateProbabilities => _routedGateWeights.AsSpan(0, _batch * 4);
         }
     }
 }
