@@ -68,9 +68,9 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {agentProblem}");
             return 2;
         }
-        if (agent.Training.Algorithm != Algorithm.Dqn)
+        if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
         {
-            error.WriteLine($"mtrl: error: agent '{agent.Name}' trains with {agent.Training.Algorithm.ToString().ToLowerInvariant()}; this version of mtrl trains dqn agents (sac and td3 trainers are not part of it yet)");
+            error.WriteLine($"mtrl: error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
             return 2;
         }
 
@@ -126,7 +126,7 @@ internal static class TrainCommand
         var create = type?.GetMethod("CreateTrainer", BindingFlags.Public | BindingFlags.Static, new[] { typeof(IDiscreteVectorEnvironment), typeof(DqnOptions), typeof(Accelerator) });
         if (createOptions is null || create is null)
         {
-            problem = $"agent '{agent.Name}' has no generated trainer factory: its spec uses a training feature the DQN trainer does not support yet (see the generator's MTRL0410 message from `mtrl describe --emit`)";
+            problem = $"the code generated for agent '{agent.Name}' has no trainer factory (CreateDqnOptions, CreateTrainer)";
             return null;
         }
         var options = (DqnOptions)createOptions.Invoke(null, null)!;

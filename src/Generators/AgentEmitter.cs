@@ -31,12 +31,23 @@ internal static class AgentEmitter
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("using global::System;");
+        w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
+        w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
+        w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
+        w.WriteLine("using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;");
+        w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
+        w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
+        w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
+        w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
         w.WriteLine("using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;");
         w.WriteLine("using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;");
         w.WriteLine("using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;");
         w.WriteLine("using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;");
         w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
+        w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
+        w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
+        w.WriteLine("using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;");
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
         w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
         w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
@@ -101,6 +112,7 @@ internal static class AgentEmitter
 
         EmitLayout(w, agent);
         EmitTraining(w, agent);
+        if (TrainerFactoryEmitter.Unsupported(agent) is null) TrainerFactoryEmitter.Emit(w, agent);
         foreach (var network in agent.Networks) NetworkEmitter.Emit(w, agent, network);
         w.Indent--;
         w.WriteLine("}");

@@ -676,6 +676,78 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("}");
     }
 
+    /// <summary>
+    /// A network whose output is one Q value per discrete action: it also implements the
+    /// runtime's IQNetwork, so value-based trainers drive it with rows as replay holds them.
+    /// </summary>
+    private bool ImplementsQNetwork => IsQNetwork(_agent, _network);
+
+    /// <summary>True for a network with a q_values output over discrete actions that does not read the action.</summary>
+    public static bool IsQNetwork(AgentModel agent, NetworkModel network) =>
+        network.Output.Op is QValuesOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
+
+    private void WriteQNetworkMembers(IndentedTextWriter w)
+    {
+        var observations = _agent.Inputs.Where(i => i.Kind == InputKind.Observation).ToList();
+        var goals = _agent.Inputs.Where(i => i.Kind == InputKind.Goal).ToList();
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Floats per observation row of <see cref=\"NetworkInputs\"/>: " +
+            (observations.Count == 0 ? "none" : string.Join(", ", observations.Select(i => $"<c>{i.Name}</c>"))) + " side by side.</summary>");
+        w.WriteLine($"public int ObservationWidth => {Int(observations.Sum(i => i.Width))};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Floats per goal row of <see cref=\"NetworkInputs\"/>" +
+            (goals.Count == 0 ? " (the agent has no goals)" : ": " + string.Join(", ", goals.Select(i => $"<c>{i.Name}</c>")) + " side by side") + ".</summary>");
+        w.WriteLine($"public int GoalWidth => {Int(goals.Sum(i => i.Width))};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Q values per row: one per action.</summary>");
+        w.WriteLine("public int ActionCount => OutputWidth;");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>");
+        w.WriteLine("public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("var batch = inputs.Count;");
+        w.WriteLine("if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $\"batch must be in [1, {MaxBatch}]\");");
+        w.WriteLine("if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($\"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values\", nameof(inputs));");
+        WriteRowCopies(w, observations, "inputs.Observations", "ObservationWidth");
+        WriteRowCopies(w, goals, "inputs.Goals", "GoalWidth");
+        if (_usesTasks)
+        {
+            w.WriteLine("if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);");
+            w.WriteLine("else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);");
+        }
+        w.WriteLine("return Run(batch);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLineNoTabs("");
+        w.WriteLine("private ReadOnlySpan<float> Run(int batch)");
+        w.WriteLine("{");
+        w.Indent++;
+        if (_usesTasks) w.WriteLine("_tasks.Assign(_taskIds, batch);");
+        w.WriteLine("_batch = batch;");
+        foreach (var line in _forward) w.WriteLine(line);
+        w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>Copies the inputs the network reads out of packed rows: one bulk copy when an input is the whole row.</summary>
+    private void WriteRowCopies(IndentedTextWriter w, List<InputModel> inputs, string rows, string rowWidth)
+    {
+        var offset = 0;
+        var total = inputs.Sum(i => i.Width);
+        foreach (var input in inputs)
+        {
+            if (_inputs.Contains(input))
+            {
+                w.WriteLine(input.Width == total
+                    ? $"{rows}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});"
+                    : $"for (var b = 0; b < batch; b++) {rows}.Slice(b * {rowWidth} + {Int(offset)}, {Int(input.Width)}).CopyTo({Value(input.Name)}.AsSpan(b * {Int(input.Width)}, {Int(input.Width)}));");
+            }
+            offset += input.Width;
+        }
+    }
+
     private static string ActivationName(Activation activation) => activation switch
     {
         Activation.Relu => "Relu",
@@ -693,7 +765,7 @@ internal sealed partial class NetworkEmitter
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The {role} network <c>{_network.Name}</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>");
         w.WriteLine($"/// <remarks>Declared at line {_network.Span.Line}. Output: {_network.Output.Op.Kind}, {Int(Width(Output))} values per sample{(Output.Op is GaussianOp ? " (mean, then unsquashed log-std)" : "")}.</remarks>");
-        w.WriteLine($"public sealed class {className}");
+        w.WriteLine(ImplementsQNetwork ? $"public sealed class {className} : IQNetwork" : $"public sealed class {className}");
         w.WriteLine("{");
         w.Indent++;
         foreach (var field in _fields.Distinct()) w.WriteLine(field);
@@ -743,16 +815,28 @@ internal sealed partial class NetworkEmitter
             w.WriteLine($"{Camel(input.Name)}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});");
         }
         if (_network.ReadsAction) w.WriteLine("action.Slice(0, batch * ActionSize).CopyTo(_action);");
-        if (_usesTasks)
+        if (ImplementsQNetwork)
         {
-            w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
-            w.WriteLine("_tasks.Assign(task, batch);");
+            // Both Forward overloads copy their inputs into place, then share one schedule.
+            if (_usesTasks) w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
+            w.WriteLine("return Run(batch);");
+            w.Indent--;
+            w.WriteLine("}");
+            WriteQNetworkMembers(w);
         }
-        w.WriteLine("_batch = batch;");
-        foreach (var line in _forward) w.WriteLine(line);
-        w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
-        w.Indent--;
-        w.WriteLine("}");
+        else
+        {
+            if (_usesTasks)
+            {
+                w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
+                w.WriteLine("_tasks.Assign(task, batch);");
+            }
+            w.WriteLine("_batch = batch;");
+            foreach (var line in _forward) w.WriteLine(line);
+            w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
+            w.Indent--;
+            w.WriteLine("}");
+        }
 
         w.WriteLineNoTabs("");
         w.WriteLine("/// <summary>Back-propagates ∂L/∂output of the last Forward, accumulating parameter gradients into the store.</summary>");

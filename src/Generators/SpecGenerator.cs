@@ -62,6 +62,7 @@ public sealed class SpecGenerator : IIncrementalGenerator
                 d.Code, d.Severity, d.Message, d.Span.File, d.Span.Start, d.Span.Length,
                 d.Span.Line - 1, d.Span.Column - 1, d.Span.EndLine - 1, d.Span.EndColumn - 1)).ToEquatableArray();
             var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace);
+            if (source is not null) infos = infos.Concat(TrainerFactoryNotes(result.Model)).ToEquatableArray();
             return new SpecOutput(hintName, source, infos);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -70,6 +71,19 @@ public sealed class SpecGenerator : IIncrementalGenerator
                 $"internal error while generating code for {input.Path}: {exception.GetType().Name}: {exception.Message}. Please report this with the spec.",
                 input.Path, 0, 0, 0, 0, 0, 0);
             return new SpecOutput(hintName, null, new EquatableArray<DiagnosticInfo>(new[] { info }));
+        }
+    }
+
+    /// <summary>MTRL0410 for every agent the generator could make no trainer factory for, at its train section.</summary>
+    private static System.Collections.Generic.IEnumerable<DiagnosticInfo> TrainerFactoryNotes(Dsl.Model.SpecModel model)
+    {
+        foreach (var agent in model.Agents)
+        {
+            if (TrainerFactoryEmitter.Unsupported(agent) is not { } reason) continue;
+            var span = agent.Training.Span;
+            yield return new DiagnosticInfo("MTRL0410", Dsl.Diagnostics.DiagnosticSeverity.Info,
+                $"agent '{agent.Name}' gets no CreateTrainer: {reason}; its networks and layout are generated",
+                span.File, span.Start, span.Length, span.Line - 1, span.Column - 1, span.EndLine - 1, span.EndColumn - 1);
         }
     }
 }

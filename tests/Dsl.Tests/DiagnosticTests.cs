@@ -83,6 +83,7 @@ public class DiagnosticTests
     {
         var covered = Cases.Select(c => c.Code)
             .Concat(new[] { "MTRL0003", "MTRL0005", "MTRL9000" }) // dedicated tests below
+            .Concat(new[] { "MTRL0410" }) // reported by the generator: tests/Generators.Tests/TrainerFactoryTests.cs
             .ToHashSet();
         var missing = DiagnosticCatalog.All.Select(d => d.Code).Where(c => !covered.Contains(c)).ToList();
         Assert.True(missing.Count == 0, "codes without a test: " + string.Join(", ", missing));

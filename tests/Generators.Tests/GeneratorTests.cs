@@ -29,7 +29,8 @@ public class GeneratorTests
     {
         var spec = Example(name);
         var (_, output, generatorDiagnostics) = GeneratorHarness.Run(new[] { spec });
-        Assert.Empty(generatorDiagnostics);
+        // MTRL0410 (no trainer factory for this algorithm yet) is informational: TrainerFactoryTests.
+        Assert.Empty(generatorDiagnostics.Where(d => d.Id != "MTRL0410" || d.Severity != DiagnosticSeverity.Info));
         var compileDiagnostics = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(compileDiagnostics.Count == 0, string.Join("\n", compileDiagnostics));
 

@@ -76,7 +76,8 @@ public partial class NetworkTests
         var found = new List<(string Network, string[] Inputs)>();
         foreach (var nested in agentSymbol.GetTypeMembers().Where(t => t.Name.EndsWith("Network", StringComparison.Ordinal)))
         {
-            var forward = nested.GetMembers("Forward").OfType<IMethodSymbol>().Single();
+            // The typed overload; q networks also have Forward(in NetworkInputs), tested separately.
+            var forward = nested.GetMembers("Forward").OfType<IMethodSymbol>().Single(m => m.Parameters.All(p => p.Type.Name != "NetworkInputs"));
             var names = forward.Parameters.Select(p => p.Name).ToArray();
             var inputs = names.Where(n => n != "task" && n != "batch").ToArray();
             var arguments = names.Select(n => n switch

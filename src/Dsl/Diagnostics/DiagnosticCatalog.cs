@@ -92,6 +92,9 @@ public static class DiagnosticCatalog
     /// <summary>More than one network could play a role the algorithm needs once.</summary>
     public static readonly DiagnosticDescriptor AmbiguousNetworkRole = new("MTRL0408", DiagnosticSeverity.Error, "Ambiguous network role");
 
+    /// <summary>The source generator made no trainer factory for an agent: its algorithm or a training feature it asks for has no trainer in the runtime yet.</summary>
+    public static readonly DiagnosticDescriptor NoTrainerFactory = new("MTRL0410", DiagnosticSeverity.Info, "Trainer factory not generated");
+
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
 
@@ -110,7 +113,7 @@ public static class DiagnosticCatalog
         WidthMismatch, ValueNotAllowed,
         OutOfRange,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory,
         InternalError,
     };
 }

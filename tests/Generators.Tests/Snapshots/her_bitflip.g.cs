@@ -5,12 +5,23 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
+    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
+    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
+    using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
+    using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
@@ -126,9 +137,40 @@ namespace Consumer.Agents
             public const int HerK = 4;
         }
 
+        /// <summary>The DQN settings of the spec (line 31), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static DqnOptions CreateDqnOptions() => new()
+        {
+            Gamma = 0.98,
+            LearningRate = 0.001f,
+            BatchSize = 256,
+            Steps = 200000L,
+            Warmup = 1000L,
+            TrainEvery = 4,
+            GradientSteps = 1,
+            GradientClip = 10f,
+            Tau = 1f,
+            TargetUpdateEvery = 500,
+            Double = true,
+            Loss = TdLossKind.Huber,
+            EpsilonStart = 1.0,
+            EpsilonEnd = 0.02,
+            EpsilonDecaySteps = 20000L,
+            ReplayCapacity = 1000000,
+            Sampling = ReplaySampling.Uniform,
+            Her = new HerOptions(HerGoalStrategy.Future, 4),
+            Seed = 7UL,
+        };
+
+        /// <summary>A DQN trainer for this agent in <paramref name="environment"/>: parameters initialised from the seed, <see cref="QNetwork"/> bound as online and target network, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateDqnOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static DqnTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DqnOptions? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new QNetwork(store, batch), options ?? CreateDqnOptions(), accelerator);
+
         /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 23. Output: q_values, 40 values per sample.</remarks>
-        public sealed class QNetwork
+        public sealed class QNetwork : IQNetwork
         {
             private readonly float[] _bits;
             private readonly float[] _target;
@@ -188,6 +230,31 @@ namespace Consumer.Agents
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
                 bits.Slice(0, batch * 40).CopyTo(_bits);
                 target.Slice(0, batch * 40).CopyTo(_target);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>bits</c> side by side.</summary>
+            public int ObservationWidth => 40;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/>: <c>target</c> side by side.</summary>
+            public int GoalWidth => 40;
+
+            /// <summary>Q values per row: one per action.</summary>
+            public int ActionCount => OutputWidth;
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 40).CopyTo(_bits);
+                inputs.Goals.Slice(0, batch * 40).CopyTo(_target);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
                 _batch = batch;
                 // x: concat
                 _xLayer.Forward(0, _bits, _x, batch);

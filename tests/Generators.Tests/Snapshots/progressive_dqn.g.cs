@@ -5,12 +5,23 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
+    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
+    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
+    using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
+    using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
@@ -138,7 +149,7 @@ namespace Consumer.Agents
 
         /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 11. Output: q_values, 4 values per sample.</remarks>
-        public sealed class QNetwork
+        public sealed class QNetwork : IQNetwork
         {
             private readonly float[] _cells;
             private readonly ParameterStore _store;
@@ -259,7 +270,33 @@ namespace Consumer.Agents
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
                 cells.Slice(0, batch * 49).CopyTo(_cells);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>cells</c> side by side.</summary>
+            public int ObservationWidth => 49;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
+            public int GoalWidth => 0;
+
+            /// <summary>Q values per row: one per action.</summary>
+            public int ActionCount => OutputWidth;
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 49).CopyTo(_cells);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h: progressive
                 if (_tasks.Start(_activeColumns) < batch) throw new InvalidOperationException($"the batch holds a task whose column is not active yet (active: 0 .. {_activeColumns - 1}); call AddColumn");

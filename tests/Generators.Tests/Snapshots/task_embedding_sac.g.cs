@@ -5,12 +5,23 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
+    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
+    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
+    using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
+    using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
