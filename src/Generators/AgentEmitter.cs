@@ -34,6 +34,7 @@ internal static class AgentEmitter
         w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
         w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
         w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
+        w.WriteLine("using GemmBackend = global::Mtrl.Kernels.GemmBackend;");
         w.WriteLine("using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;");
         w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
         w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");

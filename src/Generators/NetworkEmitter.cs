@@ -748,6 +748,61 @@ internal sealed partial class NetworkEmitter
         }
     }
 
+    /// <summary>
+    /// Writes <c>UseGemm</c>: every layer that multiplies matrices (Linear, TaskLinear, LinearMap,
+    /// alone or in arrays) gets the chosen back end and accelerator.
+    /// </summary>
+    private void WriteUseGemm(IndentedTextWriter w)
+    {
+        var layers = new List<(string Type, int Rank, string Field)>();
+        foreach (var field in _fields.Distinct())
+        {
+            var parts = field.Split(' ');
+            if (parts.Length != 4 || parts[0] != "private" || parts[1] != "readonly") continue;
+            var type = parts[2];
+            var rank = 0;
+            while (type.EndsWith("[]", StringComparison.Ordinal))
+            {
+                type = type.Substring(0, type.Length - 2);
+                rank++;
+            }
+            if (type is "Linear" or "TaskLinear" or "LinearMap") layers.Add((type, rank, parts[3].TrimEnd(';')));
+        }
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Runs every matrix product of this network with <paramref name=\"backend\"/> on <paramref name=\"accelerator\"/> (null: the default accelerator, all cores).</summary>");
+        w.WriteLine("public void UseGemm(GemmBackend backend, Accelerator? accelerator)");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var group in layers.Where(l => l.Rank == 0).GroupBy(l => l.Type))
+        {
+            if (group.Count() == 1)
+            {
+                w.WriteLine($"{group.First().Field}.Backend = backend;");
+                w.WriteLine($"{group.First().Field}.Accelerator = accelerator;");
+                continue;
+            }
+            w.WriteLine($"foreach (var layer in new[] {{ {string.Join(", ", group.Select(l => l.Field))} }})");
+            WriteConfigure(w);
+        }
+        foreach (var (_, rank, field) in layers.Where(l => l.Rank > 0))
+        {
+            w.WriteLine(rank == 1 ? $"foreach (var layer in {field})" : $"foreach (var row in {field}) foreach (var layer in row)");
+            WriteConfigure(w);
+        }
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    private static void WriteConfigure(IndentedTextWriter w)
+    {
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("layer.Backend = backend;");
+        w.WriteLine("layer.Accelerator = accelerator;");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
     private static string ActivationName(Activation activation) => activation switch
     {
         Activation.Relu => "Relu",
@@ -858,6 +913,7 @@ internal sealed partial class NetworkEmitter
         }
         w.Indent--;
         w.WriteLine("}");
+        WriteUseGemm(w);
         if (_pathNet is { } pathNet) WritePathwayMembers(w, pathNet.Node, pathNet.Grid);
         WriteModularMembers(w);
         if (_usesTaskSlices)

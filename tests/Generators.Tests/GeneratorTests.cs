@@ -61,7 +61,34 @@ public class GeneratorTests
             var store = new Mtrl.Runtime.Parameters.ParameterStore(layout);
             store.Initialize(7);
             Assert.Contains(store.Values, v => v != 0f);
+            // UseGemm reaches every layer that multiplies matrices, alone or in arrays.
+            using var accelerator = new Mtrl.Kernels.CpuAccelerator(1);
+            foreach (var networkType in type.GetNestedTypes().Where(t => t.Name.EndsWith("Network", StringComparison.Ordinal)))
+            {
+                var network = Activator.CreateInstance(networkType, store, 2)!;
+                networkType.GetMethod("UseGemm")!.Invoke(network, new object?[] { Mtrl.Kernels.GemmBackend.Managed, accelerator });
+                var layers = GemmLayers(network).ToList();
+                Assert.NotEmpty(layers);
+                foreach (var layer in layers)
+                {
+                    Assert.Equal(Mtrl.Kernels.GemmBackend.Managed, (Mtrl.Kernels.GemmBackend)layer.GetType().GetProperty("Backend")!.GetValue(layer)!);
+                    Assert.Same(accelerator, layer.GetType().GetProperty("Accelerator")!.GetValue(layer));
+                }
+            }
         }
+    }
+
+    /// <summary>Every Linear, TaskLinear and LinearMap a network holds, in fields or (nested) arrays.</summary>
+    private static System.Collections.Generic.IEnumerable<object> GemmLayers(object network)
+    {
+        static System.Collections.Generic.IEnumerable<object> Flatten(object? value) => value switch
+        {
+            null => Enumerable.Empty<object>(),
+            Array array => array.Cast<object?>().SelectMany(Flatten),
+            Mtrl.Runtime.Layers.Linear or Mtrl.Runtime.Layers.TaskLinear or Mtrl.Runtime.Layers.LinearMap => new[] { value },
+            _ => Enumerable.Empty<object>(),
+        };
+        return network.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic).SelectMany(f => Flatten(f.GetValue(network)));
     }
 
     [Fact]

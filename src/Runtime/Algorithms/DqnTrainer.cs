@@ -90,6 +90,9 @@ public sealed class DqnTrainer : ITrainer
         _online = createNetwork(Parameters, Math.Max(batch, n));
         _target = createNetwork(TargetParameters, batch);
         CheckNetwork(_online, environment);
+        // The networks' matrix products run where everything else does, so the thread count is the caller's.
+        _online.UseGemm(GemmBackend.Auto, accelerator);
+        _target.UseGemm(GemmBackend.Auto, accelerator);
         _actions = _online.ActionCount;
         _adam = new Adam(Parameters, new AdamOptions(LearningRate: options.LearningRate, MaxGradientNorm: options.GradientClip), accelerator);
 

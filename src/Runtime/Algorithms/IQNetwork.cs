@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Kernels;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -22,6 +23,9 @@ public interface IQNetwork
 
     /// <summary>Q values of every action, Count × ActionCount, valid until the next call.</summary>
     ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs);
+
+    /// <summary>Runs every matrix product with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator).</summary>
+    void UseGemm(GemmBackend backend, Accelerator? accelerator);
 
     /// <summary>Back-propagates ∂L/∂Q of the last Forward, accumulating into the parameter store's gradients.</summary>
     void Backward(ReadOnlySpan<float> outputGradient);

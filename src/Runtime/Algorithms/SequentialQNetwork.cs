@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Kernels;
 using Mtrl.Runtime.Networks;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -54,6 +55,9 @@ public sealed class SequentialQNetwork : IQNetwork
         }
         return _network.Forward(_input, rows, inputs.Tasks);
     }
+
+    /// <inheritdoc />
+    public void UseGemm(GemmBackend backend, Accelerator? accelerator) => _network.UseGemm(backend, accelerator);
 
     /// <inheritdoc />
     public void Backward(ReadOnlySpan<float> outputGradient) => _network.Backward(outputGradient);

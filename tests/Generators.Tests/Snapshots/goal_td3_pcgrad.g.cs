@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -262,6 +263,18 @@ namespace Consumer.Agents
                 _hFc0.Backward(_hConcat, _dHStep1, default, batch);
             }
 
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _hFc0, _hFc1 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                _aFc0.Backend = backend;
+                _aFc0.Accelerator = accelerator;
+            }
+
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
             {
                 var slices = new ParameterSlice[Tasks];
@@ -384,6 +397,16 @@ namespace Consumer.Agents
                 _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
                 // h_concat: concat
                 _hConcatLayer.Backward(3, _dHConcat, _dAction, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _hFc0, _hFc1, _qFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
             }
         }
     }

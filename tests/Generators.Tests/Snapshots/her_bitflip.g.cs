@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -281,6 +282,16 @@ namespace Consumer.Agents
                 _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
                 _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
                 _hFc0.Backward(_x, _dHStep1, default, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _hFc0, _hFc1, _qFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
             }
         }
     }

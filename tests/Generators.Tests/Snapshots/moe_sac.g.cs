@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -324,6 +325,21 @@ namespace Consumer.Agents
                 _piMlpActivation0.Backward(_piMlpAffine0, _piMlpHidden0, _dPiMlpStep2, _dPiMlpStep1, batch * 400);
                 _piMlpFc0.Backward(_piConcat, _dPiMlpStep1, default, batch);
             }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _encEncoderGate0, _encEncoderGate1, _encEncoderGateOut, _piMlpFc0, _piMlpFc1, _piFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var row in _encEncoderExperts) foreach (var layer in row)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+            }
         }
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
@@ -549,6 +565,21 @@ namespace Consumer.Agents
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 // z: embedding
                 _zLayer.Backward(_taskIds, _dZ, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _encGate0, _encGate1, _encGateOut, _qMlpFc0, _qMlpFc1, _qFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var row in _encExperts) foreach (var layer in row)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -262,6 +263,18 @@ namespace Consumer.Agents
                 _hFc0.Backward(_features, _dHStep1, default, batch);
             }
 
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _featuresEncoderFc0, _featuresEncoderFc1, _hFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                _piFc0.Backend = backend;
+                _piFc0.Accelerator = accelerator;
+            }
+
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
             {
                 var slices = new ParameterSlice[Tasks];
@@ -424,6 +437,18 @@ namespace Consumer.Agents
                 _hEncoderActivation0.Backward(_hEncoderNormalized0, _hEncoderHidden0, _dHEncoderStep3, _dHEncoderStep2, batch * 400);
                 _hEncoderNorm0.Backward(_hEncoderAffine0, _dHEncoderStep2, _dHEncoderStep1, batch);
                 _hEncoderFc0.Backward(_obs, _dHEncoderStep1, default, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _hEncoderFc0, _hEncoderFc1, _hFc0, _hFc1 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                _qFc0.Backend = backend;
+                _qFc0.Accelerator = accelerator;
             }
 
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)

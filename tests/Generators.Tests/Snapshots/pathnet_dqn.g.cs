@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -333,6 +334,18 @@ namespace Consumer.Agents
                     _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
                     _hActivation.Backward(_hPre[0][module], _hOut[0][module], _hOutGradient, _hPreGradient, batch * 20);
                     _hModules[0][module].Backward(_state, _hPreGradient, default, batch);
+                }
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                _qFc0.Backend = backend;
+                _qFc0.Accelerator = accelerator;
+                foreach (var row in _hModules) foreach (var layer in row)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
                 }
             }
 

@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -386,6 +387,33 @@ namespace Consumer.Agents
                     }
                     _hActivation.Backward(_hPre0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
                     _hFc0[column].Backward(_hInput.AsSpan(start * 49), _dHPre, default, count);
+                }
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                _qFc0.Backend = backend;
+                _qFc0.Accelerator = accelerator;
+                foreach (var layer in _hFc0)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var layer in _hFc1)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var layer in _hReduce1)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var layer in _hUp1)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
                 }
             }
 

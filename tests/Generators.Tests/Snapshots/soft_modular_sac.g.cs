@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -557,6 +558,21 @@ namespace Consumer.Agents
                 _baseFc0.Backward(_obs, _dBaseStep1, default, batch);
             }
 
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _baseFc0, _baseFc1, _embFc0, _routedRouteIn, _routedDown0, _routedUp1, _routedDown1, _routedUp2, _routedDown2, _routedUpGate, _routedGate, _piFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var row in _routedModules) foreach (var layer in row)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+            }
+
             /// <summary>Routing layers of the soft-modular node <c>routed</c> (line 14): layers − 1 = 3.</summary>
             public const int RoutingLayers = 3;
 
@@ -954,6 +970,21 @@ namespace Consumer.Agents
                 _baseFc0.Backward(_baseConcat, _dBaseStep1, _dBaseConcat, batch);
                 // base_concat: concat
                 _baseConcatLayer.Backward(1, _dBaseConcat, _dAction, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _baseFc0, _baseFc1, _embFc0, _routedRouteIn, _routedDown0, _routedUp1, _routedDown1, _routedUp2, _routedDown2, _routedUpGate, _routedGate, _qFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+                foreach (var row in _routedModules) foreach (var layer in row)
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
             }
 
             /// <summary>Routing layers of the soft-modular node <c>routed</c> (line 22): layers − 1 = 3.</summary>

@@ -8,6 +8,7 @@ namespace Consumer.Agents
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
@@ -344,6 +345,16 @@ namespace Consumer.Agents
                 // z_task_encoder: embedding
                 _zTaskEncoderLayer.Backward(_taskIds, _dZTaskEncoder, batch);
             }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _zFc0, _zFc1, _hFc0, _hFc1, _hFc2, _piFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
+            }
         }
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
@@ -517,6 +528,16 @@ namespace Consumer.Agents
                 _hFc0.Backward(_x, _dHStep1, _dX, batch);
                 // x: concat
                 _xLayer.Backward(1, _dX, _dAction, batch);
+            }
+
+            /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
+            public void UseGemm(GemmBackend backend, Accelerator? accelerator)
+            {
+                foreach (var layer in new[] { _hFc0, _hFc1, _hFc2, _mTaskMlpFc0, _mTaskMlpFc1, _qFc0 })
+                {
+                    layer.Backend = backend;
+                    layer.Accelerator = accelerator;
+                }
             }
         }
     }
