@@ -6,7 +6,7 @@ namespace Mtrl.Kernels.Replay;
 /// What hindsight relabeling of a batch needs besides the batch itself: the ring's episode
 /// bookkeeping, the goal strategy, the first row to relabel (rows before it stay real), where to
 /// record each relabeled row's goal slot, and the random stream. Passed to
-/// <see cref="HerRelabel.Relabel"/>, or to <see cref="TransitionGather"/> so sampling and
+/// <see cref="HerRelabel.Relabel(in HindsightGoals, in TransitionColumns, in BatchColumns, Accelerator?)"/>, or to <see cref="TransitionGather"/> so sampling and
 /// relabeling run as one pass.
 /// </summary>
 /// <remarks>Row i draws its goal step from word 0 of Philox block (seed, stream, counter + i).</remarks>

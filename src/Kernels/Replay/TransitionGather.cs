@@ -36,6 +36,7 @@ public static class TransitionGather
     public static void Gather<TSelector>(in TransitionColumns source, in BatchColumns batch, in TSelector selector, Accelerator? accelerator = null)
         where TSelector : struct, ISlotSelector, allows ref struct
     {
+        CheckPackedGoals(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, default, relabel: false);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
     }
@@ -43,7 +44,7 @@ public static class TransitionGather
     /// <summary>
     /// Gathers like <see cref="Gather{TSelector}(in TransitionColumns, in BatchColumns, in TSelector, Accelerator?)"/>
     /// and relabels rows [<see cref="HindsightGoals.FirstRow"/>, end) in the same pass, with exactly
-    /// the result of gathering first and then calling <see cref="HerRelabel.Relabel"/>.
+    /// the result of gathering first and then calling <see cref="HerRelabel.Relabel(in HindsightGoals, in TransitionColumns, in BatchColumns, Accelerator?)"/>.
     /// </summary>
     /// <typeparam name="TSelector">The sampling rule; a struct so the JIT inlines it.</typeparam>
     /// <param name="source">The transition table; must have goals.</param>
@@ -60,8 +61,22 @@ public static class TransitionGather
         }
 
         goals.Validate(batch.Slots.Length);
+        CheckPackedGoals(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, goals, relabel: true);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
+    }
+
+    /// <summary>Checks that the packed goal fields of a batch, if given, hold all its rows.</summary>
+    internal static void CheckPackedGoals(in TransitionColumns source, in BatchColumns batch)
+    {
+        int rows = batch.Slots.Length;
+        int rowBytes = (source.GoalWidth + 7) >> 3;
+        if (source.GoalElementType == ColumnElementType.Bit
+            && ((!batch.PackedNextAchievedGoals.IsEmpty && batch.PackedNextAchievedGoals.Length < rows * rowBytes)
+                || (!batch.PackedDesiredGoals.IsEmpty && batch.PackedDesiredGoals.Length < rows * rowBytes)))
+        {
+            throw new ArgumentException($"the packed goal fields of the batch must be empty or hold {rows} rows of {rowBytes} bytes", nameof(batch));
+        }
     }
 
     /// <summary>Copies every field of storage slot <paramref name="slot"/> into batch row <paramref name="row"/>.</summary>
@@ -76,8 +91,9 @@ public static class TransitionGather
     private static void CopyRow(in TransitionColumns source, int slot, in BatchColumns batch, int row, bool desiredGoal)
     {
         int o = source.ObservationWidth;
-        source.Observations.Slice(slot * o, o).CopyTo(batch.Observations.Slice(row * o, o));
-        source.NextObservations.Slice(slot * o, o).CopyTo(batch.NextObservations.Slice(row * o, o));
+        ColumnElementType observations = source.ObservationElementType;
+        CopyField(source.Observations, source.EncodedObservations, observations, slot, o, batch.Observations.Slice(row * o, o));
+        CopyField(source.NextObservations, source.EncodedNextObservations, observations, slot, o, batch.NextObservations.Slice(row * o, o));
         int a = source.ActionWidth;
         if (source.DiscreteActions.IsEmpty)
         {
@@ -95,12 +111,44 @@ public static class TransitionGather
         int g = source.GoalWidth;
         if (g > 0)
         {
-            source.AchievedGoals.Slice(slot * g, g).CopyTo(batch.AchievedGoals.Slice(row * g, g));
-            source.NextAchievedGoals.Slice(slot * g, g).CopyTo(batch.NextAchievedGoals.Slice(row * g, g));
+            ColumnElementType goals = source.GoalElementType;
+            CopyField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g, batch.AchievedGoals.Slice(row * g, g));
+            CopyGoal(source, source.NextAchievedGoals, source.EncodedNextAchievedGoals, slot, batch.NextAchievedGoals, batch.PackedNextAchievedGoals, row);
             if (desiredGoal)
             {
-                source.DesiredGoals.Slice(slot * g, g).CopyTo(batch.DesiredGoals.Slice(row * g, g));
+                CopyGoal(source, source.DesiredGoals, source.EncodedDesiredGoals, slot, batch.DesiredGoals, batch.PackedDesiredGoals, row);
             }
+        }
+    }
+
+    /// <summary>Writes row <paramref name="slot"/> of one field, stored as <paramref name="type"/>, as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyField(ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width, Span<float> destination)
+    {
+        if (type == ColumnElementType.Float32)
+        {
+            floats.Slice(slot * width, width).CopyTo(destination);
+        }
+        else
+        {
+            ColumnEncoding.DecodeRow(type, encoded, slot, width, destination);
+        }
+    }
+
+    /// <summary>
+    /// Writes a goal row of <paramref name="slot"/> into batch row <paramref name="row"/>: as floats,
+    /// and, for bit-packed goals with a packed batch field, also as its packed bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CopyGoal(
+        in TransitionColumns source, ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, int slot, Span<float> destination, Span<byte> packedDestination, int row)
+    {
+        int g = source.GoalWidth;
+        CopyField(floats, encoded, source.GoalElementType, slot, g, destination.Slice(row * g, g));
+        if (source.GoalElementType == ColumnElementType.Bit && !packedDestination.IsEmpty)
+        {
+            int rowBytes = (g + 7) >> 3;
+            ColumnEncoding.CopyRow(encoded, slot, rowBytes, packedDestination.Slice(row * rowBytes, rowBytes));
         }
     }
 
@@ -109,8 +157,9 @@ public static class TransitionGather
     private static void PrefetchRow(in TransitionColumns source, int slot, bool desiredGoal)
     {
         int o = source.ObservationWidth;
-        CachePrefetch.Row(source.Observations, slot * o, o);
-        CachePrefetch.Row(source.NextObservations, slot * o, o);
+        ColumnElementType observations = source.ObservationElementType;
+        PrefetchField(source.Observations, source.EncodedObservations, observations, slot, o);
+        PrefetchField(source.NextObservations, source.EncodedNextObservations, observations, slot, o);
         int a = source.ActionWidth;
         CachePrefetch.Row(source.Actions, slot * a, a);
         CachePrefetch.Row(source.DiscreteActions, slot * a, a);
@@ -119,11 +168,27 @@ public static class TransitionGather
         CachePrefetch.Element(source.Truncated, slot);
         CachePrefetch.Element(source.TaskIds, slot);
         int g = source.GoalWidth;
-        CachePrefetch.Row(source.AchievedGoals, slot * g, g);
-        CachePrefetch.Row(source.NextAchievedGoals, slot * g, g);
+        ColumnElementType goals = source.GoalElementType;
+        PrefetchField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g);
+        PrefetchField(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goals, slot, g);
         if (desiredGoal)
         {
-            CachePrefetch.Row(source.DesiredGoals, slot * g, g);
+            PrefetchField(source.DesiredGoals, source.EncodedDesiredGoals, goals, slot, g);
+        }
+    }
+
+    /// <summary>Requests the cache lines of row <paramref name="slot"/> of one field, stored as <paramref name="type"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchField(ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width)
+    {
+        if (type == ColumnElementType.Float32)
+        {
+            CachePrefetch.Row(floats, slot * width, width);
+        }
+        else
+        {
+            int rowBytes = type == ColumnElementType.Bit ? (width + 7) >> 3 : width;
+            CachePrefetch.Row(encoded, slot * rowBytes, rowBytes);
         }
     }
 
@@ -182,13 +247,13 @@ public static class TransitionGather
                         int goalSlot = _goals.GoalSlotOf(slot, row);
                         goalSlots[k] = goalSlot;
                         _goals.GoalSlots[row] = goalSlot;
-                        CachePrefetch.Row(_source.NextAchievedGoals, goalSlot * g, g);
+                        PrefetchField(_source.NextAchievedGoals, _source.EncodedNextAchievedGoals, _source.GoalElementType, goalSlot, g);
                     }
                 }
 
                 for (int row = Math.Max(first, _firstRelabeled); row < first + count; row++)
                 {
-                    _source.NextAchievedGoals.Slice(goalSlots[row - first] * g, g).CopyTo(_batch.DesiredGoals.Slice(row * g, g));
+                    CopyGoal(_source, _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, goalSlots[row - first], _batch.DesiredGoals, _batch.PackedDesiredGoals, row);
                 }
             }
         }

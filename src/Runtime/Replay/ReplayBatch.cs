@@ -6,7 +6,8 @@ namespace Mtrl.Runtime.Replay;
 /// <summary>
 /// A preallocated, reusable batch that the samplers of a <see cref="ReplayBuffer"/> overwrite:
 /// every field is a flat array of size × width, so a training loop allocates its batch once and
-/// sampling allocates nothing.
+/// sampling allocates nothing. Observations and goals are float32 whatever the buffer's storage
+/// types: compact columns are decoded while gathering.
 /// </summary>
 /// <remarks>
 /// Rows [<see cref="RelabeledStart"/>, <see cref="Size"/>) carry hindsight goals after
@@ -46,6 +47,9 @@ public sealed class ReplayBatch
         AchievedGoals = new float[size * g];
         NextAchievedGoals = new float[size * g];
         DesiredGoals = new float[size * g];
+        int packedGoal = options.GoalElementType == ColumnElementType.Bit ? ColumnEncoding.RowBytes(ColumnElementType.Bit, g) : 0;
+        PackedNextAchievedGoals = new byte[size * packedGoal];
+        PackedDesiredGoals = new byte[size * packedGoal];
         Slots = new int[size];
         GoalSlots = new int[size];
         Weights = new float[size];
@@ -91,6 +95,16 @@ public sealed class ReplayBatch
     /// <summary>Desired goals of the observation and the next observation (relabeled rows hold the substitute), size × goal width.</summary>
     public float[] DesiredGoals { get; }
 
+    /// <summary>
+    /// For bit-packed goal storage (<see cref="ReplayBufferOptions.GoalElementType"/> = Bit): the next
+    /// achieved goals as stored, size × ⌈goal width / 8⌉ bytes (layout of <see cref="ColumnEncoding"/>),
+    /// from which an <see cref="IBitGoalReward"/> recomputes relabeled rewards; empty otherwise.
+    /// </summary>
+    public byte[] PackedNextAchievedGoals { get; }
+
+    /// <summary>For bit-packed goal storage: the desired goals (relabeled rows hold the substitute), packed like <see cref="PackedNextAchievedGoals"/>; empty otherwise.</summary>
+    public byte[] PackedDesiredGoals { get; }
+
     /// <summary>The storage slot of each row: the handle for <see cref="ReplayBuffer.UpdatePriorities"/>.</summary>
     public int[] Slots { get; }
 
@@ -126,6 +140,8 @@ public sealed class ReplayBatch
         AchievedGoals = AchievedGoals,
         NextAchievedGoals = NextAchievedGoals,
         DesiredGoals = DesiredGoals,
+        PackedNextAchievedGoals = PackedNextAchievedGoals,
+        PackedDesiredGoals = PackedDesiredGoals,
         Slots = Slots,
     };
 }

@@ -331,7 +331,7 @@ public sealed class ReplayBuffer
         }
 
         HindsightGoals goals = Plan(batch, her);
-        HerRelabel.Relabel(goals, _store.NextAchievedGoals, Options.GoalWidth, batch.Slots, batch.DesiredGoals, _accelerator);
+        HerRelabel.Relabel(goals, _store.Columns, batch.Columns, _accelerator);
         batch.GoalSlots.AsSpan(0, goals.FirstRow).Fill(-1);
         RecomputeRewards(batch, goals.FirstRow, reward);
     }
@@ -360,7 +360,11 @@ public sealed class ReplayBuffer
         Counter = Reserve(batch.Size),
     };
 
-    /// <summary>Rewards (and termination) of the relabeled rows, in one call to the goal reward.</summary>
+    /// <summary>
+    /// Rewards (and termination) of the relabeled rows, in one call to the goal reward: on the packed
+    /// goal rows when goals are stored as bits and the reward is an <see cref="IBitGoalReward"/>,
+    /// else on the float rows.
+    /// </summary>
     private void RecomputeRewards<TReward>(ReplayBatch batch, int first, TReward reward)
         where TReward : IGoalReward
     {
@@ -368,9 +372,24 @@ public sealed class ReplayBuffer
         int rows = batch.Size - first;
         if (rows > 0)
         {
-            reward.Compute(
-                batch.NextAchievedGoals.AsSpan(first * g, rows * g), batch.DesiredGoals.AsSpan(first * g, rows * g), g,
-                batch.Rewards.AsSpan(first, rows), batch.Terminated.AsSpan(first, rows));
+            Span<float> rewards = batch.Rewards.AsSpan(first, rows);
+            Span<float> terminated = batch.Terminated.AsSpan(first, rows);
+            bool packedGoals = Options.GoalElementType == ColumnElementType.Bit;
+            int rowBytes = packedGoals ? ColumnEncoding.RowBytes(ColumnElementType.Bit, g) : 0;
+            ReadOnlySpan<byte> achieved = batch.PackedNextAchievedGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            ReadOnlySpan<byte> desired = batch.PackedDesiredGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            if (packedGoals && PackedGoalRewardCall<TReward>.Invoke is { } packed)
+            {
+                packed(ref reward, achieved, desired, g, rewards, terminated);
+            }
+            else if (packedGoals && !typeof(TReward).IsValueType && reward is IBitGoalReward bitReward)
+            {
+                bitReward.ComputePacked(achieved, desired, g, rewards, terminated);
+            }
+            else
+            {
+                reward.Compute(batch.NextAchievedGoals.AsSpan(first * g, rows * g), batch.DesiredGoals.AsSpan(first * g, rows * g), g, rewards, terminated);
+            }
         }
 
         batch.RelabeledStart = first;
@@ -432,6 +451,13 @@ public sealed class ReplayBuffer
                 + $"this buffer has {Options.ObservationWidth}, {Options.ActionWidth} ({(Options.DiscreteActions ? "discrete" : "continuous")}), {Options.GoalWidth}, {Options.TaskCount}",
                 nameof(batch));
         }
+
+        if ((b.GoalElementType == ColumnElementType.Bit) != (Options.GoalElementType == ColumnElementType.Bit))
+        {
+            throw new ArgumentException(
+                $"the batch was made for GoalElementType {b.GoalElementType} and this buffer stores goals as {Options.GoalElementType}: make the batch with this buffer's CreateBatch",
+                nameof(batch));
+        }
     }
 
     private void Validate(in ReplayStep step)
@@ -464,6 +490,11 @@ public sealed class ReplayBuffer
             Length(step.TaskIds.Length, n, "TaskIds", "one task id per env, or nothing for all task 0,");
         }
 
+        Storable(step.Observations, Options.ObservationElementType, "Observations", nameof(ReplayBufferOptions.ObservationElementType));
+        Storable(step.NextObservations, Options.ObservationElementType, "NextObservations", nameof(ReplayBufferOptions.ObservationElementType));
+        Storable(step.AchievedGoals, Options.GoalElementType, "AchievedGoals", nameof(ReplayBufferOptions.GoalElementType));
+        Storable(step.NextAchievedGoals, Options.GoalElementType, "NextAchievedGoals", nameof(ReplayBufferOptions.GoalElementType));
+        Storable(step.DesiredGoals, Options.GoalElementType, "DesiredGoals", nameof(ReplayBufferOptions.GoalElementType));
         for (int env = 0; env < n; env++)
         {
             int task = step.TaskIds.IsEmpty ? 0 : step.TaskIds[env];
@@ -478,6 +509,18 @@ public sealed class ReplayBuffer
                     $"step.TaskIds[{env}] changed from {_ledger.CurrentTasks[env]} to {task} in the middle of an episode; an env may switch tasks only after a terminated or truncated step",
                     nameof(step));
             }
+        }
+    }
+
+    private static void Storable(ReadOnlySpan<float> values, ColumnElementType type, string field, string option)
+    {
+        int bad = ColumnEncoding.IndexOfUnstorable(type, values);
+        if (bad >= 0)
+        {
+            throw new ArgumentException(
+                $"step.{field}[{bad}] is {values[bad]}, but this buffer stores {field} as {type} ({option}), which holds only {ColumnEncoding.AllowedValues(type)}; "
+                + $"use {ColumnElementType.Float32} for other values",
+                "step");
         }
     }
 

@@ -39,6 +39,10 @@ internal static class ReplayTestBuffers
         {
             array.AsSpan().Fill(int.MinValue);
         }
+
+        // No packed goal row has all bits set in its last byte unless its width is a multiple of 8.
+        batch.PackedNextAchievedGoals.AsSpan().Fill(0xFF);
+        batch.PackedDesiredGoals.AsSpan().Fill(0xFF);
     }
 
     /// <summary>Asserts no element of the batch is still poisoned.</summary>
