@@ -153,7 +153,23 @@ public static class ColumnEncoding
     /// <summary>Copies row <paramref name="row"/> of an encoded column (<paramref name="rowBytes"/> bytes) to the start of <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void CopyRow(ReadOnlySpan<byte> column, int row, int rowBytes, Span<byte> destination)
-        => column.Slice(row * rowBytes, rowBytes).CopyTo(destination);
+    {
+        ReadOnlySpan<byte> source = column.Slice(row * rowBytes, rowBytes);
+        destination = destination[..rowBytes];
+        if (rowBytes is >= sizeof(uint) and <= sizeof(ulong))
+        {
+            // 4 to 8 bytes (a 40-bit goal is 5): two overlapping 4-byte moves instead of a memmove call.
+            ref byte from = ref MemoryMarshal.GetReference(source);
+            ref byte to = ref MemoryMarshal.GetReference(destination);
+            uint head = Unsafe.ReadUnaligned<uint>(ref from);
+            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref from, rowBytes - sizeof(uint)));
+            Unsafe.WriteUnaligned(ref to, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, rowBytes - sizeof(uint)), tail);
+            return;
+        }
+
+        source.CopyTo(destination);
+    }
 
     private static int CheckShape(ColumnElementType type, int floatCount, int width, int byteCount, string floatName)
     {

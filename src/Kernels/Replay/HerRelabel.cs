@@ -41,9 +41,9 @@ public static class HerRelabel
 
     /// <summary>
     /// Relabels like <see cref="Relabel(in HindsightGoals, ReadOnlySpan{float}, int, ReadOnlySpan{int}, Span{float}, Accelerator?)"/>
-    /// from a table whose goals may be stored compactly: the new goals are decoded into
-    /// <see cref="BatchColumns.DesiredGoals"/> and, for bit-packed goals, also copied packed into
-    /// <see cref="BatchColumns.PackedDesiredGoals"/> when the batch has that field.
+    /// from a table whose goals may be stored compactly: the new goals are written into the batch's
+    /// desired-goal fields that are present — decoded into <see cref="BatchColumns.DesiredGoals"/>,
+    /// in the stored encoding into <see cref="BatchColumns.EncodedDesiredGoals"/>.
     /// </summary>
     /// <param name="goals">The relabeling plan.</param>
     /// <param name="source">The transition table; must have goals.</param>
@@ -57,12 +57,7 @@ public static class HerRelabel
         }
 
         goals.Validate(batch.Slots.Length);
-        TransitionGather.CheckPackedGoals(source, batch);
-        if (batch.DesiredGoals.Length < batch.Slots.Length * source.GoalWidth)
-        {
-            throw new ArgumentException($"the batch's desired goals must hold {batch.Slots.Length} rows of {source.GoalWidth} floats", nameof(batch));
-        }
-
+        TransitionGather.CheckFields(source, batch);
         var kernel = new TableRelabelKernel(goals, source, batch);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length - goals.FirstRow, TransitionGather.RowGrain, in kernel);
     }
@@ -208,8 +203,8 @@ public static class HerRelabel
 
                 for (int k = 0; k < count; k++)
                 {
-                    TransitionGather.CopyGoal(
-                        _source, _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, goalSlots[k], _batch.DesiredGoals, _batch.PackedDesiredGoals, first + k);
+                    TransitionGather.CopyField(
+                        _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, type, goalSlots[k], g, _batch.DesiredGoals, _batch.EncodedDesiredGoals, first + k);
                 }
             }
         }

@@ -36,7 +36,7 @@ public static class TransitionGather
     public static void Gather<TSelector>(in TransitionColumns source, in BatchColumns batch, in TSelector selector, Accelerator? accelerator = null)
         where TSelector : struct, ISlotSelector, allows ref struct
     {
-        CheckPackedGoals(source, batch);
+        CheckFields(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, default, relabel: false);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
     }
@@ -61,21 +61,38 @@ public static class TransitionGather
         }
 
         goals.Validate(batch.Slots.Length);
-        CheckPackedGoals(source, batch);
+        CheckFields(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, goals, relabel: true);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
     }
 
-    /// <summary>Checks that the packed goal fields of a batch, if given, hold all its rows.</summary>
-    internal static void CheckPackedGoals(in TransitionColumns source, in BatchColumns batch)
+    /// <summary>
+    /// Checks that every observation and goal field of <paramref name="batch"/> that is written
+    /// holds all rows, and that each field of a compact column has a float or an encoded destination.
+    /// </summary>
+    internal static void CheckFields(in TransitionColumns source, in BatchColumns batch)
     {
         int rows = batch.Slots.Length;
-        int rowBytes = (source.GoalWidth + 7) >> 3;
-        if (source.GoalElementType == ColumnElementType.Bit
-            && ((!batch.PackedNextAchievedGoals.IsEmpty && batch.PackedNextAchievedGoals.Length < rows * rowBytes)
-                || (!batch.PackedDesiredGoals.IsEmpty && batch.PackedDesiredGoals.Length < rows * rowBytes)))
+        int o = source.ObservationWidth;
+        int g = source.GoalWidth;
+        CheckField(source.ObservationElementType, o, rows, batch.Observations.Length, batch.EncodedObservations.Length, "Observations");
+        CheckField(source.ObservationElementType, o, rows, batch.NextObservations.Length, batch.EncodedNextObservations.Length, "NextObservations");
+        if (g > 0)
         {
-            throw new ArgumentException($"the packed goal fields of the batch must be empty or hold {rows} rows of {rowBytes} bytes", nameof(batch));
+            CheckField(source.GoalElementType, g, rows, batch.AchievedGoals.Length, batch.EncodedAchievedGoals.Length, "AchievedGoals");
+            CheckField(source.GoalElementType, g, rows, batch.NextAchievedGoals.Length, batch.EncodedNextAchievedGoals.Length, "NextAchievedGoals");
+            CheckField(source.GoalElementType, g, rows, batch.DesiredGoals.Length, batch.EncodedDesiredGoals.Length, "DesiredGoals");
+        }
+    }
+
+    private static void CheckField(ColumnElementType type, int width, int rows, int floats, int encoded, string field)
+    {
+        bool floatsOk = floats == 0 ? type != ColumnElementType.Float32 : floats >= rows * width;
+        bool encodedOk = encoded == 0 || (type != ColumnElementType.Float32 && encoded >= rows * ColumnEncoding.RowBytes(type, width));
+        if (!floatsOk || !encodedOk || (floats == 0 && encoded == 0))
+        {
+            throw new ArgumentException(
+                $"batch field {field} must hold {rows} rows of {width} floats, or (for a {type} column) {rows} rows of its encoding, or both", "batch");
         }
     }
 
@@ -92,12 +109,16 @@ public static class TransitionGather
     {
         int o = source.ObservationWidth;
         ColumnElementType observations = source.ObservationElementType;
-        CopyField(source.Observations, source.EncodedObservations, observations, slot, o, batch.Observations.Slice(row * o, o));
-        CopyField(source.NextObservations, source.EncodedNextObservations, observations, slot, o, batch.NextObservations.Slice(row * o, o));
+        CopyField(source.Observations, source.EncodedObservations, observations, slot, o, batch.Observations, batch.EncodedObservations, row);
+        CopyField(source.NextObservations, source.EncodedNextObservations, observations, slot, o, batch.NextObservations, batch.EncodedNextObservations, row);
         int a = source.ActionWidth;
         if (source.DiscreteActions.IsEmpty)
         {
             source.Actions.Slice(slot * a, a).CopyTo(batch.Actions.Slice(row * a, a));
+        }
+        else if (a == 1)
+        {
+            batch.DiscreteActions[row] = source.DiscreteActions[slot];
         }
         else
         {
@@ -112,43 +133,39 @@ public static class TransitionGather
         if (g > 0)
         {
             ColumnElementType goals = source.GoalElementType;
-            CopyField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g, batch.AchievedGoals.Slice(row * g, g));
-            CopyGoal(source, source.NextAchievedGoals, source.EncodedNextAchievedGoals, slot, batch.NextAchievedGoals, batch.PackedNextAchievedGoals, row);
+            CopyField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g, batch.AchievedGoals, batch.EncodedAchievedGoals, row);
+            CopyField(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goals, slot, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals, row);
             if (desiredGoal)
             {
-                CopyGoal(source, source.DesiredGoals, source.EncodedDesiredGoals, slot, batch.DesiredGoals, batch.PackedDesiredGoals, row);
+                CopyField(source.DesiredGoals, source.EncodedDesiredGoals, goals, slot, g, batch.DesiredGoals, batch.EncodedDesiredGoals, row);
             }
         }
     }
 
-    /// <summary>Writes row <paramref name="slot"/> of one field, stored as <paramref name="type"/>, as floats.</summary>
+    /// <summary>
+    /// Writes row <paramref name="slot"/> of one field, stored as <paramref name="type"/>, into batch
+    /// row <paramref name="row"/>: as floats when <paramref name="floatBatch"/> is not empty, and, for
+    /// a compact column, in its stored encoding when <paramref name="encodedBatch"/> is not empty.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyField(ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width, Span<float> destination)
+    internal static void CopyField(
+        ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width, Span<float> floatBatch, Span<byte> encodedBatch, int row)
     {
         if (type == ColumnElementType.Float32)
         {
-            floats.Slice(slot * width, width).CopyTo(destination);
+            floats.Slice(slot * width, width).CopyTo(floatBatch.Slice(row * width, width));
+            return;
         }
-        else
-        {
-            ColumnEncoding.DecodeRow(type, encoded, slot, width, destination);
-        }
-    }
 
-    /// <summary>
-    /// Writes a goal row of <paramref name="slot"/> into batch row <paramref name="row"/>: as floats,
-    /// and, for bit-packed goals with a packed batch field, also as its packed bytes.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void CopyGoal(
-        in TransitionColumns source, ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, int slot, Span<float> destination, Span<byte> packedDestination, int row)
-    {
-        int g = source.GoalWidth;
-        CopyField(floats, encoded, source.GoalElementType, slot, g, destination.Slice(row * g, g));
-        if (source.GoalElementType == ColumnElementType.Bit && !packedDestination.IsEmpty)
+        if (!floatBatch.IsEmpty)
         {
-            int rowBytes = (g + 7) >> 3;
-            ColumnEncoding.CopyRow(encoded, slot, rowBytes, packedDestination.Slice(row * rowBytes, rowBytes));
+            ColumnEncoding.DecodeRow(type, encoded, slot, width, floatBatch.Slice(row * width, width));
+        }
+
+        if (!encodedBatch.IsEmpty)
+        {
+            int rowBytes = type == ColumnElementType.Bit ? (width + 7) >> 3 : width;
+            ColumnEncoding.CopyRow(encoded, slot, rowBytes, encodedBatch.Slice(row * rowBytes, rowBytes));
         }
     }
 
@@ -253,7 +270,9 @@ public static class TransitionGather
 
                 for (int row = Math.Max(first, _firstRelabeled); row < first + count; row++)
                 {
-                    CopyGoal(_source, _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, goalSlots[row - first], _batch.DesiredGoals, _batch.PackedDesiredGoals, row);
+                    CopyField(
+                        _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, _source.GoalElementType, goalSlots[row - first], g,
+                        _batch.DesiredGoals, _batch.EncodedDesiredGoals, row);
                 }
             }
         }

@@ -103,7 +103,8 @@ public sealed class ReplayBuffer
 
     /// <summary>A batch of <paramref name="size"/> rows shaped for this buffer.</summary>
     /// <param name="size">Rows; at least 1 (sampling is with replacement, so it may exceed the buffer's contents).</param>
-    public ReplayBatch CreateBatch(int size) => new(Options, size);
+    /// <param name="layout">Whether compact observation and goal fields arrive decoded to floats (default) or in their stored encoding.</param>
+    public ReplayBatch CreateBatch(int size, BatchLayout layout = BatchLayout.Decoded) => new(Options, size, layout);
 
     /// <summary>
     /// Adds one transition per env (one vector-env step). Episodes end at a step with terminated or
@@ -374,17 +375,27 @@ public sealed class ReplayBuffer
         {
             Span<float> rewards = batch.Rewards.AsSpan(first, rows);
             Span<float> terminated = batch.Terminated.AsSpan(first, rows);
-            bool packedGoals = Options.GoalElementType == ColumnElementType.Bit;
-            int rowBytes = packedGoals ? ColumnEncoding.RowBytes(ColumnElementType.Bit, g) : 0;
-            ReadOnlySpan<byte> achieved = batch.PackedNextAchievedGoals.AsSpan(first * rowBytes, rows * rowBytes);
-            ReadOnlySpan<byte> desired = batch.PackedDesiredGoals.AsSpan(first * rowBytes, rows * rowBytes);
-            if (packedGoals && PackedGoalRewardCall<TReward>.Invoke is { } packed)
+            ColumnElementType goalType = Options.GoalElementType;
+            int rowBytes = batch.EncodedNextAchievedGoals.Length == 0 ? 0 : ColumnEncoding.RowBytes(goalType, g);
+            ReadOnlySpan<byte> encodedAchieved = batch.EncodedNextAchievedGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            ReadOnlySpan<byte> encodedDesired = batch.EncodedDesiredGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            bool packed = goalType == ColumnElementType.Bit;
+            if (packed && PackedGoalRewardCall<TReward>.Invoke is { } packedReward)
             {
-                packed(ref reward, achieved, desired, g, rewards, terminated);
+                packedReward(ref reward, encodedAchieved, encodedDesired, g, rewards, terminated);
             }
-            else if (packedGoals && !typeof(TReward).IsValueType && reward is IBitGoalReward bitReward)
+            else if (packed && !typeof(TReward).IsValueType && reward is IBitGoalReward bitReward)
             {
-                bitReward.ComputePacked(achieved, desired, g, rewards, terminated);
+                bitReward.ComputePacked(encodedAchieved, encodedDesired, g, rewards, terminated);
+            }
+            else if (batch.DesiredGoals.Length == 0)
+            {
+                // Goals stayed encoded and the reward needs floats: decode the relabeled rows first.
+                Span<float> achieved = batch.RewardAchievedGoals.AsSpan(0, rows * g);
+                Span<float> desired = batch.RewardDesiredGoals.AsSpan(0, rows * g);
+                ColumnEncoding.Decode(goalType, encodedAchieved, g, achieved);
+                ColumnEncoding.Decode(goalType, encodedDesired, g, desired);
+                reward.Compute(achieved, desired, g, rewards, terminated);
             }
             else
             {
@@ -452,10 +463,11 @@ public sealed class ReplayBuffer
                 nameof(batch));
         }
 
-        if ((b.GoalElementType == ColumnElementType.Bit) != (Options.GoalElementType == ColumnElementType.Bit))
+        if (b.ObservationElementType != Options.ObservationElementType || b.GoalElementType != Options.GoalElementType)
         {
             throw new ArgumentException(
-                $"the batch was made for GoalElementType {b.GoalElementType} and this buffer stores goals as {Options.GoalElementType}: make the batch with this buffer's CreateBatch",
+                $"the batch was made for ObservationElementType {b.ObservationElementType} and GoalElementType {b.GoalElementType}; this buffer stores "
+                + $"{Options.ObservationElementType} and {Options.GoalElementType}: make the batch with this buffer's CreateBatch",
                 nameof(batch));
         }
     }

@@ -23,14 +23,19 @@ public sealed class CompactStorageTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory]
-    [InlineData(13, 9, ColumnElementType.Bit, ColumnElementType.Bit, 1)]
-    [InlineData(40, 40, ColumnElementType.Bit, ColumnElementType.Bit, 1)]
-    [InlineData(70, 65, ColumnElementType.Bit, ColumnElementType.Bit, 1)]
-    [InlineData(17, 7, ColumnElementType.UInt8, ColumnElementType.UInt8, 1)]
-    [InlineData(33, 40, ColumnElementType.UInt8, ColumnElementType.Bit, 255)]
-    [InlineData(16, 3, ColumnElementType.Float32, ColumnElementType.Bit, 1)]
+    [InlineData(13, 9, ColumnElementType.Bit, ColumnElementType.Bit, 1, BatchLayout.Decoded)]
+    [InlineData(40, 40, ColumnElementType.Bit, ColumnElementType.Bit, 1, BatchLayout.Decoded)]
+    [InlineData(70, 65, ColumnElementType.Bit, ColumnElementType.Bit, 1, BatchLayout.Decoded)]
+    [InlineData(17, 7, ColumnElementType.UInt8, ColumnElementType.UInt8, 1, BatchLayout.Decoded)]
+    [InlineData(33, 40, ColumnElementType.UInt8, ColumnElementType.Bit, 255, BatchLayout.Decoded)]
+    [InlineData(16, 3, ColumnElementType.Float32, ColumnElementType.Bit, 1, BatchLayout.Decoded)]
+    [InlineData(13, 9, ColumnElementType.Bit, ColumnElementType.Bit, 1, BatchLayout.Encoded)]
+    [InlineData(40, 40, ColumnElementType.Bit, ColumnElementType.Bit, 1, BatchLayout.Encoded)]
+    [InlineData(17, 7, ColumnElementType.UInt8, ColumnElementType.UInt8, 1, BatchLayout.Encoded)]
+    [InlineData(33, 40, ColumnElementType.UInt8, ColumnElementType.Bit, 255, BatchLayout.Encoded)]
+    [InlineData(16, 3, ColumnElementType.Float32, ColumnElementType.UInt8, 1, BatchLayout.Encoded)]
     public void CompactBuffersSampleExactlyTheFloatBatchesOnOneAndTwoThreads(
-        int observationWidth, int goalWidth, ColumnElementType observations, ColumnElementType goals, int observationMaximum)
+        int observationWidth, int goalWidth, ColumnElementType observations, ColumnElementType goals, int observationMaximum, BatchLayout layout)
     {
         using var two = new CpuAccelerator(2, minimumGrain: 1);
         ReplayBufferOptions floats = Options(observationWidth, goalWidth);
@@ -41,8 +46,8 @@ public sealed class CompactStorageTests : IDisposable
         new BinaryEpisodes(observationMaximum, seed: observationWidth).Run(700, reference, one, parallel);
 
         ReplayBatch expected = reference.CreateBatch(500);
-        ReplayBatch a = one.CreateBatch(500);
-        ReplayBatch b = parallel.CreateBatch(500);
+        ReplayBatch a = one.CreateBatch(500, layout);
+        ReplayBatch b = parallel.CreateBatch(500, layout);
         var priorities = Enumerable.Range(0, 500).Select(i => (float)(i % 11)).ToArray();
         foreach (bool terminate in new[] { true, false })
         {
@@ -73,10 +78,8 @@ public sealed class CompactStorageTests : IDisposable
                 ReplayTestBuffers.AssertFullyWritten(batch);
             }
 
-            SamplingTests.AssertSame(expected, a);
-            SamplingTests.AssertSame(expected, b);
-            AssertPackedGoalsMatch(a, goalWidth);
-            AssertPackedGoalsMatch(b, goalWidth);
+            AssertSameDecoded(expected, a);
+            AssertSameDecoded(expected, b);
         }
     }
 
@@ -107,9 +110,11 @@ public sealed class CompactStorageTests : IDisposable
         });
         new BinaryEpisodes(1, seed: 3).Run(400, buffer);
         ReplayBatch batch = buffer.CreateBatch(256);
+        ReplayBatch encoded = buffer.CreateBatch(256, BatchLayout.Encoded);
         var reward = new ThresholdGoalReward(0f, terminateOnSuccess: true);
         void SampleAll()
         {
+            buffer.SampleHer(encoded, HerOptions.Default, reward);
             buffer.SampleHer(batch, HerOptions.Default, reward);
             buffer.SampleBalanced(batch);
             buffer.Relabel(batch, HerOptions.Default, reward);
@@ -259,6 +264,9 @@ public sealed class CompactStorageTests : IDisposable
         var wrongBatch = Assert.Throws<ArgumentException>(() => bits.SampleUniform(batch));
         Assert.Equal("batch", wrongBatch.ParamName);
         Assert.Contains("GoalElementType", wrongBatch.Message);
+        var layout = Assert.Throws<ArgumentOutOfRangeException>(() => bits.CreateBatch(8, (BatchLayout)2));
+        Assert.Equal("layout", layout.ParamName);
+        Assert.Contains("Decoded or Encoded", layout.Message);
     }
 
     private static ReplayBufferOptions Options(int observationWidth, int goalWidth) => new()
@@ -274,20 +282,46 @@ public sealed class CompactStorageTests : IDisposable
         Seed = 17,
     };
 
-    /// <summary>The packed goal fields hold exactly the bit encoding of the float goal rows.</summary>
-    private static void AssertPackedGoalsMatch(ReplayBatch batch, int goalWidth)
+    /// <summary>
+    /// <paramref name="actual"/> (from a compact buffer) holds the float batch <paramref name="expected"/>:
+    /// equal floats where it has them, and exactly their encoding in every encoded field it has.
+    /// </summary>
+    private static void AssertSameDecoded(ReplayBatch expected, ReplayBatch actual)
     {
-        if (batch.Options.GoalElementType != ColumnElementType.Bit)
-        {
-            Assert.Empty(batch.PackedDesiredGoals);
-            return;
-        }
+        ReplayBufferOptions o = actual.Options;
+        Assert.Equal(expected.Slots, actual.Slots);
+        Assert.Equal(expected.DiscreteActions, actual.DiscreteActions);
+        Assert.Equal(expected.Rewards, actual.Rewards);
+        Assert.Equal(expected.Terminated, actual.Terminated);
+        Assert.Equal(expected.Truncated, actual.Truncated);
+        Assert.Equal(expected.TaskIds, actual.TaskIds);
+        Assert.Equal(expected.GoalSlots, actual.GoalSlots);
+        Assert.Equal(expected.Weights, actual.Weights);
+        Assert.Equal(expected.RelabeledStart, actual.RelabeledStart);
+        Field(expected.Observations, actual.Observations, actual.EncodedObservations, o.ObservationElementType, o.ObservationWidth);
+        Field(expected.NextObservations, actual.NextObservations, actual.EncodedNextObservations, o.ObservationElementType, o.ObservationWidth);
+        Field(expected.AchievedGoals, actual.AchievedGoals, actual.EncodedAchievedGoals, o.GoalElementType, o.GoalWidth);
+        Field(expected.NextAchievedGoals, actual.NextAchievedGoals, actual.EncodedNextAchievedGoals, o.GoalElementType, o.GoalWidth);
+        Field(expected.DesiredGoals, actual.DesiredGoals, actual.EncodedDesiredGoals, o.GoalElementType, o.GoalWidth);
+        bool goalsEncoded = actual.Layout == BatchLayout.Encoded && o.GoalElementType != ColumnElementType.Float32;
+        Assert.Equal(goalsEncoded, actual.DesiredGoals.Length == 0);
+        Assert.Equal(goalsEncoded || o.GoalElementType == ColumnElementType.Bit, actual.EncodedDesiredGoals.Length > 0);
 
-        byte[] packed = new byte[batch.PackedDesiredGoals.Length];
-        ColumnEncoding.Encode(ColumnElementType.Bit, batch.DesiredGoals, goalWidth, packed);
-        Assert.Equal(packed, batch.PackedDesiredGoals);
-        ColumnEncoding.Encode(ColumnElementType.Bit, batch.NextAchievedGoals, goalWidth, packed);
-        Assert.Equal(packed, batch.PackedNextAchievedGoals);
+        static void Field(float[] expected, float[] floats, byte[] encoded, ColumnElementType type, int width)
+        {
+            Assert.True(floats.Length > 0 || encoded.Length > 0);
+            if (floats.Length > 0)
+            {
+                Assert.Equal(expected, floats);
+            }
+
+            if (encoded.Length > 0)
+            {
+                byte[] reference = new byte[encoded.Length];
+                ColumnEncoding.Encode(type, expected, width, reference);
+                Assert.Equal(reference, encoded);
+            }
+        }
     }
 
     private static byte[] RemoveScalar(byte[] file, string name)
