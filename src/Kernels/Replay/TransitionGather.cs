@@ -232,14 +232,17 @@ public static class TransitionGather
         {
             Span<int> slots = stackalloc int[BlockRows];
             Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
             TSelector selector = _selector;
             int g = _source.GoalWidth;
             for (int first = start; first < end; first += BlockRows)
             {
                 int count = Math.Min(BlockRows, end - first);
-                for (int k = 0; k < count; k++)
+                selector.SelectRows(first, slots[..count]);
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
                 {
-                    slots[k] = selector.Select(first + k);
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
                 }
 
                 for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
@@ -257,11 +260,11 @@ public static class TransitionGather
                     int row = first + k;
                     int slot = slots[k];
                     _batch.Slots[row] = slot;
-                    bool relabeled = row >= _firstRelabeled;
+                    bool relabeled = k >= firstRelabeled;
                     CopyRow(_source, slot, _batch, row, desiredGoal: !relabeled);
                     if (relabeled)
                     {
-                        int goalSlot = _goals.GoalSlotOf(slot, row);
+                        int goalSlot = _goals.GoalSlotFrom(slot, goalBits[k]);
                         goalSlots[k] = goalSlot;
                         _goals.GoalSlots[row] = goalSlot;
                         PrefetchField(_source.NextAchievedGoals, _source.EncodedNextAchievedGoals, _source.GoalElementType, goalSlot, g);
