@@ -155,20 +155,7 @@ public static class ColumnEncoding
     internal static void CopyRow(ReadOnlySpan<byte> column, int row, int rowBytes, Span<byte> destination)
     {
         ReadOnlySpan<byte> source = column.Slice(row * rowBytes, rowBytes);
-        destination = destination[..rowBytes];
-        if (rowBytes is >= sizeof(uint) and <= sizeof(ulong))
-        {
-            // 4 to 8 bytes (a 40-bit goal is 5): two overlapping 4-byte moves instead of a memmove call.
-            ref byte from = ref MemoryMarshal.GetReference(source);
-            ref byte to = ref MemoryMarshal.GetReference(destination);
-            uint head = Unsafe.ReadUnaligned<uint>(ref from);
-            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref from, rowBytes - sizeof(uint)));
-            Unsafe.WriteUnaligned(ref to, head);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, rowBytes - sizeof(uint)), tail);
-            return;
-        }
-
-        source.CopyTo(destination);
+        CopyBytes(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination[..rowBytes]), rowBytes);
     }
 
     private static int CheckShape(ColumnElementType type, int floatCount, int width, int byteCount, string floatName)
@@ -193,9 +180,21 @@ public static class ColumnEncoding
         return rows;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnpackBitRow(ReadOnlySpan<byte> column, int start, int width, Span<float> destination)
+    {
+        destination = destination[..width];
+        ref float target = ref MemoryMarshal.GetReference(destination);
+        for (int j = 0; j < width; j += 64)
+        {
+            ulong word = LoadWord(column, start + (j >> 3));
+            ExpandBits(word, ref Unsafe.Add(ref target, j), Math.Min(64, width - j));
+        }
+    }
+
     /// <summary>Up to 8 bytes of <paramref name="bytes"/> from <paramref name="start"/> as a little-endian word (missing bytes read as 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong LoadWord(ReadOnlySpan<byte> bytes, int start)
+    internal static ulong LoadWord(ReadOnlySpan<byte> bytes, int start)
     {
         if ((uint)start + sizeof(ulong) <= (uint)bytes.Length)
         {
@@ -211,24 +210,10 @@ public static class ColumnEncoding
         return word;
     }
 
+    /// <summary>Writes bit k of <paramref name="word"/> as 0f or 1f to element k of <paramref name="target"/>, k &lt; <paramref name="count"/> ≤ 64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UnpackBitRow(ReadOnlySpan<byte> column, int start, int width, Span<float> destination)
+    internal static void ExpandBits(ulong word, ref float target, int count)
     {
-        destination = destination[..width];
-        for (int j = 0; j < width; j += 64)
-        {
-            ulong word = LoadWord(column, start + (j >> 3));
-            int count = Math.Min(64, width - j);
-            ExpandBits(word, destination.Slice(j, count));
-        }
-    }
-
-    /// <summary>Writes bit k of <paramref name="word"/> as 0f or 1f to destination[k], k &lt; destination length ≤ 64.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpandBits(ulong word, Span<float> destination)
-    {
-        int count = destination.Length;
-        ref float target = ref MemoryMarshal.GetReference(destination);
         int k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -260,10 +245,12 @@ public static class ColumnEncoding
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WidenByteRow(ReadOnlySpan<byte> row, Span<float> destination)
+        => WidenBytes(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(destination[..row.Length]), row.Length);
+
+    /// <summary>Writes <paramref name="count"/> bytes from <paramref name="source"/> as floats to <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void WidenBytes(ref byte source, ref float target, int count)
     {
-        int count = row.Length;
-        ref byte source = ref MemoryMarshal.GetReference(row);
-        ref float target = ref MemoryMarshal.GetReference(destination);
         int k = 0;
         if (Avx512F.IsSupported)
         {
@@ -278,5 +265,21 @@ public static class ColumnEncoding
         {
             Unsafe.Add(ref target, k) = Unsafe.Add(ref source, k);
         }
+    }
+
+    /// <summary>Copies <paramref name="count"/> bytes; 4 to 8 bytes (a 40-bit row is 5) as two overlapping 4-byte moves instead of a memmove call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CopyBytes(ref byte source, ref byte target, int count)
+    {
+        if (count is >= sizeof(uint) and <= sizeof(ulong))
+        {
+            uint head = Unsafe.ReadUnaligned<uint>(ref source);
+            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, count - sizeof(uint)));
+            Unsafe.WriteUnaligned(ref target, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, count - sizeof(uint)), tail);
+            return;
+        }
+
+        Unsafe.CopyBlockUnaligned(ref target, ref source, (uint)count);
     }
 }

@@ -169,31 +169,6 @@ public static class TransitionGather
         }
     }
 
-    /// <summary>Requests every field row of a slot, ahead of <see cref="CopyRow(in TransitionColumns, int, in BatchColumns, int, bool)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRow(in TransitionColumns source, int slot, bool desiredGoal)
-    {
-        int o = source.ObservationWidth;
-        ColumnElementType observations = source.ObservationElementType;
-        PrefetchField(source.Observations, source.EncodedObservations, observations, slot, o);
-        PrefetchField(source.NextObservations, source.EncodedNextObservations, observations, slot, o);
-        int a = source.ActionWidth;
-        CachePrefetch.Row(source.Actions, slot * a, a);
-        CachePrefetch.Row(source.DiscreteActions, slot * a, a);
-        CachePrefetch.Element(source.Rewards, slot);
-        CachePrefetch.Element(source.Terminated, slot);
-        CachePrefetch.Element(source.Truncated, slot);
-        CachePrefetch.Element(source.TaskIds, slot);
-        int g = source.GoalWidth;
-        ColumnElementType goals = source.GoalElementType;
-        PrefetchField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g);
-        PrefetchField(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goals, slot, g);
-        if (desiredGoal)
-        {
-            PrefetchField(source.DesiredGoals, source.EncodedDesiredGoals, goals, slot, g);
-        }
-    }
-
     /// <summary>Requests the cache lines of row <paramref name="slot"/> of one field, stored as <paramref name="type"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void PrefetchField(ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width)
@@ -216,7 +191,15 @@ public static class TransitionGather
         private readonly BatchColumns _batch;
         private readonly TSelector _selector;
         private readonly HindsightGoals _goals;
+        private readonly FieldGather _observations;
+        private readonly FieldGather _nextObservations;
+        private readonly FieldGather _achievedGoals;
+        private readonly FieldGather _nextAchievedGoals;
+        private readonly FieldGather _desiredGoals;
+        private readonly FieldGather _relabeledGoals;
+        private readonly int _slots;
         private readonly int _firstRelabeled;
+        private readonly bool _hasGoals;
 
         public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
         {
@@ -225,6 +208,24 @@ public static class TransitionGather
             _selector = selector;
             _goals = goals;
             _firstRelabeled = relabel ? goals.FirstRow : int.MaxValue;
+            int o = source.ObservationWidth;
+            int g = source.GoalWidth;
+            ColumnElementType observations = source.ObservationElementType;
+            ColumnElementType goalType = source.GoalElementType;
+            _observations = new(source.Observations, source.EncodedObservations, observations, o, batch.Observations, batch.EncodedObservations);
+            _nextObservations = new(source.NextObservations, source.EncodedNextObservations, observations, o, batch.NextObservations, batch.EncodedNextObservations);
+            _hasGoals = g > 0;
+            _achievedGoals = new(source.AchievedGoals, source.EncodedAchievedGoals, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
+            _nextAchievedGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
+            _desiredGoals = new(source.DesiredGoals, source.EncodedDesiredGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+            _relabeledGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+
+            // Every slot a row reads must lie in every field (a selector bug must not read outside).
+            _slots = Math.Min(Math.Min(_observations.Slots, _nextObservations.Slots), source.Rewards.Length);
+            if (_hasGoals)
+            {
+                _slots = Math.Min(_slots, Math.Min(_achievedGoals.Slots, Math.Min(_nextAchievedGoals.Slots, _desiredGoals.Slots)));
+            }
         }
 
         [SkipLocalsInit]
@@ -234,11 +235,18 @@ public static class TransitionGather
             Span<int> goalSlots = stackalloc int[BlockRows];
             Span<uint> goalBits = stackalloc uint[BlockRows];
             TSelector selector = _selector;
-            int g = _source.GoalWidth;
             for (int first = start; first < end; first += BlockRows)
             {
                 int count = Math.Min(BlockRows, end - first);
                 selector.SelectRows(first, slots[..count]);
+                foreach (int slot in slots[..count])
+                {
+                    if ((uint)slot >= (uint)_slots)
+                    {
+                        throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
+                    }
+                }
+
                 int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
                 if (firstRelabeled < count)
                 {
@@ -247,44 +255,94 @@ public static class TransitionGather
 
                 for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
                 {
-                    Prefetch(slots[k], first + k);
+                    Prefetch(slots[k], relabeled: k >= firstRelabeled);
                 }
 
                 for (int k = 0; k < count; k++)
                 {
                     if (k + PrefetchDistance < count)
                     {
-                        Prefetch(slots[k + PrefetchDistance], first + k + PrefetchDistance);
+                        Prefetch(slots[k + PrefetchDistance], relabeled: k + PrefetchDistance >= firstRelabeled);
                     }
 
                     int row = first + k;
                     int slot = slots[k];
-                    _batch.Slots[row] = slot;
                     bool relabeled = k >= firstRelabeled;
-                    CopyRow(_source, slot, _batch, row, desiredGoal: !relabeled);
+                    _batch.Slots[row] = slot;
+                    CopyScalars(slot, row);
+                    _observations.Copy(slot, row);
+                    _nextObservations.Copy(slot, row);
+                    if (_hasGoals)
+                    {
+                        _achievedGoals.Copy(slot, row);
+                        _nextAchievedGoals.Copy(slot, row);
+                        if (!relabeled)
+                        {
+                            _desiredGoals.Copy(slot, row);
+                        }
+                    }
+
                     if (relabeled)
                     {
                         int goalSlot = _goals.GoalSlotFrom(slot, goalBits[k]);
                         goalSlots[k] = goalSlot;
                         _goals.GoalSlots[row] = goalSlot;
-                        PrefetchField(_source.NextAchievedGoals, _source.EncodedNextAchievedGoals, _source.GoalElementType, goalSlot, g);
+                        _relabeledGoals.Prefetch(goalSlot);
                     }
                 }
 
-                for (int row = Math.Max(first, _firstRelabeled); row < first + count; row++)
+                for (int k = firstRelabeled; k < count; k++)
                 {
-                    CopyField(
-                        _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, _source.GoalElementType, goalSlots[row - first], g,
-                        _batch.DesiredGoals, _batch.EncodedDesiredGoals, row);
+                    _relabeledGoals.Copy(goalSlots[k], first + k);
                 }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Prefetch(int slot, int row)
+        private void CopyScalars(int slot, int row)
         {
-            bool relabeled = row >= _firstRelabeled;
-            PrefetchRow(_source, slot, desiredGoal: !relabeled);
+            int a = _source.ActionWidth;
+            if (_source.DiscreteActions.IsEmpty)
+            {
+                _source.Actions.Slice(slot * a, a).CopyTo(_batch.Actions.Slice(row * a, a));
+            }
+            else if (a == 1)
+            {
+                _batch.DiscreteActions[row] = _source.DiscreteActions[slot];
+            }
+            else
+            {
+                _source.DiscreteActions.Slice(slot * a, a).CopyTo(_batch.DiscreteActions.Slice(row * a, a));
+            }
+
+            _batch.Rewards[row] = _source.Rewards[slot];
+            _batch.Terminated[row] = _source.Terminated[slot];
+            _batch.Truncated[row] = _source.Truncated[slot];
+            _batch.TaskIds[row] = _source.TaskIds[slot];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Prefetch(int slot, bool relabeled)
+        {
+            _observations.Prefetch(slot);
+            _nextObservations.Prefetch(slot);
+            int a = _source.ActionWidth;
+            CachePrefetch.Row(_source.Actions, slot * a, a);
+            CachePrefetch.Row(_source.DiscreteActions, slot * a, a);
+            CachePrefetch.Element(_source.Rewards, slot);
+            CachePrefetch.Element(_source.Terminated, slot);
+            CachePrefetch.Element(_source.Truncated, slot);
+            CachePrefetch.Element(_source.TaskIds, slot);
+            if (_hasGoals)
+            {
+                _achievedGoals.Prefetch(slot);
+                _nextAchievedGoals.Prefetch(slot);
+                if (!relabeled)
+                {
+                    _desiredGoals.Prefetch(slot);
+                }
+            }
+
             if (relabeled)
             {
                 HerRelabel.PrefetchEpisode(_goals.Episodes, slot);
