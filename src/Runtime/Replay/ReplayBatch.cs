@@ -72,8 +72,8 @@ public sealed class ReplayBatch
         EncodedNextAchievedGoals = new byte[rewardGoalBytes];
         EncodedDesiredGoals = new byte[rewardGoalBytes];
 
-        // Float goals for a goal reward without a packed form, when UInt8 goals stay encoded.
-        int scratch = encodedGoals && goalType == ColumnElementType.UInt8 ? size * g : 0;
+        // Float goals for a goal reward over floats when the goals stay encoded.
+        int scratch = encodedGoals ? size * g : 0;
         RewardAchievedGoals = new float[scratch];
         RewardDesiredGoals = new float[scratch];
         Slots = new int[size];
@@ -161,7 +161,7 @@ public sealed class ReplayBatch
     /// <summary>True after <see cref="ReplayBuffer.SampleBalanced"/>, when rows are grouped by task.</summary>
     public bool IsGroupedByTask { get; internal set; }
 
-    /// <summary>Decoded next achieved goals of relabeled rows, for a goal reward over floats when UInt8 goals stay encoded.</summary>
+    /// <summary>Decoded next achieved goals of relabeled rows, for a goal reward over floats when the goals stay encoded.</summary>
     internal float[] RewardAchievedGoals { get; }
 
     /// <summary>Decoded desired goals of relabeled rows, as <see cref="RewardAchievedGoals"/>.</summary>

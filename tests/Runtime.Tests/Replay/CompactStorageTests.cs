@@ -101,6 +101,27 @@ public sealed class CompactStorageTests : IDisposable
         Assert.All(a.Rewards.AsSpan(a.RelabeledStart).ToArray(), r => Assert.Equal(MarkingReward.Packed, r));
     }
 
+    [Theory]
+    [InlineData(ColumnElementType.Bit)]
+    [InlineData(ColumnElementType.UInt8)]
+    public void ARewardOverFloatsGetsDecodedGoalsFromAnEncodedBatch(ColumnElementType goals)
+    {
+        ReplayBuffer compact = new(Options(8, 11) with { GoalElementType = goals });
+        ReplayBuffer floats = new(Options(8, 11));
+        new BinaryEpisodes(1, seed: 12).Run(200, compact, floats);
+        ReplayBatch a = compact.CreateBatch(300, BatchLayout.Encoded);
+        ReplayBatch b = floats.CreateBatch(300);
+        var reward = new FloatOnlyReward(new ThresholdGoalReward(0f, terminateOnSuccess: true));
+        compact.SampleHer(a, HerOptions.Default, reward);
+        floats.SampleHer(b, HerOptions.Default, reward);
+        Assert.Equal(b.Rewards, a.Rewards);
+        Assert.Equal(b.Terminated, a.Terminated);
+        Assert.Contains(0f, a.Rewards.AsSpan(a.RelabeledStart).ToArray());
+        compact.SampleHer(a, HerOptions.Default, (IGoalReward)reward);
+        floats.SampleHer(b, HerOptions.Default, (IGoalReward)reward);
+        Assert.Equal(b.Rewards, a.Rewards);
+    }
+
     [Fact]
     public void HerSamplingFromBitStorageAllocatesNothing()
     {
@@ -447,5 +468,14 @@ public sealed class CompactStorageTests : IDisposable
 
         public void ComputePacked(ReadOnlySpan<byte> achievedGoals, ReadOnlySpan<byte> desiredGoals, int goalWidth, Span<float> rewards, Span<float> terminated)
             => rewards.Fill(MarkingReward.Packed);
+    }
+
+    /// <summary>A goal reward with no packed form (as an environment's own reward).</summary>
+    private readonly struct FloatOnlyReward(ThresholdGoalReward inner) : IGoalReward
+    {
+        public bool DefinesTermination => inner.DefinesTermination;
+
+        public void Compute(ReadOnlySpan<float> achievedGoals, ReadOnlySpan<float> desiredGoals, int goalWidth, Span<float> rewards, Span<float> terminated)
+            => inner.Compute(achievedGoals, desiredGoals, goalWidth, rewards, terminated);
     }
 }
