@@ -7,6 +7,12 @@ namespace Mtrl.Kernels.Replay;
 /// fields and widths as <see cref="TransitionColumns"/>, one row per sample, with the flags widened
 /// to floats (0 or 1) because the learner multiplies by them in its targets.
 /// </summary>
+/// <remarks>
+/// A field of a compact column (<see cref="ColumnElementType.UInt8"/> or <see cref="ColumnElementType.Bit"/>)
+/// can be written in two forms, each only when its span is not empty: decoded into the float span,
+/// and copied in the stored encoding into the <c>Encoded…</c> span (rows of
+/// <see cref="ColumnEncoding.RowBytes"/> bytes). Float32 columns fill the float spans only.
+/// </remarks>
 public readonly ref struct BatchColumns
 {
     /// <summary>Observations before the step, rows × observation width.</summary>
@@ -41,6 +47,21 @@ public readonly ref struct BatchColumns
 
     /// <summary>Desired goals (of both the observation and the next observation); empty without goals.</summary>
     public Span<float> DesiredGoals { get; init; }
+
+    /// <summary>Observations in their stored encoding (rows of the table's observation row bytes), or empty.</summary>
+    public Span<byte> EncodedObservations { get; init; }
+
+    /// <summary>Observations after the step in their stored encoding, or empty.</summary>
+    public Span<byte> EncodedNextObservations { get; init; }
+
+    /// <summary>Achieved goals in their stored encoding, or empty.</summary>
+    public Span<byte> EncodedAchievedGoals { get; init; }
+
+    /// <summary>Next achieved goals in their stored encoding, or empty; an <see cref="IBitGoalReward"/> compares these with <see cref="EncodedDesiredGoals"/>.</summary>
+    public Span<byte> EncodedNextAchievedGoals { get; init; }
+
+    /// <summary>Desired goals (after relabeling) in their stored encoding, or empty.</summary>
+    public Span<byte> EncodedDesiredGoals { get; init; }
 
     /// <summary>The storage slot each row was gathered from.</summary>
     public Span<int> Slots { get; init; }

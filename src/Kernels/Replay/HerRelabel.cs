@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Mtrl.Kernels.Replay;
@@ -40,6 +41,29 @@ public static class HerRelabel
     }
 
     /// <summary>
+    /// Relabels like <see cref="Relabel(in HindsightGoals, ReadOnlySpan{float}, int, ReadOnlySpan{int}, Span{float}, Accelerator?)"/>
+    /// from a table whose goals may be stored compactly: the new goals are written into the batch's
+    /// desired-goal fields that are present — decoded into <see cref="BatchColumns.DesiredGoals"/>,
+    /// in the stored encoding into <see cref="BatchColumns.EncodedDesiredGoals"/>.
+    /// </summary>
+    /// <param name="goals">The relabeling plan.</param>
+    /// <param name="source">The transition table; must have goals.</param>
+    /// <param name="batch">A batch gathered from <paramref name="source"/>; its slots are read, its desired goals overwritten.</param>
+    /// <param name="accelerator">Where to run; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    public static void Relabel(in HindsightGoals goals, in TransitionColumns source, in BatchColumns batch, Accelerator? accelerator = null)
+    {
+        if (source.GoalWidth < 1)
+        {
+            throw new ArgumentException("relabeling needs a table with goals (GoalWidth ≥ 1)", nameof(source));
+        }
+
+        goals.Validate(batch.Slots.Length);
+        TransitionGather.CheckFields(source, batch);
+        var kernel = new TableRelabelKernel(goals, source, batch);
+        (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length - goals.FirstRow, TransitionGather.RowGrain, in kernel);
+    }
+
+    /// <summary>
     /// The goal slot for a sampled slot: its step t within the episode, the strategy's step t',
     /// and the slot of t' in the same env column.
     /// </summary>
@@ -52,7 +76,8 @@ public static class HerRelabel
     {
         int envs = episodes.Envs;
         int rows = episodes.Rows;
-        int ringRow = slot / envs;
+        // Env counts are usually powers of two: a shift instead of a division on every relabeled row.
+        int ringRow = (envs & (envs - 1)) == 0 ? slot >> BitOperations.TrailingZeroCount(envs) : slot / envs;
         int env = slot - (ringRow * envs);
         int start = episodes.EpisodeStarts[slot];
         int length = episodes.EpisodeLengths[slot];
@@ -130,6 +155,58 @@ public static class HerRelabel
                 for (int k = 0; k < count; k++)
                 {
                     _nextAchievedGoals.Slice(goalSlots[k] * g, g).CopyTo(_desiredGoals.Slice((first + k) * g, g));
+                }
+            }
+        }
+    }
+
+    private readonly ref struct TableRelabelKernel : IRangeKernel
+    {
+        private readonly HindsightGoals _goals;
+        private readonly TransitionColumns _source;
+        private readonly BatchColumns _batch;
+
+        public TableRelabelKernel(in HindsightGoals goals, in TransitionColumns source, in BatchColumns batch)
+        {
+            _goals = goals;
+            _source = source;
+            _batch = batch;
+        }
+
+        [SkipLocalsInit]
+        public void Execute(int start, int end)
+        {
+            // As RelabelKernel, with the goal rows read in their storage type.
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            int g = _source.GoalWidth;
+            ColumnElementType type = _source.GoalElementType;
+            int firstRow = _goals.FirstRow;
+            for (int first = firstRow + start; first < firstRow + end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, firstRow + end - first);
+                for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
+                {
+                    PrefetchEpisode(_goals.Episodes, _batch.Slots[first + k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + PrefetchDistance < count)
+                    {
+                        PrefetchEpisode(_goals.Episodes, _batch.Slots[first + k + PrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    int goalSlot = _goals.GoalSlotOf(_batch.Slots[row], row);
+                    goalSlots[k] = goalSlot;
+                    _goals.GoalSlots[row] = goalSlot;
+                    TransitionGather.PrefetchField(_source.NextAchievedGoals, _source.EncodedNextAchievedGoals, type, goalSlot, g);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    TransitionGather.CopyField(
+                        _source.NextAchievedGoals, _source.EncodedNextAchievedGoals, type, goalSlots[k], g, _batch.DesiredGoals, _batch.EncodedDesiredGoals, first + k);
                 }
             }
         }

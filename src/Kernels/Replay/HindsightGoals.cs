@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -6,7 +8,7 @@ namespace Mtrl.Kernels.Replay;
 /// What hindsight relabeling of a batch needs besides the batch itself: the ring's episode
 /// bookkeeping, the goal strategy, the first row to relabel (rows before it stay real), where to
 /// record each relabeled row's goal slot, and the random stream. Passed to
-/// <see cref="HerRelabel.Relabel"/>, or to <see cref="TransitionGather"/> so sampling and
+/// <see cref="HerRelabel.Relabel(in HindsightGoals, in TransitionColumns, in BatchColumns, Accelerator?)"/>, or to <see cref="TransitionGather"/> so sampling and
 /// relabeling run as one pass.
 /// </summary>
 /// <remarks>Row i draws its goal step from word 0 of Philox block (seed, stream, counter + i).</remarks>
@@ -56,6 +58,34 @@ public readonly ref struct HindsightGoals
     /// <summary>The goal slot for relabeled row <paramref name="row"/> whose sampled slot is <paramref name="slot"/>.</summary>
     /// <param name="slot">The row's sampleable slot.</param>
     /// <param name="row">The row.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GoalSlotOf(int slot, int row)
         => HerRelabel.GoalSlot(Episodes, slot, Strategy, Philox4x32.Generate(Seed, Stream, Counter + (ulong)row).X0);
+
+    /// <summary>
+    /// The random words of rows [<paramref name="firstRow"/>, + <paramref name="bits"/>.Length) that
+    /// <see cref="GoalSlotOf"/> draws, eight Philox blocks at a time; pass them to <see cref="GoalSlotFrom"/>.
+    /// </summary>
+    /// <param name="firstRow">First row.</param>
+    /// <param name="bits">Receives one word per row.</param>
+    public void GoalBits(int firstRow, scoped Span<uint> bits)
+    {
+        int k = 0;
+        for (; k + PhiloxGroup.Blocks <= bits.Length; k += PhiloxGroup.Blocks)
+        {
+            PhiloxGroup.Generate(Seed, Stream, Counter + (ulong)(firstRow + k), out Vector256<uint> x0, out _, out _, out _);
+            x0.CopyTo(bits[k..]);
+        }
+
+        for (; k < bits.Length; k++)
+        {
+            bits[k] = Philox4x32.Generate(Seed, Stream, Counter + (ulong)(firstRow + k)).X0;
+        }
+    }
+
+    /// <summary>The goal slot for a row whose sampled slot is <paramref name="slot"/> and whose word from <see cref="GoalBits"/> is <paramref name="bits"/>.</summary>
+    /// <param name="slot">The row's sampleable slot.</param>
+    /// <param name="bits">The row's random word.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GoalSlotFrom(int slot, uint bits) => HerRelabel.GoalSlot(Episodes, slot, Strategy, bits);
 }

@@ -19,20 +19,16 @@ public static class PrefixSearch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Group(ReadOnlySpan<int> prefix, int value)
     {
-        // Largest g in [0, groups) with prefix[g] <= value.
+        // Largest g in [0, groups) with prefix[g] <= value, found without data-dependent branches:
+        // the answer stays in [low, low + size); each step keeps the upper or lower part (a
+        // conditional move), so random values cost no mispredictions. prefix[0] = 0 <= value.
         int low = 0;
-        int high = prefix.Length - 2;
-        while (low < high)
+        int size = prefix.Length - 1;
+        while (size > 1)
         {
-            int middle = (low + high + 1) >> 1;
-            if (prefix[middle] <= value)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle - 1;
-            }
+            int half = size >> 1;
+            low = prefix[low + half] <= value ? low + half : low;
+            size -= half;
         }
 
         return low;

@@ -66,4 +66,13 @@ public readonly ref struct ProportionalSlotSelector : ISlotSelector
         _weights[row] = (float)Math.Pow(_population * probability, -_beta);
         return leaf;
     }
+
+    /// <inheritdoc />
+    public void SelectRows(int firstRow, scoped Span<int> slots)
+    {
+        for (int k = 0; k < slots.Length; k++)
+        {
+            slots[k] = Select(firstRow + k);
+        }
+    }
 }

@@ -144,4 +144,13 @@ public readonly ref struct TaskBalancedSlotSelector : ISlotSelector
             }
         }
     }
+
+    /// <inheritdoc />
+    public void SelectRows(int firstRow, scoped Span<int> slots)
+    {
+        for (int k = 0; k < slots.Length; k++)
+        {
+            slots[k] = Select(firstRow + k);
+        }
+    }
 }

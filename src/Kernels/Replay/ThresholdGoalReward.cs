@@ -1,5 +1,8 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -8,7 +11,12 @@ namespace Mtrl.Kernels.Replay;
 /// <see cref="Threshold"/> (Euclidean distance) of the desired goal, −1 otherwise. Threshold 0 is
 /// BitFlip's exact match; 0.05 is the Fetch tasks' tolerance. Optionally success terminates.
 /// </summary>
-public readonly struct ThresholdGoalReward : IGoalReward
+/// <remarks>
+/// On bit-packed goals (<see cref="ComputePacked"/>) the distance of two 0/1 rows is the square
+/// root of the number of differing bits, so threshold 0 is a comparison of the packed bytes, and
+/// every threshold gives exactly the result of <see cref="Compute"/> on the decoded floats.
+/// </remarks>
+public readonly struct ThresholdGoalReward : IBitGoalReward
 {
     /// <summary>Creates the reward.</summary>
     /// <param name="threshold">Largest distance that still counts as success; finite and at least 0.</param>
@@ -56,5 +64,62 @@ public readonly struct ThresholdGoalReward : IGoalReward
                 terminated[i] = success ? 1f : 0f;
             }
         }
+    }
+
+    /// <inheritdoc />
+    public void ComputePacked(ReadOnlySpan<byte> achievedGoals, ReadOnlySpan<byte> desiredGoals, int goalWidth, Span<float> rewards, Span<float> terminated)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(goalWidth, 1);
+        int rows = rewards.Length;
+        int rowBytes = (goalWidth + 7) >> 3;
+        if (achievedGoals.Length < rows * rowBytes || desiredGoals.Length < rows * rowBytes)
+        {
+            throw new ArgumentException($"packed goal spans must hold {rows} rows of {rowBytes} bytes", nameof(achievedGoals));
+        }
+
+        if (DefinesTermination && terminated.Length < rows)
+        {
+            throw new ArgumentException($"terminated must hold {rows} flags", nameof(terminated));
+        }
+
+        for (int i = 0; i < rows; i++)
+        {
+            int differing = DifferingBits(achievedGoals.Slice(i * rowBytes, rowBytes), desiredGoals.Slice(i * rowBytes, rowBytes));
+
+            // The float path's distance: √(number of differing elements), each contributing 1² exactly.
+            bool success = differing == 0 || MathF.Sqrt(differing) <= Threshold;
+            rewards[i] = success ? 0f : -1f;
+            if (DefinesTermination)
+            {
+                terminated[i] = success ? 1f : 0f;
+            }
+        }
+    }
+
+    /// <summary>Number of bits in which two packed rows of equal length differ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int DifferingBits(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        ref byte x = ref MemoryMarshal.GetReference(a);
+        ref byte y = ref MemoryMarshal.GetReference(b);
+        int count = 0;
+        int k = 0;
+        for (; k + sizeof(ulong) <= a.Length; k += sizeof(ulong))
+        {
+            count += BitOperations.PopCount(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, k)) ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref y, k)));
+        }
+
+        if (k + sizeof(uint) <= a.Length)
+        {
+            count += BitOperations.PopCount(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref x, k)) ^ Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref y, k)));
+            k += sizeof(uint);
+        }
+
+        for (; k < a.Length; k++)
+        {
+            count += BitOperations.PopCount((uint)(Unsafe.Add(ref x, k) ^ Unsafe.Add(ref y, k)));
+        }
+
+        return count;
     }
 }

@@ -9,7 +9,10 @@ namespace Mtrl.Kernels.Replay;
 /// </summary>
 /// <remarks>
 /// Optional fields are empty spans: <see cref="Actions"/> or <see cref="DiscreteActions"/> (one
-/// of them), and the three goal fields when <see cref="GoalWidth"/> is 0.
+/// of them), and the three goal fields when <see cref="GoalWidth"/> is 0. Observations and goals
+/// are stored either as floats (the float spans) or compactly (the <c>Encoded…</c> spans, rows of
+/// <see cref="ColumnEncoding.RowBytes"/> bytes), as <see cref="ObservationElementType"/> and
+/// <see cref="GoalElementType"/> say; the other representation's spans are empty.
 /// </remarks>
 public readonly ref struct TransitionColumns
 {
@@ -46,12 +49,33 @@ public readonly ref struct TransitionColumns
     /// <summary>Desired goals, slots × <see cref="GoalWidth"/>.</summary>
     public ReadOnlySpan<float> DesiredGoals { get; init; }
 
-    /// <summary>Floats per observation.</summary>
+    /// <summary>Observations before the step when stored compactly, slots × observation row bytes.</summary>
+    public ReadOnlySpan<byte> EncodedObservations { get; init; }
+
+    /// <summary>Observations after the step when stored compactly, slots × observation row bytes.</summary>
+    public ReadOnlySpan<byte> EncodedNextObservations { get; init; }
+
+    /// <summary>Achieved goals before the step when stored compactly, slots × goal row bytes.</summary>
+    public ReadOnlySpan<byte> EncodedAchievedGoals { get; init; }
+
+    /// <summary>Achieved goals after the step when stored compactly, slots × goal row bytes.</summary>
+    public ReadOnlySpan<byte> EncodedNextAchievedGoals { get; init; }
+
+    /// <summary>Desired goals when stored compactly, slots × goal row bytes.</summary>
+    public ReadOnlySpan<byte> EncodedDesiredGoals { get; init; }
+
+    /// <summary>How both observation fields are stored; <see cref="ColumnElementType.Float32"/> uses the float spans.</summary>
+    public ColumnElementType ObservationElementType { get; init; }
+
+    /// <summary>How the three goal fields are stored; <see cref="ColumnElementType.Float32"/> uses the float spans.</summary>
+    public ColumnElementType GoalElementType { get; init; }
+
+    /// <summary>Elements per observation.</summary>
     public int ObservationWidth { get; init; }
 
     /// <summary>Elements per action.</summary>
     public int ActionWidth { get; init; }
 
-    /// <summary>Floats per goal; 0 when the table has no goals.</summary>
+    /// <summary>Elements per goal; 0 when the table has no goals.</summary>
     public int GoalWidth { get; init; }
 }

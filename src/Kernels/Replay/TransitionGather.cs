@@ -36,6 +36,7 @@ public static class TransitionGather
     public static void Gather<TSelector>(in TransitionColumns source, in BatchColumns batch, in TSelector selector, Accelerator? accelerator = null)
         where TSelector : struct, ISlotSelector, allows ref struct
     {
+        CheckFields(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, default, relabel: false);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
     }
@@ -43,7 +44,7 @@ public static class TransitionGather
     /// <summary>
     /// Gathers like <see cref="Gather{TSelector}(in TransitionColumns, in BatchColumns, in TSelector, Accelerator?)"/>
     /// and relabels rows [<see cref="HindsightGoals.FirstRow"/>, end) in the same pass, with exactly
-    /// the result of gathering first and then calling <see cref="HerRelabel.Relabel"/>.
+    /// the result of gathering first and then calling <see cref="HerRelabel.Relabel(in HindsightGoals, in TransitionColumns, in BatchColumns, Accelerator?)"/>.
     /// </summary>
     /// <typeparam name="TSelector">The sampling rule; a struct so the JIT inlines it.</typeparam>
     /// <param name="source">The transition table; must have goals.</param>
@@ -60,8 +61,39 @@ public static class TransitionGather
         }
 
         goals.Validate(batch.Slots.Length);
+        CheckFields(source, batch);
         var kernel = new GatherKernel<TSelector>(source, batch, selector, goals, relabel: true);
         (accelerator ?? CpuAccelerator.Default).LaunchChunked(batch.Slots.Length, RowGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Checks that every observation and goal field of <paramref name="batch"/> that is written
+    /// holds all rows, and that each field of a compact column has a float or an encoded destination.
+    /// </summary>
+    internal static void CheckFields(in TransitionColumns source, in BatchColumns batch)
+    {
+        int rows = batch.Slots.Length;
+        int o = source.ObservationWidth;
+        int g = source.GoalWidth;
+        CheckField(source.ObservationElementType, o, rows, batch.Observations.Length, batch.EncodedObservations.Length, "Observations");
+        CheckField(source.ObservationElementType, o, rows, batch.NextObservations.Length, batch.EncodedNextObservations.Length, "NextObservations");
+        if (g > 0)
+        {
+            CheckField(source.GoalElementType, g, rows, batch.AchievedGoals.Length, batch.EncodedAchievedGoals.Length, "AchievedGoals");
+            CheckField(source.GoalElementType, g, rows, batch.NextAchievedGoals.Length, batch.EncodedNextAchievedGoals.Length, "NextAchievedGoals");
+            CheckField(source.GoalElementType, g, rows, batch.DesiredGoals.Length, batch.EncodedDesiredGoals.Length, "DesiredGoals");
+        }
+    }
+
+    private static void CheckField(ColumnElementType type, int width, int rows, int floats, int encoded, string field)
+    {
+        bool floatsOk = floats == 0 ? type != ColumnElementType.Float32 : floats >= rows * width;
+        bool encodedOk = encoded == 0 || (type != ColumnElementType.Float32 && encoded >= rows * ColumnEncoding.RowBytes(type, width));
+        if (!floatsOk || !encodedOk || (floats == 0 && encoded == 0))
+        {
+            throw new ArgumentException(
+                $"batch field {field} must hold {rows} rows of {width} floats, or (for a {type} column) {rows} rows of its encoding, or both", "batch");
+        }
     }
 
     /// <summary>Copies every field of storage slot <paramref name="slot"/> into batch row <paramref name="row"/>.</summary>
@@ -76,12 +108,17 @@ public static class TransitionGather
     private static void CopyRow(in TransitionColumns source, int slot, in BatchColumns batch, int row, bool desiredGoal)
     {
         int o = source.ObservationWidth;
-        source.Observations.Slice(slot * o, o).CopyTo(batch.Observations.Slice(row * o, o));
-        source.NextObservations.Slice(slot * o, o).CopyTo(batch.NextObservations.Slice(row * o, o));
+        ColumnElementType observations = source.ObservationElementType;
+        CopyField(source.Observations, source.EncodedObservations, observations, slot, o, batch.Observations, batch.EncodedObservations, row);
+        CopyField(source.NextObservations, source.EncodedNextObservations, observations, slot, o, batch.NextObservations, batch.EncodedNextObservations, row);
         int a = source.ActionWidth;
         if (source.DiscreteActions.IsEmpty)
         {
             source.Actions.Slice(slot * a, a).CopyTo(batch.Actions.Slice(row * a, a));
+        }
+        else if (a == 1)
+        {
+            batch.DiscreteActions[row] = source.DiscreteActions[slot];
         }
         else
         {
@@ -95,35 +132,55 @@ public static class TransitionGather
         int g = source.GoalWidth;
         if (g > 0)
         {
-            source.AchievedGoals.Slice(slot * g, g).CopyTo(batch.AchievedGoals.Slice(row * g, g));
-            source.NextAchievedGoals.Slice(slot * g, g).CopyTo(batch.NextAchievedGoals.Slice(row * g, g));
+            ColumnElementType goals = source.GoalElementType;
+            CopyField(source.AchievedGoals, source.EncodedAchievedGoals, goals, slot, g, batch.AchievedGoals, batch.EncodedAchievedGoals, row);
+            CopyField(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goals, slot, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals, row);
             if (desiredGoal)
             {
-                source.DesiredGoals.Slice(slot * g, g).CopyTo(batch.DesiredGoals.Slice(row * g, g));
+                CopyField(source.DesiredGoals, source.EncodedDesiredGoals, goals, slot, g, batch.DesiredGoals, batch.EncodedDesiredGoals, row);
             }
         }
     }
 
-    /// <summary>Requests every field row of a slot, ahead of <see cref="CopyRow(in TransitionColumns, int, in BatchColumns, int, bool)"/>.</summary>
+    /// <summary>
+    /// Writes row <paramref name="slot"/> of one field, stored as <paramref name="type"/>, into batch
+    /// row <paramref name="row"/>: as floats when <paramref name="floatBatch"/> is not empty, and, for
+    /// a compact column, in its stored encoding when <paramref name="encodedBatch"/> is not empty.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRow(in TransitionColumns source, int slot, bool desiredGoal)
+    internal static void CopyField(
+        ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width, Span<float> floatBatch, Span<byte> encodedBatch, int row)
     {
-        int o = source.ObservationWidth;
-        CachePrefetch.Row(source.Observations, slot * o, o);
-        CachePrefetch.Row(source.NextObservations, slot * o, o);
-        int a = source.ActionWidth;
-        CachePrefetch.Row(source.Actions, slot * a, a);
-        CachePrefetch.Row(source.DiscreteActions, slot * a, a);
-        CachePrefetch.Element(source.Rewards, slot);
-        CachePrefetch.Element(source.Terminated, slot);
-        CachePrefetch.Element(source.Truncated, slot);
-        CachePrefetch.Element(source.TaskIds, slot);
-        int g = source.GoalWidth;
-        CachePrefetch.Row(source.AchievedGoals, slot * g, g);
-        CachePrefetch.Row(source.NextAchievedGoals, slot * g, g);
-        if (desiredGoal)
+        if (type == ColumnElementType.Float32)
         {
-            CachePrefetch.Row(source.DesiredGoals, slot * g, g);
+            floats.Slice(slot * width, width).CopyTo(floatBatch.Slice(row * width, width));
+            return;
+        }
+
+        if (!floatBatch.IsEmpty)
+        {
+            ColumnEncoding.DecodeRow(type, encoded, slot, width, floatBatch.Slice(row * width, width));
+        }
+
+        if (!encodedBatch.IsEmpty)
+        {
+            int rowBytes = type == ColumnElementType.Bit ? (width + 7) >> 3 : width;
+            ColumnEncoding.CopyRow(encoded, slot, rowBytes, encodedBatch.Slice(row * rowBytes, rowBytes));
+        }
+    }
+
+    /// <summary>Requests the cache lines of row <paramref name="slot"/> of one field, stored as <paramref name="type"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchField(ReadOnlySpan<float> floats, ReadOnlySpan<byte> encoded, ColumnElementType type, int slot, int width)
+    {
+        if (type == ColumnElementType.Float32)
+        {
+            CachePrefetch.Row(floats, slot * width, width);
+        }
+        else
+        {
+            int rowBytes = type == ColumnElementType.Bit ? (width + 7) >> 3 : width;
+            CachePrefetch.Row(encoded, slot * rowBytes, rowBytes);
         }
     }
 
@@ -134,7 +191,15 @@ public static class TransitionGather
         private readonly BatchColumns _batch;
         private readonly TSelector _selector;
         private readonly HindsightGoals _goals;
+        private readonly FieldGather _observations;
+        private readonly FieldGather _nextObservations;
+        private readonly FieldGather _achievedGoals;
+        private readonly FieldGather _nextAchievedGoals;
+        private readonly FieldGather _desiredGoals;
+        private readonly FieldGather _relabeledGoals;
+        private readonly int _slots;
         private readonly int _firstRelabeled;
+        private readonly bool _hasGoals;
 
         public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
         {
@@ -143,6 +208,24 @@ public static class TransitionGather
             _selector = selector;
             _goals = goals;
             _firstRelabeled = relabel ? goals.FirstRow : int.MaxValue;
+            int o = source.ObservationWidth;
+            int g = source.GoalWidth;
+            ColumnElementType observations = source.ObservationElementType;
+            ColumnElementType goalType = source.GoalElementType;
+            _observations = new(source.Observations, source.EncodedObservations, observations, o, batch.Observations, batch.EncodedObservations);
+            _nextObservations = new(source.NextObservations, source.EncodedNextObservations, observations, o, batch.NextObservations, batch.EncodedNextObservations);
+            _hasGoals = g > 0;
+            _achievedGoals = new(source.AchievedGoals, source.EncodedAchievedGoals, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
+            _nextAchievedGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
+            _desiredGoals = new(source.DesiredGoals, source.EncodedDesiredGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+            _relabeledGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+
+            // Every slot a row reads must lie in every field (a selector bug must not read outside).
+            _slots = Math.Min(Math.Min(_observations.Slots, _nextObservations.Slots), source.Rewards.Length);
+            if (_hasGoals)
+            {
+                _slots = Math.Min(_slots, Math.Min(_achievedGoals.Slots, Math.Min(_nextAchievedGoals.Slots, _desiredGoals.Slots)));
+            }
         }
 
         [SkipLocalsInit]
@@ -150,54 +233,116 @@ public static class TransitionGather
         {
             Span<int> slots = stackalloc int[BlockRows];
             Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
             TSelector selector = _selector;
-            int g = _source.GoalWidth;
             for (int first = start; first < end; first += BlockRows)
             {
                 int count = Math.Min(BlockRows, end - first);
-                for (int k = 0; k < count; k++)
+                selector.SelectRows(first, slots[..count]);
+                foreach (int slot in slots[..count])
                 {
-                    slots[k] = selector.Select(first + k);
+                    if ((uint)slot >= (uint)_slots)
+                    {
+                        throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
+                    }
+                }
+
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
+                {
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
                 }
 
                 for (int k = 0; k < Math.Min(PrefetchDistance, count); k++)
                 {
-                    Prefetch(slots[k], first + k);
+                    Prefetch(slots[k], relabeled: k >= firstRelabeled);
                 }
 
                 for (int k = 0; k < count; k++)
                 {
                     if (k + PrefetchDistance < count)
                     {
-                        Prefetch(slots[k + PrefetchDistance], first + k + PrefetchDistance);
+                        Prefetch(slots[k + PrefetchDistance], relabeled: k + PrefetchDistance >= firstRelabeled);
                     }
 
                     int row = first + k;
                     int slot = slots[k];
+                    bool relabeled = k >= firstRelabeled;
                     _batch.Slots[row] = slot;
-                    bool relabeled = row >= _firstRelabeled;
-                    CopyRow(_source, slot, _batch, row, desiredGoal: !relabeled);
+                    CopyScalars(slot, row);
+                    _observations.Copy(slot, row);
+                    _nextObservations.Copy(slot, row);
+                    if (_hasGoals)
+                    {
+                        _achievedGoals.Copy(slot, row);
+                        _nextAchievedGoals.Copy(slot, row);
+                        if (!relabeled)
+                        {
+                            _desiredGoals.Copy(slot, row);
+                        }
+                    }
+
                     if (relabeled)
                     {
-                        int goalSlot = _goals.GoalSlotOf(slot, row);
+                        int goalSlot = _goals.GoalSlotFrom(slot, goalBits[k]);
                         goalSlots[k] = goalSlot;
                         _goals.GoalSlots[row] = goalSlot;
-                        CachePrefetch.Row(_source.NextAchievedGoals, goalSlot * g, g);
+                        _relabeledGoals.Prefetch(goalSlot);
                     }
                 }
 
-                for (int row = Math.Max(first, _firstRelabeled); row < first + count; row++)
+                for (int k = firstRelabeled; k < count; k++)
                 {
-                    _source.NextAchievedGoals.Slice(goalSlots[row - first] * g, g).CopyTo(_batch.DesiredGoals.Slice(row * g, g));
+                    _relabeledGoals.Copy(goalSlots[k], first + k);
                 }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Prefetch(int slot, int row)
+        private void CopyScalars(int slot, int row)
         {
-            bool relabeled = row >= _firstRelabeled;
-            PrefetchRow(_source, slot, desiredGoal: !relabeled);
+            int a = _source.ActionWidth;
+            if (_source.DiscreteActions.IsEmpty)
+            {
+                _source.Actions.Slice(slot * a, a).CopyTo(_batch.Actions.Slice(row * a, a));
+            }
+            else if (a == 1)
+            {
+                _batch.DiscreteActions[row] = _source.DiscreteActions[slot];
+            }
+            else
+            {
+                _source.DiscreteActions.Slice(slot * a, a).CopyTo(_batch.DiscreteActions.Slice(row * a, a));
+            }
+
+            _batch.Rewards[row] = _source.Rewards[slot];
+            _batch.Terminated[row] = _source.Terminated[slot];
+            _batch.Truncated[row] = _source.Truncated[slot];
+            _batch.TaskIds[row] = _source.TaskIds[slot];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Prefetch(int slot, bool relabeled)
+        {
+            _observations.Prefetch(slot);
+            _nextObservations.Prefetch(slot);
+            int a = _source.ActionWidth;
+            CachePrefetch.Row(_source.Actions, slot * a, a);
+            CachePrefetch.Row(_source.DiscreteActions, slot * a, a);
+            CachePrefetch.Element(_source.Rewards, slot);
+            CachePrefetch.Element(_source.Terminated, slot);
+            CachePrefetch.Element(_source.Truncated, slot);
+            CachePrefetch.Element(_source.TaskIds, slot);
+            if (_hasGoals)
+            {
+                _achievedGoals.Prefetch(slot);
+                _nextAchievedGoals.Prefetch(slot);
+                if (!relabeled)
+                {
+                    _desiredGoals.Prefetch(slot);
+                }
+            }
+
             if (relabeled)
             {
                 HerRelabel.PrefetchEpisode(_goals.Episodes, slot);

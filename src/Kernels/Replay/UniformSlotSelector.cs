@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -54,7 +55,39 @@ public readonly ref struct UniformSlotSelector : ISlotSelector
     public int Select(int row)
     {
         PhiloxBlock block = Philox4x32.Generate(_seed, _stream, _counter + (ulong)row);
-        int value = RandomBits.ToIndex(block.X0, block.X1, _total);
+        return SlotOf(block.X0, block.X1);
+    }
+
+    /// <inheritdoc />
+    [SkipLocalsInit]
+    public void SelectRows(int firstRow, scoped Span<int> slots)
+    {
+        // Eight Philox blocks per group (the same values Select draws one at a time).
+        Span<uint> low = stackalloc uint[PhiloxGroup.Blocks];
+        Span<uint> high = stackalloc uint[PhiloxGroup.Blocks];
+        int k = 0;
+        for (; k + PhiloxGroup.Blocks <= slots.Length; k += PhiloxGroup.Blocks)
+        {
+            PhiloxGroup.Generate(_seed, _stream, _counter + (ulong)(firstRow + k), out Vector256<uint> x0, out Vector256<uint> x1, out _, out _);
+            x0.CopyTo(low);
+            x1.CopyTo(high);
+            for (int lane = 0; lane < PhiloxGroup.Blocks; lane++)
+            {
+                slots[k + lane] = SlotOf(low[lane], high[lane]);
+            }
+        }
+
+        for (; k < slots.Length; k++)
+        {
+            slots[k] = Select(firstRow + k);
+        }
+    }
+
+    /// <summary>The slot for one random 64-bit index (two words).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SlotOf(uint low, uint high)
+    {
+        int value = RandomBits.ToIndex(low, high, _total);
         int env = PrefixSearch.Group(_envPrefix, value);
         int ringRow = _validStarts[env] + (value - _envPrefix[env]);
         if (ringRow >= _rows)

@@ -103,7 +103,8 @@ public sealed class ReplayBuffer
 
     /// <summary>A batch of <paramref name="size"/> rows shaped for this buffer.</summary>
     /// <param name="size">Rows; at least 1 (sampling is with replacement, so it may exceed the buffer's contents).</param>
-    public ReplayBatch CreateBatch(int size) => new(Options, size);
+    /// <param name="layout">Whether compact observation and goal fields arrive decoded to floats (default) or in their stored encoding.</param>
+    public ReplayBatch CreateBatch(int size, BatchLayout layout = BatchLayout.Decoded) => new(Options, size, layout);
 
     /// <summary>
     /// Adds one transition per env (one vector-env step). Episodes end at a step with terminated or
@@ -331,7 +332,7 @@ public sealed class ReplayBuffer
         }
 
         HindsightGoals goals = Plan(batch, her);
-        HerRelabel.Relabel(goals, _store.NextAchievedGoals, Options.GoalWidth, batch.Slots, batch.DesiredGoals, _accelerator);
+        HerRelabel.Relabel(goals, _store.Columns, batch.Columns, _accelerator);
         batch.GoalSlots.AsSpan(0, goals.FirstRow).Fill(-1);
         RecomputeRewards(batch, goals.FirstRow, reward);
     }
@@ -360,7 +361,11 @@ public sealed class ReplayBuffer
         Counter = Reserve(batch.Size),
     };
 
-    /// <summary>Rewards (and termination) of the relabeled rows, in one call to the goal reward.</summary>
+    /// <summary>
+    /// Rewards (and termination) of the relabeled rows, in one call to the goal reward: on the packed
+    /// goal rows when goals are stored as bits and the reward is an <see cref="IBitGoalReward"/>,
+    /// else on the float rows.
+    /// </summary>
     private void RecomputeRewards<TReward>(ReplayBatch batch, int first, TReward reward)
         where TReward : IGoalReward
     {
@@ -368,9 +373,34 @@ public sealed class ReplayBuffer
         int rows = batch.Size - first;
         if (rows > 0)
         {
-            reward.Compute(
-                batch.NextAchievedGoals.AsSpan(first * g, rows * g), batch.DesiredGoals.AsSpan(first * g, rows * g), g,
-                batch.Rewards.AsSpan(first, rows), batch.Terminated.AsSpan(first, rows));
+            Span<float> rewards = batch.Rewards.AsSpan(first, rows);
+            Span<float> terminated = batch.Terminated.AsSpan(first, rows);
+            ColumnElementType goalType = Options.GoalElementType;
+            int rowBytes = batch.EncodedNextAchievedGoals.Length == 0 ? 0 : ColumnEncoding.RowBytes(goalType, g);
+            ReadOnlySpan<byte> encodedAchieved = batch.EncodedNextAchievedGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            ReadOnlySpan<byte> encodedDesired = batch.EncodedDesiredGoals.AsSpan(first * rowBytes, rows * rowBytes);
+            bool packed = goalType == ColumnElementType.Bit;
+            if (packed && PackedGoalRewardCall<TReward>.Invoke is { } packedReward)
+            {
+                packedReward(ref reward, encodedAchieved, encodedDesired, g, rewards, terminated);
+            }
+            else if (packed && !typeof(TReward).IsValueType && reward is IBitGoalReward bitReward)
+            {
+                bitReward.ComputePacked(encodedAchieved, encodedDesired, g, rewards, terminated);
+            }
+            else if (batch.DesiredGoals.Length == 0)
+            {
+                // Goals stayed encoded and the reward needs floats: decode the relabeled rows first.
+                Span<float> achieved = batch.RewardAchievedGoals.AsSpan(0, rows * g);
+                Span<float> desired = batch.RewardDesiredGoals.AsSpan(0, rows * g);
+                ColumnEncoding.Decode(goalType, encodedAchieved, g, achieved);
+                ColumnEncoding.Decode(goalType, encodedDesired, g, desired);
+                reward.Compute(achieved, desired, g, rewards, terminated);
+            }
+            else
+            {
+                reward.Compute(batch.NextAchievedGoals.AsSpan(first * g, rows * g), batch.DesiredGoals.AsSpan(first * g, rows * g), g, rewards, terminated);
+            }
         }
 
         batch.RelabeledStart = first;
@@ -432,6 +462,14 @@ public sealed class ReplayBuffer
                 + $"this buffer has {Options.ObservationWidth}, {Options.ActionWidth} ({(Options.DiscreteActions ? "discrete" : "continuous")}), {Options.GoalWidth}, {Options.TaskCount}",
                 nameof(batch));
         }
+
+        if (b.ObservationElementType != Options.ObservationElementType || b.GoalElementType != Options.GoalElementType)
+        {
+            throw new ArgumentException(
+                $"the batch was made for ObservationElementType {b.ObservationElementType} and GoalElementType {b.GoalElementType}; this buffer stores "
+                + $"{Options.ObservationElementType} and {Options.GoalElementType}: make the batch with this buffer's CreateBatch",
+                nameof(batch));
+        }
     }
 
     private void Validate(in ReplayStep step)
@@ -464,6 +502,11 @@ public sealed class ReplayBuffer
             Length(step.TaskIds.Length, n, "TaskIds", "one task id per env, or nothing for all task 0,");
         }
 
+        Storable(step.Observations, Options.ObservationElementType, "Observations", nameof(ReplayBufferOptions.ObservationElementType));
+        Storable(step.NextObservations, Options.ObservationElementType, "NextObservations", nameof(ReplayBufferOptions.ObservationElementType));
+        Storable(step.AchievedGoals, Options.GoalElementType, "AchievedGoals", nameof(ReplayBufferOptions.GoalElementType));
+        Storable(step.NextAchievedGoals, Options.GoalElementType, "NextAchievedGoals", nameof(ReplayBufferOptions.GoalElementType));
+        Storable(step.DesiredGoals, Options.GoalElementType, "DesiredGoals", nameof(ReplayBufferOptions.GoalElementType));
         for (int env = 0; env < n; env++)
         {
             int task = step.TaskIds.IsEmpty ? 0 : step.TaskIds[env];
@@ -478,6 +521,18 @@ public sealed class ReplayBuffer
                     $"step.TaskIds[{env}] changed from {_ledger.CurrentTasks[env]} to {task} in the middle of an episode; an env may switch tasks only after a terminated or truncated step",
                     nameof(step));
             }
+        }
+    }
+
+    private static void Storable(ReadOnlySpan<float> values, ColumnElementType type, string field, string option)
+    {
+        int bad = ColumnEncoding.IndexOfUnstorable(type, values);
+        if (bad >= 0)
+        {
+            throw new ArgumentException(
+                $"step.{field}[{bad}] is {values[bad]}, but this buffer stores {field} as {type} ({option}), which holds only {ColumnEncoding.AllowedValues(type)}; "
+                + $"use {ColumnElementType.Float32} for other values",
+                "step");
         }
     }
 

@@ -13,7 +13,7 @@ namespace Mtrl.Runtime.Replay;
 /// <summary>
 /// Saves and loads a whole <see cref="ReplayBuffer"/> with the rules of checkpoint files
 /// (<see cref="CheckpointFile"/>): versioned, checksummed, written atomically, and every failure
-/// reported as a <see cref="CheckpointException"/> naming the file and the reason. Format version 1,
+/// reported as a <see cref="CheckpointException"/> naming the file and the reason. Format version 2,
 /// little-endian:
 /// <code>
 /// "MTRLRPLY" | u32 version | u32 flags (0)
@@ -22,23 +22,31 @@ namespace Mtrl.Runtime.Replay;
 /// u64 checksum of every byte before it
 /// </code>
 /// Sections come in a fixed order: the options and counters as int64 scalars, the per-env episode
-/// state, then every column over the filled slots only. Unlike a checkpoint, a buffer can be
+/// state, then every column over the filled slots only. Version 2 added the element types of the
+/// observation and goal columns (scalars <c>observationElementType</c>, <c>goalElementType</c>;
+/// a compact column is a uint8 section of its encoded rows); version 1 files (all float32) are
+/// still read. Unlike a checkpoint, a buffer can be
 /// gigabytes, so it is streamed in chunks instead of read into one byte array, and its expected
 /// size is checked against the header before anything large is allocated.
 /// </summary>
 public static class ReplayBufferFile
 {
     /// <summary>Format version written by this build; files from newer versions are refused.</summary>
-    public const uint Version = 1;
+    public const uint Version = 2;
 
     private const int ChunkBytes = 1 << 22;
 
     private static readonly string[] s_scalarNames =
     [
-        "capacity", "envCount", "observationWidth", "actionWidth", "discreteActions", "goalWidth", "taskCount",
+        "capacity", "envCount", "observationWidth", "actionWidth", "discreteActions", "goalWidth",
+        "observationElementType", "goalElementType", "taskCount",
         "prioritized", "priorityExponent", "priorityEpsilon", "seed", "stream",
         "position", "filledRows", "stepsAdded", "randomCounter", "balancedCalls", "maxPriority",
     ];
+
+    // Version 1 had no element types: every column was float32.
+    private static readonly string[] s_scalarNamesVersion1 =
+        Array.FindAll(s_scalarNames, name => name is not ("observationElementType" or "goalElementType"));
 
     private enum Kind : byte
     {
@@ -153,7 +161,7 @@ public static class ReplayBufferFile
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
         if (version == 0 || version > Version)
         {
-            throw new CheckpointException($"'{path}' has format version {version}; this build reads version {Version}");
+            throw new CheckpointException($"'{path}' has format version {version}; this build reads versions 1 to {Version}");
         }
 
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
@@ -163,9 +171,9 @@ public static class ReplayBufferFile
         }
 
         var values = new long[s_scalarNames.Length];
-        for (int i = 0; i < values.Length; i++)
+        foreach (string name in version == 1 ? s_scalarNamesVersion1 : s_scalarNames)
         {
-            values[i] = reader.Scalar(s_scalarNames[i], path);
+            values[Array.IndexOf(s_scalarNames, name)] = reader.Scalar(name, path);
         }
 
         ReplayBufferOptions options = OptionsOf(values, path);
@@ -260,7 +268,8 @@ public static class ReplayBufferFile
         ReplayBufferOptions o = buffer.Options;
         return
         [
-            o.Capacity, o.EnvCount, o.ObservationWidth, o.ActionWidth, o.DiscreteActions ? 1 : 0, o.GoalWidth, o.TaskCount,
+            o.Capacity, o.EnvCount, o.ObservationWidth, o.ActionWidth, o.DiscreteActions ? 1 : 0, o.GoalWidth,
+            (long)o.ObservationElementType, (long)o.GoalElementType, o.TaskCount,
             o.Prioritized ? 1 : 0, BitConverter.SingleToInt32Bits(o.PriorityExponent), BitConverter.SingleToInt32Bits(o.PriorityEpsilon),
             (long)o.Seed, (long)o.Stream,
             buffer.Ledger.Position, buffer.Ledger.FilledRows, buffer.StepsAdded, (long)buffer.RandomCounter, buffer.BalancedCalls,
@@ -280,6 +289,8 @@ public static class ReplayBufferFile
                 ActionWidth = Int(values, "actionWidth", 1, int.MaxValue, path),
                 DiscreteActions = Int(values, "discreteActions", 0, 1, path) == 1,
                 GoalWidth = Int(values, "goalWidth", 0, int.MaxValue, path),
+                ObservationElementType = ElementType(values, "observationElementType", path),
+                GoalElementType = ElementType(values, "goalElementType", path),
                 TaskCount = Int(values, "taskCount", 1, int.MaxValue, path),
                 Prioritized = Int(values, "prioritized", 0, 1, path) == 1,
                 PriorityExponent = BitConverter.Int32BitsToSingle(Int(values, "priorityExponent", int.MinValue, int.MaxValue, path)),
@@ -313,6 +324,8 @@ public static class ReplayBufferFile
         Compare(nameof(ReplayBufferOptions.ActionWidth), actual.ActionWidth, expected.ActionWidth);
         Compare(nameof(ReplayBufferOptions.DiscreteActions), actual.DiscreteActions, expected.DiscreteActions);
         Compare(nameof(ReplayBufferOptions.GoalWidth), actual.GoalWidth, expected.GoalWidth);
+        Compare(nameof(ReplayBufferOptions.ObservationElementType), actual.ObservationElementType, expected.ObservationElementType);
+        Compare(nameof(ReplayBufferOptions.GoalElementType), actual.GoalElementType, expected.GoalElementType);
         Compare(nameof(ReplayBufferOptions.TaskCount), actual.TaskCount, expected.TaskCount);
         Compare(nameof(ReplayBufferOptions.Prioritized), actual.Prioritized, expected.Prioritized);
         Compare(nameof(ReplayBufferOptions.PriorityExponent), actual.PriorityExponent, expected.PriorityExponent);
@@ -323,6 +336,17 @@ public static class ReplayBufferFile
     }
 
     private static long Value(long[] values, string name) => values[Array.IndexOf(s_scalarNames, name)];
+
+    private static ColumnElementType ElementType(long[] values, string name, string path)
+    {
+        long value = Value(values, name);
+        if (value is not ((long)ColumnElementType.Float32 or (long)ColumnElementType.UInt8 or (long)ColumnElementType.Bit))
+        {
+            throw new CheckpointException($"'{path}' is corrupt: {name} = {value} is not an element type (0 = Float32, 1 = UInt8, 2 = Bit)");
+        }
+
+        return (ColumnElementType)value;
+    }
 
     private static int Int(long[] values, string name, int minimum, int maximum, string path)
     {
@@ -347,8 +371,8 @@ public static class ReplayBufferFile
             new("broken", Kind.Int32, o.EnvCount),
             new("validStarts", Kind.Int32, o.EnvCount),
             new("validCounts", Kind.Int32, o.EnvCount),
-            new("observations", Kind.Float32, slots * o.ObservationWidth),
-            new("nextObservations", Kind.Float32, slots * o.ObservationWidth),
+            Column("observations", o.ObservationElementType, o.ObservationWidth, slots),
+            Column("nextObservations", o.ObservationElementType, o.ObservationWidth, slots),
             o.DiscreteActions ? new("discreteActions", Kind.Int32, slots * o.ActionWidth) : new("actions", Kind.Float32, slots * o.ActionWidth),
             new("rewards", Kind.Float32, slots),
             new("terminated", Kind.UInt8, slots),
@@ -357,9 +381,9 @@ public static class ReplayBufferFile
         };
         if (o.GoalWidth > 0)
         {
-            sections.Add(new("achievedGoals", Kind.Float32, slots * o.GoalWidth));
-            sections.Add(new("nextAchievedGoals", Kind.Float32, slots * o.GoalWidth));
-            sections.Add(new("desiredGoals", Kind.Float32, slots * o.GoalWidth));
+            sections.Add(Column("achievedGoals", o.GoalElementType, o.GoalWidth, slots));
+            sections.Add(Column("nextAchievedGoals", o.GoalElementType, o.GoalWidth, slots));
+            sections.Add(Column("desiredGoals", o.GoalElementType, o.GoalWidth, slots));
         }
 
         sections.Add(new("episodeStarts", Kind.Int32, slots));
@@ -371,6 +395,11 @@ public static class ReplayBufferFile
 
         return sections;
     }
+
+    /// <summary>An observation or goal column: float32 elements, or the bytes of its encoded rows.</summary>
+    private static Section Column(string name, ColumnElementType type, int width, long slots) => type == ColumnElementType.Float32
+        ? new(name, Kind.Float32, slots * width)
+        : new(name, Kind.UInt8, slots * ColumnEncoding.RowBytes(type, width));
 
     /// <summary>
     /// Elements [<paramref name="start"/>, + <paramref name="count"/>) of the storage behind a
@@ -388,17 +417,17 @@ public static class ReplayBufferFile
             "broken" => Bytes(l.Broken.AsSpan(start, count)),
             "validStarts" => Bytes(l.ValidStarts.AsSpan(start, count)),
             "validCounts" => Bytes(l.ValidCounts.AsSpan(start, count)),
-            "observations" => Bytes(s.Observations.Slice(start, count)),
-            "nextObservations" => Bytes(s.NextObservations.Slice(start, count)),
+            "observations" => Column(s.Observations, s.EncodedObservations, start, count),
+            "nextObservations" => Column(s.NextObservations, s.EncodedNextObservations, start, count),
             "actions" => Bytes(s.Actions.Slice(start, count)),
             "discreteActions" => Bytes(s.DiscreteActions.Slice(start, count)),
             "rewards" => Bytes(s.Rewards.Slice(start, count)),
             "terminated" => s.Terminated.Slice(start, count),
             "truncated" => s.Truncated.Slice(start, count),
             "taskIds" => Bytes(s.TaskIds.Slice(start, count)),
-            "achievedGoals" => Bytes(s.AchievedGoals.Slice(start, count)),
-            "nextAchievedGoals" => Bytes(s.NextAchievedGoals.Slice(start, count)),
-            "desiredGoals" => Bytes(s.DesiredGoals.Slice(start, count)),
+            "achievedGoals" => Column(s.AchievedGoals, s.EncodedAchievedGoals, start, count),
+            "nextAchievedGoals" => Column(s.NextAchievedGoals, s.EncodedNextAchievedGoals, start, count),
+            "desiredGoals" => Column(s.DesiredGoals, s.EncodedDesiredGoals, start, count),
             "episodeStarts" => Bytes(l.EpisodeStarts.AsSpan(start, count)),
             "episodeLengths" => Bytes(l.EpisodeLengths.AsSpan(start, count)),
 
@@ -438,6 +467,10 @@ public static class ReplayBufferFile
             reader.Read(BytesOf(buffer, section.Name, (int)done, (int)Math.Min(chunk, section.Count - done)));
         }
     }
+
+    /// <summary>Elements of whichever representation the column uses (the other one is empty).</summary>
+    private static Span<byte> Column(Span<float> floats, Span<byte> encoded, int start, int count)
+        => floats.IsEmpty ? encoded.Slice(start, count) : Bytes(floats.Slice(start, count));
 
     private static Span<byte> Bytes<T>(Span<T> values)
         where T : unmanaged

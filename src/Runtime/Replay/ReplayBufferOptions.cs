@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Kernels.Replay;
 
 namespace Mtrl.Runtime.Replay;
 
@@ -32,6 +33,17 @@ public sealed record ReplayBufferOptions
 
     /// <summary>Floats per goal for goal-conditioned tasks (achieved and desired goals); 0 stores no goals.</summary>
     public int GoalWidth { get; init; }
+
+    /// <summary>
+    /// How observations (before and after the step) are stored: <see cref="ColumnElementType.Float32"/>
+    /// (default, any value), <see cref="ColumnElementType.UInt8"/> (integers in [0, 255]) or
+    /// <see cref="ColumnElementType.Bit"/> (0 and 1 only, e.g. BitFlip or MultiBinary spaces). Batches
+    /// are float32 whatever the choice; <see cref="ReplayBuffer.Add"/> refuses values the type cannot store.
+    /// </summary>
+    public ColumnElementType ObservationElementType { get; init; }
+
+    /// <summary>How the three goal fields are stored, like <see cref="ObservationElementType"/>; needs <see cref="GoalWidth"/> &gt; 0 unless Float32.</summary>
+    public ColumnElementType GoalElementType { get; init; }
 
     /// <summary>Number of tasks; transitions carry a task id in [0, TaskCount).</summary>
     public int TaskCount { get; init; } = 1;
@@ -77,6 +89,15 @@ public sealed record ReplayBufferOptions
         CheckWidth(nameof(ObservationWidth), ObservationWidth, 1);
         CheckWidth(nameof(ActionWidth), ActionWidth, 1);
         CheckWidth(nameof(GoalWidth), GoalWidth, 0);
+        CheckElementType(nameof(ObservationElementType), ObservationElementType);
+        CheckElementType(nameof(GoalElementType), GoalElementType);
+        if (GoalWidth == 0 && GoalElementType != ColumnElementType.Float32)
+        {
+            throw new ArgumentException(
+                $"GoalElementType is {GoalElementType} but GoalWidth is 0: a buffer without goals has no goal columns to store compactly; leave GoalElementType at Float32 or set GoalWidth > 0",
+                nameof(GoalElementType));
+        }
+
         if (TaskCount < 1 || TaskCount > MaxTaskCount)
         {
             throw new ArgumentOutOfRangeException(nameof(TaskCount), TaskCount, $"TaskCount must be in [1, {MaxTaskCount}]");
@@ -90,6 +111,14 @@ public sealed record ReplayBufferOptions
         if (!(PriorityEpsilon > 0f) || float.IsInfinity(PriorityEpsilon))
         {
             throw new ArgumentOutOfRangeException(nameof(PriorityEpsilon), PriorityEpsilon, "PriorityEpsilon must be a finite number > 0");
+        }
+    }
+
+    private static void CheckElementType(string name, ColumnElementType type)
+    {
+        if (type is not (ColumnElementType.Float32 or ColumnElementType.UInt8 or ColumnElementType.Bit))
+        {
+            throw new ArgumentOutOfRangeException(name, type, $"{name} must be Float32, UInt8 or Bit");
         }
     }
 

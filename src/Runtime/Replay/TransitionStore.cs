@@ -8,6 +8,8 @@ namespace Mtrl.Runtime.Replay;
 /// width w at elements [s·w, (s+1)·w), slot = row · envs + env. No per-transition objects, so ten
 /// million transitions cost exactly their fields' bytes and a row of a vector-env step is one
 /// contiguous copy per field. Every field starts on a cache-line boundary (<see cref="PinnedColumn{T}"/>).
+/// Observations and goals are float arrays, or byte arrays of encoded rows when the options choose a
+/// compact <see cref="ColumnElementType"/> (<see cref="ColumnEncoding"/>); the unused array is empty.
 /// </summary>
 internal sealed class TransitionStore
 {
@@ -23,6 +25,11 @@ internal sealed class TransitionStore
     private readonly PinnedColumn<float> _achievedGoals;
     private readonly PinnedColumn<float> _nextAchievedGoals;
     private readonly PinnedColumn<float> _desiredGoals;
+    private readonly PinnedColumn<byte> _encodedObservations;
+    private readonly PinnedColumn<byte> _encodedNextObservations;
+    private readonly PinnedColumn<byte> _encodedAchievedGoals;
+    private readonly PinnedColumn<byte> _encodedNextAchievedGoals;
+    private readonly PinnedColumn<byte> _encodedDesiredGoals;
 
     public TransitionStore(ReplayBufferOptions options)
     {
@@ -33,18 +40,33 @@ internal sealed class TransitionStore
         int g = options.GoalWidth;
 
         // Slots are only read after they have been written, so the columns skip zeroing.
-        _observations = new PinnedColumn<float>((long)c * o);
-        _nextObservations = new PinnedColumn<float>((long)c * o);
+        long floatObservations = options.ObservationElementType == ColumnElementType.Float32 ? (long)c * o : 0;
+        long encodedObservations = options.ObservationElementType == ColumnElementType.Float32 ? 0 : (long)c * ObservationRowBytes;
+        long floatGoals = options.GoalElementType == ColumnElementType.Float32 ? (long)c * g : 0;
+        long encodedGoals = options.GoalElementType == ColumnElementType.Float32 ? 0 : (long)c * GoalRowBytes;
+        _observations = new PinnedColumn<float>(floatObservations);
+        _nextObservations = new PinnedColumn<float>(floatObservations);
+        _encodedObservations = new PinnedColumn<byte>(encodedObservations);
+        _encodedNextObservations = new PinnedColumn<byte>(encodedObservations);
         _actions = new PinnedColumn<float>(options.DiscreteActions ? 0 : (long)c * a);
         _discreteActions = new PinnedColumn<int>(options.DiscreteActions ? (long)c * a : 0);
         _rewards = new PinnedColumn<float>(c);
         _terminated = new PinnedColumn<byte>(c);
         _truncated = new PinnedColumn<byte>(c);
         _taskIds = new PinnedColumn<int>(c);
-        _achievedGoals = new PinnedColumn<float>((long)c * g);
-        _nextAchievedGoals = new PinnedColumn<float>((long)c * g);
-        _desiredGoals = new PinnedColumn<float>((long)c * g);
+        _achievedGoals = new PinnedColumn<float>(floatGoals);
+        _nextAchievedGoals = new PinnedColumn<float>(floatGoals);
+        _desiredGoals = new PinnedColumn<float>(floatGoals);
+        _encodedAchievedGoals = new PinnedColumn<byte>(encodedGoals);
+        _encodedNextAchievedGoals = new PinnedColumn<byte>(encodedGoals);
+        _encodedDesiredGoals = new PinnedColumn<byte>(encodedGoals);
     }
+
+    /// <summary>Bytes per stored observation row in the observation element type.</summary>
+    public int ObservationRowBytes => ColumnEncoding.RowBytes(_options.ObservationElementType, _options.ObservationWidth);
+
+    /// <summary>Bytes per stored goal row in the goal element type.</summary>
+    public int GoalRowBytes => ColumnEncoding.RowBytes(_options.GoalElementType, _options.GoalWidth);
 
     public Span<float> Observations => _observations.Span;
 
@@ -68,6 +90,16 @@ internal sealed class TransitionStore
 
     public Span<float> DesiredGoals => _desiredGoals.Span;
 
+    public Span<byte> EncodedObservations => _encodedObservations.Span;
+
+    public Span<byte> EncodedNextObservations => _encodedNextObservations.Span;
+
+    public Span<byte> EncodedAchievedGoals => _encodedAchievedGoals.Span;
+
+    public Span<byte> EncodedNextAchievedGoals => _encodedNextAchievedGoals.Span;
+
+    public Span<byte> EncodedDesiredGoals => _encodedDesiredGoals.Span;
+
     /// <summary>Read-only views for the kernels.</summary>
     public TransitionColumns Columns => new()
     {
@@ -82,6 +114,13 @@ internal sealed class TransitionStore
         AchievedGoals = AchievedGoals,
         NextAchievedGoals = NextAchievedGoals,
         DesiredGoals = DesiredGoals,
+        EncodedObservations = EncodedObservations,
+        EncodedNextObservations = EncodedNextObservations,
+        EncodedAchievedGoals = EncodedAchievedGoals,
+        EncodedNextAchievedGoals = EncodedNextAchievedGoals,
+        EncodedDesiredGoals = EncodedDesiredGoals,
+        ObservationElementType = _options.ObservationElementType,
+        GoalElementType = _options.GoalElementType,
         ObservationWidth = _options.ObservationWidth,
         ActionWidth = _options.ActionWidth,
         GoalWidth = _options.GoalWidth,
@@ -92,15 +131,16 @@ internal sealed class TransitionStore
     {
         int n = _options.EnvCount;
         int first = row * n;
-        Copy(step.Observations, Observations, first, _options.ObservationWidth);
-        Copy(step.NextObservations, NextObservations, first, _options.ObservationWidth);
+        ColumnElementType observations = _options.ObservationElementType;
+        Copy(step.Observations, Observations, EncodedObservations, observations, first, _options.ObservationWidth);
+        Copy(step.NextObservations, NextObservations, EncodedNextObservations, observations, first, _options.ObservationWidth);
         if (_options.DiscreteActions)
         {
             step.DiscreteActions.CopyTo(DiscreteActions[(first * _options.ActionWidth)..]);
         }
         else
         {
-            Copy(step.Actions, Actions, first, _options.ActionWidth);
+            step.Actions.CopyTo(Actions[(first * _options.ActionWidth)..]);
         }
 
         step.Rewards.CopyTo(Rewards[first..]);
@@ -124,12 +164,23 @@ internal sealed class TransitionStore
         int g = _options.GoalWidth;
         if (g > 0)
         {
-            Copy(step.AchievedGoals, AchievedGoals, first, g);
-            Copy(step.NextAchievedGoals, NextAchievedGoals, first, g);
-            Copy(step.DesiredGoals, DesiredGoals, first, g);
+            ColumnElementType goals = _options.GoalElementType;
+            Copy(step.AchievedGoals, AchievedGoals, EncodedAchievedGoals, goals, first, g);
+            Copy(step.NextAchievedGoals, NextAchievedGoals, EncodedNextAchievedGoals, goals, first, g);
+            Copy(step.DesiredGoals, DesiredGoals, EncodedDesiredGoals, goals, first, g);
         }
     }
 
-    private static void Copy(ReadOnlySpan<float> source, Span<float> destination, int firstSlot, int width)
-        => source.CopyTo(destination[(firstSlot * width)..]);
+    /// <summary>Writes the rows of one field from <paramref name="firstSlot"/> on, as floats or encoded (values already checked).</summary>
+    private static void Copy(ReadOnlySpan<float> source, Span<float> floats, Span<byte> encoded, ColumnElementType type, int firstSlot, int width)
+    {
+        if (type == ColumnElementType.Float32)
+        {
+            source.CopyTo(floats[(firstSlot * width)..]);
+        }
+        else
+        {
+            ColumnEncoding.Encode(type, source, width, encoded[(firstSlot * ColumnEncoding.RowBytes(type, width))..]);
+        }
+    }
 }

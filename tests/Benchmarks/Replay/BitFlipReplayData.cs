@@ -1,5 +1,6 @@
 using System;
 using Mtrl.Kernels;
+using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Benchmarks.Replay;
@@ -8,7 +9,8 @@ namespace Mtrl.Benchmarks.Replay;
 /// Fills a replay buffer with 40-bit BitFlip episodes of exactly 40 steps from 8 parallel envs —
 /// random start state, random goal, a random bit flipped per step, truncated by the time limit —
 /// for capacity + 20 steps, so the ring has wrapped, each env has one unfinished episode and one
-/// episode whose first step is gone. The same data peers/her_peer.py feeds to SB3.
+/// episode whose first step is gone. The same data peers/her_peer.py feeds to SB3. Observations
+/// and goals are stored as float32, one byte or one bit per element.
 /// </summary>
 internal static class BitFlipReplayData
 {
@@ -16,8 +18,10 @@ internal static class BitFlipReplayData
     public const int EpisodeLength = 40;
     public const int Envs = 8;
 
-    public static ReplayBufferOptions Options(int capacity) => new()
+    public static ReplayBufferOptions Options(int capacity, ColumnElementType storage = ColumnElementType.Float32) => new()
     {
+        ObservationElementType = storage,
+        GoalElementType = storage,
         Capacity = capacity,
         EnvCount = Envs,
         ObservationWidth = Bits,
@@ -27,9 +31,9 @@ internal static class BitFlipReplayData
         Seed = 1,
     };
 
-    public static ReplayBuffer Fill(int capacity, Accelerator accelerator)
+    public static ReplayBuffer Fill(int capacity, Accelerator accelerator, ColumnElementType storage = ColumnElementType.Float32)
     {
-        var buffer = new ReplayBuffer(Options(capacity), accelerator);
+        var buffer = new ReplayBuffer(Options(capacity, storage), accelerator);
         var state = new float[Envs * Bits];
         var next = new float[Envs * Bits];
         var goal = new float[Envs * Bits];

@@ -42,4 +42,30 @@ public sealed class BalancedSharesTests
             Assert.Equal(expected[value], PrefixSearch.Group(prefix, value));
         }
     }
+
+    [Fact]
+    public void PrefixSearchFindsTheGroupOfEveryValueForRandomCounts()
+    {
+        var random = new System.Random(5);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int groups = random.Next(1, 40);
+            var prefix = new int[groups + 1];
+            for (int g = 0; g < groups; g++)
+            {
+                prefix[g + 1] = prefix[g] + (random.Next(3) == 0 ? 0 : random.Next(1, 6));
+            }
+
+            for (int value = 0; value < prefix[^1]; value++)
+            {
+                int expected = 0;
+                while (!(prefix[expected] <= value && value < prefix[expected + 1]))
+                {
+                    expected++;
+                }
+
+                Assert.Equal(expected, PrefixSearch.Group(prefix, value));
+            }
+        }
+    }
 }

@@ -77,6 +77,29 @@ public sealed class TransitionGatherTests
         }
     }
 
+    [Fact]
+    public void BulkSlotAndGoalDrawsEqualTheRowByRowDraws()
+    {
+        Table table = new();
+        int[] prefix = table.Prefix();
+        Batch batch = new(100);
+        var selector = new UniformSlotSelector(table.Episodes, prefix, 4, 5, ulong.MaxValue - 20); // crosses a 2^64 counter wrap
+        HindsightGoals goals = batch.Goals(table.Episodes, HerGoalStrategy.Future, 0) with { Counter = uint.MaxValue - 30UL }; // and a 2^32 carry
+        foreach ((int first, int count) in new[] { (0, 64), (3, 61), (17, 7), (40, 9), (0, 0) })
+        {
+            var slots = new int[count];
+            var bits = new uint[count];
+            selector.SelectRows(first, slots);
+            goals.GoalBits(first, bits);
+            for (int k = 0; k < count; k++)
+            {
+                Assert.Equal(selector.Select(first + k), slots[k]);
+                Assert.Equal(goals.GoalSlotOf(slots[k], first + k), goals.GoalSlotFrom(slots[k], bits[k]));
+                Assert.Equal(Philox4x32.Generate(4, 6, goals.Counter + (ulong)(first + k)).X0, bits[k]);
+            }
+        }
+    }
+
     /// <summary>A ring of 300 rows × 4 envs holding episodes of 6 steps; field values encode the slot.</summary>
     private sealed class Table
     {

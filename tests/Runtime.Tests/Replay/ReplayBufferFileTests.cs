@@ -139,9 +139,9 @@ public sealed class ReplayBufferFileTests : IDisposable
         Assert.Contains("not an Mtrl replay buffer", Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load(path)).Message);
 
         byte[] newer = (byte[])bytes.Clone();
-        newer[8] = 2;
+        newer[8] = 3;
         File.WriteAllBytes(path, newer);
-        Assert.Contains("format version 2", Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load(path)).Message);
+        Assert.Contains("format version 3", Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load(path)).Message);
 
         Assert.Contains("cannot read", Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load(Path.Combine(_directory, "missing"))).Message);
     }
