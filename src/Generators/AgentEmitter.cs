@@ -35,6 +35,7 @@ internal static class AgentEmitter
         w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
         w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
         w.WriteLine("using GemmBackend = global::Mtrl.Kernels.GemmBackend;");
+        w.WriteLine("using GradientReduction = global::Mtrl.Kernels.GradientReduction;");
         w.WriteLine("using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;");
         w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
         w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
@@ -48,6 +49,7 @@ internal static class AgentEmitter
         w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
         w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
         w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
+        w.WriteLine("using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;");
         w.WriteLine("using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;");
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
         w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");

@@ -136,7 +136,7 @@ public sealed class TrainerFactoryTests
 
     [Theory]
     [InlineData("train sac { }", "network pi { out pi = gaussian(obs) }\n network q { out q = q_values(concat(obs, action)) }", "continuous(2)", "the runtime has no sac trainer yet")]
-    [InlineData("train dqn { gradients: pcgrad }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "does not apply 'gradients: pcgrad' yet")]
+    [InlineData("train dqn { gradients: gradnorm }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "does not apply 'gradients: gradnorm' yet")]
     [InlineData("train dqn { loss_weights: fixed(weights: [1, 2]) }", "network q { out q = q_values(obs) }", "discrete(2)", "'loss_weights' is not supported yet")]
     public void AnAgentWithoutATrainerGetsMtrl0410AtItsTrainSection(string train, string networks, string action, string reason)
     {
@@ -149,5 +149,31 @@ public sealed class TrainerFactoryTests
         var trainLine = Array.FindIndex(spec.Split('\n'), l => l.TrimStart().StartsWith("train", StringComparison.Ordinal)) + 1;
         Assert.Equal(trainLine, note.Location.GetLineSpan().StartLinePosition.Line + 1);
         Assert.Null(output.GetTypeByMetadataName("Consumer.Agents.A")!.GetMembers("CreateTrainer").FirstOrDefault());
+    }
+
+    [Fact]
+    public void ProjectedTaskGradientsReachTheOptions()
+    {
+        var assembly = Build("""
+            agent Multi {
+              tasks: 4
+              input cell: 4
+              action: discrete(4)
+              network q { out q = q_values(mlp(cell, widths: [8]), per_task: true) }
+              train dqn { gradients: cagrad(c: 0.25, reduction: sum) }
+              replay { sampling: balanced }
+            }
+            """, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.DqnOptions Options() => Consumer.Agents.Multi.CreateDqnOptions();
+            }
+            """);
+        var options = (DqnOptions)Call(assembly, "Options")!;
+        Assert.Equal(TaskGradientMethod.CaGrad, options.Gradients);
+        Assert.Equal(Mtrl.Kernels.GradientReduction.Sum, options.GradientReduction);
+        Assert.Equal(0.25, options.CaGradC);
+        Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
     }
 }

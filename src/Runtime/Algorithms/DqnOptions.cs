@@ -26,6 +26,19 @@ public enum ReplaySampling
     Prioritized,
 }
 
+/// <summary>How the task gradients of shared parameters are combined into one update.</summary>
+public enum TaskGradientMethod
+{
+    /// <summary>One loss over the whole batch, one backward pass.</summary>
+    None,
+
+    /// <summary>Projecting conflicting gradients (Yu et al. 2020), with the paper's shuffled orders.</summary>
+    PcGrad,
+
+    /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
+    CaGrad,
+}
+
 /// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
 public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, float BetaFinal = 1f, float Epsilon = 1e-6f)
 {
@@ -100,6 +113,19 @@ public sealed record DqnOptions
     /// <summary>Exponents of <see cref="ReplaySampling.Prioritized"/> sampling.</summary>
     public PriorityOptions Priority { get; init; } = new();
 
+    /// <summary>
+    /// Per-task gradient handling: with anything but None, each task's loss is the mean TD loss over
+    /// its rows of the batch, one backward pass runs per task, and the shared parameters' task
+    /// gradients are combined by the method; task-specific slices keep their own task's gradient.
+    /// </summary>
+    public TaskGradientMethod Gradients { get; init; } = TaskGradientMethod.None;
+
+    /// <summary>Sum or mean of the combined task gradients.</summary>
+    public Mtrl.Kernels.GradientReduction GradientReduction { get; init; } = Mtrl.Kernels.GradientReduction.Mean;
+
+    /// <summary>CAGrad's conflict-aversion radius c ≥ 0.</summary>
+    public double CaGradC { get; init; } = 0.4;
+
     /// <summary>Hindsight relabeling, or null for none (needs a goal environment).</summary>
     public HerOptions? Her { get; init; }
 
@@ -129,6 +155,12 @@ public sealed record DqnOptions
         if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
         Her?.Validate();
         Priority.Validate();
+        if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad or CaGrad");
+        if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GradientReduction), GradientReduction, "must be Sum or Mean");
+        }
+        if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
         if (Sampling == ReplaySampling.Prioritized && Her is not null)
         {
             // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.

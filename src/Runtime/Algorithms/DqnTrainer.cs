@@ -1,9 +1,11 @@
 using System;
 using System.Threading;
+using System.Numerics.Tensors;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
+using Mtrl.Runtime.MultiTask;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
 using Mtrl.Runtime.Replay;
@@ -21,6 +23,7 @@ namespace Mtrl.Runtime.Algorithms;
 public sealed class DqnTrainer : ITrainer
 {
     private const ulong ExplorationStream = 0x4558_504C_4F52; // "EXPLOR"
+    private const ulong PcGradStream = 0x5043_4752_4144; // "PCGRAD"
 
     private readonly IDiscreteVectorEnvironment _environment;
     private readonly IGoalVectorEnvironment? _goalEnvironment;
@@ -52,6 +55,9 @@ public sealed class DqnTrainer : ITrainer
     private readonly float[] _chosenGradient;
     private readonly float[] _qGradient;
     private readonly float[] _tdErrors;
+    private readonly TaskGradients? _taskGradients;
+    private readonly float[] _taskGradient;
+    private readonly int[] _taskRows;
 
     private long _vectorSteps;
 
@@ -130,6 +136,17 @@ public sealed class DqnTrainer : ITrainer
         _chosenGradient = new float[batch];
         _qGradient = new float[batch * _actions];
         _tdErrors = new float[batch];
+        if (options.Gradients != TaskGradientMethod.None)
+        {
+            _taskGradients = new TaskGradients(Parameters, environment.TaskCount, accelerator);
+            _taskGradient = new float[batch * _actions];
+            _taskRows = new int[environment.TaskCount];
+        }
+        else
+        {
+            _taskGradient = [];
+            _taskRows = [];
+        }
 
         environment.Reset(options.Seed);
     }
@@ -305,11 +322,55 @@ public sealed class DqnTrainer : ITrainer
         }
         TemporalDifference.Scatter(_chosenGradient, batch.DiscreteActions, size, _actions, _qGradient);
 
-        Parameters.ZeroGradients();
-        _online.Backward(_qGradient);
+        if (_taskGradients is null)
+        {
+            Parameters.ZeroGradients();
+            _online.Backward(_qGradient);
+        }
+        else
+        {
+            BackwardPerTask(batch, size);
+        }
         _adam.Step();
         if (Options.Sampling == ReplaySampling.Prioritized) _replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
+    }
+
+    /// <summary>
+    /// One backward pass per task over the same forward: task t's loss is the mean over its rows
+    /// (the batch gradient rescaled by batch/rows), then the shared gradients are combined.
+    /// </summary>
+    private void BackwardPerTask(ReplayBatch batch, int size)
+    {
+        var taskGradients = _taskGradients!;
+        Array.Clear(_taskRows);
+        for (var i = 0; i < size; i++) _taskRows[batch.TaskIds[i]]++;
+        taskGradients.BeginStep();
+        for (var task = 0; task < _taskRows.Length; task++)
+        {
+            if (_taskRows[task] > 0)
+            {
+                var scale = (float)size / _taskRows[task];
+                var gradient = _taskGradient.AsSpan(0, size * _actions);
+                for (var i = 0; i < size; i++)
+                {
+                    var row = gradient.Slice(i * _actions, _actions);
+                    if (batch.TaskIds[i] == task) TensorPrimitives.Multiply(_qGradient.AsSpan(i * _actions, _actions), scale, row);
+                    else row.Clear();
+                }
+                _online.Backward(gradient);
+            }
+            taskGradients.Capture(task);
+        }
+        if (Options.Gradients == TaskGradientMethod.PcGrad)
+        {
+            var counters = PcGradOrders.CountersUsed(_taskRows.Length);
+            taskGradients.ApplyPcGrad(Options.GradientReduction, Options.Seed, PcGradStream, (ulong)Updates * counters);
+        }
+        else
+        {
+            taskGradients.ApplyCaGrad(Options.CaGradC, Options.GradientReduction);
+        }
     }
 
     private void Sample(ReplayBatch batch)

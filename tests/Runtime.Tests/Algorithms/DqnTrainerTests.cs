@@ -223,4 +223,37 @@ public sealed class DqnTrainerTests
             System.IO.File.Delete(path);
         }
     }
+
+    [Fact]
+    public void PerTaskGradientsWithOneTaskChangeNothing()
+    {
+        // One task: one backward pass with the batch's own gradient, nothing to project, the mean over one task.
+        var plain = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 16);
+        var projected = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200, Gradients = TaskGradientMethod.PcGrad }, hidden: 16);
+        plain.Train(1_500);
+        projected.Train(1_500);
+        Assert.True(plain.Updates > 100);
+        Assert.Equal(plain.Parameters.Values, projected.Parameters.Values);
+    }
+
+    [Theory]
+    [InlineData(TaskGradientMethod.PcGrad)]
+    [InlineData(TaskGradientMethod.CaGrad)]
+    public void AMultiTaskAgentLearnsWithProjectedTaskGradients(TaskGradientMethod method)
+    {
+        var trainer = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Gradients = method });
+        trainer.Train(40_000);
+        _output.WriteLine($"{method}: success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}");
+        Assert.True(trainer.Episodes.TerminationRate >= 0.9, $"success rate {trainer.Episodes.TerminationRate:P0}");
+    }
+
+    [Fact]
+    public void ProjectedTaskGradientsDifferFromThePlainSumWhenTasksConflict()
+    {
+        var plain = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Warmup = 200 });
+        var projected = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Warmup = 200, Gradients = TaskGradientMethod.PcGrad });
+        plain.Train(600);
+        projected.Train(600);
+        Assert.NotEqual(plain.Parameters.Values, projected.Parameters.Values);
+    }
 }
