@@ -28,7 +28,7 @@ internal static class TrainerFactoryEmitter
         var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
         if (qNetworks != 1) return $"dqn needs exactly one q_values network, found {qNetworks}";
         if (training.Gradients.Method == GradientMethod.GradNorm) return "the dqn trainer does not apply 'gradients: gradnorm' yet (pcgrad and cagrad it does)";
-        if (training.LossWeights.Kind != LossWeightingKind.Uniform) return "the dqn trainer weighs every task's loss equally; 'loss_weights' is not supported yet";
+        if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
         if (training.Schedule.Kind == ScheduleKind.Sequential) return "the dqn trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
         if (replay.PerTask) return "the dqn trainer keeps one replay buffer for all tasks; use 'sampling: balanced' instead of 'per_task: true'";
         if (replay.Priority is not null && (replay.Sampling == Dsl.Model.ReplaySampling.Balanced || replay.Her is not null))
@@ -77,6 +77,10 @@ internal static class TrainerFactoryEmitter
             w.WriteLine($"Sampling = ReplaySampling.{(replay.Sampling == Dsl.Model.ReplaySampling.Balanced ? "TaskBalanced" : "Uniform")},");
         }
         if (replay.Her is { } her) w.WriteLine($"Her = new HerOptions(HerGoalStrategy.{her.Strategy}, {Int(her.K)}),");
+        if (training.LossWeights.Kind == LossWeightingKind.Fixed)
+        {
+            w.WriteLine($"TaskWeights = new[] {{ {string.Join(", ", training.LossWeights.Weights.Select(Double))} }},");
+        }
         if (training.Gradients.Method is GradientMethod.PcGrad or GradientMethod.CaGrad)
         {
             w.WriteLine($"Gradients = TaskGradientMethod.{training.Gradients.Method},");

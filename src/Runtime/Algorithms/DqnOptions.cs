@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -126,6 +127,12 @@ public sealed record DqnOptions
     /// <summary>CAGrad's conflict-aversion radius c ≥ 0.</summary>
     public double CaGradC { get; init; } = 0.4;
 
+    /// <summary>
+    /// Fixed weight of each task's loss (one per task, each ≥ 0), or null for equal weights: a row's
+    /// TD-loss gradient is multiplied by its task's weight.
+    /// </summary>
+    public IReadOnlyList<double>? TaskWeights { get; init; }
+
     /// <summary>Hindsight relabeling, or null for none (needs a goal environment).</summary>
     public HerOptions? Her { get; init; }
 
@@ -159,6 +166,13 @@ public sealed record DqnOptions
         if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
         {
             throw new ArgumentOutOfRangeException(nameof(GradientReduction), GradientReduction, "must be Sum or Mean");
+        }
+        if (TaskWeights is not null)
+        {
+            for (var t = 0; t < TaskWeights.Count; t++)
+            {
+                if (!(TaskWeights[t] >= 0) || double.IsInfinity(TaskWeights[t])) throw new ArgumentOutOfRangeException(nameof(TaskWeights), TaskWeights[t], $"TaskWeights[{t}] must be finite and at least 0");
+            }
         }
         if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
         if (Sampling == ReplaySampling.Prioritized && Her is not null)

@@ -79,6 +79,10 @@ public sealed class DqnTrainer : ITrainer
             throw new ArgumentException("DQN needs discrete actions", nameof(environment));
         }
         _goalEnvironment = environment as IGoalVectorEnvironment;
+        if (options.TaskWeights is { } weights && weights.Count != environment.TaskCount)
+        {
+            throw new ArgumentException($"TaskWeights holds {weights.Count} weights but the environment runs {environment.TaskCount} task(s); give one per task", nameof(options));
+        }
         if (options.Her is not null && _goalEnvironment is null)
         {
             throw new ArgumentException("hindsight relabeling (Her) needs a goal environment (IGoalVectorEnvironment)", nameof(options));
@@ -311,6 +315,10 @@ public sealed class DqnTrainer : ITrainer
         LastLoss = Options.Loss == TdLossKind.Huber
             ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
             : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
+        if (Options.TaskWeights is { } taskWeights)
+        {
+            for (var i = 0; i < size; i++) _chosenGradient[i] *= (float)taskWeights[batch.TaskIds[i]];
+        }
         if (Options.Sampling == ReplaySampling.Prioritized)
         {
             // Importance weights correct the loss for the skewed draw; new priorities are the TD errors.

@@ -256,4 +256,29 @@ public sealed class DqnTrainerTests
         projected.Train(600);
         Assert.NotEqual(plain.Parameters.Values, projected.Parameters.Values);
     }
+
+    [Fact]
+    public void ATaskWithWeightZeroLeavesItsOwnHeadUntouched()
+    {
+        // Task 3's loss weighs nothing: its per-task head never moves; the others' heads do.
+        var trainer = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Warmup = 200, TaskWeights = new[] { 1.0, 1.0, 1.0, 0.0 } });
+        var layout = trainer.Parameters.Layout;
+        var heads = layout.Slices.Where(s => s.Owner.Kind == ParameterOwnerKind.Task).ToList();
+        var before = heads.ToDictionary(h => h.Name, h => trainer.Parameters.ValuesOf(h).ToArray());
+        trainer.Train(1_000);
+        foreach (var head in heads)
+        {
+            var moved = !trainer.Parameters.ValuesOf(head).SequenceEqual(before[head.Name]);
+            Assert.Equal(head.Owner.Index != 3, moved);
+        }
+    }
+
+    [Fact]
+    public void TaskWeightsMustMatchTheTasks()
+    {
+        var error = Assert.Throws<ArgumentException>(() => GridWorldTrainer(GridWorldOptions(ReplaySampling.Uniform) with { TaskWeights = new[] { 1.0, 2.0 } }));
+        Assert.Contains("TaskWeights holds 2 weights but the environment runs 4 task(s)", error.Message);
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => (GridWorldOptions(ReplaySampling.Uniform) with { TaskWeights = new[] { 1.0, -1.0, 1.0, 1.0 } }).Validate());
+        Assert.Equal("TaskWeights", negative.ParamName);
+    }
 }
