@@ -27,7 +27,6 @@ internal static class TrainerFactoryEmitter
         }
         var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
         if (qNetworks != 1) return $"dqn needs exactly one q_values network, found {qNetworks}";
-        if (training.Gradients.Method == GradientMethod.GradNorm) return "the dqn trainer does not apply 'gradients: gradnorm' yet (pcgrad and cagrad it does)";
         if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
         if (training.Schedule.Kind == ScheduleKind.Sequential) return "the dqn trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
         if (replay.PerTask) return "the dqn trainer keeps one replay buffer for all tasks; use 'sampling: balanced' instead of 'per_task: true'";
@@ -81,11 +80,16 @@ internal static class TrainerFactoryEmitter
         {
             w.WriteLine($"TaskWeights = new[] {{ {string.Join(", ", training.LossWeights.Weights.Select(Double))} }},");
         }
-        if (training.Gradients.Method is GradientMethod.PcGrad or GradientMethod.CaGrad)
+        if (training.Gradients.Method != GradientMethod.None)
         {
             w.WriteLine($"Gradients = TaskGradientMethod.{training.Gradients.Method},");
             w.WriteLine($"GradientReduction = GradientReduction.{training.Gradients.Reduction},");
             if (training.Gradients.Method == GradientMethod.CaGrad) w.WriteLine($"CaGradC = {Double(training.Gradients.CaGradC)},");
+            if (training.Gradients.Method == GradientMethod.GradNorm)
+            {
+                w.WriteLine($"GradNormAlpha = {Double(training.Gradients.GradNormAlpha)},");
+                w.WriteLine($"GradNormLearningRate = {Double(training.Gradients.GradNormLearningRate)},");
+            }
         }
         w.WriteLine($"Seed = {Long(training.Seed).TrimEnd('L')}UL,");
         w.Indent--;

@@ -136,7 +136,7 @@ public sealed class TrainerFactoryTests
 
     [Theory]
     [InlineData("train sac { }", "network pi { out pi = gaussian(obs) }\n network q { out q = q_values(concat(obs, action)) }", "continuous(2)", "the runtime has no sac trainer yet")]
-    [InlineData("train dqn { gradients: gradnorm }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "does not apply 'gradients: gradnorm' yet")]
+    [InlineData("train dqn { }\n  replay { per_task: true }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "use 'sampling: balanced' instead of 'per_task: true'")]
     [InlineData("train td3 { }", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, action)) }", "continuous(2)", "the runtime has no td3 trainer yet")]
     public void AnAgentWithoutATrainerGetsMtrl0410AtItsTrainSection(string train, string networks, string action, string reason)
     {
@@ -160,7 +160,7 @@ public sealed class TrainerFactoryTests
               input cell: 4
               action: discrete(4)
               network q { out q = q_values(mlp(cell, widths: [8]), per_task: true) }
-              train dqn { gradients: cagrad(c: 0.25, reduction: sum)  loss_weights: fixed(weights: [1, 2, 0.5, 0]) }
+              train dqn { gradients: gradnorm(alpha: 0.5, lr: 0.01, reduction: sum)  loss_weights: fixed(weights: [1, 2, 0.5, 0]) }
               replay { sampling: balanced }
             }
             """, """
@@ -171,9 +171,10 @@ public sealed class TrainerFactoryTests
             }
             """);
         var options = (DqnOptions)Call(assembly, "Options")!;
-        Assert.Equal(TaskGradientMethod.CaGrad, options.Gradients);
+        Assert.Equal(TaskGradientMethod.GradNorm, options.Gradients);
         Assert.Equal(Mtrl.Kernels.GradientReduction.Sum, options.GradientReduction);
-        Assert.Equal(0.25, options.CaGradC);
+        Assert.Equal(0.5, options.GradNormAlpha);
+        Assert.Equal(0.01, options.GradNormLearningRate);
         Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
         Assert.Equal(new[] { 1.0, 2.0, 0.5, 0.0 }, options.TaskWeights);
     }

@@ -38,6 +38,9 @@ public enum TaskGradientMethod
 
     /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
     CaGrad,
+
+    /// <summary>Task loss weights learned to balance gradient norms on the last shared layer (Chen et al. 2018).</summary>
+    GradNorm,
 }
 
 /// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
@@ -124,6 +127,12 @@ public sealed record DqnOptions
     /// <summary>Sum or mean of the combined task gradients.</summary>
     public Mtrl.Kernels.GradientReduction GradientReduction { get; init; } = Mtrl.Kernels.GradientReduction.Mean;
 
+    /// <summary>GradNorm's restoring-force strength α ≥ 0.</summary>
+    public double GradNormAlpha { get; init; } = 1.5;
+
+    /// <summary>GradNorm's learning rate for the task weights.</summary>
+    public double GradNormLearningRate { get; init; } = 0.025;
+
     /// <summary>CAGrad's conflict-aversion radius c ≥ 0.</summary>
     public double CaGradC { get; init; } = 0.4;
 
@@ -162,7 +171,7 @@ public sealed record DqnOptions
         if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
         Her?.Validate();
         Priority.Validate();
-        if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad or CaGrad");
+        if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad, CaGrad or GradNorm");
         if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
         {
             throw new ArgumentOutOfRangeException(nameof(GradientReduction), GradientReduction, "must be Sum or Mean");
@@ -174,6 +183,8 @@ public sealed record DqnOptions
                 if (!(TaskWeights[t] >= 0) || double.IsInfinity(TaskWeights[t])) throw new ArgumentOutOfRangeException(nameof(TaskWeights), TaskWeights[t], $"TaskWeights[{t}] must be finite and at least 0");
             }
         }
+        if (!(GradNormAlpha >= 0) || double.IsInfinity(GradNormAlpha)) throw new ArgumentOutOfRangeException(nameof(GradNormAlpha), GradNormAlpha, "must be finite and at least 0");
+        if (!(GradNormLearningRate > 0) || double.IsInfinity(GradNormLearningRate)) throw new ArgumentOutOfRangeException(nameof(GradNormLearningRate), GradNormLearningRate, "must be finite and greater than 0");
         if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
         if (Sampling == ReplaySampling.Prioritized && Her is not null)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Numerics.Tensors;
 using Mtrl.Kernels;
@@ -58,6 +59,12 @@ public sealed class DqnTrainer : ITrainer
     private readonly TaskGradients? _taskGradients;
     private readonly float[] _taskGradient;
     private readonly int[] _taskRows;
+    private readonly double[] _taskLosses;
+    private readonly double[] _initialTaskLosses;
+    private readonly double[] _lossWeights;
+    private readonly double[] _appliedWeights;
+    private readonly double[] _weightedNorms;
+    private readonly ParameterSlice? _lastSharedLayer;
 
     private long _vectorSteps;
 
@@ -142,14 +149,28 @@ public sealed class DqnTrainer : ITrainer
         _tdErrors = new float[batch];
         if (options.Gradients != TaskGradientMethod.None)
         {
-            _taskGradients = new TaskGradients(Parameters, environment.TaskCount, accelerator);
+            var tasks = environment.TaskCount;
+            _taskGradients = new TaskGradients(Parameters, tasks, accelerator);
             _taskGradient = new float[batch * _actions];
-            _taskRows = new int[environment.TaskCount];
+            _taskRows = new int[tasks];
+            _taskLosses = new double[tasks];
+            _initialTaskLosses = new double[tasks];
+            _lossWeights = new double[tasks];
+            _appliedWeights = new double[tasks];
+            _weightedNorms = new double[tasks];
+            _lossWeights.AsSpan().Fill(1.0);
+            if (options.Gradients == TaskGradientMethod.GradNorm)
+            {
+                // GradNorm balances gradient norms on the last shared weight matrix in layout order.
+                _lastSharedLayer = layout.Slices.LastOrDefault(s => s.Owner.Kind == ParameterOwnerKind.Shared && s.Name.EndsWith(".weight", StringComparison.Ordinal))
+                    ?? throw new ArgumentException("GradNorm needs a shared weight matrix (a slice owned Shared named '*.weight') to balance gradient norms on", nameof(layout));
+            }
         }
         else
         {
             _taskGradient = [];
             _taskRows = [];
+            _taskLosses = _initialTaskLosses = _lossWeights = _appliedWeights = _weightedNorms = [];
         }
 
         environment.Reset(options.Seed);
@@ -187,6 +208,9 @@ public sealed class DqnTrainer : ITrainer
 
     /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
     public EpisodeStatistics Episodes { get; } = new();
+
+    /// <summary>GradNorm's current task loss weights (they sum to the task count); empty for other gradient methods.</summary>
+    public ReadOnlySpan<double> TaskLossWeights => Options.Gradients == TaskGradientMethod.GradNorm ? _lossWeights : default;
 
     /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (or <see cref="DqnOptions.Steps"/>).</summary>
     public void Train(long? transitions = null, CancellationToken cancellation = default)
@@ -352,7 +376,17 @@ public sealed class DqnTrainer : ITrainer
     {
         var taskGradients = _taskGradients!;
         Array.Clear(_taskRows);
-        for (var i = 0; i < size; i++) _taskRows[batch.TaskIds[i]]++;
+        Array.Clear(_taskLosses);
+        for (var i = 0; i < size; i++)
+        {
+            var task = batch.TaskIds[i];
+            _taskRows[task]++;
+            _taskLosses[task] += RowLoss(_chosen[i] - _targets[i]);
+        }
+        for (var t = 0; t < _taskRows.Length; t++)
+        {
+            if (_taskRows[t] > 0) _taskLosses[t] /= _taskRows[t];
+        }
         taskGradients.BeginStep();
         for (var task = 0; task < _taskRows.Length; task++)
         {
@@ -370,15 +404,52 @@ public sealed class DqnTrainer : ITrainer
             }
             taskGradients.Capture(task);
         }
-        if (Options.Gradients == TaskGradientMethod.PcGrad)
+        switch (Options.Gradients)
         {
-            var counters = PcGradOrders.CountersUsed(_taskRows.Length);
-            taskGradients.ApplyPcGrad(Options.GradientReduction, Options.Seed, PcGradStream, (ulong)Updates * counters);
+            case TaskGradientMethod.PcGrad:
+                var counters = PcGradOrders.CountersUsed(_taskRows.Length);
+                taskGradients.ApplyPcGrad(Options.GradientReduction, Options.Seed, PcGradStream, (ulong)Updates * counters);
+                break;
+            case TaskGradientMethod.CaGrad:
+                taskGradients.ApplyCaGrad(Options.CaGradC, Options.GradientReduction);
+                break;
+            default:
+                ApplyGradNorm(taskGradients, size);
+                break;
         }
-        else
+    }
+
+    /// <summary>
+    /// Applies Σᵢ wᵢ·gᵢ with the current weights (÷T for a mean), then moves the weights by one
+    /// GradNorm step for the next update. The weights move only in updates where every task has
+    /// rows and a first loss to compare with.
+    /// </summary>
+    private void ApplyGradNorm(TaskGradients taskGradients, int size)
+    {
+        var tasks = _taskRows.Length;
+        var scale = Options.GradientReduction == GradientReduction.Mean ? 1.0 / tasks : 1.0;
+        for (var t = 0; t < tasks; t++) _appliedWeights[t] = _lossWeights[t] * scale;
+        var complete = true;
+        for (var t = 0; t < tasks; t++)
         {
-            taskGradients.ApplyCaGrad(Options.CaGradC, Options.GradientReduction);
+            var norm = (double)TensorPrimitives.Norm(taskGradients.SharedGradientOf(t, _lastSharedLayer!));
+            _weightedNorms[t] = _lossWeights[t] * norm;
+            if (_taskRows[t] == 0) complete = false;
+            else if (!(_initialTaskLosses[t] > 0)) _initialTaskLosses[t] = _taskLosses[t];
+            complete &= _initialTaskLosses[t] > 0;
         }
+        taskGradients.ApplyWeighted(_appliedWeights);
+        if (complete)
+        {
+            GradNorm.UpdateWeights(_lossWeights, _weightedNorms, _initialTaskLosses, _taskLosses, Options.GradNormAlpha, Options.GradNormLearningRate);
+        }
+    }
+
+    /// <summary>One row's TD loss, as the batch loss counts it.</summary>
+    private double RowLoss(float difference)
+    {
+        var magnitude = Math.Abs((double)difference);
+        return Options.Loss == TdLossKind.SquaredError ? magnitude * magnitude : magnitude <= 1 ? 0.5 * magnitude * magnitude : magnitude - 0.5;
     }
 
     private void Sample(ReplayBatch batch)

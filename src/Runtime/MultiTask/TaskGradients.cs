@@ -189,6 +189,37 @@ public sealed class TaskGradients
         Finish(output);
     }
 
+    /// <summary>
+    /// Writes the gradient of Σᵢ wᵢ·Lᵢ: the shared slices get Σᵢ wᵢ·gᵢ and task t's own slices
+    /// wₜ·gₜ — GradNorm's update once its weights are known (or any fixed weighting).
+    /// </summary>
+    /// <param name="weights">One finite weight per task.</param>
+    public void ApplyWeighted(ReadOnlySpan<double> weights)
+    {
+        if (weights.Length != TaskCount)
+        {
+            throw new ArgumentException($"weights must hold one value per task ({TaskCount}), got {weights.Length}.", nameof(weights));
+        }
+        for (int task = 0; task < TaskCount; task++)
+        {
+            if (!double.IsFinite(weights[task]))
+            {
+                throw new ArgumentOutOfRangeException(nameof(weights), weights[task], $"weights[{task}] must be finite.");
+            }
+        }
+
+        CheckAllCaptured();
+        Span<float> output = CombinedOutput();
+        WeightedGradientSum.Combine(_shared, TaskCount, SharedParameterCount, weights, output, _accelerator);
+        Finish(output);
+        float[] gradients = _store.Gradients;
+        foreach (GradientCopyRun run in _taskRuns)
+        {
+            Span<float> own = gradients.AsSpan(run.StoreOffset, run.Length);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(own, (float)weights[run.Task], own);
+        }
+    }
+
     /// <summary>PCGrad with the paper's per-task random orders, drawn from Philox at (seed, stream, counter).</summary>
     /// <param name="reduction">Sum or mean of the projected task gradients.</param>
     /// <param name="seed">Experiment seed.</param>

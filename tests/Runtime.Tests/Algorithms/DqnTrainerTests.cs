@@ -239,6 +239,7 @@ public sealed class DqnTrainerTests
     [Theory]
     [InlineData(TaskGradientMethod.PcGrad)]
     [InlineData(TaskGradientMethod.CaGrad)]
+    [InlineData(TaskGradientMethod.GradNorm)]
     public void AMultiTaskAgentLearnsWithProjectedTaskGradients(TaskGradientMethod method)
     {
         var trainer = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Gradients = method });
@@ -280,5 +281,17 @@ public sealed class DqnTrainerTests
         Assert.Contains("TaskWeights holds 2 weights but the environment runs 4 task(s)", error.Message);
         var negative = Assert.Throws<ArgumentOutOfRangeException>(() => (GridWorldOptions(ReplaySampling.Uniform) with { TaskWeights = new[] { 1.0, -1.0, 1.0, 1.0 } }).Validate());
         Assert.Equal("TaskWeights", negative.ParamName);
+    }
+
+    [Fact]
+    public void GradNormMovesTheTaskWeightsAndKeepsTheirSum()
+    {
+        var trainer = GridWorldTrainer(GridWorldOptions(ReplaySampling.TaskBalanced) with { Warmup = 200, Gradients = TaskGradientMethod.GradNorm });
+        Assert.Equal(new[] { 1.0, 1.0, 1.0, 1.0 }, trainer.TaskLossWeights.ToArray());
+        trainer.Train(2_000);
+        var weights = trainer.TaskLossWeights.ToArray();
+        Assert.Equal(4.0, weights.Sum(), 9);
+        Assert.Contains(weights, w => Math.Abs(w - 1.0) > 1e-3);
+        Assert.All(weights, w => Assert.True(w > 0));
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Runtime.MultiTask;
 using Mtrl.Runtime.Parameters;
@@ -324,5 +325,39 @@ public sealed class TaskGradientsTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void WeightedApplyScalesSharedSumAndEachTasksOwnSlices()
+    {
+        var store = Store(out _);
+        var gradients = new TaskGradients(store, Tasks);
+        double[] weights = Enumerable.Range(0, Tasks).Select(t => 0.5 + t * 0.75).ToArray();
+        RunStep(gradients, step: 3);
+        gradients.ApplyWeighted(weights);
+
+        float[] packed = PackedShared(store, 3, out float[][] full);
+        int shared = packed.Length / Tasks;
+        int offset = 0;
+        foreach (ParameterSlice slice in store.Layout.Slices)
+        {
+            Span<float> actual = store.GradientsOf(slice);
+            for (int i = 0; i < slice.Length; i++)
+            {
+                double expected;
+                if (slice.Owner.IsTaskSpecific)
+                {
+                    expected = weights[slice.Owner.Index] * full[slice.Owner.Index][slice.Offset + i];
+                }
+                else
+                {
+                    expected = 0;
+                    for (int t = 0; t < Tasks; t++) expected += weights[t] * packed[t * shared + offset + i];
+                }
+                Assert.True(Math.Abs(expected - actual[i]) <= 1e-5 * (1 + Math.Abs(expected)), $"{slice.Name}[{i}]: {actual[i]} vs {expected}");
+            }
+            if (!slice.Owner.IsTaskSpecific) offset += slice.Length;
+        }
+        Assert.Throws<ArgumentException>(() => gradients.ApplyWeighted(new double[Tasks - 1]));
     }
 }
