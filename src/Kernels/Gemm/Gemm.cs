@@ -61,6 +61,14 @@ public static unsafe class Gemm
     public static GemmBackend ResolvedAuto =>
         Avx512MicroKernel.IsSupported || !OpenBlas.IsAvailable ? GemmBackend.Managed : GemmBackend.OpenBlas;
 
+    /// <summary>
+    /// Whether <see cref="Multiply(GemmTranspose, GemmTranspose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, GemmBackend, Accelerator?)"/>
+    /// with <paramref name="backend"/> computes an m-row product of depth k on the unpacked direct
+    /// path (row axpys and dot products in a fixed order). Fused kernels that must reproduce its
+    /// results bit for bit (the fused Adam update of a linear layer) ask this first.
+    /// </summary>
+    public static bool TakesDirectPath(int m, int k, GemmBackend backend) => backend != GemmBackend.OpenBlas && DirectGemm.Prefers(m, k);
+
     /// <summary>Full entry point; <paramref name="managedKernel"/> lets tests force a managed micro-kernel.</summary>
     internal static void Multiply(
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
