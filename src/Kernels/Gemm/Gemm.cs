@@ -114,6 +114,10 @@ public static unsafe class Gemm
             {
                 DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             }
+            else if (managedKernel == ManagedGemmKernel.Auto && NarrowGemm.Prefers(transB, m, n, k))
+            {
+                NarrowGemm.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, accelerator ?? CpuAccelerator.Default);
+            }
             else
             {
                 ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc,
