@@ -243,6 +243,10 @@ internal static unsafe class ManagedGemm
                     {
                         TKernel.Run(kb, aPanel, bPanel, cTile, _ldc, _alpha, beta);
                     }
+                    else if (typeof(TKernel) == typeof(Avx512MicroKernel) && mValid == mr && nValid == 16)
+                    {
+                        Avx512MicroKernel.RunHalf(kb, aPanel, bPanel, cTile, _ldc, _alpha, beta);
+                    }
                     else
                     {
                         EdgeTile(kb, aPanel, bPanel, cTile, beta, mValid, nValid);
