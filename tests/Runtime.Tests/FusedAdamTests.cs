@@ -139,6 +139,20 @@ public class FusedAdamTests
     }
 
     [Fact]
+    public void OpenBlasLayersRunTheUnfusedStep()
+    {
+        if (!Numerics.OpenBlasAvailable) return;
+        using var unfused = new Rig(Small, 4, Options, 1, GemmBackend.OpenBlas, ScaleAndFreeze);
+        using var fused = new Rig(Small, 4, Options, 1, GemmBackend.OpenBlas, ScaleAndFreeze);
+        for (var step = 0; step < 6; step++)
+        {
+            AssertSameBits(unfused.Train(step, 1 + step % 3, false), fused.Train(step, 1 + step % 3, true), "dx");
+        }
+        AssertSameState(unfused, fused);
+        Assert.False(double.IsNaN(fused.Adam.LastGradientNorm)); // Step() ran: it records the norm
+    }
+
+    [Fact]
     public void FusedStepsGiveTheSameBitsOnOneAndTwoThreads()
     {
         // 200 × 200 weights are split over threads in the fused sweep.

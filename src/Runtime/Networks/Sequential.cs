@@ -245,7 +245,8 @@ public sealed class Sequential
     /// <remarks>
     /// Falls back to exactly the unfused sequence (so the result is the same; only the saving is lost)
     /// when Adam clips by global norm (the norm needs the whole gradient before any update), when the
-    /// batch exceeds <see cref="Linear.FusedBatchLimit"/>, or when the store has trainable slices
+    /// batch exceeds <see cref="Linear.FusedBatchLimit"/>, when a linear layer uses OpenBLAS (its
+    /// products are not the direct path the fused sweep reproduces), or when the store has trainable slices
     /// outside this chain (they would miss the step). Layers without a fused kernel (per-task linear,
     /// layer norm) write their own gradients inside the step and update from them. A gradient that turns non-finite only inside backward (an overflow
     /// with finite activations and loss gradient) cannot be caught before the layers behind it were
@@ -326,6 +327,11 @@ public sealed class Sequential
     private bool CanFuse(Adam adam)
     {
         if (_batch > Linear.FusedBatchLimit || adam.Options.MaxGradientNorm > 0f || adam.Store != _store) return false;
+        foreach (var layer in _layers)
+        {
+            // A linear layer without its fused sweep here (OpenBLAS) would only add work: run unfused.
+            if (layer is Linear linear && !Gemm.TakesDirectPath(linear.Inputs, _batch, linear.Backend)) return false;
+        }
         if (_coverageVersion != _store.Version)
         {
             // Every trainable slice of the store must belong to this chain, or it would miss the step.
