@@ -295,6 +295,8 @@ public class FusedAllocationTests
     [InlineData(1, 1)]
     [InlineData(4, 1)]
     [InlineData(1, 2)]
+    [InlineData(32, 2)]
+    [InlineData(1280, 1)]
     public void FusedTrainingStepAllocatesNothingAfterWarmUp(int batch, int threads)
     {
         var builder = new ParameterLayoutBuilder();
