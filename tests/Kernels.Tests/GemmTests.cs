@@ -160,6 +160,32 @@ public sealed class ManagedGemmTests : GemmTestsBase
         }
     }
 
+    [Theory]
+    [InlineData(1280, 8, 400)]
+    [InlineData(400, 8, 1280)]
+    [InlineData(17, 1, 16)]
+    [InlineData(47, 5, 33)]
+    [InlineData(113, 8, 21)]
+    [InlineData(70, 3, 300)]
+    public void NarrowProductsMatchTheReferenceOnEveryThreadCount(int m, int n, int k)
+    {
+        // n ≤ 8 with op(B) = B takes the narrow path under Auto on AVX-512 machines (NN and TN),
+        // the packed kernels elsewhere; both must match, and two threads must give the same bits.
+        using var accelerator = new CpuAccelerator(2);
+        foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
+        {
+            Check(Managed(CpuAccelerator.Sequential), m, n, k, ta, GemmTranspose.None);
+            Check(Managed(accelerator), m, n, k, ta, GemmTranspose.None, 0.5f, 1.5f, pad: 3);
+            Check(Managed(accelerator), m, n, k, ta, GemmTranspose.None, -2f, 0f, pad: 1);
+            int lda = ta == GemmTranspose.None ? k : m;
+            float[] a = TestData.Uniform(m * k, 3), b = TestData.Uniform(k * n, 4);
+            float[] parallel = TestData.Uniform(m * n, 5), sequential = (float[])parallel.Clone();
+            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, 0.3f, parallel, n, GemmBackend.Managed, accelerator);
+            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, 0.3f, sequential, n, GemmBackend.Managed, CpuAccelerator.Sequential);
+            Assert.Equal(sequential, parallel);
+        }
+    }
+
     [Fact]
     public void EmptyDimensionsLeaveCUntouched()
     {

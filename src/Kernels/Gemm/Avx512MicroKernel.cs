@@ -85,6 +85,66 @@ internal readonly unsafe struct Avx512MicroKernel : IGemmMicroKernel
         Update(c + (11 * ldc), va, vb, overwrite, cb0, cb1);
     }
 
+    /// <summary>
+    /// The left half of the tile (12×16) from a panel packed 32 wide: for the last panel of a C
+    /// whose width leaves 16 or fewer columns (n = 400 = 12·32 + 16), where the full tile would do
+    /// twice the work and go through the edge-tile copy. Same accumulation order per element as
+    /// <see cref="Run"/>, so results do not depend on which one ran.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunHalf(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), b0, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), b0, c9);
+            ca = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), b0, ca);
+            cb = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), b0, cb);
+            a += 12;
+            b += 32;
+        }
+
+        Vector512<float> va = Vector512.Create(alpha);
+        Vector512<float> vb = Vector512.Create(beta);
+        bool overwrite = beta == 0f;
+        UpdateHalf(c, va, vb, overwrite, c0);
+        UpdateHalf(c + ldc, va, vb, overwrite, c1);
+        UpdateHalf(c + (2 * ldc), va, vb, overwrite, c2);
+        UpdateHalf(c + (3 * ldc), va, vb, overwrite, c3);
+        UpdateHalf(c + (4 * ldc), va, vb, overwrite, c4);
+        UpdateHalf(c + (5 * ldc), va, vb, overwrite, c5);
+        UpdateHalf(c + (6 * ldc), va, vb, overwrite, c6);
+        UpdateHalf(c + (7 * ldc), va, vb, overwrite, c7);
+        UpdateHalf(c + (8 * ldc), va, vb, overwrite, c8);
+        UpdateHalf(c + (9 * ldc), va, vb, overwrite, c9);
+        UpdateHalf(c + (10 * ldc), va, vb, overwrite, ca);
+        UpdateHalf(c + (11 * ldc), va, vb, overwrite, cb);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateHalf(float* row, Vector512<float> alpha, Vector512<float> beta, bool overwrite, Vector512<float> acc)
+    {
+        if (overwrite)
+        {
+            (alpha * acc).Store(row);
+        }
+        else
+        {
+            Avx512F.FusedMultiplyAdd(alpha, acc, beta * Vector512.Load(row)).Store(row);
+        }
+    }
+
     /// <summary>Writes alpha·acc (beta = 0, C never read) or alpha·acc + beta·C to one row of the tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Update(float* row, Vector512<float> alpha, Vector512<float> beta, bool overwrite, Vector512<float> acc0, Vector512<float> acc1)

@@ -61,6 +61,14 @@ public static unsafe class Gemm
     public static GemmBackend ResolvedAuto =>
         Avx512MicroKernel.IsSupported || !OpenBlas.IsAvailable ? GemmBackend.Managed : GemmBackend.OpenBlas;
 
+    /// <summary>
+    /// Whether <see cref="Multiply(GemmTranspose, GemmTranspose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, GemmBackend, Accelerator?)"/>
+    /// with <paramref name="backend"/> computes an m-row product of depth k on the unpacked direct
+    /// path (row axpys and dot products in a fixed order). Fused kernels that must reproduce its
+    /// results bit for bit (the fused Adam update of a linear layer) ask this first.
+    /// </summary>
+    public static bool TakesDirectPath(int m, int k, GemmBackend backend) => backend != GemmBackend.OpenBlas && DirectGemm.Prefers(m, k);
+
     /// <summary>Full entry point; <paramref name="managedKernel"/> lets tests force a managed micro-kernel.</summary>
     internal static void Multiply(
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
@@ -105,6 +113,10 @@ public static unsafe class Gemm
             else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
             {
                 DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+            else if (managedKernel == ManagedGemmKernel.Auto && NarrowGemm.Prefers(transB, m, n, k))
+            {
+                NarrowGemm.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, accelerator ?? CpuAccelerator.Default);
             }
             else
             {

@@ -22,6 +22,29 @@ internal static unsafe class GemmPacking
         {
             int valid = System.Math.Min(mr, rows - r0);
             float* panel = destination + (nint)r0 * kc;
+            if (trans == GemmTranspose.None && mr == 12 && valid == 12 && Avx.IsSupported)
+            {
+                // Full 12-row panels (the AVX-512 kernel's): transpose 8 depth steps at a time in
+                // registers, rows 0–7 as one 8×8 block and rows 8–11 as two 4×4 blocks.
+                float* source = a + (nint)(row0 + r0) * lda + p0;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(source + p, lda, panel + (nint)p * 12, 12);
+                    Transpose4x8(source + (nint)8 * lda + p, lda, panel + (nint)p * 12 + 8, 12);
+                }
+
+                for (; p < kc; p++)
+                {
+                    for (int r = 0; r < 12; r++)
+                    {
+                        panel[(nint)p * 12 + r] = source[(nint)r * lda + p];
+                    }
+                }
+
+                continue;
+            }
+
             if (trans == GemmTranspose.None)
             {
                 // op(A)(i, p) = a[i·lda + p]: read each row forward, write with stride mr.
@@ -33,6 +56,17 @@ internal static unsafe class GemmPacking
                     {
                         target[(nint)p * mr] = source[p];
                     }
+                }
+            }
+            else if (mr == 12 && valid == 12 && Avx.IsSupported)
+            {
+                // op(A)(i, p) = a[p·lda + i]: 12 contiguous values per p, moved as 8 + 4.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = a + (nint)(p0 + p) * lda + row0 + r0;
+                    float* target = panel + (nint)p * 12;
+                    Avx.Store(target, Avx.LoadVector256(source));
+                    Sse.Store(target + 8, Sse.LoadVector128(source + 8));
                 }
             }
             else
@@ -148,6 +182,33 @@ internal static unsafe class GemmPacking
                 }
             }
         }
+    }
+
+    /// <summary>Writes the transpose of the 4×8 block at <paramref name="source"/> (4 rows of 8, row
+    /// stride <paramref name="sourceStride"/>) as 8 rows of 4 at <paramref name="target"/> (row stride
+    /// <paramref name="targetStride"/>).</summary>
+    private static void Transpose4x8(float* source, int sourceStride, float* target, int targetStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source);
+        Vector256<float> r1 = Avx.LoadVector256(source + sourceStride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride);
+        Vector256<float> r3 = Avx.LoadVector256(source + 3 * sourceStride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1);   // r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5]
+        Vector256<float> t1 = Avx.UnpackHigh(r0, r1);  // r0[2] r1[2] r0[3] r1[3] | r0[6] r1[6] r0[7] r1[7]
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<float> t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> c0 = Avx.Shuffle(t0, t2, 0x44); // column 0 | column 4
+        Vector256<float> c1 = Avx.Shuffle(t0, t2, 0xEE); // column 1 | column 5
+        Vector256<float> c2 = Avx.Shuffle(t1, t3, 0x44); // column 2 | column 6
+        Vector256<float> c3 = Avx.Shuffle(t1, t3, 0xEE); // column 3 | column 7
+        Sse.Store(target, c0.GetLower());
+        Sse.Store(target + targetStride, c1.GetLower());
+        Sse.Store(target + 2 * targetStride, c2.GetLower());
+        Sse.Store(target + 3 * targetStride, c3.GetLower());
+        Sse.Store(target + 4 * targetStride, c0.GetUpper());
+        Sse.Store(target + 5 * targetStride, c1.GetUpper());
+        Sse.Store(target + 6 * targetStride, c2.GetUpper());
+        Sse.Store(target + 7 * targetStride, c3.GetUpper());
     }
 
     /// <summary>Writes the transpose of the 8×8 block at <paramref name="source"/> (row stride

@@ -1,5 +1,8 @@
 using System;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Mtrl.Kernels;
+using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
 
 namespace Mtrl.Runtime.Layers;
@@ -8,6 +11,7 @@ namespace Mtrl.Runtime.Layers;
 public sealed class Linear
 {
     private readonly ParameterStore _store;
+    private float[]? _biasGradient;
 
     /// <summary>Binds a layer to its weight ([in, out]) and bias ([1, out]) slices.</summary>
     public Linear(ParameterStore store, ParameterSlice weight, ParameterSlice bias)
@@ -59,5 +63,133 @@ public sealed class Linear
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
             1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, Backend, Accelerator);
+    }
+
+    /// <summary>Largest batch the fused update handles in registers; larger batches update from the gradient buffer.</summary>
+    public const int FusedBatchLimit = 4;
+
+    /// <summary>
+    /// Backward and Adam in one: dx = dy·Wᵀ from the weights as they were before this call (skipped
+    /// when <paramref name="dx"/> is empty), then W and b updated by <paramref name="step"/> with
+    /// dW = xᵀ·dy and db = Σ dy. For a batch of at most <see cref="FusedBatchLimit"/> (where the GEMMs
+    /// of <see cref="Backward"/> take the direct path) this is one sweep over the weight rows: each row
+    /// is read once, its dx dot products taken, its gradient row built in registers and W, m, v
+    /// updated — the gradient buffer is never written or read, and the result is bit-identical to
+    /// zeroing the gradients, <see cref="Backward"/> and <see cref="Adam.Step"/> (same operations in
+    /// the same order). Larger batches, and the OpenBLAS back end, write this layer's gradients and
+    /// update from them (same result as unfused, without the fusion's saving). Frozen or zero-scale
+    /// slices are not updated; the layer's dx is still computed.
+    /// </summary>
+    public void BackwardAndUpdate(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, AdamFusedStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.Store != _store) throw new ArgumentException("the fused step belongs to an optimizer over another parameter store", nameof(step));
+        if (batch > FusedBatchLimit || !Gemm.TakesDirectPath(Inputs, batch, Backend))
+        {
+            _store.GradientsOf(Weight).Clear();
+            _store.GradientsOf(Bias).Clear();
+            Backward(x, dy, dx, batch);
+            step.UpdateFromGradients(Weight);
+            step.UpdateFromGradients(Bias);
+            return;
+        }
+
+        var gradient = dy.Slice(0, batch * Outputs);
+        var input = x.Slice(0, batch * Inputs);
+        // dx as Backward computes it: dot products when its GEMM takes the direct dot path (then the
+        // sweep takes them row by row, before updating the row); otherwise the same GEMM call, first.
+        var dots = !dx.IsEmpty && batch <= Outputs && Gemm.TakesDirectPath(batch, Outputs, Backend);
+        if (!dx.IsEmpty && !dots)
+        {
+            Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
+                1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, Backend, Accelerator);
+        }
+        var updateWeight = step.TryClaim(Weight, out var weightConstants);
+        if (updateWeight || dots)
+        {
+            var rows = new FusedRows(input, gradient, dots ? dx.Slice(0, batch * Inputs) : default, _store.ValuesOf(Weight),
+                step.FirstMoment.AsSpan(Weight.Offset, Weight.Length), step.SecondMoment.AsSpan(Weight.Offset, Weight.Length),
+                Inputs, Outputs, batch, updateWeight, weightConstants);
+            var accelerator = Accelerator ?? CpuAccelerator.Default;
+            if (accelerator.DegreeOfParallelism > 1 && (long)Inputs * Outputs >= ParallelFusedElements)
+            {
+                accelerator.LaunchChunked(Inputs, FusedRowGrain, in rows);
+            }
+            else
+            {
+                rows.Execute(0, Inputs);
+            }
+        }
+        if (step.TryClaim(Bias, out var biasConstants))
+        {
+            // db as MatrixOps.ColumnSums accumulates it into zeroed gradients: +0, then row by row.
+            var biasGradient = _biasGradient ??= new float[Outputs];
+            biasGradient.AsSpan().Clear();
+            for (var r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, gradient.Slice(r * Outputs, Outputs), biasGradient);
+            AdamMath.Update(_store.ValuesOf(Bias), step.FirstMoment.AsSpan(Bias.Offset, Bias.Length),
+                step.SecondMoment.AsSpan(Bias.Offset, Bias.Length), biasGradient, biasConstants);
+        }
+    }
+
+    /// <summary>Weights (in × out) from which the fused sweep is split over threads.</summary>
+    private const int ParallelFusedElements = 1 << 15;
+
+    /// <summary>Rows per chunk of the fused sweep.</summary>
+    private const int FusedRowGrain = 16;
+
+    /// <summary>
+    /// The fused sweep over weight rows [start, end): per row (one input feature) the dx dot products
+    /// with the old row, then the Adam update from the gradient row x[:, i]·dy. Rows are independent,
+    /// so any chunking over threads gives the same bits.
+    /// </summary>
+    private readonly ref struct FusedRows : IRangeKernel
+    {
+        private readonly ReadOnlySpan<float> _x;
+        private readonly ReadOnlySpan<float> _dy;
+        private readonly Span<float> _dx;
+        private readonly Span<float> _w;
+        private readonly Span<float> _m;
+        private readonly Span<float> _v;
+        private readonly int _inputs;
+        private readonly int _outputs;
+        private readonly int _batch;
+        private readonly bool _update;
+        private readonly AdamConstants _constants;
+
+        public FusedRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, Span<float> w, Span<float> m, Span<float> v,
+            int inputs, int outputs, int batch, bool update, AdamConstants constants)
+        {
+            _x = x;
+            _dy = dy;
+            _dx = dx;
+            _w = w;
+            _m = m;
+            _v = v;
+            _inputs = inputs;
+            _outputs = outputs;
+            _batch = batch;
+            _update = update;
+            _constants = constants;
+        }
+
+        public void Execute(int start, int end)
+        {
+            var outputs = _outputs;
+            for (var i = start; i < end; i++)
+            {
+                var row = _w.Slice(i * outputs, outputs);
+                if (!_dx.IsEmpty)
+                {
+                    for (var r = 0; r < _batch; r++) _dx[r * _inputs + i] = TensorPrimitives.Dot(_dy.Slice(r * outputs, outputs), row);
+                }
+                if (!_update) continue;
+                var coefficients = Vector128.Create(
+                    _x[i],
+                    _batch > 1 ? _x[_inputs + i] : 0f,
+                    _batch > 2 ? _x[2 * _inputs + i] : 0f,
+                    _batch > 3 ? _x[3 * _inputs + i] : 0f);
+                AdamMath.UpdateOuter(row, _m.Slice(i * outputs, outputs), _v.Slice(i * outputs, outputs), _dy, outputs, coefficients, _batch, _constants);
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Layers;
+using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
 
 namespace Mtrl.Runtime.Networks;
@@ -108,14 +109,20 @@ public sealed class Sequential
     private readonly float[] _gradientB;
     private readonly int[] _widths;
     private readonly TaskBatch? _tasks;
+    private readonly ParameterStore _store;
+    private readonly ParameterSlice[][] _parameters;
     private float[] _input = [];
     private int _batch;
+    private int _coverageVersion = -1;
+    private bool _coversTrainable;
 
     internal Sequential(ParameterStore store, int inputs, IReadOnlyList<SequentialBuilder.Step> steps, int maxBatch)
     {
         if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
         MaxBatch = maxBatch;
+        _store = store;
         _layers = new object[steps.Count];
+        _parameters = new ParameterSlice[steps.Count][];
         _activations = new float[steps.Count][];
         _widths = new int[steps.Count + 1];
         _widths[0] = inputs;
@@ -131,6 +138,13 @@ public sealed class Sequential
                 _ => throw new InvalidOperationException("unknown step"),
             };
             if (steps[i] is SequentialBuilder.TaskLinearStep task) _tasks ??= new TaskBatch(task.Weights.Length, maxBatch);
+            _parameters[i] = steps[i] switch
+            {
+                SequentialBuilder.LinearStep l => [l.Weight, l.Bias],
+                SequentialBuilder.TaskLinearStep t => [.. t.Weights, .. t.Biases],
+                SequentialBuilder.LayerNormStep n => [n.Gain, n.Shift],
+                _ => [],
+            };
             _widths[i + 1] = steps[i].Outputs;
             widest = Math.Max(widest, steps[i].Outputs);
             _activations[i] = GC.AllocateArray<float>(maxBatch * steps[i].Outputs, pinned: true);
@@ -218,5 +232,136 @@ public sealed class Sequential
             dy = dx;
             (current, other) = (other, current);
         }
+    }
+
+    /// <summary>
+    /// Backward and one Adam step in a single pass per layer (see <see cref="Linear.BackwardAndUpdate"/>):
+    /// replaces <c>store.ZeroGradients(); Backward(dy); adam.Step()</c> after <see cref="Forward"/>, with
+    /// bit-identical parameters, moments and step count, but without writing, zeroing or re-reading the
+    /// gradient buffer (which it leaves stale). Returns false, updating nothing, when the input, an
+    /// activation or <paramref name="outputGradient"/> holds NaN or ∞ (counted in
+    /// <see cref="Adam.SkippedSteps"/>, as <see cref="Adam.Step"/> does for a non-finite gradient).
+    /// </summary>
+    /// <remarks>
+    /// Falls back to exactly the unfused sequence (so the result is the same; only the saving is lost)
+    /// when Adam clips by global norm (the norm needs the whole gradient before any update), when the
+    /// batch exceeds <see cref="Linear.FusedBatchLimit"/>, when a linear layer uses OpenBLAS (its
+    /// products are not the direct path the fused sweep reproduces), or when the store has trainable slices
+    /// outside this chain (they would miss the step). Layers without a fused kernel (per-task linear,
+    /// layer norm) write their own gradients inside the step and update from them. A gradient that turns non-finite only inside backward (an overflow
+    /// with finite activations and loss gradient) cannot be caught before the layers behind it were
+    /// updated; that throws <see cref="ArithmeticException"/> instead of corrupting the rest.
+    /// </remarks>
+    public bool BackwardAndStep(ReadOnlySpan<float> outputGradient, Adam adam, Span<float> inputGradient = default)
+    {
+        ArgumentNullException.ThrowIfNull(adam);
+        if (!CanFuse(adam))
+        {
+            _store.ZeroGradients();
+            Backward(outputGradient, inputGradient);
+            return adam.Step();
+        }
+        if (!AllFinite(outputGradient.Slice(0, _batch * Outputs)) || !AllFinite(_input.AsSpan(0, _batch * Inputs)))
+        {
+            adam.SkipFusedStep();
+            return false;
+        }
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            if (!AllFinite(_activations[i].AsSpan(0, _batch * _widths[i + 1])))
+            {
+                adam.SkipFusedStep();
+                return false;
+            }
+        }
+        var step = adam.BeginFusedStep();
+        BackwardAndUpdate(outputGradient, step, inputGradient);
+        adam.EndFusedStep();
+        return true;
+    }
+
+    /// <summary>
+    /// The fused backward of every layer inside an open fused step (<see cref="Adam.BeginFusedStep"/>),
+    /// for schedules that update several networks in one step. Checks nothing beforehand (see
+    /// <see cref="BackwardAndStep"/>); layers without a fused kernel accumulate into zeroed gradients
+    /// and update from them.
+    /// </summary>
+    public void BackwardAndUpdate(ReadOnlySpan<float> outputGradient, AdamFusedStep step, Span<float> inputGradient = default)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var batch = _batch;
+        ReadOnlySpan<float> dy = outputGradient;
+        var current = _gradientA;
+        var other = _gradientB;
+        for (var i = _layers.Length - 1; i >= 0; i--)
+        {
+            ReadOnlySpan<float> x = i == 0 ? _input.AsSpan(0, batch * _widths[0]) : _activations[i - 1].AsSpan(0, batch * _widths[i]);
+            Span<float> dx = i == 0 ? inputGradient : current.AsSpan(0, batch * _widths[i]);
+            switch (_layers[i])
+            {
+                case Linear linear:
+                    if (!AllFinite(dy.Slice(0, batch * _widths[i + 1])))
+                    {
+                        throw new ArithmeticException($"the gradient reaching layer {i} overflowed inside the fused backward pass; the layers after it were already updated");
+                    }
+                    linear.BackwardAndUpdate(x, dy, dx, batch, step);
+                    break;
+                case TaskLinear task:
+                    foreach (var slice in _parameters[i]) _store.GradientsOf(slice).Clear();
+                    task.Backward(x, dy.Slice(0, batch * _widths[i + 1]), _tasks!, dx);
+                    foreach (var slice in _parameters[i]) step.UpdateFromGradients(slice);
+                    break;
+                case Layers.Activation activation: activation.Backward(x, _activations[i], dy, dx, batch * _widths[i]); break;
+                case LayerNorm norm:
+                    foreach (var slice in _parameters[i]) _store.GradientsOf(slice).Clear();
+                    norm.Backward(x, dy, dx, batch);
+                    foreach (var slice in _parameters[i]) step.UpdateFromGradients(slice);
+                    break;
+            }
+            dy = dx;
+            (current, other) = (other, current);
+        }
+    }
+
+    /// <summary>Whether <see cref="BackwardAndStep"/> can take the fused path for the current batch.</summary>
+    private bool CanFuse(Adam adam)
+    {
+        if (_batch > Linear.FusedBatchLimit || adam.Options.MaxGradientNorm > 0f || adam.Store != _store) return false;
+        foreach (var layer in _layers)
+        {
+            // A linear layer without its fused sweep here (OpenBLAS) would only add work: run unfused.
+            if (layer is Linear linear && !Gemm.TakesDirectPath(linear.Inputs, _batch, linear.Backend)) return false;
+        }
+        if (_coverageVersion != _store.Version)
+        {
+            // Every trainable slice of the store must belong to this chain, or it would miss the step.
+            var mine = new bool[_store.Layout.Slices.Count];
+            foreach (var slices in _parameters)
+            {
+                foreach (var slice in slices) mine[slice.Index] = true;
+            }
+            _coversTrainable = true;
+            foreach (var slice in _store.Layout.Slices)
+            {
+                if (!mine[slice.Index] && !_store.IsFrozen(slice) && _store.LearningRateScale(slice) != 0f) _coversTrainable = false;
+            }
+            _coverageVersion = _store.Version;
+        }
+        return _coversTrainable;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        // x − x is 0 for finite x and NaN for NaN or ±∞; the sum of those is 0 exactly when all are finite.
+        var i = 0;
+        var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
+        for (; i + 16 <= values.Length; i += 16)
+        {
+            var v = System.Runtime.Intrinsics.Vector512.Create(values.Slice(i, 16));
+            acc += v - v;
+        }
+        var tail = 0f;
+        for (; i < values.Length; i++) tail += values[i] - values[i];
+        return System.Runtime.Intrinsics.Vector512.Sum(acc) + tail == 0f;
     }
 }

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Parameters;
 
@@ -37,6 +35,7 @@ public sealed class Adam
     private readonly ParameterStore _store;
     private readonly Accelerator _accelerator;
     private readonly RunCache _runs;
+    private readonly AdamFusedStep _fused;
 
     /// <summary>Creates the optimizer with zeroed moments.</summary>
     public Adam(ParameterStore store, AdamOptions options, Accelerator? accelerator = null)
@@ -44,11 +43,15 @@ public sealed class Adam
         options.Validate();
         _store = store;
         _runs = new RunCache(store);
+        _fused = new AdamFusedStep(this, store);
         Options = options;
         _accelerator = accelerator ?? CpuAccelerator.Default;
         FirstMoment = GC.AllocateArray<float>(store.Layout.Length, pinned: true);
         SecondMoment = GC.AllocateArray<float>(store.Layout.Length, pinned: true);
     }
+
+    /// <summary>The store this optimizer updates.</summary>
+    public ParameterStore Store => _store;
 
     /// <summary>Hyperparameters; the learning rate may be changed between steps via <see cref="LearningRate"/>.</summary>
     public AdamOptions Options { get; private set; }
@@ -93,26 +96,61 @@ public sealed class Adam
         var o = Options;
         var clip = o.MaxGradientNorm > 0f && norm > o.MaxGradientNorm ? (float)(o.MaxGradientNorm / (norm + 1e-6)) : 1f;
         Steps++;
-        var correction1 = 1.0 - Math.Pow(o.Beta1, Steps);
-        var correction2 = 1.0 - Math.Pow(o.Beta2, Steps);
         foreach (var run in _runs.Runs)
         {
             var kernel = new AdamKernel(
                 _store.Values.AsSpan(run.Offset, run.Length), _store.Gradients.AsSpan(run.Offset, run.Length),
                 FirstMoment.AsSpan(run.Offset, run.Length), SecondMoment.AsSpan(run.Offset, run.Length),
-                clip, o.Beta1, o.Beta2, (float)(o.LearningRate * run.LearningRateScale / correction1),
-                (float)(1.0 / Math.Sqrt(correction2)), o.Epsilon, o.LearningRate * run.LearningRateScale * o.WeightDecay);
-            // Runs are whole 8-float groups (slices are 8-aligned), and chunks are whole groups, so
-            // every element takes the same arithmetic path whatever the thread count.
+                new AdamConstants(o, Steps, run.LearningRateScale, clip));
+            // Elementwise with one arithmetic sequence per element (AdamMath), so the chunking
+            // never changes results, whatever the thread count.
             _accelerator.LaunchChunked(run.Length / AdamKernel.Group, 2048, in kernel);
         }
         return true;
     }
 
     /// <summary>
+    /// Starts a fused step, in which layers update their own slices during backward
+    /// (<see cref="Layers.Linear.BackwardAndUpdate"/>) instead of writing gradients for
+    /// <see cref="Step"/> to read: the step counter advances now, once, so every slice of this step
+    /// uses the same bias correction as <see cref="Step"/> would; <see cref="EndFusedStep"/> then
+    /// checks that every trainable slice was updated exactly once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Global-norm clipping is on: the norm needs the
+    /// whole gradient before any update, so it cannot be fused (use <see cref="Step"/>).</exception>
+    /// <remarks>A fused step cannot skip on a non-finite gradient as <see cref="Step"/> does, because
+    /// parts of the update are applied before the rest of the gradient exists; callers check what they
+    /// can first (<see cref="Networks.Sequential.BackwardAndStep"/> checks the input, every activation
+    /// and the loss gradient) and report a skip through <see cref="SkipFusedStep"/>.</remarks>
+    public AdamFusedStep BeginFusedStep()
+    {
+        if (Options.MaxGradientNorm > 0f)
+        {
+            throw new InvalidOperationException(
+                "a fused Adam step cannot clip by global gradient norm: the norm needs the whole gradient before any parameter is updated; use Backward + Step() instead");
+        }
+        Steps++;
+        LastGradientNorm = double.NaN;
+        _fused.Begin(Steps);
+        return _fused;
+    }
+
+    /// <summary>Ends the fused step begun by <see cref="BeginFusedStep"/>.</summary>
+    /// <exception cref="InvalidOperationException">Some trainable slice was not updated in this step
+    /// (it would silently miss a step whose bias correction the others used), or no step is open.</exception>
+    public void EndFusedStep() => _fused.End();
+
+    /// <summary>Counts a step that a fused schedule skipped before updating anything (non-finite input or loss gradient).</summary>
+    public void SkipFusedStep()
+    {
+        LastGradientNorm = double.NaN;
+        SkippedSteps++;
+    }
+
+    /// <summary>
     /// The fused update over groups [start, end) of 8 elements of one run. Elementwise with one
-    /// arithmetic path per machine (vector with AVX, scalar without), so chunking never changes
-    /// results. The pass is memory-bound: seven float streams per element.
+    /// arithmetic sequence per element (<see cref="AdamMath"/>), so chunking never changes results.
+    /// The pass is memory-bound: seven float streams per element.
     /// </summary>
     private readonly ref struct AdamKernel : IRangeKernel
     {
@@ -122,67 +160,22 @@ public sealed class Adam
         private readonly ReadOnlySpan<float> _gradients;
         private readonly Span<float> _m;
         private readonly Span<float> _v;
-        private readonly float _clip, _beta1, _beta2, _stepSize, _inverseCorrection2Sqrt, _epsilon, _decay;
+        private readonly AdamConstants _constants;
 
-        public AdamKernel(Span<float> values, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v,
-            float clip, float beta1, float beta2, float stepSize, float inverseCorrection2Sqrt, float epsilon, float decay)
+        public AdamKernel(Span<float> values, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, AdamConstants constants)
         {
             _values = values;
             _gradients = gradients;
             _m = m;
             _v = v;
-            _clip = clip;
-            _beta1 = beta1;
-            _beta2 = beta2;
-            _stepSize = stepSize;
-            _inverseCorrection2Sqrt = inverseCorrection2Sqrt;
-            _epsilon = epsilon;
-            _decay = decay;
+            _constants = constants;
         }
 
         public void Execute(int start, int end)
         {
-            if (Vector256.IsHardwareAccelerated)
-            {
-                ExecuteVector(start * Group, end * Group);
-                return;
-            }
-            for (var i = start * Group; i < end * Group; i++)
-            {
-                var g = _gradients[i] * _clip;
-                var m = _beta1 * _m[i] + (1f - _beta1) * g;
-                var v = _beta2 * _v[i] + (1f - _beta2) * g * g;
-                _m[i] = m;
-                _v[i] = v;
-                _values[i] = _values[i] * (1f - _decay) - _stepSize * m / (MathF.Sqrt(v) * _inverseCorrection2Sqrt + _epsilon);
-            }
-        }
-
-        private void ExecuteVector(int start, int end)
-        {
-            var clip = Vector256.Create(_clip);
-            var beta1 = Vector256.Create(_beta1);
-            var oneMinusBeta1 = Vector256.Create(1f - _beta1);
-            var beta2 = Vector256.Create(_beta2);
-            var oneMinusBeta2 = Vector256.Create(1f - _beta2);
-            var stepSize = Vector256.Create(_stepSize);
-            var correction = Vector256.Create(_inverseCorrection2Sqrt);
-            var epsilon = Vector256.Create(_epsilon);
-            var keep = Vector256.Create(1f - _decay);
-            ref var values = ref MemoryMarshal.GetReference(_values);
-            ref var gradients = ref MemoryMarshal.GetReference(_gradients);
-            ref var firstMoment = ref MemoryMarshal.GetReference(_m);
-            ref var secondMoment = ref MemoryMarshal.GetReference(_v);
-            for (var i = (nuint)start; i < (nuint)end; i += Group)
-            {
-                var g = Vector256.LoadUnsafe(ref gradients, i) * clip;
-                var m = beta1 * Vector256.LoadUnsafe(ref firstMoment, i) + oneMinusBeta1 * g;
-                var v = beta2 * Vector256.LoadUnsafe(ref secondMoment, i) + oneMinusBeta2 * g * g;
-                var p = Vector256.LoadUnsafe(ref values, i) * keep - stepSize * m / (Vector256.Sqrt(v) * correction + epsilon);
-                m.StoreUnsafe(ref firstMoment, i);
-                v.StoreUnsafe(ref secondMoment, i);
-                p.StoreUnsafe(ref values, i);
-            }
+            var from = start * Group;
+            var length = (end - start) * Group;
+            AdamMath.Update(_values.Slice(from, length), _m.Slice(from, length), _v.Slice(from, length), _gradients.Slice(from, length), _constants);
         }
     }
 }

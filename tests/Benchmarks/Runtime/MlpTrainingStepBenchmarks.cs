@@ -53,7 +53,7 @@ public class MlpTrainingStepBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _accelerator.Dispose();
 
-    [Benchmark]
+    [Benchmark(Baseline = true)]
     public double TrainingStep()
     {
         _store.ZeroGradients();
@@ -61,6 +61,20 @@ public class MlpTrainingStepBenchmarks
         var loss = Mtrl.Runtime.Losses.Loss.MeanSquaredError(y, _target, _gradient, y.Length);
         _network.Backward(_gradient);
         _adam.Step();
+        return loss;
+    }
+
+    /// <summary>
+    /// The same step with backward and Adam fused per layer (<see cref="Sequential.BackwardAndStep"/>):
+    /// bit-identical parameters; at batches above <see cref="Mtrl.Runtime.Layers.Linear.FusedBatchLimit"/>
+    /// it runs the unfused sequence.
+    /// </summary>
+    [Benchmark]
+    public double FusedTrainingStep()
+    {
+        var y = _network.Forward(_input, Batch);
+        var loss = Mtrl.Runtime.Losses.Loss.MeanSquaredError(y, _target, _gradient, y.Length);
+        _network.BackwardAndStep(_gradient, _adam);
         return loss;
     }
 }
