@@ -1,5 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -22,6 +24,9 @@ public static class TransitionGather
     // Rows whose slots are chosen before their copies start, and how far ahead rows are prefetched.
     private const int BlockRows = 64;
     private const int PrefetchDistance = 8;
+
+    // Rows ahead whose slot record is prefetched: one line per row, so more rows fit in flight.
+    private const int RecordPrefetchDistance = 16;
 
     /// <summary>
     /// Fills every row of <paramref name="batch"/>: row i gets the slot
@@ -197,9 +202,12 @@ public static class TransitionGather
         private readonly FieldGather _nextAchievedGoals;
         private readonly FieldGather _desiredGoals;
         private readonly FieldGather _relabeledGoals;
+        private readonly ref byte _records;
+        private readonly SlotRecordLayout _layout;
         private readonly int _slots;
         private readonly int _firstRelabeled;
         private readonly bool _hasGoals;
+        private readonly bool _useRecords;
 
         public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
         {
@@ -212,9 +220,27 @@ public static class TransitionGather
             int g = source.GoalWidth;
             ColumnElementType observations = source.ObservationElementType;
             ColumnElementType goalType = source.GoalElementType;
+            _hasGoals = g > 0;
+            _layout = source.RecordLayout;
+            _useRecords = _layout.Stride > 0 && source.SlotRecords.Length >= _layout.Stride;
+            if (_useRecords)
+            {
+                // Every field of a slot sits in its record: one cache line per row (and per goal row).
+                ReadOnlySpan<byte> records = source.SlotRecords;
+                int stride = _layout.Stride;
+                _records = ref MemoryMarshal.GetReference(records);
+                _observations = new(records, stride, _layout.Observation, observations, o, batch.Observations, batch.EncodedObservations);
+                _nextObservations = new(records, stride, _layout.NextObservation, observations, o, batch.NextObservations, batch.EncodedNextObservations);
+                _achievedGoals = new(records, stride, _layout.AchievedGoal, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
+                _nextAchievedGoals = new(records, stride, _layout.NextAchievedGoal, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
+                _desiredGoals = new(records, stride, _layout.DesiredGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+                _relabeledGoals = new(records, stride, _layout.NextAchievedGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+                _slots = Math.Min(records.Length / stride, source.Rewards.Length);
+                return;
+            }
+
             _observations = new(source.Observations, source.EncodedObservations, observations, o, batch.Observations, batch.EncodedObservations);
             _nextObservations = new(source.NextObservations, source.EncodedNextObservations, observations, o, batch.NextObservations, batch.EncodedNextObservations);
-            _hasGoals = g > 0;
             _achievedGoals = new(source.AchievedGoals, source.EncodedAchievedGoals, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
             _nextAchievedGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
             _desiredGoals = new(source.DesiredGoals, source.EncodedDesiredGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
@@ -228,8 +254,20 @@ public static class TransitionGather
             }
         }
 
-        [SkipLocalsInit]
         public void Execute(int start, int end)
+        {
+            if (_useRecords)
+            {
+                ExecuteRecords(start, end);
+            }
+            else
+            {
+                ExecuteColumns(start, end);
+            }
+        }
+
+        [SkipLocalsInit]
+        private void ExecuteColumns(int start, int end)
         {
             Span<int> slots = stackalloc int[BlockRows];
             Span<int> goalSlots = stackalloc int[BlockRows];
@@ -239,14 +277,7 @@ public static class TransitionGather
             {
                 int count = Math.Min(BlockRows, end - first);
                 selector.SelectRows(first, slots[..count]);
-                foreach (int slot in slots[..count])
-                {
-                    if ((uint)slot >= (uint)_slots)
-                    {
-                        throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
-                    }
-                }
-
+                CheckSlots(slots[..count]);
                 int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
                 if (firstRelabeled < count)
                 {
@@ -296,6 +327,123 @@ public static class TransitionGather
                     _relabeledGoals.Copy(goalSlots[k], first + k);
                 }
             }
+        }
+
+        /// <summary>
+        /// The gather from slot records: one line per row, prefetched <see cref="RecordPrefetchDistance"/>
+        /// rows ahead; a relabeled row reads its episode start and length from the same record and
+        /// prefetches its goal slot's record, whose next achieved goal is copied at the block's end.
+        /// </summary>
+        [SkipLocalsInit]
+        private void ExecuteRecords(int start, int end)
+        {
+            Span<int> slots = stackalloc int[BlockRows];
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
+            TSelector selector = _selector;
+            int stride = _layout.Stride;
+            for (int first = start; first < end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, end - first);
+                selector.SelectRows(first, slots[..count]);
+                CheckSlots(slots[..count]);
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
+                {
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
+                }
+
+                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
+                {
+                    PrefetchRecord(slots[k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + RecordPrefetchDistance < count)
+                    {
+                        PrefetchRecord(slots[k + RecordPrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    int slot = slots[k];
+                    ref byte record = ref Unsafe.Add(ref _records, (nint)slot * stride);
+                    _batch.Slots[row] = slot;
+                    CopyRecordScalars(ref record, row);
+                    _observations.Copy(slot, row);
+                    _nextObservations.Copy(slot, row);
+                    if (_hasGoals)
+                    {
+                        _achievedGoals.Copy(slot, row);
+                        _nextAchievedGoals.Copy(slot, row);
+                        if (k < firstRelabeled)
+                        {
+                            _desiredGoals.Copy(slot, row);
+                        }
+                        else
+                        {
+                            int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeStart));
+                            int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeLength));
+                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            goalSlots[k] = goalSlot;
+                            _goals.GoalSlots[row] = goalSlot;
+                            PrefetchRecord(goalSlot);
+                        }
+                    }
+                }
+
+                for (int k = firstRelabeled; k < count; k++)
+                {
+                    _relabeledGoals.Copy(goalSlots[k], first + k);
+                }
+            }
+        }
+
+        private void CheckSlots(ReadOnlySpan<int> slots)
+        {
+            foreach (int slot in slots)
+            {
+                if ((uint)slot >= (uint)_slots)
+                {
+                    throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private unsafe void PrefetchRecord(int slot)
+        {
+            // Records are 32 or 64 bytes on a line boundary: one line each.
+            if (Sse.IsSupported && (uint)slot < (uint)_slots)
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref _records, (nint)slot * _layout.Stride)));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void CopyRecordScalars(ref byte record, int row)
+        {
+            int a = _source.ActionWidth;
+            ref byte action = ref Unsafe.Add(ref record, _layout.Action);
+            if (_source.DiscreteActions.IsEmpty)
+            {
+                Unsafe.CopyBlockUnaligned(
+                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Actions), (nint)row * a)), ref action, (uint)(a * sizeof(float)));
+            }
+            else if (a == 1)
+            {
+                Unsafe.Add(ref MemoryMarshal.GetReference(_batch.DiscreteActions), row) = Unsafe.ReadUnaligned<int>(ref action);
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(
+                    ref Unsafe.As<int, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_batch.DiscreteActions), (nint)row * a)), ref action, (uint)(a * sizeof(int)));
+            }
+
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Rewards), row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, _layout.Reward));
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Terminated), row) = Unsafe.Add(ref record, _layout.Terminated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Truncated), row) = Unsafe.Add(ref record, _layout.Truncated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.TaskIds), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.TaskId));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
