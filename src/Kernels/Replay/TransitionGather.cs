@@ -208,6 +208,9 @@ public static class TransitionGather
         private readonly int _firstRelabeled;
         private readonly bool _hasGoals;
         private readonly bool _useRecords;
+        private readonly bool _packedRecords;
+        private readonly int _observationBytes;
+        private readonly int _goalBytes;
 
         public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
         {
@@ -236,6 +239,16 @@ public static class TransitionGather
                 _desiredGoals = new(records, stride, _layout.DesiredGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
                 _relabeledGoals = new(records, stride, _layout.NextAchievedGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
                 _slots = Math.Min(records.Length / stride, source.Rewards.Length);
+
+                // Encoded rows of at most 8 bytes into an encoded-only batch: one 8-byte load and
+                // store per field (ExecutePackedRecords).
+                _observationBytes = ColumnEncoding.RowBytes(observations, o);
+                _goalBytes = _hasGoals ? ColumnEncoding.RowBytes(goalType, g) : 0;
+                int lastField = _hasGoals ? _layout.DesiredGoal : _layout.NextObservation;
+                _packedRecords = observations != ColumnElementType.Float32 && (!_hasGoals || goalType != ColumnElementType.Float32)
+                    && _observationBytes <= sizeof(ulong) && _goalBytes <= sizeof(ulong) && lastField + sizeof(ulong) <= stride
+                    && batch.Observations.IsEmpty && batch.NextObservations.IsEmpty
+                    && batch.AchievedGoals.IsEmpty && batch.NextAchievedGoals.IsEmpty && batch.DesiredGoals.IsEmpty;
                 return;
             }
 
@@ -256,7 +269,11 @@ public static class TransitionGather
 
         public void Execute(int start, int end)
         {
-            if (_useRecords)
+            if (_packedRecords)
+            {
+                ExecutePackedRecords(start, end);
+            }
+            else if (_useRecords)
             {
                 ExecuteRecords(start, end);
             }
@@ -396,6 +413,125 @@ public static class TransitionGather
                 {
                     _relabeledGoals.Copy(goalSlots[k], first + k);
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="ExecuteRecords"/> specialised for encoded rows of at most 8 bytes (bit-packed
+        /// observations and goals up to 64 elements, byte rows up to 8) gathered into an encoded-only
+        /// batch: every field is one 8-byte load from the record and one 8-byte store, whose extra
+        /// bytes land in the next batch row and are overwritten when that row is written (rows are
+        /// written in order); the last row of the range is stored exactly, so nothing is written
+        /// outside the range.
+        /// </summary>
+        [SkipLocalsInit]
+        private void ExecutePackedRecords(int start, int end)
+        {
+            Span<int> slots = stackalloc int[BlockRows];
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
+            TSelector selector = _selector;
+            SlotRecordLayout layout = _layout;
+            int stride = layout.Stride;
+            int ob = _observationBytes;
+            int gb = _goalBytes;
+            ref byte records = ref _records;
+            ref byte observations = ref MemoryMarshal.GetReference(_batch.EncodedObservations);
+            ref byte nextObservations = ref MemoryMarshal.GetReference(_batch.EncodedNextObservations);
+            ref byte achieved = ref MemoryMarshal.GetReference(_batch.EncodedAchievedGoals);
+            ref byte nextAchieved = ref MemoryMarshal.GetReference(_batch.EncodedNextAchievedGoals);
+            ref byte desired = ref MemoryMarshal.GetReference(_batch.EncodedDesiredGoals);
+            ref int batchSlots = ref MemoryMarshal.GetReference(_batch.Slots);
+            ref int recordedGoalSlots = ref MemoryMarshal.GetReference(_goals.GoalSlots);
+            bool scalarAction = !_source.DiscreteActions.IsEmpty && _source.ActionWidth == 1;
+            ref int actions = ref MemoryMarshal.GetReference(_batch.DiscreteActions);
+            ref float rewards = ref MemoryMarshal.GetReference(_batch.Rewards);
+            ref float terminated = ref MemoryMarshal.GetReference(_batch.Terminated);
+            ref float truncated = ref MemoryMarshal.GetReference(_batch.Truncated);
+            ref int tasks = ref MemoryMarshal.GetReference(_batch.TaskIds);
+            for (int first = start; first < end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, end - first);
+                selector.SelectRows(first, slots[..count]);
+                CheckSlots(slots[..count]);
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
+                {
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
+                }
+
+                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
+                {
+                    PrefetchRecord(slots[k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + RecordPrefetchDistance < count)
+                    {
+                        PrefetchRecord(slots[k + RecordPrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    bool last = row == end - 1;
+                    int slot = slots[k];
+                    ref byte record = ref Unsafe.Add(ref records, (nint)slot * stride);
+                    Unsafe.Add(ref batchSlots, row) = slot;
+                    if (scalarAction)
+                    {
+                        Unsafe.Add(ref actions, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.Action));
+                    }
+                    else
+                    {
+                        CopyRecordScalars(ref record, row);
+                    }
+
+                    Unsafe.Add(ref rewards, row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, layout.Reward));
+                    Unsafe.Add(ref terminated, row) = Unsafe.Add(ref record, layout.Terminated);
+                    Unsafe.Add(ref truncated, row) = Unsafe.Add(ref record, layout.Truncated);
+                    Unsafe.Add(ref tasks, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.TaskId));
+                    StoreRow(ref Unsafe.Add(ref observations, (nint)row * ob), ref Unsafe.Add(ref record, layout.Observation), ob, last);
+                    StoreRow(ref Unsafe.Add(ref nextObservations, (nint)row * ob), ref Unsafe.Add(ref record, layout.NextObservation), ob, last);
+                    if (_hasGoals)
+                    {
+                        StoreRow(ref Unsafe.Add(ref achieved, (nint)row * gb), ref Unsafe.Add(ref record, layout.AchievedGoal), gb, last);
+                        StoreRow(ref Unsafe.Add(ref nextAchieved, (nint)row * gb), ref Unsafe.Add(ref record, layout.NextAchievedGoal), gb, last);
+                        if (k < firstRelabeled)
+                        {
+                            StoreRow(ref Unsafe.Add(ref desired, (nint)row * gb), ref Unsafe.Add(ref record, layout.DesiredGoal), gb, last);
+                        }
+                        else
+                        {
+                            int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeStart));
+                            int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeLength));
+                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            goalSlots[k] = goalSlot;
+                            Unsafe.Add(ref recordedGoalSlots, row) = goalSlot;
+                            PrefetchRecord(goalSlot);
+                        }
+                    }
+                }
+
+                for (int k = firstRelabeled; k < count; k++)
+                {
+                    int row = first + k;
+                    ref byte goal = ref Unsafe.Add(ref records, ((nint)goalSlots[k] * stride) + layout.NextAchievedGoal);
+                    StoreRow(ref Unsafe.Add(ref desired, (nint)row * gb), ref goal, gb, row == end - 1);
+                }
+            }
+        }
+
+        /// <summary>Copies a row of <paramref name="bytes"/> ≤ 8 bytes with one 8-byte store, or exactly when <paramref name="exact"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(ref byte target, ref byte source, int bytes, bool exact)
+        {
+            if (!exact)
+            {
+                Unsafe.WriteUnaligned(ref target, Unsafe.ReadUnaligned<ulong>(ref source));
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(ref target, ref source, (uint)bytes);
             }
         }
 
