@@ -82,7 +82,32 @@ public readonly struct ThresholdGoalReward : IBitGoalReward
             throw new ArgumentException($"terminated must hold {rows} flags", nameof(terminated));
         }
 
-        for (int i = 0; i < rows; i++)
+        int i = 0;
+        if (rowBytes <= sizeof(ulong) && rows > 1)
+        {
+            // Rows of at most 8 bytes: one masked 8-byte load per row (the bytes past the row belong
+            // to the next one, which every row but the last has).
+            ulong mask = rowBytes == sizeof(ulong) ? ulong.MaxValue : (1UL << (8 * rowBytes)) - 1;
+            ref byte x = ref MemoryMarshal.GetReference(achievedGoals);
+            ref byte y = ref MemoryMarshal.GetReference(desiredGoals);
+            float threshold = Threshold;
+            bool terminates = DefinesTermination;
+            ref float reward = ref MemoryMarshal.GetReference(rewards);
+            ref float done = ref MemoryMarshal.GetReference(terminated);
+            for (; i < rows - 1; i++)
+            {
+                nint at = (nint)i * rowBytes;
+                ulong difference = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, at)) ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref y, at))) & mask;
+                bool success = difference == 0 || MathF.Sqrt(BitOperations.PopCount(difference)) <= threshold;
+                Unsafe.Add(ref reward, i) = success ? 0f : -1f;
+                if (terminates)
+                {
+                    Unsafe.Add(ref done, i) = success ? 1f : 0f;
+                }
+            }
+        }
+
+        for (; i < rows; i++)
         {
             int differing = DifferingBits(achievedGoals.Slice(i * rowBytes, rowBytes), desiredGoals.Slice(i * rowBytes, rowBytes));
 
