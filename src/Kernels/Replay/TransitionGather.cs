@@ -26,7 +26,7 @@ public static class TransitionGather
     private const int PrefetchDistance = 8;
 
     // Rows ahead whose slot record is prefetched: one line per row, so more rows fit in flight.
-    private const int RecordPrefetchDistance = 16;
+    private const int RecordPrefetchDistance = 32;
 
     /// <summary>
     /// Fills every row of <paramref name="batch"/>: row i gets the slot
