@@ -83,10 +83,10 @@ public readonly struct ThresholdGoalReward : IBitGoalReward
         }
 
         int i = 0;
-        if (rowBytes <= sizeof(ulong) && rows > 1)
+        if (rowBytes <= sizeof(ulong))
         {
-            // Rows of at most 8 bytes: one masked 8-byte load per row (the bytes past the row belong
-            // to the next one, which every row but the last has).
+            // Rows of at most 8 bytes: one masked 8-byte load per row, for every row whose load stays
+            // inside both spans (the bytes past the row belong to the following rows).
             ulong mask = rowBytes == sizeof(ulong) ? ulong.MaxValue : (1UL << (8 * rowBytes)) - 1;
             ref byte x = ref MemoryMarshal.GetReference(achievedGoals);
             ref byte y = ref MemoryMarshal.GetReference(desiredGoals);
@@ -94,7 +94,9 @@ public readonly struct ThresholdGoalReward : IBitGoalReward
             bool terminates = DefinesTermination;
             ref float reward = ref MemoryMarshal.GetReference(rewards);
             ref float done = ref MemoryMarshal.GetReference(terminated);
-            for (; i < rows - 1; i++)
+            int span = Math.Min(achievedGoals.Length, desiredGoals.Length);
+            int loads = span < sizeof(ulong) ? 0 : ((span - sizeof(ulong)) / rowBytes) + 1;
+            for (; i < Math.Min(rows, loads); i++)
             {
                 nint at = (nint)i * rowBytes;
                 ulong difference = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, at)) ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref y, at))) & mask;

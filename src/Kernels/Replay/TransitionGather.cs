@@ -420,9 +420,9 @@ public static class TransitionGather
         /// <see cref="ExecuteRecords"/> specialised for encoded rows of at most 8 bytes (bit-packed
         /// observations and goals up to 64 elements, byte rows up to 8) gathered into an encoded-only
         /// batch: every field is one 8-byte load from the record and one 8-byte store, whose extra
-        /// bytes land in the next batch row and are overwritten when that row is written (rows are
-        /// written in order); the last row of the range is stored exactly, so nothing is written
-        /// outside the range.
+        /// bytes land in the following batch rows and are overwritten when those are written (rows
+        /// are written in order, relabeled goals after the block's real ones); rows whose store
+        /// would reach past the range are stored exactly, so nothing is written outside it.
         /// </summary>
         [SkipLocalsInit]
         private void ExecutePackedRecords(int start, int end)
@@ -473,7 +473,6 @@ public static class TransitionGather
                     }
 
                     int row = first + k;
-                    bool last = row == end - 1;
                     int slot = slots[k];
                     ref byte record = ref Unsafe.Add(ref records, (nint)slot * stride);
                     Unsafe.Add(ref batchSlots, row) = slot;
@@ -490,15 +489,15 @@ public static class TransitionGather
                     Unsafe.Add(ref terminated, row) = Unsafe.Add(ref record, layout.Terminated);
                     Unsafe.Add(ref truncated, row) = Unsafe.Add(ref record, layout.Truncated);
                     Unsafe.Add(ref tasks, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.TaskId));
-                    StoreRow(ref Unsafe.Add(ref observations, (nint)row * ob), ref Unsafe.Add(ref record, layout.Observation), ob, last);
-                    StoreRow(ref Unsafe.Add(ref nextObservations, (nint)row * ob), ref Unsafe.Add(ref record, layout.NextObservation), ob, last);
+                    StoreRow(ref observations, row, ref Unsafe.Add(ref record, layout.Observation), ob, end);
+                    StoreRow(ref nextObservations, row, ref Unsafe.Add(ref record, layout.NextObservation), ob, end);
                     if (_hasGoals)
                     {
-                        StoreRow(ref Unsafe.Add(ref achieved, (nint)row * gb), ref Unsafe.Add(ref record, layout.AchievedGoal), gb, last);
-                        StoreRow(ref Unsafe.Add(ref nextAchieved, (nint)row * gb), ref Unsafe.Add(ref record, layout.NextAchievedGoal), gb, last);
+                        StoreRow(ref achieved, row, ref Unsafe.Add(ref record, layout.AchievedGoal), gb, end);
+                        StoreRow(ref nextAchieved, row, ref Unsafe.Add(ref record, layout.NextAchievedGoal), gb, end);
                         if (k < firstRelabeled)
                         {
-                            StoreRow(ref Unsafe.Add(ref desired, (nint)row * gb), ref Unsafe.Add(ref record, layout.DesiredGoal), gb, last);
+                            StoreRow(ref desired, row, ref Unsafe.Add(ref record, layout.DesiredGoal), gb, end);
                         }
                         else
                         {
@@ -516,22 +515,27 @@ public static class TransitionGather
                 {
                     int row = first + k;
                     ref byte goal = ref Unsafe.Add(ref records, ((nint)goalSlots[k] * stride) + layout.NextAchievedGoal);
-                    StoreRow(ref Unsafe.Add(ref desired, (nint)row * gb), ref goal, gb, row == end - 1);
+                    StoreRow(ref desired, row, ref goal, gb, end);
                 }
             }
         }
 
-        /// <summary>Copies a row of <paramref name="bytes"/> ≤ 8 bytes with one 8-byte store, or exactly when <paramref name="exact"/>.</summary>
+        /// <summary>
+        /// Copies a row of <paramref name="bytes"/> ≤ 8 bytes into batch row <paramref name="row"/> of
+        /// <paramref name="column"/> with one 8-byte store, or exactly where that store would reach
+        /// row <paramref name="end"/> (another thread's rows, or the end of the batch).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreRow(ref byte target, ref byte source, int bytes, bool exact)
+        private static void StoreRow(ref byte column, int row, ref byte source, int bytes, int end)
         {
-            if (!exact)
+            nint at = (nint)row * bytes;
+            if (at + sizeof(ulong) <= (nint)end * bytes)
             {
-                Unsafe.WriteUnaligned(ref target, Unsafe.ReadUnaligned<ulong>(ref source));
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref column, at), Unsafe.ReadUnaligned<ulong>(ref source));
             }
             else
             {
-                Unsafe.CopyBlockUnaligned(ref target, ref source, (uint)bytes);
+                Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref column, at), ref source, (uint)bytes);
             }
         }
 

@@ -44,11 +44,12 @@ public sealed class SlotRecordTests : IDisposable
         ReplayBuffer columns = new(options, CpuAccelerator.Sequential, slotRecords: false);
         ReplayBuffer records = new(options, CpuAccelerator.Sequential);
         ReplayBuffer parallel = new(options, two);
+        ReplayBuffer reversed = new(options, new ReversedChunks()); // a later chunk written first: no row may spill into it
         Assert.Equal(0, columns.Store.RecordLayout.Stride);
         Assert.Equal(stride, records.Store.RecordLayout.Stride);
         Assert.Equal(1200 * stride, records.Store.Records.Length);
         var episodes = new Episodes(seed: observationWidth + goalWidth);
-        episodes.Run(700, columns, records, parallel); // wraps the 300-row ring twice
+        episodes.Run(700, columns, records, parallel, reversed); // wraps the 300-row ring twice
         AssertRecordsMirrorColumns(records);
 
         foreach (BatchLayout layout in new[] { BatchLayout.Decoded, BatchLayout.Encoded })
@@ -61,6 +62,7 @@ public sealed class SlotRecordTests : IDisposable
             ReplayBatch expected = columns.CreateBatch(500, layout);
             ReplayBatch a = records.CreateBatch(500, layout);
             ReplayBatch b = parallel.CreateBatch(500, layout);
+            ReplayBatch d = reversed.CreateBatch(500, layout);
             var priorities = Enumerable.Range(0, 500).Select(i => (float)(i % 13)).ToArray();
             var reward = new ThresholdGoalReward(0f, terminateOnSuccess: true);
             Check(buffer => buffer.SampleUniform);
@@ -69,6 +71,7 @@ public sealed class SlotRecordTests : IDisposable
             columns.UpdatePriorities(expected.Slots, priorities);
             records.UpdatePriorities(a.Slots, priorities);
             parallel.UpdatePriorities(b.Slots, priorities);
+            reversed.UpdatePriorities(d.Slots, priorities);
             if (goalWidth > 0)
             {
                 Check(buffer => batch => buffer.SampleHer(batch, HerOptions.Default, reward));
@@ -85,13 +88,15 @@ public sealed class SlotRecordTests : IDisposable
                 sample(columns)(expected);
                 sample(records)(a);
                 sample(parallel)(b);
+                sample(reversed)(d);
                 AssertSameBatch(expected, a);
                 AssertSameBatch(expected, b);
+                AssertSameBatch(expected, d);
             }
         }
 
         // Truncation rewrites flags and lengths of stored slots: the records follow.
-        foreach (ReplayBuffer buffer in new[] { columns, records, parallel })
+        foreach (ReplayBuffer buffer in new[] { columns, records, parallel, reversed })
         {
             buffer.TruncateUnfinishedEpisodes();
         }
@@ -174,6 +179,25 @@ public sealed class SlotRecordTests : IDisposable
         Assert.Equal(a.EncodedAchievedGoals, b.EncodedAchievedGoals);
         Assert.Equal(a.EncodedNextAchievedGoals, b.EncodedNextAchievedGoals);
         Assert.Equal(a.EncodedDesiredGoals, b.EncodedDesiredGoals);
+    }
+
+    /// <summary>Runs chunked launches on the calling thread in chunks of the grain, the last chunk first.</summary>
+    private sealed class ReversedChunks : Accelerator
+    {
+        public override int DegreeOfParallelism => 1;
+
+        public override void Launch<TKernel>(int length, in TKernel kernel) => CpuAccelerator.Sequential.Launch(length, in kernel);
+
+        public override void Launch<TKernel>(int rows, int columns, in TKernel kernel) => CpuAccelerator.Sequential.Launch(rows, columns, in kernel);
+
+        public override void LaunchChunked<TKernel>(int length, int grain, in TKernel kernel)
+        {
+            int chunk = Math.Max(grain, 1);
+            for (int start = (length - 1) / chunk * chunk; start >= 0; start -= chunk)
+            {
+                kernel.Execute(start, Math.Min(start + chunk, length));
+            }
+        }
     }
 
     /// <summary>Random episodes of 1 to 12 steps with 0/1 observations and goals, a task per episode, success by a coin.</summary>
