@@ -88,6 +88,13 @@ public static class TransitionGather
             CheckField(source.GoalElementType, g, rows, batch.NextAchievedGoals.Length, batch.EncodedNextAchievedGoals.Length, "NextAchievedGoals");
             CheckField(source.GoalElementType, g, rows, batch.DesiredGoals.Length, batch.EncodedDesiredGoals.Length, "DesiredGoals");
         }
+
+        // Record offsets are used without bounds checks: only the layout of the table's own shape is accepted.
+        if (!source.SlotRecords.IsEmpty
+            && source.RecordLayout != SlotRecordLayout.For(source.ObservationElementType, o, source.ActionWidth, source.GoalElementType, g))
+        {
+            throw new ArgumentException("source.RecordLayout must be SlotRecordLayout.For the table's element types and widths", "source");
+        }
     }
 
     private static void CheckField(ColumnElementType type, int width, int rows, int floats, int encoded, string field)

@@ -132,6 +132,33 @@ public sealed class SlotRecordTests : IDisposable
         Assert.Equal(0, SlotRecordLayout.For(ColumnElementType.Float32, int.MaxValue, 1, ColumnElementType.Float32, 0).Stride);
     }
 
+    [Fact]
+    public void AGatherRefusesARecordLayoutOfAnotherShape()
+    {
+        ReplayBufferOptions options = new()
+        {
+            Capacity = 40, EnvCount = 4, ObservationWidth = 40, DiscreteActions = true, GoalWidth = 40,
+            ObservationElementType = ColumnElementType.Bit, GoalElementType = ColumnElementType.Bit,
+        };
+        ReplayBuffer buffer = new(options, CpuAccelerator.Sequential);
+        ReplayBatch batch = buffer.CreateBatch(8, BatchLayout.Encoded);
+        string message = "";
+        try
+        {
+            int[] prefix = [0, 1, 1, 1, 1];
+            var selector = new UniformSlotSelector(buffer.Episodes, prefix, 1, 2, 3);
+            TransitionColumns columns = buffer.Columns;
+            TransitionColumns wrong = columns with { RecordLayout = columns.RecordLayout with { DesiredGoal = 1000 } };
+            TransitionGather.Gather(wrong, batch.Columns, selector, CpuAccelerator.Sequential);
+        }
+        catch (ArgumentException error)
+        {
+            message = error.Message;
+        }
+
+        Assert.Contains("RecordLayout", message);
+    }
+
     /// <summary>Every written slot's record holds exactly its columns' values and its episode start and length.</summary>
     private static void AssertRecordsMirrorColumns(ReplayBuffer buffer)
     {
