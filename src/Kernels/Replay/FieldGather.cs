@@ -21,6 +21,7 @@ internal readonly ref struct FieldGather
     private readonly ref byte _encoded;
     private readonly int _sourceBytes;
     private readonly int _rowBytes;
+    private readonly int _stride;
     private readonly int _width;
     private readonly ColumnElementType _type;
     private readonly bool _writesFloats;
@@ -43,11 +44,30 @@ internal readonly ref struct FieldGather
             _rowBytes = ColumnEncoding.RowBytes(type, width);
         }
 
+        _stride = _rowBytes;
         _floats = ref MemoryMarshal.GetReference(floatBatch);
         _encoded = ref MemoryMarshal.GetReference(encodedBatch);
         _writesFloats = !floatBatch.IsEmpty;
         _writesEncoded = type != ColumnElementType.Float32 && !encodedBatch.IsEmpty;
         Slots = _rowBytes == 0 ? 0 : _sourceBytes / _rowBytes;
+    }
+
+    /// <summary>The field as stored in slot records: row s at byte s·stride + <paramref name="fieldOffset"/> of <paramref name="records"/>.</summary>
+    public FieldGather(ReadOnlySpan<byte> records, int stride, int fieldOffset, ColumnElementType type, int width, Span<float> floatBatch, Span<byte> encodedBatch)
+    {
+        _type = type;
+        _width = width;
+        _rowBytes = ColumnEncoding.RowBytes(type, width);
+        _stride = stride;
+
+        // The field's rows start at the offset; the column then ends fieldOffset bytes earlier.
+        _source = ref Unsafe.Add(ref MemoryMarshal.GetReference(records), fieldOffset);
+        _sourceBytes = Math.Max(records.Length - fieldOffset, 0);
+        _floats = ref MemoryMarshal.GetReference(floatBatch);
+        _encoded = ref MemoryMarshal.GetReference(encodedBatch);
+        _writesFloats = !floatBatch.IsEmpty;
+        _writesEncoded = type != ColumnElementType.Float32 && !encodedBatch.IsEmpty;
+        Slots = stride == 0 ? 0 : records.Length / stride;
     }
 
     /// <summary>Stored rows (slots) of the column.</summary>
@@ -62,7 +82,7 @@ internal readonly ref struct FieldGather
             return;
         }
 
-        byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref _source, (nint)slot * _rowBytes));
+        byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref _source, (nint)slot * _stride));
         nuint line = (nuint)first & ~(nuint)(LineBytes - 1);
         nuint last = (nuint)first + (nuint)_rowBytes - 1;
         for (; line <= last; line += LineBytes)
@@ -75,7 +95,7 @@ internal readonly ref struct FieldGather
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Copy(int slot, int row)
     {
-        nint offset = (nint)slot * _rowBytes;
+        nint offset = (nint)slot * _stride;
         ref byte source = ref Unsafe.Add(ref _source, offset);
         if (_type == ColumnElementType.Float32)
         {

@@ -78,9 +78,24 @@ public static class HerRelabel
         int rows = episodes.Rows;
         // Env counts are usually powers of two: a shift instead of a division on every relabeled row.
         int ringRow = (envs & (envs - 1)) == 0 ? slot >> BitOperations.TrailingZeroCount(envs) : slot / envs;
+        return GoalSlot(envs, rows, slot, ringRow, episodes.EpisodeStarts[slot], episodes.EpisodeLengths[slot], strategy, bits);
+    }
+
+    /// <summary>
+    /// <see cref="GoalSlot(in EpisodeIndex, int, HerGoalStrategy, uint)"/> for a slot whose episode
+    /// start and length were read already (from a slot record).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int GoalSlot(int envs, int rows, int slot, int start, int length, HerGoalStrategy strategy, uint bits)
+    {
+        int ringRow = (envs & (envs - 1)) == 0 ? slot >> BitOperations.TrailingZeroCount(envs) : slot / envs;
+        return GoalSlot(envs, rows, slot, ringRow, start, length, strategy, bits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int GoalSlot(int envs, int rows, int slot, int ringRow, int start, int length, HerGoalStrategy strategy, uint bits)
+    {
         int env = slot - (ringRow * envs);
-        int start = episodes.EpisodeStarts[slot];
-        int length = episodes.EpisodeLengths[slot];
         int step = ringRow - start;
         if (step < 0)
         {
@@ -96,7 +111,7 @@ public static class HerRelabel
         return (goalRow * envs) + env;
     }
 
-    /// <summary>Requests the episode bookkeeping of a slot, ahead of <see cref="GoalSlot"/>.</summary>
+    /// <summary>Requests the episode bookkeeping of a slot, ahead of <see cref="GoalSlot(in EpisodeIndex, int, HerGoalStrategy, uint)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void PrefetchEpisode(in EpisodeIndex episodes, int slot)
     {

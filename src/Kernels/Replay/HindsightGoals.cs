@@ -64,7 +64,7 @@ public readonly ref struct HindsightGoals
 
     /// <summary>
     /// The random words of rows [<paramref name="firstRow"/>, + <paramref name="bits"/>.Length) that
-    /// <see cref="GoalSlotOf"/> draws, eight Philox blocks at a time; pass them to <see cref="GoalSlotFrom"/>.
+    /// <see cref="GoalSlotOf"/> draws, eight Philox blocks at a time; pass them to <see cref="GoalSlotFrom(int, uint)"/>.
     /// </summary>
     /// <param name="firstRow">First row.</param>
     /// <param name="bits">Receives one word per row.</param>
@@ -88,4 +88,9 @@ public readonly ref struct HindsightGoals
     /// <param name="bits">The row's random word.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GoalSlotFrom(int slot, uint bits) => HerRelabel.GoalSlot(Episodes, slot, Strategy, bits);
+
+    /// <summary>As <see cref="GoalSlotFrom(int, uint)"/> with the slot's episode start and length already read (from its slot record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int GoalSlotFrom(int slot, int episodeStart, int episodeLength, uint bits)
+        => HerRelabel.GoalSlot(Episodes.Envs, Episodes.Rows, slot, episodeStart, episodeLength, Strategy, bits);
 }

@@ -82,7 +82,34 @@ public readonly struct ThresholdGoalReward : IBitGoalReward
             throw new ArgumentException($"terminated must hold {rows} flags", nameof(terminated));
         }
 
-        for (int i = 0; i < rows; i++)
+        int i = 0;
+        if (rowBytes <= sizeof(ulong))
+        {
+            // Rows of at most 8 bytes: one masked 8-byte load per row, for every row whose load stays
+            // inside both spans (the bytes past the row belong to the following rows).
+            ulong mask = rowBytes == sizeof(ulong) ? ulong.MaxValue : (1UL << (8 * rowBytes)) - 1;
+            ref byte x = ref MemoryMarshal.GetReference(achievedGoals);
+            ref byte y = ref MemoryMarshal.GetReference(desiredGoals);
+            float threshold = Threshold;
+            bool terminates = DefinesTermination;
+            ref float reward = ref MemoryMarshal.GetReference(rewards);
+            ref float done = ref MemoryMarshal.GetReference(terminated);
+            int span = Math.Min(achievedGoals.Length, desiredGoals.Length);
+            int loads = span < sizeof(ulong) ? 0 : ((span - sizeof(ulong)) / rowBytes) + 1;
+            for (; i < Math.Min(rows, loads); i++)
+            {
+                nint at = (nint)i * rowBytes;
+                ulong difference = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, at)) ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref y, at))) & mask;
+                bool success = difference == 0 || MathF.Sqrt(BitOperations.PopCount(difference)) <= threshold;
+                Unsafe.Add(ref reward, i) = success ? 0f : -1f;
+                if (terminates)
+                {
+                    Unsafe.Add(ref done, i) = success ? 1f : 0f;
+                }
+            }
+        }
+
+        for (; i < rows; i++)
         {
             int differing = DifferingBits(achievedGoals.Slice(i * rowBytes, rowBytes), desiredGoals.Slice(i * rowBytes, rowBytes));
 

@@ -70,6 +70,17 @@ public readonly ref struct TransitionColumns
     /// <summary>How the three goal fields are stored; <see cref="ColumnElementType.Float32"/> uses the float spans.</summary>
     public ColumnElementType GoalElementType { get; init; }
 
+    /// <summary>
+    /// Optional copy of every slot's fields as one record per slot (<see cref="RecordLayout"/>,
+    /// record s at bytes [s·stride, (s+1)·stride)); empty when the table keeps none. When present it
+    /// must agree with the columns and <see cref="EpisodeIndex"/>, and the gathers read it instead of
+    /// the columns: one cache line per sampled slot instead of one per field.
+    /// </summary>
+    public ReadOnlySpan<byte> SlotRecords { get; init; }
+
+    /// <summary>Layout of <see cref="SlotRecords"/>; ignored when they are empty.</summary>
+    public SlotRecordLayout RecordLayout { get; init; }
+
     /// <summary>Elements per observation.</summary>
     public int ObservationWidth { get; init; }
 

@@ -1,5 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -22,6 +24,9 @@ public static class TransitionGather
     // Rows whose slots are chosen before their copies start, and how far ahead rows are prefetched.
     private const int BlockRows = 64;
     private const int PrefetchDistance = 8;
+
+    // Rows ahead whose slot record is prefetched: one line per row, so more rows fit in flight.
+    private const int RecordPrefetchDistance = 32;
 
     /// <summary>
     /// Fills every row of <paramref name="batch"/>: row i gets the slot
@@ -82,6 +87,13 @@ public static class TransitionGather
             CheckField(source.GoalElementType, g, rows, batch.AchievedGoals.Length, batch.EncodedAchievedGoals.Length, "AchievedGoals");
             CheckField(source.GoalElementType, g, rows, batch.NextAchievedGoals.Length, batch.EncodedNextAchievedGoals.Length, "NextAchievedGoals");
             CheckField(source.GoalElementType, g, rows, batch.DesiredGoals.Length, batch.EncodedDesiredGoals.Length, "DesiredGoals");
+        }
+
+        // Record offsets are used without bounds checks: only the layout of the table's own shape is accepted.
+        if (!source.SlotRecords.IsEmpty
+            && source.RecordLayout != SlotRecordLayout.For(source.ObservationElementType, o, source.ActionWidth, source.GoalElementType, g))
+        {
+            throw new ArgumentException("source.RecordLayout must be SlotRecordLayout.For the table's element types and widths", "source");
         }
     }
 
@@ -197,9 +209,15 @@ public static class TransitionGather
         private readonly FieldGather _nextAchievedGoals;
         private readonly FieldGather _desiredGoals;
         private readonly FieldGather _relabeledGoals;
+        private readonly ref byte _records;
+        private readonly SlotRecordLayout _layout;
         private readonly int _slots;
         private readonly int _firstRelabeled;
         private readonly bool _hasGoals;
+        private readonly bool _useRecords;
+        private readonly bool _packedRecords;
+        private readonly int _observationBytes;
+        private readonly int _goalBytes;
 
         public GatherKernel(in TransitionColumns source, in BatchColumns batch, in TSelector selector, in HindsightGoals goals, bool relabel)
         {
@@ -212,9 +230,37 @@ public static class TransitionGather
             int g = source.GoalWidth;
             ColumnElementType observations = source.ObservationElementType;
             ColumnElementType goalType = source.GoalElementType;
+            _hasGoals = g > 0;
+            _layout = source.RecordLayout;
+            _useRecords = _layout.Stride > 0 && source.SlotRecords.Length >= _layout.Stride;
+            if (_useRecords)
+            {
+                // Every field of a slot sits in its record: one cache line per row (and per goal row).
+                ReadOnlySpan<byte> records = source.SlotRecords;
+                int stride = _layout.Stride;
+                _records = ref MemoryMarshal.GetReference(records);
+                _observations = new(records, stride, _layout.Observation, observations, o, batch.Observations, batch.EncodedObservations);
+                _nextObservations = new(records, stride, _layout.NextObservation, observations, o, batch.NextObservations, batch.EncodedNextObservations);
+                _achievedGoals = new(records, stride, _layout.AchievedGoal, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
+                _nextAchievedGoals = new(records, stride, _layout.NextAchievedGoal, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
+                _desiredGoals = new(records, stride, _layout.DesiredGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+                _relabeledGoals = new(records, stride, _layout.NextAchievedGoal, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
+                _slots = Math.Min(records.Length / stride, source.Rewards.Length);
+
+                // Encoded rows of at most 8 bytes into an encoded-only batch: one 8-byte load and
+                // store per field (ExecutePackedRecords).
+                _observationBytes = ColumnEncoding.RowBytes(observations, o);
+                _goalBytes = _hasGoals ? ColumnEncoding.RowBytes(goalType, g) : 0;
+                int lastField = _hasGoals ? _layout.DesiredGoal : _layout.NextObservation;
+                _packedRecords = observations != ColumnElementType.Float32 && (!_hasGoals || goalType != ColumnElementType.Float32)
+                    && _observationBytes <= sizeof(ulong) && _goalBytes <= sizeof(ulong) && lastField + sizeof(ulong) <= stride
+                    && batch.Observations.IsEmpty && batch.NextObservations.IsEmpty
+                    && batch.AchievedGoals.IsEmpty && batch.NextAchievedGoals.IsEmpty && batch.DesiredGoals.IsEmpty;
+                return;
+            }
+
             _observations = new(source.Observations, source.EncodedObservations, observations, o, batch.Observations, batch.EncodedObservations);
             _nextObservations = new(source.NextObservations, source.EncodedNextObservations, observations, o, batch.NextObservations, batch.EncodedNextObservations);
-            _hasGoals = g > 0;
             _achievedGoals = new(source.AchievedGoals, source.EncodedAchievedGoals, goalType, g, batch.AchievedGoals, batch.EncodedAchievedGoals);
             _nextAchievedGoals = new(source.NextAchievedGoals, source.EncodedNextAchievedGoals, goalType, g, batch.NextAchievedGoals, batch.EncodedNextAchievedGoals);
             _desiredGoals = new(source.DesiredGoals, source.EncodedDesiredGoals, goalType, g, batch.DesiredGoals, batch.EncodedDesiredGoals);
@@ -228,8 +274,24 @@ public static class TransitionGather
             }
         }
 
-        [SkipLocalsInit]
         public void Execute(int start, int end)
+        {
+            if (_packedRecords)
+            {
+                ExecutePackedRecords(start, end);
+            }
+            else if (_useRecords)
+            {
+                ExecuteRecords(start, end);
+            }
+            else
+            {
+                ExecuteColumns(start, end);
+            }
+        }
+
+        [SkipLocalsInit]
+        private void ExecuteColumns(int start, int end)
         {
             Span<int> slots = stackalloc int[BlockRows];
             Span<int> goalSlots = stackalloc int[BlockRows];
@@ -239,14 +301,7 @@ public static class TransitionGather
             {
                 int count = Math.Min(BlockRows, end - first);
                 selector.SelectRows(first, slots[..count]);
-                foreach (int slot in slots[..count])
-                {
-                    if ((uint)slot >= (uint)_slots)
-                    {
-                        throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
-                    }
-                }
-
+                CheckSlots(slots[..count]);
                 int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
                 if (firstRelabeled < count)
                 {
@@ -296,6 +351,246 @@ public static class TransitionGather
                     _relabeledGoals.Copy(goalSlots[k], first + k);
                 }
             }
+        }
+
+        /// <summary>
+        /// The gather from slot records: one line per row, prefetched <see cref="RecordPrefetchDistance"/>
+        /// rows ahead; a relabeled row reads its episode start and length from the same record and
+        /// prefetches its goal slot's record, whose next achieved goal is copied at the block's end.
+        /// </summary>
+        [SkipLocalsInit]
+        private void ExecuteRecords(int start, int end)
+        {
+            Span<int> slots = stackalloc int[BlockRows];
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
+            TSelector selector = _selector;
+            int stride = _layout.Stride;
+            for (int first = start; first < end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, end - first);
+                selector.SelectRows(first, slots[..count]);
+                CheckSlots(slots[..count]);
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
+                {
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
+                }
+
+                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
+                {
+                    PrefetchRecord(slots[k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + RecordPrefetchDistance < count)
+                    {
+                        PrefetchRecord(slots[k + RecordPrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    int slot = slots[k];
+                    ref byte record = ref Unsafe.Add(ref _records, (nint)slot * stride);
+                    _batch.Slots[row] = slot;
+                    CopyRecordScalars(ref record, row);
+                    _observations.Copy(slot, row);
+                    _nextObservations.Copy(slot, row);
+                    if (_hasGoals)
+                    {
+                        _achievedGoals.Copy(slot, row);
+                        _nextAchievedGoals.Copy(slot, row);
+                        if (k < firstRelabeled)
+                        {
+                            _desiredGoals.Copy(slot, row);
+                        }
+                        else
+                        {
+                            int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeStart));
+                            int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeLength));
+                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            goalSlots[k] = goalSlot;
+                            _goals.GoalSlots[row] = goalSlot;
+                            PrefetchRecord(goalSlot);
+                        }
+                    }
+                }
+
+                for (int k = firstRelabeled; k < count; k++)
+                {
+                    _relabeledGoals.Copy(goalSlots[k], first + k);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="ExecuteRecords"/> specialised for encoded rows of at most 8 bytes (bit-packed
+        /// observations and goals up to 64 elements, byte rows up to 8) gathered into an encoded-only
+        /// batch: every field is one 8-byte load from the record and one 8-byte store, whose extra
+        /// bytes land in the following batch rows and are overwritten when those are written (rows
+        /// are written in order, relabeled goals after the block's real ones); rows whose store
+        /// would reach past the range are stored exactly, so nothing is written outside it.
+        /// </summary>
+        [SkipLocalsInit]
+        private void ExecutePackedRecords(int start, int end)
+        {
+            Span<int> slots = stackalloc int[BlockRows];
+            Span<int> goalSlots = stackalloc int[BlockRows];
+            Span<uint> goalBits = stackalloc uint[BlockRows];
+            TSelector selector = _selector;
+            SlotRecordLayout layout = _layout;
+            int stride = layout.Stride;
+            int ob = _observationBytes;
+            int gb = _goalBytes;
+            ref byte records = ref _records;
+            ref byte observations = ref MemoryMarshal.GetReference(_batch.EncodedObservations);
+            ref byte nextObservations = ref MemoryMarshal.GetReference(_batch.EncodedNextObservations);
+            ref byte achieved = ref MemoryMarshal.GetReference(_batch.EncodedAchievedGoals);
+            ref byte nextAchieved = ref MemoryMarshal.GetReference(_batch.EncodedNextAchievedGoals);
+            ref byte desired = ref MemoryMarshal.GetReference(_batch.EncodedDesiredGoals);
+            ref int batchSlots = ref MemoryMarshal.GetReference(_batch.Slots);
+            ref int recordedGoalSlots = ref MemoryMarshal.GetReference(_goals.GoalSlots);
+            bool scalarAction = !_source.DiscreteActions.IsEmpty && _source.ActionWidth == 1;
+            ref int actions = ref MemoryMarshal.GetReference(_batch.DiscreteActions);
+            ref float rewards = ref MemoryMarshal.GetReference(_batch.Rewards);
+            ref float terminated = ref MemoryMarshal.GetReference(_batch.Terminated);
+            ref float truncated = ref MemoryMarshal.GetReference(_batch.Truncated);
+            ref int tasks = ref MemoryMarshal.GetReference(_batch.TaskIds);
+            for (int first = start; first < end; first += BlockRows)
+            {
+                int count = Math.Min(BlockRows, end - first);
+                selector.SelectRows(first, slots[..count]);
+                CheckSlots(slots[..count]);
+                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+                if (firstRelabeled < count)
+                {
+                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
+                }
+
+                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
+                {
+                    PrefetchRecord(slots[k]);
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    if (k + RecordPrefetchDistance < count)
+                    {
+                        PrefetchRecord(slots[k + RecordPrefetchDistance]);
+                    }
+
+                    int row = first + k;
+                    int slot = slots[k];
+                    ref byte record = ref Unsafe.Add(ref records, (nint)slot * stride);
+                    Unsafe.Add(ref batchSlots, row) = slot;
+                    if (scalarAction)
+                    {
+                        Unsafe.Add(ref actions, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.Action));
+                    }
+                    else
+                    {
+                        CopyRecordScalars(ref record, row);
+                    }
+
+                    Unsafe.Add(ref rewards, row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, layout.Reward));
+                    Unsafe.Add(ref terminated, row) = Unsafe.Add(ref record, layout.Terminated);
+                    Unsafe.Add(ref truncated, row) = Unsafe.Add(ref record, layout.Truncated);
+                    Unsafe.Add(ref tasks, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.TaskId));
+                    StoreRow(ref observations, row, ref Unsafe.Add(ref record, layout.Observation), ob, end);
+                    StoreRow(ref nextObservations, row, ref Unsafe.Add(ref record, layout.NextObservation), ob, end);
+                    if (_hasGoals)
+                    {
+                        StoreRow(ref achieved, row, ref Unsafe.Add(ref record, layout.AchievedGoal), gb, end);
+                        StoreRow(ref nextAchieved, row, ref Unsafe.Add(ref record, layout.NextAchievedGoal), gb, end);
+                        if (k < firstRelabeled)
+                        {
+                            StoreRow(ref desired, row, ref Unsafe.Add(ref record, layout.DesiredGoal), gb, end);
+                        }
+                        else
+                        {
+                            int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeStart));
+                            int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeLength));
+                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            goalSlots[k] = goalSlot;
+                            Unsafe.Add(ref recordedGoalSlots, row) = goalSlot;
+                            PrefetchRecord(goalSlot);
+                        }
+                    }
+                }
+
+                for (int k = firstRelabeled; k < count; k++)
+                {
+                    int row = first + k;
+                    ref byte goal = ref Unsafe.Add(ref records, ((nint)goalSlots[k] * stride) + layout.NextAchievedGoal);
+                    StoreRow(ref desired, row, ref goal, gb, end);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Copies a row of <paramref name="bytes"/> ≤ 8 bytes into batch row <paramref name="row"/> of
+        /// <paramref name="column"/> with one 8-byte store, or exactly where that store would reach
+        /// row <paramref name="end"/> (another thread's rows, or the end of the batch).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(ref byte column, int row, ref byte source, int bytes, int end)
+        {
+            nint at = (nint)row * bytes;
+            if (at + sizeof(ulong) <= (nint)end * bytes)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref column, at), Unsafe.ReadUnaligned<ulong>(ref source));
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref column, at), ref source, (uint)bytes);
+            }
+        }
+
+        private void CheckSlots(ReadOnlySpan<int> slots)
+        {
+            foreach (int slot in slots)
+            {
+                if ((uint)slot >= (uint)_slots)
+                {
+                    throw new InvalidOperationException($"the selector returned slot {slot}, outside the table's {_slots} slots");
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private unsafe void PrefetchRecord(int slot)
+        {
+            // Records are 32 or 64 bytes on a line boundary: one line each.
+            if (Sse.IsSupported && (uint)slot < (uint)_slots)
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref _records, (nint)slot * _layout.Stride)));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void CopyRecordScalars(ref byte record, int row)
+        {
+            int a = _source.ActionWidth;
+            ref byte action = ref Unsafe.Add(ref record, _layout.Action);
+            if (_source.DiscreteActions.IsEmpty)
+            {
+                Unsafe.CopyBlockUnaligned(
+                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Actions), (nint)row * a)), ref action, (uint)(a * sizeof(float)));
+            }
+            else if (a == 1)
+            {
+                Unsafe.Add(ref MemoryMarshal.GetReference(_batch.DiscreteActions), row) = Unsafe.ReadUnaligned<int>(ref action);
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(
+                    ref Unsafe.As<int, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_batch.DiscreteActions), (nint)row * a)), ref action, (uint)(a * sizeof(int)));
+            }
+
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Rewards), row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, _layout.Reward));
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Terminated), row) = Unsafe.Add(ref record, _layout.Terminated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Truncated), row) = Unsafe.Add(ref record, _layout.Truncated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.TaskIds), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.TaskId));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -21,6 +22,9 @@ public readonly ref struct UniformSlotSelector : ISlotSelector
     private readonly ulong _seed;
     private readonly ulong _stream;
     private readonly ulong _counter;
+
+    // validStarts[e] − envPrefix[e] per env (lanes ≥ envs are 0), for the vector path: ringRow = index + base[env].
+    private readonly Vector512<int> _bases;
 
     /// <summary>Creates the selector.</summary>
     /// <param name="episodes">The ring's bookkeeping (valid runs per env).</param>
@@ -48,7 +52,21 @@ public readonly ref struct UniformSlotSelector : ISlotSelector
         _seed = seed;
         _stream = stream;
         _counter = counter;
+        if (_envs <= VectorEnvs)
+        {
+            Span<int> bases = stackalloc int[Vector512<int>.Count];
+            bases.Clear();
+            for (int env = 0; env < _envs; env++)
+            {
+                bases[env] = _validStarts[env] - envPrefix[env];
+            }
+
+            _bases = Vector512.Create<int>(bases);
+        }
     }
+
+    // Env counts up to which SelectRows maps eight indices at once with AVX-512.
+    private const int VectorEnvs = 16;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,6 +84,15 @@ public readonly ref struct UniformSlotSelector : ISlotSelector
         Span<uint> low = stackalloc uint[PhiloxGroup.Blocks];
         Span<uint> high = stackalloc uint[PhiloxGroup.Blocks];
         int k = 0;
+        if (Avx512F.IsSupported && Avx512F.VL.IsSupported && _envs <= VectorEnvs)
+        {
+            for (; k + PhiloxGroup.Blocks <= slots.Length; k += PhiloxGroup.Blocks)
+            {
+                PhiloxGroup.Generate(_seed, _stream, _counter + (ulong)(firstRow + k), out Vector256<uint> x0, out Vector256<uint> x1, out _, out _);
+                SlotsOf(x0, x1).CopyTo(slots[k..]);
+            }
+        }
+
         for (; k + PhiloxGroup.Blocks <= slots.Length; k += PhiloxGroup.Blocks)
         {
             PhiloxGroup.Generate(_seed, _stream, _counter + (ulong)(firstRow + k), out Vector256<uint> x0, out Vector256<uint> x1, out _, out _);
@@ -81,6 +108,34 @@ public readonly ref struct UniformSlotSelector : ISlotSelector
         {
             slots[k] = Select(firstRow + k);
         }
+    }
+
+    /// <summary>
+    /// <see cref="SlotOf"/> for eight rows at once (AVX-512, at most <see cref="VectorEnvs"/> envs),
+    /// with the same results: the high half of the 96-bit product index·total from two 32×32-bit
+    /// products, the env as the number of envs e ≥ 1 with envPrefix[e] ≤ index (what the binary
+    /// search returns), and the row from a per-env table lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<int> SlotsOf(Vector256<uint> low, Vector256<uint> high)
+    {
+        // ⌊(high·2^32 + low)·n / 2^64⌋ = ⌊(high·n + ⌊low·n / 2^32⌋) / 2^32⌋, exact in 64 bits.
+        Vector512<uint> n = Vector512.Create((ulong)(uint)_total).AsUInt32();
+        Vector512<ulong> lowProduct = Avx512F.Multiply(Avx512F.ConvertToVector512UInt64(low).AsUInt32(), n);
+        Vector512<ulong> highProduct = Avx512F.Multiply(Avx512F.ConvertToVector512UInt64(high).AsUInt32(), n);
+        Vector512<ulong> wide = (highProduct + (lowProduct >>> 32)) >>> 32;
+        Vector256<int> index = Avx512F.ConvertToVector256Int32(wide);
+        Vector256<int> env = Vector256<int>.Zero;
+        for (int e = 1; e < _envs; e++)
+        {
+            // All ones (−1) where envPrefix[e] ≤ index.
+            env -= Vector256.LessThanOrEqual(Vector256.Create(_envPrefix[e]), index);
+        }
+
+        Vector256<int> ringRow = index + Avx512F.PermuteVar16x32(_bases, env.ToVector512Unsafe()).GetLower();
+        Vector256<int> rows = Vector256.Create(_rows);
+        ringRow -= Vector256.GreaterThanOrEqual(ringRow, rows) & rows;
+        return (ringRow * Vector256.Create(_envs)) + env;
     }
 
     /// <summary>The slot for one random 64-bit index (two words).</summary>

@@ -134,6 +134,7 @@ internal sealed class EpisodeLedger
 
             EpisodeStarts[slot] = CurrentStarts[env];
             EpisodeLengths[slot] = 0;
+            _store.SetEpisode(slot, CurrentStarts[env], 0);
             CurrentLengths[env]++;
             if (terminated[env] || truncated[env])
             {
@@ -211,6 +212,7 @@ internal sealed class EpisodeLedger
         {
             int slot = (row * _envs) + env;
             EpisodeLengths[slot] = length;
+            _store.SetEpisodeLength(slot, length);
             if (_priorities is not null)
             {
                 if (length > 0)

@@ -35,12 +35,18 @@ public sealed class ReplayBuffer
     /// <param name="options">Capacity, widths, tasks and sampling options; validated here.</param>
     /// <param name="accelerator">Runs the sampling kernels; null uses <see cref="CpuAccelerator.Default"/>.</param>
     public ReplayBuffer(ReplayBufferOptions options, Accelerator? accelerator = null)
+        : this(options, accelerator, slotRecords: true)
+    {
+    }
+
+    /// <summary>Allocates a buffer; <paramref name="slotRecords"/> false keeps no slot records even where they fit (tests compare both gathers).</summary>
+    internal ReplayBuffer(ReplayBufferOptions options, Accelerator? accelerator, bool slotRecords)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
         _accelerator = accelerator ?? CpuAccelerator.Default;
-        _store = new TransitionStore(options);
+        _store = new TransitionStore(options, slotRecords);
         _priorities = options.Prioritized ? new PriorityIndex(options) : null;
         _ledger = new EpisodeLedger(options, _store, _priorities);
         _envPrefix = new int[options.EnvCount + 1];
@@ -135,7 +141,7 @@ public sealed class ReplayBuffer
         {
             if (_ledger.CurrentLengths[env] > 0)
             {
-                _store.Truncated[(last * Options.EnvCount) + env] = 1;
+                _store.SetTruncated((last * Options.EnvCount) + env);
                 _ledger.FinishEpisode(env);
             }
         }

@@ -254,6 +254,9 @@ public static class ReplayBufferFile
             throw new CheckpointException($"'{path}' is corrupt: {exception.Message}", exception);
         }
 
+        // Slot records are a mirror of the columns and the episode arrays, not part of the file.
+        buffer.Store.RebuildRecords(ledger.EpisodeStarts, ledger.EpisodeLengths);
+
         if (buffer.Priorities is { } priorities)
         {
             priorities.MaxPriority = BitConverter.Int64BitsToDouble(Value(values, "maxPriority"));

@@ -30,8 +30,10 @@ internal sealed class TransitionStore
     private readonly PinnedColumn<byte> _encodedAchievedGoals;
     private readonly PinnedColumn<byte> _encodedNextAchievedGoals;
     private readonly PinnedColumn<byte> _encodedDesiredGoals;
+    private readonly PinnedColumn<byte> _records;
 
-    public TransitionStore(ReplayBufferOptions options)
+    /// <summary>Allocates the columns, and the slot records when <paramref name="slotRecords"/> and a slot's fields fit in one (<see cref="SlotRecordLayout"/>).</summary>
+    public TransitionStore(ReplayBufferOptions options, bool slotRecords = true)
     {
         _options = options;
         int c = options.Capacity;
@@ -60,7 +62,17 @@ internal sealed class TransitionStore
         _encodedAchievedGoals = new PinnedColumn<byte>(encodedGoals);
         _encodedNextAchievedGoals = new PinnedColumn<byte>(encodedGoals);
         _encodedDesiredGoals = new PinnedColumn<byte>(encodedGoals);
+        RecordLayout = slotRecords
+            ? SlotRecordLayout.For(options.ObservationElementType, o, a, options.GoalElementType, g)
+            : default;
+        _records = new PinnedColumn<byte>((long)c * RecordLayout.Stride);
     }
+
+    /// <summary>Layout of the slot records; <see cref="SlotRecordLayout.Stride"/> 0 when the store keeps none.</summary>
+    public SlotRecordLayout RecordLayout { get; }
+
+    /// <summary>One record per slot mirroring its fields and episode (empty without records).</summary>
+    public Span<byte> Records => _records.Span;
 
     /// <summary>Bytes per stored observation row in the observation element type.</summary>
     public int ObservationRowBytes => ColumnEncoding.RowBytes(_options.ObservationElementType, _options.ObservationWidth);
@@ -121,6 +133,8 @@ internal sealed class TransitionStore
         EncodedDesiredGoals = EncodedDesiredGoals,
         ObservationElementType = _options.ObservationElementType,
         GoalElementType = _options.GoalElementType,
+        SlotRecords = Records,
+        RecordLayout = RecordLayout,
         ObservationWidth = _options.ObservationWidth,
         ActionWidth = _options.ActionWidth,
         GoalWidth = _options.GoalWidth,
@@ -169,6 +183,102 @@ internal sealed class TransitionStore
             Copy(step.NextAchievedGoals, NextAchievedGoals, EncodedNextAchievedGoals, goals, first, g);
             Copy(step.DesiredGoals, DesiredGoals, EncodedDesiredGoals, goals, first, g);
         }
+
+        if (RecordLayout.HasRecords)
+        {
+            for (int e = 0; e < n; e++)
+            {
+                FillRecord(first + e);
+            }
+        }
+    }
+
+    /// <summary>Records the episode of a slot in its record (the ledger's <c>EpisodeStarts</c> and <c>EpisodeLengths</c> stay authoritative).</summary>
+    public void SetEpisode(int slot, int start, int length)
+    {
+        if (RecordLayout.HasRecords)
+        {
+            Span<byte> record = Record(slot);
+            BitConverter.TryWriteBytes(record[RecordLayout.EpisodeStart..], start);
+            BitConverter.TryWriteBytes(record[RecordLayout.EpisodeLength..], length);
+        }
+    }
+
+    /// <summary>Records a new episode length of a slot in its record.</summary>
+    public void SetEpisodeLength(int slot, int length)
+    {
+        if (RecordLayout.HasRecords)
+        {
+            BitConverter.TryWriteBytes(Record(slot)[RecordLayout.EpisodeLength..], length);
+        }
+    }
+
+    /// <summary>Marks a slot truncated (column and record).</summary>
+    public void SetTruncated(int slot)
+    {
+        Truncated[slot] = 1;
+        if (RecordLayout.HasRecords)
+        {
+            Record(slot)[RecordLayout.Truncated] = 1;
+        }
+    }
+
+    /// <summary>Rebuilds every record from the columns and the episode arrays (after loading).</summary>
+    public void RebuildRecords(ReadOnlySpan<int> episodeStarts, ReadOnlySpan<int> episodeLengths)
+    {
+        if (!RecordLayout.HasRecords)
+        {
+            return;
+        }
+
+        for (int slot = 0; slot < _options.Capacity; slot++)
+        {
+            FillRecord(slot);
+            SetEpisode(slot, episodeStarts[slot], episodeLengths[slot]);
+        }
+    }
+
+    private Span<byte> Record(int slot) => Records.Slice(slot * RecordLayout.Stride, RecordLayout.Stride);
+
+    /// <summary>Copies a slot's fields from the columns into its record (padding zeroed; episode fields left as they are).</summary>
+    private void FillRecord(int slot)
+    {
+        SlotRecordLayout layout = RecordLayout;
+        Span<byte> record = Record(slot);
+        record[layout.UsedBytes..].Clear();
+        int a = _options.ActionWidth;
+        ReadOnlySpan<byte> action = _options.DiscreteActions
+            ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(DiscreteActions.Slice(slot * a, a))
+            : System.Runtime.InteropServices.MemoryMarshal.AsBytes(Actions.Slice(slot * a, a));
+        action.CopyTo(record[layout.Action..]);
+        BitConverter.TryWriteBytes(record[layout.Reward..], Rewards[slot]);
+        BitConverter.TryWriteBytes(record[layout.TaskId..], TaskIds[slot]);
+        record[layout.Terminated] = Terminated[slot];
+        record[layout.Truncated] = Truncated[slot];
+        int o = _options.ObservationWidth;
+        ColumnElementType observations = _options.ObservationElementType;
+        RowBytes(Observations, EncodedObservations, observations, slot, o).CopyTo(record[layout.Observation..]);
+        RowBytes(NextObservations, EncodedNextObservations, observations, slot, o).CopyTo(record[layout.NextObservation..]);
+        int g = _options.GoalWidth;
+        if (g > 0)
+        {
+            ColumnElementType goals = _options.GoalElementType;
+            RowBytes(AchievedGoals, EncodedAchievedGoals, goals, slot, g).CopyTo(record[layout.AchievedGoal..]);
+            RowBytes(NextAchievedGoals, EncodedNextAchievedGoals, goals, slot, g).CopyTo(record[layout.NextAchievedGoal..]);
+            RowBytes(DesiredGoals, EncodedDesiredGoals, goals, slot, g).CopyTo(record[layout.DesiredGoal..]);
+        }
+    }
+
+    /// <summary>The stored bytes of one row of a field.</summary>
+    private static ReadOnlySpan<byte> RowBytes(Span<float> floats, Span<byte> encoded, ColumnElementType type, int slot, int width)
+    {
+        if (type == ColumnElementType.Float32)
+        {
+            return System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Slice(slot * width, width));
+        }
+
+        int rowBytes = ColumnEncoding.RowBytes(type, width);
+        return encoded.Slice(slot * rowBytes, rowBytes);
     }
 
     /// <summary>Writes the rows of one field from <paramref name="firstSlot"/> on, as floats or encoded (values already checked).</summary>

@@ -100,6 +100,50 @@ public sealed class TransitionGatherTests
         }
     }
 
+    [Fact]
+    public void VectorSlotDrawsEqualTheScalarOnesForEveryEnvCountAndEmptyEnvs()
+    {
+        // SelectRows maps eight rows at once for up to 16 envs (AVX-512) and falls back to the
+        // scalar mapping above that; both must equal Select, whatever the runs look like.
+        var random = new Random(3);
+        for (int envs = 1; envs <= 20; envs++)
+        {
+            foreach (int rows in new[] { 1, 7, 1000, (1 << 29) / envs })
+            {
+                var starts = new int[envs];
+                var counts = new int[envs];
+                var prefix = new int[envs + 1];
+                for (int env = 0; env < envs; env++)
+                {
+                    starts[env] = random.Next(rows);
+                    counts[env] = random.Next(4) == 0 ? 0 : random.Next(1, rows + 1); // some envs empty
+                    prefix[env + 1] = prefix[env] + counts[env];
+                }
+
+                if (prefix[envs] == 0)
+                {
+                    counts[0] = rows;
+                    for (int env = 0; env < envs; env++)
+                    {
+                        prefix[env + 1] = prefix[env] + counts[env];
+                    }
+                }
+
+                var episodes = new EpisodeIndex { ValidStarts = starts, ValidCounts = counts, Rows = rows, Envs = envs };
+                var selector = new UniformSlotSelector(episodes, prefix, 9, 10, (ulong)random.NextInt64());
+                var slots = new int[64];
+                selector.SelectRows(5, slots);
+                for (int k = 0; k < slots.Length; k++)
+                {
+                    Assert.Equal(selector.Select(5 + k), slots[k]);
+                    int env = slots[k] % envs;
+                    int offset = ((slots[k] / envs) - starts[env] + rows) % rows;
+                    Assert.InRange(offset, 0, counts[env] - 1);
+                }
+            }
+        }
+    }
+
     /// <summary>A ring of 300 rows × 4 envs holding episodes of 6 steps; field values encode the slot.</summary>
     private sealed class Table
     {
