@@ -354,6 +354,30 @@ public static class TransitionGather
         }
 
         /// <summary>
+        /// Draws one block's slots (checked), the relabel goals of its relabeled rows, and prefetches
+        /// the first records; returns the block-relative index of its first relabeled row.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int BeginRecordBlock(ref TSelector selector, int first, scoped Span<int> slots, scoped Span<uint> goalBits)
+        {
+            int count = slots.Length;
+            selector.SelectRows(first, slots);
+            CheckSlots(slots);
+            int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
+            if (firstRelabeled < count)
+            {
+                _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
+            }
+
+            for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
+            {
+                PrefetchRecord(slots[k]);
+            }
+
+            return firstRelabeled;
+        }
+
+        /// <summary>
         /// The gather from slot records: one line per row, prefetched <see cref="RecordPrefetchDistance"/>
         /// rows ahead; a relabeled row reads its episode start and length from the same record and
         /// prefetches its goal slot's record, whose next achieved goal is copied at the block's end.
@@ -369,18 +393,7 @@ public static class TransitionGather
             for (int first = start; first < end; first += BlockRows)
             {
                 int count = Math.Min(BlockRows, end - first);
-                selector.SelectRows(first, slots[..count]);
-                CheckSlots(slots[..count]);
-                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
-                if (firstRelabeled < count)
-                {
-                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
-                }
-
-                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
-                {
-                    PrefetchRecord(slots[k]);
-                }
+                int firstRelabeled = BeginRecordBlock(ref selector, first, slots[..count], goalBits);
 
                 for (int k = 0; k < count; k++)
                 {
@@ -459,18 +472,7 @@ public static class TransitionGather
             for (int first = start; first < end; first += BlockRows)
             {
                 int count = Math.Min(BlockRows, end - first);
-                selector.SelectRows(first, slots[..count]);
-                CheckSlots(slots[..count]);
-                int firstRelabeled = Math.Clamp(_firstRelabeled - first, 0, count);
-                if (firstRelabeled < count)
-                {
-                    _goals.GoalBits(first + firstRelabeled, goalBits[firstRelabeled..count]);
-                }
-
-                for (int k = 0; k < Math.Min(RecordPrefetchDistance, count); k++)
-                {
-                    PrefetchRecord(slots[k]);
-                }
+                int firstRelabeled = BeginRecordBlock(ref selector, first, slots[..count], goalBits);
 
                 for (int k = 0; k < count; k++)
                 {
