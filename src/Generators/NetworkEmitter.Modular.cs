@@ -70,7 +70,7 @@ internal sealed partial class NetworkEmitter
         Layer("Activation", activation, NewActivation(moe.Activation));
         Layer("Concat", grid, $"new Concat({Repeat(width, experts)})");
         Layer("ModuleMix", mix, $"new ModuleMix({Int(experts)}, 1, {Int(width)})");
-        _fields.Add($"private readonly Linear[][] {layers};");
+        Declare("Linear[][]", layers);
         _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         _constructor.Add($"{layers} = new Linear[{Int(experts)}][];");
@@ -260,7 +260,7 @@ internal sealed partial class NetworkEmitter
             if (layers > 1) Layer("Linear", Field(name, "UpGate"), $"new Linear(store, layout[\"{prefix}.route.up_gate.weight\"], layout[\"{prefix}.route.up_gate.bias\"])");
             Layer("Linear", Field(name, "Gate"), $"new Linear(store, layout[\"{prefix}.route.gate.weight\"], layout[\"{prefix}.route.gate.bias\"])");
         }
-        _fields.Add($"private readonly Linear[][] {modules};");
+        Declare("Linear[][]", modules);
         _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         if (layers > 1) _fields.Add($"private readonly float[][][] {inputs};");
@@ -493,7 +493,7 @@ internal sealed partial class NetworkEmitter
         var maxLateral = (columns - 1) * widths.Take(depth - 1).DefaultIfEmpty(0).Max();
         for (var i = 0; i < depth; i++)
         {
-            _fields.Add($"private readonly Linear[] {Field(name, $"Fc{i}")};");
+            Declare("Linear[]", Field(name, $"Fc{i}"));
             _fields.Add($"private readonly float[][] {Field(name, $"Pre{i}")};");
             _fields.Add($"private readonly float[][] {Field(name, $"Post{i}")};");
             _constructor.Add($"{Field(name, $"Fc{i}")} = new Linear[Tasks];");
@@ -510,7 +510,7 @@ internal sealed partial class NetworkEmitter
             var wIn = widths[i - 1];
             foreach (var (type, suffix) in new[] { ("Scale", "Alpha"), ("Linear", "Reduce"), ("LinearMap", "Up"), ("Concat", "Earlier") })
             {
-                _fields.Add($"private readonly {type}[] {Field(name, $"{suffix}{i}")};");
+                Declare($"{type}[]", Field(name, $"{suffix}{i}"));
                 _constructor.Add($"{Field(name, $"{suffix}{i}")} = new {type}[Tasks - 1];");
             }
             foreach (var suffix in new[] { "Lateral", "Scaled", "ReducedPre", "Reduced" })

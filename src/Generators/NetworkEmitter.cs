@@ -19,6 +19,7 @@ internal sealed partial class NetworkEmitter
     private readonly AgentModel _agent;
     private readonly NetworkModel _network;
     private readonly List<string> _fields = new();
+    private readonly List<(string Type, string Field, int Rank)> _gemmLayers = new();
     private readonly List<string> _constructor = new();
     private readonly List<string> _forward = new();
     private readonly List<List<string>> _backward = new();
@@ -195,8 +196,20 @@ internal sealed partial class NetworkEmitter
 
     private void Layer(string type, string field, string creation)
     {
-        _fields.Add($"private readonly {type} {field};");
+        Declare(type, field);
         _constructor.Add($"{field} = {creation};");
+    }
+
+    /// <summary>Declares a field; fields holding matrix-product layers (alone or in arrays) are remembered for UseGemm.</summary>
+    private void Declare(string type, string field)
+    {
+        _fields.Add($"private readonly {type} {field};");
+        var element = type.Replace("[]", "");
+        var layer = (element, field, (type.Length - element.Length) / 2);
+        if (element is "Linear" or "TaskLinear" or "LinearMap" && !_gemmLayers.Contains(layer))
+        {
+            _gemmLayers.Add(layer);
+        }
     }
 
     /// <summary>
@@ -356,7 +369,7 @@ internal sealed partial class NetworkEmitter
         Layer("Concat", Field(name, "Grid"), $"new Concat({string.Join(", ", Enumerable.Repeat(Int(w), m))})");
         Layer("ModuleMix", Field(name, "Sum"), $"new ModuleMix({Int(m)}, 1, {Int(w)})");
         _fields.Add($"private readonly float[] {Field(name, "Pathways")};");
-        _fields.Add($"private readonly Linear[][] {modules};");
+        Declare("Linear[][]", modules);
         _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         _constructor.Add($"{Field(name, "Pathways")} = DefaultPathways();");
@@ -748,32 +761,15 @@ internal sealed partial class NetworkEmitter
         }
     }
 
-    /// <summary>
-    /// Writes <c>UseGemm</c>: every layer that multiplies matrices (Linear, TaskLinear, LinearMap,
-    /// alone or in arrays) gets the chosen back end and accelerator.
-    /// </summary>
+    /// <summary>Writes <c>UseGemm</c>: every layer <see cref="Declare"/> recorded gets the chosen back end and accelerator.</summary>
     private void WriteUseGemm(IndentedTextWriter w)
     {
-        var layers = new List<(string Type, int Rank, string Field)>();
-        foreach (var field in _fields.Distinct())
-        {
-            var parts = field.Split(' ');
-            if (parts.Length != 4 || parts[0] != "private" || parts[1] != "readonly") continue;
-            var type = parts[2];
-            var rank = 0;
-            while (type.EndsWith("[]", StringComparison.Ordinal))
-            {
-                type = type.Substring(0, type.Length - 2);
-                rank++;
-            }
-            if (type is "Linear" or "TaskLinear" or "LinearMap") layers.Add((type, rank, parts[3].TrimEnd(';')));
-        }
         w.WriteLineNoTabs("");
         w.WriteLine("/// <summary>Runs every matrix product of this network with <paramref name=\"backend\"/> on <paramref name=\"accelerator\"/> (null: the default accelerator, all cores).</summary>");
         w.WriteLine("public void UseGemm(GemmBackend backend, Accelerator? accelerator)");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var group in layers.Where(l => l.Rank == 0).GroupBy(l => l.Type))
+        foreach (var group in _gemmLayers.Where(l => l.Rank == 0).GroupBy(l => l.Type))
         {
             if (group.Count() == 1)
             {
@@ -784,7 +780,7 @@ internal sealed partial class NetworkEmitter
             w.WriteLine($"foreach (var layer in new[] {{ {string.Join(", ", group.Select(l => l.Field))} }})");
             WriteConfigure(w);
         }
-        foreach (var (_, rank, field) in layers.Where(l => l.Rank > 0))
+        foreach (var (_, field, rank) in _gemmLayers.Where(l => l.Rank > 0))
         {
             w.WriteLine(rank == 1 ? $"foreach (var layer in {field})" : $"foreach (var row in {field}) foreach (var layer in row)");
             WriteConfigure(w);

@@ -235,7 +235,7 @@ public sealed class DqnTrainer : ITrainer
         ChooseActions(n);
         _environment.Step(_chosenActions);
         buffers.CopyNextObservations(_nextObservations);
-        if (_goalEnvironment is not null) CopyNextAchievedGoals(buffers, n);
+        if (_goalEnvironment is not null) buffers.CopyNextAchievedGoals(_nextAchievedGoals);
         _replay.Add(new ReplayStep
         {
             Observations = _observations,
@@ -296,16 +296,6 @@ public sealed class DqnTrainer : ITrainer
             _chosenActions[i] = _uniforms[2 * i] < epsilon
                 ? Math.Min((int)(_uniforms[2 * i + 1] * _actions), _actions - 1)
                 : TemporalDifference.ArgMax(q.Slice(i * _actions, _actions));
-        }
-    }
-
-    private void CopyNextAchievedGoals(VectorStepBuffers buffers, int n)
-    {
-        var width = _goalEnvironment!.GoalSize;
-        for (var i = 0; i < n; i++)
-        {
-            var source = buffers.Finished[i] ? buffers.FinalAchievedGoals : buffers.AchievedGoals;
-            source.AsSpan(i * width, width).CopyTo(_nextAchievedGoals.AsSpan(i * width, width));
         }
     }
 

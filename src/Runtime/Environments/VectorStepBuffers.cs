@@ -117,12 +117,32 @@ public sealed class VectorStepBuffers
             throw new ArgumentException($"must hold N × ObservationSize = {Observations.Length} floats, got {destination.Length}", nameof(destination));
         }
 
-        Observations.CopyTo(destination);
+        CopyNext(Observations, FinalObservations, ObservationSize, destination);
+    }
+
+    /// <summary>
+    /// Writes the achieved goal after every transition of the last step — the final achieved goal
+    /// where the environment finished, the current one elsewhere — what HER relabels with.
+    /// </summary>
+    /// <param name="destination">N × GoalSize floats, overwritten.</param>
+    public void CopyNextAchievedGoals(Span<float> destination)
+    {
+        if (destination.Length != AchievedGoals.Length)
+        {
+            throw new ArgumentException($"must hold N × GoalSize = {AchievedGoals.Length} floats, got {destination.Length}", nameof(destination));
+        }
+
+        CopyNext(AchievedGoals, FinalAchievedGoals, GoalSize, destination);
+    }
+
+    private void CopyNext(float[] current, float[] final, int width, Span<float> destination)
+    {
+        current.CopyTo(destination);
         for (int i = 0; i < EnvironmentCount; i++)
         {
             if (Finished[i])
             {
-                FinalObservations.AsSpan(i * ObservationSize, ObservationSize).CopyTo(destination.Slice(i * ObservationSize, ObservationSize));
+                final.AsSpan(i * width, width).CopyTo(destination.Slice(i * width, width));
             }
         }
     }
