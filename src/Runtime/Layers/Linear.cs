@@ -84,7 +84,7 @@ public sealed class Linear
     {
         ArgumentNullException.ThrowIfNull(step);
         if (step.Store != _store) throw new ArgumentException("the fused step belongs to an optimizer over another parameter store", nameof(step));
-        if (batch > FusedBatchLimit || !Gemm.TakesDirectPath(Inputs, batch, Backend))
+        if (!FusesAt(batch))
         {
             _store.GradientsOf(Weight).Clear();
             _store.GradientsOf(Bias).Clear();
@@ -98,7 +98,8 @@ public sealed class Linear
         var input = x.Slice(0, batch * Inputs);
         // dx as Backward computes it: dot products when its GEMM takes the direct dot path (then the
         // sweep takes them row by row, before updating the row); otherwise the same GEMM call, first.
-        var dots = !dx.IsEmpty && batch <= Outputs && Gemm.TakesDirectPath(batch, Outputs, Backend);
+        // (FusesAt: batch ≤ 4 on the managed path, where the dx product always takes the direct path.)
+        var dots = !dx.IsEmpty && batch <= Outputs;
         if (!dx.IsEmpty && !dots)
         {
             Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
@@ -120,16 +121,17 @@ public sealed class Linear
                 rows.Execute(0, Inputs);
             }
         }
-        if (step.TryClaim(Bias, out var biasConstants))
+        if (_store.IsTrainable(Bias))
         {
-            // db as MatrixOps.ColumnSums accumulates it into zeroed gradients: +0, then row by row.
+            // db as Backward computes it, in a scratch row: the store's gradient buffer stays untouched.
             var biasGradient = _biasGradient ??= new float[Outputs];
-            biasGradient.AsSpan().Clear();
-            for (var r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, gradient.Slice(r * Outputs, Outputs), biasGradient);
-            AdamMath.Update(_store.ValuesOf(Bias), step.FirstMoment.AsSpan(Bias.Offset, Bias.Length),
-                step.SecondMoment.AsSpan(Bias.Offset, Bias.Length), biasGradient, biasConstants);
+            MatrixOps.ColumnSums(gradient, batch, Outputs, biasGradient);
+            step.Update(Bias, biasGradient);
         }
     }
+
+    /// <summary>True when <see cref="BackwardAndUpdate"/> sweeps the weights itself at <paramref name="batch"/> (else it runs Backward and updates from the gradients).</summary>
+    internal bool FusesAt(int batch) => batch <= FusedBatchLimit && Gemm.TakesDirectPath(Inputs, batch, Backend);
 
     /// <summary>Weights (in × out) from which the fused sweep is split over threads.</summary>
     private const int ParallelFusedElements = 1 << 15;

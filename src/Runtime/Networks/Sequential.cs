@@ -330,7 +330,7 @@ public sealed class Sequential
         foreach (var layer in _layers)
         {
             // A linear layer without its fused sweep here (OpenBLAS) would only add work: run unfused.
-            if (layer is Linear linear && !Gemm.TakesDirectPath(linear.Inputs, _batch, linear.Backend)) return false;
+            if (layer is Linear linear && !linear.FusesAt(_batch)) return false;
         }
         if (_coverageVersion != _store.Version)
         {
@@ -343,25 +343,12 @@ public sealed class Sequential
             _coversTrainable = true;
             foreach (var slice in _store.Layout.Slices)
             {
-                if (!mine[slice.Index] && !_store.IsFrozen(slice) && _store.LearningRateScale(slice) != 0f) _coversTrainable = false;
+                if (!mine[slice.Index] && _store.IsTrainable(slice)) _coversTrainable = false;
             }
             _coverageVersion = _store.Version;
         }
         return _coversTrainable;
     }
 
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        // x − x is 0 for finite x and NaN for NaN or ±∞; the sum of those is 0 exactly when all are finite.
-        var i = 0;
-        var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
-        for (; i + 16 <= values.Length; i += 16)
-        {
-            var v = System.Runtime.Intrinsics.Vector512.Create(values.Slice(i, 16));
-            acc += v - v;
-        }
-        var tail = 0f;
-        for (; i < values.Length; i++) tail += values[i] - values[i];
-        return System.Runtime.Intrinsics.Vector512.Sum(acc) + tail == 0f;
-    }
+    private static bool AllFinite(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values);
 }

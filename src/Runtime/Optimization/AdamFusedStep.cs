@@ -51,9 +51,8 @@ public sealed class AdamFusedStep
     {
         if (!_open) throw new InvalidOperationException("no fused Adam step is open: call Adam.BeginFusedStep() first");
         constants = default;
-        if (_store.IsFrozen(slice)) return false;
+        if (!_store.IsTrainable(slice)) return false;
         var scale = _store.LearningRateScale(slice);
-        if (scale == 0f) return false;
         if (_updated[slice.Index]) throw new InvalidOperationException($"'{slice.Name}' was already updated in this fused Adam step");
         _updated[slice.Index] = true;
         constants = new AdamConstants(_adam.Options, Number, scale, 1f);
@@ -64,11 +63,14 @@ public sealed class AdamFusedStep
     /// Updates <paramref name="slice"/> from its gradient in the store's gradient buffer: the path for
     /// layers (or shapes) without a fused kernel. Frozen and zero-scale slices are left alone.
     /// </summary>
-    public void UpdateFromGradients(ParameterSlice slice)
+    public void UpdateFromGradients(ParameterSlice slice) => Update(slice, _store.GradientsOf(slice));
+
+    /// <summary>Updates <paramref name="slice"/> from <paramref name="gradient"/> (its length); frozen and zero-scale slices are left alone.</summary>
+    internal void Update(ParameterSlice slice, ReadOnlySpan<float> gradient)
     {
         if (!TryClaim(slice, out var constants)) return;
         AdamMath.Update(_store.ValuesOf(slice), _adam.FirstMoment.AsSpan(slice.Offset, slice.Length),
-            _adam.SecondMoment.AsSpan(slice.Offset, slice.Length), _store.GradientsOf(slice), constants);
+            _adam.SecondMoment.AsSpan(slice.Offset, slice.Length), gradient, constants);
     }
 
     internal void End()
@@ -79,7 +81,7 @@ public sealed class AdamFusedStep
         for (var i = 0; i < slices.Count; i++) // indexed: foreach over the interface would allocate an enumerator every step
         {
             var slice = slices[i];
-            if (_updated[slice.Index] || _store.IsFrozen(slice) || _store.LearningRateScale(slice) == 0f) continue;
+            if (_updated[slice.Index] || !_store.IsTrainable(slice)) continue;
             throw new InvalidOperationException(
                 $"the fused Adam step {Number} did not update trainable slice '{slice.Name}'; every trainable slice must be updated once per step (or use Backward + Adam.Step())");
         }

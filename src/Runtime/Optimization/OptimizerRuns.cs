@@ -49,9 +49,8 @@ internal static class OptimizerRuns
         var runs = new List<ParameterRun>();
         foreach (var slice in store.Layout.Slices)
         {
-            if (store.IsFrozen(slice)) continue;
+            if (!store.IsTrainable(slice)) continue;
             var scale = store.LearningRateScale(slice);
-            if (scale == 0f) continue;
             var end = slice.Offset + (slice.Length + ParameterLayout.Alignment - 1) / ParameterLayout.Alignment * ParameterLayout.Alignment;
             if (runs.Count > 0)
             {

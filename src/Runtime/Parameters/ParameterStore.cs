@@ -81,6 +81,9 @@ public sealed class ParameterStore
     /// <summary>Multiplier on the learning rate of a slice (1 by default).</summary>
     public float LearningRateScale(ParameterSlice slice) => _learningRateScale[slice.Index];
 
+    /// <summary>True when an optimizer step changes <paramref name="slice"/>: not frozen and a non-zero learning-rate scale.</summary>
+    public bool IsTrainable(ParameterSlice slice) => !_frozen[slice.Index] && _learningRateScale[slice.Index] != 0f;
+
     /// <summary>Sets the learning-rate multiplier of a slice.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Negative or non-finite scale.</exception>
     public void SetLearningRateScale(ParameterSlice slice, float scale)
