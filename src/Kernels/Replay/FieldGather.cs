@@ -19,7 +19,7 @@ internal readonly ref struct FieldGather
     private readonly ref byte _source;
     private readonly ref float _floats;
     private readonly ref byte _encoded;
-    private readonly int _sourceBytes;
+    private readonly long _sourceBytes; // long: a float column may hold more than 2³¹ bytes
     private readonly int _rowBytes;
     private readonly int _stride;
     private readonly int _width;
@@ -34,7 +34,7 @@ internal readonly ref struct FieldGather
         if (type == ColumnElementType.Float32)
         {
             _source = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(floats));
-            _sourceBytes = floats.Length * sizeof(float);
+            _sourceBytes = (long)floats.Length * sizeof(float);
             _rowBytes = width * sizeof(float);
         }
         else
@@ -49,7 +49,7 @@ internal readonly ref struct FieldGather
         _encoded = ref MemoryMarshal.GetReference(encodedBatch);
         _writesFloats = !floatBatch.IsEmpty;
         _writesEncoded = type != ColumnElementType.Float32 && !encodedBatch.IsEmpty;
-        Slots = _rowBytes == 0 ? 0 : _sourceBytes / _rowBytes;
+        Slots = _rowBytes == 0 ? 0 : (int)(_sourceBytes / _rowBytes);
     }
 
     /// <summary>The field as stored in slot records: row s at byte s·stride + <paramref name="fieldOffset"/> of <paramref name="records"/>.</summary>
@@ -114,7 +114,7 @@ internal readonly ref struct FieldGather
                     nint at = offset + (j >> 3);
                     ulong word = at + sizeof(ulong) <= _sourceBytes
                         ? Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref _source, at))
-                        : ColumnEncoding.LoadWord(MemoryMarshal.CreateReadOnlySpan(ref _source, _sourceBytes), (int)at);
+                        : ColumnEncoding.LoadWord(MemoryMarshal.CreateReadOnlySpan(ref _source, (int)_sourceBytes), (int)at);
                     ColumnEncoding.ExpandBits(word, ref Unsafe.Add(ref target, j), Math.Min(64, _width - j));
                 }
             }

@@ -89,6 +89,14 @@ public static class TransitionGather
             CheckField(source.GoalElementType, g, rows, batch.DesiredGoals.Length, batch.EncodedDesiredGoals.Length, "DesiredGoals");
         }
 
+        // The record paths write the scalar fields without bounds checks: check them once per launch.
+        long actions = (long)rows * source.ActionWidth;
+        if (batch.Rewards.Length < rows || batch.Terminated.Length < rows || batch.Truncated.Length < rows || batch.TaskIds.Length < rows
+            || (source.DiscreteActions.IsEmpty ? batch.Actions.Length < actions : batch.DiscreteActions.Length < actions))
+        {
+            throw new ArgumentException($"batch.Rewards, Terminated, Truncated and TaskIds need {rows} values and the actions {actions}", nameof(batch));
+        }
+
         // Record offsets are used without bounds checks: only the layout of the table's own shape is accepted.
         if (!source.SlotRecords.IsEmpty
             && source.RecordLayout != SlotRecordLayout.For(source.ObservationElementType, o, source.ActionWidth, source.GoalElementType, g))
@@ -339,7 +347,7 @@ public static class TransitionGather
 
                     if (relabeled)
                     {
-                        int goalSlot = _goals.GoalSlotFrom(slot, goalBits[k]);
+                        int goalSlot = CheckedGoalSlot(_goals.GoalSlotFrom(slot, goalBits[k]));
                         goalSlots[k] = goalSlot;
                         _goals.GoalSlots[row] = goalSlot;
                         _relabeledGoals.Prefetch(goalSlot);
@@ -421,7 +429,7 @@ public static class TransitionGather
                         {
                             int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeStart));
                             int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeLength));
-                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            int goalSlot = CheckedGoalSlot(_goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]));
                             goalSlots[k] = goalSlot;
                             _goals.GoalSlots[row] = goalSlot;
                             PrefetchRecord(goalSlot);
@@ -491,7 +499,7 @@ public static class TransitionGather
                     }
                     else
                     {
-                        CopyRecordScalars(ref record, row);
+                        CopyRecordAction(ref record, row);
                     }
 
                     Unsafe.Add(ref rewards, row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, layout.Reward));
@@ -512,7 +520,7 @@ public static class TransitionGather
                         {
                             int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeStart));
                             int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.EpisodeLength));
-                            int goalSlot = _goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]);
+                            int goalSlot = CheckedGoalSlot(_goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]));
                             goalSlots[k] = goalSlot;
                             Unsafe.Add(ref recordedGoalSlots, row) = goalSlot;
                             PrefetchRecord(goalSlot);
@@ -559,6 +567,18 @@ public static class TransitionGather
             }
         }
 
+        /// <summary>A relabel goal slot comes from episode bookkeeping the gather does not own: checked before its unchecked copy.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int CheckedGoalSlot(int goalSlot)
+        {
+            if ((uint)goalSlot >= (uint)_slots)
+            {
+                throw new InvalidOperationException($"the episode index gave relabel goal slot {goalSlot}, outside the table's {_slots} slots");
+            }
+
+            return goalSlot;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private unsafe void PrefetchRecord(int slot)
         {
@@ -571,6 +591,15 @@ public static class TransitionGather
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void CopyRecordScalars(ref byte record, int row)
+        {
+            CopyRecordAction(ref record, row);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Rewards), row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, _layout.Reward));
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Terminated), row) = Unsafe.Add(ref record, _layout.Terminated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Truncated), row) = Unsafe.Add(ref record, _layout.Truncated);
+            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.TaskIds), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.TaskId));
+        }
+
+        private void CopyRecordAction(ref byte record, int row)
         {
             int a = _source.ActionWidth;
             ref byte action = ref Unsafe.Add(ref record, _layout.Action);
@@ -588,11 +617,6 @@ public static class TransitionGather
                 Unsafe.CopyBlockUnaligned(
                     ref Unsafe.As<int, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_batch.DiscreteActions), (nint)row * a)), ref action, (uint)(a * sizeof(int)));
             }
-
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Rewards), row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, _layout.Reward));
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Terminated), row) = Unsafe.Add(ref record, _layout.Terminated);
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Truncated), row) = Unsafe.Add(ref record, _layout.Truncated);
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.TaskIds), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.TaskId));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

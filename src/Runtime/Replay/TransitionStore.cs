@@ -62,9 +62,12 @@ internal sealed class TransitionStore
         _encodedAchievedGoals = new PinnedColumn<byte>(encodedGoals);
         _encodedNextAchievedGoals = new PinnedColumn<byte>(encodedGoals);
         _encodedDesiredGoals = new PinnedColumn<byte>(encodedGoals);
-        RecordLayout = slotRecords
+        var records = slotRecords
             ? SlotRecordLayout.For(options.ObservationElementType, o, a, options.GoalElementType, g)
             : default;
+        // Records mirror the columns to speed sampling; a capacity whose records would not fit in
+        // one array keeps none, and every gather falls back to the columns (stride 0).
+        RecordLayout = (long)c * records.Stride <= Array.MaxLength - 64 ? records : default;
         _records = new PinnedColumn<byte>((long)c * RecordLayout.Stride);
     }
 
