@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
 
@@ -235,13 +236,6 @@ internal static class AgentEmitter
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\n", " ").Replace("\r", " ");
 
-    private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
-
-    private static string Double(double value)
-    {
-        var text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
-    }
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {

@@ -1,9 +1,9 @@
 using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
 
@@ -18,8 +18,6 @@ internal sealed partial class NetworkEmitter
     private readonly List<(NodeModel Node, SoftModularOp Op)> _softModular = new();
     private readonly List<(NodeModel Node, ProgressiveOp Op)> _progressive = new();
 
-    private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
-
     private static string Repeat(int width, int count) => string.Join(", ", Enumerable.Repeat(Int(width), count));
 
     private static string NewActivation(Activation activation) => $"new Activation(ActivationKind.{ActivationName(activation)})";
@@ -31,15 +29,15 @@ internal sealed partial class NetworkEmitter
         $"TensorPrimitives.Add({target}.AsSpan({offset}, {length}), {part}.AsSpan(0, {length}), {target}.AsSpan({offset}, {length}));";
 
     /// <summary>
-    /// The gradient buffer a node adds several parts into (one per module), or null when the
-    /// source takes no gradient. When this node is the source's only consumer the buffer is
-    /// cleared here; otherwise Backward cleared it on entry.
+    /// The gradient buffer a node adds its parts into (one per module), or null when the source
+    /// takes no gradient. Backward clears a buffer with several contributions on entry; one with a
+    /// single contribution (a one-module node) is cleared here.
     /// </summary>
-    private string? AccumulationTarget(List<string> backward, string source, int width, int count)
+    private string? AccumulationTarget(List<string> backward, string source, int width)
     {
         if (!ReceivesGradient(source)) return null;
         var target = source == "action" ? "_dAction" : GradientField(source);
-        if (_contributions[source] == count) backward.Add($"Array.Clear({target}, 0, batch * {Int(width)});");
+        if (_contributions[source] == 1) backward.Add($"Array.Clear({target}, 0, batch * {Int(width)});");
         return target;
     }
 
@@ -154,7 +152,7 @@ internal sealed partial class NetworkEmitter
         Buffer(dOutputs, experts * width);
         if (learned) Buffer(dWeights, experts);
         backward.Add($"{mix}.Backward({weights}, {outputs}, {OutputGradient(node)}, {(learned ? dWeights : "default")}, {dOutputs}, batch);");
-        var target = AccumulationTarget(backward, x, inputWidth, experts);
+        var target = AccumulationTarget(backward, x, inputWidth);
         var inputPart = GradientField(name, "InputPart");
         if (target is not null) Buffer(inputPart, inputWidth);
         for (var i = 0; i < depth; i++)
@@ -443,7 +441,7 @@ internal sealed partial class NetworkEmitter
                 backward.Add(AddInto($"{dProbabilities}[{step - 1}]", part, $"batch * {Int(n2)}"));
             }
         }
-        var target = AccumulationTarget(backward, x, d, n + 1);
+        var target = AccumulationTarget(backward, x, d);
         backward.Add($"for (var module = 0; module < {Int(n)}; module++)");
         backward.Add("{");
         backward.Add($"    {concat}.Backward(module, {dGrid}, {dOut}, batch);");

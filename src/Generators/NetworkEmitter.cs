@@ -1,9 +1,9 @@
 using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
 
@@ -71,7 +71,6 @@ internal sealed partial class NetworkEmitter
 
     private static string GradientField(string node, string suffix = "") => "_d" + AgentEmitter.Pascal(node) + suffix;
 
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Floats per sample a node writes: a head's raw readout (a Gaussian's is [μ | log-std], 2d wide), else its width.</summary>
     private static int Width(NodeModel node) => node.Op is HeadOp head ? head.ReadoutWidth : node.Width;
@@ -245,7 +244,7 @@ internal sealed partial class NetworkEmitter
     private void Accumulate(List<string> backward, string source, int width, string scratch = "_scratch")
     {
         var target = source == "action" ? "_dAction" : GradientField(source);
-        backward.Add($"TensorPrimitives.Add({target}.AsSpan(0, batch * {Int(width)}), {scratch}.AsSpan(0, batch * {Int(width)}), {target}.AsSpan(0, batch * {Int(width)}));");
+        backward.Add(AddInto(target, scratch, $"batch * {Int(width)}"));
     }
 
     private string In(NodeModel node, string parameter) => node.Inputs.First(i => i.Parameter == parameter).Source;
@@ -419,7 +418,7 @@ internal sealed partial class NetworkEmitter
             string? target;
             if (l == 0)
             {
-                target = !ReceivesGradient(x) ? null : (x == "action" ? "_dAction" : GradientField(x));
+                target = AccumulationTarget(backward, x, inWidth);
             }
             else
             {
@@ -427,9 +426,9 @@ internal sealed partial class NetworkEmitter
                 Buffer(target, w);
             }
             backward.Add($"{Field(name, "Sum")}.Backward({Field(name, $"Weights{l}")}, {Field(name, $"Grid{l}")}, {gradient}, default, {Field(name, "GridGradient")}, batch);");
-            if (target is not null && (l > 0 || _contributions[x] == m))
+            if (l > 0)
             {
-                // The input's gradient is the sum over this layer's modules.
+                // The layer's input gradient is the sum over its modules.
                 backward.Add($"Array.Clear({target}, 0, batch * {Int(inWidth)});");
             }
             backward.Add($"for (var module = 0; module < {Int(m)}; module++)");
@@ -736,12 +735,18 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("private ReadOnlySpan<float> Run(int batch)");
         w.WriteLine("{");
         w.Indent++;
-        if (_usesTasks) w.WriteLine("_tasks.Assign(_taskIds, batch);");
+        WriteSchedule(w, "_taskIds");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>The forward schedule once the inputs are in place: task grouping, the layer calls, the output.</summary>
+    private void WriteSchedule(IndentedTextWriter w, string taskIds)
+    {
+        if (_usesTasks) w.WriteLine($"_tasks.Assign({taskIds}, batch);");
         w.WriteLine("_batch = batch;");
         foreach (var line in _forward) w.WriteLine(line);
         w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
-        w.Indent--;
-        w.WriteLine("}");
     }
 
     /// <summary>Copies the inputs the network reads out of packed rows: one bulk copy when an input is the whole row.</summary>
@@ -880,11 +885,8 @@ internal sealed partial class NetworkEmitter
             if (_usesTasks)
             {
                 w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
-                w.WriteLine("_tasks.Assign(task, batch);");
             }
-            w.WriteLine("_batch = batch;");
-            foreach (var line in _forward) w.WriteLine(line);
-            w.WriteLine($"return {Field(Output.Name)}.AsSpan(0, batch * OutputWidth);");
+            WriteSchedule(w, "task");
             w.Indent--;
             w.WriteLine("}");
         }

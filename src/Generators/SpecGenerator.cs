@@ -81,7 +81,8 @@ public sealed class SpecGenerator : IIncrementalGenerator
         {
             if (TrainerFactoryEmitter.Unsupported(agent) is not { } reason) continue;
             var span = agent.Training.Span;
-            yield return new DiagnosticInfo("MTRL0410", Dsl.Diagnostics.DiagnosticSeverity.Info,
+            var descriptor = Dsl.Diagnostics.DiagnosticCatalog.NoTrainerFactory;
+            yield return new DiagnosticInfo(descriptor.Code, descriptor.Severity,
                 $"agent '{agent.Name}' gets no CreateTrainer: {reason}; its networks and layout are generated",
                 span.File, span.Start, span.Length, span.Line - 1, span.Column - 1, span.EndLine - 1, span.EndColumn - 1);
         }

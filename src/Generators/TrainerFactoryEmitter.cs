@@ -1,7 +1,7 @@
 using System.CodeDom.Compiler;
-using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
 
@@ -65,7 +65,7 @@ internal static class TrainerFactoryEmitter
         w.WriteLine($"EpsilonStart = {Double(dqn.EpsilonStart)},");
         w.WriteLine($"EpsilonEnd = {Double(dqn.EpsilonEnd)},");
         w.WriteLine($"EpsilonDecaySteps = {Long(dqn.EpsilonDecaySteps)},");
-        w.WriteLine($"ReplayCapacity = {Long(replay.Capacity).TrimEnd('L')},");
+        w.WriteLine($"ReplayCapacity = {Int(replay.Capacity)},");
         if (replay.Priority is { } priority)
         {
             w.WriteLine("Sampling = ReplaySampling.Prioritized,");
@@ -91,7 +91,7 @@ internal static class TrainerFactoryEmitter
                 w.WriteLine($"GradNormLearningRate = {Double(training.Gradients.GradNormLearningRate)},");
             }
         }
-        w.WriteLine($"Seed = {Long(training.Seed).TrimEnd('L')}UL,");
+        w.WriteLine($"Seed = {Int(training.Seed)}UL,");
         w.Indent--;
         w.WriteLine("};");
         w.WriteLineNoTabs("");
@@ -105,15 +105,4 @@ internal static class TrainerFactoryEmitter
         w.Indent--;
     }
 
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Long(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
-
-    private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
-
-    private static string Double(double value)
-    {
-        var text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
-    }
 }

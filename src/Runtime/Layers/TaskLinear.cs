@@ -91,14 +91,10 @@ public sealed class TaskLinear
 
     private static Span<float> Gather(ReadOnlySpan<float> rows, TaskBatch groups, int width, float[] workspace)
     {
-        var order = groups.Order;
-        for (var i = 0; i < order.Length; i++) rows.Slice(order[i] * width, width).CopyTo(workspace.AsSpan(i * width, width));
-        return workspace.AsSpan(0, order.Length * width);
+        TaskRows.Gather(rows, groups, workspace, width);
+        return workspace.AsSpan(0, groups.Order.Length * width);
     }
 
-    private static void Scatter(ReadOnlySpan<float> grouped, TaskBatch groups, int width, Span<float> rows)
-    {
-        var order = groups.Order;
-        for (var i = 0; i < order.Length; i++) grouped.Slice(i * width, width).CopyTo(rows.Slice(order[i] * width, width));
-    }
+    private static void Scatter(ReadOnlySpan<float> grouped, TaskBatch groups, int width, Span<float> rows) =>
+        TaskRows.Scatter(grouped, groups, rows, width);
 }

@@ -540,7 +540,6 @@ namespace Consumer.Agents
                 _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
                 _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                Array.Clear(_dBase, 0, batch * 400);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
@@ -952,7 +951,6 @@ namespace Consumer.Agents
                 _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
                 _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                Array.Clear(_dBase, 0, batch * 400);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
