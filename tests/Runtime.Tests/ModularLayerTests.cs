@@ -85,4 +85,19 @@ public class ModularLayerTests
         TaskRows.Scatter(grouped, groups, back, 3);
         Assert.Equal(rows, back);
     }
+
+    [Fact]
+    public void TopKSoftmaxTakesRowsWiderThanTheStackBuffer()
+    {
+        const int Columns = 1500;
+        var scores = new float[Columns];
+        for (var j = 0; j < Columns; j++) scores[j] = j % 7;
+        scores[1400] = 10f;
+        scores[1401] = 10f;
+        var y = new float[Columns];
+        RowTopKSoftmax.Forward(scores, y, 1, Columns, 2);
+        Assert.Equal(0.5f, y[1400]);
+        Assert.Equal(0.5f, y[1401]);
+        Assert.Equal(1f, y.Sum(), 5);
+    }
 }

@@ -9,15 +9,15 @@ namespace Mtrl.Runtime.Layers;
 /// </summary>
 public static class RowTopKSoftmax
 {
-    /// <summary>Most columns a row may have (the kept set lives on the stack).</summary>
-    public const int MaxColumns = 1024;
+    /// <summary>Rows up to this many columns keep their chosen set on the stack; wider ones (rare) on the heap.</summary>
+    private const int StackColumns = 1024;
 
     /// <summary>y = softmax over the k largest of each row of x, 0 for the others.</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int columns, int k)
     {
-        if ((uint)columns > MaxColumns) throw new ArgumentOutOfRangeException(nameof(columns), columns, $"columns must be in [0, {MaxColumns}]");
+        if (columns < 0) throw new ArgumentOutOfRangeException(nameof(columns), columns, "columns must be at least 0");
         if (k < 1 || k > columns) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {columns}]");
-        Span<bool> kept = stackalloc bool[columns];
+        Span<bool> kept = columns <= StackColumns ? stackalloc bool[columns] : new bool[columns];
         for (var row = 0; row < rows; row++)
         {
             var scores = x.Slice(row * columns, columns);
