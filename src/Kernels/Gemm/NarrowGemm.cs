@@ -27,8 +27,6 @@ internal static unsafe class NarrowGemm
     /// <summary>Below this many flops the work stays on the calling thread.</summary>
     private const double ParallelFlopThreshold = 4e6;
 
-    [ThreadStatic] private static float[]? s_buffer;
-
     /// <summary>True for shapes this path should take when the caller lets the library choose.</summary>
     public static bool Prefers(GemmTranspose transB, int m, int n, int k) =>
         Vector512.IsHardwareAccelerated && transB == GemmTranspose.None && n <= MaxColumns && m >= 16 && k >= 16;
@@ -38,34 +36,32 @@ internal static unsafe class NarrowGemm
         float beta, float* c, int ldc, Accelerator accelerator)
     {
         var threads = 2.0 * m * n * k >= ParallelFlopThreshold ? accelerator.DegreeOfParallelism : 1;
-        var buffer = Buffer(MaxColumns * k);
-        fixed (float* packed = buffer)
+        // The calling thread's packing workspace: this path runs instead of the managed GEMM, never inside it.
+        var packed = GemmWorkspace.Current.PackB(MaxColumns * k);
+        if (transA == GemmTranspose.None)
         {
-            if (transA == GemmTranspose.None)
+            // Bᵀ, rows j ≥ n zero: packed[j·k + p] = B[p, j].
+            new Span<float>(packed, MaxColumns * k).Clear();
+            for (var p = 0; p < k; p++)
             {
-                // Bᵀ, rows j ≥ n zero: packed[j·k + p] = B[p, j].
-                new Span<float>(packed, MaxColumns * k).Clear();
-                for (var p = 0; p < k; p++)
-                {
-                    for (var j = 0; j < n; j++) packed[(nint)j * k + p] = b[(nint)p * ldb + j];
-                }
-                var rows = new RowsKernel(a, lda, packed, k, m, n, alpha, beta, c, ldc);
-                var pairs = (m + 1) / 2;
-                if (threads > 1) accelerator.LaunchChunked(pairs, 32, in rows);
-                else rows.Execute(0, pairs);
+                for (var j = 0; j < n; j++) packed[(nint)j * k + p] = b[(nint)p * ldb + j];
             }
-            else
+            var rows = new RowsKernel(a, lda, packed, k, m, n, alpha, beta, c, ldc);
+            var pairs = (m + 1) / 2;
+            if (threads > 1) accelerator.LaunchChunked(pairs, 32, in rows);
+            else rows.Execute(0, pairs);
+        }
+        else
+        {
+            // B with rows padded to 8 values: packed[p·8 + j] = B[p, j].
+            for (var p = 0; p < k; p++)
             {
-                // B with rows padded to 8 values: packed[p·8 + j] = B[p, j].
-                for (var p = 0; p < k; p++)
-                {
-                    for (var j = 0; j < MaxColumns; j++) packed[(nint)p * MaxColumns + j] = j < n ? b[(nint)p * ldb + j] : 0f;
-                }
-                var columns = new ColumnsKernel(a, lda, packed, k, m, n, alpha, beta, c, ldc);
-                var blocks = (m + ColumnsKernel.Block - 1) / ColumnsKernel.Block;
-                if (threads > 1) accelerator.LaunchChunked(blocks, 1, in columns);
-                else columns.Execute(0, blocks);
+                for (var j = 0; j < MaxColumns; j++) packed[(nint)p * MaxColumns + j] = j < n ? b[(nint)p * ldb + j] : 0f;
             }
+            var columns = new ColumnsKernel(a, lda, packed, k, m, n, alpha, beta, c, ldc);
+            var blocks = (m + ColumnsKernel.Block - 1) / ColumnsKernel.Block;
+            if (threads > 1) accelerator.LaunchChunked(blocks, 1, in columns);
+            else columns.Execute(0, blocks);
         }
     }
 
@@ -260,16 +256,5 @@ internal static unsafe class NarrowGemm
                 for (var j = 0; j < n; j++) Store(cRow + j, alpha, beta, tile[j * width + r]);
             }
         }
-    }
-
-    private static float[] Buffer(int length)
-    {
-        var buffer = s_buffer;
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer = new float[Math.Max(length, 1024)];
-            s_buffer = buffer;
-        }
-        return buffer;
     }
 }
