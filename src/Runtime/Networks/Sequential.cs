@@ -212,27 +212,8 @@ public sealed class Sequential
     /// Back-propagates ∂L/∂output (batch × outputs): accumulates parameter gradients into the store
     /// and writes ∂L/∂input into <paramref name="inputGradient"/> unless it is empty.
     /// </summary>
-    public void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient = default)
-    {
-        var batch = _batch;
-        ReadOnlySpan<float> dy = outputGradient;
-        var current = _gradientA;
-        var other = _gradientB;
-        for (var i = _layers.Length - 1; i >= 0; i--)
-        {
-            ReadOnlySpan<float> x = i == 0 ? _input.AsSpan(0, batch * _widths[0]) : _activations[i - 1].AsSpan(0, batch * _widths[i]);
-            Span<float> dx = i == 0 ? inputGradient : current.AsSpan(0, batch * _widths[i]);
-            switch (_layers[i])
-            {
-                case Linear linear: linear.Backward(x, dy, dx, batch); break;
-                case TaskLinear task: task.Backward(x, dy.Slice(0, batch * _widths[i + 1]), _tasks!, dx); break;
-                case Layers.Activation activation: activation.Backward(x, _activations[i], dy, dx, batch * _widths[i]); break;
-                case LayerNorm norm: norm.Backward(x, dy, dx, batch); break;
-            }
-            dy = dx;
-            (current, other) = (other, current);
-        }
-    }
+    public void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient = default) =>
+        BackwardCore(outputGradient, step: null, inputGradient);
 
     /// <summary>
     /// Backward and one Adam step in a single pass per layer (see <see cref="Linear.BackwardAndUpdate"/>):
@@ -289,6 +270,12 @@ public sealed class Sequential
     public void BackwardAndUpdate(ReadOnlySpan<float> outputGradient, AdamFusedStep step, Span<float> inputGradient = default)
     {
         ArgumentNullException.ThrowIfNull(step);
+        BackwardCore(outputGradient, step, inputGradient);
+    }
+
+    /// <summary>The backward walk; with a fused step, linear layers update as they go and the others update from their own fresh gradients.</summary>
+    private void BackwardCore(ReadOnlySpan<float> outputGradient, AdamFusedStep? step, Span<float> inputGradient)
+    {
         var batch = _batch;
         ReadOnlySpan<float> dy = outputGradient;
         var current = _gradientA;
@@ -299,6 +286,9 @@ public sealed class Sequential
             Span<float> dx = i == 0 ? inputGradient : current.AsSpan(0, batch * _widths[i]);
             switch (_layers[i])
             {
+                case Linear linear when step is null:
+                    linear.Backward(x, dy, dx, batch);
+                    break;
                 case Linear linear:
                     if (!AllFinite(dy.Slice(0, batch * _widths[i + 1])))
                     {
@@ -307,20 +297,34 @@ public sealed class Sequential
                     linear.BackwardAndUpdate(x, dy, dx, batch, step);
                     break;
                 case TaskLinear task:
-                    foreach (var slice in _parameters[i]) _store.GradientsOf(slice).Clear();
+                    ClearOwnGradients(i, step);
                     task.Backward(x, dy.Slice(0, batch * _widths[i + 1]), _tasks!, dx);
-                    foreach (var slice in _parameters[i]) step.UpdateFromGradients(slice);
+                    UpdateFromOwnGradients(i, step);
                     break;
                 case Layers.Activation activation: activation.Backward(x, _activations[i], dy, dx, batch * _widths[i]); break;
                 case LayerNorm norm:
-                    foreach (var slice in _parameters[i]) _store.GradientsOf(slice).Clear();
+                    ClearOwnGradients(i, step);
                     norm.Backward(x, dy, dx, batch);
-                    foreach (var slice in _parameters[i]) step.UpdateFromGradients(slice);
+                    UpdateFromOwnGradients(i, step);
                     break;
             }
             dy = dx;
             (current, other) = (other, current);
         }
+    }
+
+    /// <summary>Inside a fused step a layer without a fused kernel accumulates into its own zeroed gradients…</summary>
+    private void ClearOwnGradients(int layer, AdamFusedStep? step)
+    {
+        if (step is null) return;
+        foreach (var slice in _parameters[layer]) _store.GradientsOf(slice).Clear();
+    }
+
+    /// <summary>…and updates from them right away.</summary>
+    private void UpdateFromOwnGradients(int layer, AdamFusedStep? step)
+    {
+        if (step is null) return;
+        foreach (var slice in _parameters[layer]) step.UpdateFromGradients(slice);
     }
 
     /// <summary>Whether <see cref="BackwardAndStep"/> can take the fused path for the current batch.</summary>
