@@ -72,14 +72,8 @@ public static class HerRelabel
     /// <param name="strategy">Where new goals come from.</param>
     /// <param name="bits">A random word.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int GoalSlot(in EpisodeIndex episodes, int slot, HerGoalStrategy strategy, uint bits)
-    {
-        int envs = episodes.Envs;
-        int rows = episodes.Rows;
-        // Env counts are usually powers of two: a shift instead of a division on every relabeled row.
-        int ringRow = (envs & (envs - 1)) == 0 ? slot >> BitOperations.TrailingZeroCount(envs) : slot / envs;
-        return GoalSlot(envs, rows, slot, ringRow, episodes.EpisodeStarts[slot], episodes.EpisodeLengths[slot], strategy, bits);
-    }
+    public static int GoalSlot(in EpisodeIndex episodes, int slot, HerGoalStrategy strategy, uint bits) =>
+        GoalSlot(episodes.Envs, episodes.Rows, slot, episodes.EpisodeStarts[slot], episodes.EpisodeLengths[slot], strategy, bits);
 
     /// <summary>
     /// <see cref="GoalSlot(in EpisodeIndex, int, HerGoalStrategy, uint)"/> for a slot whose episode
@@ -88,13 +82,8 @@ public static class HerRelabel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int GoalSlot(int envs, int rows, int slot, int start, int length, HerGoalStrategy strategy, uint bits)
     {
+        // Env counts are usually powers of two: a shift instead of a division on every relabeled row.
         int ringRow = (envs & (envs - 1)) == 0 ? slot >> BitOperations.TrailingZeroCount(envs) : slot / envs;
-        return GoalSlot(envs, rows, slot, ringRow, start, length, strategy, bits);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int GoalSlot(int envs, int rows, int slot, int ringRow, int start, int length, HerGoalStrategy strategy, uint bits)
-    {
         int env = slot - (ringRow * envs);
         int step = ringRow - start;
         if (step < 0)
