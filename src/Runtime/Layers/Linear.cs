@@ -53,6 +53,17 @@ public sealed class Linear
             1f, x, Inputs, _store.ValuesOf(Weight), Outputs, 1f, output, Outputs, Backend, Accelerator);
     }
 
+    /// <summary>
+    /// y = relu(x·W + b): the layer and a following ReLU in one call, so y is written once and no
+    /// pre-activation buffer is needed (ReLU's backward only needs y; see <see cref="BackwardThroughRelu"/>).
+    /// </summary>
+    public void ForwardRelu(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        Forward(x, y, batch);
+        var output = y.Slice(0, batch * Outputs);
+        Activations.Relu(output, output);
+    }
+
     /// <summary>dW += xᵀ·dy, db += Σ dy, dx = dy·Wᵀ (skipped when <paramref name="dx"/> is empty).</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
@@ -63,6 +74,19 @@ public sealed class Linear
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
             1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, Backend, Accelerator);
+    }
+
+    /// <summary>
+    /// As <see cref="Backward"/> for a layer whose input x is the output of a ReLU, with dx carried
+    /// through that ReLU: dx = (dy·Wᵀ) ⊙ [x &gt; 0], the gradient at the ReLU's input. Replaces
+    /// Backward followed by the ReLU's own backward pass.
+    /// </summary>
+    public void BackwardThroughRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+    {
+        Backward(x, dy, dx, batch);
+        if (dx.IsEmpty) return;
+        var gradient = dx.Slice(0, batch * Inputs);
+        Activations.ReluBackward(x.Slice(0, batch * Inputs), gradient, gradient);
     }
 
     /// <summary>Largest batch the fused update handles in registers; larger batches update from the gradient buffer.</summary>
