@@ -220,5 +220,5 @@ public sealed class ManagedGemmTests : GemmTestsBase
     private static Action<GemmTranspose, GemmTranspose, int, int, int, float, float[], int, float[], int, float, float[], int> Managed(
         Accelerator accelerator, ManagedGemmKernel kernel = ManagedGemmKernel.Auto)
         => (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-            => Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmBackend.Managed, accelerator, kernel);
+            => Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmEpilogue.None, GemmBackend.Managed, accelerator, kernel);
 }

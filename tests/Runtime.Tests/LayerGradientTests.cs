@@ -50,6 +50,50 @@ public class LayerGradientTests
     }
 
     [Theory]
+    [MemberData(nameof(LinearCases))]
+    public void LinearFollowedByRelu(GemmBackend backend, int batch, int inputs, int outputs)
+    {
+        var builder = new ParameterLayoutBuilder();
+        var (w, b) = builder.AddAffine("l", ParameterOwner.Shared, inputs, outputs, Initializer.Zeros);
+        var store = Numerics.Store(builder.Build(), 4);
+        var layer = new Layers.Linear(store, w, b) { Backend = backend };
+        var y = new float[batch * outputs];
+        var masked = new float[batch * outputs];
+        LayerCheck.Run($"linear+relu {backend}", (x, p) => Affine(x, p[0], p[1], batch, inputs, outputs).Select(v => Math.Max(v, 0)).ToArray(),
+            Numerics.Random(batch * inputs, 1), store, new[] { w, b }, batch * outputs,
+            (x, output) =>
+            {
+                layer.ForwardRelu(x, output, batch);
+                output.CopyTo(y, 0);
+            },
+            (x, dy, dx) =>
+            {
+                Activations.ReluBackward(y, dy, masked);
+                layer.Backward(x, masked, dx, batch);
+            });
+    }
+
+    [Theory]
+    [MemberData(nameof(LinearCases))]
+    public void LinearBackwardThroughThePrecedingRelu(GemmBackend backend, int batch, int inputs, int outputs)
+    {
+        // As a function of the ReLU's input u: y = relu(u)·W + b; dx is ∂L/∂u.
+        var builder = new ParameterLayoutBuilder();
+        var (w, b) = builder.AddAffine("l", ParameterOwner.Shared, inputs, outputs, Initializer.Zeros);
+        var store = Numerics.Store(builder.Build(), 6);
+        var layer = new Layers.Linear(store, w, b) { Backend = backend };
+        var relu = new float[batch * inputs];
+        LayerCheck.Run($"relu+linear {backend}", (u, p) => Affine(u.Select(v => Math.Max(v, 0)).ToArray(), p[0], p[1], batch, inputs, outputs),
+            Numerics.Random(batch * inputs, 2), store, new[] { w, b }, batch * outputs,
+            (u, y) =>
+            {
+                Activations.Relu(u, relu);
+                layer.Forward(relu, y, batch);
+            },
+            (u, dy, du) => layer.BackwardThroughRelu(relu, dy, du, batch));
+    }
+
+    [Theory]
     [InlineData(new[] { 0, 1, 2, 1, 0, 2, 2 }, false)]
     [InlineData(new[] { 0, 0, 1, 1, 1, 2, 2 }, true)]
     [InlineData(new[] { 1, 1, 1, 1, 1, 1, 1 }, true)]

@@ -79,6 +79,66 @@ public class SequentialTests
 public class AllocationTests
 {
     [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 1)]
+    [InlineData(130, 1)]
+    [InlineData(130, 2)]
+    public void FusedReluChainGivesTheBitsOfSeparateLayers(int batch, int threads)
+    {
+        // Sequential runs Linear+ReLU as one GEMM with an epilogue and takes dx through the ReLU
+        // in the next layer's product; the same chain run as separate layer calls must agree exactly.
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "n", 7).Linear(13).Activation(ActivationKind.Relu)
+            .Linear(11).Activation(ActivationKind.Relu).Linear(5).Activation(ActivationKind.Relu).Linear(3);
+        var layout = builder.Build();
+        var fused = new ParameterStore(layout);
+        fused.Initialize(3);
+        var separate = new ParameterStore(layout);
+        separate.CopyValuesFrom(fused);
+        using var accelerator = new CpuAccelerator(threads);
+        var network = chain.Bind(fused, batch);
+        network.UseGemm(GemmBackend.Managed, accelerator);
+        var x = Numerics.Random(batch * 7, 1);
+        var dy = Numerics.Random(batch * 3, 2);
+        var dxFused = Numerics.Poisoned(batch * 7);
+        var y = network.Forward(x, batch).ToArray();
+        fused.ZeroGradients();
+        network.Backward(dy, dxFused);
+
+        int[] widths = [7, 13, 11, 5, 3];
+        var layers = Enumerable.Range(0, 4).Select(i => new Layers.Linear(separate, layout[$"n.fc{2 * i}.weight"], layout[$"n.fc{2 * i}.bias"])
+        {
+            Backend = GemmBackend.Managed,
+            Accelerator = accelerator,
+        }).ToArray();
+        var relu = new Layers.Activation(ActivationKind.Relu);
+        var pre = widths.Skip(1).Select(w => new float[batch * w]).ToArray();
+        var post = widths.Skip(1).Select(w => new float[batch * w]).ToArray();
+        float[] input = x;
+        for (var i = 0; i < 4; i++)
+        {
+            layers[i].Forward(input, pre[i], batch);
+            if (i < 3) relu.Forward(pre[i], post[i], batch * widths[i + 1]);
+            input = i < 3 ? post[i] : pre[i];
+        }
+        Assert.Equal(pre[3], y);
+        separate.ZeroGradients();
+        float[] gradient = dy;
+        for (var i = 3; i >= 0; i--)
+        {
+            var dx = new float[batch * widths[i]];
+            layers[i].Backward(i == 0 ? x : post[i - 1], gradient, dx, batch);
+            gradient = dx;
+            if (i == 0) break;
+            var dPre = new float[batch * widths[i]];
+            relu.Backward(pre[i - 1], post[i - 1], gradient, dPre, batch * widths[i]);
+            gradient = dPre;
+        }
+        Assert.Equal(gradient, dxFused);
+        Assert.Equal(separate.Gradients, fused.Gradients);
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(128)]
     public void TrainingStepAllocatesNothingAfterWarmUp(int batch)

@@ -39,7 +39,20 @@ public static unsafe class Gemm
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc,
         GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
-        => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, backend, accelerator, ManagedGemmKernel.Auto);
+        => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmEpilogue.None, backend, accelerator, ManagedGemmKernel.Auto);
+
+    /// <summary>
+    /// Computes C = e(alpha·op(A)·op(B) + beta·C) with an elementwise epilogue e (a bias, bias and
+    /// ReLU, or a ReLU mask), which the managed kernel applies to each tile of C as it stores it.
+    /// Parameters as in the overload without an epilogue; the epilogue's bias needs n values, its
+    /// mask an m×n matrix.
+    /// </summary>
+    public static void Multiply(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, GemmEpilogue epilogue,
+        GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
+        => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, backend, accelerator, ManagedGemmKernel.Auto);
 
     /// <summary>Non-transposed convenience overload with packed rows (lda = k, ldb = n, ldc = n), the common forward-pass case.</summary>
     /// <param name="m">Rows of A and C.</param>
@@ -73,7 +86,7 @@ public static unsafe class Gemm
     internal static void Multiply(
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc,
+        float beta, Span<float> c, int ldc, GemmEpilogue epilogue,
         GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -86,6 +99,7 @@ public static unsafe class Gemm
         CheckOperand(a.Length, aRows, aCols, lda, nameof(a), nameof(lda));
         CheckOperand(b.Length, bRows, bCols, ldb, nameof(b), nameof(ldb));
         CheckOperand(c.Length, m, n, ldc, nameof(c), nameof(ldc));
+        epilogue.Validate(m, n);
         if (backend == GemmBackend.Auto)
         {
             backend = DirectGemm.Prefers(m, k) ? GemmBackend.Managed : ResolvedAuto;
@@ -96,9 +110,42 @@ public static unsafe class Gemm
             return;
         }
 
+        fixed (float* pe = epilogue.Values)
+        {
+            switch (epilogue.Kind)
+            {
+                case GemmEpilogueKind.AddBias:
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue(pe), backend, accelerator, managedKernel);
+                    break;
+                case GemmEpilogueKind.AddBiasRelu:
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasReluEpilogue(pe), backend, accelerator, managedKernel);
+                    break;
+                case GemmEpilogueKind.ReluMask:
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new ReluMaskEpilogue(pe, epilogue.Stride), backend, accelerator, managedKernel);
+                    break;
+                default:
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default(NoEpilogue), backend, accelerator, managedKernel);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The product on checked operands, specialised per epilogue; paths without a tile epilogue apply it in one pass after.</summary>
+    private static void Multiply<TEpilogue>(
+        GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, TEpilogue epilogue,
+        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel)
+        where TEpilogue : struct, IGemmEpilogue
+    {
         if (k == 0 || alpha == 0f)
         {
             ScaleC(m, n, beta, c, ldc);
+            fixed (float* pc = c)
+            {
+                epilogue.Apply(pc, ldc, 0, 0, m, n);
+            }
+
             return;
         }
 
@@ -109,18 +156,21 @@ public static unsafe class Gemm
             if (backend == GemmBackend.OpenBlas)
             {
                 OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                epilogue.Apply(pc, ldc, 0, 0, m, n);
             }
             else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
             {
                 DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                epilogue.Apply(pc, ldc, 0, 0, m, n);
             }
             else if (managedKernel == ManagedGemmKernel.Auto && NarrowGemm.Prefers(transB, m, n, k))
             {
                 NarrowGemm.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, accelerator ?? CpuAccelerator.Default);
+                epilogue.Apply(pc, ldc, 0, 0, m, n);
             }
             else
             {
-                ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc,
+                ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, epilogue,
                     accelerator ?? CpuAccelerator.Default, managedKernel);
             }
         }

@@ -45,27 +45,25 @@ public sealed class Linear
 
     /// <summary>y[batch, out] = x[batch, in]·W + b.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        var output = y.Slice(0, batch * Outputs);
-        var bias = _store.ValuesOf(Bias);
-        for (var row = 0; row < batch; row++) bias.CopyTo(output.Slice(row * Outputs, Outputs));
-        Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, batch, Outputs, Inputs,
-            1f, x, Inputs, _store.ValuesOf(Weight), Outputs, 1f, output, Outputs, Backend, Accelerator);
-    }
+        => Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, batch, Outputs, Inputs,
+            1f, x, Inputs, _store.ValuesOf(Weight), Outputs, 0f, y.Slice(0, batch * Outputs), Outputs,
+            GemmEpilogue.AddBias(_store.ValuesOf(Bias)), Backend, Accelerator);
 
     /// <summary>
-    /// y = relu(x·W + b): the layer and a following ReLU in one call, so y is written once and no
+    /// y = relu(x·W + b): the layer and a following ReLU in one call. The bias and ReLU run as the
+    /// GEMM's epilogue, on each tile of y as it is stored, so y is written once and no
     /// pre-activation buffer is needed (ReLU's backward only needs y; see <see cref="BackwardThroughRelu"/>).
     /// </summary>
     public void ForwardRelu(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        Forward(x, y, batch);
-        var output = y.Slice(0, batch * Outputs);
-        Activations.Relu(output, output);
-    }
+        => Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, batch, Outputs, Inputs,
+            1f, x, Inputs, _store.ValuesOf(Weight), Outputs, 0f, y.Slice(0, batch * Outputs), Outputs,
+            GemmEpilogue.AddBiasRelu(_store.ValuesOf(Bias)), Backend, Accelerator);
 
     /// <summary>dW += xᵀ·dy, db += Σ dy, dx = dy·Wᵀ (skipped when <paramref name="dx"/> is empty).</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+        => BackwardCore(x, dy, dx, batch, GemmEpilogue.None);
+
+    private void BackwardCore(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, GemmEpilogue dxEpilogue)
     {
         var gradient = dy.Slice(0, batch * Outputs);
         Gemm.Multiply(GemmTranspose.Transpose, GemmTranspose.None, Inputs, Outputs, batch,
@@ -73,21 +71,16 @@ public sealed class Linear
         MatrixOps.ColumnSums(gradient, batch, Outputs, _store.GradientsOf(Bias), accumulate: true);
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
-            1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, Backend, Accelerator);
+            1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, dxEpilogue, Backend, Accelerator);
     }
 
     /// <summary>
     /// As <see cref="Backward"/> for a layer whose input x is the output of a ReLU, with dx carried
     /// through that ReLU: dx = (dy·Wᵀ) ⊙ [x &gt; 0], the gradient at the ReLU's input. Replaces
-    /// Backward followed by the ReLU's own backward pass.
+    /// Backward followed by the ReLU's own backward pass; the mask runs as the dx product's epilogue.
     /// </summary>
     public void BackwardThroughRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
-    {
-        Backward(x, dy, dx, batch);
-        if (dx.IsEmpty) return;
-        var gradient = dx.Slice(0, batch * Inputs);
-        Activations.ReluBackward(x.Slice(0, batch * Inputs), gradient, gradient);
-    }
+        => BackwardCore(x, dy, dx, batch, GemmEpilogue.ReluMask(x.Slice(0, batch * Inputs), Inputs));
 
     /// <summary>Largest batch the fused update handles in registers; larger batches update from the gradient buffer.</summary>
     public const int FusedBatchLimit = 4;

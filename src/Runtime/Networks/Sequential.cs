@@ -108,6 +108,7 @@ public sealed class Sequential
     private readonly float[] _gradientA;
     private readonly float[] _gradientB;
     private readonly int[] _widths;
+    private readonly bool[] _reluFollows;
     private readonly TaskBatch? _tasks;
     private readonly ParameterStore _store;
     private readonly ParameterSlice[][] _parameters;
@@ -126,7 +127,18 @@ public sealed class Sequential
         _activations = new float[steps.Count][];
         _widths = new int[steps.Count + 1];
         _widths[0] = inputs;
+        // A linear layer followed by ReLU writes the ReLU's output itself (its GEMM epilogue), and
+        // its pre-activation buffer is the ReLU's: ReLU's backward reads the mask from either.
+        _reluFollows = new bool[steps.Count];
+        for (var i = 0; i + 1 < steps.Count; i++)
+        {
+            _reluFollows[i] = steps[i] is SequentialBuilder.LinearStep && steps[i + 1] is SequentialBuilder.ActivationStep { Kind: ActivationKind.Relu };
+        }
         var widest = inputs;
+        for (var i = steps.Count - 1; i >= 0; i--)
+        {
+            _activations[i] = _reluFollows[i] ? _activations[i + 1] : GC.AllocateArray<float>(maxBatch * steps[i].Outputs, pinned: true);
+        }
         for (var i = 0; i < steps.Count; i++)
         {
             _layers[i] = steps[i] switch
@@ -147,7 +159,6 @@ public sealed class Sequential
             };
             _widths[i + 1] = steps[i].Outputs;
             widest = Math.Max(widest, steps[i].Outputs);
-            _activations[i] = GC.AllocateArray<float>(maxBatch * steps[i].Outputs, pinned: true);
         }
         _gradientA = new float[maxBatch * widest];
         _gradientB = new float[maxBatch * widest];
@@ -198,6 +209,10 @@ public sealed class Sequential
             var y = _activations[i].AsSpan(0, batch * _widths[i + 1]);
             switch (_layers[i])
             {
+                case Linear linear when _reluFollows[i]:
+                    linear.ForwardRelu(x, y, batch);
+                    i++;
+                    break;
                 case Linear linear: linear.Forward(x, y, batch); break;
                 case TaskLinear task: task.Forward(x.Slice(0, batch * _widths[i]), _tasks!, y); break;
                 case Layers.Activation activation: activation.Forward(x, y, batch * _widths[i]); break;
@@ -284,8 +299,14 @@ public sealed class Sequential
         {
             ReadOnlySpan<float> x = i == 0 ? _input.AsSpan(0, batch * _widths[0]) : _activations[i - 1].AsSpan(0, batch * _widths[i]);
             Span<float> dx = i == 0 ? inputGradient : current.AsSpan(0, batch * _widths[i]);
+            // Through a ReLU that is not the first layer: dx lands at the ReLU's input, which is skipped.
+            var throughRelu = i >= 2 && _layers[i - 1] is Layers.Activation { Kind: ActivationKind.Relu };
             switch (_layers[i])
             {
+                case Linear linear when step is null && throughRelu:
+                    linear.BackwardThroughRelu(x, dy, dx, batch);
+                    i--;
+                    break;
                 case Linear linear when step is null:
                     linear.Backward(x, dy, dx, batch);
                     break;
@@ -295,6 +316,11 @@ public sealed class Sequential
                         throw new ArithmeticException($"the gradient reaching layer {i} overflowed inside the fused backward pass; the layers after it were already updated");
                     }
                     linear.BackwardAndUpdate(x, dy, dx, batch, step);
+                    if (throughRelu)
+                    {
+                        Activations.ReluBackward(x, dx, dx);
+                        i--;
+                    }
                     break;
                 case TaskLinear task:
                     ClearOwnGradients(i, step);

@@ -62,7 +62,7 @@ public class GemmBenchmarks
     [Benchmark]
     public void Multiply()
         => Gemm.Multiply(
-            GemmTranspose.None, TransB, M, N, K, 1f, _a, K, _b, TransB == GemmTranspose.None ? N : K, 0f, _c, N,
+            GemmTranspose.None, TransB, M, N, K, 1f, _a, K, _b, TransB == GemmTranspose.None ? N : K, 0f, _c, N, GemmEpilogue.None,
             Backend == "OpenBlas" ? GemmBackend.OpenBlas : GemmBackend.Managed,
             CpuAccelerator.Sequential,
             Backend == "Managed256" ? ManagedGemmKernel.Vector256 : ManagedGemmKernel.Auto);
