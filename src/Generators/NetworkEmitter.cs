@@ -445,7 +445,13 @@ internal sealed partial class NetworkEmitter
         }
     }
 
-    /// <summary>Affine layers with optional layer norm, FiLM and activation: linear, mlp, heads and readouts.</summary>
+    /// <summary>
+    /// Affine layers with optional layer norm, FiLM and activation: linear, mlp, heads and readouts.
+    /// In a chain of plain Linear layers with ReLU and nothing between layer and activation, each
+    /// ReLU runs inside its layer's call: ForwardRelu keeps no pre-activation, the next layer's
+    /// BackwardThroughRelu carries the gradient through the ReLU it reads, and a ReLU ending the
+    /// chain takes its mask from its output (relu(a) &gt; 0 ⇔ a &gt; 0).
+    /// </summary>
     private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, Activation activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false, string taskSlice = "task")
     {
         var name = node.Name;
@@ -455,6 +461,7 @@ internal sealed partial class NetworkEmitter
         var filmSource = film ? In(node, "film") : null;
         var current = Value(x);
         var inputWidth = InWidth(node, "x");
+        var fuseRelu = activation == Activation.Relu && !perTask && !layerNorm && !film;
         // Gradient flow: each stage knows its input value, its output value and the span its output gradient lives in.
         var steps = new List<(string Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta)>();
         for (var i = 0; i < widths.Length; i++)
@@ -475,6 +482,20 @@ internal sealed partial class NetworkEmitter
                 Layer("Linear", fc, $"new Linear(store, layout[\"{prefix}{layerName}.weight\"], layout[\"{prefix}{layerName}.bias\"])");
             }
             var hasActivation = !((readout || single) && activation == Activation.None);
+            if (fuseRelu)
+            {
+                // relu(x·W + b) in one call. The ReLU's step stays for the backward walk: the next
+                // layer's BackwardThroughRelu passes through it, or, ending the chain, it masks by its output.
+                var act = Field(name, $"Activation{i}");
+                var actOut = last ? Field(name) : Field(name, $"Hidden{i}");
+                if (last && needs) Layer("Activation", act, $"new Activation(ActivationKind.Relu)");
+                if (!last) Buffer(actOut, width);
+                _forward.Add($"{fc}.ForwardRelu({current}, {actOut}, batch);");
+                steps.Add(("affine", fc, current, actOut, i == 0 ? inputWidth : widths[i - 1], width, ""));
+                steps.Add(("relu", act, actOut, actOut, width, width, ""));
+                current = actOut;
+                continue;
+            }
             var terminal = last && !hasActivation && !layerNorm && !film;
             var affineTarget = terminal ? Field(name) : affineOut;
             if (!terminal) Buffer(affineOut, width);
@@ -527,7 +548,13 @@ internal sealed partial class NetworkEmitter
         for (var s = steps.Count - 1; s >= 0; s--)
         {
             var step = steps[s];
+            // A fused ReLU read by the next affine layer: that layer's BackwardThroughRelu wrote the
+            // gradient at the ReLU's input, which is where the walk goes on from.
+            if (step.Kind == "relu" && s + 1 < steps.Count && steps[s + 1].Kind == "affine") continue;
             var first = s == 0;
+            // An affine layer reading a fused ReLU's output writes the gradient at that ReLU's input.
+            var throughRelu = step.Kind == "affine" && s > 0 && steps[s - 1].Kind == "relu";
+            var into = throughRelu ? s - 1 : s;
             string target;
             var accumulate = false;
             if (first)
@@ -536,15 +563,22 @@ internal sealed partial class NetworkEmitter
             }
             else
             {
-                target = GradientField(name, $"Step{s}");
-                Buffer(target, step.InWidth);
+                target = GradientField(name, $"Step{into}");
+                Buffer(target, steps[into].InWidth);
             }
             switch (step.Kind)
             {
+                case "affine" when throughRelu:
+                    backward.Add($"{step.Layer}.BackwardThroughRelu({step.InputValue}, {gradient}, {target}, batch);");
+                    break;
                 case "affine":
                     backward.Add(perTask
                         ? $"{step.Layer}.Backward({step.InputValue}, {gradient}, _tasks, {target});"
                         : $"{step.Layer}.Backward({step.InputValue}, {gradient}, {target}, batch);");
+                    break;
+                case "relu":
+                    // Ends the chain; the fused forward kept no pre-activation, so the mask is read from the output.
+                    backward.Add($"{step.Layer}.Backward({step.OutputValue}, {step.OutputValue}, {gradient}, {target}, batch * {Int(step.Width)});");
                     break;
                 case "norm":
                     backward.Add($"{step.Layer}.Backward({step.InputValue}, {gradient}, {target}, batch);");

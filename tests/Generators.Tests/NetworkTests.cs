@@ -234,6 +234,8 @@ public partial class NetworkTests
             { "modular", "ModularProbe", "ActorNetwork" },
             { "modular", "ModularProbe", "CriticNetwork" },
             { "edges", "EdgeProbe", "QNetwork" },
+            { "relu", "ReluProbe", "ActorNetwork" },
+            { "relu", "ReluProbe", "CriticNetwork" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
@@ -322,6 +324,7 @@ public partial class NetworkTests
         "probe" => Conditioned,
         "modular" => Modular,
         "edges" => Edges,
+        "relu" => ReluChains,
         _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
     };
 

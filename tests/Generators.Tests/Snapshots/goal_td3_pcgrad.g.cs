@@ -303,14 +303,10 @@ namespace Consumer.Agents
             private readonly float[] _h;
             private readonly float[] _dH;
             private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Activation _hActivation0;
             private readonly float[] _hHidden0;
             private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
             private readonly Activation _hActivation1;
             private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
             private readonly float[] _dHStep1;
             private readonly float[] _q;
             private readonly Linear _qFc0;
@@ -336,14 +332,10 @@ namespace Consumer.Agents
                 _h = new float[maxBatch * 256];
                 _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 256];
-                _hActivation0 = new Activation(ActivationKind.Relu);
                 _hHidden0 = new float[maxBatch * 256];
                 _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 256];
                 _hActivation1 = new Activation(ActivationKind.Relu);
                 _dHStep3 = new float[maxBatch * 256];
-                _dHStep2 = new float[maxBatch * 256];
                 _dHStep1 = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
@@ -376,10 +368,8 @@ namespace Consumer.Agents
                 _hConcatLayer.Forward(2, _hOnehot, _hConcat, batch);
                 _hConcatLayer.Forward(3, _action, _hConcat, batch);
                 // h: mlp
-                _hFc0.Forward(_hConcat, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                _hFc0.ForwardRelu(_hConcat, _hHidden0, batch);
+                _hFc1.ForwardRelu(_hHidden0, _h, batch);
                 // q: q_values
                 _qFc0.Forward(_h, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
@@ -393,9 +383,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_h, outputGradient, _dH, batch);
                 // h: mlp
-                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
-                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
+                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
+                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
                 // h_concat: concat
                 _hConcatLayer.Backward(3, _dHConcat, _dAction, batch);

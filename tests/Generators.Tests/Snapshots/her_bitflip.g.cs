@@ -182,14 +182,10 @@ namespace Consumer.Agents
             private readonly float[] _h;
             private readonly float[] _dH;
             private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Activation _hActivation0;
             private readonly float[] _hHidden0;
             private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
             private readonly Activation _hActivation1;
             private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
             private readonly float[] _dHStep1;
             private readonly float[] _q;
             private readonly Linear _qFc0;
@@ -208,14 +204,10 @@ namespace Consumer.Agents
                 _h = new float[maxBatch * 256];
                 _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 256];
-                _hActivation0 = new Activation(ActivationKind.Relu);
                 _hHidden0 = new float[maxBatch * 256];
                 _hFc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 256];
                 _hActivation1 = new Activation(ActivationKind.Relu);
                 _dHStep3 = new float[maxBatch * 256];
-                _dHStep2 = new float[maxBatch * 256];
                 _dHStep1 = new float[maxBatch * 256];
                 _q = new float[maxBatch * 40];
                 _qFc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
@@ -263,10 +255,8 @@ namespace Consumer.Agents
                 _xLayer.Forward(0, _bits, _x, batch);
                 _xLayer.Forward(1, _target, _x, batch);
                 // h: mlp
-                _hFc0.Forward(_x, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                _hFc0.ForwardRelu(_x, _hHidden0, batch);
+                _hFc1.ForwardRelu(_hHidden0, _h, batch);
                 // q: q_values
                 _qFc0.Forward(_h, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
@@ -280,9 +270,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_h, outputGradient, _dH, batch);
                 // h: mlp
-                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
-                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
+                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
+                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_x, _dHStep1, default, batch);
             }
 

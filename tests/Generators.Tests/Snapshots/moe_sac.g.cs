@@ -193,14 +193,10 @@ namespace Consumer.Agents
             private readonly float[] _piMlp;
             private readonly float[] _dPiMlp;
             private readonly Linear _piMlpFc0;
-            private readonly float[] _piMlpAffine0;
-            private readonly Activation _piMlpActivation0;
             private readonly float[] _piMlpHidden0;
             private readonly Linear _piMlpFc1;
-            private readonly float[] _piMlpAffine1;
             private readonly Activation _piMlpActivation1;
             private readonly float[] _dPiMlpStep3;
-            private readonly float[] _dPiMlpStep2;
             private readonly float[] _dPiMlpStep1;
             private readonly float[] _pi;
             private readonly Linear _piFc0;
@@ -252,14 +248,10 @@ namespace Consumer.Agents
                 _piMlp = new float[maxBatch * 400];
                 _dPiMlp = new float[maxBatch * 400];
                 _piMlpFc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
-                _piMlpAffine0 = new float[maxBatch * 400];
-                _piMlpActivation0 = new Activation(ActivationKind.Relu);
                 _piMlpHidden0 = new float[maxBatch * 400];
                 _piMlpFc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
-                _piMlpAffine1 = new float[maxBatch * 400];
                 _piMlpActivation1 = new Activation(ActivationKind.Relu);
                 _dPiMlpStep3 = new float[maxBatch * 400];
-                _dPiMlpStep2 = new float[maxBatch * 400];
                 _dPiMlpStep1 = new float[maxBatch * 400];
                 _pi = new float[maxBatch * 8];
                 _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
@@ -305,10 +297,8 @@ namespace Consumer.Agents
                 _piConcatLayer.Forward(0, _enc, _piConcat, batch);
                 _piConcatLayer.Forward(1, _z, _piConcat, batch);
                 // pi_mlp: mlp
-                _piMlpFc0.Forward(_piConcat, _piMlpAffine0, batch);
-                _piMlpActivation0.Forward(_piMlpAffine0, _piMlpHidden0, batch * 400);
-                _piMlpFc1.Forward(_piMlpHidden0, _piMlpAffine1, batch);
-                _piMlpActivation1.Forward(_piMlpAffine1, _piMlp, batch * 400);
+                _piMlpFc0.ForwardRelu(_piConcat, _piMlpHidden0, batch);
+                _piMlpFc1.ForwardRelu(_piMlpHidden0, _piMlp, batch);
                 // pi: gaussian
                 _piFc0.Forward(_piMlp, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
@@ -322,9 +312,8 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _piFc0.Backward(_piMlp, outputGradient, _dPiMlp, batch);
                 // pi_mlp: mlp
-                _piMlpActivation1.Backward(_piMlpAffine1, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 400);
-                _piMlpFc1.Backward(_piMlpHidden0, _dPiMlpStep3, _dPiMlpStep2, batch);
-                _piMlpActivation0.Backward(_piMlpAffine0, _piMlpHidden0, _dPiMlpStep2, _dPiMlpStep1, batch * 400);
+                _piMlpActivation1.Backward(_piMlp, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 400);
+                _piMlpFc1.BackwardThroughRelu(_piMlpHidden0, _dPiMlpStep3, _dPiMlpStep1, batch);
                 _piMlpFc0.Backward(_piConcat, _dPiMlpStep1, default, batch);
             }
 
@@ -392,14 +381,10 @@ namespace Consumer.Agents
             private readonly float[] _qMlp;
             private readonly float[] _dQMlp;
             private readonly Linear _qMlpFc0;
-            private readonly float[] _qMlpAffine0;
-            private readonly Activation _qMlpActivation0;
             private readonly float[] _qMlpHidden0;
             private readonly Linear _qMlpFc1;
-            private readonly float[] _qMlpAffine1;
             private readonly Activation _qMlpActivation1;
             private readonly float[] _dQMlpStep3;
-            private readonly float[] _dQMlpStep2;
             private readonly float[] _dQMlpStep1;
             private readonly float[] _q;
             private readonly Linear _qFc0;
@@ -466,14 +451,10 @@ namespace Consumer.Agents
                 _qMlp = new float[maxBatch * 400];
                 _dQMlp = new float[maxBatch * 400];
                 _qMlpFc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
-                _qMlpAffine0 = new float[maxBatch * 400];
-                _qMlpActivation0 = new Activation(ActivationKind.Relu);
                 _qMlpHidden0 = new float[maxBatch * 400];
                 _qMlpFc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
-                _qMlpAffine1 = new float[maxBatch * 400];
                 _qMlpActivation1 = new Activation(ActivationKind.Relu);
                 _dQMlpStep3 = new float[maxBatch * 400];
-                _dQMlpStep2 = new float[maxBatch * 400];
                 _dQMlpStep1 = new float[maxBatch * 400];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
@@ -521,10 +502,8 @@ namespace Consumer.Agents
                 _qConcatLayer.Forward(1, _z, _qConcat, batch);
                 _qConcatLayer.Forward(2, _action, _qConcat, batch);
                 // q_mlp: mlp
-                _qMlpFc0.Forward(_qConcat, _qMlpAffine0, batch);
-                _qMlpActivation0.Forward(_qMlpAffine0, _qMlpHidden0, batch * 400);
-                _qMlpFc1.Forward(_qMlpHidden0, _qMlpAffine1, batch);
-                _qMlpActivation1.Forward(_qMlpAffine1, _qMlp, batch * 400);
+                _qMlpFc0.ForwardRelu(_qConcat, _qMlpHidden0, batch);
+                _qMlpFc1.ForwardRelu(_qMlpHidden0, _qMlp, batch);
                 // q: q_values
                 _qFc0.Forward(_qMlp, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
@@ -539,9 +518,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_qMlp, outputGradient, _dQMlp, batch);
                 // q_mlp: mlp
-                _qMlpActivation1.Backward(_qMlpAffine1, _qMlp, _dQMlp, _dQMlpStep3, batch * 400);
-                _qMlpFc1.Backward(_qMlpHidden0, _dQMlpStep3, _dQMlpStep2, batch);
-                _qMlpActivation0.Backward(_qMlpAffine0, _qMlpHidden0, _dQMlpStep2, _dQMlpStep1, batch * 400);
+                _qMlpActivation1.Backward(_qMlp, _qMlp, _dQMlp, _dQMlpStep3, batch * 400);
+                _qMlpFc1.BackwardThroughRelu(_qMlpHidden0, _dQMlpStep3, _dQMlpStep1, batch);
                 _qMlpFc0.Backward(_qConcat, _dQMlpStep1, _dQConcat, batch);
                 // q_concat: concat
                 _qConcatLayer.Backward(0, _dQConcat, _dEnc, batch);

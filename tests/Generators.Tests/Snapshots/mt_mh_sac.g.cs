@@ -183,7 +183,6 @@ namespace Consumer.Agents
             private readonly float[] _h;
             private readonly float[] _dH;
             private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
             private readonly Activation _hActivation0;
             private readonly float[] _dHStep1;
             private readonly float[] _pi;
@@ -215,7 +214,6 @@ namespace Consumer.Agents
                 _h = new float[maxBatch * 400];
                 _dH = new float[maxBatch * 400];
                 _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 400];
                 _hActivation0 = new Activation(ActivationKind.Relu);
                 _dHStep1 = new float[maxBatch * 400];
                 _pi = new float[maxBatch * 8];
@@ -246,8 +244,7 @@ namespace Consumer.Agents
                 // features: detach
                 StopGradient.Forward(_featuresEncoder, _features, batch * 400);
                 // h: mlp
-                _hFc0.Forward(_features, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _h, batch * 400);
+                _hFc0.ForwardRelu(_features, _h, batch);
                 // pi: gaussian
                 _piFc0.Forward(_h, _tasks, _pi);
                 return _pi.AsSpan(0, batch * OutputWidth);
@@ -261,7 +258,7 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _piFc0.Backward(_h, outputGradient, _tasks, _dH);
                 // h: mlp
-                _hActivation0.Backward(_hAffine0, _h, _dH, _dHStep1, batch * 400);
+                _hActivation0.Backward(_h, _h, _dH, _dHStep1, batch * 400);
                 _hFc0.Backward(_features, _dHStep1, default, batch);
             }
 
@@ -318,14 +315,10 @@ namespace Consumer.Agents
             private readonly float[] _h;
             private readonly float[] _dH;
             private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Activation _hActivation0;
             private readonly float[] _hHidden0;
             private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
             private readonly Activation _hActivation1;
             private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
             private readonly float[] _dHStep1;
             private readonly float[] _q;
             private readonly TaskLinear _qFc0;
@@ -366,14 +359,10 @@ namespace Consumer.Agents
                 _h = new float[maxBatch * 400];
                 _dH = new float[maxBatch * 400];
                 _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 400];
-                _hActivation0 = new Activation(ActivationKind.Relu);
                 _hHidden0 = new float[maxBatch * 400];
                 _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 400];
                 _hActivation1 = new Activation(ActivationKind.Relu);
                 _dHStep3 = new float[maxBatch * 400];
-                _dHStep2 = new float[maxBatch * 400];
                 _dHStep1 = new float[maxBatch * 400];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
@@ -408,10 +397,8 @@ namespace Consumer.Agents
                 _hConcatLayer.Forward(0, _hEncoder, _hConcat, batch);
                 _hConcatLayer.Forward(1, _action, _hConcat, batch);
                 // h: mlp
-                _hFc0.Forward(_hConcat, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 400);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hActivation1.Forward(_hAffine1, _h, batch * 400);
+                _hFc0.ForwardRelu(_hConcat, _hHidden0, batch);
+                _hFc1.ForwardRelu(_hHidden0, _h, batch);
                 // q: q_values
                 _qFc0.Forward(_h, _tasks, _q);
                 return _q.AsSpan(0, batch * OutputWidth);
@@ -425,9 +412,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_h, outputGradient, _tasks, _dH);
                 // h: mlp
-                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 400);
-                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
-                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 400);
+                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 400);
+                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
                 // h_concat: concat
                 _hConcatLayer.Backward(0, _dHConcat, _dHEncoder, batch);

@@ -212,14 +212,10 @@ namespace Consumer.Agents
             private readonly float[] _base;
             private readonly float[] _dBase;
             private readonly Linear _baseFc0;
-            private readonly float[] _baseAffine0;
-            private readonly Activation _baseActivation0;
             private readonly float[] _baseHidden0;
             private readonly Linear _baseFc1;
-            private readonly float[] _baseAffine1;
             private readonly Activation _baseActivation1;
             private readonly float[] _dBaseStep3;
-            private readonly float[] _dBaseStep2;
             private readonly float[] _dBaseStep1;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehotLayer;
@@ -302,14 +298,10 @@ namespace Consumer.Agents
                 _base = new float[maxBatch * 400];
                 _dBase = new float[maxBatch * 400];
                 _baseFc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
-                _baseAffine0 = new float[maxBatch * 400];
-                _baseActivation0 = new Activation(ActivationKind.Relu);
                 _baseHidden0 = new float[maxBatch * 400];
                 _baseFc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
-                _baseAffine1 = new float[maxBatch * 400];
                 _baseActivation1 = new Activation(ActivationKind.Relu);
                 _dBaseStep3 = new float[maxBatch * 400];
-                _dBaseStep2 = new float[maxBatch * 400];
                 _dBaseStep1 = new float[maxBatch * 400];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehotLayer = new OneHot(10);
@@ -411,10 +403,8 @@ namespace Consumer.Agents
                 _tasks.Assign(task, batch);
                 _batch = batch;
                 // base: mlp
-                _baseFc0.Forward(_obs, _baseAffine0, batch);
-                _baseActivation0.Forward(_baseAffine0, _baseHidden0, batch * 400);
-                _baseFc1.Forward(_baseHidden0, _baseAffine1, batch);
-                _baseActivation1.Forward(_baseAffine1, _base, batch * 400);
+                _baseFc0.ForwardRelu(_obs, _baseHidden0, batch);
+                _baseFc1.ForwardRelu(_baseHidden0, _base, batch);
                 // emb_onehot: onehot
                 _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
                 // emb: linear
@@ -553,9 +543,8 @@ namespace Consumer.Agents
                 // emb: linear
                 _embFc0.Backward(_embOnehot, _dEmb, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_baseAffine1, _base, _dBase, _dBaseStep3, batch * 400);
-                _baseFc1.Backward(_baseHidden0, _dBaseStep3, _dBaseStep2, batch);
-                _baseActivation0.Backward(_baseAffine0, _baseHidden0, _dBaseStep2, _dBaseStep1, batch * 400);
+                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
                 _baseFc0.Backward(_obs, _dBaseStep1, default, batch);
             }
 
@@ -611,14 +600,10 @@ namespace Consumer.Agents
             private readonly float[] _base;
             private readonly float[] _dBase;
             private readonly Linear _baseFc0;
-            private readonly float[] _baseAffine0;
-            private readonly Activation _baseActivation0;
             private readonly float[] _baseHidden0;
             private readonly Linear _baseFc1;
-            private readonly float[] _baseAffine1;
             private readonly Activation _baseActivation1;
             private readonly float[] _dBaseStep3;
-            private readonly float[] _dBaseStep2;
             private readonly float[] _dBaseStep1;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehotLayer;
@@ -706,14 +691,10 @@ namespace Consumer.Agents
                 _base = new float[maxBatch * 400];
                 _dBase = new float[maxBatch * 400];
                 _baseFc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
-                _baseAffine0 = new float[maxBatch * 400];
-                _baseActivation0 = new Activation(ActivationKind.Relu);
                 _baseHidden0 = new float[maxBatch * 400];
                 _baseFc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
-                _baseAffine1 = new float[maxBatch * 400];
                 _baseActivation1 = new Activation(ActivationKind.Relu);
                 _dBaseStep3 = new float[maxBatch * 400];
-                _dBaseStep2 = new float[maxBatch * 400];
                 _dBaseStep1 = new float[maxBatch * 400];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehotLayer = new OneHot(10);
@@ -822,10 +803,8 @@ namespace Consumer.Agents
                 _baseConcatLayer.Forward(0, _obs, _baseConcat, batch);
                 _baseConcatLayer.Forward(1, _action, _baseConcat, batch);
                 // base: mlp
-                _baseFc0.Forward(_baseConcat, _baseAffine0, batch);
-                _baseActivation0.Forward(_baseAffine0, _baseHidden0, batch * 400);
-                _baseFc1.Forward(_baseHidden0, _baseAffine1, batch);
-                _baseActivation1.Forward(_baseAffine1, _base, batch * 400);
+                _baseFc0.ForwardRelu(_baseConcat, _baseHidden0, batch);
+                _baseFc1.ForwardRelu(_baseHidden0, _base, batch);
                 // emb_onehot: onehot
                 _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
                 // emb: linear
@@ -964,9 +943,8 @@ namespace Consumer.Agents
                 // emb: linear
                 _embFc0.Backward(_embOnehot, _dEmb, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_baseAffine1, _base, _dBase, _dBaseStep3, batch * 400);
-                _baseFc1.Backward(_baseHidden0, _dBaseStep3, _dBaseStep2, batch);
-                _baseActivation0.Backward(_baseAffine0, _baseHidden0, _dBaseStep2, _dBaseStep1, batch * 400);
+                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
                 _baseFc0.Backward(_baseConcat, _dBaseStep1, _dBaseConcat, batch);
                 // base_concat: concat
                 _baseConcatLayer.Backward(1, _dBaseConcat, _dAction, batch);

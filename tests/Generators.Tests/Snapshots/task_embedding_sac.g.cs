@@ -173,14 +173,10 @@ namespace Consumer.Agents
             private readonly float[] _z;
             private readonly float[] _dZ;
             private readonly Linear _zFc0;
-            private readonly float[] _zAffine0;
-            private readonly Activation _zActivation0;
             private readonly float[] _zHidden0;
             private readonly Linear _zFc1;
-            private readonly float[] _zAffine1;
             private readonly Activation _zActivation1;
             private readonly float[] _dZStep3;
-            private readonly float[] _dZStep2;
             private readonly float[] _dZStep1;
             private readonly float[] _h;
             private readonly float[] _dH;
@@ -235,14 +231,10 @@ namespace Consumer.Agents
                 _z = new float[maxBatch * 50];
                 _dZ = new float[maxBatch * 50];
                 _zFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _zAffine0 = new float[maxBatch * 50];
-                _zActivation0 = new Activation(ActivationKind.Relu);
                 _zHidden0 = new float[maxBatch * 50];
                 _zFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
-                _zAffine1 = new float[maxBatch * 50];
                 _zActivation1 = new Activation(ActivationKind.Relu);
                 _dZStep3 = new float[maxBatch * 50];
-                _dZStep2 = new float[maxBatch * 50];
                 _dZStep1 = new float[maxBatch * 50];
                 _h = new float[maxBatch * 400];
                 _dH = new float[maxBatch * 400];
@@ -299,10 +291,8 @@ namespace Consumer.Agents
                 // z_task_encoder: embedding
                 _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
                 // z: mlp
-                _zFc0.Forward(_zTaskEncoder, _zAffine0, batch);
-                _zActivation0.Forward(_zAffine0, _zHidden0, batch * 50);
-                _zFc1.Forward(_zHidden0, _zAffine1, batch);
-                _zActivation1.Forward(_zAffine1, _z, batch * 50);
+                _zFc0.ForwardRelu(_zTaskEncoder, _zHidden0, batch);
+                _zFc1.ForwardRelu(_zHidden0, _z, batch);
                 // h: mlp
                 _hFc0.Forward(_obs, _hAffine0, batch);
                 _hFilm0.Forward(_hAffine0, _z, _hGammaBeta0, _hModulated0, batch);
@@ -340,9 +330,8 @@ namespace Consumer.Agents
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 _hFc0.Backward(_obs, _dHStep1, default, batch);
                 // z: mlp
-                _zActivation1.Backward(_zAffine1, _z, _dZ, _dZStep3, batch * 50);
-                _zFc1.Backward(_zHidden0, _dZStep3, _dZStep2, batch);
-                _zActivation0.Backward(_zAffine0, _zHidden0, _dZStep2, _dZStep1, batch * 50);
+                _zActivation1.Backward(_z, _z, _dZ, _dZStep3, batch * 50);
+                _zFc1.BackwardThroughRelu(_zHidden0, _dZStep3, _dZStep1, batch);
                 _zFc0.Backward(_zTaskEncoder, _dZStep1, _dZTaskEncoder, batch);
                 // z_task_encoder: embedding
                 _zTaskEncoderLayer.Backward(_taskIds, _dZTaskEncoder, batch);
@@ -376,31 +365,20 @@ namespace Consumer.Agents
             private readonly float[] _h;
             private readonly float[] _dH;
             private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Activation _hActivation0;
             private readonly float[] _hHidden0;
             private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
-            private readonly Activation _hActivation1;
             private readonly float[] _hHidden1;
             private readonly Linear _hFc2;
-            private readonly float[] _hAffine2;
             private readonly Activation _hActivation2;
             private readonly float[] _dHStep5;
-            private readonly float[] _dHStep4;
             private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
             private readonly float[] _dHStep1;
             private readonly float[] _mTaskEncoder;
             private readonly Embedding _mTaskEncoderLayer;
             private readonly float[] _mTaskMlp;
             private readonly Linear _mTaskMlpFc0;
-            private readonly float[] _mTaskMlpAffine0;
-            private readonly Activation _mTaskMlpActivation0;
             private readonly float[] _mTaskMlpHidden0;
             private readonly Linear _mTaskMlpFc1;
-            private readonly float[] _mTaskMlpAffine1;
-            private readonly Activation _mTaskMlpActivation1;
             private readonly float[] _mDetach;
             private readonly float[] _m;
             private readonly float[] _dM;
@@ -430,31 +408,20 @@ namespace Consumer.Agents
                 _h = new float[maxBatch * 400];
                 _dH = new float[maxBatch * 400];
                 _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 400];
-                _hActivation0 = new Activation(ActivationKind.Relu);
                 _hHidden0 = new float[maxBatch * 400];
                 _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 400];
-                _hActivation1 = new Activation(ActivationKind.Relu);
                 _hHidden1 = new float[maxBatch * 400];
                 _hFc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
-                _hAffine2 = new float[maxBatch * 400];
                 _hActivation2 = new Activation(ActivationKind.Relu);
                 _dHStep5 = new float[maxBatch * 400];
-                _dHStep4 = new float[maxBatch * 400];
                 _dHStep3 = new float[maxBatch * 400];
-                _dHStep2 = new float[maxBatch * 400];
                 _dHStep1 = new float[maxBatch * 400];
                 _mTaskEncoder = new float[maxBatch * 50];
                 _mTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
                 _mTaskMlp = new float[maxBatch * 50];
                 _mTaskMlpFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _mTaskMlpAffine0 = new float[maxBatch * 50];
-                _mTaskMlpActivation0 = new Activation(ActivationKind.Relu);
                 _mTaskMlpHidden0 = new float[maxBatch * 50];
                 _mTaskMlpFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
-                _mTaskMlpAffine1 = new float[maxBatch * 50];
-                _mTaskMlpActivation1 = new Activation(ActivationKind.Relu);
                 _mDetach = new float[maxBatch * 50];
                 _m = new float[maxBatch * 400];
                 _dM = new float[maxBatch * 400];
@@ -490,19 +457,14 @@ namespace Consumer.Agents
                 _xLayer.Forward(1, _action, _x, batch);
                 _xLayer.Forward(2, _xOnehot, _x, batch);
                 // h: mlp
-                _hFc0.Forward(_x, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 400);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hActivation1.Forward(_hAffine1, _hHidden1, batch * 400);
-                _hFc2.Forward(_hHidden1, _hAffine2, batch);
-                _hActivation2.Forward(_hAffine2, _h, batch * 400);
+                _hFc0.ForwardRelu(_x, _hHidden0, batch);
+                _hFc1.ForwardRelu(_hHidden0, _hHidden1, batch);
+                _hFc2.ForwardRelu(_hHidden1, _h, batch);
                 // m_task_encoder: embedding
                 _mTaskEncoderLayer.Forward(_taskIds, _mTaskEncoder, batch);
                 // m_task_mlp: mlp
-                _mTaskMlpFc0.Forward(_mTaskEncoder, _mTaskMlpAffine0, batch);
-                _mTaskMlpActivation0.Forward(_mTaskMlpAffine0, _mTaskMlpHidden0, batch * 50);
-                _mTaskMlpFc1.Forward(_mTaskMlpHidden0, _mTaskMlpAffine1, batch);
-                _mTaskMlpActivation1.Forward(_mTaskMlpAffine1, _mTaskMlp, batch * 50);
+                _mTaskMlpFc0.ForwardRelu(_mTaskEncoder, _mTaskMlpHidden0, batch);
+                _mTaskMlpFc1.ForwardRelu(_mTaskMlpHidden0, _mTaskMlp, batch);
                 // m_detach: detach
                 StopGradient.Forward(_mTaskMlp, _mDetach, batch * 50);
                 // m: film
@@ -522,11 +484,9 @@ namespace Consumer.Agents
                 // m: film
                 _mLayer.Backward(_h, _mDetach, _mGammaBeta, _dM, _dMGammaBeta, _dH, default, batch);
                 // h: mlp
-                _hActivation2.Backward(_hAffine2, _h, _dH, _dHStep5, batch * 400);
-                _hFc2.Backward(_hHidden1, _dHStep5, _dHStep4, batch);
-                _hActivation1.Backward(_hAffine1, _hHidden1, _dHStep4, _dHStep3, batch * 400);
-                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
-                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 400);
+                _hActivation2.Backward(_h, _h, _dH, _dHStep5, batch * 400);
+                _hFc2.BackwardThroughRelu(_hHidden1, _dHStep5, _dHStep3, batch);
+                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_x, _dHStep1, _dX, batch);
                 // x: concat
                 _xLayer.Backward(1, _dX, _dAction, batch);
