@@ -14,6 +14,13 @@ internal unsafe interface IGemmEpilogue
 
     /// <summary>Applies the step to rows × columns of C at <paramref name="c"/>, which is C[row, column].</summary>
     void Apply(float* c, int ldc, int row, int column, int rows, int columns);
+
+    /// <summary>
+    /// Starts loading what <see cref="Apply"/> will read for that block, called before the block's
+    /// product so the loads arrive while it computes (a mask row per tile row would otherwise
+    /// stall the epilogue on cache misses).
+    /// </summary>
+    void Prefetch(int row, int column, int rows, int columns);
 }
 
 /// <summary>No epilogue.</summary>
@@ -24,12 +31,21 @@ internal readonly unsafe struct NoEpilogue : IGemmEpilogue
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
     {
     }
+
+    public void Prefetch(int row, int column, int rows, int columns)
+    {
+    }
 }
 
 /// <summary>C[i, j] += bias[j].</summary>
 internal readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
 {
     public static bool IsIdentity => false;
+
+    /// <summary>Nothing: the bias row is reused by every tile row and stays in L1.</summary>
+    public void Prefetch(int row, int column, int rows, int columns)
+    {
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
@@ -59,6 +75,11 @@ internal readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
 internal readonly unsafe struct BiasReluEpilogue(float* bias) : IGemmEpilogue
 {
     public static bool IsIdentity => false;
+
+    /// <summary>Nothing: the bias row is reused by every tile row and stays in L1.</summary>
+    public void Prefetch(int row, int column, int rows, int columns)
+    {
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
@@ -90,6 +111,10 @@ internal readonly unsafe struct BiasReluEpilogue(float* bias) : IGemmEpilogue
 internal readonly unsafe struct ReluMaskEpilogue(float* mask, int stride) : IGemmEpilogue
 {
     public static bool IsIdentity => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int row, int column, int rows, int columns)
+        => CachePrefetch.Block(mask + ((nint)row * stride) + column, stride, rows, columns);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)

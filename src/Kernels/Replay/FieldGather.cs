@@ -1,7 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Mtrl.Kernels.Replay;
 
@@ -14,8 +13,6 @@ namespace Mtrl.Kernels.Replay;
 /// </summary>
 internal readonly ref struct FieldGather
 {
-    private const int LineBytes = 64;
-
     private readonly ref byte _source;
     private readonly ref float _floats;
     private readonly ref byte _encoded;
@@ -77,17 +74,9 @@ internal readonly ref struct FieldGather
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void Prefetch(int slot)
     {
-        if (!Sse.IsSupported || (uint)slot >= (uint)Slots)
+        if ((uint)slot < (uint)Slots)
         {
-            return;
-        }
-
-        byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref _source, (nint)slot * _stride));
-        nuint line = (nuint)first & ~(nuint)(LineBytes - 1);
-        nuint last = (nuint)first + (nuint)_rowBytes - 1;
-        for (; line <= last; line += LineBytes)
-        {
-            Sse.Prefetch0((void*)line);
+            CachePrefetch.Bytes(Unsafe.AsPointer(ref Unsafe.Add(ref _source, (nint)slot * _stride)), (nuint)_rowBytes);
         }
     }
 
