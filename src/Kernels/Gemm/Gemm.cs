@@ -54,6 +54,49 @@ public static unsafe class Gemm
         GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
         => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, backend, accelerator, ManagedGemmKernel.Auto);
 
+    /// <summary>
+    /// The parameter gradients of an affine layer y = x·W + b from one pass over dy:
+    /// dW += xᵀ·dy and db += Σ_rows dy. On the managed kernel the column sums are taken while dy is
+    /// packed for the product, so dy (batch × outputs, often larger than L2) is read once instead of
+    /// twice; every path gives the bits of <see cref="MatrixOps.ColumnSums"/> with accumulate.
+    /// </summary>
+    /// <param name="batch">Rows of x and dy.</param>
+    /// <param name="inputs">Columns of x; rows of dW.</param>
+    /// <param name="outputs">Columns of dy and dW; length of db.</param>
+    /// <param name="x">The layer's input, batch × inputs row-major.</param>
+    /// <param name="dy">The gradient at the layer's output, batch × outputs row-major.</param>
+    /// <param name="weightGradient">dW, inputs × outputs row-major; accumulated.</param>
+    /// <param name="biasGradient">db, outputs values; accumulated.</param>
+    /// <param name="backend">Implementation to use.</param>
+    /// <param name="accelerator">Threads for the managed back end; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    public static void AccumulateAffineGradients(
+        int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        Span<float> weightGradient, Span<float> biasGradient,
+        GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        if (biasGradient.Length < outputs)
+        {
+            throw new ArgumentException($"The bias gradient holds {biasGradient.Length} values; dy has {outputs} columns.", nameof(biasGradient));
+        }
+
+        if (inputs == 0 && batch > 0 && outputs > 0)
+        {
+            // No product to pack dy for; db still gets dy's column sums.
+            CheckOperand(dy.Length, batch, outputs, outputs, nameof(dy), nameof(outputs));
+            fixed (float* pdy = dy)
+            fixed (float* sums = biasGradient)
+            {
+                AddColumnSums(pdy, outputs, batch, outputs, sums);
+            }
+
+            return;
+        }
+
+        Multiply(GemmTranspose.Transpose, GemmTranspose.None, inputs, outputs, batch, 1f, x, Math.Max(1, inputs), dy, Math.Max(1, outputs), 1f,
+            weightGradient, Math.Max(1, outputs), GemmEpilogue.None, backend, accelerator, ManagedGemmKernel.Auto, biasGradient.Slice(0, outputs));
+    }
+
     /// <summary>Non-transposed convenience overload with packed rows (lda = k, ldb = n, ldc = n), the common forward-pass case.</summary>
     /// <param name="m">Rows of A and C.</param>
     /// <param name="n">Columns of B and C.</param>
@@ -87,7 +130,7 @@ public static unsafe class Gemm
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, GemmEpilogue epilogue,
-        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel)
+        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel, Span<float> columnSumsOfB = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -111,22 +154,38 @@ public static unsafe class Gemm
         }
 
         fixed (float* pe = epilogue.Values)
+        fixed (float* sums = columnSumsOfB)
         {
             switch (epilogue.Kind)
             {
                 case GemmEpilogueKind.AddBias:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue(pe), backend, accelerator, managedKernel);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue(pe), backend, accelerator, managedKernel, sums);
                     break;
                 case GemmEpilogueKind.AddBiasRelu:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasReluEpilogue(pe), backend, accelerator, managedKernel);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasReluEpilogue(pe), backend, accelerator, managedKernel, sums);
                     break;
                 case GemmEpilogueKind.ReluMask:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new ReluMaskEpilogue(pe, epilogue.Stride), backend, accelerator, managedKernel);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new ReluMaskEpilogue(pe, epilogue.Stride), backend, accelerator, managedKernel, sums);
                     break;
                 default:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default(NoEpilogue), backend, accelerator, managedKernel);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default(NoEpilogue), backend, accelerator, managedKernel, sums);
                     break;
             }
+        }
+    }
+
+    /// <summary>sums[j] += B[p, j] row after row (the order of <see cref="MatrixOps.ColumnSums"/>), for paths that do not pack B; no-op without sums.</summary>
+    private static void AddColumnSums(float* b, int ldb, int k, int n, float* sums)
+    {
+        if (sums == null)
+        {
+            return;
+        }
+
+        var total = new Span<float>(sums, n);
+        for (int p = 0; p < k; p++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<float>(b + ((nint)p * ldb), n), total);
         }
     }
 
@@ -135,7 +194,7 @@ public static unsafe class Gemm
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, TEpilogue epilogue,
-        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel)
+        GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel, float* columnSumsOfB)
         where TEpilogue : struct, IGemmEpilogue
     {
         if (k == 0 || alpha == 0f)
@@ -157,21 +216,24 @@ public static unsafe class Gemm
             {
                 OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                 epilogue.Apply(pc, ldc, 0, 0, m, n);
+                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
             {
                 DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                 epilogue.Apply(pc, ldc, 0, 0, m, n);
+                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else if (managedKernel == ManagedGemmKernel.Auto && NarrowGemm.Prefers(transB, m, n, k))
             {
                 NarrowGemm.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, accelerator ?? CpuAccelerator.Default);
                 epilogue.Apply(pc, ldc, 0, 0, m, n);
+                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else
             {
                 ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, epilogue,
-                    accelerator ?? CpuAccelerator.Default, managedKernel);
+                    accelerator ?? CpuAccelerator.Default, managedKernel, columnSumsOfB);
             }
         }
     }

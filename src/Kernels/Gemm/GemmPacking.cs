@@ -100,18 +100,25 @@ internal static unsafe class GemmPacking
     /// Packs depth [p0, p0 + kc) × columns [col0 + firstPanel·nr, ...) of op(B), panels
     /// [firstPanel, endPanel) of width <paramref name="nr"/> (the last one clipped at
     /// <paramref name="cols"/>): panel q holds, for each p, the nr values of columns q·nr.. at depth p.
+    /// With <paramref name="columnSums"/> (op(B) = B only; element j is column col0 + j), each
+    /// packed value is also added to its column's sum, row after row, so a caller that packs the
+    /// depth slices in order gets exactly the bits of <see cref="MatrixOps.ColumnSums"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(
         GemmTranspose trans, float* b, int ldb, int col0, int cols, int p0, int kc, int nr,
-        int firstPanel, int endPanel, float* destination)
+        int firstPanel, int endPanel, float* destination, float* columnSums = null)
     {
         for (int q = firstPanel; q < endPanel; q++)
         {
             int j0 = q * nr;
             int valid = System.Math.Min(nr, cols - j0);
             float* panel = destination + (nint)j0 * kc;
-            if (trans == GemmTranspose.None)
+            if (columnSums != null)
+            {
+                PackBSumming(b + ((nint)p0 * ldb) + col0 + j0, ldb, kc, nr, valid, panel, columnSums + j0);
+            }
+            else if (trans == GemmTranspose.None)
             {
                 // op(B)(p, j) = b[p·ldb + j]: each depth step is a contiguous row segment.
                 for (int p = 0; p < kc; p++)
@@ -180,6 +187,81 @@ internal static unsafe class GemmPacking
                         panel[(nint)p * nr + j] = 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One panel of op(B) = B packed while its column sums accumulate: kc rows of
+    /// <paramref name="valid"/> values from <paramref name="source"/>, zero-padded to nr.
+    /// </summary>
+    private static void PackBSumming(float* source, int ldb, int kc, int nr, int valid, float* panel, float* sums)
+    {
+        int j = 0;
+        if (valid == 32 && nr == 32 && Vector256.IsHardwareAccelerated)
+        {
+            // The AVX-512 kernel's full panels: row by row, all 32 sums in registers, so each
+            // row segment of B is read once (column groups in turn would re-read it from L2).
+            Vector256<float> s0 = Vector256.Load(sums), s1 = Vector256.Load(sums + 8);
+            Vector256<float> s2 = Vector256.Load(sums + 16), s3 = Vector256.Load(sums + 24);
+            for (int p = 0; p < kc; p++)
+            {
+                float* row = source + ((nint)p * ldb);
+                float* target = panel + ((nint)p * 32);
+                Vector256<float> v0 = Vector256.Load(row), v1 = Vector256.Load(row + 8);
+                Vector256<float> v2 = Vector256.Load(row + 16), v3 = Vector256.Load(row + 24);
+                v0.Store(target);
+                v1.Store(target + 8);
+                v2.Store(target + 16);
+                v3.Store(target + 24);
+                s0 += v0;
+                s1 += v1;
+                s2 += v2;
+                s3 += v3;
+            }
+
+            s0.Store(sums);
+            s1.Store(sums + 8);
+            s2.Store(sums + 16);
+            s3.Store(sums + 24);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Eight columns at a time, their sums in a register across all kc rows.
+            for (; j + 8 <= valid; j += 8)
+            {
+                Vector256<float> sum = Vector256.Load(sums + j);
+                for (int p = 0; p < kc; p++)
+                {
+                    Vector256<float> value = Vector256.Load(source + ((nint)p * ldb) + j);
+                    value.Store(panel + ((nint)p * nr) + j);
+                    sum += value;
+                }
+
+                sum.Store(sums + j);
+            }
+        }
+
+        for (; j < valid; j++)
+        {
+            float sum = sums[j];
+            for (int p = 0; p < kc; p++)
+            {
+                float value = source[((nint)p * ldb) + j];
+                panel[((nint)p * nr) + j] = value;
+                sum += value;
+            }
+
+            sums[j] = sum;
+        }
+
+        for (int p = 0; p < kc && valid < nr; p++)
+        {
+            for (int c = valid; c < nr; c++)
+            {
+                panel[((nint)p * nr) + c] = 0f;
             }
         }
     }

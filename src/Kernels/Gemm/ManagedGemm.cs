@@ -84,13 +84,22 @@ internal static unsafe class ManagedGemm
         Accelerator accelerator, ManagedGemmKernel kernel = ManagedGemmKernel.Auto)
         => Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default(NoEpilogue), accelerator, kernel);
 
-    /// <summary>Runs C = e(alpha·op(A)·op(B) + beta·C), the epilogue applied to each tile as its last depth slice is stored.</summary>
+    /// <summary>
+    /// Runs C = e(alpha·op(A)·op(B) + beta·C), the epilogue applied to each tile as its last depth
+    /// slice is stored. With <paramref name="columnSumsOfB"/> (op(B) = B only), also adds every
+    /// row of B to it while B is packed, with the bits of <see cref="MatrixOps.ColumnSums"/>.
+    /// </summary>
     public static void Run<TEpilogue>(
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
-        TEpilogue epilogue, Accelerator accelerator, ManagedGemmKernel kernel = ManagedGemmKernel.Auto)
+        TEpilogue epilogue, Accelerator accelerator, ManagedGemmKernel kernel = ManagedGemmKernel.Auto, float* columnSumsOfB = null)
         where TEpilogue : struct, IGemmEpilogue
     {
+        if (columnSumsOfB != null && transB != GemmTranspose.None)
+        {
+            throw new ArgumentException("Column sums are taken while packing B, which needs op(B) = B.", nameof(transB));
+        }
+
         if (!IsSupported(kernel))
         {
             throw new PlatformNotSupportedException($"The {kernel} GEMM micro-kernel needs instructions this CPU lacks.");
@@ -99,13 +108,13 @@ internal static unsafe class ManagedGemm
         switch (kernel == ManagedGemmKernel.Auto ? Best : kernel)
         {
             case ManagedGemmKernel.Vector512:
-                Run<Avx512MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator);
+                Run<Avx512MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
                 break;
             case ManagedGemmKernel.Vector256:
-                Run<Avx2MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator);
+                Run<Avx2MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
                 break;
             default:
-                Run<ScalarMicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator);
+                Run<ScalarMicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
                 break;
         }
     }
@@ -113,7 +122,7 @@ internal static unsafe class ManagedGemm
     private static void Run<TKernel, TEpilogue>(
         GemmTranspose transA, GemmTranspose transB, int m, int n, int k,
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
-        TEpilogue epilogue, Accelerator accelerator)
+        TEpilogue epilogue, Accelerator accelerator, float* columnSumsOfB)
         where TKernel : struct, IGemmMicroKernel
         where TEpilogue : struct, IGemmEpilogue
     {
@@ -128,16 +137,19 @@ internal static unsafe class ManagedGemm
         {
             int nb = Math.Min(columnBlock, n - jc);
             int panels = (nb + nr - 1) / nr;
-            var packB = new PackBKernel(transB, b, ldb, jc, nb, k, depth, nr, panels, packedB);
+            var packB = new PackBKernel(transB, b, ldb, jc, nb, k, depth, nr, panels, packedB,
+                columnSumsOfB == null ? null : columnSumsOfB + jc);
+            // Summing packs each panel's whole depth in one item, so every column's sum runs in row order.
+            int packItems = columnSumsOfB == null ? depthBlocks * panels : panels;
             var tasks = new TaskKernel<TKernel, TEpilogue>(transA, a, lda, c, ldc, m, k, depth, nb, jc, alpha, beta, packedB, epilogue, threads);
             if (threads == 1)
             {
-                packB.Execute(0, depthBlocks * panels);
+                packB.Execute(0, packItems);
                 tasks.Execute(0, tasks.Count);
             }
             else
             {
-                accelerator.LaunchChunked(depthBlocks * panels, 16, in packB);
+                accelerator.LaunchChunked(packItems, columnSumsOfB == null ? 16 : 1, in packB);
                 accelerator.LaunchChunked(tasks.Count, 1, in tasks);
             }
         }
@@ -149,13 +161,29 @@ internal static unsafe class ManagedGemm
     /// <summary>
     /// Packs the whole depth of one column block: item i is micro-panel i % panels of depth slice
     /// i / panels. Slice p0 starts at packedB + p0·(panels·nr), panel q at + q·nr·kb within it.
+    /// With column sums, item i is micro-panel i over every depth slice in order.
     /// </summary>
     private readonly struct PackBKernel(
-        GemmTranspose trans, float* b, int ldb, int col0, int cols, int k, int depth, int nr, int panels, float* packedB) : IRangeKernel
+        GemmTranspose trans, float* b, int ldb, int col0, int cols, int k, int depth, int nr, int panels, float* packedB,
+        float* columnSums) : IRangeKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
+            if (columnSums != null)
+            {
+                for (int panel = start; panel < end; panel++)
+                {
+                    for (int p0 = 0; p0 < k; p0 += depth)
+                    {
+                        int kb = Math.Min(depth, k - p0);
+                        GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, panel, panel + 1, packedB + ((nint)p0 * panels * nr), columnSums);
+                    }
+                }
+
+                return;
+            }
+
             int item = start;
             while (item < end)
             {

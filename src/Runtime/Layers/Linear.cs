@@ -66,9 +66,8 @@ public sealed class Linear
     private void BackwardCore(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, GemmEpilogue dxEpilogue)
     {
         var gradient = dy.Slice(0, batch * Outputs);
-        Gemm.Multiply(GemmTranspose.Transpose, GemmTranspose.None, Inputs, Outputs, batch,
-            1f, x, Inputs, gradient, Outputs, 1f, _store.GradientsOf(Weight), Outputs, Backend, Accelerator);
-        MatrixOps.ColumnSums(gradient, batch, Outputs, _store.GradientsOf(Bias), accumulate: true);
+        Gemm.AccumulateAffineGradients(batch, Inputs, Outputs, x.Slice(0, batch * Inputs), gradient,
+            _store.GradientsOf(Weight), _store.GradientsOf(Bias), Backend, Accelerator);
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
             1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, dxEpilogue, Backend, Accelerator);
