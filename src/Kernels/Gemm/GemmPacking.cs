@@ -12,6 +12,29 @@ namespace Mtrl.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>
+    /// Rows ahead at which packing prefetches a row-strided operand (a 12- or 32-wide strip read
+    /// row by row at the matrix's row stride). Inside a training step these operands come from L3
+    /// or memory and the hardware prefetcher does not run far enough ahead on such strips;
+    /// prefetching 64 rows ahead took ~0.4 ms off the batch-1280 MLP step (A/B in one process).
+    /// </summary>
+    private const int StridedPrefetchRows = 64;
+
+    /// <summary>Values ahead, along each of the 32 rows a transposed B panel reads at once (more streams than the hardware tracks).</summary>
+    private const int TransposedPrefetchValues = 128;
+
+    /// <summary>Prefetches the first and last value of a strip of <paramref name="width"/> values <see cref="StridedPrefetchRows"/> rows below <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchStrip(float* row, int stride, int width)
+    {
+        if (Sse.IsSupported)
+        {
+            float* ahead = row + ((nint)StridedPrefetchRows * stride);
+            Sse.Prefetch0(ahead);
+            Sse.Prefetch0(ahead + width - 1);
+        }
+    }
+
+    /// <summary>
     /// Packs rows [row0, row0 + rows) × depth [p0, p0 + kc) of op(A) into panels of
     /// <paramref name="mr"/> rows: panel q holds, for each p, the mr values of rows q·mr.. at depth p.
     /// </summary>
@@ -65,6 +88,7 @@ internal static unsafe class GemmPacking
                 {
                     float* source = a + (nint)(p0 + p) * lda + row0 + r0;
                     float* target = panel + (nint)p * 12;
+                    PrefetchStrip(source, lda, 12);
                     Avx.Store(target, Avx.LoadVector256(source));
                     Sse.Store(target + 8, Sse.LoadVector128(source + 8));
                 }
@@ -125,6 +149,7 @@ internal static unsafe class GemmPacking
                 {
                     float* source = b + (nint)(p0 + p) * ldb + col0 + j0;
                     float* target = panel + (nint)p * nr;
+                    PrefetchStrip(source, ldb, valid);
                     if (valid == nr && nr % 8 == 0)
                     {
                         for (int j = 0; j < nr; j += 8)
@@ -153,6 +178,14 @@ internal static unsafe class GemmPacking
                 int p = 0;
                 for (; p + 8 <= kc; p += 8)
                 {
+                    if ((p & 15) == 0)
+                    {
+                        for (int j = 0; j < nr; j++)
+                        {
+                            Sse.Prefetch0(rows + ((nint)j * ldb) + p + TransposedPrefetchValues);
+                        }
+                    }
+
                     for (int j = 0; j < nr; j += 8)
                     {
                         Transpose8x8(rows + ((nint)j * ldb) + p, ldb, panel + ((nint)p * nr) + j, nr);
@@ -208,6 +241,7 @@ internal static unsafe class GemmPacking
             {
                 float* row = source + ((nint)p * ldb);
                 float* target = panel + ((nint)p * 32);
+                PrefetchStrip(row, ldb, 32);
                 Vector256<float> v0 = Vector256.Load(row), v1 = Vector256.Load(row + 8);
                 Vector256<float> v2 = Vector256.Load(row + 16), v3 = Vector256.Load(row + 24);
                 v0.Store(target);
