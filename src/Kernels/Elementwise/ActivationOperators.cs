@@ -4,6 +4,14 @@ using System.Runtime.Intrinsics;
 
 namespace Mtrl.Kernels;
 
+/// <summary>f(x) = x: the activation of an affine layer without one.</summary>
+internal readonly struct IdentityOperator : IUnaryOperator
+{
+    public float Invoke(float x) => x;
+
+    public Vector256<float> Invoke(Vector256<float> x) => x;
+}
+
 /// <summary>ReLU: max(x, 0).</summary>
 internal readonly struct ReluOperator : IUnaryOperator
 {

@@ -159,13 +159,13 @@ public static unsafe class Gemm
             switch (epilogue.Kind)
             {
                 case GemmEpilogueKind.AddBias:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue(pe), backend, accelerator, managedKernel, sums);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue<IdentityOperator>(pe), backend, accelerator, managedKernel, sums);
                     break;
                 case GemmEpilogueKind.AddBiasRelu:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasReluEpilogue(pe), backend, accelerator, managedKernel, sums);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new BiasEpilogue<ReluOperator>(pe), backend, accelerator, managedKernel, sums);
                     break;
                 case GemmEpilogueKind.ReluMask:
-                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new ReluMaskEpilogue(pe, epilogue.Stride), backend, accelerator, managedKernel, sums);
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, new ActivationGradientEpilogue<ReluGradientOperator>(pe, epilogue.Stride), backend, accelerator, managedKernel, sums);
                     break;
                 default:
                     Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default(NoEpilogue), backend, accelerator, managedKernel, sums);

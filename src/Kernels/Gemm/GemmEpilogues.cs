@@ -37,8 +37,13 @@ internal readonly unsafe struct NoEpilogue : IGemmEpilogue
     }
 }
 
-/// <summary>C[i, j] += bias[j].</summary>
-internal readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
+/// <summary>
+/// C[i, j] = f(C[i, j] + bias[j]) for an elementwise f (<see cref="IdentityOperator"/> for the bias
+/// alone, <see cref="ReluOperator"/> for an affine layer followed by ReLU), with the operator's own
+/// arithmetic, so the result has the bits of the bias pass followed by the activation pass.
+/// </summary>
+internal readonly unsafe struct BiasEpilogue<TActivation>(float* bias) : IGemmEpilogue
+    where TActivation : struct, IUnaryOperator
 {
     public static bool IsIdentity => false;
 
@@ -50,6 +55,7 @@ internal readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
     {
+        TActivation activation = default;
         float* b = bias + column;
         for (int r = 0; r < rows; r++)
         {
@@ -59,83 +65,52 @@ internal readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
             {
                 for (; j + 8 <= columns; j += 8)
                 {
-                    (Vector256.Load(cRow + j) + Vector256.Load(b + j)).Store(cRow + j);
+                    activation.Invoke(Vector256.Load(cRow + j) + Vector256.Load(b + j)).Store(cRow + j);
                 }
             }
 
             for (; j < columns; j++)
             {
-                cRow[j] += b[j];
+                cRow[j] = activation.Invoke(cRow[j] + b[j]);
             }
         }
     }
 }
 
-/// <summary>C[i, j] = relu(C[i, j] + bias[j]), relu(v) = v &gt; 0 ? v : 0 as <see cref="Activations.Relu"/> computes it.</summary>
-internal readonly unsafe struct BiasReluEpilogue(float* bias) : IGemmEpilogue
-{
-    public static bool IsIdentity => false;
-
-    /// <summary>Nothing: the bias row is reused by every tile row and stays in L1.</summary>
-    public void Prefetch(int row, int column, int rows, int columns)
-    {
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
-    {
-        float* b = bias + column;
-        for (int r = 0; r < rows; r++)
-        {
-            float* cRow = c + ((nint)r * ldc);
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j + 8 <= columns; j += 8)
-                {
-                    Vector256<float> v = Vector256.Load(cRow + j) + Vector256.Load(b + j);
-                    Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero).Store(cRow + j);
-                }
-            }
-
-            for (; j < columns; j++)
-            {
-                float v = cRow[j] + b[j];
-                cRow[j] = v > 0f ? v : 0f;
-            }
-        }
-    }
-}
-
-/// <summary>C[i, j] = mask[i, j] &gt; 0 ? C[i, j] : 0, as <see cref="Activations.ReluBackward"/> computes it from a ReLU's output.</summary>
-internal readonly unsafe struct ReluMaskEpilogue(float* mask, int stride) : IGemmEpilogue
+/// <summary>
+/// C[i, j] = f′ applied to C[i, j] from the saved value x[i, j] of a matrix shaped like C, with
+/// the operator's own arithmetic (<see cref="ReluGradientOperator"/>: x &gt; 0 ? C : 0, the mask of
+/// <see cref="Activations.ReluBackward"/>), so the result has the bits of the separate backward pass.
+/// </summary>
+internal readonly unsafe struct ActivationGradientEpilogue<TGradient>(float* saved, int stride) : IGemmEpilogue
+    where TGradient : struct, IBinaryOperator
 {
     public static bool IsIdentity => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(int row, int column, int rows, int columns)
-        => CachePrefetch.Block(mask + ((nint)row * stride) + column, stride, rows, columns);
+        => CachePrefetch.Block(saved + ((nint)row * stride) + column, stride, rows, columns);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(float* c, int ldc, int row, int column, int rows, int columns)
     {
+        TGradient gradient = default;
         for (int r = 0; r < rows; r++)
         {
             float* cRow = c + ((nint)r * ldc);
-            float* mRow = mask + ((nint)(row + r) * stride) + column;
+            float* xRow = saved + ((nint)(row + r) * stride) + column;
             int j = 0;
             if (Vector256.IsHardwareAccelerated)
             {
                 for (; j + 8 <= columns; j += 8)
                 {
-                    Vector256<float> keep = Vector256.GreaterThan(Vector256.Load(mRow + j), Vector256<float>.Zero);
-                    Vector256.ConditionalSelect(keep, Vector256.Load(cRow + j), Vector256<float>.Zero).Store(cRow + j);
+                    gradient.Invoke(Vector256.Load(xRow + j), Vector256.Load(cRow + j)).Store(cRow + j);
                 }
             }
 
             for (; j < columns; j++)
             {
-                cRow[j] = mRow[j] > 0f ? cRow[j] : 0f;
+                cRow[j] = gradient.Invoke(xRow[j], cRow[j]);
             }
         }
     }
