@@ -45,6 +45,9 @@ internal sealed partial class NetworkEmitter
     /// Mixture of experts (attention, top-k or ensemble gate): every expert MLP runs on the whole
     /// batch, the gate gives each sample its weights w [batch, E], and ModuleMix forms
     /// Σₑ wₑ · expertₑ(x). Per-task gates are scheduled as a per-task MLP instead (PlanNode).
+    /// ReLU experts run each ReLU inside its layer's call (ForwardRelu, no pre-activation kept;
+    /// the next layer's BackwardThroughRelu, or for the last layer a mask by the output), and so
+    /// do the gate's hidden ReLU layers, each read only by the next gate layer.
     /// </summary>
     private void PlanMoe(NodeModel node, MoeOp moe, List<string> backward)
     {
@@ -64,15 +67,18 @@ internal sealed partial class NetworkEmitter
         var weights = Field(name, "Weights");
         var mix = Field(name, "Mix");
         var needs = _needsGradient.Contains(name);
+        // relu(x·W + b) in one call; the activation object is then only needed for the last
+        // layer's backward, which masks by the output (relu(a) > 0 ⇔ a > 0).
+        var fuse = moe.Activation == Activation.Relu;
 
-        Layer("Activation", activation, NewActivation(moe.Activation));
+        if (!fuse || needs) Layer("Activation", activation, NewActivation(moe.Activation));
         Layer("Concat", grid, $"new Concat({Repeat(width, experts)})");
         Layer("ModuleMix", mix, $"new ModuleMix({Int(experts)}, 1, {Int(width)})");
         Declare("Linear[][]", layers);
-        _fields.Add($"private readonly float[][][] {pre};");
+        if (!fuse) _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         _constructor.Add($"{layers} = new Linear[{Int(experts)}][];");
-        _constructor.Add($"{pre} = new float[{Int(experts)}][][];");
+        if (!fuse) _constructor.Add($"{pre} = new float[{Int(experts)}][][];");
         _constructor.Add($"{post} = new float[{Int(experts)}][][];");
         _constructor.Add($"for (var expert = 0; expert < {Int(experts)}; expert++)");
         _constructor.Add("{");
@@ -83,7 +89,7 @@ internal sealed partial class NetworkEmitter
             _constructor.Add($"        new Linear(store, layout[$\"{prefix}.expert{{expert}}.fc{i}.weight\"], layout[$\"{prefix}.expert{{expert}}.fc{i}.bias\"]),");
         }
         _constructor.Add("    };");
-        _constructor.Add($"    {pre}[expert] = new[] {{ {string.Join(", ", widths.Select(w => $"new float[maxBatch * {Int(w)}]"))} }};");
+        if (!fuse) _constructor.Add($"    {pre}[expert] = new[] {{ {string.Join(", ", widths.Select(w => $"new float[maxBatch * {Int(w)}]"))} }};");
         _constructor.Add($"    {post}[expert] = new[] {{ {string.Join(", ", widths.Select(w => $"new float[maxBatch * {Int(w)}]"))} }};");
         _constructor.Add("}");
         Buffer(outputs, experts * width);
@@ -95,6 +101,11 @@ internal sealed partial class NetworkEmitter
         for (var i = 0; i < depth; i++)
         {
             var input = i == 0 ? Value(x) : $"{post}[expert][{i - 1}]";
+            if (fuse)
+            {
+                _forward.Add($"    {layers}[expert][{i}].ForwardRelu({input}, {post}[expert][{i}], batch);");
+                continue;
+            }
             _forward.Add($"    {layers}[expert][{i}].Forward({input}, {pre}[expert][{i}], batch);");
             _forward.Add($"    {activation}.Forward({pre}[expert][{i}], {post}[expert][{i}], batch * {Int(widths[i])});");
         }
@@ -102,7 +113,7 @@ internal sealed partial class NetworkEmitter
         _forward.Add("}");
 
         // The gate g(by): hidden ReLU layers, an affine layer to E scores, softmax(scores / T).
-        var gateLayers = new List<(string Layer, string Input, string Pre, string Hidden, int Width)>();
+        var gateLayers = new List<(string Layer, string Input, int Width)>();
         var logits = Field(name, "GateScores");
         string? by = node.Inputs.Any(i => i.Parameter == "by") ? In(node, "by") : null;
         var gateInput = by is null ? Field(name, "GateInput") : Value(by);
@@ -115,27 +126,24 @@ internal sealed partial class NetworkEmitter
                 Buffer(gateInput, _agent.Tasks);
                 _forward.Add($"{Field(name, "TaskOneHot")}.Forward(_taskIds, {gateInput}, batch);");
             }
-            var gateActivation = Field(name, "GateActivation");
-            if (moe.GateWidths.Count > 0) Layer("Activation", gateActivation, NewActivation(Activation.Relu));
+            // Each hidden ReLU runs inside its layer's call and is read only by the next gate
+            // layer, whose BackwardThroughRelu carries the gradient through it.
             var current = gateInput;
             for (var i = 0; i < moe.GateWidths.Count; i++)
             {
                 var fc = Field(name, $"Gate{i}");
-                var gatePre = Field(name, $"GatePre{i}");
                 var hidden = Field(name, $"GateHidden{i}");
                 Layer("Linear", fc, $"new Linear(store, layout[\"{prefix}.gate.fc{i}.weight\"], layout[\"{prefix}.gate.fc{i}.bias\"])");
-                Buffer(gatePre, moe.GateWidths[i]);
                 Buffer(hidden, moe.GateWidths[i]);
-                _forward.Add($"{fc}.Forward({current}, {gatePre}, batch);");
-                _forward.Add($"{gateActivation}.Forward({gatePre}, {hidden}, batch * {Int(moe.GateWidths[i])});");
-                gateLayers.Add((fc, current, gatePre, hidden, moe.GateWidths[i]));
+                _forward.Add($"{fc}.ForwardRelu({current}, {hidden}, batch);");
+                gateLayers.Add((fc, current, moe.GateWidths[i]));
                 current = hidden;
             }
             var gateOut = Field(name, "GateOut");
             Layer("Linear", gateOut, $"new Linear(store, layout[\"{prefix}.gate.out.weight\"], layout[\"{prefix}.gate.out.bias\"])");
             Buffer(logits, experts);
             _forward.Add($"{gateOut}.Forward({current}, {logits}, batch);");
-            gateLayers.Add((gateOut, current, logits, "", experts));
+            gateLayers.Add((gateOut, current, experts));
             if (moe.Temperature != 1.0)
             {
                 _forward.Add($"TensorPrimitives.Multiply({logits}.AsSpan(0, batch * {Int(experts)}), 1f / {Float(moe.Temperature)}, {logits}.AsSpan(0, batch * {Int(experts)}));");
@@ -157,7 +165,8 @@ internal sealed partial class NetworkEmitter
         if (target is not null) Buffer(inputPart, inputWidth);
         for (var i = 0; i < depth; i++)
         {
-            Buffer(GradientField(name, $"Post{i}"), widths[i]);
+            // Fused, only the last layer's output gradient has a buffer: the others are written through their ReLU.
+            if (!fuse || i == depth - 1) Buffer(GradientField(name, $"Post{i}"), widths[i]);
             Buffer(GradientField(name, $"Pre{i}"), widths[i]);
         }
         backward.Add($"for (var expert = 0; expert < {Int(experts)}; expert++)");
@@ -166,6 +175,16 @@ internal sealed partial class NetworkEmitter
         for (var i = depth - 1; i >= 0; i--)
         {
             var input = i == 0 ? Value(x) : $"{post}[expert][{i - 1}]";
+            if (fuse)
+            {
+                // The last ReLU masks by its output; layer i > 0 reads layer i − 1's ReLU output
+                // (its only consumer) and writes the gradient at that ReLU's input.
+                if (i == depth - 1) backward.Add($"    {activation}.Backward({post}[expert][{i}], {post}[expert][{i}], {GradientField(name, $"Post{i}")}, {GradientField(name, $"Pre{i}")}, batch * {Int(widths[i])});");
+                backward.Add(i > 0
+                    ? $"    {layers}[expert][{i}].BackwardThroughRelu({input}, {GradientField(name, $"Pre{i}")}, {GradientField(name, $"Pre{i - 1}")}, batch);"
+                    : $"    {layers}[expert][{i}].Backward({input}, {GradientField(name, $"Pre{i}")}, {(target is null ? "default" : inputPart)}, batch);");
+                continue;
+            }
             var dInput = i > 0 ? GradientField(name, $"Post{i - 1}") : target is null ? "default" : inputPart;
             backward.Add($"    {activation}.Backward({pre}[expert][{i}], {post}[expert][{i}], {GradientField(name, $"Post{i}")}, {GradientField(name, $"Pre{i}")}, batch * {Int(widths[i])});");
             backward.Add($"    {layers}[expert][{i}].Backward({input}, {GradientField(name, $"Pre{i}")}, {dInput}, batch);");
@@ -186,26 +205,18 @@ internal sealed partial class NetworkEmitter
         var gradient = dLogits;
         for (var i = gateLayers.Count - 1; i >= 0; i--)
         {
-            var (fc, input, gatePre, hidden, gateWidth) = gateLayers[i];
-            if (hidden.Length > 0)
-            {
-                var dHidden = GradientField(name, $"GateHidden{i}");
-                var dPre = GradientField(name, $"GatePre{i}");
-                Buffer(dPre, gateWidth);
-                backward.Add($"{Field(name, "GateActivation")}.Backward({gatePre}, {hidden}, {dHidden}, {dPre}, batch * {Int(gateWidth)});");
-                gradient = dPre;
-            }
-            string dInput;
-            var accumulate = false;
+            var (fc, input, _) = gateLayers[i];
             if (i > 0)
             {
-                dInput = GradientField(name, $"GateHidden{i - 1}");
-                Buffer(dInput, gateLayers[i - 1].Width);
+                // The input is hidden layer i − 1's ReLU output: the gradient goes on from that ReLU's input.
+                var dPre = GradientField(name, $"GatePre{i - 1}");
+                Buffer(dPre, gateLayers[i - 1].Width);
+                backward.Add($"{fc}.BackwardThroughRelu({input}, {gradient}, {dPre}, batch);");
+                gradient = dPre;
+                continue;
             }
-            else
-            {
-                dInput = by is null ? "default" : InputGradient(by, InWidth(node, "by"), out accumulate);
-            }
+            var accumulate = false;
+            var dInput = by is null ? "default" : InputGradient(by, InWidth(node, "by"), out accumulate);
             backward.Add($"{fc}.Backward({input}, {gradient}, {dInput}, batch);");
             if (accumulate) Accumulate(backward, by!, InWidth(node, "by"));
         }
@@ -214,6 +225,10 @@ internal sealed partial class NetworkEmitter
     /// <summary>
     /// Soft modularization (docs/language.md): the routing cascade on u = route_in(x ⊙ by), L
     /// layers of n modules mixed by the routing probabilities, then a mean or gated output mix.
+    /// Each module's ReLU runs inside its call (ForwardRelu; the backward masks by the module's
+    /// output). The routing ReLUs read elementwise products, so they run apart, but each output
+    /// is read only by one Linear (down or gate), whose BackwardThroughRelu carries the gradient
+    /// through it.
     /// </summary>
     private void PlanSoftModular(NodeModel node, SoftModularOp op, List<string> backward)
     {
@@ -228,7 +243,6 @@ internal sealed partial class NetworkEmitter
         var needs = _needsGradient.Contains(name);
 
         var modules = Field(name, "Modules");
-        var pre = Field(name, "Pre");
         var post = Field(name, "Post");
         var inputs = Field(name, "Inputs");
         var probabilities = Field(name, "Probabilities");
@@ -259,24 +273,20 @@ internal sealed partial class NetworkEmitter
             Layer("Linear", Field(name, "Gate"), $"new Linear(store, layout[\"{prefix}.route.gate.weight\"], layout[\"{prefix}.route.gate.bias\"])");
         }
         Declare("Linear[][]", modules);
-        _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         if (layers > 1) _fields.Add($"private readonly float[][][] {inputs};");
         _fields.Add($"private readonly float[][] {probabilities};");
         _constructor.Add($"{modules} = new Linear[{Int(layers)}][];");
-        _constructor.Add($"{pre} = new float[{Int(layers)}][][];");
         _constructor.Add($"{post} = new float[{Int(layers)}][][];");
         if (layers > 1) _constructor.Add($"{inputs} = new float[{Int(layers)}][][];");
         _constructor.Add($"for (var layer = 0; layer < {Int(layers)}; layer++)");
         _constructor.Add("{");
         _constructor.Add($"    {modules}[layer] = new Linear[{Int(n)}];");
-        _constructor.Add($"    {pre}[layer] = new float[{Int(n)}][];");
         _constructor.Add($"    {post}[layer] = new float[{Int(n)}][];");
         if (layers > 1) _constructor.Add($"    {inputs}[layer] = new float[layer == 0 ? 0 : {Int(n)}][];");
         _constructor.Add($"    for (var module = 0; module < {Int(n)}; module++)");
         _constructor.Add("    {");
         _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
-        _constructor.Add($"        {pre}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add($"        {post}[layer][module] = new float[maxBatch * {Int(w)}];");
         if (layers > 1) _constructor.Add($"        if (layer > 0) {inputs}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add("    }");
@@ -319,8 +329,7 @@ internal sealed partial class NetworkEmitter
             _forward.Add($"for (var module = 0; module < {Int(n)}; module++)");
             _forward.Add("{");
             if (l > 0) _forward.Add($"    {split}.Forward(module, {Field(name, $"Mixed{l}")}, {inputs}[{l}][module], batch);");
-            _forward.Add($"    {modules}[{l}][module].Forward({(l == 0 ? Value(x) : $"{inputs}[{l}][module]")}, {pre}[{l}][module], batch);");
-            _forward.Add($"    {relu}.Forward({pre}[{l}][module], {post}[{l}][module], batch * {Int(w)});");
+            _forward.Add($"    {modules}[{l}][module].ForwardRelu({(l == 0 ? Value(x) : $"{inputs}[{l}][module]")}, {post}[{l}][module], batch);");
             _forward.Add($"    {concat}.Forward(module, {post}[{l}][module], {Field(name, $"Grid{l}")}, batch);");
             _forward.Add("}");
         }
@@ -377,15 +386,12 @@ internal sealed partial class NetworkEmitter
         if (gated)
         {
             var dScores = GradientField(name, "GateScores");
-            var dHidden = GradientField(name, "GateHidden");
             var dRouted = GradientField(name, "GateRouted");
             Buffer(dScores, n);
-            Buffer(dHidden, r);
             Buffer(dRouted, r);
-            var gateRouted = layers > 1 ? Field(name, "GateRouted") : u;
             backward.Add($"RowSoftmax.Backward({outWeights}, {dWeights}, {dScores}, batch, {Int(n)});");
-            backward.Add($"{Field(name, "Gate")}.Backward({Field(name, "GateHidden")}, {dScores}, {dHidden}, batch);");
-            backward.Add($"{relu}.Backward({gateRouted}, {Field(name, "GateHidden")}, {dHidden}, {dRouted}, batch * {Int(r)});");
+            // The gate is the only reader of relu(gateRouted): straight to the ReLU's input.
+            backward.Add($"{Field(name, "Gate")}.BackwardThroughRelu({Field(name, "GateHidden")}, {dScores}, {dRouted}, batch);");
             if (layers > 1)
             {
                 var dUp = GradientField(name, "UpGateOut");
@@ -407,7 +413,6 @@ internal sealed partial class NetworkEmitter
             Buffer(dMixed, n * w);
             Buffer(dInput, w);
             Buffer(GradientField(name, "RoutingScores"), n2);
-            Buffer(GradientField(name, "Hidden"), r);
             Buffer(GradientField(name, "Routed"), r);
         }
         for (var l = layers - 1; l >= 1; l--)
@@ -415,7 +420,7 @@ internal sealed partial class NetworkEmitter
             backward.Add($"for (var module = 0; module < {Int(n)}; module++)");
             backward.Add("{");
             backward.Add($"    {concat}.Backward(module, {dGrid}, {dOut}, batch);");
-            backward.Add($"    {relu}.Backward({pre}[{l}][module], {post}[{l}][module], {dOut}, {dPre}, batch * {Int(w)});");
+            backward.Add($"    {relu}.Backward({post}[{l}][module], {post}[{l}][module], {dOut}, {dPre}, batch * {Int(w)});");
             backward.Add($"    {modules}[{l}][module].Backward({inputs}[{l}][module], {dPre}, {dInput}, batch);");
             backward.Add($"    {split}.Backward(module, {dInput}, {dMixed}, batch);");
             backward.Add("}");
@@ -423,10 +428,9 @@ internal sealed partial class NetworkEmitter
             backward.Add(AddInto($"{dProbabilities}[{l - 1}]", part, $"batch * {Int(n2)}"));
             // p^{l−1} has all its gradient now: back through its routing step.
             var step = l - 1;
-            var routed = step == 0 ? u : Field(name, $"Routed{step}");
             backward.Add($"RowSoftmax.Backward({probabilities}[{step}], {dProbabilities}[{step}], {GradientField(name, "RoutingScores")}, batch * {Int(n)}, {Int(n)});");
-            backward.Add($"{Field(name, $"Down{step}")}.Backward({Field(name, $"Hidden{step}")}, {GradientField(name, "RoutingScores")}, {GradientField(name, "Hidden")}, batch);");
-            backward.Add($"{relu}.Backward({routed}, {Field(name, $"Hidden{step}")}, {GradientField(name, "Hidden")}, {GradientField(name, "Routed")}, batch * {Int(r)});");
+            // down is the only reader of its relu(routed): straight to the ReLU's input.
+            backward.Add($"{Field(name, $"Down{step}")}.BackwardThroughRelu({Field(name, $"Hidden{step}")}, {GradientField(name, "RoutingScores")}, {GradientField(name, "Routed")}, batch);");
             if (step == 0)
             {
                 backward.Add(AddInto(dU, GradientField(name, "Routed"), $"batch * {Int(r)}"));
@@ -445,7 +449,7 @@ internal sealed partial class NetworkEmitter
         backward.Add($"for (var module = 0; module < {Int(n)}; module++)");
         backward.Add("{");
         backward.Add($"    {concat}.Backward(module, {dGrid}, {dOut}, batch);");
-        backward.Add($"    {relu}.Backward({pre}[0][module], {post}[0][module], {dOut}, {dPre}, batch * {Int(w)});");
+        backward.Add($"    {relu}.Backward({post}[0][module], {post}[0][module], {dOut}, {dPre}, batch * {Int(w)});");
         backward.Add($"    {modules}[0][module].Backward({Value(x)}, {dPre}, {(target is null ? "default" : part)}, batch);");
         if (target is not null) backward.Add("    " + AddInto(target, part, $"batch * {Int(d)}"));
         backward.Add("}");
@@ -464,7 +468,12 @@ internal sealed partial class NetworkEmitter
     /// Progressive columns (Rusu et al. 2016, docs/language.md): rows are put in task order, so the
     /// samples that need column k (tasks ≥ k) are one contiguous suffix [Start(k), batch); column k
     /// runs on that suffix, its lateral adapters read the same rows of the earlier columns, and
-    /// each sample's output is its own task's column.
+    /// each sample's output is its own task's column. With ReLU, a layer without laterals (layer 0,
+    /// or every layer of a one-column network) and each lateral's reduction run the ReLU inside
+    /// the Linear's call (ForwardRelu, no pre-activation kept) and mask by the output in the
+    /// backward. A layer with laterals adds them before its ReLU, so it keeps its pre-activation;
+    /// and since a layer's output is also read by later columns' laterals, whose gradients are
+    /// summed before its ReLU, no layer takes the gradient through the ReLU it reads.
     /// </summary>
     private void PlanProgressive(NodeModel node, ProgressiveOp op, List<string> backward)
     {
@@ -480,7 +489,10 @@ internal sealed partial class NetworkEmitter
         var activation = Field(name, "Activation");
         var input = Field(name, "Input");
         var sorted = Field(name, "Sorted");
-        Layer("Activation", activation, NewActivation(op.Activation));
+        var fuse = op.Activation == Activation.Relu;
+        bool HasLaterals(int i) => i > 0 && columns > 1;
+        bool Fused(int i) => fuse && !HasLaterals(i);
+        if (!fuse || needs || (columns > 1 && depth > 1)) Layer("Activation", activation, NewActivation(op.Activation));
         Buffer(input, inputWidth);
         Buffer(sorted, last);
         if (!_fields.Contains("private int _activeColumns;"))
@@ -492,15 +504,15 @@ internal sealed partial class NetworkEmitter
         for (var i = 0; i < depth; i++)
         {
             Declare("Linear[]", Field(name, $"Fc{i}"));
-            _fields.Add($"private readonly float[][] {Field(name, $"Pre{i}")};");
+            if (!Fused(i)) _fields.Add($"private readonly float[][] {Field(name, $"Pre{i}")};");
             _fields.Add($"private readonly float[][] {Field(name, $"Post{i}")};");
             _constructor.Add($"{Field(name, $"Fc{i}")} = new Linear[Tasks];");
-            _constructor.Add($"{Field(name, $"Pre{i}")} = new float[Tasks][];");
+            if (!Fused(i)) _constructor.Add($"{Field(name, $"Pre{i}")} = new float[Tasks][];");
             _constructor.Add($"{Field(name, $"Post{i}")} = new float[Tasks][];");
             _constructor.Add("for (var column = 0; column < Tasks; column++)");
             _constructor.Add("{");
             _constructor.Add($"    {Field(name, $"Fc{i}")}[column] = new Linear(store, layout[$\"{prefix}.col{{column}}.fc{i}.weight\"], layout[$\"{prefix}.col{{column}}.fc{i}.bias\"]);");
-            _constructor.Add($"    {Field(name, $"Pre{i}")}[column] = new float[maxBatch * {Int(widths[i])}];");
+            if (!Fused(i)) _constructor.Add($"    {Field(name, $"Pre{i}")}[column] = new float[maxBatch * {Int(widths[i])}];");
             _constructor.Add($"    {Field(name, $"Post{i}")}[column] = new float[maxBatch * {Int(widths[i])}];");
             _constructor.Add("}");
             if (i == 0 || columns < 2) continue;
@@ -513,6 +525,7 @@ internal sealed partial class NetworkEmitter
             }
             foreach (var suffix in new[] { "Lateral", "Scaled", "ReducedPre", "Reduced" })
             {
+                if (fuse && suffix == "ReducedPre") continue;
                 _fields.Add($"private readonly float[][] {Field(name, $"{suffix}{i}")};");
                 _constructor.Add($"{Field(name, $"{suffix}{i}")} = new float[Tasks - 1][];");
             }
@@ -524,7 +537,7 @@ internal sealed partial class NetworkEmitter
             _constructor.Add($"    {Field(name, $"Earlier{i}")}[column - 1] = new Concat(Parts(column, {Int(wIn)}));");
             _constructor.Add($"    {Field(name, $"Lateral{i}")}[column - 1] = new float[maxBatch * column * {Int(wIn)}];");
             _constructor.Add($"    {Field(name, $"Scaled{i}")}[column - 1] = new float[maxBatch * column * {Int(wIn)}];");
-            _constructor.Add($"    {Field(name, $"ReducedPre{i}")}[column - 1] = new float[maxBatch * {Int(c)}];");
+            if (!fuse) _constructor.Add($"    {Field(name, $"ReducedPre{i}")}[column - 1] = new float[maxBatch * {Int(c)}];");
             _constructor.Add($"    {Field(name, $"Reduced{i}")}[column - 1] = new float[maxBatch * {Int(c)}];");
             _constructor.Add("}");
         }
@@ -542,6 +555,12 @@ internal sealed partial class NetworkEmitter
             _forward.Add("    var start = _tasks.Start(column);");
             _forward.Add("    var count = batch - start;");
             _forward.Add("    if (count == 0) break;");
+            if (Fused(i))
+            {
+                _forward.Add($"    {Field(name, $"Fc{i}")}[column].ForwardRelu({source}.AsSpan(start * {Int(sourceWidth)}), {Field(name, $"Post{i}")}[column].AsSpan(start * {Int(wi)}), count);");
+                _forward.Add("}");
+                continue;
+            }
             _forward.Add($"    var pre = {Field(name, $"Pre{i}")}[column].AsSpan(start * {Int(wi)});");
             _forward.Add($"    {Field(name, $"Fc{i}")}[column].Forward({source}.AsSpan(start * {Int(sourceWidth)}), pre, count);");
             if (i > 0 && columns > 1)
@@ -552,12 +571,19 @@ internal sealed partial class NetworkEmitter
                 _forward.Add("    {");
                 _forward.Add($"        var lateral = {Field(name, $"Lateral{i}")}[{k}].AsSpan(start * column * {Int(wIn)});");
                 _forward.Add($"        var scaled = {Field(name, $"Scaled{i}")}[{k}].AsSpan(start * column * {Int(wIn)});");
-                _forward.Add($"        var reducedPre = {Field(name, $"ReducedPre{i}")}[{k}].AsSpan(start * {Int(c)});");
+                if (!fuse) _forward.Add($"        var reducedPre = {Field(name, $"ReducedPre{i}")}[{k}].AsSpan(start * {Int(c)});");
                 _forward.Add($"        var reduced = {Field(name, $"Reduced{i}")}[{k}].AsSpan(start * {Int(c)});");
                 _forward.Add($"        for (var earlier = 0; earlier < column; earlier++) {Field(name, $"Earlier{i}")}[{k}].Forward(earlier, {Field(name, $"Post{i - 1}")}[earlier].AsSpan(start * {Int(wIn)}), lateral, count);");
                 _forward.Add($"        {Field(name, $"Alpha{i}")}[{k}].Forward(lateral, scaled, count * column * {Int(wIn)});");
-                _forward.Add($"        {Field(name, $"Reduce{i}")}[{k}].Forward(scaled, reducedPre, count);");
-                _forward.Add($"        {activation}.Forward(reducedPre, reduced, count * {Int(c)});");
+                if (fuse)
+                {
+                    _forward.Add($"        {Field(name, $"Reduce{i}")}[{k}].ForwardRelu(scaled, reduced, count);");
+                }
+                else
+                {
+                    _forward.Add($"        {Field(name, $"Reduce{i}")}[{k}].Forward(scaled, reducedPre, count);");
+                    _forward.Add($"        {activation}.Forward(reducedPre, reduced, count * {Int(c)});");
+                }
                 _forward.Add($"        {Field(name, $"Up{i}")}[{k}].Forward(reduced, {Field(name, "LateralOut")}, count);");
                 _forward.Add($"        TensorPrimitives.Add(pre.Slice(0, count * {Int(wi)}), {Field(name, "LateralOut")}.AsSpan(0, count * {Int(wi)}), pre.Slice(0, count * {Int(wi)}));");
                 _forward.Add("    }");
@@ -618,7 +644,7 @@ internal sealed partial class NetworkEmitter
             var wi = widths[i];
             var source = i == 0 ? input : $"{Field(name, $"Post{i - 1}")}[column]";
             var sourceWidth = i == 0 ? inputWidth : widths[i - 1];
-            backward.Add($"    {activation}.Backward({Field(name, $"Pre{i}")}[column].AsSpan(start * {Int(wi)}), {Field(name, $"Post{i}")}[column].AsSpan(start * {Int(wi)}), {GradientField(name, $"Post{i}")}[column].AsSpan(start * {Int(wi)}), {dPre}, count * {Int(wi)});");
+            backward.Add($"    {activation}.Backward({Field(name, Fused(i) ? $"Post{i}" : $"Pre{i}")}[column].AsSpan(start * {Int(wi)}), {Field(name, $"Post{i}")}[column].AsSpan(start * {Int(wi)}), {GradientField(name, $"Post{i}")}[column].AsSpan(start * {Int(wi)}), {dPre}, count * {Int(wi)});");
             if (i > 0)
             {
                 backward.Add($"    {Field(name, $"Fc{i}")}[column].Backward({source}.AsSpan(start * {Int(sourceWidth)}), {dPre}, {part}, count);");
@@ -631,10 +657,11 @@ internal sealed partial class NetworkEmitter
                     backward.Add("    {");
                     backward.Add($"        var lateral = {Field(name, $"Lateral{i}")}[{k}].AsSpan(start * column * {Int(wIn)});");
                     backward.Add($"        var scaled = {Field(name, $"Scaled{i}")}[{k}].AsSpan(start * column * {Int(wIn)});");
-                    backward.Add($"        var reducedPre = {Field(name, $"ReducedPre{i}")}[{k}].AsSpan(start * {Int(c)});");
+                    if (!fuse) backward.Add($"        var reducedPre = {Field(name, $"ReducedPre{i}")}[{k}].AsSpan(start * {Int(c)});");
                     backward.Add($"        var reduced = {Field(name, $"Reduced{i}")}[{k}].AsSpan(start * {Int(c)});");
                     backward.Add($"        {Field(name, $"Up{i}")}[{k}].Backward(reduced, {dPre}, {GradientField(name, "Reduced")}, count);");
-                    backward.Add($"        {activation}.Backward(reducedPre, reduced, {GradientField(name, "Reduced")}, {GradientField(name, "ReducedPre")}, count * {Int(c)});");
+                    // Up is a LinearMap: the reduction's ReLU runs its own backward (by its output when fused).
+                    backward.Add($"        {activation}.Backward({(fuse ? "reduced" : "reducedPre")}, reduced, {GradientField(name, "Reduced")}, {GradientField(name, "ReducedPre")}, count * {Int(c)});");
                     backward.Add($"        {Field(name, $"Reduce{i}")}[{k}].Backward(scaled, {GradientField(name, "ReducedPre")}, {GradientField(name, "Scaled")}, count);");
                     backward.Add($"        {Field(name, $"Alpha{i}")}[{k}].Backward(lateral, {GradientField(name, "Scaled")}, {GradientField(name, "Lateral")}, count * column * {Int(wIn)});");
                     backward.Add("        for (var earlier = 0; earlier < column; earlier++)");

@@ -351,7 +351,9 @@ internal sealed partial class NetworkEmitter
     /// <summary>
     /// A PathNet grid: every module of a layer runs on the whole batch, and each sample sums the
     /// modules on its task's pathway (ModuleMix with 0/1 weights), so one schedule serves batches
-    /// of mixed tasks. Modules off a sample's pathway get exactly zero gradient from it.
+    /// of mixed tasks. Modules off a sample's pathway get exactly zero gradient from it. A ReLU
+    /// grid runs each module's ReLU inside its call (ForwardRelu, no pre-activation kept); the
+    /// backward masks by the module's output (relu(a) &gt; 0 ⇔ a &gt; 0).
     /// </summary>
     private void PlanPathNet(NodeModel node, PathNetOp grid, List<string> backward)
     {
@@ -364,30 +366,31 @@ internal sealed partial class NetworkEmitter
         var modules = Field(name, "Modules");
         var pre = Field(name, "Pre");
         var post = Field(name, "Out");
-        Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{ActivationName(grid.Activation)})");
+        var needs = _needsGradient.Contains(name);
+        var fuse = grid.Activation == Activation.Relu;
+        if (!fuse || needs) Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{ActivationName(grid.Activation)})");
         Layer("Concat", Field(name, "Grid"), $"new Concat({string.Join(", ", Enumerable.Repeat(Int(w), m))})");
         Layer("ModuleMix", Field(name, "Sum"), $"new ModuleMix({Int(m)}, 1, {Int(w)})");
         _fields.Add($"private readonly float[] {Field(name, "Pathways")};");
         Declare("Linear[][]", modules);
-        _fields.Add($"private readonly float[][][] {pre};");
+        if (!fuse) _fields.Add($"private readonly float[][][] {pre};");
         _fields.Add($"private readonly float[][][] {post};");
         _constructor.Add($"{Field(name, "Pathways")} = DefaultPathways();");
         _constructor.Add($"{modules} = new Linear[{Int(layers)}][];");
-        _constructor.Add($"{pre} = new float[{Int(layers)}][][];");
+        if (!fuse) _constructor.Add($"{pre} = new float[{Int(layers)}][][];");
         _constructor.Add($"{post} = new float[{Int(layers)}][][];");
         _constructor.Add($"for (var layer = 0; layer < {Int(layers)}; layer++)");
         _constructor.Add("{");
         _constructor.Add($"    {modules}[layer] = new Linear[{Int(m)}];");
-        _constructor.Add($"    {pre}[layer] = new float[{Int(m)}][];");
+        if (!fuse) _constructor.Add($"    {pre}[layer] = new float[{Int(m)}][];");
         _constructor.Add($"    {post}[layer] = new float[{Int(m)}][];");
         _constructor.Add($"    for (var module = 0; module < {Int(m)}; module++)");
         _constructor.Add("    {");
         _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
-        _constructor.Add($"        {pre}[layer][module] = new float[maxBatch * {Int(w)}];");
+        if (!fuse) _constructor.Add($"        {pre}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add($"        {post}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add("    }");
         _constructor.Add("}");
-        var needs = _needsGradient.Contains(name);
         for (var l = 0; l < layers; l++)
         {
             var input = l == 0 ? Value(x) : Field(name, $"Layer{l - 1}");
@@ -397,8 +400,15 @@ internal sealed partial class NetworkEmitter
             Buffer(Field(name, $"Weights{l}"), m);
             _forward.Add($"for (var module = 0; module < {Int(m)}; module++)");
             _forward.Add("{");
-            _forward.Add($"    {modules}[{l}][module].Forward({input}, {pre}[{l}][module], batch);");
-            _forward.Add($"    {Field(name, "Activation")}.Forward({pre}[{l}][module], {post}[{l}][module], batch * {Int(w)});");
+            if (fuse)
+            {
+                _forward.Add($"    {modules}[{l}][module].ForwardRelu({input}, {post}[{l}][module], batch);");
+            }
+            else
+            {
+                _forward.Add($"    {modules}[{l}][module].Forward({input}, {pre}[{l}][module], batch);");
+                _forward.Add($"    {Field(name, "Activation")}.Forward({pre}[{l}][module], {post}[{l}][module], batch * {Int(w)});");
+            }
             _forward.Add($"    {Field(name, "Grid")}.Forward(module, {post}[{l}][module], {Field(name, $"Grid{l}")}, batch);");
             _forward.Add("}");
             _forward.Add($"PathwayWeights({Int(l)}, {Field(name, $"Weights{l}")}, batch);");
@@ -434,7 +444,7 @@ internal sealed partial class NetworkEmitter
             backward.Add($"for (var module = 0; module < {Int(m)}; module++)");
             backward.Add("{");
             backward.Add($"    {Field(name, "Grid")}.Backward(module, {Field(name, "GridGradient")}, {Field(name, "OutGradient")}, batch);");
-            backward.Add($"    {Field(name, "Activation")}.Backward({pre}[{l}][module], {post}[{l}][module], {Field(name, "OutGradient")}, {Field(name, "PreGradient")}, batch * {Int(w)});");
+            backward.Add($"    {Field(name, "Activation")}.Backward({(fuse ? post : pre)}[{l}][module], {post}[{l}][module], {Field(name, "OutGradient")}, {Field(name, "PreGradient")}, batch * {Int(w)});");
             backward.Add($"    {modules}[{l}][module].Backward({input}, {Field(name, "PreGradient")}, {(target is null ? "default" : Field(name, "InputPart"))}, batch);");
             if (target is not null)
             {

@@ -170,13 +170,13 @@ public partial class NetworkTests
 
     // ----- mixture of experts -----
 
-    private static string MoeSpec(string gate) => $$"""
+    private static string MoeSpec(string gate, string activation = "tanh") => $$"""
         agent MoeProbe {
           tasks: 3
           input obs: 5
           action: discrete(3)
           network q {
-            h = moe(obs, experts: 3, widths: [4, 6], activation: tanh, gate: {{gate}})
+            h = moe(obs, experts: 3, widths: [4, 6], activation: {{activation}}, gate: {{gate}})
             out q = q_values(h)
           }
           train dqn { }
@@ -184,13 +184,16 @@ public partial class NetworkTests
         """;
 
     [Theory]
-    [InlineData("attention(widths: [5])")]
-    [InlineData("topk(k: 2, temperature: 0.5, widths: [5])")]
-    [InlineData("ensemble")]
-    [InlineData("per_task")]
-    public void MixtureOfExpertsAgreesWithAHandComposedNetwork(string gate)
+    [InlineData("attention(widths: [5])", "tanh")]
+    [InlineData("topk(k: 2, temperature: 0.5, widths: [5])", "tanh")]
+    [InlineData("ensemble", "tanh")]
+    [InlineData("per_task", "tanh")]
+    [InlineData("attention(widths: [5])", "relu")]
+    [InlineData("topk(k: 2, temperature: 0.5, widths: [5])", "relu")]
+    public void MixtureOfExpertsAgreesWithAHandComposedNetwork(string gate, string activation)
     {
-        var compiled = Compile(MoeSpec(gate), "MoeProbe");
+        var compiled = Compile(MoeSpec(gate, activation), "MoeProbe");
+        var kind = activation == "relu" ? ActivationKind.Relu : ActivationKind.Tanh;
         var (_, generated, hand) = Stores(compiled, 21);
         var batch = MixedTasks.Length;
         var obs = Random(batch * 5, 4);
@@ -217,9 +220,9 @@ public partial class NetworkTests
                 pre[e] = new float[2][];
                 post[e] = new float[2][];
                 pre[e][0] = Run(fc[e][0], x);
-                post[e][0] = Act(ActivationKind.Tanh, pre[e][0]);
+                post[e][0] = Act(kind, pre[e][0]);
                 pre[e][1] = Run(fc[e][1], post[e][0]);
-                post[e][1] = Act(ActivationKind.Tanh, pre[e][1]);
+                post[e][1] = Act(kind, pre[e][1]);
             }
             float[] weights, z = OneHotRow(task, 3), gatePre = Array.Empty<float>(), gateHid = Array.Empty<float>();
             if (gate == "per_task") weights = OneHotRow(task, experts);
@@ -247,8 +250,8 @@ public partial class NetworkTests
             for (var e = 0; e < experts; e++)
             {
                 dWeights[e] = Dot(dh, post[e][1]);
-                var d1 = ActBack(ActivationKind.Tanh, pre[e][1], post[e][1], Scaled(dh, weights[e]));
-                var d0 = ActBack(ActivationKind.Tanh, pre[e][0], post[e][0], Back(fc[e][1], post[e][0], d1));
+                var d1 = ActBack(kind, pre[e][1], post[e][1], Scaled(dh, weights[e]));
+                var d0 = ActBack(kind, pre[e][0], post[e][0], Back(fc[e][1], post[e][0], d1));
                 fc[e][0].Backward(x, d0, Span<float>.Empty, 1);
             }
             if (!learned) continue;
@@ -256,8 +259,8 @@ public partial class NetworkTests
             var dHid = Back(gateOut!, gateHid, dScores);
             gateHidden!.Backward(z, ActBack(ActivationKind.Relu, gatePre, gateHid, dHid), Span<float>.Empty, 1);
         }
-        AssertClose(expected, y, $"{gate} forward");
-        AssertClose(hand.Gradients, generated.Gradients, $"{gate} parameter gradients");
+        AssertClose(expected, y, $"{gate} {activation} forward");
+        AssertClose(hand.Gradients, generated.Gradients, $"{gate} {activation} parameter gradients");
     }
 
     // ----- soft modularization -----
@@ -462,11 +465,13 @@ public partial class NetworkTests
         }
         """;
 
-    [Fact]
-    public void ProgressiveColumnsAgreeWithAHandComposedNetwork()
+    [Theory]
+    [InlineData("tanh", 17)]
+    [InlineData("relu", 18)]
+    public void ProgressiveColumnsAgreeWithAHandComposedNetwork(string activation, int seed)
     {
-        var compiled = Compile(ProgressiveSpec, "ProgressiveProbe");
-        var (layout, generated, hand) = Stores(compiled, 17);
+        var compiled = Compile(ProgressiveSpec.Replace("activation: tanh", $"activation: {activation}", StringComparison.Ordinal), "ProgressiveProbe");
+        var (layout, generated, hand) = Stores(compiled, (ulong)seed);
         var batch = MixedTasks.Length;
         var obs = Random(batch * 4, 30);
         var network = compiled.Create("QNetwork", generated, batch);
@@ -476,7 +481,7 @@ public partial class NetworkTests
 
         int[] widths = { 5, 4, 3 };
         const int reduction = 2;
-        var tanh = ActivationKind.Tanh;
+        var kind = activation == "relu" ? ActivationKind.Relu : ActivationKind.Tanh;
         var expected = new float[y.Length];
         for (var b = 0; b < batch; b++)
         {
@@ -503,14 +508,14 @@ public partial class NetworkTests
                         lateralIn[k][i] = Enumerable.Range(0, k).SelectMany(j => post[j][i - 1]).ToArray();
                         var alpha = hand.ValuesOf(layout[$"q.h.col{k}.lateral{i}.alpha"])[0];
                         reducedPre[k][i] = Run(Affine(hand, $"q.h.col{k}.lateral{i}.reduce"), Scaled(lateralIn[k][i], alpha));
-                        reduced[k][i] = Act(tanh, reducedPre[k][i]);
+                        reduced[k][i] = Act(kind, reducedPre[k][i]);
                         var u = hand.ValuesOf(layout[$"q.h.col{k}.lateral{i}.up.weight"]);
                         for (var o = 0; o < widths[i]; o++)
                         {
                             for (var r = 0; r < reduction; r++) pre[k][i][o] += reduced[k][i][r] * u[r * widths[i] + o];
                         }
                     }
-                    post[k][i] = Act(tanh, pre[k][i]);
+                    post[k][i] = Act(kind, pre[k][i]);
                 }
             }
             var readout = Affine(hand, $"q.q.task{task}");
@@ -522,7 +527,7 @@ public partial class NetworkTests
             {
                 for (var i = 2; i >= 0; i--)
                 {
-                    var dPre = ActBack(tanh, pre[k][i], post[k][i], dPost[k][i]);
+                    var dPre = ActBack(kind, pre[k][i], post[k][i], dPost[k][i]);
                     var fc = Affine(hand, $"q.h.col{k}.fc{i}");
                     if (i == 0)
                     {
@@ -544,14 +549,14 @@ public partial class NetworkTests
                     }
                     var alphaSlice = layout[$"q.h.col{k}.lateral{i}.alpha"];
                     var alpha = hand.ValuesOf(alphaSlice)[0];
-                    var dScaled = Back(Affine(hand, $"q.h.col{k}.lateral{i}.reduce"), Scaled(lateralIn[k][i], alpha), ActBack(tanh, reducedPre[k][i], reduced[k][i], dReduced));
+                    var dScaled = Back(Affine(hand, $"q.h.col{k}.lateral{i}.reduce"), Scaled(lateralIn[k][i], alpha), ActBack(kind, reducedPre[k][i], reduced[k][i], dReduced));
                     hand.GradientsOf(alphaSlice)[0] += Dot(dScaled, lateralIn[k][i]);
                     for (var j = 0; j < k; j++) AddTo(dPost[j][i - 1], Scaled(dScaled, alpha).AsSpan(j * widths[i - 1], widths[i - 1]).ToArray());
                 }
             }
         }
-        AssertClose(expected, y, "progressive forward");
-        AssertClose(hand.Gradients, generated.Gradients, "progressive parameter gradients");
+        AssertClose(expected, y, $"progressive {activation} forward");
+        AssertClose(hand.Gradients, generated.Gradients, $"progressive {activation} parameter gradients");
         // Laterals really carry signal: every α of every active column has a gradient.
         Assert.All(layout.Slices.Where(s => s.Name.EndsWith(".alpha", StringComparison.Ordinal)), s => Assert.NotEqual(0f, generated.GradientsOf(s)[0]));
     }
@@ -670,6 +675,7 @@ public partial class NetworkTests
         { "soft", "SoftProbe", "QNetwork" },
         { "progressive", "ProgressiveProbe", "QNetwork" },
         { "moe", "MoeProbe", "QNetwork" },
+        { "modular_relu", "ModularReluProbe", "QNetwork" },
     };
 
     /// <summary>

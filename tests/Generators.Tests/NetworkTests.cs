@@ -236,6 +236,7 @@ public partial class NetworkTests
             { "edges", "EdgeProbe", "QNetwork" },
             { "relu", "ReluProbe", "ActorNetwork" },
             { "relu", "ReluProbe", "CriticNetwork" },
+            { "modular_relu", "ModularReluProbe", "QNetwork" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
@@ -325,6 +326,7 @@ public partial class NetworkTests
         "modular" => Modular,
         "edges" => Edges,
         "relu" => ReluChains,
+        "modular_relu" => ModularRelu,
         _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
     };
 

@@ -170,20 +170,15 @@ namespace Consumer.Agents
             private readonly Embedding _zTaskEncoderLayer;
             private readonly float[] _z;
             private readonly float[] _encEncoder;
-            private readonly Activation _encEncoderActivation;
             private readonly Concat _encEncoderGrid;
             private readonly ModuleMix _encEncoderMix;
             private readonly Linear[][] _encEncoderExperts;
-            private readonly float[][][] _encEncoderPre;
             private readonly float[][][] _encEncoderPost;
             private readonly float[] _encEncoderExpertOutputs;
             private readonly float[] _encEncoderWeights;
-            private readonly Activation _encEncoderGateActivation;
             private readonly Linear _encEncoderGate0;
-            private readonly float[] _encEncoderGatePre0;
             private readonly float[] _encEncoderGateHidden0;
             private readonly Linear _encEncoderGate1;
-            private readonly float[] _encEncoderGatePre1;
             private readonly float[] _encEncoderGateHidden1;
             private readonly Linear _encEncoderGateOut;
             private readonly float[] _encEncoderGateScores;
@@ -215,11 +210,9 @@ namespace Consumer.Agents
                 _zTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
                 _z = new float[maxBatch * 50];
                 _encEncoder = new float[maxBatch * 50];
-                _encEncoderActivation = new Activation(ActivationKind.Relu);
                 _encEncoderGrid = new Concat(50, 50, 50, 50);
                 _encEncoderMix = new ModuleMix(4, 1, 50);
                 _encEncoderExperts = new Linear[4][];
-                _encEncoderPre = new float[4][][];
                 _encEncoderPost = new float[4][][];
                 for (var expert = 0; expert < 4; expert++)
                 {
@@ -228,17 +221,13 @@ namespace Consumer.Agents
                         new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
                         new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
                     };
-                    _encEncoderPre[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                     _encEncoderPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                 }
                 _encEncoderExpertOutputs = new float[maxBatch * 200];
                 _encEncoderWeights = new float[maxBatch * 4];
-                _encEncoderGateActivation = new Activation(ActivationKind.Relu);
                 _encEncoderGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
-                _encEncoderGatePre0 = new float[maxBatch * 50];
                 _encEncoderGateHidden0 = new float[maxBatch * 50];
                 _encEncoderGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
-                _encEncoderGatePre1 = new float[maxBatch * 50];
                 _encEncoderGateHidden1 = new float[maxBatch * 50];
                 _encEncoderGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
                 _encEncoderGateScores = new float[maxBatch * 4];
@@ -278,16 +267,12 @@ namespace Consumer.Agents
                 // enc_encoder: moe
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encEncoderExperts[expert][0].Forward(_obs, _encEncoderPre[expert][0], batch);
-                    _encEncoderActivation.Forward(_encEncoderPre[expert][0], _encEncoderPost[expert][0], batch * 50);
-                    _encEncoderExperts[expert][1].Forward(_encEncoderPost[expert][0], _encEncoderPre[expert][1], batch);
-                    _encEncoderActivation.Forward(_encEncoderPre[expert][1], _encEncoderPost[expert][1], batch * 50);
+                    _encEncoderExperts[expert][0].ForwardRelu(_obs, _encEncoderPost[expert][0], batch);
+                    _encEncoderExperts[expert][1].ForwardRelu(_encEncoderPost[expert][0], _encEncoderPost[expert][1], batch);
                     _encEncoderGrid.Forward(expert, _encEncoderPost[expert][1], _encEncoderExpertOutputs, batch);
                 }
-                _encEncoderGate0.Forward(_z, _encEncoderGatePre0, batch);
-                _encEncoderGateActivation.Forward(_encEncoderGatePre0, _encEncoderGateHidden0, batch * 50);
-                _encEncoderGate1.Forward(_encEncoderGateHidden0, _encEncoderGatePre1, batch);
-                _encEncoderGateActivation.Forward(_encEncoderGatePre1, _encEncoderGateHidden1, batch * 50);
+                _encEncoderGate0.ForwardRelu(_z, _encEncoderGateHidden0, batch);
+                _encEncoderGate1.ForwardRelu(_encEncoderGateHidden0, _encEncoderGateHidden1, batch);
                 _encEncoderGateOut.Forward(_encEncoderGateHidden1, _encEncoderGateScores, batch);
                 RowSoftmax.Forward(_encEncoderGateScores, _encEncoderWeights, batch, 4);
                 _encEncoderMix.Forward(_encEncoderWeights, _encEncoderExpertOutputs, _encEncoder, batch);
@@ -351,29 +336,22 @@ namespace Consumer.Agents
             private readonly Concat _encGrid;
             private readonly ModuleMix _encMix;
             private readonly Linear[][] _encExperts;
-            private readonly float[][][] _encPre;
             private readonly float[][][] _encPost;
             private readonly float[] _encExpertOutputs;
             private readonly float[] _encWeights;
-            private readonly Activation _encGateActivation;
             private readonly Linear _encGate0;
-            private readonly float[] _encGatePre0;
             private readonly float[] _encGateHidden0;
             private readonly Linear _encGate1;
-            private readonly float[] _encGatePre1;
             private readonly float[] _encGateHidden1;
             private readonly Linear _encGateOut;
             private readonly float[] _encGateScores;
             private readonly float[] _dEncExpertOutputs;
             private readonly float[] _dEncWeights;
-            private readonly float[] _dEncPost0;
             private readonly float[] _dEncPre0;
             private readonly float[] _dEncPost1;
             private readonly float[] _dEncPre1;
             private readonly float[] _dEncGateScores;
-            private readonly float[] _dEncGateHidden1;
             private readonly float[] _dEncGatePre1;
-            private readonly float[] _dEncGateHidden0;
             private readonly float[] _dEncGatePre0;
             private readonly float[] _qConcat;
             private readonly float[] _dQConcat;
@@ -411,7 +389,6 @@ namespace Consumer.Agents
                 _encGrid = new Concat(50, 50, 50, 50);
                 _encMix = new ModuleMix(4, 1, 50);
                 _encExperts = new Linear[4][];
-                _encPre = new float[4][][];
                 _encPost = new float[4][][];
                 for (var expert = 0; expert < 4; expert++)
                 {
@@ -420,30 +397,23 @@ namespace Consumer.Agents
                         new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
                         new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
                     };
-                    _encPre[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                     _encPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                 }
                 _encExpertOutputs = new float[maxBatch * 200];
                 _encWeights = new float[maxBatch * 4];
-                _encGateActivation = new Activation(ActivationKind.Relu);
                 _encGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
-                _encGatePre0 = new float[maxBatch * 50];
                 _encGateHidden0 = new float[maxBatch * 50];
                 _encGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
-                _encGatePre1 = new float[maxBatch * 50];
                 _encGateHidden1 = new float[maxBatch * 50];
                 _encGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
                 _encGateScores = new float[maxBatch * 4];
                 _dEncExpertOutputs = new float[maxBatch * 200];
                 _dEncWeights = new float[maxBatch * 4];
-                _dEncPost0 = new float[maxBatch * 50];
                 _dEncPre0 = new float[maxBatch * 50];
                 _dEncPost1 = new float[maxBatch * 50];
                 _dEncPre1 = new float[maxBatch * 50];
                 _dEncGateScores = new float[maxBatch * 4];
-                _dEncGateHidden1 = new float[maxBatch * 50];
                 _dEncGatePre1 = new float[maxBatch * 50];
-                _dEncGateHidden0 = new float[maxBatch * 50];
                 _dEncGatePre0 = new float[maxBatch * 50];
                 _qConcat = new float[maxBatch * 104];
                 _dQConcat = new float[maxBatch * 104];
@@ -484,16 +454,12 @@ namespace Consumer.Agents
                 // enc: moe
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encExperts[expert][0].Forward(_obs, _encPre[expert][0], batch);
-                    _encActivation.Forward(_encPre[expert][0], _encPost[expert][0], batch * 50);
-                    _encExperts[expert][1].Forward(_encPost[expert][0], _encPre[expert][1], batch);
-                    _encActivation.Forward(_encPre[expert][1], _encPost[expert][1], batch * 50);
+                    _encExperts[expert][0].ForwardRelu(_obs, _encPost[expert][0], batch);
+                    _encExperts[expert][1].ForwardRelu(_encPost[expert][0], _encPost[expert][1], batch);
                     _encGrid.Forward(expert, _encPost[expert][1], _encExpertOutputs, batch);
                 }
-                _encGate0.Forward(_z, _encGatePre0, batch);
-                _encGateActivation.Forward(_encGatePre0, _encGateHidden0, batch * 50);
-                _encGate1.Forward(_encGateHidden0, _encGatePre1, batch);
-                _encGateActivation.Forward(_encGatePre1, _encGateHidden1, batch * 50);
+                _encGate0.ForwardRelu(_z, _encGateHidden0, batch);
+                _encGate1.ForwardRelu(_encGateHidden0, _encGateHidden1, batch);
                 _encGateOut.Forward(_encGateHidden1, _encGateScores, batch);
                 RowSoftmax.Forward(_encGateScores, _encWeights, batch, 4);
                 _encMix.Forward(_encWeights, _encExpertOutputs, _enc, batch);
@@ -531,16 +497,13 @@ namespace Consumer.Agents
                 for (var expert = 0; expert < 4; expert++)
                 {
                     _encGrid.Backward(expert, _dEncExpertOutputs, _dEncPost1, batch);
-                    _encActivation.Backward(_encPre[expert][1], _encPost[expert][1], _dEncPost1, _dEncPre1, batch * 50);
-                    _encExperts[expert][1].Backward(_encPost[expert][0], _dEncPre1, _dEncPost0, batch);
-                    _encActivation.Backward(_encPre[expert][0], _encPost[expert][0], _dEncPost0, _dEncPre0, batch * 50);
+                    _encActivation.Backward(_encPost[expert][1], _encPost[expert][1], _dEncPost1, _dEncPre1, batch * 50);
+                    _encExperts[expert][1].BackwardThroughRelu(_encPost[expert][0], _dEncPre1, _dEncPre0, batch);
                     _encExperts[expert][0].Backward(_obs, _dEncPre0, default, batch);
                 }
                 RowSoftmax.Backward(_encWeights, _dEncWeights, _dEncGateScores, batch, 4);
-                _encGateOut.Backward(_encGateHidden1, _dEncGateScores, _dEncGateHidden1, batch);
-                _encGateActivation.Backward(_encGatePre1, _encGateHidden1, _dEncGateHidden1, _dEncGatePre1, batch * 50);
-                _encGate1.Backward(_encGateHidden0, _dEncGatePre1, _dEncGateHidden0, batch);
-                _encGateActivation.Backward(_encGatePre0, _encGateHidden0, _dEncGateHidden0, _dEncGatePre0, batch * 50);
+                _encGateOut.BackwardThroughRelu(_encGateHidden1, _dEncGateScores, _dEncGatePre1, batch);
+                _encGate1.BackwardThroughRelu(_encGateHidden0, _dEncGatePre1, _dEncGatePre0, batch);
                 _encGate0.Backward(_z, _dEncGatePre0, _scratch, batch);
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 // z: embedding

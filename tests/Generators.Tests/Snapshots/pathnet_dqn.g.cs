@@ -165,7 +165,6 @@ namespace Consumer.Agents
             private readonly ModuleMix _hSum;
             private readonly float[] _hPathways;
             private readonly Linear[][] _hModules;
-            private readonly float[][][] _hPre;
             private readonly float[][][] _hOut;
             private readonly float[] _hLayer0;
             private readonly float[] _hGrid0;
@@ -202,17 +201,14 @@ namespace Consumer.Agents
                 _hSum = new ModuleMix(10, 1, 20);
                 _hPathways = DefaultPathways();
                 _hModules = new Linear[3][];
-                _hPre = new float[3][][];
                 _hOut = new float[3][][];
                 for (var layer = 0; layer < 3; layer++)
                 {
                     _hModules[layer] = new Linear[10];
-                    _hPre[layer] = new float[10][];
                     _hOut[layer] = new float[10][];
                     for (var module = 0; module < 10; module++)
                     {
                         _hModules[layer][module] = new Linear(store, layout[$"q.h.module{layer}_{module}.weight"], layout[$"q.h.module{layer}_{module}.bias"]);
-                        _hPre[layer][module] = new float[maxBatch * 20];
                         _hOut[layer][module] = new float[maxBatch * 20];
                     }
                 }
@@ -277,24 +273,21 @@ namespace Consumer.Agents
                 // h: pathnet
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[0][module].Forward(_state, _hPre[0][module], batch);
-                    _hActivation.Forward(_hPre[0][module], _hOut[0][module], batch * 20);
+                    _hModules[0][module].ForwardRelu(_state, _hOut[0][module], batch);
                     _hGrid.Forward(module, _hOut[0][module], _hGrid0, batch);
                 }
                 PathwayWeights(0, _hWeights0, batch);
                 _hSum.Forward(_hWeights0, _hGrid0, _hLayer0, batch);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[1][module].Forward(_hLayer0, _hPre[1][module], batch);
-                    _hActivation.Forward(_hPre[1][module], _hOut[1][module], batch * 20);
+                    _hModules[1][module].ForwardRelu(_hLayer0, _hOut[1][module], batch);
                     _hGrid.Forward(module, _hOut[1][module], _hGrid1, batch);
                 }
                 PathwayWeights(1, _hWeights1, batch);
                 _hSum.Forward(_hWeights1, _hGrid1, _hLayer1, batch);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[2][module].Forward(_hLayer1, _hPre[2][module], batch);
-                    _hActivation.Forward(_hPre[2][module], _hOut[2][module], batch * 20);
+                    _hModules[2][module].ForwardRelu(_hLayer1, _hOut[2][module], batch);
                     _hGrid.Forward(module, _hOut[2][module], _hGrid2, batch);
                 }
                 PathwayWeights(2, _hWeights2, batch);
@@ -317,7 +310,7 @@ namespace Consumer.Agents
                 for (var module = 0; module < 10; module++)
                 {
                     _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hPre[2][module], _hOut[2][module], _hOutGradient, _hPreGradient, batch * 20);
+                    _hActivation.Backward(_hOut[2][module], _hOut[2][module], _hOutGradient, _hPreGradient, batch * 20);
                     _hModules[2][module].Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
                     TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
                 }
@@ -326,7 +319,7 @@ namespace Consumer.Agents
                 for (var module = 0; module < 10; module++)
                 {
                     _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hPre[1][module], _hOut[1][module], _hOutGradient, _hPreGradient, batch * 20);
+                    _hActivation.Backward(_hOut[1][module], _hOut[1][module], _hOutGradient, _hPreGradient, batch * 20);
                     _hModules[1][module].Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
                     TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
                 }
@@ -334,7 +327,7 @@ namespace Consumer.Agents
                 for (var module = 0; module < 10; module++)
                 {
                     _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hPre[0][module], _hOut[0][module], _hOutGradient, _hPreGradient, batch * 20);
+                    _hActivation.Backward(_hOut[0][module], _hOut[0][module], _hOutGradient, _hPreGradient, batch * 20);
                     _hModules[0][module].Backward(_state, _hPreGradient, default, batch);
                 }
             }

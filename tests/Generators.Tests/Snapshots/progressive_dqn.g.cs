@@ -165,7 +165,6 @@ namespace Consumer.Agents
             private readonly float[] _hSorted;
             private int _activeColumns;
             private readonly Linear[] _hFc0;
-            private readonly float[][] _hPre0;
             private readonly float[][] _hPost0;
             private readonly Linear[] _hFc1;
             private readonly float[][] _hPre1;
@@ -176,7 +175,6 @@ namespace Consumer.Agents
             private readonly Concat[] _hEarlier1;
             private readonly float[][] _hLateral1;
             private readonly float[][] _hScaled1;
-            private readonly float[][] _hReducedPre1;
             private readonly float[][] _hReduced1;
             private readonly float[] _hLateralOut;
             private readonly float[] _dHSorted;
@@ -209,12 +207,10 @@ namespace Consumer.Agents
                 _hSorted = new float[maxBatch * 128];
                 _activeColumns = 1;
                 _hFc0 = new Linear[Tasks];
-                _hPre0 = new float[Tasks][];
                 _hPost0 = new float[Tasks][];
                 for (var column = 0; column < Tasks; column++)
                 {
                     _hFc0[column] = new Linear(store, layout[$"q.h.col{column}.fc0.weight"], layout[$"q.h.col{column}.fc0.bias"]);
-                    _hPre0[column] = new float[maxBatch * 128];
                     _hPost0[column] = new float[maxBatch * 128];
                 }
                 _hFc1 = new Linear[Tasks];
@@ -232,7 +228,6 @@ namespace Consumer.Agents
                 _hEarlier1 = new Concat[Tasks - 1];
                 _hLateral1 = new float[Tasks - 1][];
                 _hScaled1 = new float[Tasks - 1][];
-                _hReducedPre1 = new float[Tasks - 1][];
                 _hReduced1 = new float[Tasks - 1][];
                 for (var column = 1; column < Tasks; column++)
                 {
@@ -242,7 +237,6 @@ namespace Consumer.Agents
                     _hEarlier1[column - 1] = new Concat(Parts(column, 128));
                     _hLateral1[column - 1] = new float[maxBatch * column * 128];
                     _hScaled1[column - 1] = new float[maxBatch * column * 128];
-                    _hReducedPre1[column - 1] = new float[maxBatch * 32];
                     _hReduced1[column - 1] = new float[maxBatch * 32];
                 }
                 _hLateralOut = new float[maxBatch * 128];
@@ -309,9 +303,7 @@ namespace Consumer.Agents
                     var start = _tasks.Start(column);
                     var count = batch - start;
                     if (count == 0) break;
-                    var pre = _hPre0[column].AsSpan(start * 128);
-                    _hFc0[column].Forward(_hInput.AsSpan(start * 49), pre, count);
-                    _hActivation.Forward(pre, _hPost0[column].AsSpan(start * 128), count * 128);
+                    _hFc0[column].ForwardRelu(_hInput.AsSpan(start * 49), _hPost0[column].AsSpan(start * 128), count);
                 }
                 for (var column = 0; column < _activeColumns; column++)
                 {
@@ -324,12 +316,10 @@ namespace Consumer.Agents
                     {
                         var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
                         var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
-                        var reducedPre = _hReducedPre1[column - 1].AsSpan(start * 32);
                         var reduced = _hReduced1[column - 1].AsSpan(start * 32);
                         for (var earlier = 0; earlier < column; earlier++) _hEarlier1[column - 1].Forward(earlier, _hPost0[earlier].AsSpan(start * 128), lateral, count);
                         _hAlpha1[column - 1].Forward(lateral, scaled, count * column * 128);
-                        _hReduce1[column - 1].Forward(scaled, reducedPre, count);
-                        _hActivation.Forward(reducedPre, reduced, count * 32);
+                        _hReduce1[column - 1].ForwardRelu(scaled, reduced, count);
                         _hUp1[column - 1].Forward(reduced, _hLateralOut, count);
                         TensorPrimitives.Add(pre.Slice(0, count * 128), _hLateralOut.AsSpan(0, count * 128), pre.Slice(0, count * 128));
                     }
@@ -375,10 +365,9 @@ namespace Consumer.Agents
                     {
                         var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
                         var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
-                        var reducedPre = _hReducedPre1[column - 1].AsSpan(start * 32);
                         var reduced = _hReduced1[column - 1].AsSpan(start * 32);
                         _hUp1[column - 1].Backward(reduced, _dHPre, _dHReduced, count);
-                        _hActivation.Backward(reducedPre, reduced, _dHReduced, _dHReducedPre, count * 32);
+                        _hActivation.Backward(reduced, reduced, _dHReduced, _dHReducedPre, count * 32);
                         _hReduce1[column - 1].Backward(scaled, _dHReducedPre, _dHScaled, count);
                         _hAlpha1[column - 1].Backward(lateral, _dHScaled, _dHLateral, count * column * 128);
                         for (var earlier = 0; earlier < column; earlier++)
@@ -387,7 +376,7 @@ namespace Consumer.Agents
                             TensorPrimitives.Add(_dHPost0[earlier].AsSpan(start * 128, count * 128), _dHPart.AsSpan(0, count * 128), _dHPost0[earlier].AsSpan(start * 128, count * 128));
                         }
                     }
-                    _hActivation.Backward(_hPre0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
+                    _hActivation.Backward(_hPost0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
                     _hFc0[column].Backward(_hInput.AsSpan(start * 49), _dHPre, default, count);
                 }
             }

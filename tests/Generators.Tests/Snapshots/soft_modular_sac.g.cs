@@ -238,7 +238,6 @@ namespace Consumer.Agents
             private readonly Linear _routedUpGate;
             private readonly Linear _routedGate;
             private readonly Linear[][] _routedModules;
-            private readonly float[][][] _routedPre;
             private readonly float[][][] _routedPost;
             private readonly float[][][] _routedInputs;
             private readonly float[][] _routedProbabilities;
@@ -272,13 +271,11 @@ namespace Consumer.Agents
             private readonly float[][] _dRoutedProbabilities;
             private readonly float[] _dRoutedGateWeights;
             private readonly float[] _dRoutedGateScores;
-            private readonly float[] _dRoutedGateHidden;
             private readonly float[] _dRoutedGateRouted;
             private readonly float[] _dRoutedUpGateOut;
             private readonly float[] _dRoutedMixed;
             private readonly float[] _dRoutedInput;
             private readonly float[] _dRoutedRoutingScores;
-            private readonly float[] _dRoutedHidden;
             private readonly float[] _dRoutedRouted;
             private readonly float[] _dRoutedUpOut;
             private readonly float[] _dRoutedProduct;
@@ -324,19 +321,16 @@ namespace Consumer.Agents
                 _routedUpGate = new Linear(store, layout["actor.routed.route.up_gate.weight"], layout["actor.routed.route.up_gate.bias"]);
                 _routedGate = new Linear(store, layout["actor.routed.route.gate.weight"], layout["actor.routed.route.gate.bias"]);
                 _routedModules = new Linear[4][];
-                _routedPre = new float[4][][];
                 _routedPost = new float[4][][];
                 _routedInputs = new float[4][][];
                 for (var layer = 0; layer < 4; layer++)
                 {
                     _routedModules[layer] = new Linear[4];
-                    _routedPre[layer] = new float[4][];
                     _routedPost[layer] = new float[4][];
                     _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
                     for (var module = 0; module < 4; module++)
                     {
                         _routedModules[layer][module] = new Linear(store, layout[$"actor.routed.module{layer}_{module}.weight"], layout[$"actor.routed.module{layer}_{module}.bias"]);
-                        _routedPre[layer][module] = new float[maxBatch * 128];
                         _routedPost[layer][module] = new float[maxBatch * 128];
                         if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
                     }
@@ -374,13 +368,11 @@ namespace Consumer.Agents
                 for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
                 _dRoutedGateWeights = new float[maxBatch * 4];
                 _dRoutedGateScores = new float[maxBatch * 4];
-                _dRoutedGateHidden = new float[maxBatch * 256];
                 _dRoutedGateRouted = new float[maxBatch * 256];
                 _dRoutedUpGateOut = new float[maxBatch * 256];
                 _dRoutedMixed = new float[maxBatch * 512];
                 _dRoutedInput = new float[maxBatch * 128];
                 _dRoutedRoutingScores = new float[maxBatch * 16];
-                _dRoutedHidden = new float[maxBatch * 256];
                 _dRoutedRouted = new float[maxBatch * 256];
                 _dRoutedUpOut = new float[maxBatch * 256];
                 _dRoutedProduct = new float[maxBatch * 400];
@@ -427,32 +419,28 @@ namespace Consumer.Agents
                 RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedModules[0][module].Forward(_base, _routedPre[0][module], batch);
-                    _routedActivation.Forward(_routedPre[0][module], _routedPost[0][module], batch * 128);
+                    _routedModules[0][module].ForwardRelu(_base, _routedPost[0][module], batch);
                     _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
-                    _routedModules[1][module].Forward(_routedInputs[1][module], _routedPre[1][module], batch);
-                    _routedActivation.Forward(_routedPre[1][module], _routedPost[1][module], batch * 128);
+                    _routedModules[1][module].ForwardRelu(_routedInputs[1][module], _routedPost[1][module], batch);
                     _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
-                    _routedModules[2][module].Forward(_routedInputs[2][module], _routedPre[2][module], batch);
-                    _routedActivation.Forward(_routedPre[2][module], _routedPost[2][module], batch * 128);
+                    _routedModules[2][module].ForwardRelu(_routedInputs[2][module], _routedPost[2][module], batch);
                     _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
-                    _routedModules[3][module].Forward(_routedInputs[3][module], _routedPre[3][module], batch);
-                    _routedActivation.Forward(_routedPre[3][module], _routedPost[3][module], batch * 128);
+                    _routedModules[3][module].ForwardRelu(_routedInputs[3][module], _routedPost[3][module], batch);
                     _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
                 }
                 _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
@@ -479,8 +467,7 @@ namespace Consumer.Agents
                 Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
                 for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
                 RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
-                _routedGate.Backward(_routedGateHidden, _dRoutedGateScores, _dRoutedGateHidden, batch);
-                _routedActivation.Backward(_routedGateRouted, _routedGateHidden, _dRoutedGateHidden, _dRoutedGateRouted, batch * 256);
+                _routedGate.BackwardThroughRelu(_routedGateHidden, _dRoutedGateScores, _dRoutedGateRouted, batch);
                 ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
@@ -488,15 +475,14 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown2.Backward(_routedHidden2, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRouted2, _routedHidden2, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown2.BackwardThroughRelu(_routedHidden2, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
@@ -504,15 +490,14 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown1.Backward(_routedHidden1, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRouted1, _routedHidden1, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown1.BackwardThroughRelu(_routedHidden1, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
@@ -520,20 +505,19 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown0.BackwardThroughRelu(_routedHidden0, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
                     TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
                 }
@@ -626,7 +610,6 @@ namespace Consumer.Agents
             private readonly Linear _routedUpGate;
             private readonly Linear _routedGate;
             private readonly Linear[][] _routedModules;
-            private readonly float[][][] _routedPre;
             private readonly float[][][] _routedPost;
             private readonly float[][][] _routedInputs;
             private readonly float[][] _routedProbabilities;
@@ -660,13 +643,11 @@ namespace Consumer.Agents
             private readonly float[][] _dRoutedProbabilities;
             private readonly float[] _dRoutedGateWeights;
             private readonly float[] _dRoutedGateScores;
-            private readonly float[] _dRoutedGateHidden;
             private readonly float[] _dRoutedGateRouted;
             private readonly float[] _dRoutedUpGateOut;
             private readonly float[] _dRoutedMixed;
             private readonly float[] _dRoutedInput;
             private readonly float[] _dRoutedRoutingScores;
-            private readonly float[] _dRoutedHidden;
             private readonly float[] _dRoutedRouted;
             private readonly float[] _dRoutedUpOut;
             private readonly float[] _dRoutedProduct;
@@ -717,19 +698,16 @@ namespace Consumer.Agents
                 _routedUpGate = new Linear(store, layout["critic.routed.route.up_gate.weight"], layout["critic.routed.route.up_gate.bias"]);
                 _routedGate = new Linear(store, layout["critic.routed.route.gate.weight"], layout["critic.routed.route.gate.bias"]);
                 _routedModules = new Linear[4][];
-                _routedPre = new float[4][][];
                 _routedPost = new float[4][][];
                 _routedInputs = new float[4][][];
                 for (var layer = 0; layer < 4; layer++)
                 {
                     _routedModules[layer] = new Linear[4];
-                    _routedPre[layer] = new float[4][];
                     _routedPost[layer] = new float[4][];
                     _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
                     for (var module = 0; module < 4; module++)
                     {
                         _routedModules[layer][module] = new Linear(store, layout[$"critic.routed.module{layer}_{module}.weight"], layout[$"critic.routed.module{layer}_{module}.bias"]);
-                        _routedPre[layer][module] = new float[maxBatch * 128];
                         _routedPost[layer][module] = new float[maxBatch * 128];
                         if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
                     }
@@ -767,13 +745,11 @@ namespace Consumer.Agents
                 for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
                 _dRoutedGateWeights = new float[maxBatch * 4];
                 _dRoutedGateScores = new float[maxBatch * 4];
-                _dRoutedGateHidden = new float[maxBatch * 256];
                 _dRoutedGateRouted = new float[maxBatch * 256];
                 _dRoutedUpGateOut = new float[maxBatch * 256];
                 _dRoutedMixed = new float[maxBatch * 512];
                 _dRoutedInput = new float[maxBatch * 128];
                 _dRoutedRoutingScores = new float[maxBatch * 16];
-                _dRoutedHidden = new float[maxBatch * 256];
                 _dRoutedRouted = new float[maxBatch * 256];
                 _dRoutedUpOut = new float[maxBatch * 256];
                 _dRoutedProduct = new float[maxBatch * 400];
@@ -827,32 +803,28 @@ namespace Consumer.Agents
                 RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedModules[0][module].Forward(_base, _routedPre[0][module], batch);
-                    _routedActivation.Forward(_routedPre[0][module], _routedPost[0][module], batch * 128);
+                    _routedModules[0][module].ForwardRelu(_base, _routedPost[0][module], batch);
                     _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
-                    _routedModules[1][module].Forward(_routedInputs[1][module], _routedPre[1][module], batch);
-                    _routedActivation.Forward(_routedPre[1][module], _routedPost[1][module], batch * 128);
+                    _routedModules[1][module].ForwardRelu(_routedInputs[1][module], _routedPost[1][module], batch);
                     _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
-                    _routedModules[2][module].Forward(_routedInputs[2][module], _routedPre[2][module], batch);
-                    _routedActivation.Forward(_routedPre[2][module], _routedPost[2][module], batch * 128);
+                    _routedModules[2][module].ForwardRelu(_routedInputs[2][module], _routedPost[2][module], batch);
                     _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
                 }
                 _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
                 for (var module = 0; module < 4; module++)
                 {
                     _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
-                    _routedModules[3][module].Forward(_routedInputs[3][module], _routedPre[3][module], batch);
-                    _routedActivation.Forward(_routedPre[3][module], _routedPost[3][module], batch * 128);
+                    _routedModules[3][module].ForwardRelu(_routedInputs[3][module], _routedPost[3][module], batch);
                     _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
                 }
                 _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
@@ -879,8 +851,7 @@ namespace Consumer.Agents
                 Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
                 for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
                 RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
-                _routedGate.Backward(_routedGateHidden, _dRoutedGateScores, _dRoutedGateHidden, batch);
-                _routedActivation.Backward(_routedGateRouted, _routedGateHidden, _dRoutedGateHidden, _dRoutedGateRouted, batch * 256);
+                _routedGate.BackwardThroughRelu(_routedGateHidden, _dRoutedGateScores, _dRoutedGateRouted, batch);
                 ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
@@ -888,15 +859,14 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown2.Backward(_routedHidden2, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRouted2, _routedHidden2, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown2.BackwardThroughRelu(_routedHidden2, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
@@ -904,15 +874,14 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown1.Backward(_routedHidden1, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRouted1, _routedHidden1, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown1.BackwardThroughRelu(_routedHidden1, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
@@ -920,20 +889,19 @@ namespace Consumer.Agents
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
                     _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
                 }
                 _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
                 TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
                 RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown0.Backward(_routedHidden0, _dRoutedRoutingScores, _dRoutedHidden, batch);
-                _routedActivation.Backward(_routedRoutingInput, _routedHidden0, _dRoutedHidden, _dRoutedRouted, batch * 256);
+                _routedDown0.BackwardThroughRelu(_routedHidden0, _dRoutedRoutingScores, _dRoutedRouted, batch);
                 TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
                 for (var module = 0; module < 4; module++)
                 {
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPre[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
+                    _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
                     TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
                 }
