@@ -95,5 +95,24 @@ public sealed class AffineGradientTests
         var error = Assert.Throws<ArgumentException>(() =>
             Gemm.AccumulateAffineGradients(2, 3, 4, new float[6], new float[8], new float[12], new float[3]));
         Assert.Contains("bias gradient holds 3 values; dy has 4 columns", error.Message);
+        var shortDy = Assert.Throws<ArgumentException>(() =>
+            Gemm.AccumulateAffineGradients(2, 3, 4, new float[6], new float[7], new float[12], new float[4]));
+        Assert.Equal("dy", shortDy.ParamName);
+        var shortX = Assert.Throws<ArgumentException>(() =>
+            Gemm.AccumulateAffineGradients(2, 3, 4, new float[5], new float[8], new float[12], new float[4]));
+        Assert.Equal("x", shortX.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Gemm.AccumulateAffineGradients(-1, 3, 4, new float[6], new float[8], new float[12], new float[4]));
+    }
+
+    [Fact]
+    public void ZeroAlphaStillAddsTheColumnSums()
+    {
+        float[] dy = TestData.Uniform(5 * 3, 12), sums = new float[3], expected = new float[3];
+        MatrixOps.ColumnSums(dy, 5, 3, expected, accumulate: true);
+        float[] c = new float[2 * 3];
+        Gemm.Multiply(GemmTranspose.Transpose, GemmTranspose.None, 2, 3, 5, 0f, new float[10], 2, dy, 3, 1f, c, 3,
+            GemmEpilogue.None, GemmBackend.Managed, CpuAccelerator.Sequential, ManagedGemmKernel.Auto, sums);
+        Assert.Equal(expected, sums);
     }
 }

@@ -13,7 +13,7 @@ namespace Mtrl.Kernels;
 /// for any accelerator thread count. op(A) is m×k, op(B) is k×n, C is m×n. Leading dimensions
 /// are row strides in elements and may exceed the row width (sub-matrices of a larger buffer).
 /// As in BLAS, beta = 0 overwrites C without reading it, so C may start uninitialised or hold
-/// NaN. C must not overlap A or B.
+/// NaN. C must not overlap A, B, or an epilogue's bias or mask.
 /// </remarks>
 public static unsafe class Gemm
 {
@@ -66,7 +66,7 @@ public static unsafe class Gemm
     /// <param name="x">The layer's input, batch × inputs row-major.</param>
     /// <param name="dy">The gradient at the layer's output, batch × outputs row-major.</param>
     /// <param name="weightGradient">dW, inputs × outputs row-major; accumulated.</param>
-    /// <param name="biasGradient">db, outputs values; accumulated.</param>
+    /// <param name="biasGradient">db: its first outputs values are accumulated.</param>
     /// <param name="backend">Implementation to use.</param>
     /// <param name="accelerator">Threads for the managed back end; null uses <see cref="CpuAccelerator.Default"/>.</param>
     public static void AccumulateAffineGradients(
@@ -74,7 +74,12 @@ public static unsafe class Gemm
         Span<float> weightGradient, Span<float> biasGradient,
         GemmBackend backend = GemmBackend.Auto, Accelerator? accelerator = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(inputs);
         ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        CheckOperand(x.Length, batch, inputs, Math.Max(1, inputs), nameof(x), nameof(inputs));
+        CheckOperand(dy.Length, batch, outputs, Math.Max(1, outputs), nameof(dy), nameof(outputs));
+        CheckOperand(weightGradient.Length, inputs, outputs, Math.Max(1, outputs), nameof(weightGradient), nameof(outputs));
         if (biasGradient.Length < outputs)
         {
             throw new ArgumentException($"The bias gradient holds {biasGradient.Length} values; dy has {outputs} columns.", nameof(biasGradient));
@@ -83,7 +88,6 @@ public static unsafe class Gemm
         if (inputs == 0 && batch > 0 && outputs > 0)
         {
             // No product to pack dy for; db still gets dy's column sums.
-            CheckOperand(dy.Length, batch, outputs, outputs, nameof(dy), nameof(outputs));
             fixed (float* pdy = dy)
             fixed (float* sums = biasGradient)
             {
@@ -132,6 +136,11 @@ public static unsafe class Gemm
         float beta, Span<float> c, int ldc, GemmEpilogue epilogue,
         GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel, Span<float> columnSumsOfB = default)
     {
+        if (!columnSumsOfB.IsEmpty && (transB != GemmTranspose.None || columnSumsOfB.Length < n))
+        {
+            throw new ArgumentException("Column sums of B need op(B) = B and n values.", nameof(columnSumsOfB));
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -201,8 +210,10 @@ public static unsafe class Gemm
         {
             ScaleC(m, n, beta, c, ldc);
             fixed (float* pc = c)
+            fixed (float* pb = b)
             {
                 epilogue.Apply(pc, ldc, 0, 0, m, n);
+                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
 
             return;

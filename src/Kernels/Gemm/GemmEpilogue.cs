@@ -22,7 +22,8 @@ public enum GemmEpilogueKind
 /// An elementwise step a GEMM applies to C after the product (C = e(alpha·op(A)·op(B) + beta·C)).
 /// The managed kernel applies it to each register tile as the tile is stored, while it is still in
 /// L1, so a layer's bias, ReLU or ReLU mask costs no pass of its own over a batch-sized matrix;
-/// the other paths apply it in one pass after the product. Results are the same on every path.
+/// the other paths apply it in one pass after the product. On every path the result has the bits of
+/// the same product followed by a separate elementwise pass. The bias or mask must not overlap C.
 /// </summary>
 public readonly ref struct GemmEpilogue
 {

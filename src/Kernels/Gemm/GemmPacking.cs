@@ -22,17 +22,10 @@ internal static unsafe class GemmPacking
     /// <summary>Values ahead, along each of the 32 rows a transposed B panel reads at once (more streams than the hardware tracks).</summary>
     private const int TransposedPrefetchValues = 128;
 
-    /// <summary>Prefetches the first and last value of a strip of <paramref name="width"/> values <see cref="StridedPrefetchRows"/> rows below <paramref name="row"/>.</summary>
+    /// <summary>Prefetches the cache lines of a strip of <paramref name="width"/> values <see cref="StridedPrefetchRows"/> rows below <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchStrip(float* row, int stride, int width)
-    {
-        if (Sse.IsSupported)
-        {
-            float* ahead = row + ((nint)StridedPrefetchRows * stride);
-            Sse.Prefetch0(ahead);
-            Sse.Prefetch0(ahead + width - 1);
-        }
-    }
+        => CachePrefetch.Bytes(row + ((nint)StridedPrefetchRows * stride), (nuint)width * sizeof(float));
 
     /// <summary>
     /// Packs rows [row0, row0 + rows) × depth [p0, p0 + kc) of op(A) into panels of

@@ -60,10 +60,9 @@ public sealed class TaskLinear
             int start = groups.Start(t), count = groups.Count(t);
             if (count == 0) continue;
             var rows = target.Slice(start * Outputs, count * Outputs);
-            var bias = _store.ValuesOf(_biases[t]);
-            for (var r = 0; r < count; r++) bias.CopyTo(rows.Slice(r * Outputs, Outputs));
             Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, count, Outputs, Inputs,
-                1f, source.Slice(start * Inputs, count * Inputs), Inputs, _store.ValuesOf(_weights[t]), Outputs, 1f, rows, Outputs, Backend, Accelerator);
+                1f, source.Slice(start * Inputs, count * Inputs), Inputs, _store.ValuesOf(_weights[t]), Outputs, 0f, rows, Outputs,
+                GemmEpilogue.AddBias(_store.ValuesOf(_biases[t])), Backend, Accelerator);
         }
         if (!groups.IsIdentity) Scatter(_outputs, groups, Outputs, y);
     }

@@ -247,6 +247,9 @@ public sealed class Sequential
     /// layer norm) write their own gradients inside the step and update from them. A gradient that turns non-finite only inside backward (an overflow
     /// with finite activations and loss gradient) cannot be caught before the layers behind it were
     /// updated; that throws <see cref="ArithmeticException"/> instead of corrupting the rest.
+    /// A linear layer followed by ReLU keeps only the ReLU's output, so a NaN or −∞ in its
+    /// pre-activation is not seen here: ReLU maps it to 0, as the unfused sequence does, and the
+    /// gradients stay finite.
     /// </remarks>
     public bool BackwardAndStep(ReadOnlySpan<float> outputGradient, Adam adam, Span<float> inputGradient = default)
     {
