@@ -256,7 +256,7 @@ public static class TransitionGather
                 _slots = Math.Min(records.Length / stride, source.Rewards.Length);
 
                 // Encoded rows of at most 8 bytes into an encoded-only batch: one 8-byte load and
-                // store per field (ExecutePackedRecords).
+                // store per field (PackedRecordFields).
                 _observationBytes = ColumnEncoding.RowBytes(observations, o);
                 _goalBytes = _hasGoals ? ColumnEncoding.RowBytes(goalType, g) : 0;
                 int lastField = _hasGoals ? _layout.DesiredGoal : _layout.NextObservation;
@@ -286,11 +286,13 @@ public static class TransitionGather
         {
             if (_packedRecords)
             {
-                ExecutePackedRecords(start, end);
+                var fields = new PackedRecordFields(_batch, _layout, _observationBytes, _goalBytes, end);
+                ExecuteRecords(start, end, ref fields);
             }
             else if (_useRecords)
             {
-                ExecuteRecords(start, end);
+                var fields = new GatheredRecordFields(_observations, _nextObservations, _achievedGoals, _nextAchievedGoals, _desiredGoals, _relabeledGoals);
+                ExecuteRecords(start, end, ref fields);
             }
             else
             {
@@ -390,70 +392,14 @@ public static class TransitionGather
         /// rows ahead; a relabeled row reads its episode start and length from the same record and
         /// prefetches its goal slot's record, whose next achieved goal is copied at the block's end.
         /// </summary>
+        /// <typeparam name="TFields">
+        /// How the observation and goal rows are written: a struct, so each writer gets its own
+        /// compiled loop with the writer inlined. Passed by ref, since calls on an <c>in</c> generic
+        /// struct copy it defensively.
+        /// </typeparam>
         [SkipLocalsInit]
-        private void ExecuteRecords(int start, int end)
-        {
-            Span<int> slots = stackalloc int[BlockRows];
-            Span<int> goalSlots = stackalloc int[BlockRows];
-            Span<uint> goalBits = stackalloc uint[BlockRows];
-            TSelector selector = _selector;
-            int stride = _layout.Stride;
-            for (int first = start; first < end; first += BlockRows)
-            {
-                int count = Math.Min(BlockRows, end - first);
-                int firstRelabeled = BeginRecordBlock(ref selector, first, slots[..count], goalBits);
-
-                for (int k = 0; k < count; k++)
-                {
-                    if (k + RecordPrefetchDistance < count)
-                    {
-                        PrefetchRecord(slots[k + RecordPrefetchDistance]);
-                    }
-
-                    int row = first + k;
-                    int slot = slots[k];
-                    ref byte record = ref Unsafe.Add(ref _records, (nint)slot * stride);
-                    _batch.Slots[row] = slot;
-                    CopyRecordScalars(ref record, row);
-                    _observations.Copy(slot, row);
-                    _nextObservations.Copy(slot, row);
-                    if (_hasGoals)
-                    {
-                        _achievedGoals.Copy(slot, row);
-                        _nextAchievedGoals.Copy(slot, row);
-                        if (k < firstRelabeled)
-                        {
-                            _desiredGoals.Copy(slot, row);
-                        }
-                        else
-                        {
-                            int episodeStart = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeStart));
-                            int episodeLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.EpisodeLength));
-                            int goalSlot = CheckedGoalSlot(_goals.GoalSlotFrom(slot, episodeStart, episodeLength, goalBits[k]));
-                            goalSlots[k] = goalSlot;
-                            _goals.GoalSlots[row] = goalSlot;
-                            PrefetchRecord(goalSlot);
-                        }
-                    }
-                }
-
-                for (int k = firstRelabeled; k < count; k++)
-                {
-                    _relabeledGoals.Copy(goalSlots[k], first + k);
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="ExecuteRecords"/> specialised for encoded rows of at most 8 bytes (bit-packed
-        /// observations and goals up to 64 elements, byte rows up to 8) gathered into an encoded-only
-        /// batch: every field is one 8-byte load from the record and one 8-byte store, whose extra
-        /// bytes land in the following batch rows and are overwritten when those are written (rows
-        /// are written in order, relabeled goals after the block's real ones); rows whose store
-        /// would reach past the range are stored exactly, so nothing is written outside it.
-        /// </summary>
-        [SkipLocalsInit]
-        private void ExecutePackedRecords(int start, int end)
+        private void ExecuteRecords<TFields>(int start, int end, scoped ref TFields fields)
+            where TFields : struct, IRecordFields, allows ref struct
         {
             Span<int> slots = stackalloc int[BlockRows];
             Span<int> goalSlots = stackalloc int[BlockRows];
@@ -461,14 +407,9 @@ public static class TransitionGather
             TSelector selector = _selector;
             SlotRecordLayout layout = _layout;
             int stride = layout.Stride;
-            int ob = _observationBytes;
-            int gb = _goalBytes;
             ref byte records = ref _records;
-            ref byte observations = ref MemoryMarshal.GetReference(_batch.EncodedObservations);
-            ref byte nextObservations = ref MemoryMarshal.GetReference(_batch.EncodedNextObservations);
-            ref byte achieved = ref MemoryMarshal.GetReference(_batch.EncodedAchievedGoals);
-            ref byte nextAchieved = ref MemoryMarshal.GetReference(_batch.EncodedNextAchievedGoals);
-            ref byte desired = ref MemoryMarshal.GetReference(_batch.EncodedDesiredGoals);
+
+            // Unchecked: rows lie in the batch, and goals.Validate checked GoalSlots holds them all.
             ref int batchSlots = ref MemoryMarshal.GetReference(_batch.Slots);
             ref int recordedGoalSlots = ref MemoryMarshal.GetReference(_goals.GoalSlots);
             bool scalarAction = !_source.DiscreteActions.IsEmpty && _source.ActionWidth == 1;
@@ -506,15 +447,13 @@ public static class TransitionGather
                     Unsafe.Add(ref terminated, row) = Unsafe.Add(ref record, layout.Terminated);
                     Unsafe.Add(ref truncated, row) = Unsafe.Add(ref record, layout.Truncated);
                     Unsafe.Add(ref tasks, row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, layout.TaskId));
-                    StoreRow(ref observations, row, ref Unsafe.Add(ref record, layout.Observation), ob, end);
-                    StoreRow(ref nextObservations, row, ref Unsafe.Add(ref record, layout.NextObservation), ob, end);
+                    fields.CopyObservations(ref record, slot, row);
                     if (_hasGoals)
                     {
-                        StoreRow(ref achieved, row, ref Unsafe.Add(ref record, layout.AchievedGoal), gb, end);
-                        StoreRow(ref nextAchieved, row, ref Unsafe.Add(ref record, layout.NextAchievedGoal), gb, end);
+                        fields.CopyAchievedGoals(ref record, slot, row);
                         if (k < firstRelabeled)
                         {
-                            StoreRow(ref desired, row, ref Unsafe.Add(ref record, layout.DesiredGoal), gb, end);
+                            fields.CopyDesiredGoal(ref record, slot, row);
                         }
                         else
                         {
@@ -530,29 +469,9 @@ public static class TransitionGather
 
                 for (int k = firstRelabeled; k < count; k++)
                 {
-                    int row = first + k;
-                    ref byte goal = ref Unsafe.Add(ref records, ((nint)goalSlots[k] * stride) + layout.NextAchievedGoal);
-                    StoreRow(ref desired, row, ref goal, gb, end);
+                    int goalSlot = goalSlots[k];
+                    fields.CopyRelabeledGoal(ref Unsafe.Add(ref records, (nint)goalSlot * stride), goalSlot, first + k);
                 }
-            }
-        }
-
-        /// <summary>
-        /// Copies a row of <paramref name="bytes"/> ≤ 8 bytes into batch row <paramref name="row"/> of
-        /// <paramref name="column"/> with one 8-byte store, or exactly where that store would reach
-        /// row <paramref name="end"/> (another thread's rows, or the end of the batch).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreRow(ref byte column, int row, ref byte source, int bytes, int end)
-        {
-            nint at = (nint)row * bytes;
-            if (at + sizeof(ulong) <= (nint)end * bytes)
-            {
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref column, at), Unsafe.ReadUnaligned<ulong>(ref source));
-            }
-            else
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref column, at), ref source, (uint)bytes);
             }
         }
 
@@ -587,16 +506,6 @@ public static class TransitionGather
             {
                 Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref _records, (nint)slot * _layout.Stride)));
             }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void CopyRecordScalars(ref byte record, int row)
-        {
-            CopyRecordAction(ref record, row);
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Rewards), row) = Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref record, _layout.Reward));
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Terminated), row) = Unsafe.Add(ref record, _layout.Terminated);
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.Truncated), row) = Unsafe.Add(ref record, _layout.Truncated);
-            Unsafe.Add(ref MemoryMarshal.GetReference(_batch.TaskIds), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref record, _layout.TaskId));
         }
 
         private void CopyRecordAction(ref byte record, int row)
@@ -667,6 +576,152 @@ public static class TransitionGather
             if (relabeled)
             {
                 HerRelabel.PrefetchEpisode(_goals.Episodes, slot);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a row's observation and goal fields in the record gather. Each call gets both the
+    /// row's record and its slot: the packed writer reads the record, <see cref="FieldGather"/>
+    /// addresses by slot, and the unused one costs nothing once inlined.
+    /// </summary>
+    private interface IRecordFields
+    {
+        /// <summary>Observation and next observation of <paramref name="record"/> (slot <paramref name="slot"/>) into batch row <paramref name="row"/>.</summary>
+        void CopyObservations(ref byte record, int slot, int row);
+
+        /// <summary>Achieved and next achieved goal.</summary>
+        void CopyAchievedGoals(ref byte record, int slot, int row);
+
+        /// <summary>The stored desired goal, for a row that is not relabeled.</summary>
+        void CopyDesiredGoal(ref byte record, int slot, int row);
+
+        /// <summary>The next achieved goal of the goal slot's record, as the desired goal of a relabeled row.</summary>
+        void CopyRelabeledGoal(ref byte goalRecord, int goalSlot, int row);
+    }
+
+    /// <summary>Any encoding and batch form: each field copied, decoded or both by its <see cref="FieldGather"/>.</summary>
+    private readonly ref struct GatheredRecordFields : IRecordFields
+    {
+        private readonly FieldGather _observations;
+        private readonly FieldGather _nextObservations;
+        private readonly FieldGather _achievedGoals;
+        private readonly FieldGather _nextAchievedGoals;
+        private readonly FieldGather _desiredGoals;
+        private readonly FieldGather _relabeledGoals;
+
+        public GatheredRecordFields(
+            in FieldGather observations, in FieldGather nextObservations, in FieldGather achievedGoals, in FieldGather nextAchievedGoals, in FieldGather desiredGoals, in FieldGather relabeledGoals)
+        {
+            _observations = observations;
+            _nextObservations = nextObservations;
+            _achievedGoals = achievedGoals;
+            _nextAchievedGoals = nextAchievedGoals;
+            _desiredGoals = desiredGoals;
+            _relabeledGoals = relabeledGoals;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyObservations(ref byte record, int slot, int row)
+        {
+            _observations.Copy(slot, row);
+            _nextObservations.Copy(slot, row);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyAchievedGoals(ref byte record, int slot, int row)
+        {
+            _achievedGoals.Copy(slot, row);
+            _nextAchievedGoals.Copy(slot, row);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyDesiredGoal(ref byte record, int slot, int row) => _desiredGoals.Copy(slot, row);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyRelabeledGoal(ref byte goalRecord, int goalSlot, int row) => _relabeledGoals.Copy(goalSlot, row);
+    }
+
+    /// <summary>
+    /// Encoded rows of at most 8 bytes (bit-packed rows up to 64 elements, byte rows up to 8) into an
+    /// encoded-only batch: every field is one 8-byte load from the record and one 8-byte store, whose
+    /// extra bytes land in the following batch rows and are overwritten when those are written (rows
+    /// are written in order, relabeled goals after the block's real ones); rows whose store would
+    /// reach past the launch range are stored exactly, so nothing is written outside it.
+    /// </summary>
+    private readonly ref struct PackedRecordFields : IRecordFields
+    {
+        private readonly ref byte _observations;
+        private readonly ref byte _nextObservations;
+        private readonly ref byte _achievedGoals;
+        private readonly ref byte _nextAchievedGoals;
+        private readonly ref byte _desiredGoals;
+        private readonly int _observation;
+        private readonly int _nextObservation;
+        private readonly int _achievedGoal;
+        private readonly int _nextAchievedGoal;
+        private readonly int _desiredGoal;
+        private readonly int _observationBytes;
+        private readonly int _goalBytes;
+        private readonly nint _observationsEnd; // byte offsets of the launch range's end row
+        private readonly nint _goalsEnd;
+
+        public PackedRecordFields(in BatchColumns batch, in SlotRecordLayout layout, int observationBytes, int goalBytes, int end)
+        {
+            _observations = ref MemoryMarshal.GetReference(batch.EncodedObservations);
+            _nextObservations = ref MemoryMarshal.GetReference(batch.EncodedNextObservations);
+            _achievedGoals = ref MemoryMarshal.GetReference(batch.EncodedAchievedGoals);
+            _nextAchievedGoals = ref MemoryMarshal.GetReference(batch.EncodedNextAchievedGoals);
+            _desiredGoals = ref MemoryMarshal.GetReference(batch.EncodedDesiredGoals);
+            _observation = layout.Observation;
+            _nextObservation = layout.NextObservation;
+            _achievedGoal = layout.AchievedGoal;
+            _nextAchievedGoal = layout.NextAchievedGoal;
+            _desiredGoal = layout.DesiredGoal;
+            _observationBytes = observationBytes;
+            _goalBytes = goalBytes;
+            _observationsEnd = (nint)end * observationBytes;
+            _goalsEnd = (nint)end * goalBytes;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyObservations(ref byte record, int slot, int row)
+        {
+            StoreRow(ref _observations, row, ref Unsafe.Add(ref record, _observation), _observationBytes, _observationsEnd);
+            StoreRow(ref _nextObservations, row, ref Unsafe.Add(ref record, _nextObservation), _observationBytes, _observationsEnd);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyAchievedGoals(ref byte record, int slot, int row)
+        {
+            StoreRow(ref _achievedGoals, row, ref Unsafe.Add(ref record, _achievedGoal), _goalBytes, _goalsEnd);
+            StoreRow(ref _nextAchievedGoals, row, ref Unsafe.Add(ref record, _nextAchievedGoal), _goalBytes, _goalsEnd);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyDesiredGoal(ref byte record, int slot, int row)
+            => StoreRow(ref _desiredGoals, row, ref Unsafe.Add(ref record, _desiredGoal), _goalBytes, _goalsEnd);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void CopyRelabeledGoal(ref byte goalRecord, int goalSlot, int row)
+            => StoreRow(ref _desiredGoals, row, ref Unsafe.Add(ref goalRecord, _nextAchievedGoal), _goalBytes, _goalsEnd);
+
+        /// <summary>
+        /// Copies a row of <paramref name="bytes"/> ≤ 8 bytes into batch row <paramref name="row"/> of
+        /// <paramref name="column"/> with one 8-byte store, or exactly where that store would reach
+        /// byte <paramref name="endByte"/> (another thread's rows, or the end of the batch).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(ref byte column, int row, ref byte source, int bytes, nint endByte)
+        {
+            nint at = (nint)row * bytes;
+            if (at + sizeof(ulong) <= endByte)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref column, at), Unsafe.ReadUnaligned<ulong>(ref source));
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref column, at), ref source, (uint)bytes);
             }
         }
     }

@@ -32,6 +32,7 @@ public sealed class SlotRecordTests : IDisposable
     [InlineData(2, 1, ColumnElementType.Float32, ColumnElementType.Float32, 1, true, 64)] // float rows in the record
     [InlineData(3, 0, ColumnElementType.Bit, ColumnElementType.Float32, 1, true, 32)] // no goals
     [InlineData(56, 56, ColumnElementType.Bit, ColumnElementType.Bit, 2, false, 64)] // two continuous actions, 62 bytes
+    [InlineData(72, 40, ColumnElementType.Bit, ColumnElementType.Bit, 3, true, 64)] // 9-byte observations: encoded batches not packed; three discrete actions
     public void RecordsSampleExactlyTheColumnBatches(
         int observationWidth, int goalWidth, ColumnElementType observations, ColumnElementType goals, int actionWidth, bool discrete, int stride)
     {
