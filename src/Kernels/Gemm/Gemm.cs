@@ -85,18 +85,6 @@ public static unsafe class Gemm
             throw new ArgumentException($"The bias gradient holds {biasGradient.Length} values; dy has {outputs} columns.", nameof(biasGradient));
         }
 
-        if (inputs == 0 && batch > 0 && outputs > 0)
-        {
-            // No product to pack dy for; db still gets dy's column sums.
-            fixed (float* pdy = dy)
-            fixed (float* sums = biasGradient)
-            {
-                AddColumnSums(pdy, outputs, batch, outputs, sums);
-            }
-
-            return;
-        }
-
         Multiply(GemmTranspose.Transpose, GemmTranspose.None, inputs, outputs, batch, 1f, x, Math.Max(1, inputs), dy, Math.Max(1, outputs), 1f,
             weightGradient, Math.Max(1, outputs), GemmEpilogue.None, backend, accelerator, ManagedGemmKernel.Auto, biasGradient.Slice(0, outputs));
     }
@@ -159,6 +147,13 @@ public static unsafe class Gemm
 
         if (m == 0 || n == 0)
         {
+            // No C, but B still has k rows whose column sums were asked for.
+            fixed (float* pb = b)
+            fixed (float* sums = columnSumsOfB)
+            {
+                AddColumnSums(pb, ldb, k, n, sums);
+            }
+
             return;
         }
 
@@ -206,45 +201,39 @@ public static unsafe class Gemm
         GemmBackend backend, Accelerator? accelerator, ManagedGemmKernel managedKernel, float* columnSumsOfB)
         where TEpilogue : struct, IGemmEpilogue
     {
-        if (k == 0 || alpha == 0f)
-        {
-            ScaleC(m, n, beta, c, ldc);
-            fixed (float* pc = c)
-            fixed (float* pb = b)
-            {
-                epilogue.Apply(pc, ldc, 0, 0, m, n);
-                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
-            }
-
-            return;
-        }
-
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (backend == GemmBackend.OpenBlas)
+            bool managedPacked = false;
+            if (k == 0 || alpha == 0f)
+            {
+                ScaleC(m, n, beta, c, ldc);
+            }
+            else if (backend == GemmBackend.OpenBlas)
             {
                 OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-                epilogue.Apply(pc, ldc, 0, 0, m, n);
-                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
             {
                 DirectGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-                epilogue.Apply(pc, ldc, 0, 0, m, n);
-                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else if (managedKernel == ManagedGemmKernel.Auto && NarrowGemm.Prefers(transB, m, n, k))
             {
                 NarrowGemm.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, accelerator ?? CpuAccelerator.Default);
-                epilogue.Apply(pc, ldc, 0, 0, m, n);
-                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
             else
             {
+                // The packed kernel applies the epilogue per tile and sums B's columns while packing it.
                 ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, epilogue,
                     accelerator ?? CpuAccelerator.Default, managedKernel, columnSumsOfB);
+                managedPacked = true;
+            }
+
+            if (!managedPacked)
+            {
+                epilogue.Apply(pc, ldc, 0, 0, m, n);
+                AddColumnSums(pb, ldb, k, n, columnSumsOfB);
             }
         }
     }

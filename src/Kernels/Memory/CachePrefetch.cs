@@ -20,16 +20,9 @@ internal static unsafe class CachePrefetch
     public static void Row<T>(ReadOnlySpan<T> values, int start, int count)
         where T : unmanaged
     {
-        if (!Sse.IsSupported || count <= 0 || (uint)start >= (uint)values.Length)
+        if (count > 0 && (uint)start < (uint)values.Length)
         {
-            return;
-        }
-
-        nuint line = (nuint)Unsafe.AsPointer(ref Unsafe.AsRef(in values[start])) & ~(nuint)(LineBytes - 1);
-        nuint last = (nuint)Unsafe.AsPointer(ref Unsafe.AsRef(in values[start])) + (nuint)(count * sizeof(T)) - 1;
-        for (; line <= last; line += LineBytes)
-        {
-            Sse.Prefetch0((void*)line);
+            Bytes(Unsafe.AsPointer(ref Unsafe.AsRef(in values[start])), (nuint)(count * sizeof(T)));
         }
     }
 
