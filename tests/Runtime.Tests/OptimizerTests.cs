@@ -172,4 +172,49 @@ public class OptimizerTests
         Assert.Equal(one, two);
         Assert.NotEqual(Train(1, 0, GemmBackend.Managed), one);
     }
+
+    [Fact]
+    public void AnAdamOverSomeSlicesUpdatesAndClipsOnlyThoseAsTheWholeStoreOptimizerDoesOnThem()
+    {
+        var (store, a, b, c) = ThreeSlices();
+        var (reference, ra, rb, rc) = ThreeSlices();
+        reference.CopyValuesFrom(store);
+        var options = new AdamOptions(LearningRate: 1e-2f, MaxGradientNorm: 0.5f);
+        var partial = new Adam(store, options, slices: new[] { a, c });
+        var whole = new Adam(reference, options);
+        reference.SetFrozen(rb, true);
+        var untouched = store.ValuesOf(b).ToArray();
+
+        for (var step = 1; step <= 4; step++)
+        {
+            var gradient = Numerics.Random(store.Values.Length, 300 + step, 3f);
+            gradient.CopyTo(store.Gradients, 0);
+            gradient.CopyTo(reference.Gradients, 0);
+            // The reference sees no gradient on b, so its norm (and clip) is over a and c only.
+            reference.GradientsOf(rb).Clear();
+            Assert.True(partial.Step());
+            Assert.True(whole.Step());
+        }
+
+        Assert.Equal(untouched, store.ValuesOf(b).ToArray());
+        Assert.Equal(reference.ValuesOf(ra).ToArray(), store.ValuesOf(a).ToArray());
+        Assert.Equal(reference.ValuesOf(rc).ToArray(), store.ValuesOf(c).ToArray());
+        Assert.Equal(whole.LastGradientNorm, partial.LastGradientNorm);
+        Assert.Throws<InvalidOperationException>(() => partial.BeginFusedStep());
+    }
+
+    [Fact]
+    public void SlicesUnderSelectsWholePrefixesInBufferOrder()
+    {
+        var builder = new ParameterLayoutBuilder();
+        builder.AddAffine("critic.h.fc0", ParameterOwner.Shared, 3, 4, Initializer.Zeros);
+        builder.AddAffine("critic.hh", ParameterOwner.Shared, 4, 1, Initializer.Zeros);
+        builder.AddAffine("encoder.fc0", ParameterOwner.Shared, 2, 3, Initializer.Zeros);
+        var layout = builder.Build();
+
+        var names = layout.SlicesUnder("encoder", "critic.h").Select(s => s.Name).ToArray();
+
+        Assert.Equal(new[] { "critic.h.fc0.weight", "critic.h.fc0.bias", "encoder.fc0.weight", "encoder.fc0.bias" }, names);
+        Assert.Empty(layout.SlicesUnder("critic.h.fc0.weight"));
+    }
 }

@@ -27,27 +27,16 @@ public sealed class DqnTrainer : ITrainer
     private const ulong PcGradStream = 0x5043_4752_4144; // "PCGRAD"
 
     private readonly IDiscreteVectorEnvironment _environment;
-    private readonly IGoalVectorEnvironment? _goalEnvironment;
-    private readonly EnvironmentGoalReward? _goalReward;
+    private readonly OffPolicyLoop _loop;
     private readonly IQNetwork _online;
     private readonly IQNetwork _target;
     private readonly Adam _adam;
-    private readonly ReplayBuffer _replay;
-    private readonly ReplayBatch _batch;
     private readonly int _actions;
     private readonly Accelerator? _accelerator;
 
-    // One vector step: s, goals and tasks before the step; a; s′ and next achieved goals after it.
-    private readonly float[] _observations;
-    private readonly float[] _nextObservations;
-    private readonly float[] _achievedGoals;
-    private readonly float[] _nextAchievedGoals;
-    private readonly float[] _desiredGoals;
-    private readonly int[] _tasks;
+    // One vector step's actions and the draws they come from.
     private readonly int[] _chosenActions;
     private readonly float[] _uniforms;
-    private readonly double[] _episodeReturns;
-    private readonly int[] _episodeLengths;
 
     // One update.
     private readonly float[] _onlineNext;
@@ -66,8 +55,6 @@ public sealed class DqnTrainer : ITrainer
     private readonly double[] _weightedNorms;
     private readonly ParameterSlice? _lastSharedLayer;
 
-    private long _vectorSteps;
-
     /// <summary>Builds the trainer: parameters initialised from the seed, target network copied, environments reset.</summary>
     /// <param name="environment">The environments to learn in (a goal environment for HER).</param>
     /// <param name="layout">The agent's parameter layout.</param>
@@ -85,16 +72,6 @@ public sealed class DqnTrainer : ITrainer
         {
             throw new ArgumentException("DQN needs discrete actions", nameof(environment));
         }
-        _goalEnvironment = environment as IGoalVectorEnvironment;
-        if (options.TaskWeights is { } weights && weights.Count != environment.TaskCount)
-        {
-            throw new ArgumentException($"TaskWeights holds {weights.Count} weights but the environment runs {environment.TaskCount} task(s); give one per task", nameof(options));
-        }
-        if (options.Her is not null && _goalEnvironment is null)
-        {
-            throw new ArgumentException("hindsight relabeling (Her) needs a goal environment (IGoalVectorEnvironment)", nameof(options));
-        }
-
         _environment = environment;
         _accelerator = accelerator;
         Options = options;
@@ -113,34 +90,8 @@ public sealed class DqnTrainer : ITrainer
         _actions = _online.ActionCount;
         _adam = new Adam(Parameters, new AdamOptions(LearningRate: options.LearningRate, MaxGradientNorm: options.GradientClip), accelerator);
 
-        var goalWidth = _goalEnvironment?.GoalSize ?? 0;
-        _replay = new ReplayBuffer(new ReplayBufferOptions
-        {
-            Capacity = Math.Max(options.ReplayCapacity / n * n, n),
-            EnvCount = n,
-            ObservationWidth = environment.ObservationSize,
-            ActionWidth = 1,
-            DiscreteActions = true,
-            GoalWidth = goalWidth,
-            TaskCount = environment.TaskCount,
-            Prioritized = options.Sampling == ReplaySampling.Prioritized,
-            PriorityExponent = options.Priority.Alpha,
-            PriorityEpsilon = options.Priority.Epsilon,
-            Seed = options.Seed,
-        }, accelerator);
-        _batch = _replay.CreateBatch(batch);
-        _goalReward = _goalEnvironment is null ? null : new EnvironmentGoalReward(_goalEnvironment);
-
-        _observations = new float[n * environment.ObservationSize];
-        _nextObservations = new float[n * environment.ObservationSize];
-        _achievedGoals = new float[n * goalWidth];
-        _nextAchievedGoals = new float[n * goalWidth];
-        _desiredGoals = new float[n * goalWidth];
-        _tasks = new int[n];
         _chosenActions = new int[n];
         _uniforms = new float[2 * n];
-        _episodeReturns = new double[n];
-        _episodeLengths = new int[n];
         _onlineNext = new float[batch * _actions];
         _targets = new float[batch];
         _chosen = new float[batch];
@@ -173,7 +124,8 @@ public sealed class DqnTrainer : ITrainer
             _taskLosses = _initialTaskLosses = _lossWeights = _appliedWeights = _weightedNorms = [];
         }
 
-        environment.Reset(options.Seed);
+        // Last, because it resets the environments: as before the loop existed, so runs keep their bits.
+        _loop = new OffPolicyLoop(environment, options, accelerator);
     }
 
     /// <summary>The hyperparameters.</summary>
@@ -186,13 +138,13 @@ public sealed class DqnTrainer : ITrainer
     public ParameterStore TargetParameters { get; }
 
     /// <summary>The replay buffer.</summary>
-    public ReplayBuffer Replay => _replay;
+    public ReplayBuffer Replay => _loop.Replay;
 
     /// <summary>The optimizer (its counters tell skipped non-finite steps).</summary>
     public Adam Optimizer => _adam;
 
     /// <summary>Transitions collected so far, over all environments.</summary>
-    public long Transitions { get; private set; }
+    public long Transitions => _loop.Transitions;
 
     /// <inheritdoc />
     public long TargetTransitions => Options.Steps;
@@ -207,12 +159,15 @@ public sealed class DqnTrainer : ITrainer
     public double Epsilon => Transitions < Options.Warmup ? 1.0 : Options.EpsilonAt(Transitions);
 
     /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
-    public EpisodeStatistics Episodes { get; } = new();
+    public EpisodeStatistics Episodes => _loop.Episodes;
+
+    /// <summary>Finished episodes of each task.</summary>
+    public ReadOnlySpan<EpisodeStatistics> TaskEpisodes => _loop.TaskEpisodes;
 
     /// <summary>GradNorm's current task loss weights (they sum to the task count); empty for other gradient methods.</summary>
     public ReadOnlySpan<double> TaskLossWeights => Options.Gradients == TaskGradientMethod.GradNorm ? _lossWeights : default;
 
-    /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (or <see cref="DqnOptions.Steps"/>).</summary>
+    /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (or <see cref="OffPolicyOptions.Steps"/>).</summary>
     public void Train(long? transitions = null, CancellationToken cancellation = default)
     {
         var goal = transitions ?? Options.Steps;
@@ -222,44 +177,11 @@ public sealed class DqnTrainer : ITrainer
     /// <summary>One vector step: act ε-greedily, store the transitions, then train and update the target when due.</summary>
     public void Step()
     {
-        var buffers = _environment.Buffers;
-        var n = _environment.EnvironmentCount;
-        buffers.Observations.CopyTo(_observations, 0);
-        buffers.TaskIds.CopyTo(_tasks, 0);
-        if (_goalEnvironment is not null)
-        {
-            buffers.AchievedGoals.CopyTo(_achievedGoals, 0);
-            buffers.DesiredGoals.CopyTo(_desiredGoals, 0);
-        }
-
-        ChooseActions(n);
-        _environment.Step(_chosenActions);
-        buffers.CopyNextObservations(_nextObservations);
-        if (_goalEnvironment is not null) buffers.CopyNextAchievedGoals(_nextAchievedGoals);
-        _replay.Add(new ReplayStep
-        {
-            Observations = _observations,
-            DiscreteActions = _chosenActions,
-            Rewards = buffers.Rewards,
-            NextObservations = _nextObservations,
-            Terminated = buffers.Terminated,
-            Truncated = buffers.Truncated,
-            TaskIds = _tasks,
-            AchievedGoals = _achievedGoals,
-            NextAchievedGoals = _nextAchievedGoals,
-            DesiredGoals = _desiredGoals,
-        });
-        RecordEpisodes(buffers, n);
-
-        var before = Transitions;
-        Transitions += n;
-        _vectorSteps++;
-        if (Transitions >= Options.Warmup && _replay.SampleableCount > 0)
-        {
-            var rounds = Transitions / Options.TrainEvery - before / Options.TrainEvery;
-            for (var round = 0L; round < rounds * Options.GradientSteps; round++) Update();
-        }
-        var targetUpdates = Transitions / Options.TargetUpdateEvery - before / Options.TargetUpdateEvery;
+        _loop.BeginStep();
+        ChooseActions(_environment.EnvironmentCount);
+        var updates = _loop.EndStep(_chosenActions);
+        for (var update = 0L; update < updates; update++) Update();
+        var targetUpdates = _loop.Crossed(Options.TargetUpdateEvery);
         for (var i = 0L; i < targetUpdates; i++) Polyak.Update(TargetParameters, Parameters, Options.Tau);
     }
 
@@ -284,12 +206,12 @@ public sealed class DqnTrainer : ITrainer
 
     private void ChooseActions(int n)
     {
-        PhiloxFill.Uniform(_uniforms, Options.Seed, ExplorationStream, (ulong)_vectorSteps * PhiloxFill.CountersForFloats(_uniforms.Length), _accelerator);
+        PhiloxFill.Uniform(_uniforms, Options.Seed, ExplorationStream, (ulong)_loop.VectorSteps * PhiloxFill.CountersForFloats(_uniforms.Length), _accelerator);
         var epsilon = Epsilon;
         ReadOnlySpan<float> q = default;
         if (epsilon < 1.0)
         {
-            q = _online.Forward(new NetworkInputs(_observations, _desiredGoals, _tasks, n));
+            q = _online.Forward(_loop.CurrentInputs);
         }
         for (var i = 0; i < n; i++)
         {
@@ -299,32 +221,17 @@ public sealed class DqnTrainer : ITrainer
         }
     }
 
-    private void RecordEpisodes(VectorStepBuffers buffers, int n)
-    {
-        for (var i = 0; i < n; i++)
-        {
-            _episodeReturns[i] += buffers.Rewards[i];
-            _episodeLengths[i]++;
-            if (!buffers.Finished[i]) continue;
-            Episodes.Add(_episodeReturns[i], _episodeLengths[i], buffers.Terminated[i]);
-            _episodeReturns[i] = 0;
-            _episodeLengths[i] = 0;
-        }
-    }
-
     private void Update()
     {
-        var batch = _batch;
+        _loop.Sample();
+        var batch = _loop.Batch;
         var size = batch.Size;
-        Sample(batch);
-
-        ReadOnlySpan<float> goals = _goalEnvironment is null ? default : batch.DesiredGoals;
-        var next = new NetworkInputs(batch.NextObservations, goals, batch.TaskIds, size);
+        var next = _loop.BatchInputs(next: true);
         if (Options.Double) _online.Forward(next).CopyTo(_onlineNext);
         var targetNext = _target.Forward(next);
         TemporalDifference.Targets(batch.Rewards, batch.Terminated, targetNext, Options.Double ? _onlineNext : default, size, _actions, (float)Options.Gamma, _targets);
 
-        var q = _online.Forward(new NetworkInputs(batch.Observations, goals, batch.TaskIds, size));
+        var q = _online.Forward(_loop.BatchInputs(next: false));
         TemporalDifference.Chosen(q, batch.DiscreteActions, size, _actions, _chosen);
         LastLoss = Options.Loss == TdLossKind.Huber
             ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
@@ -354,7 +261,7 @@ public sealed class DqnTrainer : ITrainer
             BackwardPerTask(batch, size);
         }
         _adam.Step();
-        if (Options.Sampling == ReplaySampling.Prioritized) _replay.UpdatePriorities(batch.Slots, _tdErrors);
+        if (Options.Sampling == ReplaySampling.Prioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
     }
 
@@ -440,26 +347,6 @@ public sealed class DqnTrainer : ITrainer
     {
         var magnitude = Math.Abs((double)difference);
         return Options.Loss == TdLossKind.SquaredError ? magnitude * magnitude : magnitude <= 1 ? 0.5 * magnitude * magnitude : magnitude - 0.5;
-    }
-
-    private void Sample(ReplayBatch batch)
-    {
-        switch (Options.Sampling)
-        {
-            case ReplaySampling.Uniform when Options.Her is { } her:
-                _replay.SampleHer(batch, her, _goalReward!);
-                break;
-            case ReplaySampling.Uniform:
-                _replay.SampleUniform(batch);
-                break;
-            case ReplaySampling.TaskBalanced:
-                _replay.SampleBalanced(batch);
-                if (Options.Her is { } balancedHer) _replay.Relabel(batch, balancedHer, _goalReward!);
-                break;
-            case ReplaySampling.Prioritized:
-                _replay.SamplePrioritized(batch, Options.BetaAt(Transitions));
-                break;
-        }
     }
 
     private static void CheckNetwork(IQNetwork network, IDiscreteVectorEnvironment environment)

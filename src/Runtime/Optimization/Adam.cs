@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Parameters;
 
@@ -36,13 +37,24 @@ public sealed class Adam
     private readonly Accelerator _accelerator;
     private readonly RunCache _runs;
     private readonly AdamFusedStep _fused;
+    private readonly bool _ownsAll;
 
     /// <summary>Creates the optimizer with zeroed moments.</summary>
-    public Adam(ParameterStore store, AdamOptions options, Accelerator? accelerator = null)
+    /// <param name="store">The parameters.</param>
+    /// <param name="options">Hyperparameters.</param>
+    /// <param name="accelerator">Where the update runs; null uses <see cref="CpuAccelerator.Default"/>.</param>
+    /// <param name="slices">
+    /// The slices this optimizer owns, or null for all: an actor's and a critic's optimizer share
+    /// one store but each updates (and clips, and measures the norm of) only its own slices, as
+    /// PyTorch parameter groups do.
+    /// </param>
+    public Adam(ParameterStore store, AdamOptions options, Accelerator? accelerator = null, IEnumerable<ParameterSlice>? slices = null)
     {
+        ArgumentNullException.ThrowIfNull(store);
         options.Validate();
         _store = store;
-        _runs = new RunCache(store);
+        _runs = new RunCache(store, slices);
+        _ownsAll = slices is null;
         _fused = new AdamFusedStep(this, store);
         Options = options;
         _accelerator = accelerator ?? CpuAccelerator.Default;
@@ -124,6 +136,10 @@ public sealed class Adam
     /// and the loss gradient) and report a skip through <see cref="SkipFusedStep"/>.</remarks>
     public AdamFusedStep BeginFusedStep()
     {
+        if (!_ownsAll)
+        {
+            throw new InvalidOperationException("a fused Adam step updates the whole store; an optimizer over some of its slices uses Backward + Step() instead");
+        }
         if (Options.MaxGradientNorm > 0f)
         {
             throw new InvalidOperationException(

@@ -17,10 +17,25 @@ internal readonly record struct ParameterRun(int Offset, int Length, float Learn
 internal sealed class RunCache
 {
     private readonly ParameterStore _store;
+    private readonly bool[]? _included;
     private ParameterRun[] _runs = [];
     private int _version = -1;
 
-    public RunCache(ParameterStore store) => _store = store;
+    /// <summary>Runs over every slice of <paramref name="store"/>, or only over <paramref name="slices"/> when given.</summary>
+    public RunCache(ParameterStore store, IEnumerable<ParameterSlice>? slices = null)
+    {
+        _store = store;
+        if (slices is null) return;
+        _included = new bool[store.Layout.Slices.Count];
+        foreach (var slice in slices)
+        {
+            if ((uint)slice.Index >= (uint)_included.Length || store.Layout.Slices[slice.Index] != slice)
+            {
+                throw new ArgumentException($"slice '{slice.Name}' does not belong to the store's layout", nameof(slices));
+            }
+            _included[slice.Index] = true;
+        }
+    }
 
     /// <summary>Current runs.</summary>
     public ParameterRun[] Runs
@@ -29,7 +44,7 @@ internal sealed class RunCache
         {
             if (_version != _store.Version)
             {
-                _runs = OptimizerRuns.Build(_store);
+                _runs = OptimizerRuns.Build(_store, _included);
                 _version = _store.Version;
             }
             return _runs;
@@ -43,13 +58,16 @@ internal sealed class RunCache
 /// <summary>Run building and deterministic reductions shared by the optimizers.</summary>
 internal static class OptimizerRuns
 {
-    /// <summary>Unfrozen, non-zero-scale slices merged into maximal runs (padding between slices rides along; it stays zero).</summary>
-    public static ParameterRun[] Build(ParameterStore store)
+    /// <summary>
+    /// Unfrozen, non-zero-scale slices (of those <paramref name="included"/> marks, when given)
+    /// merged into maximal runs (padding between slices rides along; it stays zero).
+    /// </summary>
+    public static ParameterRun[] Build(ParameterStore store, bool[]? included = null)
     {
         var runs = new List<ParameterRun>();
         foreach (var slice in store.Layout.Slices)
         {
-            if (!store.IsTrainable(slice)) continue;
+            if (!store.IsTrainable(slice) || included is not null && !included[slice.Index]) continue;
             var scale = store.LearningRateScale(slice);
             var end = slice.Offset + (slice.Length + ParameterLayout.Alignment - 1) / ParameterLayout.Alignment * ParameterLayout.Alignment;
             if (runs.Count > 0)

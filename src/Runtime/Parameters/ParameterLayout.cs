@@ -53,6 +53,29 @@ public sealed class ParameterLayout
     /// <summary>Looks a slice up by name.</summary>
     public bool TryGet(string name, out ParameterSlice slice) => _byName.TryGetValue(name, out slice!);
 
+    /// <summary>
+    /// The slices of the given nodes or blocks, in buffer order: every slice named
+    /// <c>prefix.…</c> for one of <paramref name="prefixes"/> (generated networks name the
+    /// parameters their backward pass trains this way).
+    /// </summary>
+    public IReadOnlyList<ParameterSlice> SlicesUnder(params string[] prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        var selected = new List<ParameterSlice>();
+        foreach (var slice in Slices)
+        {
+            foreach (var prefix in prefixes)
+            {
+                if (slice.Name.Length > prefix.Length && slice.Name[prefix.Length] == '.' && slice.Name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    selected.Add(slice);
+                    break;
+                }
+            }
+        }
+        return selected;
+    }
+
     private static ulong ComputeHash(IReadOnlyList<ParameterSlice> slices, int length)
     {
         var hash = Fnv1a.Mix(Fnv1a.Offset, length);

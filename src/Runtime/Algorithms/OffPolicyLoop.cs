@@ -1,0 +1,220 @@
+using System;
+using Mtrl.Kernels;
+using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Replay;
+
+namespace Mtrl.Runtime.Algorithms;
+
+/// <summary>
+/// What every off-policy trainer does around its update (stable-baselines3's
+/// <c>collect_rollouts</c> and the scheduling half of <c>train</c>): it copies each vector step's
+/// observations, goals and task ids before the agent acts, steps the environments, stores the
+/// transitions, keeps episode statistics over all tasks and per task, counts transitions and
+/// says how many updates fall due; and it draws batches from replay the way the options ask
+/// (uniform, task-balanced or prioritized, with hindsight relabeling). The algorithm chooses
+/// actions and makes the updates. Nothing here allocates after construction.
+/// </summary>
+public sealed class OffPolicyLoop
+{
+    private readonly IVectorEnvironment _environment;
+    private readonly IGoalVectorEnvironment? _goalEnvironment;
+    private readonly EnvironmentGoalReward? _goalReward;
+    private readonly OffPolicyOptions _options;
+
+    // One vector step: s, goals and tasks before the step; s′ and next achieved goals after it.
+    private readonly float[] _observations;
+    private readonly float[] _nextObservations;
+    private readonly float[] _achievedGoals;
+    private readonly float[] _nextAchievedGoals;
+    private readonly float[] _desiredGoals;
+    private readonly int[] _tasks;
+    private readonly double[] _episodeReturns;
+    private readonly int[] _episodeLengths;
+
+    /// <summary>
+    /// Sizes the replay buffer to the environment (its capacity rounded down to a multiple of
+    /// the environment count), checks the options against it and resets the environments with
+    /// the options' seed.
+    /// </summary>
+    /// <exception cref="ArgumentException">Task weights that do not match the task count, or HER without a goal environment.</exception>
+    public OffPolicyLoop(IVectorEnvironment environment, OffPolicyOptions options, Accelerator? accelerator = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(options);
+        _goalEnvironment = environment as IGoalVectorEnvironment;
+        if (options.TaskWeights is { } weights && weights.Count != environment.TaskCount)
+        {
+            throw new ArgumentException($"TaskWeights holds {weights.Count} weights but the environment runs {environment.TaskCount} task(s); give one per task", nameof(options));
+        }
+        if (options.Her is not null && _goalEnvironment is null)
+        {
+            throw new ArgumentException("hindsight relabeling (Her) needs a goal environment (IGoalVectorEnvironment)", nameof(options));
+        }
+        _environment = environment;
+        _options = options;
+        var n = environment.EnvironmentCount;
+        var discrete = environment.ActionSpace.Kind == ActionKind.Discrete;
+        var goalWidth = _goalEnvironment?.GoalSize ?? 0;
+        Replay = new ReplayBuffer(new ReplayBufferOptions
+        {
+            Capacity = Math.Max(options.ReplayCapacity / n * n, n),
+            EnvCount = n,
+            ObservationWidth = environment.ObservationSize,
+            ActionWidth = environment.ActionSpace.Width,
+            DiscreteActions = discrete,
+            GoalWidth = goalWidth,
+            TaskCount = environment.TaskCount,
+            Prioritized = options.Sampling == ReplaySampling.Prioritized,
+            PriorityExponent = options.Priority.Alpha,
+            PriorityEpsilon = options.Priority.Epsilon,
+            Seed = options.Seed,
+        }, accelerator);
+        Batch = Replay.CreateBatch(options.BatchSize);
+        _goalReward = _goalEnvironment is null ? null : new EnvironmentGoalReward(_goalEnvironment);
+
+        _observations = new float[n * environment.ObservationSize];
+        _nextObservations = new float[n * environment.ObservationSize];
+        _achievedGoals = new float[n * goalWidth];
+        _nextAchievedGoals = new float[n * goalWidth];
+        _desiredGoals = new float[n * goalWidth];
+        _tasks = new int[n];
+        _episodeReturns = new double[n];
+        _episodeLengths = new int[n];
+        TaskEpisodes = new EpisodeStatistics[environment.TaskCount];
+        for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t] = new EpisodeStatistics();
+
+        environment.Reset(options.Seed);
+    }
+
+    /// <summary>The replay buffer every transition goes into.</summary>
+    public ReplayBuffer Replay { get; }
+
+    /// <summary>The batch <see cref="Sample"/> fills (BatchSize rows).</summary>
+    public ReplayBatch Batch { get; }
+
+    /// <summary>True when the environments are goal environments (goals travel with every row).</summary>
+    public bool HasGoals => _goalEnvironment is not null;
+
+    /// <summary>Transitions collected so far, over all environments.</summary>
+    public long Transitions { get; private set; }
+
+    /// <summary>Vector steps taken so far (each adds one transition per environment).</summary>
+    public long VectorSteps { get; private set; }
+
+    /// <summary>True until <see cref="OffPolicyOptions.Warmup"/> transitions are collected: actions are uniformly random.</summary>
+    public bool InWarmup => Transitions < _options.Warmup;
+
+    /// <summary>Finished episodes over all tasks.</summary>
+    public EpisodeStatistics Episodes { get; } = new();
+
+    /// <summary>Finished episodes of each task.</summary>
+    public EpisodeStatistics[] TaskEpisodes { get; }
+
+    /// <summary>The rows the agent acts on in this vector step (valid after <see cref="BeginStep"/>).</summary>
+    public NetworkInputs CurrentInputs => new(_observations, _desiredGoals, _tasks, _environment.EnvironmentCount);
+
+    /// <summary>Task ids of the environments in this vector step.</summary>
+    public ReadOnlySpan<int> CurrentTasks => _tasks;
+
+    /// <summary>Copies the observations, goals and task ids the agent is about to act on.</summary>
+    public void BeginStep()
+    {
+        var buffers = _environment.Buffers;
+        buffers.Observations.CopyTo(_observations, 0);
+        buffers.TaskIds.CopyTo(_tasks, 0);
+        if (_goalEnvironment is not null)
+        {
+            buffers.AchievedGoals.CopyTo(_achievedGoals, 0);
+            buffers.DesiredGoals.CopyTo(_desiredGoals, 0);
+        }
+    }
+
+    /// <summary>Steps discrete environments with <paramref name="actions"/>, stores the transitions and returns the updates now due.</summary>
+    public long EndStep(ReadOnlySpan<int> actions)
+    {
+        ((IDiscreteVectorEnvironment)_environment).Step(actions);
+        return Store(default, actions);
+    }
+
+    /// <summary>
+    /// Steps continuous environments with <paramref name="environmentActions"/> (in the
+    /// environment's bounds), stores <paramref name="storedActions"/> (what the critic learns
+    /// from, e.g. the same action normalised to [−1, 1]) and returns the updates now due.
+    /// </summary>
+    public long EndStep(ReadOnlySpan<float> environmentActions, ReadOnlySpan<float> storedActions)
+    {
+        ((IContinuousVectorEnvironment)_environment).Step(environmentActions);
+        return Store(storedActions, default);
+    }
+
+    /// <summary>How many multiples of <paramref name="every"/> transitions the last step crossed (target schedules count with it).</summary>
+    public long Crossed(long every) => Transitions / every - (Transitions - _environment.EnvironmentCount) / every;
+
+    /// <summary>Fills <see cref="Batch"/> as the options ask: uniform (with HER fused in), task-balanced (then relabeled) or prioritized.</summary>
+    public void Sample()
+    {
+        switch (_options.Sampling)
+        {
+            case ReplaySampling.Uniform when _options.Her is { } her:
+                Replay.SampleHer(Batch, her, _goalReward!);
+                break;
+            case ReplaySampling.Uniform:
+                Replay.SampleUniform(Batch);
+                break;
+            case ReplaySampling.TaskBalanced:
+                Replay.SampleBalanced(Batch);
+                if (_options.Her is { } balancedHer) Replay.Relabel(Batch, balancedHer, _goalReward!);
+                break;
+            case ReplaySampling.Prioritized:
+                Replay.SamplePrioritized(Batch, _options.BetaAt(Transitions));
+                break;
+        }
+    }
+
+    /// <summary>The batch's rows as network inputs: observations (or next observations), desired goals and task ids.</summary>
+    public NetworkInputs BatchInputs(bool next) =>
+        new(next ? Batch.NextObservations : Batch.Observations, HasGoals ? Batch.DesiredGoals : default, Batch.TaskIds, Batch.Size);
+
+    private long Store(ReadOnlySpan<float> actions, ReadOnlySpan<int> discreteActions)
+    {
+        var buffers = _environment.Buffers;
+        var n = _environment.EnvironmentCount;
+        buffers.CopyNextObservations(_nextObservations);
+        if (_goalEnvironment is not null) buffers.CopyNextAchievedGoals(_nextAchievedGoals);
+        Replay.Add(new ReplayStep
+        {
+            Observations = _observations,
+            Actions = actions,
+            DiscreteActions = discreteActions,
+            Rewards = buffers.Rewards,
+            NextObservations = _nextObservations,
+            Terminated = buffers.Terminated,
+            Truncated = buffers.Truncated,
+            TaskIds = _tasks,
+            AchievedGoals = _achievedGoals,
+            NextAchievedGoals = _nextAchievedGoals,
+            DesiredGoals = _desiredGoals,
+        });
+        RecordEpisodes(buffers, n);
+
+        var before = Transitions;
+        Transitions += n;
+        VectorSteps++;
+        if (Transitions < _options.Warmup || Replay.SampleableCount == 0) return 0;
+        return (Transitions / _options.TrainEvery - before / _options.TrainEvery) * _options.GradientSteps;
+    }
+
+    private void RecordEpisodes(VectorStepBuffers buffers, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            _episodeReturns[i] += buffers.Rewards[i];
+            _episodeLengths[i]++;
+            if (!buffers.Finished[i]) continue;
+            Episodes.Add(_episodeReturns[i], _episodeLengths[i], buffers.Terminated[i]);
+            TaskEpisodes[_tasks[i]].Add(_episodeReturns[i], _episodeLengths[i], buffers.Terminated[i]);
+            _episodeReturns[i] = 0;
+            _episodeLengths[i] = 0;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using Mtrl.Runtime.Replay;
+
+namespace Mtrl.Runtime.Algorithms;
+
+/// <summary>How an update's batch is drawn from replay.</summary>
+public enum ReplaySampling
+{
+    /// <summary>Uniformly over all sampleable transitions.</summary>
+    Uniform,
+
+    /// <summary>An equal share of the batch per task (tasks with no data yet give theirs away).</summary>
+    TaskBalanced,
+
+    /// <summary>Proportional to |TD error|^α with importance weights (Schaul et al. 2016).</summary>
+    Prioritized,
+}
+
+/// <summary>How the task gradients of shared parameters are combined into one update.</summary>
+public enum TaskGradientMethod
+{
+    /// <summary>One loss over the whole batch, one backward pass.</summary>
+    None,
+
+    /// <summary>Projecting conflicting gradients (Yu et al. 2020), with the paper's shuffled orders.</summary>
+    PcGrad,
+
+    /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
+    CaGrad,
+
+    /// <summary>Task loss weights learned to balance gradient norms on the last shared layer (Chen et al. 2018).</summary>
+    GradNorm,
+}
+
+/// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
+public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, float BetaFinal = 1f, float Epsilon = 1e-6f)
+{
+    /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
+    public void Validate()
+    {
+        if (!(Alpha >= 0f && Alpha <= 1f)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "must be in [0, 1]");
+        if (!(Beta >= 0f && Beta <= 1f)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be in [0, 1]");
+        if (!(BetaFinal >= 0f && BetaFinal <= 1f)) throw new ArgumentOutOfRangeException(nameof(BetaFinal), BetaFinal, "must be in [0, 1]");
+        if (!(Epsilon > 0f) || float.IsInfinity(Epsilon)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "must be finite and greater than 0");
+    }
+}
+
+/// <summary>
+/// Settings every off-policy trainer shares (DQN, SAC, TD3): discount, optimizer, update
+/// schedule, replay and multi-task gradient handling. Step counts are environment transitions
+/// summed over all environments (stable-baselines3's convention), so results do not change
+/// meaning with the number of environments. Each algorithm's options derive from this record
+/// and set their own defaults.
+/// </summary>
+public abstract record OffPolicyOptions
+{
+    /// <summary>Discount γ in (0, 1].</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>Adam's learning rate (algorithms with several optimizers may override it per network).</summary>
+    public float LearningRate { get; init; } = 3e-4f;
+
+    /// <summary>Transitions per update.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Transitions to train for.</summary>
+    public long Steps { get; init; } = 1_000_000;
+
+    /// <summary>Transitions collected with uniformly random actions before learning starts.</summary>
+    public long Warmup { get; init; } = 1_000;
+
+    /// <summary>Transitions between training rounds.</summary>
+    public int TrainEvery { get; init; } = 1;
+
+    /// <summary>Updates per training round.</summary>
+    public int GradientSteps { get; init; } = 1;
+
+    /// <summary>Global gradient-norm clip per optimizer (0 = off).</summary>
+    public float GradientClip { get; init; }
+
+    /// <summary>Target smoothing τ in (0, 1] (1 = copy).</summary>
+    public float Tau { get; init; } = 0.005f;
+
+    /// <summary>Replay capacity in transitions.</summary>
+    public int ReplayCapacity { get; init; } = 1_000_000;
+
+    /// <summary>How batches are drawn.</summary>
+    public ReplaySampling Sampling { get; init; } = ReplaySampling.Uniform;
+
+    /// <summary>Exponents of <see cref="ReplaySampling.Prioritized"/> sampling.</summary>
+    public PriorityOptions Priority { get; init; } = new();
+
+    /// <summary>
+    /// Per-task gradient handling: with anything but None, each task's loss is the mean loss over
+    /// its rows of the batch, one backward pass runs per task, and the shared parameters' task
+    /// gradients are combined by the method; task-specific slices keep their own task's gradient.
+    /// </summary>
+    public TaskGradientMethod Gradients { get; init; } = TaskGradientMethod.None;
+
+    /// <summary>Sum or mean of the combined task gradients.</summary>
+    public Mtrl.Kernels.GradientReduction GradientReduction { get; init; } = Mtrl.Kernels.GradientReduction.Mean;
+
+    /// <summary>GradNorm's restoring-force strength α ≥ 0.</summary>
+    public double GradNormAlpha { get; init; } = 1.5;
+
+    /// <summary>GradNorm's learning rate for the task weights.</summary>
+    public double GradNormLearningRate { get; init; } = 0.025;
+
+    /// <summary>CAGrad's conflict-aversion radius c ≥ 0.</summary>
+    public double CaGradC { get; init; } = 0.4;
+
+    /// <summary>
+    /// Fixed weight of each task's loss (one per task, each ≥ 0), or null for equal weights: a row's
+    /// loss gradient is multiplied by its task's weight.
+    /// </summary>
+    public IReadOnlyList<double>? TaskWeights { get; init; }
+
+    /// <summary>Hindsight relabeling, or null for none (needs a goal environment).</summary>
+    public HerOptions? Her { get; init; }
+
+    /// <summary>Seed of every random choice: parameters, exploration, replay sampling, environments.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
+    public virtual void Validate()
+    {
+        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "must be in (0, 1]");
+        if (!(LearningRate > 0f) || float.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be finite and greater than 0");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "must be at least 1");
+        if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "must be at least 0");
+        if (TrainEvery < 1) throw new ArgumentOutOfRangeException(nameof(TrainEvery), TrainEvery, "must be at least 1");
+        if (GradientSteps < 1) throw new ArgumentOutOfRangeException(nameof(GradientSteps), GradientSteps, "must be at least 1");
+        if (!(GradientClip >= 0f)) throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "must be at least 0 (0 turns clipping off)");
+        if (!(Tau > 0f && Tau <= 1f)) throw new ArgumentOutOfRangeException(nameof(Tau), Tau, "must be in (0, 1]");
+        if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
+        Her?.Validate();
+        Priority.Validate();
+        if (!Enum.IsDefined(Sampling)) throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "must be Uniform, TaskBalanced or Prioritized");
+        if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad, CaGrad or GradNorm");
+        if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GradientReduction), GradientReduction, "must be Sum or Mean");
+        }
+        if (TaskWeights is not null)
+        {
+            for (var t = 0; t < TaskWeights.Count; t++)
+            {
+                if (!(TaskWeights[t] >= 0) || double.IsInfinity(TaskWeights[t])) throw new ArgumentOutOfRangeException(nameof(TaskWeights), TaskWeights[t], $"TaskWeights[{t}] must be finite and at least 0");
+            }
+        }
+        if (!(GradNormAlpha >= 0) || double.IsInfinity(GradNormAlpha)) throw new ArgumentOutOfRangeException(nameof(GradNormAlpha), GradNormAlpha, "must be finite and at least 0");
+        if (!(GradNormLearningRate > 0) || double.IsInfinity(GradNormLearningRate)) throw new ArgumentOutOfRangeException(nameof(GradNormLearningRate), GradNormLearningRate, "must be finite and greater than 0");
+        if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
+        if (Sampling == ReplaySampling.Prioritized && Her is not null)
+        {
+            // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
+            throw new ArgumentException("prioritized sampling cannot be combined with hindsight relabeling; use Uniform or TaskBalanced sampling with Her", nameof(Sampling));
+        }
+    }
+
+    /// <summary>Prioritized replay's β after <paramref name="transitions"/> of <see cref="Steps"/>.</summary>
+    public float BetaAt(long transitions) =>
+        Priority.Beta + (Priority.BetaFinal - Priority.Beta) * (float)Math.Min(1.0, (double)transitions / Steps);
+}
