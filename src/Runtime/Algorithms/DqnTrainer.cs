@@ -1,12 +1,9 @@
 using System;
-using System.Linq;
 using System.Threading;
-using System.Numerics.Tensors;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
-using Mtrl.Runtime.MultiTask;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
 using Mtrl.Runtime.Replay;
@@ -45,15 +42,10 @@ public sealed class DqnTrainer : ITrainer
     private readonly float[] _chosenGradient;
     private readonly float[] _qGradient;
     private readonly float[] _tdErrors;
-    private readonly TaskGradients? _taskGradients;
+    private readonly TaskGradientCombiner? _taskGradients;
     private readonly float[] _taskGradient;
     private readonly int[] _taskRows;
     private readonly double[] _taskLosses;
-    private readonly double[] _initialTaskLosses;
-    private readonly double[] _lossWeights;
-    private readonly double[] _appliedWeights;
-    private readonly double[] _weightedNorms;
-    private readonly ParameterSlice? _lastSharedLayer;
 
     /// <summary>Builds the trainer: parameters initialised from the seed, target network copied, environments reset.</summary>
     /// <param name="environment">The environments to learn in (a goal environment for HER).</param>
@@ -101,27 +93,16 @@ public sealed class DqnTrainer : ITrainer
         if (options.Gradients != TaskGradientMethod.None)
         {
             var tasks = environment.TaskCount;
-            _taskGradients = new TaskGradients(Parameters, tasks, accelerator);
+            _taskGradients = new TaskGradientCombiner(Parameters, tasks, options, PcGradStream, accelerator);
             _taskGradient = new float[batch * _actions];
             _taskRows = new int[tasks];
             _taskLosses = new double[tasks];
-            _initialTaskLosses = new double[tasks];
-            _lossWeights = new double[tasks];
-            _appliedWeights = new double[tasks];
-            _weightedNorms = new double[tasks];
-            _lossWeights.AsSpan().Fill(1.0);
-            if (options.Gradients == TaskGradientMethod.GradNorm)
-            {
-                // GradNorm balances gradient norms on the last shared weight matrix in layout order.
-                _lastSharedLayer = layout.Slices.LastOrDefault(s => s.Owner.Kind == ParameterOwnerKind.Shared && s.Name.EndsWith(".weight", StringComparison.Ordinal))
-                    ?? throw new ArgumentException("GradNorm needs a shared weight matrix (a slice owned Shared named '*.weight') to balance gradient norms on", nameof(layout));
-            }
         }
         else
         {
             _taskGradient = [];
             _taskRows = [];
-            _taskLosses = _initialTaskLosses = _lossWeights = _appliedWeights = _weightedNorms = [];
+            _taskLosses = [];
         }
 
         // Last, because it resets the environments: as before the loop existed, so runs keep their bits.
@@ -165,7 +146,7 @@ public sealed class DqnTrainer : ITrainer
     public ReadOnlySpan<EpisodeStatistics> TaskEpisodes => _loop.TaskEpisodes;
 
     /// <summary>GradNorm's current task loss weights (they sum to the task count); empty for other gradient methods.</summary>
-    public ReadOnlySpan<double> TaskLossWeights => Options.Gradients == TaskGradientMethod.GradNorm ? _lossWeights : default;
+    public ReadOnlySpan<double> TaskLossWeights => Options.Gradients == TaskGradientMethod.GradNorm ? _taskGradients!.LossWeights : default;
 
     /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (or <see cref="OffPolicyOptions.Steps"/>).</summary>
     public void Train(long? transitions = null, CancellationToken cancellation = default)
@@ -272,14 +253,10 @@ public sealed class DqnTrainer : ITrainer
     private void BackwardPerTask(ReplayBatch batch, int size)
     {
         var taskGradients = _taskGradients!;
-        Array.Clear(_taskRows);
+        var tasks = batch.TaskIds.AsSpan(0, size);
+        TaskRowGradient.CountRows(tasks, _taskRows);
         Array.Clear(_taskLosses);
-        for (var i = 0; i < size; i++)
-        {
-            var task = batch.TaskIds[i];
-            _taskRows[task]++;
-            _taskLosses[task] += RowLoss(_chosen[i] - _targets[i]);
-        }
+        for (var i = 0; i < size; i++) _taskLosses[tasks[i]] += RowLoss(_chosen[i] - _targets[i]);
         for (var t = 0; t < _taskRows.Length; t++)
         {
             if (_taskRows[t] > 0) _taskLosses[t] /= _taskRows[t];
@@ -289,57 +266,13 @@ public sealed class DqnTrainer : ITrainer
         {
             if (_taskRows[task] > 0)
             {
-                var scale = (float)size / _taskRows[task];
                 var gradient = _taskGradient.AsSpan(0, size * _actions);
-                for (var i = 0; i < size; i++)
-                {
-                    var row = gradient.Slice(i * _actions, _actions);
-                    if (batch.TaskIds[i] == task) TensorPrimitives.Multiply(_qGradient.AsSpan(i * _actions, _actions), scale, row);
-                    else row.Clear();
-                }
+                TaskRowGradient.Mask(_qGradient, tasks, task, (float)size / _taskRows[task], _actions, gradient);
                 _online.Backward(gradient);
             }
             taskGradients.Capture(task);
         }
-        switch (Options.Gradients)
-        {
-            case TaskGradientMethod.PcGrad:
-                var counters = PcGradOrders.CountersUsed(_taskRows.Length);
-                taskGradients.ApplyPcGrad(Options.GradientReduction, Options.Seed, PcGradStream, (ulong)Updates * counters);
-                break;
-            case TaskGradientMethod.CaGrad:
-                taskGradients.ApplyCaGrad(Options.CaGradC, Options.GradientReduction);
-                break;
-            default:
-                ApplyGradNorm(taskGradients, size);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// Applies Σᵢ wᵢ·gᵢ with the current weights (÷T for a mean), then moves the weights by one
-    /// GradNorm step for the next update. The weights move only in updates where every task has
-    /// rows and a first loss to compare with.
-    /// </summary>
-    private void ApplyGradNorm(TaskGradients taskGradients, int size)
-    {
-        var tasks = _taskRows.Length;
-        var scale = Options.GradientReduction == GradientReduction.Mean ? 1.0 / tasks : 1.0;
-        for (var t = 0; t < tasks; t++) _appliedWeights[t] = _lossWeights[t] * scale;
-        var complete = true;
-        for (var t = 0; t < tasks; t++)
-        {
-            var norm = (double)TensorPrimitives.Norm(taskGradients.SharedGradientOf(t, _lastSharedLayer!));
-            _weightedNorms[t] = _lossWeights[t] * norm;
-            if (_taskRows[t] == 0) complete = false;
-            else if (!(_initialTaskLosses[t] > 0)) _initialTaskLosses[t] = _taskLosses[t];
-            complete &= _initialTaskLosses[t] > 0;
-        }
-        taskGradients.ApplyWeighted(_appliedWeights);
-        if (complete)
-        {
-            GradNorm.UpdateWeights(_lossWeights, _weightedNorms, _initialTaskLosses, _taskLosses, Options.GradNormAlpha, Options.GradNormLearningRate);
-        }
+        taskGradients.Apply(_taskRows, _taskLosses, Updates);
     }
 
     /// <summary>One row's TD loss, as the batch loss counts it.</summary>

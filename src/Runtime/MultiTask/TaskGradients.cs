@@ -38,7 +38,12 @@ public sealed class TaskGradients
     /// <param name="store">The agent's parameters; its gradient buffer is read by <see cref="Capture"/> and written by the Apply methods.</param>
     /// <param name="taskCount">T ≥ 1; every task-specific slice must belong to a task (or column) in [0, T).</param>
     /// <param name="accelerator">Threads for the projection kernels; null uses <see cref="CpuAccelerator.Default"/>.</param>
-    public TaskGradients(ParameterStore store, int taskCount, Accelerator? accelerator = null)
+    /// <param name="slices">
+    /// The slices whose gradients are combined, or null for all: a critic's loss is combined over
+    /// the critic's slices only, even though the actor's live in the same store. Gradients of
+    /// other slices are left zero by every Apply.
+    /// </param>
+    public TaskGradients(ParameterStore store, int taskCount, Accelerator? accelerator = null, IEnumerable<ParameterSlice>? slices = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (taskCount < 1 || taskCount > ProjectionWorkspace.MaximumTaskCount)
@@ -49,14 +54,27 @@ public sealed class TaskGradients
         _store = store;
         _accelerator = accelerator ?? CpuAccelerator.Default;
         TaskCount = taskCount;
-        IReadOnlyList<ParameterSlice> slices = store.Layout.Slices;
-        _rowOffsetBySlice = new int[slices.Count];
+        IReadOnlyList<ParameterSlice> layoutSlices = store.Layout.Slices;
+        var included = new bool[layoutSlices.Count];
+        foreach (ParameterSlice slice in slices ?? layoutSlices)
+        {
+            if ((uint)slice.Index >= (uint)layoutSlices.Count || layoutSlices[slice.Index] != slice)
+            {
+                throw new ArgumentException($"slice '{slice.Name}' does not belong to the store's layout", nameof(slices));
+            }
+            included[slice.Index] = true;
+        }
+        _rowOffsetBySlice = new int[layoutSlices.Count];
         var sharedRuns = new List<GradientCopyRun>();
         var taskRuns = new List<GradientCopyRun>();
         int sharedLength = 0, taskLength = 0;
-        foreach (ParameterSlice slice in slices)
+        foreach (ParameterSlice slice in layoutSlices)
         {
-            if (slice.Owner.IsTaskSpecific)
+            if (!included[slice.Index])
+            {
+                _rowOffsetBySlice[slice.Index] = -1;
+            }
+            else if (slice.Owner.IsTaskSpecific)
             {
                 int task = slice.Owner.Index;
                 if (task < 0 || task >= taskCount)
@@ -167,7 +185,7 @@ public sealed class TaskGradients
         int offset = _rowOffsetBySlice[slice.Index];
         if (offset < 0)
         {
-            throw new ArgumentException($"slice '{slice.Name}' belongs to {slice.Owner}; only shared and module slices are kept per task.", nameof(slice));
+            throw new ArgumentException($"slice '{slice.Name}' belongs to {slice.Owner} or is not combined here; only the combined shared and module slices are kept per task.", nameof(slice));
         }
 
         return _shared.AsSpan(task * SharedParameterCount + offset, slice.Length);
