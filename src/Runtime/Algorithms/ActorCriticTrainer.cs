@@ -137,7 +137,7 @@ public abstract class ActorCriticTrainer : ITrainer
         {
             _criticCombiner = new TaskGradientCombiner(Parameters, TaskCount, options, CriticPcGradStream, accelerator, Critic.TrainedSlices);
             _twinCombiner = new TaskGradientCombiner(TwinParameters, TaskCount, options, TwinPcGradStream, accelerator, TwinCritic.TrainedSlices);
-            ActorCombiner = new TaskGradientCombiner(Parameters, TaskCount, options, ActorPcGradStream, accelerator, Actor.TrainedSlices);
+            ActorCombiner = new TaskGradientCombiner(Parameters, TaskCount, options, ActorPcGradStream, accelerator, Actor.TrainedSlices, gradNormWeightsFrom: _criticCombiner);
         }
         BaseOptions = options;
         // Last: the loop resets the environments.
@@ -224,6 +224,9 @@ public abstract class ActorCriticTrainer : ITrainer
 
     /// <summary>Where kernels run.</summary>
     protected Accelerator? Accelerator => _accelerator;
+
+    /// <summary>Called with "critic", "twin", "actor" or "alpha" just before that optimizer steps (tests read the gradients there).</summary>
+    internal Action<string>? BeforeOptimizerStep { get; set; }
 
     /// <inheritdoc />
     public void Train(long? transitions = null, CancellationToken cancellation = default)
@@ -376,6 +379,7 @@ public abstract class ActorCriticTrainer : ITrainer
         {
             BackwardPerTask(combiner, backward, gradient, 1, _rowLosses);
         }
+        BeforeOptimizerStep?.Invoke(first ? "critic" : "twin");
         optimizer.Step();
         return loss / size;
     }

@@ -38,6 +38,7 @@ public sealed class SacTrainer : ActorCriticTrainer
     private readonly double _targetEntropy;
     private readonly double[] _taskWeights;
     private readonly float[] _noise;
+    private readonly float[] _actorNoise;
     private readonly float[] _readout;
     private readonly float[] _sampled;
     private readonly float[] _logProbability;
@@ -84,6 +85,7 @@ public sealed class SacTrainer : ActorCriticTrainer
         }
         _taskWeights = new double[TaskCount];
         _noise = new float[batch * d];
+        _actorNoise = new float[batch * d];
         _readout = new float[batch * 2 * d];
         _sampled = new float[batch * d];
         _logProbability = new float[batch];
@@ -117,6 +119,12 @@ public sealed class SacTrainer : ActorCriticTrainer
 
     /// <inheritdoc />
     protected override double TaskWeight(int task) => _taskWeights[task];
+
+    /// <summary>∂L/∂log α of the last temperature update (as the optimizer saw it).</summary>
+    internal ReadOnlySpan<float> LogAlphaGradient => _temperatures.GradientsOf(_logAlpha);
+
+    /// <summary>The standard-normal draws of the last update's target sample (at s′) and actor sample (at s).</summary>
+    internal (float[] Target, float[] Actor) LastNoise => (_noise, _actorNoise);
 
     /// <inheritdoc />
     protected override void Explore(scoped in NetworkInputs inputs, Span<float> actions)
@@ -179,7 +187,7 @@ public sealed class SacTrainer : ActorCriticTrainer
         var batch = Loop.Batch;
         var size = batch.Size;
         var d = ActionSize;
-        var noise = _noise.AsSpan(0, size * d);
+        var noise = _actorNoise.AsSpan(0, size * d);
         PhiloxFill.Normal(noise, Options.Seed, NoiseStream, ((ulong)update * 2 + 1) * noiseCounters, accelerator: Accelerator);
         var inputs = Loop.BatchInputs(next: false);
         Actor.Forward(inputs).CopyTo(_readout);
@@ -212,6 +220,7 @@ public sealed class SacTrainer : ActorCriticTrainer
         var readoutGradient = _readoutGradient.AsSpan(0, size * 2 * d);
         _head.Backward(_readout, noise, actionGradient, _logProbabilityGradient, readoutGradient, size);
         BackwardActor(readoutGradient, 2 * d, _rowLosses);
+        BeforeOptimizerStep?.Invoke("actor");
         ActorOptimizer.Step();
 
         if (_temperatureOptimizer is null) return;
@@ -227,6 +236,7 @@ public sealed class SacTrainer : ActorCriticTrainer
             alphaLoss -= LogAlpha[slot] * excess;
         }
         LastAlphaLoss = alphaLoss / size;
+        BeforeOptimizerStep?.Invoke("alpha");
         _temperatureOptimizer.Step();
     }
 

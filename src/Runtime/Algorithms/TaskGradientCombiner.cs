@@ -31,6 +31,7 @@ public sealed class TaskGradientCombiner
     private readonly double[] _appliedWeights;
     private readonly double[] _weightedNorms;
     private readonly ParameterSlice? _lastSharedLayer;
+    private readonly TaskGradientCombiner? _weightSource;
 
     /// <summary>Prepares the per-task buffers over <paramref name="slices"/> (null: every slice of the store).</summary>
     /// <param name="store">Where backward passes accumulate and the combined gradient is written.</param>
@@ -39,8 +40,15 @@ public sealed class TaskGradientCombiner
     /// <param name="stream">Philox stream of PCGrad's orders (one per loss).</param>
     /// <param name="accelerator">Threads of the projection kernels.</param>
     /// <param name="slices">The loss's own slices (a critic's loss is combined over the critic's).</param>
+    /// <param name="gradNormWeightsFrom">
+    /// With GradNorm, take the task weights another combiner learns instead of learning them here:
+    /// GradNorm compares each task's loss with its first one, which needs losses that stay
+    /// positive; an actor loss (α·log π − Q) does not, so actor-critic trainers weight the actor's
+    /// task losses with the weights learned on the critic's squared errors.
+    /// </param>
     /// <exception cref="ArgumentException">GradNorm without a shared weight matrix among the slices to balance norms on.</exception>
-    public TaskGradientCombiner(ParameterStore store, int tasks, OffPolicyOptions options, ulong stream, Accelerator? accelerator = null, IReadOnlyList<ParameterSlice>? slices = null)
+    public TaskGradientCombiner(ParameterStore store, int tasks, OffPolicyOptions options, ulong stream, Accelerator? accelerator = null,
+        IReadOnlyList<ParameterSlice>? slices = null, TaskGradientCombiner? gradNormWeightsFrom = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,7 +66,8 @@ public sealed class TaskGradientCombiner
         _appliedWeights = new double[tasks];
         _weightedNorms = new double[tasks];
         _lossWeights.AsSpan().Fill(1.0);
-        if (_method == TaskGradientMethod.GradNorm)
+        _weightSource = gradNormWeightsFrom;
+        if (_method == TaskGradientMethod.GradNorm && _weightSource is null)
         {
             // GradNorm balances gradient norms on the last shared weight matrix in layout order.
             _lastSharedLayer = (slices ?? store.Layout.Slices).LastOrDefault(s => s.Owner.Kind == ParameterOwnerKind.Shared && s.Name.EndsWith(".weight", StringComparison.Ordinal))
@@ -70,7 +79,7 @@ public sealed class TaskGradientCombiner
     public int TaskCount => _lossWeights.Length;
 
     /// <summary>GradNorm's current task loss weights (they sum to T); all 1 for the other methods.</summary>
-    public ReadOnlySpan<double> LossWeights => _lossWeights;
+    public ReadOnlySpan<double> LossWeights => _weightSource is null ? _lossWeights : _weightSource.LossWeights;
 
     /// <summary>Zeroes the store's gradients for task 0's backward pass.</summary>
     public void BeginStep() => _gradients.BeginStep();
@@ -110,6 +119,13 @@ public sealed class TaskGradientCombiner
     {
         var tasks = TaskCount;
         var scale = _reduction == GradientReduction.Mean ? 1.0 / tasks : 1.0;
+        if (_weightSource is not null)
+        {
+            var weights = _weightSource.LossWeights;
+            for (var t = 0; t < tasks; t++) _appliedWeights[t] = weights[t] * scale;
+            _gradients.ApplyWeighted(_appliedWeights);
+            return;
+        }
         for (var t = 0; t < tasks; t++) _appliedWeights[t] = _lossWeights[t] * scale;
         var complete = true;
         for (var t = 0; t < tasks; t++)

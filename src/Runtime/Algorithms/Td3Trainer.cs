@@ -57,6 +57,9 @@ public sealed class Td3Trainer : ActorCriticTrainer
     /// <summary>The hyperparameters.</summary>
     public Td3Options Options { get; }
 
+    /// <summary>The clipped smoothing noise's raw draws of the last update (before clipping).</summary>
+    internal float[] LastSmoothingNoise => _noise;
+
     /// <inheritdoc />
     protected override void Explore(scoped in NetworkInputs inputs, Span<float> actions)
     {
@@ -109,6 +112,7 @@ public sealed class Td3Trainer : ActorCriticTrainer
         Critic.Backward(_criticGradient.AsSpan(0, size));
         Critic.ActionGradient.CopyTo(_readoutGradient);
         BackwardActor(_readoutGradient.AsSpan(0, size * d), d, _rowLosses);
+        BeforeOptimizerStep?.Invoke("actor");
         ActorOptimizer.Step();
         UpdateTargets(Options.Tau);
     }
