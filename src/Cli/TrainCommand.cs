@@ -122,19 +122,26 @@ internal static class TrainCommand
     {
         problem = "";
         var type = assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
-        var createOptions = type?.GetMethod("CreateDqnOptions", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
-        var create = type?.GetMethod("CreateTrainer", BindingFlags.Public | BindingFlags.Static, new[] { typeof(IDiscreteVectorEnvironment), typeof(DqnOptions), typeof(Accelerator) });
+        var algorithm = agent.Training.Algorithm switch { Algorithm.Sac => "Sac", Algorithm.Td3 => "Td3", _ => "Dqn" };
+        var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
+        var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer" && m.GetParameters().Length == 3);
         if (createOptions is null || create is null)
         {
-            problem = $"the code generated for agent '{agent.Name}' has no trainer factory (CreateDqnOptions, CreateTrainer)";
+            problem = $"the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer)";
             return null;
         }
-        var options = (DqnOptions)createOptions.Invoke(null, null)!;
+        var options = (OffPolicyOptions)createOptions.Invoke(null, null)!;
         options = options with
         {
             Steps = request.Steps ?? options.Steps,
             Seed = request.Seed is { } seed ? (ulong)seed : options.Seed,
         };
+        var environmentType = create.GetParameters()[0].ParameterType;
+        if (!environmentType.IsInstanceOfType(environment))
+        {
+            problem = $"agent '{agent.Name}' trains with {algorithm.ToUpperInvariant()}, which needs {(agent.Action.Kind == Dsl.Model.ActionKind.Continuous ? "continuous" : "discrete")} actions; {request.Environment} does not provide them";
+            return null;
+        }
         try
         {
             return (ITrainer)create.Invoke(null, new object?[] { environment, options, accelerator })!;

@@ -32,6 +32,7 @@ internal static class AgentEmitter
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("using global::System;");
+        w.WriteLine("using global::System.Collections.Generic;");
         w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
         w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
         w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
@@ -39,7 +40,10 @@ internal static class AgentEmitter
         w.WriteLine("using GradientReduction = global::Mtrl.Kernels.GradientReduction;");
         w.WriteLine("using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;");
         w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
+        w.WriteLine("using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;");
+        w.WriteLine("using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;");
         w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
+        w.WriteLine("using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;");
         w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
         w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
@@ -50,8 +54,14 @@ internal static class AgentEmitter
         w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
         w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
         w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
+        w.WriteLine("using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;");
+        w.WriteLine("using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;");
         w.WriteLine("using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;");
+        w.WriteLine("using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;");
+        w.WriteLine("using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;");
+        w.WriteLine("using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;");
         w.WriteLine("using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;");
+        w.WriteLine("using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;");
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
         w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
         w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");

@@ -16,4 +16,7 @@ internal static class CSharpLiterals
         var text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.Contains(".") || text.Contains("E") ? text : text + ".0";
     }
+
+    /// <summary>A regular string literal; callers pass identifiers and dotted names only (no quotes or escapes to write).</summary>
+    public static string Str(string value) => "\"" + value + "\"";
 }

@@ -742,6 +742,80 @@ internal sealed partial class NetworkEmitter
     public static bool IsQNetwork(AgentModel agent, NetworkModel network) =>
         network.Output.Op is QValuesOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
 
+    /// <summary>True for a gaussian or deterministic policy over continuous actions: it implements the runtime's IPolicyNetwork.</summary>
+    public static bool IsPolicyNetwork(AgentModel agent, NetworkModel network) =>
+        network.Output.Op is GaussianOp or DeterministicOp && agent.Action.Kind == ActionKind.Continuous && !network.ReadsAction;
+
+    /// <summary>True for a q_values network reading a continuous action: it implements the runtime's ICriticNetwork.</summary>
+    public static bool IsCriticNetwork(AgentModel agent, NetworkModel network) =>
+        network.Output.Op is QValuesOp { Outputs: 1 } && agent.Action.Kind == ActionKind.Continuous && network.ReadsAction;
+
+    /// <summary>True when the network's output depends on the action through something other than detach (a critic the actor can learn through).</summary>
+    public static bool ActionCarriesGradient(AgentModel agent, NetworkModel network)
+    {
+        var emitter = new NetworkEmitter(agent, network);
+        emitter.Plan();
+        return emitter._contributions.ContainsKey("action");
+    }
+
+    /// <summary>The runtime interface the generated class implements, or null.</summary>
+    private string? RowInterface =>
+        IsQNetwork(_agent, _network) ? "IQNetwork"
+        : IsPolicyNetwork(_agent, _network) ? "IPolicyNetwork"
+        : IsCriticNetwork(_agent, _network) && _contributions.ContainsKey("action") ? "ICriticNetwork"
+        : null;
+
+    /// <summary>Prefixes of the parameter slices this network's backward pass trains (nodes and blocks it reaches through no detach).</summary>
+    private IEnumerable<string> TrainedPrefixes() =>
+        _network.Nodes.Where(n => _needsGradient.Contains(n.Name) && _network.Parameters.Any(g => g.Node == (n.Block ?? n.Name)))
+            .Select(Prefix).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The members IPolicyNetwork and ICriticNetwork add: widths, the trained slices, Forward over rows.</summary>
+    private void WriteActorCriticMembers(IndentedTextWriter w, string contract)
+    {
+        var observations = _agent.Inputs.Where(i => i.Kind == InputKind.Observation).ToList();
+        var goals = _agent.Inputs.Where(i => i.Kind == InputKind.Goal).ToList();
+        var critic = contract == "ICriticNetwork";
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Floats per observation row of <see cref=\"NetworkInputs\"/>: " +
+            (observations.Count == 0 ? "none" : string.Join(", ", observations.Select(i => $"<c>{i.Name}</c>"))) + " side by side.</summary>");
+        w.WriteLine($"public int ObservationWidth => {Int(observations.Sum(i => i.Width))};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Floats per goal row of <see cref=\"NetworkInputs\"/>" +
+            (goals.Count == 0 ? " (the agent has no goals)" : ": " + string.Join(", ", goals.Select(i => $"<c>{i.Name}</c>")) + " side by side") + ".</summary>");
+        w.WriteLine($"public int GoalWidth => {Int(goals.Sum(i => i.Width))};");
+        w.WriteLineNoTabs("");
+        w.WriteLine($"int {contract}.ActionSize => ActionSize;");
+        if (!critic)
+        {
+            w.WriteLineNoTabs("");
+            w.WriteLine($"bool IPolicyNetwork.IsStochastic => {(Output.Op is GaussianOp ? "true" : "false")};");
+        }
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>The slices Backward accumulates gradients into: " + string.Join(", ", TrainedPrefixes().Select(p => $"<c>{p}</c>")) + ".</summary>");
+        w.WriteLine("public IReadOnlyList<ParameterSlice> TrainedSlices { get; }");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>");
+        w.WriteLine(critic ? "public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs, ReadOnlySpan<float> actions)" : "public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("var batch = inputs.Count;");
+        w.WriteLine("if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $\"batch must be in [1, {MaxBatch}]\");");
+        w.WriteLine("if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($\"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values\", nameof(inputs));");
+        WriteRowCopies(w, observations, "inputs.Observations", "ObservationWidth");
+        WriteRowCopies(w, goals, "inputs.Goals", "GoalWidth");
+        if (critic) w.WriteLine("actions.Slice(0, batch * ActionSize).CopyTo(_action);");
+        if (_usesTasks)
+        {
+            w.WriteLine("if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);");
+            w.WriteLine("else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);");
+        }
+        w.WriteLine("return Run(batch);");
+        w.Indent--;
+        w.WriteLine("}");
+        WriteRun(w);
+    }
+
     private void WriteQNetworkMembers(IndentedTextWriter w)
     {
         var observations = _agent.Inputs.Where(i => i.Kind == InputKind.Observation).ToList();
@@ -775,6 +849,11 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("return Run(batch);");
         w.Indent--;
         w.WriteLine("}");
+        WriteRun(w);
+    }
+
+    private void WriteRun(IndentedTextWriter w)
+    {
         w.WriteLineNoTabs("");
         w.WriteLine("private ReadOnlySpan<float> Run(int batch)");
         w.WriteLine("{");
@@ -865,7 +944,8 @@ internal sealed partial class NetworkEmitter
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The {role} network <c>{_network.Name}</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>");
         w.WriteLine($"/// <remarks>Declared at line {_network.Span.Line}. Output: {_network.Output.Op.Kind}, {Int(Width(Output))} values per sample{(Output.Op is GaussianOp ? " (mean, then unsquashed log-std)" : "")}.</remarks>");
-        w.WriteLine(ImplementsQNetwork ? $"public sealed class {className} : IQNetwork" : $"public sealed class {className}");
+        var contract = RowInterface;
+        w.WriteLine(contract is null ? $"public sealed class {className}" : $"public sealed class {className} : {contract}");
         w.WriteLine("{");
         w.Indent++;
         foreach (var field in _fields.Distinct()) w.WriteLine(field);
@@ -878,6 +958,10 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, \"maxBatch must be at least 1\");");
         w.WriteLine("var layout = store.Layout;");
         w.WriteLine("MaxBatch = maxBatch;");
+        if (contract is "IPolicyNetwork" or "ICriticNetwork")
+        {
+            w.WriteLine($"TrainedSlices = layout.SlicesUnder({string.Join(", ", TrainedPrefixes().Select(Str))});");
+        }
         var assigned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in _constructor)
         {
@@ -915,14 +999,15 @@ internal sealed partial class NetworkEmitter
             w.WriteLine($"{Camel(input.Name)}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});");
         }
         if (_network.ReadsAction) w.WriteLine("action.Slice(0, batch * ActionSize).CopyTo(_action);");
-        if (ImplementsQNetwork)
+        if (contract is not null)
         {
             // Both Forward overloads copy their inputs into place, then share one schedule.
             if (_usesTasks) w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
             w.WriteLine("return Run(batch);");
             w.Indent--;
             w.WriteLine("}");
-            WriteQNetworkMembers(w);
+            if (contract == "IQNetwork") WriteQNetworkMembers(w);
+            else WriteActorCriticMembers(w, contract);
         }
         else
         {

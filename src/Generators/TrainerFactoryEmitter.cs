@@ -21,35 +21,104 @@ internal static class TrainerFactoryEmitter
     {
         var training = agent.Training;
         var replay = agent.Replay;
-        if (training.Algorithm != Algorithm.Dqn)
-        {
-            return $"the runtime has no {training.Algorithm.ToString().ToLowerInvariant()} trainer yet (it has dqn)";
-        }
-        var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
-        if (qNetworks != 1) return $"dqn needs exactly one q_values network, found {qNetworks}";
-        if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
-        if (training.Schedule.Kind == ScheduleKind.Sequential) return "the dqn trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
-        if (replay.PerTask) return "the dqn trainer keeps one replay buffer for all tasks; use 'sampling: balanced' instead of 'per_task: true'";
+        if (training.Schedule.Kind == ScheduleKind.Sequential) return $"the {Name(training.Algorithm)} trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
+        if (replay.PerTask) return "one replay buffer per task ('per_task: true') is not supported yet; 'sampling: balanced' draws an equal share per task from one buffer";
         if (replay.Priority is not null && (replay.Sampling == Dsl.Model.ReplaySampling.Balanced || replay.Her is not null))
         {
-            return "prioritized replay cannot be combined with balanced sampling or HER";
+            return "prioritized replay cannot be combined with balanced sampling or HER yet";
         }
         if (replay.Capacity > MaxReplayCapacity) return $"replay capacity {replay.Capacity} exceeds the runtime's {MaxReplayCapacity}";
+        if (training.Algorithm == Algorithm.Dqn)
+        {
+            var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
+            if (qNetworks != 1) return $"dqn needs exactly one q_values network, found {qNetworks}";
+            if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
+            return null;
+        }
+        if (agent.Action.Kind != ActionKind.Continuous) return $"the {Name(training.Algorithm)} trainer needs continuous actions (a discrete-action SAC is not supported yet)";
+        var head = training.Algorithm == Algorithm.Sac ? "gaussian" : "deterministic";
+        var policies = agent.Networks.Where(n => NetworkEmitter.IsPolicyNetwork(agent, n) && n.Output.Op.Kind == head).ToList();
+        if (policies.Count != 1) return $"{Name(training.Algorithm)} needs exactly one policy network with a {head} head, found {policies.Count}";
+        var critics = agent.Networks.Where(n => NetworkEmitter.IsCriticNetwork(agent, n)).ToList();
+        if (critics.Count != 1) return $"{Name(training.Algorithm)} needs exactly one critic network (q_values reading the action), found {critics.Count}";
+        if (!NetworkEmitter.ActionCarriesGradient(agent, critics[0])) return $"the critic '{critics[0].Name}' reads the action only through detach, so the actor cannot learn through it";
+        if (training.Algorithm == Algorithm.Td3 && training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs sac's per-task temperatures";
         return null;
     }
 
-    /// <summary>Writes <c>CreateDqnOptions</c> and <c>CreateTrainer</c>; call only when <see cref="Unsupported"/> is null.</summary>
+    private static string Name(Algorithm algorithm) => algorithm.ToString().ToLowerInvariant();
+
+    /// <summary>Writes the options factory and <c>CreateTrainer</c> of the agent's algorithm; call only when <see cref="Unsupported"/> is null.</summary>
     public static void Emit(IndentedTextWriter w, AgentModel agent)
     {
+        switch (agent.Training.Algorithm)
+        {
+            case Algorithm.Dqn:
+                EmitDqn(w, agent);
+                break;
+            default:
+                EmitActorCritic(w, agent);
+                break;
+        }
+    }
+
+    private static void EmitActorCritic(IndentedTextWriter w, AgentModel agent)
+    {
         var training = agent.Training;
-        var dqn = training.Dqn!;
-        var replay = agent.Replay;
-        var network = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        var sac = training.Algorithm == Algorithm.Sac;
+        var name = sac ? "Sac" : "Td3";
+        var actor = agent.Networks.Single(n => NetworkEmitter.IsPolicyNetwork(agent, n));
+        var critic = agent.Networks.Single(n => NetworkEmitter.IsCriticNetwork(agent, n));
         w.WriteLineNoTabs("");
-        w.WriteLine($"/// <summary>The DQN settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
-        w.WriteLine("public static DqnOptions CreateDqnOptions() => new()");
+        w.WriteLine($"/// <summary>The {name.ToUpperInvariant()} settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
+        w.WriteLine($"public static {name}Options Create{name}Options() => new()");
         w.WriteLine("{");
         w.Indent++;
+        WriteSharedOptions(w, agent);
+        if (sac)
+        {
+            var settings = training.Sac!;
+            var gaussian = (GaussianOp)actor.Output.Op;
+            w.WriteLine($"Alpha = TemperatureMode.{settings.AlphaMode},");
+            w.WriteLine($"AlphaInit = {Double(settings.AlphaInit)},");
+            w.WriteLine($"AlphaLearningRate = {Float(settings.AlphaLearningRate)},");
+            if (settings.TargetEntropy is { } entropy) w.WriteLine($"TargetEntropy = {Double(entropy)},");
+            w.WriteLine($"ActorLearningRate = {Float(settings.ActorLearningRate)},");
+            w.WriteLine($"CriticLearningRate = {Float(settings.CriticLearningRate)},");
+            w.WriteLine($"ActorUpdateEvery = {Int(settings.ActorUpdateEvery)},");
+            w.WriteLine($"TargetUpdateEvery = {Int(settings.TargetUpdateEvery)},");
+            if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) w.WriteLine("LossWeighting = TaskLossWeighting.AlphaSoftmax,");
+            w.WriteLine($"LogStdMin = {Float(gaussian.LogStdMin)},");
+            w.WriteLine($"LogStdMax = {Float(gaussian.LogStdMax)},");
+        }
+        else
+        {
+            var settings = training.Td3!;
+            w.WriteLine($"PolicyNoise = {Double(settings.PolicyNoise)},");
+            w.WriteLine($"NoiseClip = {Double(settings.NoiseClip)},");
+            w.WriteLine($"PolicyDelay = {Int(settings.PolicyDelay)},");
+            w.WriteLine($"ExplorationNoise = {Double(settings.ExplorationNoise)},");
+            w.WriteLine($"ActorLearningRate = {Float(settings.ActorLearningRate)},");
+            w.WriteLine($"CriticLearningRate = {Float(settings.CriticLearningRate)},");
+        }
+        w.Indent--;
+        w.WriteLine("};");
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>A {name.ToUpperInvariant()} trainer for this agent in <paramref name=\"environment\"/>: <see cref=\"{NetworkEmitter.ClassName(actor)}\"/> as the actor, <see cref=\"{NetworkEmitter.ClassName(critic)}\"/> as both critics and their targets, ready to <c>Train()</c>.</summary>");
+        w.WriteLine("/// <param name=\"environment\">Continuous-action environments whose observation, goal and action widths match the spec.</param>");
+        w.WriteLine($"/// <param name=\"options\">Settings; null takes <see cref=\"Create{name}Options\"/>.</param>");
+        w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
+        w.WriteLine($"public static {name}Trainer CreateTrainer(IContinuousVectorEnvironment environment, {name}Options? options = null, Accelerator? accelerator = null) =>");
+        w.Indent++;
+        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(actor)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(critic)}(store, batch), options ?? Create{name}Options(), accelerator);");
+        w.Indent--;
+    }
+
+    /// <summary>The settings every off-policy algorithm shares.</summary>
+    private static void WriteSharedOptions(IndentedTextWriter w, AgentModel agent)
+    {
+        var training = agent.Training;
+        var replay = agent.Replay;
         w.WriteLine($"Gamma = {Double(training.Gamma)},");
         w.WriteLine($"LearningRate = {Float(training.LearningRate)},");
         w.WriteLine($"BatchSize = {Int(training.BatchSize)},");
@@ -59,12 +128,6 @@ internal static class TrainerFactoryEmitter
         w.WriteLine($"GradientSteps = {Int(training.GradientSteps)},");
         w.WriteLine($"GradientClip = {Float(training.GradientClip)},");
         w.WriteLine($"Tau = {Float(training.Tau)},");
-        w.WriteLine($"TargetUpdateEvery = {Int(dqn.TargetUpdateEvery)},");
-        w.WriteLine($"Double = {(dqn.Double ? "true" : "false")},");
-        w.WriteLine($"Loss = TdLossKind.{(dqn.Loss == TdLoss.Huber ? "Huber" : "SquaredError")},");
-        w.WriteLine($"EpsilonStart = {Double(dqn.EpsilonStart)},");
-        w.WriteLine($"EpsilonEnd = {Double(dqn.EpsilonEnd)},");
-        w.WriteLine($"EpsilonDecaySteps = {Long(dqn.EpsilonDecaySteps)},");
         w.WriteLine($"ReplayCapacity = {Int(replay.Capacity)},");
         if (replay.Priority is { } priority)
         {
@@ -92,6 +155,25 @@ internal static class TrainerFactoryEmitter
             }
         }
         w.WriteLine($"Seed = {Int(training.Seed)}UL,");
+    }
+
+    private static void EmitDqn(IndentedTextWriter w, AgentModel agent)
+    {
+        var training = agent.Training;
+        var dqn = training.Dqn!;
+        var network = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>The DQN settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
+        w.WriteLine("public static DqnOptions CreateDqnOptions() => new()");
+        w.WriteLine("{");
+        w.Indent++;
+        WriteSharedOptions(w, agent);
+        w.WriteLine($"TargetUpdateEvery = {Int(dqn.TargetUpdateEvery)},");
+        w.WriteLine($"Double = {(dqn.Double ? "true" : "false")},");
+        w.WriteLine($"Loss = TdLossKind.{(dqn.Loss == TdLoss.Huber ? "Huber" : "SquaredError")},");
+        w.WriteLine($"EpsilonStart = {Double(dqn.EpsilonStart)},");
+        w.WriteLine($"EpsilonEnd = {Double(dqn.EpsilonEnd)},");
+        w.WriteLine($"EpsilonDecaySteps = {Long(dqn.EpsilonDecaySteps)},");
         w.Indent--;
         w.WriteLine("};");
         w.WriteLineNoTabs("");

@@ -135,9 +135,9 @@ public sealed class TrainerFactoryTests
     }
 
     [Theory]
-    [InlineData("train sac { }", "network pi { out pi = gaussian(obs) }\n network q { out q = q_values(concat(obs, action)) }", "continuous(2)", "the runtime has no sac trainer yet")]
-    [InlineData("train dqn { }\n  replay { per_task: true }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "use 'sampling: balanced' instead of 'per_task: true'")]
-    [InlineData("train td3 { }", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, action)) }", "continuous(2)", "the runtime has no td3 trainer yet")]
+    [InlineData("train sac { }", "network pi { out pi = categorical(obs) }\n network q { out q = q_values(obs) }", "discrete(2)", "needs continuous actions")]
+    [InlineData("train dqn { }\n  replay { per_task: true }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "'sampling: balanced' draws an equal share per task")]
+    [InlineData("train td3 { }", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, detach(action))) }", "continuous(2)", "reads the action only through detach")]
     public void AnAgentWithoutATrainerGetsMtrl0410AtItsTrainSection(string train, string networks, string action, string reason)
     {
         var spec = $"agent A {{\n  tasks: 2\n  input obs: 3\n  action: {action}\n  {networks}\n  {train}\n}}\n";
@@ -177,5 +177,113 @@ public sealed class TrainerFactoryTests
         Assert.Equal(0.01, options.GradNormLearningRate);
         Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
         Assert.Equal(new[] { 1.0, 2.0, 0.5, 0.0 }, options.TaskWeights);
+    }
+
+    private const string PointMassSac = """
+        agent Reach {
+          tasks: 2
+          input position: 4
+          goal target: 2
+          action: continuous(2, low: -1, high: 1)
+          block trunk = mlp(widths: [32])
+          network actor {
+            out pi = gaussian(mlp(trunk(concat(position, target)), widths: [32]), log_std: [-5, 2], per_task: true)
+          }
+          network critic {
+            out q = q_values(mlp(concat(detach(trunk(concat(position, target))), action, onehot(task)), widths: [32, 32]))
+          }
+          train sac { lr: 1e-3  batch: 32  warmup: 100  alpha: per_task  alpha_init: 0.5  target_entropy: -1  loss_weights: alpha_softmax  seed: 5 }
+          replay { capacity: 5_000  sampling: balanced }
+        }
+        """;
+
+    [Fact]
+    public void AGeneratedSacAgentCarriesTheSpecsSettingsAndTrainsEachNetworkOnItsOwnSlices()
+    {
+        var assembly = Build(PointMassSac, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.SacOptions Options() => Consumer.Agents.Reach.CreateSacOptions();
+                public static global::Mtrl.Runtime.Algorithms.SacTrainer Train(long transitions)
+                {
+                    var environment = new global::Mtrl.Runtime.Environments.PointMassVectorEnvironment(4, new global::Mtrl.Runtime.Environments.PointMassOptions
+                    {
+                        Tasks = new[] { global::Mtrl.Runtime.Environments.PointMassTaskSuite.Ten[0], global::Mtrl.Runtime.Environments.PointMassTaskSuite.Ten[1] },
+                    });
+                    var trainer = Consumer.Agents.Reach.CreateTrainer(environment, Options() with { Steps = transitions });
+                    trainer.Train();
+                    return trainer;
+                }
+                public static string[][] Slices()
+                {
+                    var store = new global::Mtrl.Runtime.Parameters.ParameterStore(Consumer.Agents.Reach.CreateLayout());
+                    global::Mtrl.Runtime.Algorithms.IPolicyNetwork actor = new Consumer.Agents.Reach.ActorNetwork(store, 4);
+                    global::Mtrl.Runtime.Algorithms.ICriticNetwork critic = new Consumer.Agents.Reach.CriticNetwork(store, 4);
+                    return new[] { System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(actor.TrainedSlices, s => s.Name)), System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(critic.TrainedSlices, s => s.Name)) };
+                }
+            }
+            """);
+        var options = (SacOptions)Call(assembly, "Options")!;
+        Assert.Equal(TemperatureMode.PerTask, options.Alpha);
+        Assert.Equal(TaskLossWeighting.AlphaSoftmax, options.LossWeighting);
+        Assert.Equal(0.5, options.AlphaInit);
+        Assert.Equal(-1.0, options.TargetEntropy);
+        Assert.Equal(-5f, options.LogStdMin);
+        Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
+        Assert.Equal(5UL, options.Seed);
+
+        // The critic reads the trunk through detach: only the actor trains it.
+        var slices = (string[][])Call(assembly, "Slices")!;
+        Assert.Contains("trunk.fc0.weight", slices[0]);
+        Assert.DoesNotContain(slices[0], s => s.StartsWith("critic.", StringComparison.Ordinal));
+        Assert.DoesNotContain("trunk.fc0.weight", slices[1]);
+        Assert.All(slices[1], s => Assert.StartsWith("critic.", s));
+
+        var trainer = (SacTrainer)Call(assembly, "Train", 600L)!;
+        Assert.Equal(600, trainer.Transitions);
+        // Updates start once the warm-up is over and a first episode has finished (only finished episodes are sampled).
+        Assert.InRange(trainer.Updates, 100, (600 - 100) / options.TrainEvery * options.GradientSteps);
+        Assert.True(double.IsFinite(trainer.LastLoss) && double.IsFinite(trainer.LastActorLoss));
+        Assert.Equal(2, trainer.LogAlpha.Length);
+        Assert.NotEqual(trainer.LogAlpha[0], trainer.LogAlpha[1]);
+    }
+
+    [Fact]
+    public void AGeneratedTd3AgentWithHerTrains()
+    {
+        var assembly = Build("""
+            agent Reach {
+              input position: 4
+              goal target: 2
+              action: continuous(2)
+              network actor { out a = deterministic(mlp(concat(position, target), widths: [32])) }
+              network critic { out q = q_values(mlp(concat(position, target, action), widths: [32])) }
+              train td3 { batch: 32  warmup: 100  policy_delay: 3  policy_noise: 0.1  noise_clip: 0.3  exploration_noise: 0.2  seed: 2 }
+              replay { capacity: 5_000  her: final(k: 2) }
+            }
+            """, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.Td3Trainer Train(long transitions)
+                {
+                    var environment = new global::Mtrl.Runtime.Environments.PointMassVectorEnvironment(4, new global::Mtrl.Runtime.Environments.PointMassOptions
+                    {
+                        Tasks = new[] { global::Mtrl.Runtime.Environments.PointMassTaskSuite.Ten[0] }, SparseReward = true,
+                    });
+                    var trainer = Consumer.Agents.Reach.CreateTrainer(environment, Consumer.Agents.Reach.CreateTd3Options() with { Steps = transitions });
+                    trainer.Train();
+                    return trainer;
+                }
+            }
+            """);
+        var trainer = (Td3Trainer)Call(assembly, "Train", 400L)!;
+        Assert.Equal(3, trainer.Options.PolicyDelay);
+        Assert.Equal(0.3, trainer.Options.NoiseClip);
+        Assert.Equal(0.2, trainer.Options.ExplorationNoise);
+        Assert.Equal(Mtrl.Kernels.Replay.HerGoalStrategy.Final, trainer.Options.Her!.Value.Strategy);
+        Assert.InRange(trainer.Updates, 100, (400 - 100) / trainer.Options.TrainEvery * trainer.Options.GradientSteps);
+        Assert.True(double.IsFinite(trainer.LastLoss));
     }
 }

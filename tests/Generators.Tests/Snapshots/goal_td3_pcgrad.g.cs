@@ -5,6 +5,7 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
@@ -12,7 +13,10 @@ namespace Consumer.Agents
     using GradientReduction = global::Mtrl.Kernels.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
+    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -23,8 +27,14 @@ namespace Consumer.Agents
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
+    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
+    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
+    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
+    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
     using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
+    using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
@@ -156,7 +166,7 @@ namespace Consumer.Agents
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 12. Output: deterministic, 2 values per sample.</remarks>
-        public sealed class ActorNetwork
+        public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _position;
             private readonly float[] _target;
@@ -191,6 +201,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("trunk", "actor.a");
                 _position = new float[maxBatch * 4];
                 _target = new float[maxBatch * 2];
                 _taskIds = new int[maxBatch];
@@ -231,7 +242,38 @@ namespace Consumer.Agents
                 position.Slice(0, batch * 4).CopyTo(_position);
                 target.Slice(0, batch * 2).CopyTo(_target);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>position</c> side by side.</summary>
+            public int ObservationWidth => 4;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/>: <c>target</c> side by side.</summary>
+            public int GoalWidth => 2;
+
+            int IPolicyNetwork.ActionSize => ActionSize;
+
+            bool IPolicyNetwork.IsStochastic => false;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>trunk</c>, <c>actor.a</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 4).CopyTo(_position);
+                inputs.Goals.Slice(0, batch * 2).CopyTo(_target);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_onehot: onehot
                 _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);
@@ -287,7 +329,7 @@ namespace Consumer.Agents
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 17. Output: q_values, 1 values per sample.</remarks>
-        public sealed class CriticNetwork
+        public sealed class CriticNetwork : ICriticNetwork
         {
             private readonly float[] _position;
             private readonly float[] _target;
@@ -318,6 +360,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("critic.h", "critic.q");
                 _position = new float[maxBatch * 4];
                 _target = new float[maxBatch * 2];
                 _action = new float[maxBatch * ActionSize];
@@ -358,7 +401,37 @@ namespace Consumer.Agents
                 target.Slice(0, batch * 2).CopyTo(_target);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>position</c> side by side.</summary>
+            public int ObservationWidth => 4;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/>: <c>target</c> side by side.</summary>
+            public int GoalWidth => 2;
+
+            int ICriticNetwork.ActionSize => ActionSize;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>critic.h</c>, <c>critic.q</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs, ReadOnlySpan<float> actions)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 4).CopyTo(_position);
+                inputs.Goals.Slice(0, batch * 2).CopyTo(_target);
+                actions.Slice(0, batch * ActionSize).CopyTo(_action);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_onehot: onehot
                 _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);

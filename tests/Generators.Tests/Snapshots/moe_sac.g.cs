@@ -5,6 +5,7 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
@@ -12,7 +13,10 @@ namespace Consumer.Agents
     using GradientReduction = global::Mtrl.Kernels.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
+    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -23,8 +27,14 @@ namespace Consumer.Agents
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
+    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
+    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
+    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
+    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
     using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
+    using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
@@ -159,9 +169,42 @@ namespace Consumer.Agents
             public const int HerK = 0;
         }
 
+        /// <summary>The SAC settings of the spec (line 31), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static SacOptions CreateSacOptions() => new()
+        {
+            Gamma = 0.99,
+            LearningRate = 0.0003f,
+            BatchSize = 1280,
+            Steps = 1000000L,
+            Warmup = 1000L,
+            TrainEvery = 1,
+            GradientSteps = 1,
+            GradientClip = 0f,
+            Tau = 0.005f,
+            ReplayCapacity = 1000000,
+            Sampling = ReplaySampling.Uniform,
+            Seed = 0UL,
+            Alpha = TemperatureMode.PerTask,
+            AlphaInit = 1.0,
+            AlphaLearningRate = 0.0003f,
+            ActorLearningRate = 0.0003f,
+            CriticLearningRate = 0.0003f,
+            ActorUpdateEvery = 1,
+            TargetUpdateEvery = 1,
+            LogStdMin = -20f,
+            LogStdMax = 2f,
+        };
+
+        /// <summary>A SAC trainer for this agent in <paramref name="environment"/>: <see cref="ActorNetwork"/> as the actor, <see cref="CriticNetwork"/> as both critics and their targets, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Continuous-action environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateSacOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static SacTrainer CreateTrainer(IContinuousVectorEnvironment environment, SacOptions? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
+
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 19. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
-        public sealed class ActorNetwork
+        public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
             private readonly int[] _taskIds;
@@ -203,6 +246,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("actor.pi_mlp", "actor.pi");
                 _obs = new float[maxBatch * 39];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
@@ -258,7 +302,37 @@ namespace Consumer.Agents
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
                 obs.Slice(0, batch * 39).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
+            public int ObservationWidth => 39;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
+            public int GoalWidth => 0;
+
+            int IPolicyNetwork.ActionSize => ActionSize;
+
+            bool IPolicyNetwork.IsStochastic => true;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>actor.pi_mlp</c>, <c>actor.pi</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // z_task_encoder: embedding
                 _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
@@ -320,7 +394,7 @@ namespace Consumer.Agents
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 25. Output: q_values, 1 values per sample.</remarks>
-        public sealed class CriticNetwork
+        public sealed class CriticNetwork : ICriticNetwork
         {
             private readonly float[] _obs;
             private readonly float[] _action;
@@ -375,6 +449,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("task_encoder", "encoder", "critic.q_mlp", "critic.q");
                 _obs = new float[maxBatch * 39];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
@@ -447,7 +522,36 @@ namespace Consumer.Agents
                 obs.Slice(0, batch * 39).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
+            public int ObservationWidth => 39;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
+            public int GoalWidth => 0;
+
+            int ICriticNetwork.ActionSize => ActionSize;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>task_encoder</c>, <c>encoder</c>, <c>critic.q_mlp</c>, <c>critic.q</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs, ReadOnlySpan<float> actions)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                actions.Slice(0, batch * ActionSize).CopyTo(_action);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // z: embedding
                 _zLayer.Forward(_taskIds, _z, batch);

@@ -5,6 +5,7 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
@@ -12,7 +13,10 @@ namespace Consumer.Agents
     using GradientReduction = global::Mtrl.Kernels.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
+    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -23,8 +27,14 @@ namespace Consumer.Agents
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
+    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
+    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
+    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
+    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
     using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
+    using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
@@ -162,7 +172,7 @@ namespace Consumer.Agents
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 14. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
-        public sealed class ActorNetwork
+        public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
             private readonly int[] _taskIds;
@@ -195,6 +205,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("actor.h", "actor.pi");
                 _obs = new float[maxBatch * 39];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
@@ -232,7 +243,37 @@ namespace Consumer.Agents
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
                 obs.Slice(0, batch * 39).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
+            public int ObservationWidth => 39;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
+            public int GoalWidth => 0;
+
+            int IPolicyNetwork.ActionSize => ActionSize;
+
+            bool IPolicyNetwork.IsStochastic => true;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>actor.h</c>, <c>actor.pi</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // features_encoder: mlp
                 _featuresEncoderFc0.Forward(_obs, _featuresEncoderAffine0, batch);
@@ -284,7 +325,7 @@ namespace Consumer.Agents
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 22. Output: q_values, 1 values per sample.</remarks>
-        public sealed class CriticNetwork
+        public sealed class CriticNetwork : ICriticNetwork
         {
             private readonly float[] _obs;
             private readonly float[] _action;
@@ -330,6 +371,7 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
+                TrainedSlices = layout.SlicesUnder("encoder", "critic.h", "critic.q");
                 _obs = new float[maxBatch * 39];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
@@ -384,7 +426,36 @@ namespace Consumer.Agents
                 obs.Slice(0, batch * 39).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
-                _tasks.Assign(task, batch);
+                return Run(batch);
+            }
+
+            /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
+            public int ObservationWidth => 39;
+
+            /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
+            public int GoalWidth => 0;
+
+            int ICriticNetwork.ActionSize => ActionSize;
+
+            /// <summary>The slices Backward accumulates gradients into: <c>encoder</c>, <c>critic.h</c>, <c>critic.q</c>.</summary>
+            public IReadOnlyList<ParameterSlice> TrainedSlices { get; }
+
+            /// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>
+            public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs, ReadOnlySpan<float> actions)
+            {
+                var batch = inputs.Count;
+                if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
+                if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
+                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                actions.Slice(0, batch * ActionSize).CopyTo(_action);
+                if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
+                else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
+                return Run(batch);
+            }
+
+            private ReadOnlySpan<float> Run(int batch)
+            {
+                _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_encoder: mlp
                 _hEncoderFc0.Forward(_obs, _hEncoderAffine0, batch);

@@ -5,6 +5,7 @@
 namespace Consumer.Agents
 {
     using global::System;
+    using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
@@ -12,7 +13,10 @@ namespace Consumer.Agents
     using GradientReduction = global::Mtrl.Kernels.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
+    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
+    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -23,8 +27,14 @@ namespace Consumer.Agents
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
+    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
+    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
+    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
+    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
     using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
+    using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
     using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
