@@ -22,7 +22,6 @@ internal static class TrainerFactoryEmitter
         var training = agent.Training;
         var replay = agent.Replay;
         if (training.Schedule.Kind == ScheduleKind.Sequential) return $"the {Name(training.Algorithm)} trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
-        if (replay.PerTask) return "one replay buffer per task ('per_task: true') is not supported yet; 'sampling: balanced' draws an equal share per task from one buffer";
         if (replay.Priority is not null && (replay.Sampling == Dsl.Model.ReplaySampling.Balanced || replay.Her is not null))
         {
             return "prioritized replay cannot be combined with balanced sampling or HER yet";
@@ -129,6 +128,7 @@ internal static class TrainerFactoryEmitter
         w.WriteLine($"GradientClip = {Float(training.GradientClip)},");
         w.WriteLine($"Tau = {Float(training.Tau)},");
         w.WriteLine($"ReplayCapacity = {Int(replay.Capacity)},");
+        if (replay.PerTask) w.WriteLine("PerTaskReplay = true,");
         if (replay.Priority is { } priority)
         {
             w.WriteLine("Sampling = ReplaySampling.Prioritized,");

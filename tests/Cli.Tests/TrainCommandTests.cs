@@ -97,14 +97,6 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void AnAgentWithoutATrainerSaysWhy()
-    {
-        var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "mt_mh_sac.mtrl"), "--env", "cartpole");
-        Assert.Equal(2, code);
-        Assert.Contains("mtrl: error: agent 'MultiHeadSac' cannot be trained yet: one replay buffer per task ('per_task: true') is not supported yet", error);
-    }
-
-    [Fact]
     public void ASacAgentInAnEnvironmentThatDoesNotFitSaysWhichSideIsWhich()
     {
         var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "moe_sac.mtrl"), "--env", "cartpole");

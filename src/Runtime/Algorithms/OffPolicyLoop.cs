@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Replay;
@@ -30,6 +31,7 @@ public sealed class OffPolicyLoop
     private readonly int[] _tasks;
     private readonly double[] _episodeReturns;
     private readonly int[] _episodeLengths;
+    private readonly int[]? _assignedTasks;
 
     /// <summary>
     /// Sizes the replay buffer to the environment (its capacity rounded down to a multiple of
@@ -84,6 +86,18 @@ public sealed class OffPolicyLoop
         for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t] = new EpisodeStatistics();
 
         environment.Reset(options.Seed);
+        if (options.PerTaskReplay)
+        {
+            _assignedTasks = environment.Buffers.TaskIds.ToArray();
+            var perTask = new int[environment.TaskCount];
+            foreach (var task in _assignedTasks) perTask[task]++;
+            if (perTask.Any(count => count != perTask[0]))
+            {
+                throw new ArgumentException(
+                    $"per-task replay gives every task capacity/T; it needs every task run by the same number of environments, but the {n} environments run tasks {string.Join(", ", perTask.Select((count, task) => $"{task}: {count}"))}; use a multiple of {environment.TaskCount} environments",
+                    nameof(environment));
+            }
+        }
     }
 
     /// <summary>The replay buffer every transition goes into.</summary>
@@ -122,6 +136,10 @@ public sealed class OffPolicyLoop
         var buffers = _environment.Buffers;
         buffers.Observations.CopyTo(_observations, 0);
         buffers.TaskIds.CopyTo(_tasks, 0);
+        if (_assignedTasks is not null && !_tasks.AsSpan().SequenceEqual(_assignedTasks))
+        {
+            throw new InvalidOperationException("per-task replay needs every environment to keep its task, but an environment changed task");
+        }
         if (_goalEnvironment is not null)
         {
             buffers.AchievedGoals.CopyTo(_achievedGoals, 0);

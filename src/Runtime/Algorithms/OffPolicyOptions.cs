@@ -88,6 +88,15 @@ public abstract record OffPolicyOptions
     /// <summary>How batches are drawn.</summary>
     public ReplaySampling Sampling { get; init; } = ReplaySampling.Uniform;
 
+    /// <summary>
+    /// One ring per task, each of <see cref="ReplayCapacity"/>/T transitions: a task's transitions are
+    /// overwritten only by newer transitions of the same task, so a task with long episodes or many
+    /// steps never crowds another out. The buffer keeps one ring per environment; with every task
+    /// run by the same number of environments, each keeping its task, those rings group into equal
+    /// per-task rings — which the trainer checks at construction and at every step.
+    /// </summary>
+    public bool PerTaskReplay { get; init; }
+
     /// <summary>Exponents of <see cref="ReplaySampling.Prioritized"/> sampling.</summary>
     public PriorityOptions Priority { get; init; } = new();
 

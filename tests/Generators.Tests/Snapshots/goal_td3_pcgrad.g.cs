@@ -164,6 +164,41 @@ namespace Consumer.Agents
             public const int HerK = 2;
         }
 
+        /// <summary>The TD3 settings of the spec (line 22), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static Td3Options CreateTd3Options() => new()
+        {
+            Gamma = 0.98,
+            LearningRate = 0.001f,
+            BatchSize = 256,
+            Steps = 1000000L,
+            Warmup = 1000L,
+            TrainEvery = 1,
+            GradientSteps = 1,
+            GradientClip = 0f,
+            Tau = 0.005f,
+            ReplayCapacity = 1000000,
+            PerTaskReplay = true,
+            Sampling = ReplaySampling.Uniform,
+            Her = new HerOptions(HerGoalStrategy.Final, 2),
+            TaskWeights = new[] { 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0 },
+            Gradients = TaskGradientMethod.PcGrad,
+            GradientReduction = GradientReduction.Sum,
+            Seed = 0UL,
+            PolicyNoise = 0.2,
+            NoiseClip = 0.5,
+            PolicyDelay = 2,
+            ExplorationNoise = 0.1,
+            ActorLearningRate = 0.001f,
+            CriticLearningRate = 0.001f,
+        };
+
+        /// <summary>A TD3 trainer for this agent in <paramref name="environment"/>: <see cref="ActorNetwork"/> as the actor, <see cref="CriticNetwork"/> as both critics and their targets, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Continuous-action environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateTd3Options"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static Td3Trainer CreateTrainer(IContinuousVectorEnvironment environment, Td3Options? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateTd3Options(), accelerator);
+
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 12. Output: deterministic, 2 values per sample.</remarks>
         public sealed class ActorNetwork : IPolicyNetwork

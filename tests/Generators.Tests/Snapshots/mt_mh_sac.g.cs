@@ -170,6 +170,40 @@ namespace Consumer.Agents
             public const int HerK = 0;
         }
 
+        /// <summary>The SAC settings of the spec (line 28), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static SacOptions CreateSacOptions() => new()
+        {
+            Gamma = 0.99,
+            LearningRate = 0.0003f,
+            BatchSize = 1280,
+            Steps = 2000000L,
+            Warmup = 1000L,
+            TrainEvery = 1,
+            GradientSteps = 1,
+            GradientClip = 0f,
+            Tau = 0.005f,
+            ReplayCapacity = 2000000,
+            PerTaskReplay = true,
+            Sampling = ReplaySampling.TaskBalanced,
+            Seed = 1UL,
+            Alpha = TemperatureMode.PerTask,
+            AlphaInit = 1.0,
+            AlphaLearningRate = 0.0003f,
+            ActorLearningRate = 0.0003f,
+            CriticLearningRate = 0.0003f,
+            ActorUpdateEvery = 1,
+            TargetUpdateEvery = 1,
+            LogStdMin = -20f,
+            LogStdMax = 2f,
+        };
+
+        /// <summary>A SAC trainer for this agent in <paramref name="environment"/>: <see cref="ActorNetwork"/> as the actor, <see cref="CriticNetwork"/> as both critics and their targets, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Continuous-action environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateSacOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static SacTrainer CreateTrainer(IContinuousVectorEnvironment environment, SacOptions? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
+
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 14. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork

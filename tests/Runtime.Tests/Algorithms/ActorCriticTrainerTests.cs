@@ -172,4 +172,27 @@ public sealed class ActorCriticTrainerTests
         var argument = Assert.IsAssignableFrom<ArgumentException>(exception);
         Assert.Equal(name == "AlphaSoftmax" ? "LossWeighting" : name, argument.ParamName);
     }
+
+    [Fact]
+    public void PerTaskReplayKeepsAnEqualRingPerTaskAndNeedsEveryTaskOnEqualEnvironments()
+    {
+        var options = QuickSac with { BatchSize = 32, Warmup = 100, ReplayCapacity = 400, PerTaskReplay = true, Sampling = ReplaySampling.TaskBalanced };
+        var trainer = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2), options, hidden: 8);
+        trainer.Train(2_000); // five times the capacity
+        var replay = trainer.Loop.Replay;
+        Assert.Equal(200, replay.Count / 2);
+        Assert.True(replay.SampleableCountOf(0) > 0);
+        Assert.Equal(replay.SampleableCountOf(0), replay.SampleableCountOf(1), tolerance: 100);
+        Assert.True(replay.SampleableCountOf(0) <= 200 && replay.SampleableCountOf(1) <= 200);
+
+        var uneven = Assert.Throws<ArgumentException>(() => ActorCriticAgents.Sac(ActorCriticAgents.PointMass(3, 2), options, hidden: 8));
+        Assert.Contains("same number of environments", uneven.Message);
+        Assert.Contains("0: 2, 1: 1", uneven.Message);
+
+        var environment = ActorCriticAgents.PointMass(4, 2);
+        var moved = ActorCriticAgents.Sac(environment, options, hidden: 8);
+        moved.Step();
+        environment.Buffers.TaskIds[0] = 1;
+        Assert.Throws<InvalidOperationException>(() => moved.Step());
+    }
 }
