@@ -256,12 +256,15 @@ public abstract class ActorCriticTrainer : ITrainer
             _environmentActions[i] = _actionLow[d] + (actions[i] + 1f) * _actionScale[d];
         }
         var updates = Loop.EndStep(_environmentActions, actions);
-        for (var update = 0L; update < updates; update++)
-        {
-            Loop.Sample();
-            Update(Updates);
-            Updates++;
-        }
+        for (var update = 0L; update < updates; update++) UpdateOnce();
+    }
+
+    /// <summary>Samples a batch and makes one update (benchmarks time exactly this).</summary>
+    internal void UpdateOnce()
+    {
+        Loop.Sample();
+        Update(Updates);
+        Updates++;
     }
 
     /// <summary>Deterministic actions in the environment's bounds for the given rows (evaluation): tanh(μ) mapped onto the bounds.</summary>
