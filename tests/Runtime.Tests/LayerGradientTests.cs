@@ -344,4 +344,46 @@ public class LayerGradientTests
         var numeric = Numerics.Gradient(w => Numerics.Dot(upstream, Reference(Numerics.ToDouble(modules), w)), Numerics.ToDouble(weights));
         Numerics.Close(dWeights, numeric, 2e-3, "module mix weight gradient");
     }
+
+    [Fact]
+    public void WithoutGradientAccumulationLayersWriteTheSameInputGradientAndLeaveParameterGradientsAlone()
+    {
+        const int Batch = 5, In = 6, Out = 4;
+        var builder = new ParameterLayoutBuilder();
+        var (w, b) = builder.AddAffine("fc", ParameterOwner.Shared, In, Out, Initializer.XavierUniform(1f));
+        var tw = new[] { builder.Add("t0.weight", ParameterOwner.Task(0), In, Out, Initializer.XavierUniform(1f)), builder.Add("t1.weight", ParameterOwner.Task(1), In, Out, Initializer.XavierUniform(1f)) };
+        var tb = new[] { builder.Add("t0.bias", ParameterOwner.Task(0), 1, Out, Initializer.Zeros), builder.Add("t1.bias", ParameterOwner.Task(1), 1, Out, Initializer.Zeros) };
+        var gain = builder.Add("norm.gain", ParameterOwner.Shared, 1, In, Initializer.Constant(1.5f));
+        var shift = builder.Add("norm.shift", ParameterOwner.Shared, 1, In, Initializer.Zeros);
+        var store = Numerics.Store(builder.Build(), 9);
+        var linear = new Linear(store, w, b);
+        var taskLinear = new TaskLinear(store, tw, tb, Batch);
+        var norm = new LayerNorm(store, gain, shift);
+        var tasks = new TaskBatch(2, Batch);
+        tasks.Assign(new[] { 0, 1, 1, 0, 1 }, Batch);
+        var x = Numerics.Random(Batch * In, 3, 1f);
+        var dy = Numerics.Random(Batch * Out, 4, 1f);
+        var dyNorm = Numerics.Random(Batch * In, 5, 1f);
+
+        float[][] Run(bool accumulate)
+        {
+            store.ZeroGradients();
+            store.AccumulatesGradients = accumulate;
+            var dx = new float[Batch * In];
+            var dxTask = new float[Batch * In];
+            var dxNorm = new float[Batch * In];
+            linear.Backward(x, dy, dx, Batch);
+            taskLinear.Backward(x, dy, tasks, dxTask);
+            norm.Backward(x, dyNorm, dxNorm, Batch);
+            store.AccumulatesGradients = true;
+            return new[] { dx, dxTask, dxNorm, (float[])store.Gradients.Clone() };
+        }
+
+        var full = Run(accumulate: true);
+        var inputOnly = Run(accumulate: false);
+
+        for (var i = 0; i < 3; i++) Assert.Equal(full[i], inputOnly[i]);
+        Assert.Contains(full[3], g => g != 0f);
+        Assert.All(inputOnly[3], g => Assert.Equal(0f, g));
+    }
 }

@@ -210,12 +210,13 @@ public sealed class SacTrainer : ActorCriticTrainer
             _twinGradient[i] = first ? 0f : -weight / size;
         }
         LastActorLoss = loss / size;
-        // The critics' parameter gradients from these passes are never applied (their optimizers
-        // zero before use); only ∂L/∂a is taken.
+        // Only ∂L/∂a is wanted from the critics: their weight gradients are not computed.
+        Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = false;
         TwinCritic.Backward(_twinGradient.AsSpan(0, size));
         var actionGradient = _actionGradient.AsSpan(0, size * d);
         TwinCritic.ActionGradient.CopyTo(actionGradient);
         Critic.Backward(_criticGradient.AsSpan(0, size));
+        Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = true;
         TensorPrimitives.Add(actionGradient, Critic.ActionGradient, actionGradient);
         var readoutGradient = _readoutGradient.AsSpan(0, size * 2 * d);
         _head.Backward(_readout, noise, actionGradient, _logProbabilityGradient, readoutGradient, size);

@@ -109,7 +109,10 @@ public sealed class Td3Trainer : ActorCriticTrainer
             _criticGradient[i] = -RowWeights[i] / size;
         }
         LastActorLoss = loss / size;
+        // Only ∂L/∂a is wanted from the critic: its weight gradients are not computed.
+        Parameters.AccumulatesGradients = false;
         Critic.Backward(_criticGradient.AsSpan(0, size));
+        Parameters.AccumulatesGradients = true;
         Critic.ActionGradient.CopyTo(_readoutGradient);
         BackwardActor(_readoutGradient.AsSpan(0, size * d), d, _rowLosses);
         BeforeOptimizerStep?.Invoke("actor");

@@ -39,6 +39,7 @@ public sealed class Embedding
     /// <summary>Adds each sample's gradient to its row.</summary>
     public void Backward(ReadOnlySpan<int> tasks, ReadOnlySpan<float> dy, int batch)
     {
+        if (!_store.AccumulatesGradients) return;
         var gradients = _store.GradientsOf(Table);
         for (var b = 0; b < batch; b++)
         {

@@ -54,6 +54,7 @@ public sealed class LayerNorm
         var gain = _store.ValuesOf(Gain);
         var dGain = _store.GradientsOf(Gain);
         var dShift = _store.GradientsOf(Shift);
+        var accumulate = _store.AccumulatesGradients;
         var n = Width;
         for (var row = 0; row < batch; row++)
         {
@@ -64,8 +65,11 @@ public sealed class LayerNorm
             for (var i = 0; i < n; i++)
             {
                 var normalised = (input[i] - mean) * inverse;
-                dGain[i] += gradOut[i] * normalised;
-                dShift[i] += gradOut[i];
+                if (accumulate)
+                {
+                    dGain[i] += gradOut[i] * normalised;
+                    dShift[i] += gradOut[i];
+                }
                 var g = gradOut[i] * gain[i];
                 sumG += g;
                 sumGX += g * normalised;

@@ -66,8 +66,11 @@ public sealed class Linear
     private void BackwardCore(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, GemmEpilogue dxEpilogue)
     {
         var gradient = dy.Slice(0, batch * Outputs);
-        Gemm.AccumulateAffineGradients(batch, Inputs, Outputs, x.Slice(0, batch * Inputs), gradient,
-            _store.GradientsOf(Weight), _store.GradientsOf(Bias), Backend, Accelerator);
+        if (_store.AccumulatesGradients)
+        {
+            Gemm.AccumulateAffineGradients(batch, Inputs, Outputs, x.Slice(0, batch * Inputs), gradient,
+                _store.GradientsOf(Weight), _store.GradientsOf(Bias), Backend, Accelerator);
+        }
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
             1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, dxEpilogue, Backend, Accelerator);

@@ -43,8 +43,11 @@ public sealed class LinearMap
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
         var gradient = dy.Slice(0, batch * Outputs);
-        Gemm.Multiply(GemmTranspose.Transpose, GemmTranspose.None, Inputs, Outputs, batch,
-            1f, x, Inputs, gradient, Outputs, 1f, _store.GradientsOf(Weight), Outputs, Backend, Accelerator);
+        if (_store.AccumulatesGradients)
+        {
+            Gemm.Multiply(GemmTranspose.Transpose, GemmTranspose.None, Inputs, Outputs, batch,
+                1f, x, Inputs, gradient, Outputs, 1f, _store.GradientsOf(Weight), Outputs, Backend, Accelerator);
+        }
         if (dx.IsEmpty) return;
         Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, Inputs, Outputs,
             1f, gradient, Outputs, _store.ValuesOf(Weight), Outputs, 0f, dx.Slice(0, batch * Inputs), Inputs, Backend, Accelerator);

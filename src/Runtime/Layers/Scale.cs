@@ -27,7 +27,7 @@ public sealed class Scale
     /// <summary>dα += Σ dy ⊙ x; dx = α·dy (skipped when <paramref name="dx"/> is empty).</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int length)
     {
-        _store.GradientsOf(Alpha)[0] += TensorPrimitives.Dot(x.Slice(0, length), dy.Slice(0, length));
+        if (_store.AccumulatesGradients) _store.GradientsOf(Alpha)[0] += TensorPrimitives.Dot(x.Slice(0, length), dy.Slice(0, length));
         if (!dx.IsEmpty) TensorPrimitives.Multiply(dy.Slice(0, length), _store.ValuesOf(Alpha)[0], dx.Slice(0, length));
     }
 }

@@ -78,8 +78,11 @@ public sealed class TaskLinear
             int start = groups.Start(t), count = groups.Count(t);
             if (count == 0) continue;
             var rows = gradient.Slice(start * Outputs, count * Outputs);
-            Gemm.AccumulateAffineGradients(count, Inputs, Outputs, source.Slice(start * Inputs, count * Inputs), rows,
-                _store.GradientsOf(_weights[t]), _store.GradientsOf(_biases[t]), Backend, Accelerator);
+            if (_store.AccumulatesGradients)
+            {
+                Gemm.AccumulateAffineGradients(count, Inputs, Outputs, source.Slice(start * Inputs, count * Inputs), rows,
+                    _store.GradientsOf(_weights[t]), _store.GradientsOf(_biases[t]), Backend, Accelerator);
+            }
             if (gradIn.IsEmpty) continue;
             Gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, count, Inputs, Outputs,
                 1f, rows, Outputs, _store.ValuesOf(_weights[t]), Outputs, 0f, gradIn.Slice(start * Inputs, count * Inputs), Inputs, Backend, Accelerator);

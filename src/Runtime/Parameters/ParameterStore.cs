@@ -55,6 +55,13 @@ public sealed class ParameterStore
         foreach (var slice in slices) ParameterInitialization.Fill(slice, ValuesOf(slice), seed);
     }
 
+    /// <summary>
+    /// False makes every layer's backward pass over this store compute input gradients only: an
+    /// actor's loss back-propagated through a critic needs ∂Q/∂a, not the critic's weight
+    /// gradients, which would cost one more matrix product per layer and be thrown away.
+    /// </summary>
+    public bool AccumulatesGradients { get; set; } = true;
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => Array.Clear(Gradients);
 
