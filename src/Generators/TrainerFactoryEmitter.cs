@@ -22,9 +22,10 @@ internal static class TrainerFactoryEmitter
         var training = agent.Training;
         var replay = agent.Replay;
         if (training.Schedule.Kind == ScheduleKind.Sequential) return $"the {Name(training.Algorithm)} trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
-        if (replay.Priority is not null && (replay.Sampling == Dsl.Model.ReplaySampling.Balanced || replay.Her is not null))
+        if (replay.Priority is not null && replay.Her is not null)
         {
-            return "prioritized replay cannot be combined with balanced sampling or HER yet";
+            // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
+            return "prioritized replay cannot be combined with HER (a relabeled row has no stored priority)";
         }
         if (replay.Capacity > MaxReplayCapacity) return $"replay capacity {replay.Capacity} exceeds the runtime's {MaxReplayCapacity}";
         if (training.Algorithm == Algorithm.Dqn)
@@ -131,7 +132,7 @@ internal static class TrainerFactoryEmitter
         if (replay.PerTask) w.WriteLine("PerTaskReplay = true,");
         if (replay.Priority is { } priority)
         {
-            w.WriteLine("Sampling = ReplaySampling.Prioritized,");
+            w.WriteLine(replay.Sampling == Dsl.Model.ReplaySampling.Balanced ? "Sampling = ReplaySampling.PrioritizedTaskBalanced," : "Sampling = ReplaySampling.Prioritized,");
             w.WriteLine($"Priority = new PriorityOptions({Float(priority.Alpha)}, {Float(priority.Beta)}, {Float(priority.BetaFinal)}, {Float(priority.Epsilon)}),");
         }
         else

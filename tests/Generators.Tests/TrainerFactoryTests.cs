@@ -136,7 +136,7 @@ public sealed class TrainerFactoryTests
 
     [Theory]
     [InlineData("train sac { }", "network pi { out pi = categorical(obs) }\n network q { out q = q_values(obs) }", "discrete(2)", "needs continuous actions")]
-    [InlineData("train dqn { }\n  replay { priority: proportional(alpha: 0.5)  sampling: balanced }", "network q { out q = q_values(obs, per_task: true) }", "discrete(2)", "prioritized replay cannot be combined with balanced sampling")]
+    [InlineData("train sac { }", "goal g: 2\n network pi { out pi = gaussian(concat(obs, g)) }\n network q { out q = q_values(concat(obs, g, action)) }\n  replay { priority: proportional(alpha: 0.5)  her: future(k: 4) }", "continuous(2)", "prioritized replay cannot be combined with HER")]
     [InlineData("train td3 { }", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, detach(action))) }", "continuous(2)", "reads the action only through detach")]
     public void AnAgentWithoutATrainerGetsMtrl0410AtItsTrainSection(string train, string networks, string action, string reason)
     {

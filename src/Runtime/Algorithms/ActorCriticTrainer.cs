@@ -331,7 +331,7 @@ public abstract class ActorCriticTrainer : ITrainer
         loss += UpdateCritic(Critic, _criticBackward, Parameters, CriticOptimizer, _criticCombiner, inputs, actions, targets, first: true);
         loss += UpdateCritic(TwinCritic, _twinBackward, TwinParameters, TwinOptimizer, _twinCombiner, inputs, actions, targets, first: false);
         LastLoss = loss;
-        if (BaseOptions.Sampling == ReplaySampling.Prioritized) Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
+        if (BaseOptions.IsPrioritized) Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
     }
 
     /// <summary>Polyak-averages both target stores toward their online stores (every value, so a target reads exactly what its network would).</summary>
@@ -417,7 +417,7 @@ public abstract class ActorCriticTrainer : ITrainer
     protected void PrepareRowWeights()
     {
         var batch = Loop.Batch;
-        var prioritized = BaseOptions.Sampling == ReplaySampling.Prioritized;
+        var prioritized = BaseOptions.IsPrioritized;
         for (var i = 0; i < batch.Size; i++)
         {
             var weight = (float)TaskWeight(batch.TaskIds[i]);

@@ -221,7 +221,7 @@ public sealed class DqnTrainer : ITrainer
         {
             for (var i = 0; i < size; i++) _chosenGradient[i] *= (float)taskWeights[batch.TaskIds[i]];
         }
-        if (Options.Sampling == ReplaySampling.Prioritized)
+        if (Options.IsPrioritized)
         {
             // Importance weights correct the loss for the skewed draw; new priorities are the TD errors.
             for (var i = 0; i < size; i++)
@@ -242,7 +242,7 @@ public sealed class DqnTrainer : ITrainer
             BackwardPerTask(batch, size);
         }
         _adam.Step();
-        if (Options.Sampling == ReplaySampling.Prioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
+        if (Options.IsPrioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
     }
 

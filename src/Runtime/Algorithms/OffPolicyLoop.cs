@@ -66,7 +66,8 @@ public sealed class OffPolicyLoop
             DiscreteActions = discrete,
             GoalWidth = goalWidth,
             TaskCount = environment.TaskCount,
-            Prioritized = options.Sampling == ReplaySampling.Prioritized,
+            Prioritized = options.IsPrioritized,
+            TaskBalancedPriorities = options.Sampling == ReplaySampling.PrioritizedTaskBalanced,
             PriorityExponent = options.Priority.Alpha,
             PriorityEpsilon = options.Priority.Epsilon,
             Seed = options.Seed,
@@ -168,7 +169,7 @@ public sealed class OffPolicyLoop
     /// <summary>How many multiples of <paramref name="every"/> transitions the last step crossed (target schedules count with it).</summary>
     public long Crossed(long every) => Transitions / every - (Transitions - _environment.EnvironmentCount) / every;
 
-    /// <summary>Fills <see cref="Batch"/> as the options ask: uniform (with HER fused in), task-balanced (then relabeled) or prioritized.</summary>
+    /// <summary>Fills <see cref="Batch"/> as the options ask: uniform (with HER fused in), task-balanced (then relabeled), prioritized, or prioritized within equal task shares.</summary>
     public void Sample()
     {
         switch (_options.Sampling)
@@ -185,6 +186,9 @@ public sealed class OffPolicyLoop
                 break;
             case ReplaySampling.Prioritized:
                 Replay.SamplePrioritized(Batch, _options.BetaAt(Transitions));
+                break;
+            case ReplaySampling.PrioritizedTaskBalanced:
+                Replay.SamplePrioritizedBalanced(Batch, _options.BetaAt(Transitions));
                 break;
         }
     }

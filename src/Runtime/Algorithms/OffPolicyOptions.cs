@@ -15,6 +15,9 @@ public enum ReplaySampling
 
     /// <summary>Proportional to |TD error|^α with importance weights (Schaul et al. 2016).</summary>
     Prioritized,
+
+    /// <summary>An equal share of the batch per task, each share drawn by priority within its task (importance weights correct for both).</summary>
+    PrioritizedTaskBalanced,
 }
 
 /// <summary>How the task gradients of shared parameters are combined into one update.</summary>
@@ -97,7 +100,7 @@ public abstract record OffPolicyOptions
     /// </summary>
     public bool PerTaskReplay { get; init; }
 
-    /// <summary>Exponents of <see cref="ReplaySampling.Prioritized"/> sampling.</summary>
+    /// <summary>Exponents of prioritized sampling (<see cref="ReplaySampling.Prioritized"/> and <see cref="ReplaySampling.PrioritizedTaskBalanced"/>).</summary>
     public PriorityOptions Priority { get; init; } = new();
 
     /// <summary>
@@ -146,7 +149,7 @@ public abstract record OffPolicyOptions
         if (ReplayCapacity < 1 || ReplayCapacity > ReplayBufferOptions.MaxCapacity) throw new ArgumentOutOfRangeException(nameof(ReplayCapacity), ReplayCapacity, $"must be in [1, {ReplayBufferOptions.MaxCapacity}]");
         Her?.Validate();
         Priority.Validate();
-        if (!Enum.IsDefined(Sampling)) throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "must be Uniform, TaskBalanced or Prioritized");
+        if (!Enum.IsDefined(Sampling)) throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "must be Uniform, TaskBalanced, Prioritized or PrioritizedTaskBalanced");
         if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad, CaGrad or GradNorm");
         if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
         {
@@ -162,12 +165,15 @@ public abstract record OffPolicyOptions
         if (!(GradNormAlpha >= 0) || double.IsInfinity(GradNormAlpha)) throw new ArgumentOutOfRangeException(nameof(GradNormAlpha), GradNormAlpha, "must be finite and at least 0");
         if (!(GradNormLearningRate > 0) || double.IsInfinity(GradNormLearningRate)) throw new ArgumentOutOfRangeException(nameof(GradNormLearningRate), GradNormLearningRate, "must be finite and greater than 0");
         if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
-        if (Sampling == ReplaySampling.Prioritized && Her is not null)
+        if (IsPrioritized && Her is not null)
         {
             // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
             throw new ArgumentException("prioritized sampling cannot be combined with hindsight relabeling; use Uniform or TaskBalanced sampling with Her", nameof(Sampling));
         }
     }
+
+    /// <summary>True for the two prioritized samplings: rows carry importance weights and updates set new priorities.</summary>
+    public bool IsPrioritized => Sampling is ReplaySampling.Prioritized or ReplaySampling.PrioritizedTaskBalanced;
 
     /// <summary>Prioritized replay's β after <paramref name="transitions"/> of <see cref="Steps"/>.</summary>
     public float BetaAt(long transitions) =>

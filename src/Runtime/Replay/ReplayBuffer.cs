@@ -47,7 +47,7 @@ public sealed class ReplayBuffer
         Options = options;
         _accelerator = accelerator ?? CpuAccelerator.Default;
         _store = new TransitionStore(options, slotRecords);
-        _priorities = options.Prioritized ? new PriorityIndex(options) : null;
+        _priorities = options.Prioritized ? new PriorityIndex(options, _store) : null;
         _ledger = new EpisodeLedger(options, _store, _priorities);
         _envPrefix = new int[options.EnvCount + 1];
         _taskEnvPrefix = new int[options.TaskCount * (options.EnvCount + 1)];
@@ -228,6 +228,53 @@ public sealed class ReplayBuffer
             priorities.Tree, SampleableCount, beta, batch.Weights, Options.Seed, Options.Stream, Reserve(batch.Size));
         TransitionGather.Gather(_store.Columns, batch.Columns, selector, _accelerator);
         Finish(batch, grouped: false);
+        float max = 0f;
+        foreach (float weight in batch.Weights)
+        {
+            max = Math.Max(max, weight);
+        }
+
+        for (int i = 0; i < batch.Weights.Length; i++)
+        {
+            batch.Weights[i] /= max;
+        }
+    }
+
+    /// <summary>
+    /// Task-balanced prioritized sampling: every task with sampleable transitions gets an equal
+    /// share of the rows (as <see cref="SampleBalanced"/>, rows grouped by task), drawn within the
+    /// task proportionally to priority (stratified over the task's mass). A row from task t with
+    /// share Bₜ has probability q = (Bₜ/B)·pᵢ/Σₜp; its importance weight (n·q)^−β, n being all
+    /// sampleable slots, is divided by the batch's largest, as in <see cref="SamplePrioritized"/>.
+    /// </summary>
+    /// <param name="batch">A batch made for this buffer's shape.</param>
+    /// <param name="beta">Importance-sampling exponent β in [0, 1].</param>
+    /// <exception cref="InvalidOperationException">The buffer keeps no per-task priorities, or no episode has finished yet.</exception>
+    public void SamplePrioritizedBalanced(ReplayBatch batch, float beta)
+    {
+        CheckBatch(batch);
+        PriorityIndex priorities = _priorities is { TaskTrees: not null } p ? p : throw new InvalidOperationException(
+            "this buffer keeps no per-task priorities: create it with ReplayBufferOptions.Prioritized and TaskBalancedPriorities = true");
+        if (!(beta >= 0f && beta <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be in [0, 1]");
+        }
+
+        RequireData();
+        int active = 0;
+        foreach (int count in _ledger.TaskCounts)
+        {
+            active += count > 0 ? 1 : 0;
+        }
+
+        int remainder = batch.Size % active;
+        int rotation = (int)((ulong)BalancedCalls * (ulong)remainder % (ulong)active);
+        BalancedShares.Split(batch.Size, _ledger.TaskCounts, rotation, batch.TaskRowStarts);
+        BalancedCalls++;
+        var selector = new TaskProportionalSlotSelector(
+            priorities.TaskTrees, priorities.TreeLength, batch.TaskRowStarts, SampleableCount, beta, batch.Weights, Options.Seed, Options.Stream, Reserve(batch.Size));
+        TransitionGather.Gather(_store.Columns, batch.Columns, selector, _accelerator);
+        Finish(batch, grouped: true);
         float max = 0f;
         foreach (float weight in batch.Weights)
         {

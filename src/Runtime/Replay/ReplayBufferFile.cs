@@ -177,6 +177,9 @@ public static class ReplayBufferFile
         }
 
         ReplayBufferOptions options = OptionsOf(values, path);
+        // Per-task priority trees are derived from the stored priorities, so the file does not
+        // record them: the caller's options decide whether the loaded buffer keeps them.
+        if (expected is { TaskBalancedPriorities: true } && options.Prioritized) options = options with { TaskBalancedPriorities = true };
         if (expected is not null && expected != options)
         {
             throw new CheckpointException($"'{path}' holds a replay buffer of another shape: {Differences(options, expected)}");
@@ -261,6 +264,7 @@ public static class ReplayBufferFile
         {
             priorities.MaxPriority = BitConverter.Int64BitsToDouble(Value(values, "maxPriority"));
             SumTree.Rebuild(priorities.Tree);
+            priorities.RebuildTaskTrees();
         }
 
         buffer.RestoreCounters(Value(values, "stepsAdded"), (ulong)Value(values, "randomCounter"), Value(values, "balancedCalls"));

@@ -51,6 +51,13 @@ public sealed record ReplayBufferOptions
     /// <summary>Keeps a sum tree of priorities so <see cref="ReplayBuffer.SamplePrioritized"/> is available (16 bytes per slot).</summary>
     public bool Prioritized { get; init; }
 
+    /// <summary>
+    /// Also keeps one sum tree per task (16 bytes per slot and task), so
+    /// <see cref="ReplayBuffer.SamplePrioritizedBalanced"/> can give every task an equal share of a
+    /// batch drawn by priority within the task. Needs <see cref="Prioritized"/>.
+    /// </summary>
+    public bool TaskBalancedPriorities { get; init; }
+
     /// <summary>α: a slot's sampling weight is priority^α (0 = uniform, 1 = fully proportional); PER's default is 0.6.</summary>
     public float PriorityExponent { get; init; } = 0.6f;
 
@@ -101,6 +108,17 @@ public sealed record ReplayBufferOptions
         if (TaskCount < 1 || TaskCount > MaxTaskCount)
         {
             throw new ArgumentOutOfRangeException(nameof(TaskCount), TaskCount, $"TaskCount must be in [1, {MaxTaskCount}]");
+        }
+
+        if (TaskBalancedPriorities && !Prioritized)
+        {
+            throw new ArgumentException("TaskBalancedPriorities needs Prioritized = true", nameof(TaskBalancedPriorities));
+        }
+
+        if (TaskBalancedPriorities && (long)TaskCount * 2 * Capacity > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TaskBalancedPriorities), TaskCount,
+                $"per-task priority trees need TaskCount × 2 × Capacity ≤ {Array.MaxLength} doubles; {TaskCount} tasks × 2 × {Capacity} is more");
         }
 
         if (!(PriorityExponent >= 0f) || float.IsInfinity(PriorityExponent))

@@ -192,6 +192,7 @@ public sealed class DqnTrainerTests
     [Theory]
     [InlineData(ReplaySampling.TaskBalanced)]
     [InlineData(ReplaySampling.Prioritized)]
+    [InlineData(ReplaySampling.PrioritizedTaskBalanced)]
     public void AMultiTaskAgentLearnsEveryRoomGoal(ReplaySampling sampling)
     {
         var trainer = GridWorldTrainer(GridWorldOptions(sampling));
