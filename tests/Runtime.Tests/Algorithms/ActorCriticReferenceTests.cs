@@ -9,11 +9,11 @@ using Xunit;
 namespace Mtrl.Runtime.Tests.Algorithms;
 
 /// <summary>
-/// One SAC update on linear networks, recomputed in float64 from the formulas written out here:
+/// One SAC (and one TD3) update on linear networks, recomputed in float64 from the formulas written out here:
 /// targets, both critics' gradients, the actor's gradient (by central differences of the actor
 /// loss) and the temperatures' gradient, each read just before its optimizer steps.
 /// </summary>
-public sealed class SacReferenceTests
+public sealed class ActorCriticReferenceTests
 {
     private const int Observation = 4, Goal = 2, Input = Observation + Goal, D = 2, Batch = 6;
     private const double LogStdMin = -5, LogStdMax = 2;
@@ -221,5 +221,58 @@ public sealed class SacReferenceTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-3 * scale, $"{what}[{i}]: expected {expected[i]:G6}, got {actual[i]:G6}");
         }
         Assert.Contains(expected, e => Math.Abs(e) > 1e-6);
+    }
+
+    [Fact]
+    public void Td3TargetsUseTheClippedSmoothedTargetActionAndTheSmallerTargetCritic()
+    {
+        var environment = ActorCriticAgents.PointMass(4, 1);
+        var builder = new ParameterLayoutBuilder();
+        var actorChain = new SequentialBuilder(builder, "actor", Input).Linear(D, Initializer.XavierUniform(3f)).Activation(Mtrl.Runtime.Layers.ActivationKind.Tanh);
+        var criticChain = new SequentialBuilder(builder, "critic", Input + D).Linear(1, Initializer.XavierUniform(1f));
+        var layout = builder.Build();
+        var options = new Td3Options { BatchSize = Batch, Warmup = 16, Gamma = 0.9, Seed = 8, ReplayCapacity = 1_000, PolicyNoise = 0.6, NoiseClip = 0.3 };
+        var trainer = new Td3Trainer(environment, layout,
+            (store, batch) => new SequentialPolicyNetwork(actorChain.Bind(store, batch), "actor", layout, Observation, Goal, D, stochastic: false),
+            (store, batch) => new SequentialCriticNetwork(criticChain.Bind(store, batch), "critic", layout, Observation, Goal, D),
+            options);
+        double[]? expected = null, actual = null, noise = null;
+        trainer.BeforeOptimizerStep = step =>
+        {
+            if (step != "critic" || expected is not null) return;
+            var batch = trainer.Loop.Batch;
+            var target = D64(trainer.TargetParameters.Values);
+            var twinTarget = D64(trainer.TwinTargetParameters.Values);
+            var online = D64(trainer.Parameters.Values);
+            noise = D64(trainer.LastSmoothingNoise);
+            var aw = layout["actor.fc0.weight"]; var ab = layout["actor.fc0.bias"];
+            var cw = layout["critic.fc0.weight"]; var cb = layout["critic.fc0.bias"];
+            expected = new double[Input + D + 1];
+            for (var i = 0; i < Batch; i++)
+            {
+                var next = Row(D64(batch.NextObservations), D64(batch.DesiredGoals), i);
+                var action = new double[D];
+                for (var k = 0; k < D; k++)
+                {
+                    var pre = target[ab.Offset + k];
+                    for (var j = 0; j < Input; j++) pre += next[j] * target[aw.Offset + j * D + k];
+                    action[k] = Math.Clamp(Math.Tanh(pre) + Math.Clamp(noise[i * D + k], -0.3, 0.3), -1, 1);
+                }
+                var y = batch.Rewards[i] + 0.9 * (1 - batch.Terminated[i]) * Math.Min(Q(target, cw, cb, next, action), Q(twinTarget, cw, cb, next, action));
+                var x = Row(D64(batch.Observations), D64(batch.DesiredGoals), i);
+                var taken = D64(batch.Actions).Skip(i * D).Take(D).ToArray();
+                var error = Q(online, cw, cb, x, taken) - y;
+                var z = x.Concat(taken).ToArray();
+                for (var j = 0; j < z.Length; j++) expected[j] += 2 * error * z[j] / Batch;
+                expected[^1] += 2 * error / Batch;
+            }
+            var gradients = D64(trainer.Parameters.Gradients);
+            actual = gradients.Skip(cw.Offset).Take(cw.Length).Append(gradients[cb.Offset]).ToArray();
+        };
+        while (trainer.Updates == 0) trainer.Step();
+
+        Assert.NotNull(expected);
+        Assert.Contains(noise!, n => Math.Abs(n) > 0.3); // the clip mattered
+        AssertClose(expected!, actual!, "TD3 critic gradient");
     }
 }
