@@ -54,7 +54,7 @@ internal static class TrainingEnvironments
                 environment = new BitFlipVectorEnvironment(count, observation, accelerator: accelerator);
                 break;
             case "cartpole":
-                var options = cartPole.ToOptions(out problem);
+                var options = CartPoleFor(agent, cartPole, out problem);
                 if (options is null) return null;
                 environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator);
                 break;
@@ -99,6 +99,25 @@ internal static class TrainingEnvironments
             return null;
         }
         return environment;
+    }
+
+    /// <summary>
+    /// CartPole for the agent: CartPole-v1 with the command line's randomization for a 1-task
+    /// agent, <see cref="CartPoleTaskSuite.Two"/> (fixed physics per task) for a 2-task agent.
+    /// </summary>
+    private static CartPoleOptions? CartPoleFor(AgentModel agent, CartPoleSettings settings, out string problem)
+    {
+        var suite = CartPoleTaskSuite.Two;
+        if (agent.Tasks == suite.Count)
+        {
+            problem = settings.FirstGiven is { } option
+                ? $"{option} applies only to single-task CartPole; agent '{agent.Name}' learns {agent.Tasks} tasks, which have fixed physics each"
+                : "";
+            return problem.Length > 0 ? null : new CartPoleOptions { Tasks = suite };
+        }
+        if (agent.Tasks == 1) return settings.ToOptions(out problem);
+        problem = $"cartpole runs 1 task, or {suite.Count} (CartPole-v1 and a long heavy pole) for an agent with tasks: {suite.Count}; agent '{agent.Name}' learns {agent.Tasks}";
+        return null;
     }
 
     /// <summary>The PointMass suite for the agent: all ten tasks for a 10-task agent, task 0 alone for a 1-task agent.</summary>

@@ -151,6 +151,33 @@ public sealed class TrainingEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void PathNetFitsTwoTaskCartPoleAndProgressiveFitsGridWorld()
+    {
+        var cartPole = Assert.IsType<CartPoleVectorEnvironment>(Create("cartpole", Example("pathnet_dqn.mtrl"), 8, out var problem));
+        Assert.Equal("", problem);
+        Assert.Equal(CartPoleTaskSuite.Two, cartPole.Options.Tasks);
+        cartPole.Reset(2);
+        Assert.Equal([0.5f, 1f, 0.5f], cartPole.HalfPoleLength[..3].ToArray());
+
+        var grid = Create("gridworld", Example("progressive_dqn.mtrl"), 8, out problem);
+        Assert.True(grid is GridWorldVectorEnvironment, problem);
+        Assert.Equal((169, 4), (grid.ObservationSize, grid.TaskCount));
+    }
+
+    [Fact]
+    public void CartPoleTaskCountsAndRandomizationOfMultiTaskCartPoleAreNamed()
+    {
+        Assert.Null(Create("cartpole", Agent(3, "  input obs: 4", "discrete(2)", "dqn"), 8, out var problem));
+        Assert.Equal("cartpole runs 1 task, or 2 (CartPole-v1 and a long heavy pole) for an agent with tasks: 2; agent 'A' learns 3", problem);
+
+        Assert.Null(Create("cartpole", Agent(2, "  input obs: 4", "discrete(2)", "dqn"), 8, out problem, new CartPoleSettings(MassPole: "0.1:0.2")));
+        Assert.Equal("--cartpole-mass-pole applies only to single-task CartPole; agent 'A' learns 2 tasks, which have fixed physics each", problem);
+
+        Assert.Null(Create("cartpole", Agent(2, "  input obs: 4", "discrete(2)", "dqn"), 1, out problem));
+        Assert.StartsWith("--envs must be at least 2 for cartpole", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CartPoleTakesItsRandomizationFromTheOptions()
     {
         var agent = Agent(1, "  input obs: 4", "discrete(2)", "dqn");

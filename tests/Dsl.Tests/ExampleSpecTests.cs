@@ -90,10 +90,11 @@ public class ExampleSpecTests
         var q = Assert.Single(agent.Networks);
         var groups = q.Parameters.Where(p => p.Node == "h").ToList();
         long Column(int k) => groups.Where(g => g.Owner == ParameterOwner.Column(k)).Sum(g => g.Count);
-        var trunk = 49 * 128 + 128 + 128 * 128 + 128;
+        var trunk = 169 * 128 + 128 + 128 * 128 + 128;
         Assert.Equal(trunk, Column(0));
         Assert.Equal(trunk + 1 + (1 * 128 * 32 + 32) + 32 * 128, Column(1));
         Assert.Equal(trunk + 1 + (2 * 128 * 32 + 32) + 32 * 128, Column(2));
+        Assert.Equal(trunk + 1 + (3 * 128 * 32 + 32) + 32 * 128, Column(3));
         Assert.Equal(ScheduleKind.Sequential, agent.Training.Schedule.Kind);
         Assert.Equal(100_000, agent.Training.Schedule.StepsPerTask);
         Assert.NotNull(agent.Replay.Priority);
