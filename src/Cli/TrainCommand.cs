@@ -34,13 +34,18 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1 };
         var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run)." };
         var save = new Option<string?>("--save") { Description = "Write a checkpoint (parameters, target, optimizer, counters) here when training ends." };
+        var massCart = new Option<string?>(CartPoleSettings.MassCartOption) { Description = "CartPole cart mass (kg), LO:HI drawn per episode or one fixed value (default 1.0).", HelpName = "LO:HI" };
+        var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
+        var poleLength = new Option<string?>(CartPoleSettings.PoleLengthOption) { Description = "CartPole half pole length (m), LO:HI or one value (default 0.5).", HelpName = "LO:HI" };
+        var force = new Option<string?>(CartPoleSettings.ForceOption) { Description = "CartPole push magnitude (N), LO:HI or one value (default 10).", HelpName = "LO:HI" };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
-            file, environment, agent, environments, steps, seed, threads, logEvery, save,
+            file, environment, agent, environments, steps, seed, threads, logEvery, save, massCart, massPole, poleLength, force,
         };
         command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
             parse.GetValue(file)!, parse.GetValue(environment)!, parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
-            parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save)), output, error, cancellation)));
+            parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save),
+            new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force))), output, error, cancellation)));
         return command;
     }
 
@@ -75,7 +80,7 @@ internal static class TrainCommand
         }
 
         using var accelerator = new CpuAccelerator(request.Threads);
-        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, accelerator, out var environmentProblem);
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem);
         if (environment is null)
         {
             error.WriteLine($"mtrl: error: {environmentProblem}");
@@ -190,7 +195,7 @@ internal static class TrainCommand
 }
 
 /// <summary>The arguments of <c>mtrl train</c>.</summary>
-internal sealed record TrainRequest(string File, string Environment, string? Agent, int Environments, long? Steps, long? Seed, int Threads, long? LogEvery, string? Save)
+internal sealed record TrainRequest(string File, string Environment, string? Agent, int Environments, long? Steps, long? Seed, int Threads, long? LogEvery, string? Save, CartPoleSettings? CartPole = null)
 {
     /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
     public string? Check()
@@ -201,6 +206,8 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";
         if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";
         if (LogEvery is < 1) return $"--log-every must be at least 1; found {LogEvery}";
+        if (CartPole?.FirstGiven is { } option && Environment != "cartpole") return $"{option} applies only to --env cartpole; found --env {Environment}";
+        if (CartPole is not null && CartPole.ToOptions(out var cartPoleProblem) is null) return cartPoleProblem;
         return null;
     }
 }

@@ -1,7 +1,9 @@
-using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
 using Mtrl.Kernels;
+using Mtrl.Kernels.Environments;
 using Mtrl.Runtime.Environments;
 using ActionKind = Mtrl.Runtime.Environments.ActionKind;
 using SpecActionKind = Mtrl.Dsl.Model.ActionKind;
@@ -12,18 +14,35 @@ namespace Mtrl.Cli;
 internal static class TrainingEnvironments
 {
     /// <summary>Names <c>--env</c> accepts.</summary>
-    public static readonly string[] Names = { "bitflip", "cartpole", "gridworld" };
+    public static readonly string[] Names = { "bitflip", "cartpole", "gridworld", "pointmass", "pointmass-goal" };
 
     /// <summary>
     /// The environment <paramref name="name"/> with <paramref name="count"/> copies, or null and a
     /// message saying why the agent cannot run in it (widths, actions, goals, tasks).
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, Accelerator accelerator, out string problem)
+        => Create(name, agent, count, CartPoleSettings.None, accelerator, out problem);
+
+    /// <summary>
+    /// The environment <paramref name="name"/> with <paramref name="count"/> copies, CartPole with
+    /// the physics of <paramref name="cartPole"/>, or null and a one-line message naming both
+    /// sides of the first mismatch (observation or goal width, action kind, size or bounds, task
+    /// count, too few environments for every task) or the bad option.
+    /// </summary>
+    public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem)
     {
         problem = "";
         var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => i.Width);
         var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => i.Width);
+        if (name != "cartpole" && cartPole.FirstGiven is { } option)
+        {
+            problem = $"{option} applies only to --env cartpole; found --env {name}";
+            return null;
+        }
+
         IVectorEnvironment environment;
+        // The goal width the agent sees: PointMass with the goal inside the observation has no goal input.
+        int? agentGoal = null;
         switch (name)
         {
             case "bitflip":
@@ -35,27 +54,38 @@ internal static class TrainingEnvironments
                 environment = new BitFlipVectorEnvironment(count, observation, accelerator: accelerator);
                 break;
             case "cartpole":
-                environment = new CartPoleVectorEnvironment(count, accelerator: accelerator);
+                var options = CartPoleFor(agent, cartPole, out problem);
+                if (options is null) return null;
+                environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator);
                 break;
             case "gridworld":
                 environment = new GridWorldVectorEnvironment(count, accelerator: accelerator);
+                break;
+            case "pointmass":
+            case "pointmass-goal":
+                var tasks = PointMassTasks(name, agent, out problem);
+                if (tasks is null) return null;
+                var goalInObservation = name == "pointmass";
+                var pointMass = new PointMassVectorEnvironment(
+                    count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, accelerator: accelerator);
+                // The goal is part of the observation; trainers must not also feed it as a goal input.
+                environment = goalInObservation ? new ObservationOnlyVectorEnvironment(pointMass) : pointMass;
+                agentGoal = goalInObservation ? 0 : pointMass.GoalSize;
                 break;
             default:
                 problem = $"--env must be one of {string.Join(", ", Names)}; found '{name}'";
                 return null;
         }
 
-        var environmentGoal = (environment as IGoalVectorEnvironment)?.GoalSize ?? 0;
+        var environmentGoal = agentGoal ?? (environment as IGoalVectorEnvironment)?.GoalSize ?? 0;
         if (environment.ObservationSize != observation || environmentGoal != goal)
         {
-            problem = $"{name} gives observations {environment.ObservationSize} wide and goals {environmentGoal} wide, but agent '{agent.Name}' declares inputs {observation} and goals {goal} wide";
+            problem = $"{name} gives observations {environment.ObservationSize} wide and goals {environmentGoal} wide, but agent '{agent.Name}' declares inputs {observation} and goals {goal} wide{WidthHint(name, observation, goal)}";
             return null;
         }
-        var discrete = agent.Action.Kind == SpecActionKind.Discrete;
-        var actions = discrete ? agent.Action.Size : -1;
-        if (environment.ActionSpace.Kind != ActionKind.Discrete || environment.ActionSpace.Count != actions)
+        if (ActionProblem(name, environment.ActionSpace, agent) is { } action)
         {
-            problem = $"{name} has {Describe(environment.ActionSpace)}, but agent '{agent.Name}' declares {(discrete ? $"discrete({agent.Action.Size})" : $"continuous({agent.Action.Size})")}";
+            problem = action;
             return null;
         }
         if (environment.TaskCount != agent.Tasks)
@@ -63,8 +93,79 @@ internal static class TrainingEnvironments
             problem = $"{name} runs {environment.TaskCount} task(s), but agent '{agent.Name}' learns {agent.Tasks}";
             return null;
         }
+        if (count < environment.TaskCount)
+        {
+            problem = $"--envs must be at least {environment.TaskCount} for {name}, so that each of its {environment.TaskCount} tasks runs in some environment (environment i runs task i mod {environment.TaskCount}); found {count}";
+            return null;
+        }
         return environment;
     }
 
-    private static string Describe(ActionSpace space) => space.Kind == ActionKind.Discrete ? $"discrete({space.Count}) actions" : $"continuous({space.Dimensions}) actions";
+    /// <summary>
+    /// CartPole for the agent: CartPole-v1 with the command line's randomization for a 1-task
+    /// agent, <see cref="CartPoleTaskSuite.Two"/> (fixed physics per task) for a 2-task agent.
+    /// </summary>
+    private static CartPoleOptions? CartPoleFor(AgentModel agent, CartPoleSettings settings, out string problem)
+    {
+        var suite = CartPoleTaskSuite.Two;
+        if (agent.Tasks == suite.Count)
+        {
+            problem = settings.FirstGiven is { } option
+                ? $"{option} applies only to single-task CartPole; agent '{agent.Name}' learns {agent.Tasks} tasks, which have fixed physics each"
+                : "";
+            return problem.Length > 0 ? null : new CartPoleOptions { Tasks = suite };
+        }
+        if (agent.Tasks == 1) return settings.ToOptions(out problem);
+        problem = $"cartpole runs 1 task, or {suite.Count} (CartPole-v1 and a long heavy pole) for an agent with tasks: {suite.Count}; agent '{agent.Name}' learns {agent.Tasks}";
+        return null;
+    }
+
+    /// <summary>The PointMass suite for the agent: all ten tasks for a 10-task agent, task 0 alone for a 1-task agent.</summary>
+    private static IReadOnlyList<PointMassTask>? PointMassTasks(string name, AgentModel agent, out string problem)
+    {
+        problem = "";
+        var suite = PointMassTaskSuite.Ten;
+        if (agent.Tasks == suite.Count) return suite;
+        if (agent.Tasks == 1) return new[] { suite[0] };
+        problem = $"{name} runs {suite.Count} tasks (or only its task 0, for an agent with tasks: 1), but agent '{agent.Name}' learns {agent.Tasks}";
+        return null;
+    }
+
+    private static string WidthHint(string name, int observation, int goal) => (name, observation, goal) switch
+    {
+        ("pointmass", PointMassRules.ObservationSize, PointMassRules.GoalSize) => "; for a goal-conditioned agent use --env pointmass-goal",
+        ("pointmass-goal", PointMassRules.ObservationWithGoalSize, 0) => "; for an agent without a goal input use --env pointmass",
+        _ => "",
+    };
+
+    /// <summary>Null when the agent's action declaration matches the environment's, else the mismatch naming both sides.</summary>
+    private static string? ActionProblem(string name, ActionSpace space, AgentModel agent)
+    {
+        var action = agent.Action;
+        var declared = action.Kind == SpecActionKind.Discrete
+            ? $"discrete({action.Size})"
+            : $"continuous({action.Size}, low: {Format(action.Low)}, high: {Format(action.High)})";
+        var environmentKind = space.Kind == ActionKind.Discrete ? SpecActionKind.Discrete : SpecActionKind.Continuous;
+        var size = space.Kind == ActionKind.Discrete ? space.Count : space.Dimensions;
+        if (environmentKind != action.Kind || size != action.Size)
+        {
+            return $"{name} has {Describe(space)} actions, but agent '{agent.Name}' declares {declared}";
+        }
+        if (space.Kind == ActionKind.Continuous
+            && (space.Low.Any(low => low != (float)action.Low) || space.High.Any(high => high != (float)action.High)))
+        {
+            return $"{name} bounds its actions to {Bounds(space)}, but agent '{agent.Name}' declares {declared}";
+        }
+        return null;
+    }
+
+    private static string Describe(ActionSpace space) => space.Kind == ActionKind.Discrete
+        ? $"discrete({space.Count})"
+        : $"continuous({space.Dimensions}) {Bounds(space)}";
+
+    private static string Bounds(ActionSpace space) => space.Low.Distinct().Count() == 1 && space.High.Distinct().Count() == 1
+        ? $"[{Format(space.Low[0])}, {Format(space.High[0])}]"
+        : $"[{string.Join(", ", space.Low.Select(l => Format(l)))}] .. [{string.Join(", ", space.High.Select(h => Format(h)))}]";
+
+    private static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

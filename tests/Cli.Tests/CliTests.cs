@@ -112,10 +112,11 @@ public sealed class CliTests : IDisposable
         Assert.Contains("agent MultiHeadSac", output);
         Assert.Contains("network actor (policy)", output);
         Assert.Contains("network critic (critic)", output);
-        // encoder 39 -> 400 -> 400 with layer norm, shared by both networks.
-        Assert.Matches(@"encoder\s+mlp \[400, 400\] relu, layer_norm\s+39\s+400\s+178,000\s+actor, critic", output);
-        Assert.Contains("parameters: 370,480 (338,400 shared, 32,080 task-specific, 3,208 per task head)", output);
-        Assert.Contains("agent parameters: 696,890 (660,800 shared, 36,090 task-specific)", output);
+        // encoder 6 -> 256 -> 256 with layer norm, shared by both networks: 6·256 + 256 + 512 + 256·256 + 256 + 512.
+        Assert.Matches(@"encoder\s+mlp \[256, 256\] relu, layer_norm\s+6\s+256\s+68,608\s+actor, critic", output);
+        // actor: encoder + 256·256 + 256, and per task 256·4 + 4 (mean and log-std of 2 actions).
+        Assert.Contains("parameters: 144,680 (134,400 shared, 10,280 task-specific, 1,028 per task head)", output);
+        Assert.Contains("agent parameters: 279,346 (266,496 shared, 12,850 task-specific)", output);
         // Defaults the spec left out are written back in spec syntax.
         Assert.Contains("    warmup: 1000", output);
         Assert.Contains("    target_entropy: auto", output);

@@ -74,7 +74,7 @@ public sealed class TrainCommandTests : IDisposable
     [Theory]
     [InlineData("cartpole", "cartpole gives observations 4 wide and goals 0 wide, but agent 'Flip' declares inputs 8 and goals 8 wide")]
     [InlineData("gridworld", "gridworld gives observations")]
-    [InlineData("mujoco", "--env must be one of bitflip, cartpole, gridworld; found 'mujoco'")]
+    [InlineData("mujoco", "--env must be one of bitflip, cartpole, gridworld, pointmass, pointmass-goal; found 'mujoco'")]
     public void AnEnvironmentThatDoesNotFitTheSpecIsNamed(string environment, string message)
     {
         var (code, output, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", environment);

@@ -63,17 +63,17 @@ public class ExampleSpecTests
         var agent = Load("mt_mh_sac.mtrl");
         var encoder = Assert.Single(agent.Blocks);
         Assert.Equal(new[] { "actor", "critic" }, encoder.UsedBy.ToArray());
-        Assert.Equal(new[] { 39 }, encoder.InputWidths.ToArray());
-        // 39->400 (+LN) and 400->400 (+LN).
-        var encoderCount = 39 * 400 + 400 + 800 + 400 * 400 + 400 + 800;
+        Assert.Equal(new[] { 6 }, encoder.InputWidths.ToArray());
+        // 6->256 (+LN) and 256->256 (+LN).
+        var encoderCount = 6 * 256 + 256 + 512 + 256 * 256 + 256 + 512;
         var actor = agent.Networks.Single(n => n.Name == "actor");
         var critic = agent.Networks.Single(n => n.Name == "critic");
         Assert.Equal(encoderCount, actor.Parameters.Where(p => p.Node == "encoder").Sum(p => p.Count));
         // The same named groups appear in both networks: that is what sharing means to the runtime.
         Assert.Equal(actor.Parameters.Where(p => p.Node == "encoder"), critic.Parameters.Where(p => p.Node == "encoder"));
-        // Gaussian head per task: 10 x (400*8 + 8).
+        // Gaussian head per task (mean and log-std of 2 actions): 10 x (256*4 + 4).
         var head = actor.Parameters.Where(p => p.Owner.Kind == OwnerKind.Task).ToList();
-        Assert.Equal(10 * (400 * 8 + 8), head.Sum(p => p.Count));
+        Assert.Equal(10 * (256 * 4 + 4), head.Sum(p => p.Count));
         Assert.Equal(Enumerable.Range(0, 10), head.Select(p => p.Owner.Index).Distinct().OrderBy(i => i));
         Assert.Equal(NetworkRole.Policy, actor.Role);
         Assert.Equal(NetworkRole.Critic, critic.Role);
@@ -90,10 +90,11 @@ public class ExampleSpecTests
         var q = Assert.Single(agent.Networks);
         var groups = q.Parameters.Where(p => p.Node == "h").ToList();
         long Column(int k) => groups.Where(g => g.Owner == ParameterOwner.Column(k)).Sum(g => g.Count);
-        var trunk = 49 * 128 + 128 + 128 * 128 + 128;
+        var trunk = 169 * 128 + 128 + 128 * 128 + 128;
         Assert.Equal(trunk, Column(0));
         Assert.Equal(trunk + 1 + (1 * 128 * 32 + 32) + 32 * 128, Column(1));
         Assert.Equal(trunk + 1 + (2 * 128 * 32 + 32) + 32 * 128, Column(2));
+        Assert.Equal(trunk + 1 + (3 * 128 * 32 + 32) + 32 * 128, Column(3));
         Assert.Equal(ScheduleKind.Sequential, agent.Training.Schedule.Kind);
         Assert.Equal(100_000, agent.Training.Schedule.StepsPerTask);
         Assert.NotNull(agent.Replay.Priority);
@@ -118,7 +119,7 @@ public class ExampleSpecTests
         var agent = Load("soft_modular_sac.mtrl");
         var actor = agent.Networks.Single(n => n.Name == "actor");
         var routed = actor.Parameters.Where(p => p.Node == "routed").Sum(p => p.Count);
-        const int n = 4, r = 256, x = 400, w = 128, layers = 4;
+        const int n = 4, r = 256, x = 256, w = 128, layers = 4;
         long Affine(int i, int o) => (long)i * o + o;
         var expected = Affine(x, r)
                        + (layers - 1) * Affine(r, n * n) + (layers - 2) * Affine(n * n, r)
@@ -144,7 +145,7 @@ public class ExampleSpecTests
         var agent = Load("moe_sac.mtrl");
         var moe = (MoeOp)agent.Blocks.Single(b => b.Name == "encoder").Op;
         Assert.Equal(GateKind.Attention, moe.Gate);
-        Assert.Equal(new[] { 39, 50 }, agent.Blocks.Single(b => b.Name == "encoder").InputWidths.ToArray());
+        Assert.Equal(new[] { 6, 50 }, agent.Blocks.Single(b => b.Name == "encoder").InputWidths.ToArray());
         var critic = agent.Networks.Single(n => n.Name == "critic");
         var gate = critic.Parameters.Where(p => p.Name.StartsWith("encoder.gate", System.StringComparison.Ordinal)).Sum(p => p.Count);
         Assert.Equal(50 * 50 + 50 + 50 * 50 + 50 + 50 * 4 + 4, gate);
@@ -159,7 +160,7 @@ public class ExampleSpecTests
         var h = actor.Nodes.Single(n => n.Name == "h");
         var mlp = Assert.IsType<MlpOp>(h.Op);
         Assert.True(mlp.Film);
-        Assert.Equal(3 * (50 * 800 + 800), actor.Parameters.Where(p => p.Name.Contains(".film")).Sum(p => p.Count));
+        Assert.Equal(3 * (50 * 512 + 512), actor.Parameters.Where(p => p.Name.Contains(".film")).Sum(p => p.Count));
         Assert.Equal(GradientMethod.PcGrad, agent.Training.Gradients.Method);
     }
 }

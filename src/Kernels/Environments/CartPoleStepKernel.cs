@@ -43,7 +43,7 @@ public readonly ref struct CartPoleStepKernel : IRangeKernel
     /// <param name="state">State of the N environments (every span at least N long).</param>
     /// <param name="actions">N actions, each 0 (push left) or 1 (push right), validated by the caller; N is its length.</param>
     /// <param name="outputs">Step outputs; observations are N × 4.</param>
-    /// <param name="ranges">Physics ranges for episodes started by autoreset.</param>
+    /// <param name="ranges">Physics ranges for episodes started by autoreset. When every range is fixed nothing is redrawn and each environment keeps the physics its reset gave it (a multi-task reset's per-task physics).</param>
     /// <param name="maxSteps">Episode length at which an episode is truncated (500 in CartPole-v1).</param>
     /// <param name="seed">Seed of the last full reset.</param>
     /// <exception cref="ArgumentException">A state or output span is shorter than N requires.</exception>

@@ -13,20 +13,24 @@ public readonly ref struct PointMassResetKernel : IRangeKernel
     private readonly ReadOnlySpan<PointMassTask> _tasks;
     private readonly StepOutputs _outputs;
     private readonly GoalOutputs _goals;
+    private readonly bool _goalInObservation;
     private readonly ulong _seed;
 
     /// <summary>Captures the spans and settings of the reset.</summary>
     /// <param name="state">State of the N environments.</param>
     /// <param name="tasks">Task table indexed by the state's task ids.</param>
-    /// <param name="outputs">Step outputs; observations are N × 4.</param>
+    /// <param name="outputs">Step outputs; observations are N × 4, or N × 6 with the goal in the observation.</param>
     /// <param name="goals">Goal outputs; goals are N × 2.</param>
+    /// <param name="parameters">Shared settings; only the observation layout is read.</param>
     /// <param name="seed">The new seed.</param>
-    public PointMassResetKernel(PointMassState state, ReadOnlySpan<PointMassTask> tasks, StepOutputs outputs, GoalOutputs goals, ulong seed)
+    public PointMassResetKernel(
+        PointMassState state, ReadOnlySpan<PointMassTask> tasks, StepOutputs outputs, GoalOutputs goals, PointMassStepParameters parameters, ulong seed)
     {
         _state = state;
         _tasks = tasks;
         _outputs = outputs;
         _goals = goals;
+        _goalInObservation = parameters.GoalInObservation;
         _seed = seed;
     }
 
@@ -36,7 +40,7 @@ public readonly ref struct PointMassResetKernel : IRangeKernel
         for (int i = start; i < end; i++)
         {
             PointMassRules.StartEpisode(_state, in _tasks[_state.TaskIds[i]], _seed, i, 0);
-            PointMassRules.Write(_state, i, _outputs.Observations, _goals.AchievedGoals, _goals.DesiredGoals);
+            PointMassRules.Write(_state, i, _goalInObservation, _outputs.Observations, _goals.AchievedGoals, _goals.DesiredGoals);
             _outputs.Rewards[i] = 0f;
             _outputs.Terminated[i] = false;
             _outputs.Truncated[i] = false;

@@ -10,12 +10,16 @@ namespace Mtrl.Kernels.Environments;
 /// <remarks>
 /// An episode draws from block 0 of its random stream: start x, y uniform in the task's start
 /// square (words 0, 1) and goal x, y uniform in the task's goal square (words 2, 3); velocity
-/// starts at zero. Observation = (x, y, vx, vy); achieved goal = (x, y); desired goal = the goal.
+/// starts at zero. Observation = (x, y, vx, vy), followed by the goal (gx, gy) when the goal is
+/// in the observation; achieved goal = (x, y); desired goal = the goal.
 /// </remarks>
 public static class PointMassRules
 {
     /// <summary>Observation width: position and velocity.</summary>
     public const int ObservationSize = 4;
+
+    /// <summary>Observation width with the goal in the observation: position, velocity and goal.</summary>
+    public const int ObservationWithGoalSize = 6;
 
     /// <summary>Goal width: a 2-D position.</summary>
     public const int GoalSize = 2;
@@ -40,20 +44,34 @@ public static class PointMassRules
         state.Episodes[env] = episode;
     }
 
+    /// <summary>Observation width: <see cref="ObservationWithGoalSize"/> with the goal in the observation, else <see cref="ObservationSize"/>.</summary>
+    /// <param name="goalInObservation">Whether the observation ends with the goal.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ObservationWidth(bool goalInObservation) => goalInObservation ? ObservationWithGoalSize : ObservationSize;
+
     /// <summary>Writes environment <paramref name="env"/>'s observation row and goal rows.</summary>
     /// <param name="state">State of all environments.</param>
     /// <param name="env">Environment index.</param>
-    /// <param name="observations">N × 4 observations.</param>
+    /// <param name="goalInObservation">Whether the observation row ends with the goal (6 wide) or not (4 wide).</param>
+    /// <param name="observations">N × 4 or N × 6 observations.</param>
     /// <param name="achievedGoals">N × 2 achieved goals.</param>
     /// <param name="desiredGoals">N × 2 desired goals.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Write(PointMassState state, int env, Span<float> observations, Span<float> achievedGoals, Span<float> desiredGoals)
+    public static void Write(
+        PointMassState state, int env, bool goalInObservation, Span<float> observations, Span<float> achievedGoals, Span<float> desiredGoals)
     {
-        Span<float> row = observations.Slice(env * ObservationSize, ObservationSize);
+        int width = ObservationWidth(goalInObservation);
+        Span<float> row = observations.Slice(env * width, width);
         row[0] = state.PositionX[env];
         row[1] = state.PositionY[env];
         row[2] = state.VelocityX[env];
         row[3] = state.VelocityY[env];
+        if (goalInObservation)
+        {
+            row[4] = state.GoalX[env];
+            row[5] = state.GoalY[env];
+        }
+
         achievedGoals[env * GoalSize] = state.PositionX[env];
         achievedGoals[env * GoalSize + 1] = state.PositionY[env];
         desiredGoals[env * GoalSize] = state.GoalX[env];

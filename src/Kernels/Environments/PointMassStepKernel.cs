@@ -8,6 +8,8 @@ namespace Mtrl.Kernels.Environments;
 /// (v ← v + dt·F/m, p ← p + dt·v), walls at ±ArenaHalfSize that stop the velocity component
 /// into them; reward sparse or −distance; terminated on success if configured; truncated at the
 /// time limit; finished environments autoreset in the same step (Gymnasium's same-step mode).
+/// With the goal in the observation, observation rows (final ones included) end with the goal of
+/// their episode.
 /// </summary>
 public readonly ref struct PointMassStepKernel : IRangeKernel
 {
@@ -23,7 +25,7 @@ public readonly ref struct PointMassStepKernel : IRangeKernel
     /// <param name="state">State of the N environments.</param>
     /// <param name="tasks">Task table indexed by the state's task ids.</param>
     /// <param name="actions">N × 2 forces; components are clamped to [−1, 1] (NaN must be rejected by the caller).</param>
-    /// <param name="outputs">Step outputs; observations are N × 4.</param>
+    /// <param name="outputs">Step outputs; observations are N × 4, or N × 6 with the goal in the observation.</param>
     /// <param name="goals">Goal outputs; goals are N × 2.</param>
     /// <param name="parameters">Shared settings.</param>
     /// <param name="seed">Seed of the last full reset.</param>
@@ -80,11 +82,11 @@ public readonly ref struct PointMassStepKernel : IRangeKernel
             _outputs.Finished[i] = terminated | truncated;
             if (terminated | truncated)
             {
-                PointMassRules.Write(s, i, _outputs.FinalObservations, _goals.FinalAchievedGoals, _goals.FinalDesiredGoals);
+                PointMassRules.Write(s, i, _parameters.GoalInObservation, _outputs.FinalObservations, _goals.FinalAchievedGoals, _goals.FinalDesiredGoals);
                 PointMassRules.StartEpisode(s, in task, _seed, i, s.Episodes[i] + 1);
             }
 
-            PointMassRules.Write(s, i, _outputs.Observations, _goals.AchievedGoals, _goals.DesiredGoals);
+            PointMassRules.Write(s, i, _parameters.GoalInObservation, _outputs.Observations, _goals.AchievedGoals, _goals.DesiredGoals);
         }
     }
 }

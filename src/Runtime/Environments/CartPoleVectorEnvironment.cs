@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
 
@@ -9,8 +11,9 @@ namespace Mtrl.Runtime.Environments;
 /// (explicit Euler with τ = 0.02 s, gravity 9.8, cart 1.0 kg, pole 0.1 kg, half length 0.5 m,
 /// force ±10 N; terminate when |θ| &gt; 12° or |x| &gt; 2.4; reward 1 per step including the last;
 /// truncate at 500 steps), optionally with each environment's cart mass, pole mass, pole length
-/// and force drawn per episode from configurable ranges (domain randomization). One vector
-/// kernel steps eight environments per instruction stream.
+/// and force drawn per episode from configurable ranges (domain randomization), or with one
+/// fixed physics per task (<see cref="CartPoleOptions.Tasks"/>). One vector kernel steps eight
+/// environments per instruction stream.
 /// </summary>
 /// <remarks>
 /// Observation = (x, ẋ, θ, θ̇) as float32; actions 0 = push left, 1 = push right. State is
@@ -27,6 +30,8 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
 
     private readonly Accelerator _accelerator;
     private readonly CartPolePhysicsRanges _ranges;
+    private readonly CartPoleTask[] _tasks;
+    private readonly int[] _taskIds;
     private readonly float[] _x;
     private readonly float[] _xDot;
     private readonly float[] _theta;
@@ -42,14 +47,17 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
 
     /// <summary>Creates N environments; call <see cref="Reset"/> before stepping.</summary>
     /// <param name="environmentCount">N, at least 1.</param>
-    /// <param name="options">Randomization ranges and time limit; null is exactly CartPole-v1.</param>
+    /// <param name="options">Randomization ranges or tasks, and time limit; null is exactly CartPole-v1.</param>
     /// <param name="accelerator">Where kernels run; null uses <see cref="CpuAccelerator.Default"/>.</param>
-    public CartPoleVectorEnvironment(int environmentCount, CartPoleOptions? options = null, Accelerator? accelerator = null)
+    /// <param name="taskIds">Task of each environment (N values in [0, tasks)); null assigns task i mod T to environment i.</param>
+    public CartPoleVectorEnvironment(int environmentCount, CartPoleOptions? options = null, Accelerator? accelerator = null, IReadOnlyList<int>? taskIds = null)
     {
         EnvironmentArguments.CheckEnvironmentCount(environmentCount);
         Options = options ?? new CartPoleOptions();
         Options.Validate();
         _ranges = Options.PhysicsRanges();
+        _tasks = Options.Tasks?.ToArray() ?? [];
+        _taskIds = EnvironmentArguments.AssignTasks(taskIds, environmentCount, Options.TaskCount);
         _accelerator = accelerator ?? CpuAccelerator.Default;
         Buffers = new VectorStepBuffers(environmentCount, CartPoleRules.ObservationSize);
         _x = new float[environmentCount];
@@ -78,7 +86,7 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
     public ActionSpace ActionSpace { get; } = ActionSpace.Discrete(2);
 
     /// <inheritdoc />
-    public int TaskCount => 1;
+    public int TaskCount => Options.TaskCount;
 
     /// <inheritdoc />
     public VectorStepBuffers Buffers { get; }
@@ -102,9 +110,18 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
     public void Reset(ulong seed)
     {
         Seed = seed;
-        var kernel = new CartPoleResetKernel(State(), Buffers.StepOutputs(), _ranges, seed);
-        _accelerator.LaunchChunked(EnvironmentCount, EnvironmentGrain, in kernel);
-        Array.Clear(Buffers.TaskIds);
+        _taskIds.CopyTo(Buffers.TaskIds, 0);
+        if (_tasks.Length == 0)
+        {
+            var kernel = new CartPoleResetKernel(State(), Buffers.StepOutputs(), _ranges, seed);
+            _accelerator.LaunchChunked(EnvironmentCount, EnvironmentGrain, in kernel);
+        }
+        else
+        {
+            var kernel = new CartPoleResetKernel(State(), Buffers.StepOutputs(), _tasks, _taskIds, seed);
+            _accelerator.LaunchChunked(EnvironmentCount, EnvironmentGrain, in kernel);
+        }
+
         _started = true;
     }
 

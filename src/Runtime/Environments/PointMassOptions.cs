@@ -6,8 +6,8 @@ namespace Mtrl.Runtime.Environments;
 
 /// <summary>
 /// Settings of <see cref="PointMassVectorEnvironment"/>: the task table (default: the fixed
-/// <see cref="PointMassTaskSuite.Ten"/>) and the dynamics, reward and time limit shared by all
-/// tasks.
+/// <see cref="PointMassTaskSuite.Ten"/>), the dynamics, reward and time limit shared by all
+/// tasks, and whether the observation carries the goal.
 /// </summary>
 public sealed record PointMassOptions
 {
@@ -34,6 +34,13 @@ public sealed record PointMassOptions
 
     /// <summary>Steps after which an episode is truncated.</summary>
     public int MaxEpisodeSteps { get; init; } = 100;
+
+    /// <summary>
+    /// True: observations are (x, y, vx, vy, gx, gy), 6 wide, so an agent without a goal input
+    /// sees the goal; final observations carry the goal of the finished episode. False (default):
+    /// (x, y, vx, vy), with the goal only in the goal buffers (for UVFA agents).
+    /// </summary>
+    public bool GoalInObservation { get; init; }
 
     /// <summary>Throws if a setting or task parameter is out of its range, naming it and the range.</summary>
     public void Validate()
@@ -66,7 +73,7 @@ public sealed record PointMassOptions
 
     /// <summary>The shared settings in the form the kernels take.</summary>
     internal PointMassStepParameters StepParameters()
-        => new(TimeStep, MaxForce, ArenaHalfSize, SuccessRadius, SparseReward, TerminateOnSuccess, MaxEpisodeSteps);
+        => new(TimeStep, MaxForce, ArenaHalfSize, SuccessRadius, SparseReward, TerminateOnSuccess, MaxEpisodeSteps, GoalInObservation);
 
     private void InsideArena(float x, float y, float halfWidth, string name)
     {

@@ -14,9 +14,10 @@ namespace Mtrl.Runtime.Environments;
 /// (or sparse 0/−1); success is being within the success radius of the goal.
 /// </summary>
 /// <remarks>
-/// Observation = (x, y, vx, vy); achieved goal = (x, y); desired goal = the episode's goal (UVFA
-/// agents concatenate it); task ids say which task each environment runs (round-robin unless
-/// given). Same-step autoreset (see <see cref="VectorStepBuffers"/>). Episode k of environment
+/// Observation = (x, y, vx, vy), or (x, y, vx, vy, gx, gy) with
+/// <see cref="PointMassOptions.GoalInObservation"/>; achieved goal = (x, y); desired goal = the
+/// episode's goal (UVFA agents concatenate it); task ids say which task each environment runs
+/// (round-robin unless given). Same-step autoreset (see <see cref="VectorStepBuffers"/>). Episode k of environment
 /// i draws start and goal from Philox block (seed, i, k·2^32); see <see cref="PointMassRules"/>.
 /// </remarks>
 public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, IGoalVectorEnvironment
@@ -54,7 +55,7 @@ public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, I
         _taskIds = EnvironmentArguments.AssignTasks(taskIds, environmentCount, _tasks.Length);
         _accelerator = accelerator ?? CpuAccelerator.Default;
         ActionSpace = ActionSpace.Continuous(2, -1f, 1f);
-        Buffers = new VectorStepBuffers(environmentCount, PointMassRules.ObservationSize, PointMassRules.GoalSize);
+        Buffers = new VectorStepBuffers(environmentCount, PointMassRules.ObservationWidth(Options.GoalInObservation), PointMassRules.GoalSize);
         _positionX = new float[environmentCount];
         _positionY = new float[environmentCount];
         _velocityX = new float[environmentCount];
@@ -73,7 +74,7 @@ public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, I
     public int EnvironmentCount => Buffers.EnvironmentCount;
 
     /// <inheritdoc />
-    public int ObservationSize => PointMassRules.ObservationSize;
+    public int ObservationSize => Buffers.ObservationSize;
 
     /// <inheritdoc />
     public int GoalSize => PointMassRules.GoalSize;
@@ -95,7 +96,7 @@ public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, I
     {
         Seed = seed;
         _taskIds.CopyTo(Buffers.TaskIds, 0);
-        var kernel = new PointMassResetKernel(State(), _tasks, Buffers.StepOutputs(), Buffers.GoalOutputs(), seed);
+        var kernel = new PointMassResetKernel(State(), _tasks, Buffers.StepOutputs(), Buffers.GoalOutputs(), _parameters, seed);
         _accelerator.LaunchChunked(EnvironmentCount, EnvironmentGrain, in kernel);
         _started = true;
     }

@@ -64,10 +64,10 @@ namespace Consumer.Agents
         public const int Tasks = 10;
 
         /// <summary>Width of the input <c>obs</c> (line 6).</summary>
-        public const int ObsWidth = 39;
+        public const int ObsWidth = 6;
 
         /// <summary>Dimensions of the continuous action.</summary>
-        public const int ActionSize = 4;
+        public const int ActionSize = 2;
 
         /// <summary>True for a discrete action space.</summary>
         public const bool DiscreteActions = false;
@@ -78,7 +78,7 @@ namespace Consumer.Agents
         /// <summary>Upper bound of every action dimension.</summary>
         public const float ActionHigh = 1f;
 
-        /// <summary>The flat parameter layout of every network: 35 named slices, 430,813 parameters; blocks appear once (networks that apply a block share its slices).</summary>
+        /// <summary>The flat parameter layout of every network: 35 named slices, 202,497 parameters; blocks appear once (networks that apply a block share its slices).</summary>
         /// <remarks>Twin critics and target networks are copies made by the algorithm, not part of this layout.</remarks>
         public static ParameterLayout CreateLayout()
         {
@@ -88,22 +88,22 @@ namespace Consumer.Agents
             // encoder: moe
             for (var expert = 0; expert < 4; expert++)
             {
-                layout.AddAffine($"encoder.expert{expert}.fc0", ParameterOwner.Module(0, expert), 39, 50, Initializer.KaimingUniform(1.41421354f));
+                layout.AddAffine($"encoder.expert{expert}.fc0", ParameterOwner.Module(0, expert), 6, 50, Initializer.KaimingUniform(1.41421354f));
                 layout.AddAffine($"encoder.expert{expert}.fc1", ParameterOwner.Module(0, expert), 50, 50, Initializer.KaimingUniform(1.41421354f));
             }
             layout.AddAffine("encoder.gate.fc0", ParameterOwner.Shared, 50, 50, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("encoder.gate.fc1", ParameterOwner.Shared, 50, 50, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("encoder.gate.out", ParameterOwner.Shared, 50, 4, Initializer.KaimingUniform(1.41421354f));
             // actor.pi_mlp: mlp
-            layout.AddAffine("actor.pi_mlp.fc0", ParameterOwner.Shared, 100, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.pi_mlp.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.pi_mlp.fc0", ParameterOwner.Shared, 100, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.pi_mlp.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // actor.pi: gaussian
-            layout.AddAffine("actor.pi", ParameterOwner.Shared, 400, 8, Initializer.XavierUniform(1f));
+            layout.AddAffine("actor.pi", ParameterOwner.Shared, 256, 4, Initializer.XavierUniform(1f));
             // critic.q_mlp: mlp
-            layout.AddAffine("critic.q_mlp.fc0", ParameterOwner.Shared, 104, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("critic.q_mlp.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.q_mlp.fc0", ParameterOwner.Shared, 102, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.q_mlp.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // critic.q: q_values
-            layout.AddAffine("critic.q", ParameterOwner.Shared, 400, 1, Initializer.XavierUniform(1f));
+            layout.AddAffine("critic.q", ParameterOwner.Shared, 256, 1, Initializer.XavierUniform(1f));
             return layout.Build();
         }
 
@@ -121,10 +121,10 @@ namespace Consumer.Agents
             public const double LearningRate = 0.0003;
 
             /// <summary>Samples per update.</summary>
-            public const int BatchSize = 1280;
+            public const int BatchSize = 256;
 
             /// <summary>Environment steps to train for.</summary>
-            public const long Steps = 1000000L;
+            public const long Steps = 100000L;
 
             /// <summary>Steps collected before learning starts.</summary>
             public const long Warmup = 1000L;
@@ -154,7 +154,7 @@ namespace Consumer.Agents
             public const string Schedule = "joint";
 
             /// <summary>Steps per task of a sequential schedule.</summary>
-            public const long StepsPerTask = 1000000L;
+            public const long StepsPerTask = 100000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
             public const long ReplayCapacity = 1000000L;
@@ -174,8 +174,8 @@ namespace Consumer.Agents
         {
             Gamma = 0.99,
             LearningRate = 0.0003f,
-            BatchSize = 1280,
-            Steps = 1000000L,
+            BatchSize = 256,
+            Steps = 100000L,
             Warmup = 1000L,
             TrainEvery = 1,
             GradientSteps = 1,
@@ -203,7 +203,7 @@ namespace Consumer.Agents
             new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
-        /// <remarks>Declared at line 19. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        /// <remarks>Declared at line 19. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
@@ -247,7 +247,7 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.pi_mlp", "actor.pi");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _zTaskEncoder = new float[maxBatch * 50];
@@ -278,35 +278,35 @@ namespace Consumer.Agents
                 _enc = new float[maxBatch * 50];
                 _piConcat = new float[maxBatch * 100];
                 _piConcatLayer = new Concat(50, 50);
-                _piMlp = new float[maxBatch * 400];
-                _dPiMlp = new float[maxBatch * 400];
+                _piMlp = new float[maxBatch * 256];
+                _dPiMlp = new float[maxBatch * 256];
                 _piMlpFc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
-                _piMlpHidden0 = new float[maxBatch * 400];
+                _piMlpHidden0 = new float[maxBatch * 256];
                 _piMlpFc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
                 _piMlpActivation1 = new Activation(ActivationKind.Relu);
-                _dPiMlpStep3 = new float[maxBatch * 400];
-                _dPiMlpStep1 = new float[maxBatch * 400];
-                _pi = new float[maxBatch * 8];
+                _dPiMlpStep3 = new float[maxBatch * 256];
+                _dPiMlpStep1 = new float[maxBatch * 256];
+                _pi = new float[maxBatch * 4];
                 _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
             public int MaxBatch { get; }
 
-            /// <summary>Values per sample in the output: 8.</summary>
-            public const int OutputWidth = 8;
+            /// <summary>Values per sample in the output: 4.</summary>
+            public const int OutputWidth = 4;
 
             /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -324,7 +324,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
@@ -371,7 +371,7 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _piFc0.Backward(_piMlp, outputGradient, _dPiMlp, batch);
                 // pi_mlp: mlp
-                _piMlpActivation1.Backward(_piMlp, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 400);
+                _piMlpActivation1.Backward(_piMlp, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 256);
                 _piMlpFc1.BackwardThroughRelu(_piMlpHidden0, _dPiMlpStep3, _dPiMlpStep1, batch);
                 _piMlpFc0.Backward(_piConcat, _dPiMlpStep1, default, batch);
             }
@@ -450,7 +450,7 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "encoder", "critic.q_mlp", "critic.q");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
@@ -490,17 +490,17 @@ namespace Consumer.Agents
                 _dEncGateScores = new float[maxBatch * 4];
                 _dEncGatePre1 = new float[maxBatch * 50];
                 _dEncGatePre0 = new float[maxBatch * 50];
-                _qConcat = new float[maxBatch * 104];
-                _dQConcat = new float[maxBatch * 104];
-                _qConcatLayer = new Concat(50, 50, 4);
-                _qMlp = new float[maxBatch * 400];
-                _dQMlp = new float[maxBatch * 400];
+                _qConcat = new float[maxBatch * 102];
+                _dQConcat = new float[maxBatch * 102];
+                _qConcatLayer = new Concat(50, 50, 2);
+                _qMlp = new float[maxBatch * 256];
+                _dQMlp = new float[maxBatch * 256];
                 _qMlpFc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
-                _qMlpHidden0 = new float[maxBatch * 400];
+                _qMlpHidden0 = new float[maxBatch * 256];
                 _qMlpFc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
                 _qMlpActivation1 = new Activation(ActivationKind.Relu);
-                _dQMlpStep3 = new float[maxBatch * 400];
-                _dQMlpStep1 = new float[maxBatch * 400];
+                _dQMlpStep3 = new float[maxBatch * 256];
+                _dQMlpStep1 = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
                 _scratch = new float[maxBatch * 50];
@@ -519,14 +519,14 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -542,7 +542,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 actions.Slice(0, batch * ActionSize).CopyTo(_action);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
@@ -588,7 +588,7 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_qMlp, outputGradient, _dQMlp, batch);
                 // q_mlp: mlp
-                _qMlpActivation1.Backward(_qMlp, _qMlp, _dQMlp, _dQMlpStep3, batch * 400);
+                _qMlpActivation1.Backward(_qMlp, _qMlp, _dQMlp, _dQMlpStep3, batch * 256);
                 _qMlpFc1.BackwardThroughRelu(_qMlpHidden0, _dQMlpStep3, _dQMlpStep1, batch);
                 _qMlpFc0.Backward(_qConcat, _dQMlpStep1, _dQConcat, batch);
                 // q_concat: concat

@@ -57,17 +57,17 @@ namespace Consumer.Agents
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>MultiHeadSac</c>.</summary>
-    /// <remarks>Declared in <c>mt_mh_sac.mtrl</c>, line 4.</remarks>
+    /// <remarks>Declared in <c>mt_mh_sac.mtrl</c>, line 5.</remarks>
     public sealed partial class MultiHeadSac
     {
         /// <summary>Number of tasks the agent learns.</summary>
         public const int Tasks = 10;
 
-        /// <summary>Width of the input <c>obs</c> (line 6).</summary>
-        public const int ObsWidth = 39;
+        /// <summary>Width of the input <c>obs</c> (line 7).</summary>
+        public const int ObsWidth = 6;
 
         /// <summary>Dimensions of the continuous action.</summary>
-        public const int ActionSize = 4;
+        public const int ActionSize = 2;
 
         /// <summary>True for a discrete action space.</summary>
         public const bool DiscreteActions = false;
@@ -78,38 +78,38 @@ namespace Consumer.Agents
         /// <summary>Upper bound of every action dimension.</summary>
         public const float ActionHigh = 1f;
 
-        /// <summary>The flat parameter layout of every network: 54 named slices, 696,890 parameters; blocks appear once (networks that apply a block share its slices).</summary>
+        /// <summary>The flat parameter layout of every network: 54 named slices, 279,346 parameters; blocks appear once (networks that apply a block share its slices).</summary>
         /// <remarks>Twin critics and target networks are copies made by the algorithm, not part of this layout.</remarks>
         public static ParameterLayout CreateLayout()
         {
             var layout = new ParameterLayoutBuilder();
             // encoder: mlp
-            layout.AddAffine("encoder.fc0", ParameterOwner.Shared, 39, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.Add("encoder.norm0.gain", ParameterOwner.Shared, 1, 400, Initializer.Constant(1f));
-            layout.Add("encoder.norm0.shift", ParameterOwner.Shared, 1, 400, Initializer.Zeros);
-            layout.AddAffine("encoder.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.Add("encoder.norm1.gain", ParameterOwner.Shared, 1, 400, Initializer.Constant(1f));
-            layout.Add("encoder.norm1.shift", ParameterOwner.Shared, 1, 400, Initializer.Zeros);
+            layout.AddAffine("encoder.fc0", ParameterOwner.Shared, 6, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.Add("encoder.norm0.gain", ParameterOwner.Shared, 1, 256, Initializer.Constant(1f));
+            layout.Add("encoder.norm0.shift", ParameterOwner.Shared, 1, 256, Initializer.Zeros);
+            layout.AddAffine("encoder.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.Add("encoder.norm1.gain", ParameterOwner.Shared, 1, 256, Initializer.Constant(1f));
+            layout.Add("encoder.norm1.shift", ParameterOwner.Shared, 1, 256, Initializer.Zeros);
             // actor.h: mlp
-            layout.AddAffine("actor.h.fc0", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.fc0", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // actor.pi: gaussian
             for (var task = 0; task < Tasks; task++)
             {
-                layout.AddAffine($"actor.pi.task{task}", ParameterOwner.Task(task), 400, 8, Initializer.XavierUniform(1f));
+                layout.AddAffine($"actor.pi.task{task}", ParameterOwner.Task(task), 256, 4, Initializer.XavierUniform(1f));
             }
             // critic.h: mlp
-            layout.AddAffine("critic.h.fc0", ParameterOwner.Shared, 404, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("critic.h.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.h.fc0", ParameterOwner.Shared, 258, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.h.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // critic.q: q_values
             for (var task = 0; task < Tasks; task++)
             {
-                layout.AddAffine($"critic.q.task{task}", ParameterOwner.Task(task), 400, 1, Initializer.XavierUniform(1f));
+                layout.AddAffine($"critic.q.task{task}", ParameterOwner.Task(task), 256, 1, Initializer.XavierUniform(1f));
             }
             return layout.Build();
         }
 
         /// <summary>Training configuration from the spec, every default filled in.</summary>
-        /// <remarks>Declared at line 28.</remarks>
+        /// <remarks>Declared at line 29.</remarks>
         public static class Training
         {
             /// <summary>The learning algorithm.</summary>
@@ -122,10 +122,10 @@ namespace Consumer.Agents
             public const double LearningRate = 0.0003;
 
             /// <summary>Samples per update.</summary>
-            public const int BatchSize = 1280;
+            public const int BatchSize = 256;
 
             /// <summary>Environment steps to train for.</summary>
-            public const long Steps = 2000000L;
+            public const long Steps = 100000L;
 
             /// <summary>Steps collected before learning starts.</summary>
             public const long Warmup = 1000L;
@@ -155,10 +155,10 @@ namespace Consumer.Agents
             public const string Schedule = "joint";
 
             /// <summary>Steps per task of a sequential schedule.</summary>
-            public const long StepsPerTask = 2000000L;
+            public const long StepsPerTask = 100000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 2000000L;
+            public const long ReplayCapacity = 100000L;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = true;
@@ -170,19 +170,19 @@ namespace Consumer.Agents
             public const int HerK = 0;
         }
 
-        /// <summary>The SAC settings of the spec (line 28), every default filled in; change any with <c>with { … }</c>.</summary>
+        /// <summary>The SAC settings of the spec (line 29), every default filled in; change any with <c>with { … }</c>.</summary>
         public static SacOptions CreateSacOptions() => new()
         {
             Gamma = 0.99,
             LearningRate = 0.0003f,
-            BatchSize = 1280,
-            Steps = 2000000L,
+            BatchSize = 256,
+            Steps = 100000L,
             Warmup = 1000L,
             TrainEvery = 1,
             GradientSteps = 1,
             GradientClip = 0f,
             Tau = 0.005f,
-            ReplayCapacity = 2000000,
+            ReplayCapacity = 100000,
             PerTaskReplay = true,
             Sampling = ReplaySampling.TaskBalanced,
             Seed = 1UL,
@@ -205,7 +205,7 @@ namespace Consumer.Agents
             new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
-        /// <remarks>Declared at line 14. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        /// <remarks>Declared at line 15. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
@@ -240,48 +240,48 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.h", "actor.pi");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _featuresEncoder = new float[maxBatch * 400];
+                _featuresEncoder = new float[maxBatch * 256];
                 _featuresEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _featuresEncoderAffine0 = new float[maxBatch * 400];
+                _featuresEncoderAffine0 = new float[maxBatch * 256];
                 _featuresEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _featuresEncoderNormalized0 = new float[maxBatch * 400];
+                _featuresEncoderNormalized0 = new float[maxBatch * 256];
                 _featuresEncoderActivation0 = new Activation(ActivationKind.Relu);
-                _featuresEncoderHidden0 = new float[maxBatch * 400];
+                _featuresEncoderHidden0 = new float[maxBatch * 256];
                 _featuresEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _featuresEncoderAffine1 = new float[maxBatch * 400];
+                _featuresEncoderAffine1 = new float[maxBatch * 256];
                 _featuresEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _featuresEncoderNormalized1 = new float[maxBatch * 400];
+                _featuresEncoderNormalized1 = new float[maxBatch * 256];
                 _featuresEncoderActivation1 = new Activation(ActivationKind.Relu);
-                _features = new float[maxBatch * 400];
-                _h = new float[maxBatch * 400];
-                _dH = new float[maxBatch * 400];
+                _features = new float[maxBatch * 256];
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
                 _hActivation0 = new Activation(ActivationKind.Relu);
-                _dHStep1 = new float[maxBatch * 400];
-                _pi = new float[maxBatch * 8];
+                _dHStep1 = new float[maxBatch * 256];
+                _pi = new float[maxBatch * 4];
                 _piFc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
             }
 
             /// <summary>Largest batch accepted.</summary>
             public int MaxBatch { get; }
 
-            /// <summary>Values per sample in the output: 8.</summary>
-            public const int OutputWidth = 8;
+            /// <summary>Values per sample in the output: 4.</summary>
+            public const int OutputWidth = 4;
 
             /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -299,7 +299,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
@@ -312,12 +312,12 @@ namespace Consumer.Agents
                 // features_encoder: mlp
                 _featuresEncoderFc0.Forward(_obs, _featuresEncoderAffine0, batch);
                 _featuresEncoderNorm0.Forward(_featuresEncoderAffine0, _featuresEncoderNormalized0, batch);
-                _featuresEncoderActivation0.Forward(_featuresEncoderNormalized0, _featuresEncoderHidden0, batch * 400);
+                _featuresEncoderActivation0.Forward(_featuresEncoderNormalized0, _featuresEncoderHidden0, batch * 256);
                 _featuresEncoderFc1.Forward(_featuresEncoderHidden0, _featuresEncoderAffine1, batch);
                 _featuresEncoderNorm1.Forward(_featuresEncoderAffine1, _featuresEncoderNormalized1, batch);
-                _featuresEncoderActivation1.Forward(_featuresEncoderNormalized1, _featuresEncoder, batch * 400);
+                _featuresEncoderActivation1.Forward(_featuresEncoderNormalized1, _featuresEncoder, batch * 256);
                 // features: detach
-                StopGradient.Forward(_featuresEncoder, _features, batch * 400);
+                StopGradient.Forward(_featuresEncoder, _features, batch * 256);
                 // h: mlp
                 _hFc0.ForwardRelu(_features, _h, batch);
                 // pi: gaussian
@@ -333,7 +333,7 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _piFc0.Backward(_h, outputGradient, _tasks, _dH);
                 // h: mlp
-                _hActivation0.Backward(_h, _h, _dH, _dHStep1, batch * 400);
+                _hActivation0.Backward(_h, _h, _dH, _dHStep1, batch * 256);
                 _hFc0.Backward(_features, _dHStep1, default, batch);
             }
 
@@ -358,7 +358,7 @@ namespace Consumer.Agents
         }
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
-        /// <remarks>Declared at line 22. Output: q_values, 1 values per sample.</remarks>
+        /// <remarks>Declared at line 23. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
             private readonly float[] _obs;
@@ -406,40 +406,40 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("encoder", "critic.h", "critic.q");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hEncoder = new float[maxBatch * 400];
-                _dHEncoder = new float[maxBatch * 400];
+                _hEncoder = new float[maxBatch * 256];
+                _dHEncoder = new float[maxBatch * 256];
                 _hEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _hEncoderAffine0 = new float[maxBatch * 400];
+                _hEncoderAffine0 = new float[maxBatch * 256];
                 _hEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _hEncoderNormalized0 = new float[maxBatch * 400];
+                _hEncoderNormalized0 = new float[maxBatch * 256];
                 _hEncoderActivation0 = new Activation(ActivationKind.Relu);
-                _hEncoderHidden0 = new float[maxBatch * 400];
+                _hEncoderHidden0 = new float[maxBatch * 256];
                 _hEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _hEncoderAffine1 = new float[maxBatch * 400];
+                _hEncoderAffine1 = new float[maxBatch * 256];
                 _hEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _hEncoderNormalized1 = new float[maxBatch * 400];
+                _hEncoderNormalized1 = new float[maxBatch * 256];
                 _hEncoderActivation1 = new Activation(ActivationKind.Relu);
-                _dHEncoderStep5 = new float[maxBatch * 400];
-                _dHEncoderStep4 = new float[maxBatch * 400];
-                _dHEncoderStep3 = new float[maxBatch * 400];
-                _dHEncoderStep2 = new float[maxBatch * 400];
-                _dHEncoderStep1 = new float[maxBatch * 400];
-                _hConcat = new float[maxBatch * 404];
-                _dHConcat = new float[maxBatch * 404];
-                _hConcatLayer = new Concat(400, 4);
-                _h = new float[maxBatch * 400];
-                _dH = new float[maxBatch * 400];
+                _dHEncoderStep5 = new float[maxBatch * 256];
+                _dHEncoderStep4 = new float[maxBatch * 256];
+                _dHEncoderStep3 = new float[maxBatch * 256];
+                _dHEncoderStep2 = new float[maxBatch * 256];
+                _dHEncoderStep1 = new float[maxBatch * 256];
+                _hConcat = new float[maxBatch * 258];
+                _dHConcat = new float[maxBatch * 258];
+                _hConcatLayer = new Concat(256, 2);
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 400];
+                _hHidden0 = new float[maxBatch * 256];
                 _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _hActivation1 = new Activation(ActivationKind.Relu);
-                _dHStep3 = new float[maxBatch * 400];
-                _dHStep1 = new float[maxBatch * 400];
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
             }
@@ -457,14 +457,14 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -480,7 +480,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 actions.Slice(0, batch * ActionSize).CopyTo(_action);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
@@ -494,10 +494,10 @@ namespace Consumer.Agents
                 // h_encoder: mlp
                 _hEncoderFc0.Forward(_obs, _hEncoderAffine0, batch);
                 _hEncoderNorm0.Forward(_hEncoderAffine0, _hEncoderNormalized0, batch);
-                _hEncoderActivation0.Forward(_hEncoderNormalized0, _hEncoderHidden0, batch * 400);
+                _hEncoderActivation0.Forward(_hEncoderNormalized0, _hEncoderHidden0, batch * 256);
                 _hEncoderFc1.Forward(_hEncoderHidden0, _hEncoderAffine1, batch);
                 _hEncoderNorm1.Forward(_hEncoderAffine1, _hEncoderNormalized1, batch);
-                _hEncoderActivation1.Forward(_hEncoderNormalized1, _hEncoder, batch * 400);
+                _hEncoderActivation1.Forward(_hEncoderNormalized1, _hEncoder, batch * 256);
                 // h_concat: concat
                 _hConcatLayer.Forward(0, _hEncoder, _hConcat, batch);
                 _hConcatLayer.Forward(1, _action, _hConcat, batch);
@@ -517,17 +517,17 @@ namespace Consumer.Agents
                 // q: q_values
                 _qFc0.Backward(_h, outputGradient, _tasks, _dH);
                 // h: mlp
-                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 400);
+                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
                 _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
                 // h_concat: concat
                 _hConcatLayer.Backward(0, _dHConcat, _dHEncoder, batch);
                 _hConcatLayer.Backward(1, _dHConcat, _dAction, batch);
                 // h_encoder: mlp
-                _hEncoderActivation1.Backward(_hEncoderNormalized1, _hEncoder, _dHEncoder, _dHEncoderStep5, batch * 400);
+                _hEncoderActivation1.Backward(_hEncoderNormalized1, _hEncoder, _dHEncoder, _dHEncoderStep5, batch * 256);
                 _hEncoderNorm1.Backward(_hEncoderAffine1, _dHEncoderStep5, _dHEncoderStep4, batch);
                 _hEncoderFc1.Backward(_hEncoderHidden0, _dHEncoderStep4, _dHEncoderStep3, batch);
-                _hEncoderActivation0.Backward(_hEncoderNormalized0, _hEncoderHidden0, _dHEncoderStep3, _dHEncoderStep2, batch * 400);
+                _hEncoderActivation0.Backward(_hEncoderNormalized0, _hEncoderHidden0, _dHEncoderStep3, _dHEncoderStep2, batch * 256);
                 _hEncoderNorm0.Backward(_hEncoderAffine0, _dHEncoderStep2, _dHEncoderStep1, batch);
                 _hEncoderFc0.Backward(_obs, _dHEncoderStep1, default, batch);
             }

@@ -61,10 +61,10 @@ namespace Consumer.Agents
     public sealed partial class ProgressiveGridWorld
     {
         /// <summary>Number of tasks the agent learns.</summary>
-        public const int Tasks = 3;
+        public const int Tasks = 4;
 
         /// <summary>Width of the input <c>cells</c> (line 8).</summary>
-        public const int CellsWidth = 49;
+        public const int CellsWidth = 169;
 
         /// <summary>Number of discrete actions.</summary>
         public const int ActionSize = 4;
@@ -72,24 +72,29 @@ namespace Consumer.Agents
         /// <summary>True for a discrete action space.</summary>
         public const bool DiscreteActions = true;
 
-        /// <summary>The flat parameter layout of every network: 26 named slices, 90,830 parameters; blocks appear once (networks that apply a block share its slices).</summary>
+        /// <summary>The flat parameter layout of every network: 36 named slices, 192,115 parameters; blocks appear once (networks that apply a block share its slices).</summary>
         /// <remarks>Twin critics and target networks are copies made by the algorithm, not part of this layout.</remarks>
         public static ParameterLayout CreateLayout()
         {
             var layout = new ParameterLayoutBuilder();
             // q.h: progressive
-            layout.AddAffine("q.h.col0.fc0", ParameterOwner.Column(0), 49, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("q.h.col0.fc0", ParameterOwner.Column(0), 169, 128, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("q.h.col0.fc1", ParameterOwner.Column(0), 128, 128, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("q.h.col1.fc0", ParameterOwner.Column(1), 49, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("q.h.col1.fc0", ParameterOwner.Column(1), 169, 128, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("q.h.col1.fc1", ParameterOwner.Column(1), 128, 128, Initializer.KaimingUniform(1.41421354f));
             layout.Add("q.h.col1.lateral1.alpha", ParameterOwner.Column(1), 1, 1, Initializer.Constant(0.01f));
             layout.AddAffine("q.h.col1.lateral1.reduce", ParameterOwner.Column(1), 128, 32, Initializer.KaimingUniform(1.41421354f));
             layout.Add("q.h.col1.lateral1.up.weight", ParameterOwner.Column(1), 32, 128, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("q.h.col2.fc0", ParameterOwner.Column(2), 49, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("q.h.col2.fc0", ParameterOwner.Column(2), 169, 128, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("q.h.col2.fc1", ParameterOwner.Column(2), 128, 128, Initializer.KaimingUniform(1.41421354f));
             layout.Add("q.h.col2.lateral1.alpha", ParameterOwner.Column(2), 1, 1, Initializer.Constant(0.01f));
             layout.AddAffine("q.h.col2.lateral1.reduce", ParameterOwner.Column(2), 256, 32, Initializer.KaimingUniform(1.41421354f));
             layout.Add("q.h.col2.lateral1.up.weight", ParameterOwner.Column(2), 32, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("q.h.col3.fc0", ParameterOwner.Column(3), 169, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("q.h.col3.fc1", ParameterOwner.Column(3), 128, 128, Initializer.KaimingUniform(1.41421354f));
+            layout.Add("q.h.col3.lateral1.alpha", ParameterOwner.Column(3), 1, 1, Initializer.Constant(0.01f));
+            layout.AddAffine("q.h.col3.lateral1.reduce", ParameterOwner.Column(3), 384, 32, Initializer.KaimingUniform(1.41421354f));
+            layout.Add("q.h.col3.lateral1.up.weight", ParameterOwner.Column(3), 32, 128, Initializer.KaimingUniform(1.41421354f));
             // q.q: q_values
             for (var task = 0; task < Tasks; task++)
             {
@@ -206,14 +211,14 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 49];
+                _cells = new float[maxBatch * 169];
                 _store = store;
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _h = new float[maxBatch * 128];
                 _dH = new float[maxBatch * 128];
                 _hActivation = new Activation(ActivationKind.Relu);
-                _hInput = new float[maxBatch * 49];
+                _hInput = new float[maxBatch * 169];
                 _hSorted = new float[maxBatch * 128];
                 _activeColumns = 1;
                 _hFc0 = new Linear[Tasks];
@@ -252,15 +257,15 @@ namespace Consumer.Agents
                 _hLateralOut = new float[maxBatch * 128];
                 _dHSorted = new float[maxBatch * 128];
                 _dHPre = new float[maxBatch * 128];
-                _dHPart = new float[maxBatch * 128];
+                _dHPart = new float[maxBatch * 169];
                 _dHPost0 = new float[Tasks][];
                 for (var column = 0; column < Tasks; column++) _dHPost0[column] = new float[maxBatch * 128];
                 _dHPost1 = new float[Tasks][];
                 for (var column = 0; column < Tasks; column++) _dHPost1[column] = new float[maxBatch * 128];
                 _dHReduced = new float[maxBatch * 32];
                 _dHReducedPre = new float[maxBatch * 32];
-                _dHScaled = new float[maxBatch * 256];
-                _dHLateral = new float[maxBatch * 256];
+                _dHScaled = new float[maxBatch * 384];
+                _dHLateral = new float[maxBatch * 384];
                 _q = new float[maxBatch * 4];
                 _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
@@ -275,13 +280,13 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> cells, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                cells.Slice(0, batch * 49).CopyTo(_cells);
+                cells.Slice(0, batch * 169).CopyTo(_cells);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>cells</c> side by side.</summary>
-            public int ObservationWidth => 49;
+            public int ObservationWidth => 169;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -295,7 +300,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 49).CopyTo(_cells);
+                inputs.Observations.Slice(0, batch * 169).CopyTo(_cells);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
@@ -307,13 +312,13 @@ namespace Consumer.Agents
                 _batch = batch;
                 // h: progressive
                 if (_tasks.Start(_activeColumns) < batch) throw new InvalidOperationException($"the batch holds a task whose column is not active yet (active: 0 .. {_activeColumns - 1}); call AddColumn");
-                TaskRows.Gather(_cells, _tasks, _hInput, 49);
+                TaskRows.Gather(_cells, _tasks, _hInput, 169);
                 for (var column = 0; column < _activeColumns; column++)
                 {
                     var start = _tasks.Start(column);
                     var count = batch - start;
                     if (count == 0) break;
-                    _hFc0[column].ForwardRelu(_hInput.AsSpan(start * 49), _hPost0[column].AsSpan(start * 128), count);
+                    _hFc0[column].ForwardRelu(_hInput.AsSpan(start * 169), _hPost0[column].AsSpan(start * 128), count);
                 }
                 for (var column = 0; column < _activeColumns; column++)
                 {
@@ -387,7 +392,7 @@ namespace Consumer.Agents
                         }
                     }
                     _hActivation.Backward(_hPost0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
-                    _hFc0[column].Backward(_hInput.AsSpan(start * 49), _dHPre, default, count);
+                    _hFc0[column].Backward(_hInput.AsSpan(start * 169), _dHPre, default, count);
                 }
             }
 

@@ -64,10 +64,10 @@ namespace Consumer.Agents
         public const int Tasks = 10;
 
         /// <summary>Width of the input <c>obs</c> (line 8).</summary>
-        public const int ObsWidth = 39;
+        public const int ObsWidth = 6;
 
         /// <summary>Dimensions of the continuous action.</summary>
-        public const int ActionSize = 4;
+        public const int ActionSize = 2;
 
         /// <summary>True for a discrete action space.</summary>
         public const bool DiscreteActions = false;
@@ -78,18 +78,18 @@ namespace Consumer.Agents
         /// <summary>Upper bound of every action dimension.</summary>
         public const float ActionHigh = 1f;
 
-        /// <summary>The flat parameter layout of every network: 112 named slices, 1,429,425 parameters; blocks appear once (networks that apply a block share its slices).</summary>
+        /// <summary>The flat parameter layout of every network: 112 named slices, 985,837 parameters; blocks appear once (networks that apply a block share its slices).</summary>
         /// <remarks>Twin critics and target networks are copies made by the algorithm, not part of this layout.</remarks>
         public static ParameterLayout CreateLayout()
         {
             var layout = new ParameterLayoutBuilder();
             // actor.base: mlp
-            layout.AddAffine("actor.base.fc0", ParameterOwner.Shared, 39, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.base.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.base.fc0", ParameterOwner.Shared, 6, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.base.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // actor.emb: linear
-            layout.AddAffine("actor.emb", ParameterOwner.Shared, 10, 400, Initializer.XavierUniform(1f));
+            layout.AddAffine("actor.emb", ParameterOwner.Shared, 10, 256, Initializer.XavierUniform(1f));
             // actor.routed: soft_modular
-            layout.AddAffine("actor.routed.route.in", ParameterOwner.Shared, 400, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.routed.route.in", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("actor.routed.route.down0", ParameterOwner.Shared, 256, 16, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("actor.routed.route.up1", ParameterOwner.Shared, 16, 256, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("actor.routed.route.down1", ParameterOwner.Shared, 256, 16, Initializer.KaimingUniform(1.41421354f));
@@ -99,7 +99,7 @@ namespace Consumer.Agents
             layout.AddAffine("actor.routed.route.gate", ParameterOwner.Shared, 256, 4, Initializer.KaimingUniform(1.41421354f));
             for (var module = 0; module < 4; module++)
             {
-                layout.AddAffine($"actor.routed.module0_{module}", ParameterOwner.Module(0, module), 400, 128, Initializer.KaimingUniform(1.41421354f));
+                layout.AddAffine($"actor.routed.module0_{module}", ParameterOwner.Module(0, module), 256, 128, Initializer.KaimingUniform(1.41421354f));
             }
             for (var module = 0; module < 4; module++)
             {
@@ -114,14 +114,14 @@ namespace Consumer.Agents
                 layout.AddAffine($"actor.routed.module3_{module}", ParameterOwner.Module(3, module), 128, 128, Initializer.KaimingUniform(1.41421354f));
             }
             // actor.pi: gaussian
-            layout.AddAffine("actor.pi", ParameterOwner.Shared, 128, 8, Initializer.XavierUniform(1f));
+            layout.AddAffine("actor.pi", ParameterOwner.Shared, 128, 4, Initializer.XavierUniform(1f));
             // critic.base: mlp
-            layout.AddAffine("critic.base.fc0", ParameterOwner.Shared, 43, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("critic.base.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.base.fc0", ParameterOwner.Shared, 8, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.base.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // critic.emb: linear
-            layout.AddAffine("critic.emb", ParameterOwner.Shared, 10, 400, Initializer.XavierUniform(1f));
+            layout.AddAffine("critic.emb", ParameterOwner.Shared, 10, 256, Initializer.XavierUniform(1f));
             // critic.routed: soft_modular
-            layout.AddAffine("critic.routed.route.in", ParameterOwner.Shared, 400, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.routed.route.in", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("critic.routed.route.down0", ParameterOwner.Shared, 256, 16, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("critic.routed.route.up1", ParameterOwner.Shared, 16, 256, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("critic.routed.route.down1", ParameterOwner.Shared, 256, 16, Initializer.KaimingUniform(1.41421354f));
@@ -131,7 +131,7 @@ namespace Consumer.Agents
             layout.AddAffine("critic.routed.route.gate", ParameterOwner.Shared, 256, 4, Initializer.KaimingUniform(1.41421354f));
             for (var module = 0; module < 4; module++)
             {
-                layout.AddAffine($"critic.routed.module0_{module}", ParameterOwner.Module(0, module), 400, 128, Initializer.KaimingUniform(1.41421354f));
+                layout.AddAffine($"critic.routed.module0_{module}", ParameterOwner.Module(0, module), 256, 128, Initializer.KaimingUniform(1.41421354f));
             }
             for (var module = 0; module < 4; module++)
             {
@@ -164,10 +164,10 @@ namespace Consumer.Agents
             public const double LearningRate = 0.0003;
 
             /// <summary>Samples per update.</summary>
-            public const int BatchSize = 1280;
+            public const int BatchSize = 256;
 
             /// <summary>Environment steps to train for.</summary>
-            public const long Steps = 1000000L;
+            public const long Steps = 100000L;
 
             /// <summary>Steps collected before learning starts.</summary>
             public const long Warmup = 1000L;
@@ -197,7 +197,7 @@ namespace Consumer.Agents
             public const string Schedule = "joint";
 
             /// <summary>Steps per task of a sequential schedule.</summary>
-            public const long StepsPerTask = 1000000L;
+            public const long StepsPerTask = 100000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
             public const long ReplayCapacity = 1000000L;
@@ -217,8 +217,8 @@ namespace Consumer.Agents
         {
             Gamma = 0.99,
             LearningRate = 0.0003f,
-            BatchSize = 1280,
-            Steps = 1000000L,
+            BatchSize = 256,
+            Steps = 100000L,
             Warmup = 1000L,
             TrainEvery = 1,
             GradientSteps = 1,
@@ -247,7 +247,7 @@ namespace Consumer.Agents
             new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
-        /// <remarks>Declared at line 11. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        /// <remarks>Declared at line 11. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
@@ -334,21 +334,21 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.base", "actor.emb", "actor.routed", "actor.pi");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _base = new float[maxBatch * 400];
-                _dBase = new float[maxBatch * 400];
+                _base = new float[maxBatch * 256];
+                _dBase = new float[maxBatch * 256];
                 _baseFc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
-                _baseHidden0 = new float[maxBatch * 400];
+                _baseHidden0 = new float[maxBatch * 256];
                 _baseFc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
                 _baseActivation1 = new Activation(ActivationKind.Relu);
-                _dBaseStep3 = new float[maxBatch * 400];
-                _dBaseStep1 = new float[maxBatch * 400];
+                _dBaseStep3 = new float[maxBatch * 256];
+                _dBaseStep1 = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehotLayer = new OneHot(10);
-                _emb = new float[maxBatch * 400];
-                _dEmb = new float[maxBatch * 400];
+                _emb = new float[maxBatch * 256];
+                _dEmb = new float[maxBatch * 256];
                 _embFc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
                 _routed = new float[maxBatch * 128];
                 _dRouted = new float[maxBatch * 128];
@@ -382,7 +382,7 @@ namespace Consumer.Agents
                 }
                 _routedProbabilities = new float[3][];
                 for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
-                _routedProduct = new float[maxBatch * 400];
+                _routedProduct = new float[maxBatch * 256];
                 _routedRoutingInput = new float[maxBatch * 256];
                 _routedRoutingScores = new float[maxBatch * 16];
                 _routedHidden0 = new float[maxBatch * 256];
@@ -408,7 +408,7 @@ namespace Consumer.Agents
                 _dRoutedOut = new float[maxBatch * 128];
                 _dRoutedPre = new float[maxBatch * 128];
                 _dRoutedRoutingInput = new float[maxBatch * 256];
-                _dRoutedPart = new float[maxBatch * 400];
+                _dRoutedPart = new float[maxBatch * 256];
                 _dRoutedProbabilities = new float[3][];
                 for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
                 _dRoutedGateWeights = new float[maxBatch * 4];
@@ -420,28 +420,28 @@ namespace Consumer.Agents
                 _dRoutedRoutingScores = new float[maxBatch * 16];
                 _dRoutedRouted = new float[maxBatch * 256];
                 _dRoutedUpOut = new float[maxBatch * 256];
-                _dRoutedProduct = new float[maxBatch * 400];
-                _pi = new float[maxBatch * 8];
+                _dRoutedProduct = new float[maxBatch * 256];
+                _pi = new float[maxBatch * 4];
                 _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
             public int MaxBatch { get; }
 
-            /// <summary>Values per sample in the output: 8.</summary>
-            public const int OutputWidth = 8;
+            /// <summary>Values per sample in the output: 4.</summary>
+            public const int OutputWidth = 4;
 
             /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -459,7 +459,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
@@ -477,7 +477,7 @@ namespace Consumer.Agents
                 // emb: linear
                 _embFc0.Forward(_embOnehot, _emb, batch);
                 // routed: soft_modular
-                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 400);
+                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 256);
                 _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
                 _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
                 _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
@@ -534,7 +534,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dBase, 0, batch * 400);
+                Array.Clear(_dBase, 0, batch * 256);
                 // pi: gaussian
                 _piFc0.Backward(_routed, outputGradient, _dRouted, batch);
                 // routed: soft_modular
@@ -594,15 +594,15 @@ namespace Consumer.Agents
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
                     _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
-                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
                 }
                 _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
-                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 400);
-                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 256);
+                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
                 // emb: linear
                 _embFc0.Backward(_embOnehot, _dEmb, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 256);
                 _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
                 _baseFc0.Backward(_obs, _dBaseStep1, default, batch);
             }
@@ -737,26 +737,26 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.base", "critic.emb", "critic.routed", "critic.q");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _baseConcat = new float[maxBatch * 43];
-                _dBaseConcat = new float[maxBatch * 43];
-                _baseConcatLayer = new Concat(39, 4);
-                _base = new float[maxBatch * 400];
-                _dBase = new float[maxBatch * 400];
+                _baseConcat = new float[maxBatch * 8];
+                _dBaseConcat = new float[maxBatch * 8];
+                _baseConcatLayer = new Concat(6, 2);
+                _base = new float[maxBatch * 256];
+                _dBase = new float[maxBatch * 256];
                 _baseFc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
-                _baseHidden0 = new float[maxBatch * 400];
+                _baseHidden0 = new float[maxBatch * 256];
                 _baseFc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
                 _baseActivation1 = new Activation(ActivationKind.Relu);
-                _dBaseStep3 = new float[maxBatch * 400];
-                _dBaseStep1 = new float[maxBatch * 400];
+                _dBaseStep3 = new float[maxBatch * 256];
+                _dBaseStep1 = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehotLayer = new OneHot(10);
-                _emb = new float[maxBatch * 400];
-                _dEmb = new float[maxBatch * 400];
+                _emb = new float[maxBatch * 256];
+                _dEmb = new float[maxBatch * 256];
                 _embFc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
                 _routed = new float[maxBatch * 128];
                 _dRouted = new float[maxBatch * 128];
@@ -790,7 +790,7 @@ namespace Consumer.Agents
                 }
                 _routedProbabilities = new float[3][];
                 for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
-                _routedProduct = new float[maxBatch * 400];
+                _routedProduct = new float[maxBatch * 256];
                 _routedRoutingInput = new float[maxBatch * 256];
                 _routedRoutingScores = new float[maxBatch * 16];
                 _routedHidden0 = new float[maxBatch * 256];
@@ -816,7 +816,7 @@ namespace Consumer.Agents
                 _dRoutedOut = new float[maxBatch * 128];
                 _dRoutedPre = new float[maxBatch * 128];
                 _dRoutedRoutingInput = new float[maxBatch * 256];
-                _dRoutedPart = new float[maxBatch * 400];
+                _dRoutedPart = new float[maxBatch * 256];
                 _dRoutedProbabilities = new float[3][];
                 for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
                 _dRoutedGateWeights = new float[maxBatch * 4];
@@ -828,7 +828,7 @@ namespace Consumer.Agents
                 _dRoutedRoutingScores = new float[maxBatch * 16];
                 _dRoutedRouted = new float[maxBatch * 256];
                 _dRoutedUpOut = new float[maxBatch * 256];
-                _dRoutedProduct = new float[maxBatch * 400];
+                _dRoutedProduct = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
@@ -846,14 +846,14 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -869,7 +869,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 actions.Slice(0, batch * ActionSize).CopyTo(_action);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
@@ -891,7 +891,7 @@ namespace Consumer.Agents
                 // emb: linear
                 _embFc0.Forward(_embOnehot, _emb, batch);
                 // routed: soft_modular
-                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 400);
+                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 256);
                 _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
                 _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
                 _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
@@ -948,7 +948,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dBase, 0, batch * 400);
+                Array.Clear(_dBase, 0, batch * 256);
                 // q: q_values
                 _qFc0.Backward(_routed, outputGradient, _dRouted, batch);
                 // routed: soft_modular
@@ -1008,15 +1008,15 @@ namespace Consumer.Agents
                     _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
                     _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
                     _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
-                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
                 }
                 _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
-                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 400);
-                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 400), _dRoutedPart.AsSpan(0, batch * 400), _dBase.AsSpan(0, batch * 400));
+                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 256);
+                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
                 // emb: linear
                 _embFc0.Backward(_embOnehot, _dEmb, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 400);
+                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 256);
                 _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
                 _baseFc0.Backward(_baseConcat, _dBaseStep1, _dBaseConcat, batch);
                 // base_concat: concat

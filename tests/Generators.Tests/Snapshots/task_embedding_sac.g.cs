@@ -64,10 +64,10 @@ namespace Consumer.Agents
         public const int Tasks = 10;
 
         /// <summary>Width of the input <c>obs</c> (line 6).</summary>
-        public const int ObsWidth = 39;
+        public const int ObsWidth = 6;
 
         /// <summary>Dimensions of the continuous action.</summary>
-        public const int ActionSize = 4;
+        public const int ActionSize = 2;
 
         /// <summary>True for a discrete action space.</summary>
         public const bool DiscreteActions = false;
@@ -78,7 +78,7 @@ namespace Consumer.Agents
         /// <summary>Upper bound of every action dimension.</summary>
         public const float ActionHigh = 1f;
 
-        /// <summary>The flat parameter layout of every network: 29 named slices, 851,609 parameters; blocks appear once (networks that apply a block share its slices).</summary>
+        /// <summary>The flat parameter layout of every network: 29 named slices, 381,157 parameters; blocks appear once (networks that apply a block share its slices).</summary>
         /// <remarks>Twin critics and target networks are copies made by the algorithm, not part of this layout.</remarks>
         public static ParameterLayout CreateLayout()
         {
@@ -89,22 +89,22 @@ namespace Consumer.Agents
             layout.AddAffine("task_mlp.fc0", ParameterOwner.Shared, 50, 50, Initializer.KaimingUniform(1.41421354f));
             layout.AddAffine("task_mlp.fc1", ParameterOwner.Shared, 50, 50, Initializer.KaimingUniform(1.41421354f));
             // actor.h: mlp
-            layout.AddAffine("actor.h.fc0", ParameterOwner.Shared, 39, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.h.film0", ParameterOwner.Shared, 50, 800, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.h.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.h.film1", ParameterOwner.Shared, 50, 800, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.h.fc2", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("actor.h.film2", ParameterOwner.Shared, 50, 800, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.fc0", ParameterOwner.Shared, 6, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.film0", ParameterOwner.Shared, 50, 512, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.film1", ParameterOwner.Shared, 50, 512, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.fc2", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("actor.h.film2", ParameterOwner.Shared, 50, 512, Initializer.KaimingUniform(1.41421354f));
             // actor.pi: gaussian
-            layout.AddAffine("actor.pi", ParameterOwner.Shared, 400, 8, Initializer.XavierUniform(1f));
+            layout.AddAffine("actor.pi", ParameterOwner.Shared, 256, 4, Initializer.XavierUniform(1f));
             // critic.h: mlp
-            layout.AddAffine("critic.h.fc0", ParameterOwner.Shared, 53, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("critic.h.fc1", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
-            layout.AddAffine("critic.h.fc2", ParameterOwner.Shared, 400, 400, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.h.fc0", ParameterOwner.Shared, 18, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.h.fc1", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
+            layout.AddAffine("critic.h.fc2", ParameterOwner.Shared, 256, 256, Initializer.KaimingUniform(1.41421354f));
             // critic.m: film
-            layout.AddAffine("critic.m", ParameterOwner.Shared, 50, 800, Initializer.XavierUniform(1f));
+            layout.AddAffine("critic.m", ParameterOwner.Shared, 50, 512, Initializer.XavierUniform(1f));
             // critic.q: q_values
-            layout.AddAffine("critic.q", ParameterOwner.Shared, 400, 1, Initializer.XavierUniform(1f));
+            layout.AddAffine("critic.q", ParameterOwner.Shared, 256, 1, Initializer.XavierUniform(1f));
             return layout.Build();
         }
 
@@ -122,10 +122,10 @@ namespace Consumer.Agents
             public const double LearningRate = 0.0003;
 
             /// <summary>Samples per update.</summary>
-            public const int BatchSize = 1280;
+            public const int BatchSize = 256;
 
             /// <summary>Environment steps to train for.</summary>
-            public const long Steps = 1000000L;
+            public const long Steps = 100000L;
 
             /// <summary>Steps collected before learning starts.</summary>
             public const long Warmup = 1000L;
@@ -155,7 +155,7 @@ namespace Consumer.Agents
             public const string Schedule = "joint";
 
             /// <summary>Steps per task of a sequential schedule.</summary>
-            public const long StepsPerTask = 1000000L;
+            public const long StepsPerTask = 100000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
             public const long ReplayCapacity = 1000000L;
@@ -175,8 +175,8 @@ namespace Consumer.Agents
         {
             Gamma = 0.99,
             LearningRate = 0.0003f,
-            BatchSize = 1280,
-            Steps = 1000000L,
+            BatchSize = 256,
+            Steps = 100000L,
             Warmup = 1000L,
             TrainEvery = 1,
             GradientSteps = 1,
@@ -206,7 +206,7 @@ namespace Consumer.Agents
             new(environment, CreateLayout(), static (store, batch) => new ActorNetwork(store, batch), static (store, batch) => new CriticNetwork(store, batch), options ?? CreateSacOptions(), accelerator);
 
         /// <summary>The policy network <c>actor</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
-        /// <remarks>Declared at line 13. Output: gaussian, 8 values per sample (mean, then unsquashed log-std).</remarks>
+        /// <remarks>Declared at line 13. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
             private readonly float[] _obs;
@@ -268,7 +268,7 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "task_mlp", "actor.h", "actor.pi");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _zTaskEncoder = new float[maxBatch * 50];
@@ -282,40 +282,40 @@ namespace Consumer.Agents
                 _zActivation1 = new Activation(ActivationKind.Relu);
                 _dZStep3 = new float[maxBatch * 50];
                 _dZStep1 = new float[maxBatch * 50];
-                _h = new float[maxBatch * 400];
-                _dH = new float[maxBatch * 400];
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 400];
+                _hAffine0 = new float[maxBatch * 256];
                 _hFilm0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
-                _hModulated0 = new float[maxBatch * 400];
-                _hGammaBeta0 = new float[maxBatch * 800];
+                _hModulated0 = new float[maxBatch * 256];
+                _hGammaBeta0 = new float[maxBatch * 512];
                 _hActivation0 = new Activation(ActivationKind.Relu);
-                _hHidden0 = new float[maxBatch * 400];
+                _hHidden0 = new float[maxBatch * 256];
                 _hFc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 400];
+                _hAffine1 = new float[maxBatch * 256];
                 _hFilm1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
-                _hModulated1 = new float[maxBatch * 400];
-                _hGammaBeta1 = new float[maxBatch * 800];
+                _hModulated1 = new float[maxBatch * 256];
+                _hGammaBeta1 = new float[maxBatch * 512];
                 _hActivation1 = new Activation(ActivationKind.Relu);
-                _hHidden1 = new float[maxBatch * 400];
+                _hHidden1 = new float[maxBatch * 256];
                 _hFc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
-                _hAffine2 = new float[maxBatch * 400];
+                _hAffine2 = new float[maxBatch * 256];
                 _hFilm2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
-                _hModulated2 = new float[maxBatch * 400];
-                _hGammaBeta2 = new float[maxBatch * 800];
+                _hModulated2 = new float[maxBatch * 256];
+                _hGammaBeta2 = new float[maxBatch * 512];
                 _hActivation2 = new Activation(ActivationKind.Relu);
-                _dHStep8 = new float[maxBatch * 400];
-                _dHStep7 = new float[maxBatch * 400];
-                _dHGammaBeta7 = new float[maxBatch * 800];
-                _dHStep6 = new float[maxBatch * 400];
-                _dHStep5 = new float[maxBatch * 400];
-                _dHStep4 = new float[maxBatch * 400];
-                _dHGammaBeta4 = new float[maxBatch * 800];
-                _dHStep3 = new float[maxBatch * 400];
-                _dHStep2 = new float[maxBatch * 400];
-                _dHStep1 = new float[maxBatch * 400];
-                _dHGammaBeta1 = new float[maxBatch * 800];
-                _pi = new float[maxBatch * 8];
+                _dHStep8 = new float[maxBatch * 256];
+                _dHStep7 = new float[maxBatch * 256];
+                _dHGammaBeta7 = new float[maxBatch * 512];
+                _dHStep6 = new float[maxBatch * 256];
+                _dHStep5 = new float[maxBatch * 256];
+                _dHStep4 = new float[maxBatch * 256];
+                _dHGammaBeta4 = new float[maxBatch * 512];
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep2 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
+                _dHGammaBeta1 = new float[maxBatch * 512];
+                _pi = new float[maxBatch * 4];
                 _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
@@ -323,20 +323,20 @@ namespace Consumer.Agents
             /// <summary>Largest batch accepted.</summary>
             public int MaxBatch { get; }
 
-            /// <summary>Values per sample in the output: 8.</summary>
-            public const int OutputWidth = 8;
+            /// <summary>Values per sample in the output: 4.</summary>
+            public const int OutputWidth = 4;
 
             /// <summary>Runs the network on a batch; inputs are copied so Backward can follow without them.</summary>
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -354,7 +354,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
@@ -372,13 +372,13 @@ namespace Consumer.Agents
                 // h: mlp
                 _hFc0.Forward(_obs, _hAffine0, batch);
                 _hFilm0.Forward(_hAffine0, _z, _hGammaBeta0, _hModulated0, batch);
-                _hActivation0.Forward(_hModulated0, _hHidden0, batch * 400);
+                _hActivation0.Forward(_hModulated0, _hHidden0, batch * 256);
                 _hFc1.Forward(_hHidden0, _hAffine1, batch);
                 _hFilm1.Forward(_hAffine1, _z, _hGammaBeta1, _hModulated1, batch);
-                _hActivation1.Forward(_hModulated1, _hHidden1, batch * 400);
+                _hActivation1.Forward(_hModulated1, _hHidden1, batch * 256);
                 _hFc2.Forward(_hHidden1, _hAffine2, batch);
                 _hFilm2.Forward(_hAffine2, _z, _hGammaBeta2, _hModulated2, batch);
-                _hActivation2.Forward(_hModulated2, _h, batch * 400);
+                _hActivation2.Forward(_hModulated2, _h, batch * 256);
                 // pi: gaussian
                 _piFc0.Forward(_h, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
@@ -393,15 +393,15 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _piFc0.Backward(_h, outputGradient, _dH, batch);
                 // h: mlp
-                _hActivation2.Backward(_hModulated2, _h, _dH, _dHStep8, batch * 400);
+                _hActivation2.Backward(_hModulated2, _h, _dH, _dHStep8, batch * 256);
                 _hFilm2.Backward(_hAffine2, _z, _hGammaBeta2, _dHStep8, _dHGammaBeta7, _dHStep7, _scratch, batch);
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 _hFc2.Backward(_hHidden1, _dHStep7, _dHStep6, batch);
-                _hActivation1.Backward(_hModulated1, _hHidden1, _dHStep6, _dHStep5, batch * 400);
+                _hActivation1.Backward(_hModulated1, _hHidden1, _dHStep6, _dHStep5, batch * 256);
                 _hFilm1.Backward(_hAffine1, _z, _hGammaBeta1, _dHStep5, _dHGammaBeta4, _dHStep4, _scratch, batch);
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 _hFc1.Backward(_hHidden0, _dHStep4, _dHStep3, batch);
-                _hActivation0.Backward(_hModulated0, _hHidden0, _dHStep3, _dHStep2, batch * 400);
+                _hActivation0.Backward(_hModulated0, _hHidden0, _dHStep3, _dHStep2, batch * 256);
                 _hFilm0.Backward(_hAffine0, _z, _hGammaBeta0, _dHStep2, _dHGammaBeta1, _dHStep1, _scratch, batch);
                 TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
                 _hFc0.Backward(_obs, _dHStep1, default, batch);
@@ -472,27 +472,27 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.h", "critic.m", "critic.q");
-                _obs = new float[maxBatch * 39];
+                _obs = new float[maxBatch * 6];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _xOnehot = new float[maxBatch * 10];
                 _xOnehotLayer = new OneHot(10);
-                _x = new float[maxBatch * 53];
-                _dX = new float[maxBatch * 53];
-                _xLayer = new Concat(39, 4, 10);
-                _h = new float[maxBatch * 400];
-                _dH = new float[maxBatch * 400];
+                _x = new float[maxBatch * 18];
+                _dX = new float[maxBatch * 18];
+                _xLayer = new Concat(6, 2, 10);
+                _h = new float[maxBatch * 256];
+                _dH = new float[maxBatch * 256];
                 _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 400];
+                _hHidden0 = new float[maxBatch * 256];
                 _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hHidden1 = new float[maxBatch * 400];
+                _hHidden1 = new float[maxBatch * 256];
                 _hFc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
                 _hActivation2 = new Activation(ActivationKind.Relu);
-                _dHStep5 = new float[maxBatch * 400];
-                _dHStep3 = new float[maxBatch * 400];
-                _dHStep1 = new float[maxBatch * 400];
+                _dHStep5 = new float[maxBatch * 256];
+                _dHStep3 = new float[maxBatch * 256];
+                _dHStep1 = new float[maxBatch * 256];
                 _mTaskEncoder = new float[maxBatch * 50];
                 _mTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
                 _mTaskMlp = new float[maxBatch * 50];
@@ -500,11 +500,11 @@ namespace Consumer.Agents
                 _mTaskMlpHidden0 = new float[maxBatch * 50];
                 _mTaskMlpFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
                 _mDetach = new float[maxBatch * 50];
-                _m = new float[maxBatch * 400];
-                _dM = new float[maxBatch * 400];
+                _m = new float[maxBatch * 256];
+                _dM = new float[maxBatch * 256];
                 _mLayer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
-                _mGammaBeta = new float[maxBatch * 800];
-                _dMGammaBeta = new float[maxBatch * 800];
+                _mGammaBeta = new float[maxBatch * 512];
+                _dMGammaBeta = new float[maxBatch * 512];
                 _q = new float[maxBatch * 1];
                 _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
@@ -522,14 +522,14 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> Forward(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, ReadOnlySpan<int> task, int batch)
             {
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
-                obs.Slice(0, batch * 39).CopyTo(_obs);
+                obs.Slice(0, batch * 6).CopyTo(_obs);
                 action.Slice(0, batch * ActionSize).CopyTo(_action);
                 task.Slice(0, batch).CopyTo(_taskIds);
                 return Run(batch);
             }
 
             /// <summary>Floats per observation row of <see cref="NetworkInputs"/>: <c>obs</c> side by side.</summary>
-            public int ObservationWidth => 39;
+            public int ObservationWidth => 6;
 
             /// <summary>Floats per goal row of <see cref="NetworkInputs"/> (the agent has no goals).</summary>
             public int GoalWidth => 0;
@@ -545,7 +545,7 @@ namespace Consumer.Agents
                 var batch = inputs.Count;
                 if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $"batch must be in [1, {MaxBatch}]");
                 if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values", nameof(inputs));
-                inputs.Observations.Slice(0, batch * 39).CopyTo(_obs);
+                inputs.Observations.Slice(0, batch * 6).CopyTo(_obs);
                 actions.Slice(0, batch * ActionSize).CopyTo(_action);
                 if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);
                 else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);
@@ -590,7 +590,7 @@ namespace Consumer.Agents
                 // m: film
                 _mLayer.Backward(_h, _mDetach, _mGammaBeta, _dM, _dMGammaBeta, _dH, default, batch);
                 // h: mlp
-                _hActivation2.Backward(_h, _h, _dH, _dHStep5, batch * 400);
+                _hActivation2.Backward(_h, _h, _dH, _dHStep5, batch * 256);
                 _hFc2.BackwardThroughRelu(_hHidden1, _dHStep5, _dHStep3, batch);
                 _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
                 _hFc0.Backward(_x, _dHStep1, _dX, batch);

@@ -210,5 +210,66 @@ public sealed class CartPoleEnvironmentTests
         }
     }
 
+    [Fact]
+    public void EachTaskKeepsItsFixedPhysicsThroughAutoresetsAndTaskZeroIsCartPoleV1()
+    {
+        const int environments = 21;
+        var options = new CartPoleOptions { Tasks = CartPoleTaskSuite.Two, MaxEpisodeSteps = 40 };
+        var tasks = new CartPoleVectorEnvironment(environments, options, CpuAccelerator.Sequential);
+        var plain = new CartPoleVectorEnvironment(environments, new CartPoleOptions { MaxEpisodeSteps = 40 }, CpuAccelerator.Sequential);
+        Assert.Equal(2, tasks.TaskCount);
+        var random = new Random(4);
+        tasks.Reset(6);
+        plain.Reset(6);
+        Assert.Equal(Enumerable.Range(0, environments).Select(i => i % 2), tasks.Buffers.TaskIds);
+        int finished = 0;
+        bool differ = false;
+        for (int t = 0; t < 200; t++)
+        {
+            for (int i = 0; i < environments; i++)
+            {
+                CartPoleTask task = CartPoleTaskSuite.Two[i % 2];
+                Assert.Equal(task.HalfPoleLength, tasks.HalfPoleLength[i]);
+                Assert.Equal(task.MassPole, tasks.MassPole[i]);
+                Assert.Equal(task.MassPole + task.MassCart, tasks.TotalMass[i]);
+                Assert.Equal(task.ForceMagnitude, tasks.ForceMagnitude[i]);
+                var row = tasks.Buffers.Observations.AsSpan(4 * i, 4).ToArray();
+                var reference = plain.Buffers.Observations.AsSpan(4 * i, 4).ToArray();
+                if (i % 2 == 0)
+                {
+                    Assert.Equal(reference, row); // the same draws and CartPole-v1's physics
+                }
+                else
+                {
+                    differ |= !row.SequenceEqual(reference);
+                }
+            }
+
+            int[] actions = Enumerable.Range(0, environments).Select(_ => random.Next(2)).ToArray();
+            tasks.Step(actions);
+            plain.Step(actions);
+            finished += tasks.Buffers.Finished.Count(f => f);
+        }
+
+        Assert.True(finished > environments, $"only {finished} autoresets");
+        Assert.True(differ, "the long heavy pole moved like CartPole-v1");
+    }
+
+    [Fact]
+    public void TasksAreCheckedAndCannotBeCombinedWithRandomizedRanges()
+    {
+        Assert.Equal("Tasks", Assert.Throws<ArgumentException>(() => new CartPoleVectorEnvironment(2, s_randomized with { Tasks = CartPoleTaskSuite.Two })).ParamName);
+        Assert.Equal("Tasks", Assert.Throws<ArgumentException>(() => new CartPoleVectorEnvironment(2, new CartPoleOptions { Tasks = [] })).ParamName);
+        var bad = new CartPoleOptions { Tasks = [CartPoleTask.CartPoleV1, CartPoleTask.CartPoleV1 with { HalfPoleLength = 0f }] };
+        Assert.Equal("Tasks[1].HalfPoleLength", Assert.Throws<ArgumentOutOfRangeException>(() => new CartPoleVectorEnvironment(2, bad)).ParamName);
+        Assert.Equal("taskIds", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new CartPoleVectorEnvironment(2, new CartPoleOptions { Tasks = CartPoleTaskSuite.Two }, taskIds: [0, 2])).ParamName);
+
+        var explicitTasks = new CartPoleVectorEnvironment(3, new CartPoleOptions { Tasks = CartPoleTaskSuite.Two }, taskIds: [1, 1, 0]);
+        explicitTasks.Reset(0);
+        Assert.Equal([1, 1, 0], explicitTasks.Buffers.TaskIds);
+        Assert.Equal([1f, 1f, 0.5f], explicitTasks.HalfPoleLength.ToArray());
+    }
+
     private static (float, float) Range(UniformRange range) => (range.Low, range.High);
 }

@@ -10,12 +10,13 @@ namespace Mtrl.Runtime.Tests.Environments;
 public sealed class PointMassEnvironmentTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void StepsMatchTheScalarReferenceBitForBitThroughAutoresets(bool sparse)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void StepsMatchTheScalarReferenceBitForBitThroughAutoresets(bool sparse, bool goalInObservation)
     {
         const int environments = 23;
-        var options = new PointMassOptions { SparseReward = sparse, MaxEpisodeSteps = 60 };
+        var options = new PointMassOptions { SparseReward = sparse, MaxEpisodeSteps = 60, GoalInObservation = goalInObservation };
         var env = new PointMassVectorEnvironment(environments, options, accelerator: CpuAccelerator.Sequential);
         int[] tasks = env.Buffers.TaskIds.ToArray();
         var reference = new PointMassReference(environments, options, tasks);
@@ -35,6 +36,69 @@ public sealed class PointMassEnvironmentTests
 
         Assert.True(reference.Successes > 0, "no environment reached its goal");
         Assert.True(reference.Truncations > 0, "no episode was truncated");
+    }
+
+    [Fact]
+    public void GoalInObservationEndsEveryObservationWithItsEpisodesGoalThroughAutoresets()
+    {
+        const int environments = 13;
+        var plain = new PointMassVectorEnvironment(environments, new PointMassOptions { MaxEpisodeSteps = 25 }, accelerator: CpuAccelerator.Sequential);
+        var withGoal = new PointMassVectorEnvironment(environments, new PointMassOptions { MaxEpisodeSteps = 25, GoalInObservation = true }, accelerator: CpuAccelerator.Sequential);
+        Assert.Equal(6, withGoal.ObservationSize);
+        Assert.Equal(6, withGoal.Buffers.ObservationSize);
+        Assert.Equal(4, plain.ObservationSize);
+        var random = new Random(8);
+        plain.Reset(77);
+        withGoal.Reset(77);
+        Compare("reset", finished: false);
+        int finishedRows = 0;
+        for (int t = 0; t < 120; t++)
+        {
+            float[] actions = Actions(plain.Buffers, random, 0.8f);
+            StepBufferAssert.Poison(withGoal.Buffers);
+            plain.Step(actions);
+            withGoal.Step(actions);
+            Compare($"step {t}", finished: true);
+            finishedRows += withGoal.Buffers.Finished.Count(f => f);
+        }
+
+        Assert.True(finishedRows > environments, $"only {finishedRows} autoresets");
+
+        // Same dynamics as the 4-wide observation; the last two columns are the current episode's goal,
+        // and a final observation carries the finished episode's goal, not the next one's.
+        void Compare(string when, bool finished)
+        {
+            Assert.Equal(plain.Buffers.DesiredGoals, withGoal.Buffers.DesiredGoals);
+            for (int i = 0; i < environments; i++)
+            {
+                Assert.Equal(plain.Buffers.Observations.AsSpan(i * 4, 4).ToArray(), withGoal.Buffers.Observations.AsSpan(i * 6, 4).ToArray());
+                Assert.Equal(withGoal.Buffers.DesiredGoals.AsSpan(i * 2, 2).ToArray(), withGoal.Buffers.Observations.AsSpan(i * 6 + 4, 2).ToArray());
+                if (finished && withGoal.Buffers.Finished[i])
+                {
+                    Assert.Equal(plain.Buffers.FinalObservations.AsSpan(i * 4, 4).ToArray(), withGoal.Buffers.FinalObservations.AsSpan(i * 6, 4).ToArray());
+                    float[] finalGoal = withGoal.Buffers.FinalDesiredGoals.AsSpan(i * 2, 2).ToArray();
+                    Assert.Equal(finalGoal, withGoal.Buffers.FinalObservations.AsSpan(i * 6 + 4, 2).ToArray());
+                    Assert.NotEqual(finalGoal, withGoal.Buffers.DesiredGoals.AsSpan(i * 2, 2).ToArray());
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void TheObservationOnlyViewHidesTheGoalInterfaceAndStepsTheSameEnvironment()
+    {
+        var env = new PointMassVectorEnvironment(3, new PointMassOptions { GoalInObservation = true });
+        IVectorEnvironment view = new ObservationOnlyVectorEnvironment(env);
+        Assert.False(view is IGoalVectorEnvironment);
+        Assert.Same(env.Buffers, view.Buffers);
+        Assert.Equal((6, 10, 3), (view.ObservationSize, view.TaskCount, view.EnvironmentCount));
+        Assert.Same(env.ActionSpace, view.ActionSpace);
+        view.Reset(5);
+        Assert.Equal(5ul, env.Seed);
+        var before = env.Buffers.Observations.ToArray();
+        ((IContinuousVectorEnvironment)view).Step(new float[] { 1, 1, -1, -1, 1, 0 });
+        Assert.NotEqual(before, env.Buffers.Observations);
+        Assert.Throws<ArgumentNullException>(() => new ObservationOnlyVectorEnvironment(null!));
     }
 
     [Fact]
@@ -192,8 +256,9 @@ public sealed class PointMassEnvironmentTests
         {
             for (int k = 0; k < 2; k++)
             {
-                float error = buffers.DesiredGoals[i * 2 + k] - buffers.Observations[i * 4 + k];
-                float control = 12f * error - 3f * buffers.Observations[i * 4 + 2 + k];
+                int row = i * buffers.ObservationSize;
+                float error = buffers.DesiredGoals[i * 2 + k] - buffers.Observations[row + k];
+                float control = 12f * error - 3f * buffers.Observations[row + 2 + k];
                 actions[i * 2 + k] = control + (random is null ? 0f : noise * (float)(random.NextDouble() * 2 - 1));
             }
         }

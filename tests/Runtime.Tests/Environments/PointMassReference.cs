@@ -39,7 +39,7 @@ internal sealed class PointMassReference
     public ExpectedStep Reset(ulong seed)
     {
         _seed = seed;
-        var expected = new ExpectedStep(_px.Length, 4, 2);
+        var expected = new ExpectedStep(_px.Length, _options.GoalInObservation ? 6 : 4, 2);
         for (int i = 0; i < _px.Length; i++)
         {
             _episodes[i] = 0;
@@ -52,7 +52,7 @@ internal sealed class PointMassReference
 
     public ExpectedStep Step(float[] actions)
     {
-        var expected = new ExpectedStep(_px.Length, 4, 2);
+        var expected = new ExpectedStep(_px.Length, _options.GoalInObservation ? 6 : 4, 2);
         float dt = _options.TimeStep, wall = _options.ArenaHalfSize;
         for (int i = 0; i < _px.Length; i++)
         {
@@ -125,5 +125,10 @@ internal sealed class PointMassReference
         achieved[1] = _py[env];
         desired[0] = _gx[env];
         desired[1] = _gy[env];
+        if (_options.GoalInObservation)
+        {
+            observation[4] = _gx[env];
+            observation[5] = _gy[env];
+        }
     }
 }

@@ -1,0 +1,52 @@
+using System;
+
+namespace Mtrl.Runtime.Environments;
+
+/// <summary>
+/// A continuous environment presented without its goal interface: it implements
+/// <see cref="IContinuousVectorEnvironment"/> only, so a trainer that looks for
+/// <see cref="IGoalVectorEnvironment"/> stores no goal rows and feeds no goal input. For agents
+/// that read the goal from the observation, such as PointMass with
+/// <see cref="PointMassOptions.GoalInObservation"/>.
+/// </summary>
+/// <remarks>
+/// Reset, Step and the buffers are the wrapped environment's own; nothing is copied. The goal
+/// buffers of <see cref="Buffers"/> are still written, but hindsight relabeling is not available
+/// through this view (relabeling would have to rewrite the goal inside the observation too).
+/// </remarks>
+public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironment
+{
+    private readonly IContinuousVectorEnvironment _inner;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <param name="inner">The environment to step.</param>
+    public ObservationOnlyVectorEnvironment(IContinuousVectorEnvironment inner)
+        => _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+
+    /// <summary>The wrapped environment.</summary>
+    public IContinuousVectorEnvironment Inner => _inner;
+
+    /// <inheritdoc />
+    public int EnvironmentCount => _inner.EnvironmentCount;
+
+    /// <inheritdoc />
+    public int ObservationSize => _inner.ObservationSize;
+
+    /// <inheritdoc />
+    public ActionSpace ActionSpace => _inner.ActionSpace;
+
+    /// <inheritdoc />
+    public int TaskCount => _inner.TaskCount;
+
+    /// <inheritdoc />
+    public VectorStepBuffers Buffers => _inner.Buffers;
+
+    /// <inheritdoc />
+    public ulong Seed => _inner.Seed;
+
+    /// <inheritdoc />
+    public void Reset(ulong seed) => _inner.Reset(seed);
+
+    /// <inheritdoc />
+    public void Step(ReadOnlySpan<float> actions) => _inner.Step(actions);
+}

@@ -1,0 +1,276 @@
+using System;
+using System.IO;
+using System.Linq;
+using Mtrl.Dsl;
+using Mtrl.Dsl.Model;
+using Mtrl.Kernels;
+using Mtrl.Kernels.Environments;
+using Mtrl.Runtime.Environments;
+using Xunit;
+
+namespace Mtrl.Cli.Tests;
+
+/// <summary>
+/// <c>mtrl train --env</c>: which built-in environment an agent fits, how it is shaped to the
+/// agent, and the one-line message for every mismatch and bad CartPole option.
+/// </summary>
+public sealed class TrainingEnvironmentTests : IDisposable
+{
+    private static readonly string Specs = Path.Combine(AppContext.BaseDirectory, "specs");
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mtrl-envs-" + Guid.NewGuid().ToString("N"));
+
+    public TrainingEnvironmentTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static AgentModel Example(string file)
+    {
+        var path = Path.Combine(Specs, file);
+        var result = SpecCompiler.Compile(path, File.ReadAllText(path));
+        Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
+        return Assert.Single(result.Model.Agents);
+    }
+
+    /// <summary>A small agent with the given interface; <paramref name="head"/> must suit <paramref name="action"/>.</summary>
+    private static AgentModel Agent(int tasks, string inputs, string action, string algorithm = "sac")
+    {
+        var networks = algorithm == "dqn"
+            ? "  network q {\n    out q = q_values(mlp(obs, widths: [8]))\n  }\n"
+            : "  network actor {\n    out pi = gaussian(mlp(obs, widths: [8]))\n  }\n  network critic {\n    out q = q_values(mlp(concat(obs, action), widths: [8]))\n  }\n";
+        var text = $"agent A {{\n  tasks: {tasks}\n{inputs}\n  action: {action}\n{networks}  train {algorithm} {{ }}\n}}\n";
+        var result = SpecCompiler.Compile("a.mtrl", text);
+        Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
+        return Assert.Single(result.Model.Agents);
+    }
+
+    private static IVectorEnvironment? Create(string name, AgentModel agent, int count, out string problem, CartPoleSettings? cartPole = null)
+        => TrainingEnvironments.Create(name, agent, count, cartPole ?? CartPoleSettings.None, CpuAccelerator.Sequential, out problem);
+
+    [Theory]
+    [InlineData("mt_mh_sac.mtrl")]
+    [InlineData("moe_sac.mtrl")]
+    [InlineData("soft_modular_sac.mtrl")]
+    [InlineData("task_embedding_sac.mtrl")]
+    public void EverySacExampleFitsPointMassWithTheGoalInsideTheObservation(string file)
+    {
+        var environment = Create("pointmass", Example(file), 12, out var problem);
+
+        Assert.True(environment is not null, problem);
+        Assert.IsAssignableFrom<IContinuousVectorEnvironment>(environment);
+        Assert.False(environment is IGoalVectorEnvironment, "the goal is in the observation; a trainer must not feed it again");
+        Assert.Equal((6, 10, 12), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
+        Assert.Equal(Mtrl.Runtime.Environments.ActionKind.Continuous, environment.ActionSpace.Kind);
+        Assert.Equal([-1f, -1f], environment.ActionSpace.Low);
+        Assert.Equal([1f, 1f], environment.ActionSpace.High);
+
+        // Round-robin tasks; dense reward −distance; observation columns 4, 5 are the goal.
+        environment.Reset(3);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i % 10), environment.Buffers.TaskIds);
+        ((IContinuousVectorEnvironment)environment).Step(new float[24]);
+        var buffers = environment.Buffers;
+        for (int i = 0; i < 12; i++)
+        {
+            Assert.Equal(buffers.DesiredGoals.AsSpan(2 * i, 2).ToArray(), buffers.Observations.AsSpan(6 * i + 4, 2).ToArray());
+            float dx = buffers.Observations[6 * i] - buffers.Observations[6 * i + 4], dy = buffers.Observations[6 * i + 1] - buffers.Observations[6 * i + 5];
+            Assert.Equal(-MathF.Sqrt(dx * dx + dy * dy), buffers.Rewards[i], 5);
+        }
+    }
+
+    [Fact]
+    public void TheGoalExampleFitsGoalPointMassWithSparseRewards()
+    {
+        var environment = Create("pointmass-goal", Example("goal_td3_pcgrad.mtrl"), 10, out var problem);
+
+        var pointMass = Assert.IsType<PointMassVectorEnvironment>(environment, exactMatch: true);
+        Assert.True(pointMass.Options.SparseReward, problem);
+        Assert.False(pointMass.Options.GoalInObservation);
+        Assert.Equal((4, 2, 10), (pointMass.ObservationSize, pointMass.GoalSize, pointMass.TaskCount));
+        Assert.Equal(PointMassTaskSuite.Ten, pointMass.Options.Tasks);
+        pointMass.Reset(1);
+        pointMass.Step(new float[20]);
+        Assert.All(pointMass.Buffers.Rewards, r => Assert.Equal(-1f, r));
+    }
+
+    [Theory]
+    [InlineData("pointmass", "  input obs: 6")]
+    [InlineData("pointmass-goal", "  input obs: 4\n  goal target: 2")]
+    public void AOneTaskAgentRunsOnlyTheFirstTaskOfTheSuite(string name, string inputs)
+    {
+        var environment = Create(name, Agent(1, inputs, "continuous(2)"), 1, out var problem);
+
+        Assert.True(environment is not null, problem);
+        Assert.Equal(1, environment.TaskCount);
+        var pointMass = environment as PointMassVectorEnvironment ?? (PointMassVectorEnvironment)((ObservationOnlyVectorEnvironment)environment).Inner;
+        Assert.Equal([PointMassTaskSuite.Ten[0]], pointMass.Options.Tasks);
+    }
+
+    [Theory]
+    // Observation and goal widths, with a hint at the other PointMass.
+    [InlineData("pointmass", 10, "  input obs: 4\n  goal target: 2", "continuous(2)",
+        "pointmass gives observations 6 wide and goals 0 wide, but agent 'A' declares inputs 4 and goals 2 wide; for a goal-conditioned agent use --env pointmass-goal")]
+    [InlineData("pointmass-goal", 10, "  input obs: 6", "continuous(2)",
+        "pointmass-goal gives observations 4 wide and goals 2 wide, but agent 'A' declares inputs 6 and goals 0 wide; for an agent without a goal input use --env pointmass")]
+    [InlineData("pointmass", 10, "  input obs: 39", "continuous(4)",
+        "pointmass gives observations 6 wide and goals 0 wide, but agent 'A' declares inputs 39 and goals 0 wide")]
+    [InlineData("cartpole", 1, "  input obs: 6", "discrete(2)",
+        "cartpole gives observations 4 wide and goals 0 wide, but agent 'A' declares inputs 6 and goals 0 wide")]
+    // Action kind, size and bounds.
+    [InlineData("pointmass", 10, "  input obs: 6", "continuous(3)",
+        "pointmass has continuous(2) [-1, 1] actions, but agent 'A' declares continuous(3, low: -1, high: 1)")]
+    [InlineData("pointmass", 10, "  input obs: 6", "continuous(2, low: -2, high: 2)",
+        "pointmass bounds its actions to [-1, 1], but agent 'A' declares continuous(2, low: -2, high: 2)")]
+    [InlineData("pointmass", 10, "  input obs: 6", "continuous(2, low: -1, high: 0.5)",
+        "pointmass bounds its actions to [-1, 1], but agent 'A' declares continuous(2, low: -1, high: 0.5)")]
+    [InlineData("cartpole", 1, "  input obs: 4", "continuous(2)",
+        "cartpole has discrete(2) actions, but agent 'A' declares continuous(2, low: -1, high: 1)")]
+    [InlineData("gridworld", 4, "  input obs: 169", "discrete(5)",
+        "gridworld has discrete(4) actions, but agent 'A' declares discrete(5)")]
+    // Task counts.
+    [InlineData("pointmass", 3, "  input obs: 6", "continuous(2)",
+        "pointmass runs 10 tasks (or only its task 0, for an agent with tasks: 1), but agent 'A' learns 3")]
+    [InlineData("pointmass-goal", 2, "  input obs: 4\n  goal target: 2", "continuous(2)",
+        "pointmass-goal runs 10 tasks (or only its task 0, for an agent with tasks: 1), but agent 'A' learns 2")]
+    [InlineData("gridworld", 3, "  input obs: 169", "discrete(4)",
+        "gridworld runs 4 task(s), but agent 'A' learns 3")]
+    public void EveryMismatchIsOneLineNamingBothSides(string name, int tasks, string inputs, string action, string message)
+    {
+        var agent = Agent(tasks, inputs, action, action.StartsWith("discrete", StringComparison.Ordinal) ? "dqn" : "sac");
+        var environment = Create(name, agent, 16, out var problem);
+        Assert.Null(environment);
+        Assert.Equal(message, problem);
+    }
+
+    [Theory]
+    [InlineData("pointmass", "  input obs: 6", 9, "--envs must be at least 10 for pointmass, so that each of its 10 tasks runs in some environment (environment i runs task i mod 10); found 9")]
+    [InlineData("pointmass-goal", "  input obs: 4\n  goal target: 2", 1, "--envs must be at least 10 for pointmass-goal, so that each of its 10 tasks runs in some environment (environment i runs task i mod 10); found 1")]
+    public void TooFewEnvironmentsForEveryTaskNamesEnvsAndTheMinimum(string name, string inputs, int count, string message)
+    {
+        Assert.Null(Create(name, Agent(10, inputs, "continuous(2)"), count, out var problem));
+        Assert.Equal(message, problem);
+        Assert.NotNull(Create(name, Agent(10, inputs, "continuous(2)"), 10, out _));
+    }
+
+    [Fact]
+    public void PathNetFitsTwoTaskCartPoleAndProgressiveFitsGridWorld()
+    {
+        var cartPole = Assert.IsType<CartPoleVectorEnvironment>(Create("cartpole", Example("pathnet_dqn.mtrl"), 8, out var problem));
+        Assert.Equal("", problem);
+        Assert.Equal(CartPoleTaskSuite.Two, cartPole.Options.Tasks);
+        cartPole.Reset(2);
+        Assert.Equal([0.5f, 1f, 0.5f], cartPole.HalfPoleLength[..3].ToArray());
+
+        var grid = Create("gridworld", Example("progressive_dqn.mtrl"), 8, out problem);
+        Assert.True(grid is GridWorldVectorEnvironment, problem);
+        Assert.Equal((169, 4), (grid.ObservationSize, grid.TaskCount));
+    }
+
+    [Fact]
+    public void CartPoleTaskCountsAndRandomizationOfMultiTaskCartPoleAreNamed()
+    {
+        Assert.Null(Create("cartpole", Agent(3, "  input obs: 4", "discrete(2)", "dqn"), 8, out var problem));
+        Assert.Equal("cartpole runs 1 task, or 2 (CartPole-v1 and a long heavy pole) for an agent with tasks: 2; agent 'A' learns 3", problem);
+
+        Assert.Null(Create("cartpole", Agent(2, "  input obs: 4", "discrete(2)", "dqn"), 8, out problem, new CartPoleSettings(MassPole: "0.1:0.2")));
+        Assert.Equal("--cartpole-mass-pole applies only to single-task CartPole; agent 'A' learns 2 tasks, which have fixed physics each", problem);
+
+        Assert.Null(Create("cartpole", Agent(2, "  input obs: 4", "discrete(2)", "dqn"), 1, out problem));
+        Assert.StartsWith("--envs must be at least 2 for cartpole", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CartPoleTakesItsRandomizationFromTheOptions()
+    {
+        var agent = Agent(1, "  input obs: 4", "discrete(2)", "dqn");
+        var settings = new CartPoleSettings(MassCart: "0.5:2", MassPole: "0.2", PoleLength: "0.25:1", Force: "5:15");
+        var environment = Assert.IsType<CartPoleVectorEnvironment>(Create("cartpole", agent, 64, out var problem, settings));
+
+        Assert.Equal("", problem);
+        Assert.Equal(new UniformRange(0.5f, 2f), environment.Options.MassCart);
+        Assert.Equal(UniformRange.Fixed(0.2f), environment.Options.MassPole);
+        Assert.Equal(new UniformRange(0.25f, 1f), environment.Options.HalfPoleLength);
+        Assert.Equal(new UniformRange(5f, 15f), environment.Options.ForceMagnitude);
+        environment.Reset(9);
+        Assert.All(environment.HalfPoleLength.ToArray(), l => Assert.InRange(l, 0.25f, 1f));
+        Assert.True(environment.HalfPoleLength.ToArray().Distinct().Count() > 1);
+        Assert.All(environment.MassPole.ToArray(), m => Assert.Equal(0.2f, m));
+
+        var plain = Assert.IsType<CartPoleVectorEnvironment>(Create("cartpole", agent, 8, out _));
+        Assert.False(plain.Options.IsRandomized);
+    }
+
+    [Fact]
+    public void CartPoleOptionsOnAnotherEnvironmentAreNamed()
+    {
+        var agent = Agent(10, "  input obs: 6", "continuous(2)");
+        Assert.Null(Create("pointmass", agent, 10, out var problem, new CartPoleSettings(Force: "5:15")));
+        Assert.Equal("--cartpole-force applies only to --env cartpole; found --env pointmass", problem);
+    }
+
+    private const string CartPoleDqn = """
+        agent Pole {
+          input state: 4
+          action: discrete(2)
+          network q {
+            out q = q_values(mlp(state, widths: [16]))
+          }
+          train dqn { }
+        }
+        """;
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--cartpole-mass-cart", "abc", "cart mass in kg", "0.5:2", "1")]
+    [InlineData("--cartpole-mass-cart", "0", "cart mass in kg", "0.5:2", "1")]
+    [InlineData("--cartpole-mass-pole", "-0.1", "pole mass in kg", "0.05:0.2", "0.1")]
+    [InlineData("--cartpole-mass-pole", "0.2:0.1", "pole mass in kg", "0.05:0.2", "0.1")]
+    [InlineData("--cartpole-pole-length", "0.1:0.2:0.3", "half pole length in m", "0.25:1", "0.5")]
+    [InlineData("--cartpole-pole-length", "nan", "half pole length in m", "0.25:1", "0.5")]
+    [InlineData("--cartpole-force", "1e40", "push magnitude in N", "5:20", "10")]
+    [InlineData("--cartpole-force", "5:", "push magnitude in N", "5:20", "10")]
+    [InlineData("--cartpole-force", "1,5", "push magnitude in N", "5:20", "10")]
+    public void ABadCartPoleOptionIsOneLineNamingItAndTheAllowedForm(string option, string value, string what, string example, string standard)
+    {
+        var spec = Path.Combine(_directory, "pole.mtrl");
+        File.WriteAllText(spec, CartPoleDqn);
+
+        var (code, output, error) = Run("train", spec, "--env", "cartpole", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(
+            $"mtrl: error: {option} ({what}) must be a number V or a range LO:HI with 0 < LO <= HI, e.g. {option} {example} (CartPole-v1: {standard}); found '{value}'" + Environment.NewLine,
+            error);
+    }
+
+    [Fact]
+    public void ACartPoleOptionWithAnotherEnvironmentIsNamedOnTheCommandLine()
+    {
+        var spec = Path.Combine(_directory, "pole.mtrl");
+        File.WriteAllText(spec, CartPoleDqn);
+
+        var (code, _, error) = Run("train", spec, "--env", "gridworld", "--cartpole-pole-length", "0.25:1");
+
+        Assert.Equal(2, code);
+        Assert.Equal("mtrl: error: --cartpole-pole-length applies only to --env cartpole; found --env gridworld" + Environment.NewLine, error);
+    }
+
+    [Fact]
+    public void ADqnAgentOnPointMassIsToldTheActionsDiffer()
+    {
+        var spec = Path.Combine(_directory, "point.mtrl");
+        File.WriteAllText(spec, CartPoleDqn.Replace("input state: 4", "tasks: 10\n  input state: 6", StringComparison.Ordinal));
+
+        var (code, output, error) = Run("train", spec, "--env", "pointmass", "--envs", "10");
+
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("transitions", output);
+        Assert.Equal("mtrl: error: pointmass has continuous(2) [-1, 1] actions, but agent 'Pole' declares discrete(2)" + Environment.NewLine, error);
+    }
+}
