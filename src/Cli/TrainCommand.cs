@@ -176,6 +176,42 @@ internal static class TrainCommand
                 $"{trainer.Transitions,12:N0} {episodes.Episodes,9:N0} {episodes.MeanReturn,9:F3} {episodes.TerminationRate,8:P0} {episodes.MeanLength,7:F1} {trainer.LastLoss,10:G3} {rate,10:N0}"));
         }
         if (cancellation.IsCancellationRequested) output.WriteLine($"stopped at {trainer.Transitions:N0} transitions");
+        WriteTaskSummary(trainer.TaskEpisodes, output);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {watch.Elapsed.TotalSeconds:F0} s"));
+    }
+
+    /// <summary>
+    /// Each task's last training episodes (up to 100, acting as during training), then the average,
+    /// median and worst task — the numbers multi-task results are compared by.
+    /// </summary>
+    private static void WriteTaskSummary(ReadOnlySpan<EpisodeStatistics> tasks, TextWriter output)
+    {
+        if (tasks.Length < 2) return;
+        output.WriteLine($"per task, over each task's last {tasks[0].Window} training episodes:");
+        output.WriteLine($"{"task",12} {"episodes",9} {"return",9} {"success",8} {"length",7}");
+        var returns = new double[tasks.Length];
+        var successes = new double[tasks.Length];
+        for (var t = 0; t < tasks.Length; t++)
+        {
+            var episodes = tasks[t];
+            returns[t] = episodes.MeanReturn;
+            successes[t] = episodes.TerminationRate;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{t,12} {episodes.Episodes,9:N0} {episodes.MeanReturn,9:F3} {episodes.TerminationRate,8:P0} {episodes.MeanLength,7:F1}"));
+        }
+        foreach (var (name, pick) in new (string, Func<double[], double>)[] { ("average", Average), ("median", Median), ("worst", values => values.Min()) })
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,12} {"",9} {pick(returns),9:F3} {pick(successes),8:P0}"));
+        }
+    }
+
+    private static double Average(double[] values) => values.Average();
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle]);
     }
 
     private static int Save(ITrainer trainer, string path, TextWriter output, TextWriter error)

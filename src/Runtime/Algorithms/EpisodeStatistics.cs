@@ -19,6 +19,9 @@ public sealed class EpisodeStatistics
         _terminated = new bool[window];
     }
 
+    /// <summary>How many of the most recent episodes the statistics cover.</summary>
+    public int Window => _returns.Length;
+
     /// <summary>Episodes finished since the start.</summary>
     public long Episodes { get; private set; }
 

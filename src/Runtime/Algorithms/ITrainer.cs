@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using Mtrl.Runtime.Checkpoints;
 
@@ -20,6 +21,9 @@ public interface ITrainer
 
     /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
     EpisodeStatistics Episodes { get; }
+
+    /// <summary>Finished episodes of each task (index = task id).</summary>
+    ReadOnlySpan<EpisodeStatistics> TaskEpisodes { get; }
 
     /// <summary>One vector-environment step, with the updates that fall due.</summary>
     void Step();
