@@ -732,12 +732,6 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("}");
     }
 
-    /// <summary>
-    /// A network whose output is one Q value per discrete action: it also implements the
-    /// runtime's IQNetwork, so value-based trainers drive it with rows as replay holds them.
-    /// </summary>
-    private bool ImplementsQNetwork => IsQNetwork(_agent, _network);
-
     /// <summary>True for a network with a q_values output over discrete actions that does not read the action.</summary>
     public static bool IsQNetwork(AgentModel agent, NetworkModel network) =>
         network.Output.Op is QValuesOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
@@ -770,8 +764,12 @@ internal sealed partial class NetworkEmitter
         _network.Nodes.Where(n => _needsGradient.Contains(n.Name) && _network.Parameters.Any(g => g.Node == (n.Block ?? n.Name)))
             .Select(Prefix).Distinct(StringComparer.Ordinal);
 
-    /// <summary>The members IPolicyNetwork and ICriticNetwork add: widths, the trained slices, Forward over rows.</summary>
-    private void WriteActorCriticMembers(IndentedTextWriter w, string contract)
+    /// <summary>
+    /// The members of the runtime interface <paramref name="contract"/> (IQNetwork, IPolicyNetwork or
+    /// ICriticNetwork): the row widths, what the contract adds, and a Forward over rows as
+    /// environments and replay buffers hold them, sharing the typed Forward's schedule.
+    /// </summary>
+    private void WriteRowMembers(IndentedTextWriter w, string contract)
     {
         var observations = _agent.Inputs.Where(i => i.Kind == InputKind.Observation).ToList();
         var goals = _agent.Inputs.Where(i => i.Kind == InputKind.Goal).ToList();
@@ -785,15 +783,23 @@ internal sealed partial class NetworkEmitter
             (goals.Count == 0 ? " (the agent has no goals)" : ": " + string.Join(", ", goals.Select(i => $"<c>{i.Name}</c>")) + " side by side") + ".</summary>");
         w.WriteLine($"public int GoalWidth => {Int(goals.Sum(i => i.Width))};");
         w.WriteLineNoTabs("");
-        w.WriteLine($"int {contract}.ActionSize => ActionSize;");
-        if (!critic)
+        if (contract == "IQNetwork")
         {
-            w.WriteLineNoTabs("");
-            w.WriteLine($"bool IPolicyNetwork.IsStochastic => {(Output.Op is GaussianOp ? "true" : "false")};");
+            w.WriteLine("/// <summary>Q values per row: one per action.</summary>");
+            w.WriteLine("public int ActionCount => OutputWidth;");
         }
-        w.WriteLineNoTabs("");
-        w.WriteLine("/// <summary>The slices Backward accumulates gradients into: " + string.Join(", ", TrainedPrefixes().Select(p => $"<c>{p}</c>")) + ".</summary>");
-        w.WriteLine("public IReadOnlyList<ParameterSlice> TrainedSlices { get; }");
+        else
+        {
+            w.WriteLine($"int {contract}.ActionSize => ActionSize;");
+            if (!critic)
+            {
+                w.WriteLineNoTabs("");
+                w.WriteLine($"bool IPolicyNetwork.IsStochastic => {(Output.Op is GaussianOp ? "true" : "false")};");
+            }
+            w.WriteLineNoTabs("");
+            w.WriteLine("/// <summary>The slices Backward accumulates gradients into: " + string.Join(", ", TrainedPrefixes().Select(p => $"<c>{p}</c>")) + ".</summary>");
+            w.WriteLine("public IReadOnlyList<ParameterSlice> TrainedSlices { get; }");
+        }
         w.WriteLineNoTabs("");
         w.WriteLine("/// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>");
         w.WriteLine(critic ? "public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs, ReadOnlySpan<float> actions)" : "public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)");
@@ -813,47 +819,6 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("return Run(batch);");
         w.Indent--;
         w.WriteLine("}");
-        WriteRun(w);
-    }
-
-    private void WriteQNetworkMembers(IndentedTextWriter w)
-    {
-        var observations = _agent.Inputs.Where(i => i.Kind == InputKind.Observation).ToList();
-        var goals = _agent.Inputs.Where(i => i.Kind == InputKind.Goal).ToList();
-        w.WriteLineNoTabs("");
-        w.WriteLine("/// <summary>Floats per observation row of <see cref=\"NetworkInputs\"/>: " +
-            (observations.Count == 0 ? "none" : string.Join(", ", observations.Select(i => $"<c>{i.Name}</c>"))) + " side by side.</summary>");
-        w.WriteLine($"public int ObservationWidth => {Int(observations.Sum(i => i.Width))};");
-        w.WriteLineNoTabs("");
-        w.WriteLine("/// <summary>Floats per goal row of <see cref=\"NetworkInputs\"/>" +
-            (goals.Count == 0 ? " (the agent has no goals)" : ": " + string.Join(", ", goals.Select(i => $"<c>{i.Name}</c>")) + " side by side") + ".</summary>");
-        w.WriteLine($"public int GoalWidth => {Int(goals.Sum(i => i.Width))};");
-        w.WriteLineNoTabs("");
-        w.WriteLine("/// <summary>Q values per row: one per action.</summary>");
-        w.WriteLine("public int ActionCount => OutputWidth;");
-        w.WriteLineNoTabs("");
-        w.WriteLine("/// <summary>Runs the network on rows as environments and replay buffers hold them; each input is read from its place in the observation or goal row.</summary>");
-        w.WriteLine("public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs)");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("var batch = inputs.Count;");
-        w.WriteLine("if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(inputs), batch, $\"batch must be in [1, {MaxBatch}]\");");
-        w.WriteLine("if (inputs.Observations.Length < batch * ObservationWidth || inputs.Goals.Length < batch * GoalWidth) throw new ArgumentException($\"inputs need {batch} rows of {ObservationWidth} observation and {GoalWidth} goal values\", nameof(inputs));");
-        WriteRowCopies(w, observations, "inputs.Observations", "ObservationWidth");
-        WriteRowCopies(w, goals, "inputs.Goals", "GoalWidth");
-        if (_usesTasks)
-        {
-            w.WriteLine("if (inputs.Tasks.IsEmpty) Array.Clear(_taskIds, 0, batch);");
-            w.WriteLine("else inputs.Tasks.Slice(0, batch).CopyTo(_taskIds);");
-        }
-        w.WriteLine("return Run(batch);");
-        w.Indent--;
-        w.WriteLine("}");
-        WriteRun(w);
-    }
-
-    private void WriteRun(IndentedTextWriter w)
-    {
         w.WriteLineNoTabs("");
         w.WriteLine("private ReadOnlySpan<float> Run(int batch)");
         w.WriteLine("{");
@@ -1006,8 +971,7 @@ internal sealed partial class NetworkEmitter
             w.WriteLine("return Run(batch);");
             w.Indent--;
             w.WriteLine("}");
-            if (contract == "IQNetwork") WriteQNetworkMembers(w);
-            else WriteActorCriticMembers(w, contract);
+            WriteRowMembers(w, contract);
         }
         else
         {

@@ -97,6 +97,31 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void ASacAgentTrainsOnPointMassAndEndsWithEachTaskAndTheAverageMedianAndWorst()
+    {
+        var spec = Spec("reach.mtrl", """
+            agent Reach {
+              tasks: 10
+              input obs: 6
+              action: continuous(2)
+              network actor { out pi = gaussian(mlp(concat(obs, onehot(task)), widths: [16])) }
+              network critic { out q = q_values(mlp(concat(obs, onehot(task), action), widths: [16])) }
+              train sac { batch: 32  warmup: 200  train_every: 4  alpha: per_task  seed: 2 }
+              replay { capacity: 5_000  sampling: balanced }
+            }
+            """);
+
+        var (code, output, error) = Run("train", spec, "--env", "pointmass", "--envs", "10", "--steps", "1100");
+
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n').Select(l => l.Trim()).ToArray();
+        Assert.Contains(lines, l => l.StartsWith("per task, over each task's last 100 training episodes", StringComparison.Ordinal));
+        for (var t = 0; t < 10; t++) Assert.Contains(lines, l => l.StartsWith($"{t} ", StringComparison.Ordinal) && l.Contains('%'));
+        foreach (var name in new[] { "average", "median", "worst" }) Assert.Contains(lines, l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains('%'));
+        Assert.Contains(lines, l => l.StartsWith("wall time", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ASacAgentInAnEnvironmentThatDoesNotFitSaysWhichSideIsWhich()
     {
         var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "moe_sac.mtrl"), "--env", "cartpole");

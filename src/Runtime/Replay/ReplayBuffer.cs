@@ -177,16 +177,7 @@ public sealed class ReplayBuffer
         RequireData();
         int tasks = Options.TaskCount;
         int envs = Options.EnvCount;
-        int active = 0;
-        foreach (int count in _ledger.TaskCounts)
-        {
-            active += count > 0 ? 1 : 0;
-        }
-
-        int remainder = batch.Size % active;
-        int rotation = (int)((ulong)BalancedCalls * (ulong)remainder % (ulong)active);
-        BalancedShares.Split(batch.Size, _ledger.TaskCounts, rotation, batch.TaskRowStarts);
-        BalancedCalls++;
+        SplitIntoTaskShares(batch);
         for (int t = 0; t < tasks; t++)
         {
             Span<int> prefix = _taskEnvPrefix.AsSpan(t * (envs + 1), envs + 1);
@@ -228,16 +219,7 @@ public sealed class ReplayBuffer
             priorities.Tree, SampleableCount, beta, batch.Weights, Options.Seed, Options.Stream, Reserve(batch.Size));
         TransitionGather.Gather(_store.Columns, batch.Columns, selector, _accelerator);
         Finish(batch, grouped: false);
-        float max = 0f;
-        foreach (float weight in batch.Weights)
-        {
-            max = Math.Max(max, weight);
-        }
-
-        for (int i = 0; i < batch.Weights.Length; i++)
-        {
-            batch.Weights[i] /= max;
-        }
+        DivideByLargestWeight(batch);
     }
 
     /// <summary>
@@ -261,30 +243,12 @@ public sealed class ReplayBuffer
         }
 
         RequireData();
-        int active = 0;
-        foreach (int count in _ledger.TaskCounts)
-        {
-            active += count > 0 ? 1 : 0;
-        }
-
-        int remainder = batch.Size % active;
-        int rotation = (int)((ulong)BalancedCalls * (ulong)remainder % (ulong)active);
-        BalancedShares.Split(batch.Size, _ledger.TaskCounts, rotation, batch.TaskRowStarts);
-        BalancedCalls++;
+        SplitIntoTaskShares(batch);
         var selector = new TaskProportionalSlotSelector(
             priorities.TaskTrees, priorities.TreeLength, batch.TaskRowStarts, SampleableCount, beta, batch.Weights, Options.Seed, Options.Stream, Reserve(batch.Size));
         TransitionGather.Gather(_store.Columns, batch.Columns, selector, _accelerator);
         Finish(batch, grouped: true);
-        float max = 0f;
-        foreach (float weight in batch.Weights)
-        {
-            max = Math.Max(max, weight);
-        }
-
-        for (int i = 0; i < batch.Weights.Length; i++)
-        {
-            batch.Weights[i] /= max;
-        }
+        DivideByLargestWeight(batch);
     }
 
     /// <summary>
@@ -476,6 +440,36 @@ public sealed class ReplayBuffer
         ulong counter = RandomCounter;
         RandomCounter += (ulong)rows;
         return counter;
+    }
+
+    /// <summary>Task-balanced shares of the batch's rows into <see cref="ReplayBatch.TaskRowStarts"/>, the remainder rotating from call to call.</summary>
+    private void SplitIntoTaskShares(ReplayBatch batch)
+    {
+        int active = 0;
+        foreach (int count in _ledger.TaskCounts)
+        {
+            active += count > 0 ? 1 : 0;
+        }
+
+        int remainder = batch.Size % active;
+        int rotation = (int)((ulong)BalancedCalls * (ulong)remainder % (ulong)active);
+        BalancedShares.Split(batch.Size, _ledger.TaskCounts, rotation, batch.TaskRowStarts);
+        BalancedCalls++;
+    }
+
+    /// <summary>Importance weights divided by the batch's largest (Dopamine's and rlax's normalisation).</summary>
+    private static void DivideByLargestWeight(ReplayBatch batch)
+    {
+        float max = 0f;
+        foreach (float weight in batch.Weights)
+        {
+            max = Math.Max(max, weight);
+        }
+
+        for (int i = 0; i < batch.Weights.Length; i++)
+        {
+            batch.Weights[i] /= max;
+        }
     }
 
     private void Finish(ReplayBatch batch, bool grouped)
