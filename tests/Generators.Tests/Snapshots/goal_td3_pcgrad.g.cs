@@ -116,16 +116,16 @@ namespace Consumer.Agents
             public const double LearningRate = 0.001;
 
             /// <summary>Samples per update.</summary>
-            public const int BatchSize = 256;
+            public const int BatchSize = 128;
 
             /// <summary>Environment steps to train for.</summary>
-            public const long Steps = 1000000L;
+            public const long Steps = 60000L;
 
             /// <summary>Steps collected before learning starts.</summary>
             public const long Warmup = 1000L;
 
             /// <summary>Environment steps between updates.</summary>
-            public const int TrainEvery = 1;
+            public const int TrainEvery = 2;
 
             /// <summary>Updates per training round.</summary>
             public const int GradientSteps = 1;
@@ -149,7 +149,7 @@ namespace Consumer.Agents
             public const string Schedule = "joint";
 
             /// <summary>Steps per task of a sequential schedule.</summary>
-            public const long StepsPerTask = 1000000L;
+            public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
             public const long ReplayCapacity = 1000000L;
@@ -169,10 +169,10 @@ namespace Consumer.Agents
         {
             Gamma = 0.98,
             LearningRate = 0.001f,
-            BatchSize = 256,
-            Steps = 1000000L,
+            BatchSize = 128,
+            Steps = 60000L,
             Warmup = 1000L,
-            TrainEvery = 1,
+            TrainEvery = 2,
             GradientSteps = 1,
             GradientClip = 0f,
             Tau = 0.005f,
