@@ -84,7 +84,7 @@ public sealed class OffPolicyLoop
         _episodeReturns = new double[n];
         _episodeLengths = new int[n];
         TaskEpisodes = new EpisodeStatistics[environment.TaskCount];
-        for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t] = new EpisodeStatistics();
+        for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t] = new EpisodeStatistics(TaskWindow);
 
         environment.Reset(options.Seed);
         if (options.PerTaskReplay)
@@ -122,8 +122,14 @@ public sealed class OffPolicyLoop
     /// <summary>Finished episodes over all tasks.</summary>
     public EpisodeStatistics Episodes { get; } = new();
 
-    /// <summary>Finished episodes of each task.</summary>
+    /// <summary>Finished episodes of each task, over its last <see cref="TaskWindow"/> episodes.</summary>
     public EpisodeStatistics[] TaskEpisodes { get; }
+
+    /// <summary>
+    /// Episodes each task's statistics cover: short enough to follow the current policy when every
+    /// task finishes only a few episodes between reports (the pooled <see cref="Episodes"/> keep 100).
+    /// </summary>
+    public const int TaskWindow = 20;
 
     /// <summary>The rows the agent acts on in this vector step (valid after <see cref="BeginStep"/>).</summary>
     public NetworkInputs CurrentInputs => new(_observations, _desiredGoals, _tasks, _environment.EnvironmentCount);
