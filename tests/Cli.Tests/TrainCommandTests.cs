@@ -115,7 +115,7 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(code == 0, error);
         var lines = output.Split('\n').Select(l => l.Trim()).ToArray();
-        Assert.Contains(lines, l => l.StartsWith("per task, over each task's last 100 training episodes", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"per task, over each task's last {Mtrl.Runtime.Algorithms.OffPolicyLoop.TaskWindow} training episodes", StringComparison.Ordinal));
         for (var t = 0; t < 10; t++) Assert.Contains(lines, l => l.StartsWith($"{t} ", StringComparison.Ordinal) && l.Contains('%'));
         foreach (var name in new[] { "average", "median", "worst" }) Assert.Contains(lines, l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains('%'));
         Assert.Contains(lines, l => l.StartsWith("wall time", StringComparison.Ordinal));
