@@ -84,6 +84,7 @@ public sealed class SacTrainer : ActorCriticTrainer
             _temperatureOptimizer = new Adam(_temperatures, new AdamOptions(LearningRate: options.AlphaLearningRate ?? options.LearningRate), accelerator);
         }
         _taskWeights = new double[TaskCount];
+        for (var t = 0; t < TaskCount; t++) _taskWeights[t] = options.TaskWeights?[t] ?? 1.0;
         _noise = new float[batch * d];
         _actorNoise = new float[batch * d];
         _readout = new float[batch * 2 * d];
@@ -244,11 +245,7 @@ public sealed class SacTrainer : ActorCriticTrainer
     /// <summary>Fixed weights, or Soft-Module's T·softmax(−log α) from the temperatures as they are now.</summary>
     private void ComputeTaskWeights()
     {
-        if (Options.LossWeighting != TaskLossWeighting.AlphaSoftmax)
-        {
-            for (var t = 0; t < TaskCount; t++) _taskWeights[t] = Options.TaskWeights?[t] ?? 1.0;
-            return;
-        }
+        if (Options.LossWeighting != TaskLossWeighting.AlphaSoftmax) return; // fixed: set once at construction
         var logAlpha = LogAlpha;
         var max = double.NegativeInfinity;
         for (var t = 0; t < TaskCount; t++) max = Math.Max(max, -logAlpha[t]);
