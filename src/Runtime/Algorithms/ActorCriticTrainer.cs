@@ -28,7 +28,7 @@ namespace Mtrl.Runtime.Algorithms;
 /// <para><b>Actions.</b> Networks and replay work in [−1, 1] (the tanh range); environments get
 /// the action mapped linearly onto their bounds.</para>
 /// </remarks>
-public abstract class ActorCriticTrainer : ITrainer
+public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
 {
     private const ulong WarmupStream = 0x5741_524D_5550; // "WARMUP"
     private const ulong CriticPcGradStream = 0x4352_5047_5241; // "CRPGRA"
@@ -266,6 +266,9 @@ public abstract class ActorCriticTrainer : ITrainer
         Update(Updates);
         Updates++;
     }
+
+    /// <inheritdoc />
+    public int MaxRows => Actor.MaxBatch;
 
     /// <summary>Deterministic actions in the environment's bounds for the given rows (evaluation): tanh(μ) mapped onto the bounds.</summary>
     public void Act(scoped in NetworkInputs inputs, Span<float> actions)

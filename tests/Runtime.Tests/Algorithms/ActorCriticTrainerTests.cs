@@ -3,6 +3,7 @@ using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Replay;
 using Xunit;
 using Xunit.Abstractions;
@@ -33,8 +34,10 @@ public sealed class ActorCriticTrainerTests
         var options = new Td3Options { BatchSize = 128, Warmup = 1_000, Seed = 3, ReplayCapacity = 100_000, Gamma = 0.98, Her = new HerOptions(HerGoalStrategy.Future, 4) };
         var trainer = ActorCriticAgents.Td3(ActorCriticAgents.PointMass(8, 1, sparse: true), options);
         trainer.Train(15_000);
-        _output.WriteLine($"success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}");
+        var greedy = new PolicyEvaluator(ActorCriticAgents.PointMass(4, 1, sparse: true), new EvaluationOptions { EpisodesPerTask = 20 }).EvaluateTrainer(trainer);
+        _output.WriteLine($"success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}; greedy success {greedy.Success.Average:P0}");
         Assert.True(trainer.Episodes.TerminationRate >= 0.9, $"success {trainer.Episodes.TerminationRate:P0}");
+        Assert.True(greedy.Success.Average >= 0.9, $"greedy success {greedy.Success.Average:P0}");
     }
 
     [Fact]
@@ -48,11 +51,15 @@ public sealed class ActorCriticTrainerTests
         trainer.Train(2_000);
         var early = Enumerable.Range(0, Tasks).Select(t => trainer.TaskEpisodes[t].TerminationRate).ToArray();
         trainer.Train(20_000);
+        var greedy = new PolicyEvaluator(ActorCriticAgents.PointMass(Tasks, Tasks)).EvaluateTrainer(trainer);
+        Assert.Equal(trainer.Transitions, greedy.Transitions);
         for (var t = 0; t < Tasks; t++)
         {
             var late = trainer.TaskEpisodes[t].TerminationRate;
-            _output.WriteLine($"task {t}: success {early[t]:P0} → {late:P0}, α {trainer.AlphaOf(t):G3}");
+            _output.WriteLine($"task {t}: success {early[t]:P0} → {late:P0}, greedy {greedy.Tasks[t].SuccessRate:P0} in {greedy.Tasks[t].MeanLength:F1} steps, α {trainer.AlphaOf(t):G3}");
             Assert.True(late >= 0.5 && late > early[t] + 0.3, $"task {t}: {early[t]:P0} → {late:P0}");
+            Assert.Equal(10, greedy.Tasks[t].Episodes);
+            Assert.True(greedy.Tasks[t].SuccessRate >= 0.5, $"task {t}: greedy success {greedy.Tasks[t].SuccessRate:P0}");
         }
         Assert.Equal(Tasks, trainer.LogAlpha.Length);
     }
