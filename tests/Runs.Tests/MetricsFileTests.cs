@@ -158,5 +158,7 @@ public sealed class MetricsFileTests
         public void Train(long? transitions = null, CancellationToken cancellation = default) => throw new NotSupportedException();
 
         public Checkpoint CreateCheckpoint() => throw new NotSupportedException();
+
+        public void Restore(Checkpoint checkpoint) => throw new NotSupportedException();
     }
 }

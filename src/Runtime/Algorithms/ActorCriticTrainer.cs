@@ -305,6 +305,20 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         return checkpoint;
     }
 
+    /// <inheritdoc />
+    public void Restore(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.RestoreTo(Parameters);
+        checkpoint.RestoreArray("twin", TwinParameters.Values);
+        checkpoint.RestoreArray("target", TargetParameters.Values);
+        checkpoint.RestoreArray("twin_target", TwinTargetParameters.Values);
+        checkpoint.RestoreTo(ActorOptimizer, "actor_adam");
+        checkpoint.RestoreTo(CriticOptimizer, "critic_adam");
+        checkpoint.RestoreTo(TwinOptimizer, "twin_adam");
+        RestoreFromCheckpoint(checkpoint);
+    }
+
     /// <summary>Normalised actions in [−1, 1] for the rows the environments are at (after warm-up).</summary>
     protected abstract void Explore(scoped in NetworkInputs inputs, Span<float> actions);
 
@@ -316,6 +330,11 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
 
     /// <summary>Adds algorithm state (temperatures, their optimizer) to a checkpoint.</summary>
     protected virtual void AddToCheckpoint(Checkpoint checkpoint)
+    {
+    }
+
+    /// <summary>Restores what <see cref="AddToCheckpoint"/> saved.</summary>
+    protected virtual void RestoreFromCheckpoint(Checkpoint checkpoint)
     {
     }
 

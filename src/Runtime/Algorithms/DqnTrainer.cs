@@ -179,6 +179,15 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
     }
 
     /// <inheritdoc />
+    public void Restore(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.RestoreTo(Parameters);
+        checkpoint.RestoreArray("target", TargetParameters.Values);
+        checkpoint.RestoreTo(_adam);
+    }
+
+    /// <inheritdoc />
     public int MaxRows => _online.MaxBatch;
 
     /// <summary>Greedy actions of the online network for the given rows (evaluation).</summary>

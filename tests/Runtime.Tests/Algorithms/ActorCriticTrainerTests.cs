@@ -3,6 +3,7 @@ using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Replay;
 using Xunit;
@@ -149,6 +150,46 @@ public sealed class ActorCriticTrainerTests
         }
         Assert.Equal(trainer.Updates, checkpoint.Counter("updates"));
         Assert.Equal(trainer.LogAlpha.ToArray(), checkpoint.Arrays["log_alpha"]);
+    }
+
+    [Theory]
+    [InlineData("sac")]
+    [InlineData("td3")]
+    public void RestoringACheckpointReproducesTheLearnedStateAndTheGreedyPolicy(string algorithm)
+    {
+        ActorCriticTrainer Create() => algorithm == "sac"
+            ? ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2), QuickSac with { BatchSize = 16, Warmup = 40, Alpha = TemperatureMode.PerTask, ReplayCapacity = 1_000 }, hidden: 8)
+            : ActorCriticAgents.Td3(ActorCriticAgents.PointMass(4, 2), new Td3Options { BatchSize = 16, Warmup = 40, Seed = 4, ReplayCapacity = 1_000 }, hidden: 8);
+        var trained = Create();
+        trained.Train(1_200);
+        var fresh = Create();
+        Assert.True(trained.Updates > 100, $"{trained.Updates} updates");
+        Assert.NotEqual(trained.Parameters.Values, fresh.Parameters.Values);
+
+        fresh.Restore(trained.CreateCheckpoint());
+
+        foreach (var (a, b) in new[] { (trained.Parameters, fresh.Parameters), (trained.TwinParameters, fresh.TwinParameters), (trained.TargetParameters, fresh.TargetParameters), (trained.TwinTargetParameters, fresh.TwinTargetParameters) })
+        {
+            Assert.Equal(a.Values, b.Values);
+        }
+        foreach (var (a, b) in new[] { (trained.ActorOptimizer, fresh.ActorOptimizer), (trained.CriticOptimizer, fresh.CriticOptimizer), (trained.TwinOptimizer, fresh.TwinOptimizer) })
+        {
+            Assert.Equal(a.FirstMoment, b.FirstMoment);
+            Assert.Equal(a.SecondMoment, b.SecondMoment);
+            Assert.Equal(a.Steps, b.Steps);
+        }
+        if (trained is SacTrainer sac) Assert.Equal(sac.LogAlpha.ToArray(), ((SacTrainer)fresh).LogAlpha.ToArray());
+        var evaluate = () => new PolicyEvaluator(ActorCriticAgents.PointMass(2, 2), new EvaluationOptions { EpisodesPerTask = 3 });
+        Assert.Equal(evaluate().EvaluateTrainer(trained).Tasks, evaluate().EvaluateTrainer(fresh).Tasks);
+    }
+
+    [Fact]
+    public void ACheckpointOfAnotherAgentIsRefused()
+    {
+        var small = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(2, 1), QuickSac with { BatchSize = 16, Warmup = 40, ReplayCapacity = 1_000 }, hidden: 8);
+        var large = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(2, 1), QuickSac with { BatchSize = 16, Warmup = 40, ReplayCapacity = 1_000 }, hidden: 16);
+        var error = Assert.Throws<CheckpointException>(() => large.Restore(small.CreateCheckpoint()));
+        Assert.Contains("different parameter layout", error.Message);
     }
 
     [Theory]

@@ -65,6 +65,23 @@ public sealed class DqnTrainerTests
     }
 
     [Fact]
+    public void RestoringACheckpointReproducesTheLearnedStateAndTheGreedyPolicy()
+    {
+        var trained = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
+        trained.Train(1_500);
+        var fresh = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200, Seed = 99 }, hidden: 32);
+
+        fresh.Restore(trained.CreateCheckpoint());
+
+        Assert.Equal(trained.Parameters.Values, fresh.Parameters.Values);
+        Assert.Equal(trained.TargetParameters.Values, fresh.TargetParameters.Values);
+        Assert.Equal(trained.Optimizer.SecondMoment, fresh.Optimizer.SecondMoment);
+        Assert.Equal(trained.Optimizer.Steps, fresh.Optimizer.Steps);
+        var evaluate = () => new PolicyEvaluator(new BitFlipVectorEnvironment(2, 8), new EvaluationOptions { EpisodesPerTask = 5 });
+        Assert.Equal(evaluate().EvaluateTrainer(trained).Tasks, evaluate().EvaluateTrainer(fresh).Tasks);
+    }
+
+    [Fact]
     public void GreedyEvaluationInTheMiddleOfTrainingLeavesTrainingUntouched()
     {
         var evaluated = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
