@@ -48,7 +48,6 @@ internal sealed class NetworkBinder
     private readonly List<NodeModel> _nodes = new();
     private readonly Dictionary<string, IReadOnlyList<ParameterGroup>> _nodeParameters = new();
     private readonly HashSet<string> _nodeNames = new();
-    private readonly List<Binding> _stack = new();
     private SourceSpan? _actionReference;
 
     public NetworkBinder(AgentScope scope, Item network, string name)
@@ -62,7 +61,7 @@ internal sealed class NetworkBinder
     public NetworkModel? Bind()
     {
         CollectBindings();
-        foreach (var binding in _bindings.Values) Resolve(binding);
+        foreach (var binding in _bindings.Values) ResolveFrom(binding);
 
         var outputs = _bindings.Values.Where(b => b.IsOutput).ToList();
         if (outputs.Count == 0)
@@ -220,27 +219,110 @@ internal sealed class NetworkBinder
         }
     }
 
-    private Value Resolve(Binding binding)
+    /// <summary>
+    /// Resolves <paramref name="root"/> and everything it reads, deepest first, with an explicit
+    /// stack: a spec may chain any number of bindings in any order, and a recursive walk would run
+    /// out of thread stack (uncatchably) after a few thousand. When a binding is evaluated, every
+    /// binding it reads is already done, so <see cref="Resolve"/> never recurses.
+    /// </summary>
+    private void ResolveFrom(Binding root)
     {
-        if (binding.State == State.Done) return binding.Result!;
-        if (binding.State == State.Visiting)
+        if (root.State != State.Unvisited) return;
+        var path = new List<Binding>();
+        var pending = new List<IEnumerator<Binding>>();
+        root.State = State.Visiting;
+        path.Add(root);
+        pending.Add(Dependencies(root).GetEnumerator());
+        while (path.Count > 0)
         {
-            var start = _stack.IndexOf(binding);
-            var cycle = _stack.Skip(start).ToList();
-            if (!cycle.Any(b => b.CycleReported))
+            var top = path.Count - 1;
+            var dependencies = pending[top];
+            if (dependencies.MoveNext())
             {
-                var path = string.Join(" → ", cycle.Select(b => b.Name.Text).Concat(new[] { binding.Name.Text }));
-                foreach (var member in cycle)
+                var next = dependencies.Current;
+                if (next.State == State.Unvisited)
                 {
-                    member.CycleReported = true;
-                    _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span,
-                        $"'{member.Name.Text}' depends on itself: {path}");
+                    next.State = State.Visiting;
+                    path.Add(next);
+                    pending.Add(Dependencies(next).GetEnumerator());
                 }
+                else if (next.State == State.Visiting)
+                {
+                    ReportCycle(path, next);
+                }
+                continue;
             }
-            return Value.Error(binding.Name.Span);
+            dependencies.Dispose();
+            var binding = path[top];
+            path.RemoveAt(top);
+            pending.RemoveAt(top);
+            Evaluate(binding);
         }
-        binding.State = State.Visiting;
-        _stack.Add(binding);
+    }
+
+    /// <summary>Reports the cycle that closes at <paramref name="target"/>, once per cycle.</summary>
+    private void ReportCycle(List<Binding> path, Binding target)
+    {
+        var start = path.LastIndexOf(target);
+        var cycle = path.Skip(start).ToList();
+        if (cycle.Any(b => b.CycleReported)) return;
+        var text = string.Join(" → ", cycle.Select(b => b.Name.Text).Concat(new[] { target.Name.Text }));
+        foreach (var member in cycle)
+        {
+            member.CycleReported = true;
+            _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span, $"'{member.Name.Text}' depends on itself: {text}");
+        }
+    }
+
+    /// <summary>
+    /// The bindings <paramref name="binding"/> reads as values, in the order evaluation reads
+    /// them: exactly the sub-expressions <see cref="Evaluate(Expression, string, bool)"/> evaluates
+    /// (a setting such as <c>activation: relu</c> is not a read, even if a binding is called relu).
+    /// </summary>
+    private IEnumerable<Binding> Dependencies(Binding binding)
+    {
+        var pending = new Stack<Expression>();
+        pending.Push(binding.Expression);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case NameExpression name:
+                    if (_bindings.TryGetValue(name.Name.Text, out var read)) yield return read;
+                    break;
+                case CallExpression call:
+                    // Pushed in reverse so they are visited in source order.
+                    var reads = ValueArguments(call);
+                    for (var i = reads.Count - 1; i >= 0; i--) pending.Push(reads[i]);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The argument expressions of <paramref name="call"/> that evaluation reads as values.</summary>
+    private List<Expression> ValueArguments(CallExpression call)
+    {
+        var signature = Signature(call.Callee.Text, out var block);
+        if (signature is null)
+        {
+            return call.Arguments.Where(a => a.Value is NameExpression or CallExpression).Select(a => a.Value).ToList();
+        }
+        // Evaluation reads the first expression given for each input.
+        var (inputs, _) = SplitArguments(call, signature, block, report: false);
+        return inputs.GroupBy(i => i.Parameter).Select(g => g.First().Value).ToList();
+    }
+
+    /// <summary>The block or op called <paramref name="callee"/>, or null if there is none.</summary>
+    private OpSignature? Signature(string callee, out BlockState? block)
+    {
+        _scope.Blocks.TryGetValue(callee, out block);
+        if (block is not null) return block.Signature;
+        return OpCatalog.All.TryGetValue(callee, out var signature) ? signature : null;
+    }
+
+    /// <summary>Evaluates one binding whose reads are all done (or are part of a reported cycle).</summary>
+    private void Evaluate(Binding binding)
+    {
         var value = Evaluate(binding.Expression, binding.Name.Text, top: true);
         if (binding.IsOutput && value.Kind is ValueKind.Features or ValueKind.TaskId)
         {
@@ -253,11 +335,16 @@ internal sealed class NetworkBinder
             _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, binding.Name.Span,
                 $"'{binding.Name.Text}' is an output head; write it as 'out {binding.Name.Text} = …'");
         }
-        _stack.RemoveAt(_stack.Count - 1);
         binding.State = State.Done;
         binding.Result = value;
-        return value;
     }
+
+    /// <summary>
+    /// The value of a binding read by another. <see cref="ResolveFrom"/> evaluates reads first,
+    /// so the binding is done unless it is on a cycle (already reported), which reads as an error.
+    /// </summary>
+    private Value Resolve(Binding binding) =>
+        binding.State == State.Done ? binding.Result! : Value.Error(binding.Name.Span);
 
     private IEnumerable<string> VisibleNames() =>
         _bindings.Keys.Concat(_scope.Inputs.Keys).Concat(new[] { AgentScope.TaskName, AgentScope.ActionName });
@@ -338,49 +425,7 @@ internal sealed class NetworkBinder
             return Value.Error(call.Span);
         }
 
-        // Split arguments into inputs and settings.
-        var inputExpressions = new List<(string Parameter, Expression Value, SourceSpan Span)>();
-        var settingArguments = new List<Argument>();
-        var positional = 0;
-        foreach (var argument in call.Arguments)
-        {
-            if (argument.Name is null)
-            {
-                if (signature.Variadic)
-                {
-                    inputExpressions.Add(($"x{positional}", argument.Value, argument.Span));
-                }
-                else if (positional < signature.Inputs.Length)
-                {
-                    inputExpressions.Add((signature.Inputs[positional].Name, argument.Value, argument.Span));
-                }
-                else
-                {
-                    _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Span,
-                        $"{callee} takes {signature.Inputs.Length} input{(signature.Inputs.Length == 1 ? "" : "s")} ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); settings are written by name, e.g. widths: [64]");
-                }
-                positional++;
-                continue;
-            }
-            if (signature.IsInputName(argument.Name.Text))
-            {
-                if (inputExpressions.Any(i => i.Parameter == argument.Name.Text))
-                {
-                    _diagnostics.Report(DiagnosticCatalog.DuplicateSetting, argument.Name.Span, $"input '{argument.Name.Text}' of {callee} is given twice");
-                    continue;
-                }
-                inputExpressions.Add((argument.Name.Text, argument.Value, argument.Span));
-            }
-            else if (block is not null)
-            {
-                _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Name.Span,
-                    $"settings of block '{callee}' belong where it is declared (line {block.Span.Line}); here give only its inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
-            }
-            else
-            {
-                settingArguments.Add(argument);
-            }
-        }
+        var (inputExpressions, settingArguments) = SplitArguments(call, signature, block, report: true);
 
         var values = new List<Value?>();
         var failed = false;
@@ -452,6 +497,61 @@ internal sealed class NetworkBinder
         _nodes.Add(new NodeModel(nodeName, op, nodeInputs, width, block?.Name.Text, call.Span));
         var origin = block is not null ? $"block '{callee}' applied at line {call.Span.Line}" : $"{callee} '{nodeName}' at line {call.Span.Line}";
         return new Value(op.IsHead ? ValueKind.Head : ValueKind.Features, width, nodeName, origin, call.Span);
+    }
+
+    /// <summary>
+    /// Splits a call's arguments into inputs (values flowing in) and settings. Evaluation and
+    /// <see cref="Dependencies"/> both use it, so they agree on what a call reads;
+    /// only evaluation reports (<paramref name="report"/>).
+    /// </summary>
+    private (List<(string Parameter, Expression Value, SourceSpan Span)> Inputs, List<Argument> Settings) SplitArguments(
+        CallExpression call, OpSignature signature, BlockState? block, bool report)
+    {
+        var callee = call.Callee.Text;
+        var inputExpressions = new List<(string Parameter, Expression Value, SourceSpan Span)>();
+        var settingArguments = new List<Argument>();
+        var positional = 0;
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Name is null)
+            {
+                if (signature.Variadic)
+                {
+                    inputExpressions.Add(($"x{positional}", argument.Value, argument.Span));
+                }
+                else if (positional < signature.Inputs.Length)
+                {
+                    inputExpressions.Add((signature.Inputs[positional].Name, argument.Value, argument.Span));
+                }
+                else
+                {
+                    if (report) _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Span,
+                        $"{callee} takes {signature.Inputs.Length} input{(signature.Inputs.Length == 1 ? "" : "s")} ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); settings are written by name, e.g. widths: [64]");
+                }
+                positional++;
+                continue;
+            }
+            if (signature.IsInputName(argument.Name.Text))
+            {
+                if (inputExpressions.Any(i => i.Parameter == argument.Name.Text))
+                {
+                    if (report) _diagnostics.Report(DiagnosticCatalog.DuplicateSetting, argument.Name.Span, $"input '{argument.Name.Text}' of {callee} is given twice");
+                    continue;
+                }
+                inputExpressions.Add((argument.Name.Text, argument.Value, argument.Span));
+            }
+            else if (block is not null)
+            {
+                if (report) _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Name.Span,
+                    $"settings of block '{callee}' belong where it is declared (line {block.Span.Line}); here give only its inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
+            }
+            else
+            {
+                settingArguments.Add(argument);
+            }
+        }
+
+        return (inputExpressions, settingArguments);
     }
 
     private bool CheckInputKind(string callee, OpInput parameter, Value value)
