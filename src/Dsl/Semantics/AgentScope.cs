@@ -23,6 +23,9 @@ internal sealed class AgentScope
     public Dictionary<string, BlockState> Blocks { get; } = new();
     public HashSet<string> UsedInputs { get; } = new();
 
+    /// <summary>Sizes of everything bound so far, checked against <see cref="SpecLimits"/> before allocating.</summary>
+    public AgentBudget Budget { get; } = new();
+
     /// <summary>Built-in values every network can read.</summary>
     public const string TaskName = "task";
 

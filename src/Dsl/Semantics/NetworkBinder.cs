@@ -479,16 +479,20 @@ internal sealed class NetworkBinder
             if (!CheckBlockInputs(block, values, call)) return Value.Error(call.Span);
             if (block.FirstInputs is null)
             {
+                if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) op = mlp with { Film = true };
+                if (!WithinBudget(block.Name.Text, op, widths, call, $"block '{block.Name.Text}'")) return Value.Error(call.Span);
                 block.FirstInputs = values.ToList();
-                if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) block.Op = op = mlp with { Film = true };
+                block.Op = op;
                 block.Width = width;
                 block.Parameters = ParameterLayout.Groups(block.Name.Text, block.Name.Text, op, widths, _scope.Tasks);
             }
         }
         else
         {
+            if (!WithinBudget($"{_name}.{nodeName}", op, widths, call, $"{callee} '{nodeName}'")) return Value.Error(call.Span);
             _nodeParameters[nodeName] = ParameterLayout.Groups($"{_name}.{nodeName}", nodeName, op, widths, _scope.Tasks);
         }
+        _scope.Budget.AddActivations(LayerSizes.Activations(op, widths, width));
 
         var nodeInputs = inputs.Zip(values, (p, v) => (p, v))
             .Where(pair => pair.v is not null)
@@ -552,6 +556,43 @@ internal sealed class NetworkBinder
         }
 
         return (inputExpressions, settingArguments);
+    }
+
+    /// <summary>
+    /// Measures the parameters a layer would own (in 64-bit, without allocating them) and counts
+    /// them into the agent's budget; past <see cref="SpecLimits.MaxParameters"/> or
+    /// <see cref="SpecLimits.MaxParameterTensors"/> it reports MTRL0301 here, once per agent,
+    /// and nothing is allocated.
+    /// </summary>
+    private bool WithinBudget(string key, LayerOp op, List<int> widths, CallExpression call, string what)
+    {
+        var budget = _scope.Budget;
+        if (budget.Exceeded) return false;
+        var size = LayerSizes.Measure(op, widths, _scope.Tasks);
+        var (parameters, tensors) = budget.Reach(key, size);
+        if (parameters <= SpecLimits.MaxParameters && tensors <= SpecLimits.MaxParameterTensors)
+        {
+            budget.Add(key, size);
+            return true;
+        }
+        budget.Exceeded = true;
+        string message;
+        if (parameters > SpecLimits.MaxParameters)
+        {
+            message = size.Parameters == parameters
+                ? $"{what} would have {Sizes.Count(size.Parameters)} parameters"
+                : $"{what} would have {Sizes.Count(size.Parameters)} parameters, bringing the agent to {Sizes.Count(parameters)}";
+            message += $"; an agent may have at most {Sizes.Count(SpecLimits.MaxParameters)}; lower its widths or counts";
+        }
+        else
+        {
+            message = size.Tensors == tensors
+                ? $"{what} would have {Sizes.Count(size.Tensors)} parameter tensors"
+                : $"{what} would have {Sizes.Count(size.Tensors)} parameter tensors, bringing the agent to {Sizes.Count(tensors)}";
+            message += $"; an agent may have at most {Sizes.Count(SpecLimits.MaxParameterTensors)}; lower its layer, task or module counts";
+        }
+        _diagnostics.Report(DiagnosticCatalog.TooLarge, call.Span, message);
+        return false;
     }
 
     private bool CheckInputKind(string callee, OpInput parameter, Value value)
