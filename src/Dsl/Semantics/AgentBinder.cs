@@ -252,9 +252,9 @@ internal sealed class AgentBinder
         {
             var inputName = item.Name!;
             var kind = item.Head.Text == "goal" ? InputKind.Goal : InputKind.Observation;
-            if (inputName.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(inputName.Text) is { } reserved)
             {
-                _diagnostics.Report(DiagnosticCatalog.DuplicateName, inputName.Span, $"'{inputName.Text}' is built in; pick another name");
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, inputName.Span, reserved);
                 continue;
             }
             if (scope.Inputs.TryGetValue(inputName.Text, out var first))
@@ -298,7 +298,12 @@ internal sealed class AgentBinder
                     $"block '{blockName.Text}' is already declared at line {first.Name.Span.Line}, column {first.Name.Span.Column}");
                 continue;
             }
-            if (scope.Inputs.ContainsKey(blockName.Text) || blockName.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(blockName.Text) is { } reserved)
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, blockName.Span, reserved);
+                continue;
+            }
+            if (scope.Inputs.ContainsKey(blockName.Text))
             {
                 _diagnostics.Report(DiagnosticCatalog.DuplicateName, blockName.Span, $"'{blockName.Text}' is already an input; pick another name for the block");
                 continue;

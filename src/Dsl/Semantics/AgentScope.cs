@@ -32,6 +32,18 @@ internal sealed class AgentScope
     /// <summary>The action (only critics may read it).</summary>
     public const string ActionName = "action";
 
+    /// <summary>
+    /// Why <paramref name="name"/> cannot name an input, block or binding, or null if it can.
+    /// docs/language.md reserves these as names of values: <c>task</c> and <c>action</c> are
+    /// built-in inputs, <c>true</c> and <c>false</c> are the boolean values settings read.
+    /// </summary>
+    public static string? ReservedReason(string name) => name switch
+    {
+        TaskName or ActionName => $"'{name}' is built in; pick another name",
+        "true" or "false" => $"'{name}' is a reserved word (a boolean value); pick another name",
+        _ => null,
+    };
+
     /// <summary>Width of the action as a network input: one-hot for discrete actions.</summary>
     public int ActionWidth => Action.Size;
 }

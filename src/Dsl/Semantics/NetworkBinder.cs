@@ -37,6 +37,7 @@ internal sealed class NetworkBinder
         public SourceSpan Span { get; }
         public State State { get; set; }
         public bool CycleReported { get; set; }
+        public int PathIndex { get; set; }
         public Value? Result { get; set; }
     }
 
@@ -48,6 +49,7 @@ internal sealed class NetworkBinder
     private readonly List<NodeModel> _nodes = new();
     private readonly Dictionary<string, IReadOnlyList<ParameterGroup>> _nodeParameters = new();
     private readonly HashSet<string> _nodeNames = new();
+    private readonly Dictionary<string, int> _nextSuffix = new();
     private SourceSpan? _actionReference;
 
     public NetworkBinder(AgentScope scope, Item network, string name)
@@ -209,9 +211,9 @@ internal sealed class NetworkBinder
                     $"'{name.Text}' is already a block (line {block.Span.Line}); pick another name");
                 continue;
             }
-            if (name.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(name.Text) is { } reserved)
             {
-                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span, $"'{name.Text}' is built in; pick another name");
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span, reserved);
                 continue;
             }
             _bindings.Add(name.Text, new Binding(name, item.Value, isOutput, item.Span));
@@ -230,9 +232,14 @@ internal sealed class NetworkBinder
         if (root.State != State.Unvisited) return;
         var path = new List<Binding>();
         var pending = new List<IEnumerator<Binding>>();
+        // lastReported[i]: the deepest index ≤ i on the path whose binding is already on a
+        // reported cycle (−1 if none), so "is any member of this cycle reported" is O(1).
+        var lastReported = new List<int>();
         root.State = State.Visiting;
+        root.PathIndex = 0;
         path.Add(root);
         pending.Add(Dependencies(root).GetEnumerator());
+        lastReported.Add(root.CycleReported ? 0 : -1);
         while (path.Count > 0)
         {
             var top = path.Count - 1;
@@ -243,12 +250,14 @@ internal sealed class NetworkBinder
                 if (next.State == State.Unvisited)
                 {
                     next.State = State.Visiting;
+                    next.PathIndex = path.Count;
                     path.Add(next);
                     pending.Add(Dependencies(next).GetEnumerator());
+                    lastReported.Add(next.CycleReported ? next.PathIndex : lastReported[next.PathIndex - 1]);
                 }
                 else if (next.State == State.Visiting)
                 {
-                    ReportCycle(path, next);
+                    ReportCycle(path, lastReported, next);
                 }
                 continue;
             }
@@ -256,21 +265,35 @@ internal sealed class NetworkBinder
             var binding = path[top];
             path.RemoveAt(top);
             pending.RemoveAt(top);
+            lastReported.RemoveAt(top);
             Evaluate(binding);
         }
     }
 
-    /// <summary>Reports the cycle that closes at <paramref name="target"/>, once per cycle.</summary>
-    private void ReportCycle(List<Binding> path, Binding target)
+    /// <summary>
+    /// Reports the cycle that closes at <paramref name="target"/> (path[target.PathIndex..] back
+    /// to target) on each member, unless a member is already on a reported cycle. Bounded work: the path
+    /// text is built once and cut where messages are cut, and nothing is done once reporting has
+    /// stopped, so a cycle through 100,000 bindings costs no more than its length.
+    /// </summary>
+    private void ReportCycle(List<Binding> path, List<int> lastReported, Binding target)
     {
-        var start = path.LastIndexOf(target);
-        var cycle = path.Skip(start).ToList();
-        if (cycle.Any(b => b.CycleReported)) return;
-        var text = string.Join(" → ", cycle.Select(b => b.Name.Text).Concat(new[] { target.Name.Text }));
-        foreach (var member in cycle)
+        if (lastReported[path.Count - 1] >= target.PathIndex || _diagnostics.IsCapped) return;
+        var text = new System.Text.StringBuilder();
+        for (var i = target.PathIndex; i <= path.Count && text.Length <= DiagnosticBag.MaxMessageLength; i++)
         {
+            if (text.Length > 0) text.Append(" → ");
+            text.Append(i < path.Count ? path[i].Name.Text : target.Name.Text);
+        }
+        if (text.Length > DiagnosticBag.MaxMessageLength) text.Append(" → …");
+        var described = text.ToString();
+        for (var i = target.PathIndex; i < path.Count; i++)
+        {
+            var member = path[i];
             member.CycleReported = true;
-            _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span, $"'{member.Name.Text}' depends on itself: {text}");
+            lastReported[i] = i;
+            if (_diagnostics.IsCapped) continue;
+            _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span, $"'{member.Name.Text}' depends on itself: {described}");
         }
     }
 
@@ -393,14 +416,21 @@ internal sealed class NetworkBinder
             return Value.Error(name.Span);
         }
         _diagnostics.Report(DiagnosticCatalog.UnknownName, name.Span,
-            $"unknown name '{text}' in network '{_name}'{Suggestions.DidYouMean(text, VisibleNames())}");
+            $"unknown name '{text}' in network '{_name}'{(_diagnostics.IsCapped ? "" : Suggestions.DidYouMean(text, VisibleNames()))}");
         return Value.Error(name.Span);
     }
 
+    /// <summary>
+    /// <paramref name="stem"/>, or stem2, stem3, … if taken. Each stem remembers its next suffix,
+    /// so a binding with thousands of nested calls names them in linear time.
+    /// </summary>
     private string FreshName(string stem)
     {
         var name = stem;
-        for (var i = 2; _nodeNames.Contains(name); i++) name = $"{stem}{i}";
+        _nextSuffix.TryGetValue(stem, out var i);
+        if (i == 0) i = 2;
+        while (_nodeNames.Contains(name)) name = $"{stem}{i++}";
+        _nextSuffix[stem] = i;
         _nodeNames.Add(name);
         return name;
     }
@@ -413,7 +443,8 @@ internal sealed class NetworkBinder
         if (signature is null && !OpCatalog.All.TryGetValue(callee, out signature))
         {
             var candidates = OpCatalog.Names.Concat(_scope.Blocks.Keys);
-            var hint = Suggestions.DidYouMean(callee, candidates);
+            // Suggestions scan every block; once reporting has stopped they would only cost time.
+            var hint = _diagnostics.IsCapped ? "" : Suggestions.DidYouMean(callee, candidates);
             if (hint.Length == 0 && (_bindings.ContainsKey(callee) || _scope.Inputs.ContainsKey(callee)))
             {
                 hint = $"; '{callee}' is a value, not a layer";
@@ -427,6 +458,13 @@ internal sealed class NetworkBinder
 
         var (inputExpressions, settingArguments) = SplitArguments(call, signature, block, report: true);
 
+        // The first expression given for each input (a duplicate was reported); a dictionary keeps
+        // a concat of thousands of inputs linear.
+        var firstInputs = new Dictionary<string, (string Parameter, Expression Value, SourceSpan Span)>();
+        foreach (var input in inputExpressions)
+        {
+            if (!firstInputs.ContainsKey(input.Parameter)) firstInputs.Add(input.Parameter, input);
+        }
         var values = new List<Value?>();
         var failed = false;
         var inputs = signature.Variadic
@@ -434,7 +472,7 @@ internal sealed class NetworkBinder
             : signature.Inputs;
         foreach (var parameter in inputs)
         {
-            var given = inputExpressions.FirstOrDefault(i => i.Parameter == parameter.Name);
+            var given = firstInputs.TryGetValue(parameter.Name, out var found) ? found : default;
             if (given.Value is null)
             {
                 if (parameter.Required)
