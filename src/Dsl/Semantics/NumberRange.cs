@@ -59,5 +59,9 @@ internal readonly record struct NumberRange(double Min, double Max, bool MinExcl
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>A whole number with thousands separators (1,000,000), as limits are written in the docs.</summary>
-    public static string FormatInteger(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+    /// Goes through long: a double's own formatting rounds to 15 digits (9,007,199,254,740,990).
+    public static string FormatInteger(double value) =>
+        value is >= -9.2e18 and <= 9.2e18
+            ? ((long)value).ToString("#,0", CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
 }
