@@ -71,6 +71,33 @@ public class DeepSpecTests
     }
 
     [Fact]
+    public void AHundredThousandBindingChainChecks()
+    {
+        // Binding, naming, cycle search and reachability are linear, so this completes within
+        // the test run (super-linear steps made a 100,000-binding chain take minutes).
+        const int bindings = 100_000;
+        var result = OnSmallStack(() => SpecCompiler.Compile("long.mtrl", OutputFirstChain(bindings)));
+        Assert.Empty(result.Diagnostics);
+        var network = Assert.Single(Assert.Single(result.Model.Agents).Networks);
+        Assert.Equal(bindings + 1, network.Nodes.Count);
+        Assert.Equal(2 * bindings + 2, network.Parameters.Count);
+    }
+
+    [Fact]
+    public void ManyNestedCallsInOneBindingGetDistinctNames()
+    {
+        // FreshName keeps a counter per stem instead of probing h_linear2, h_linear3, … each time.
+        const int calls = 3000;
+        var inner = string.Join(", ", Enumerable.Range(0, calls).Select(_ => "linear(obs, width: 1)"));
+        var agent = SpecAssert.Clean(SpecAssert.Agent($"  network q {{\n    h = concat({inner})\n    out q = q_values(h)\n  }}"));
+        var names = agent.Networks[0].Nodes.Select(n => n.Name).ToList();
+        Assert.Equal(calls + 2, names.Distinct().Count());
+        Assert.Equal("h_linear", names[0]);
+        Assert.Equal($"h_linear{calls}", names[calls - 1]);
+        Assert.Equal(calls, agent.Networks[0].Nodes.Single(n => n.Name == "h").Width);
+    }
+
+    [Fact]
     public void ACycleThroughThousandsOfBindingsIsReportedOnA256KbStack()
     {
         var result = OnSmallStack(() => SpecCompiler.Compile("deep.mtrl", OutputFirstChain(5000, closeCycle: true)));
