@@ -177,6 +177,13 @@ public sealed class CheckpointCorruptionTests : IDisposable
     {
         Assert.Contains("cannot read", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(_directory)).Message);
         Assert.Throws<ArgumentException>(() => CheckpointFile.Load(""));
+
+        // A device reports no length: nothing is read from it, let alone until memory runs out.
+        if (File.Exists("/dev/zero"))
+        {
+            Assert.Contains("truncated", Assert.Throws<CheckpointException>(() => CheckpointFile.Load("/dev/zero")).Message);
+            Assert.Contains("truncated", Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load("/dev/zero")).Message);
+        }
     }
 
     // ---- replay buffer files ----

@@ -123,7 +123,20 @@ public static class CheckpointFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // The size comes from the file system, never from the file's content; a stream that
+            // ends early (the file shrank, a device) is an EndOfStreamException, reported below.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var length = stream.Length;
+            if (length > Array.MaxLength)
+            {
+                throw new CheckpointException($"'{path}' is {length} bytes; checkpoints of more than {Array.MaxLength} bytes cannot be read");
+            }
+            bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            stream.ReadExactly(bytes);
+        }
+        catch (EndOfStreamException exception)
+        {
+            throw new CheckpointException($"cannot read checkpoint '{path}': it became shorter while it was being read", exception);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
