@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Replay;
 using Mtrl.Runtime.Tests.Replay;
@@ -228,6 +229,7 @@ public sealed class CheckpointCorruptionTests : IDisposable
             chosen.Add((int)((state >> 33) % (ulong)bits));
         }
 
+        Assert.True(chosen.Distinct().Count() >= 2000, $"{chosen.Distinct().Count()} distinct flips of a {bytes.Length}-byte file");
         foreach (int bit in chosen)
         {
             byte[] damaged = (byte[])bytes.Clone();
