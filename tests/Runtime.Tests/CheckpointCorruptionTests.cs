@@ -240,6 +240,46 @@ public sealed class CheckpointCorruptionTests : IDisposable
         }
     }
 
+    /// <summary>Overwrites the first values of a named replay section (or scalar) and reseals the checksum.</summary>
+    private static byte[] WithReplaySection(byte[] bytes, string name, bool scalar, params int[] values)
+    {
+        byte[] damaged = (byte[])bytes.Clone();
+        byte[] needle = [.. System.Text.Encoding.UTF8.GetBytes(name)];
+        int at = damaged.AsSpan().IndexOf(needle) + needle.Length;
+        Assert.True(at > needle.Length, name);
+        if (scalar)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(damaged.AsSpan(at), values[0]);
+        }
+        else
+        {
+            for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(damaged.AsSpan(at + 8 + (4 * i)), values[i]);
+        }
+
+        var checksum = new ReplayFileChecksum();
+        checksum.Append(damaged.AsSpan(0, damaged.Length - 8));
+        BinaryPrimitives.WriteUInt64LittleEndian(damaged.AsSpan(damaged.Length - 8), checksum.Value);
+        return damaged;
+    }
+
+    [Theory]
+    [InlineData("validStarts", false, new[] { 1_000_000 }, "episode state of env 0")]
+    [InlineData("validCounts", false, new[] { 5, 7 }, "inconsistent")]
+    [InlineData("currentTasks", false, new[] { 9 }, "episode state of env 0")]
+    [InlineData("episodeLengths", false, new[] { 99, 99, 99, 99 }, "env 0 at row 0 is out of range")]
+    [InlineData("episodeStarts", false, new[] { -5, 400 }, "env 0 at row 0 is out of range")]
+    [InlineData("taskIds", false, new[] { 77, -3 }, "env 0 at row 0 is out of range")]
+    [InlineData("capacity", true, new[] { 10 }, "position = 9 is outside [0, 4]")]
+    [InlineData("position", true, new[] { 3 }, "disagree")]
+    public void ReplayDamageThatPassesTheChecksumIsStillRefused(string section, bool scalar, int[] values, string expected)
+    {
+        string path = PathOf("crafted.mtrlreplay");
+        File.WriteAllBytes(path, WithReplaySection(SavedReplay(), section, scalar, values));
+        CheckpointException error = Assert.Throws<CheckpointException>(() => ReplayBufferFile.Load(path));
+        Assert.Contains(path, error.Message);
+        Assert.True(error.Message.Contains(expected, StringComparison.Ordinal), error.Message);
+    }
+
     // ---- temporary files ----
 
     private string Temporary(string target) => PathOf(target + ".tmp-" + Guid.NewGuid().ToString("N"));

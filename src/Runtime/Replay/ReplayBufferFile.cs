@@ -300,6 +300,26 @@ public static class ReplayBufferFile
             }
         }
 
+        // Per slot: its episode's start and length in the ring, a sampleable slot inside its own
+        // episode, a task id in range (samplers and HER index with all of them).
+        Span<int> taskIds = buffer.Store.TaskIds;
+        int envs = buffer.Options.EnvCount;
+        for (int row = 0; row < filledRows; row++)
+        {
+            for (int env = 0; env < envs; env++)
+            {
+                int slot = (row * envs) + env;
+                int start = ledger.EpisodeStarts[slot];
+                int length = ledger.EpisodeLengths[slot];
+                if ((uint)start >= (uint)rows || (uint)length > (uint)rows
+                    || (length > 0 && (row - start + rows) % rows >= length)
+                    || (uint)taskIds[slot] >= (uint)buffer.Options.TaskCount)
+                {
+                    throw new CheckpointException($"'{path}' is corrupt: the episode or task of env {env} at row {row} is out of range");
+                }
+            }
+        }
+
         try
         {
             ledger.RecountTasks();
