@@ -368,6 +368,38 @@ public sealed class NonFiniteDataTests
     }
 
     [Fact]
+    public void ANonFiniteTaskGradientLeavesGradNormsWeightsAsTheyWere()
+    {
+        var builder = new ParameterLayoutBuilder();
+        builder.Add("body.weight", ParameterOwner.Shared, 3, 2, Initializer.Constant(0.5f));
+        var store = new ParameterStore(builder.Build());
+        store.Initialize(1);
+        var combiner = new TaskGradientCombiner(store, 2, new DqnOptions { Gradients = TaskGradientMethod.GradNorm }, stream: 1);
+        void Update(float task1Gradient, double task1Loss)
+        {
+            combiner.BeginStep();
+            store.Gradients.AsSpan().Fill(1f);
+            combiner.Capture(0);
+            store.Gradients.AsSpan().Fill(task1Gradient);
+            combiner.Capture(1);
+            combiner.Apply([4, 4], [1.0, task1Loss], 0);
+        }
+
+        Update(2f, 1.0);
+        Update(3f, 0.5);
+        var weights = combiner.LossWeights.ToArray();
+        Assert.NotEqual(1.0, weights[0]);
+
+        // Before, GradNorm's weight step threw ArgumentOutOfRangeException on the NaN norm (or left NaN weights).
+        Update(float.NaN, 0.5);
+        Update(2f, double.NaN);
+        Update(float.PositiveInfinity, 0.5);
+        Assert.Equal(weights, combiner.LossWeights.ToArray());
+        Update(3f, 0.5);
+        Assert.True(combiner.LossWeights.ToArray().All(double.IsFinite));
+    }
+
+    [Fact]
     public void HuberLossPassesNaNThroughInsteadOfThrowing()
     {
         var gradient = new float[3];
