@@ -399,6 +399,36 @@ public sealed class NonFiniteDataTests
         Assert.True(combiner.LossWeights.ToArray().All(double.IsFinite));
     }
 
+    [Theory]
+    [InlineData(TaskGradientMethod.PcGrad, float.NaN)]
+    [InlineData(TaskGradientMethod.PcGrad, float.PositiveInfinity)]
+    [InlineData(TaskGradientMethod.CaGrad, float.NaN)]
+    [InlineData(TaskGradientMethod.CaGrad, float.NegativeInfinity)]
+    [InlineData(TaskGradientMethod.GradNorm, float.NaN)]
+    public void EveryTaskGradientMethodPassesANonFiniteGradientOnToTheOptimizer(TaskGradientMethod method, float value)
+    {
+        var builder = new ParameterLayoutBuilder();
+        builder.Add("body.weight", ParameterOwner.Shared, 3, 2, Initializer.Constant(0.5f));
+        var store = new ParameterStore(builder.Build());
+        store.Initialize(1);
+        var combiner = new TaskGradientCombiner(store, 2, new DqnOptions { Gradients = method }, stream: 1);
+        combiner.BeginStep();
+        store.Gradients.AsSpan().Fill(1f);
+        combiner.Capture(0);
+        store.Gradients.AsSpan().Fill(-1f);
+        store.Gradients[2] = value;
+        combiner.Capture(1);
+        combiner.Apply([4, 4], [1.0, 1.0], 0);
+
+        // Not finite, so Adam skips the step and the trainer counts it.
+        Assert.NotEqual(-1, NonFinite.IndexOf(store.Gradients));
+        var adam = new Mtrl.Runtime.Optimization.Adam(store, new Mtrl.Runtime.Optimization.AdamOptions());
+        var before = store.Values.ToArray();
+        adam.Step();
+        Assert.Equal(1, adam.SkippedSteps);
+        Assert.Equal(before, store.Values);
+    }
+
     [Fact]
     public void HuberLossPassesNaNThroughInsteadOfThrowing()
     {
