@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(DescribeCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(PlotCommand.Create(output, error));
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
