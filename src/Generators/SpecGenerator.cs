@@ -61,6 +61,15 @@ public sealed class SpecGenerator : IIncrementalGenerator
             var infos = result.Diagnostics.Select(d => new DiagnosticInfo(
                 d.Code, d.Severity, d.Message, d.Span.File, d.Span.Start, d.Span.Length,
                 d.Span.Line - 1, d.Span.Column - 1, d.Span.EndLine - 1, d.Span.EndColumn - 1)).ToEquatableArray();
+            if (!IsNamespace(input.Namespace))
+            {
+                // The namespace comes from the build (RootNamespace, MtrlNamespace metadata), not the spec, and is written as code.
+                var descriptor = Dsl.Diagnostics.DiagnosticCatalog.GeneratedNameConflict;
+                var bad = new DiagnosticInfo(descriptor.Code, descriptor.Severity,
+                    $"the namespace {CSharpLiterals.Str(input.Namespace)} (RootNamespace or the file's MtrlNamespace metadata) is not a dotted name of C# identifiers; no code is generated for {System.IO.Path.GetFileName(input.Path)}",
+                    input.Path, 0, 0, 0, 0, 0, 0);
+                return new SpecOutput(hintName, null, infos.Concat(new[] { bad }).ToEquatableArray());
+            }
             var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace);
             if (source is not null) infos = infos.Concat(TrainerFactoryNotes(result.Model)).ToEquatableArray();
             return new SpecOutput(hintName, source, infos);
@@ -73,6 +82,12 @@ public sealed class SpecGenerator : IIncrementalGenerator
             return new SpecOutput(hintName, null, new EquatableArray<DiagnosticInfo>(new[] { info }));
         }
     }
+
+    /// <summary>True for a dotted sequence of C# identifiers that are not keywords (<c>global::</c> is not allowed).</summary>
+    internal static bool IsNamespace(string value) =>
+        value.Length > 0 && value.Split('.').All(part =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(part)
+            && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(part) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None);
 
     /// <summary>MTRL0410 for every agent the generator could make no trainer factory for, at its train section.</summary>
     private static System.Collections.Generic.IEnumerable<DiagnosticInfo> TrainerFactoryNotes(Dsl.Model.SpecModel model)
