@@ -166,6 +166,9 @@ public static class GeneratedNames
             _diagnostics = diagnostics;
         }
 
+        /// <summary>A name as messages quote it: long ones cut, so the message keeps its point (DiagnosticBag caps messages).</summary>
+        private static string Q(string name) => name.Length <= 40 ? name : name.Substring(0, 32) + "…";
+
         private void Report(SourceSpan span, string message) => _diagnostics.Report(DiagnosticCatalog.GeneratedNameConflict, span, message);
 
         /// <summary>Length and letters: true when the name can be mangled at all.</summary>
@@ -195,17 +198,17 @@ public static class GeneratedNames
             var inputs = new Dictionary<string, InputModel>(StringComparer.Ordinal);
             foreach (var input in _agent.Inputs)
             {
-                var what = $"{(input.Kind == InputKind.Goal ? "goal" : "input")} '{input.Name}'";
+                var what = $"{(input.Kind == InputKind.Goal ? "goal" : "input")} '{Q(input.Name)}'";
                 if (!Usable(what, input.Name, input.Span)) continue;
                 var camel = Camel(input.Name);
                 if (inputs.TryGetValue(camel, out var first))
                 {
-                    Report(input.Span, $"{what} and '{first.Name}' (line {first.Span.Line}) both become '{WidthConstant(input.Name)}' in the generated C#; rename one");
+                    Report(input.Span, $"{what} and '{Q(first.Name)}' (line {first.Span.Line}) both become '{Q(WidthConstant(input.Name))}' in the generated C#; rename one");
                     continue;
                 }
                 if (NetworkFields.Contains(camel) || ForwardNames.Contains(camel))
                 {
-                    Report(input.Span, $"{what} would become '{camel}', a name the generated network code uses itself; rename it");
+                    Report(input.Span, $"{what} would become '{Q(camel)}', a name the generated network code uses itself; rename it");
                     continue;
                 }
                 inputs.Add(camel, input);
@@ -222,17 +225,17 @@ public static class GeneratedNames
             {
                 networkItems.TryGetValue(network.Name, out var item);
                 var span = item?.Name?.Span ?? network.Span;
-                var what = $"network '{network.Name}'";
+                var what = $"network '{Q(network.Name)}'";
                 if (!Usable(what, network.Name, span)) continue;
                 var className = NetworkClass(network.Name);
                 if (networks.TryGetValue(className, out var first))
                 {
-                    Report(span, $"{what} and '{first.Name}' both become the class '{className}' in the generated C#; rename one");
+                    Report(span, $"{what} and '{Q(first.Name)}' both become the class '{Q(className)}' in the generated C#; rename one");
                     continue;
                 }
                 if (ReservedTypeNames.Contains(className))
                 {
-                    Report(span, $"{what} would become the class '{className}', which hides the type of that name the generated code uses; rename it");
+                    Report(span, $"{what} would become the class '{Q(className)}', which hides the type of that name the generated code uses; rename it");
                     continue;
                 }
                 networks.Add(className, network);
@@ -240,19 +243,19 @@ public static class GeneratedNames
                 CheckNodes(network, item, inputs);
             }
 
-            if (Usable($"agent '{agentName}'", agentName, agentSpan))
+            if (Usable($"agent '{Q(agentName)}'", agentName, agentSpan))
             {
                 if (ReservedKeywords.Contains(agentName) || ContextualKeywords.Contains(agentName))
                 {
-                    Report(agentSpan, $"agent '{agentName}' would be a C# class named by a keyword; pick another name");
+                    Report(agentSpan, $"agent '{Q(agentName)}' would be a C# class named by a keyword; pick another name");
                 }
                 else if (ReservedTypeNames.Contains(agentName))
                 {
-                    Report(agentSpan, $"agent '{agentName}' would be a C# class that hides the type '{agentName}' the generated code uses; pick another name");
+                    Report(agentSpan, $"agent '{Q(agentName)}' would be a C# class that hides the type '{Q(agentName)}' the generated code uses; pick another name");
                 }
                 else if (members.TryGetValue(agentName, out var member))
                 {
-                    Report(agentSpan, $"agent '{agentName}' would be a C# class with a member of its own name ({member}); pick another name");
+                    Report(agentSpan, $"agent '{Q(agentName)}' would be a C# class with a member of its own name ({member}); pick another name");
                 }
             }
             CheckSlices();
@@ -269,24 +272,24 @@ public static class GeneratedNames
                 if (!bindings.ContainsKey(name.Text)) bindings.Add(name.Text, name.Span);
             }
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in inputs) fields[pair.Key] = $"input '{pair.Value.Name}'";
+            foreach (var pair in inputs) fields[pair.Key] = $"input '{Q(pair.Value.Name)}'";
             foreach (var node in network.Nodes)
             {
                 var span = bindings.TryGetValue(node.Name, out var named) ? named : node.Span;
-                var what = $"'{node.Name}' in network '{network.Name}'";
+                var what = $"'{Q(node.Name)}' in network '{Q(network.Name)}'";
                 if (!Usable(what, node.Name, span)) continue;
                 var camel = Camel(node.Name);
                 if (fields.TryGetValue(camel, out var first))
                 {
-                    Report(span, $"{what} and {first} both become '_{camel}' in the generated network class; rename one");
+                    Report(span, $"{what} and {first} both become '_{Q(camel)}' in the generated network class; rename one");
                     continue;
                 }
                 if (NetworkFields.Contains(camel))
                 {
-                    Report(span, $"{what} would become the field '_{camel}', which the generated network class uses itself; rename it");
+                    Report(span, $"{what} would become the field '_{Q(camel)}', which the generated network class uses itself; rename it");
                     continue;
                 }
-                fields.Add(camel, $"'{node.Name}'");
+                fields.Add(camel, $"'{Q(node.Name)}'");
             }
         }
 
@@ -307,7 +310,7 @@ public static class GeneratedNames
                 {
                     var block = blocks.Contains(group.Node);
                     if (!block && !nodes.ContainsKey(group.Node)) continue;
-                    var owner = block ? $"block '{group.Node}'" : $"'{group.Node}' in network '{network.Name}'";
+                    var owner = block ? $"block '{Q(group.Node)}'" : $"'{Q(group.Node)}' in network '{Q(network.Name)}'";
                     if (!owners.TryGetValue(group.Name, out var other))
                     {
                         owners.Add(group.Name, owner);
@@ -316,7 +319,7 @@ public static class GeneratedNames
                     if (other == owner || reported == group.Node) continue;
                     reported = group.Node;
                     Report(block ? network.Span : nodes[group.Node].Span,
-                        $"the parameter slice '{group.Name}' of {owner} has the same name as one of {other}; rename one of them");
+                        $"the parameter slice '{Q(group.Name)}' of {owner} has the same name as one of {other}; rename one of them");
                 }
             }
         }
