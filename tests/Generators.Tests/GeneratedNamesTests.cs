@@ -133,7 +133,8 @@ public sealed class GeneratedNamesTests
     [MemberData(nameof(HostileText))]
     public void FileNamesCannotInjectCode(string hostile)
     {
-        var name = $"agent{hostile}public static class Injected {{ }} //.mtrl";
+        // No '/' (the generator keeps the file name only): after an unescaped line break the rest would not parse either.
+        var name = $"agent{hostile}public static class Injected {{ }}{hostile}x.mtrl";
         var spec = new MtrlText("/specs/" + name, Spec());
         var (_, output, diagnostics) = GeneratorHarness.Run(new[] { spec });
         Assert.DoesNotContain(diagnostics, d => d.Severity == DiagnosticSeverity.Error);
@@ -151,7 +152,8 @@ public sealed class GeneratedNamesTests
     {
         if (hostile.Contains('\n')) return; // a spec string ends at a line break (MTRL0001); \n as an escape is covered below
         var escaped = hostile.Replace("\\", "\\\\").Replace("\"", "\\\"");
-        var spec = Spec(extra: $"description: \"x{escaped}</summary> public static class Injected {{ }} /// <summary>\"");
+        // Unescaped, a line break here would end the doc comment: a class, then "///" commenting out the rest.
+        var spec = Spec(extra: $"description: \"x{escaped}public static class Injected {{ }}{escaped}///\"");
         Assert.False(SpecCompiler.Compile("d.mtrl", spec).HasErrors);
         var (_, output, _) = GeneratorHarness.Run(new[] { new MtrlText("/specs/d.mtrl", spec) });
         var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
