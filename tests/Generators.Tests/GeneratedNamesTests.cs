@@ -114,6 +114,23 @@ public sealed class GeneratedNamesTests
         AssertCompiles(new MtrlText("/specs/near.mtrl", spec));
     }
 
+    [Fact]
+    public void TwoSpecsDeclaringOneAgentInOneNamespaceAreReportedAtTheSecond()
+    {
+        var specs = new[] { new MtrlText("/specs/a.mtrl", Spec()), new MtrlText("/specs/b.mtrl", "\n" + Spec()) };
+        var (_, _, diagnostics) = GeneratorHarness.Run(specs);
+        var error = Assert.Single(diagnostics, d => d.Id == "MTRL0111");
+        Assert.Equal("/specs/b.mtrl", error.Location.GetLineSpan().Path);
+        Assert.Equal(1, error.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Contains("also generated from a.mtrl", error.GetMessage());
+
+        // In namespaces of their own they are two classes and compile.
+        var options = new TestOptions("Consumer.Agents", new() { ["/specs/b.mtrl"] = "Consumer.Other" });
+        var (_, output, separate) = GeneratorHarness.Run(specs, options);
+        Assert.DoesNotContain(separate, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
     private static void AssertCompiles(MtrlText spec, string ns = "Consumer.Agents")
     {
         var (_, output, diagnostics) = GeneratorHarness.Run(new[] { spec }, new TestOptions(ns));
