@@ -63,8 +63,10 @@ public sealed class GeneratorFuzzTests
     {
         var random = new Random(2026);
         var cases = Enumerable.Range(0, 90).Select(i => RandomSpec(random, i)).ToList();
-        var accepted = Run(cases);
+        var trainers = 0;
+        var accepted = Run(cases, () => trainers++);
         Assert.True(accepted >= cases.Count / 3, $"only {accepted} of {cases.Count} random specs passed the front end; the fuzzer tests too little");
+        Assert.True(trainers >= 10, $"only {trainers} trainers were created");
     }
 
     private static readonly Regex Declared = new(@"(?:\b(?:agent|input|goal|block|network|out)\s+|^\s*)(?<name>[A-Za-z_][A-Za-z0-9_]*)(?=\s*[:={])", RegexOptions.CultureInvariant | RegexOptions.Multiline);
@@ -215,19 +217,19 @@ public sealed class GeneratorFuzzTests
     }
 
     /// <summary>Compiles every case the front end accepts, in batches, and checks each agent; returns how many were accepted.</summary>
-    private static int Run(List<Case> cases)
+    private static int Run(List<Case> cases, Action? trainerCreated = null)
     {
         var accepted = cases.Where(c => !SpecCompiler.Compile($"/fuzz/{c.Name}.mtrl", c.Text).HasErrors).ToList();
         for (var start = 0; start < accepted.Count; start += 40)
         {
-            RunBatch(accepted.Skip(start).Take(40).ToList());
+            RunBatch(accepted.Skip(start).Take(40).ToList(), trainerCreated);
         }
         return accepted.Count;
     }
 
     private static string Namespace(Case c) => "Fuzz." + c.Name;
 
-    private static void RunBatch(List<Case> batch)
+    private static void RunBatch(List<Case> batch, Action? trainerCreated)
     {
         var texts = batch.Select(c => new MtrlText($"/fuzz/{c.Name}.mtrl", c.Text)).ToList();
         var options = new TestOptions("Fuzz", batch.ToDictionary(c => $"/fuzz/{c.Name}.mtrl", Namespace));
@@ -248,7 +250,7 @@ public sealed class GeneratorFuzzTests
             {
                 try
                 {
-                    CheckAgent(assembly, c, agent);
+                    CheckAgent(assembly, c, agent, trainerCreated);
                 }
                 catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
                 {
@@ -258,7 +260,7 @@ public sealed class GeneratorFuzzTests
         }
     }
 
-    private static void CheckAgent(Assembly assembly, Case c, AgentModel agent)
+    private static void CheckAgent(Assembly assembly, Case c, AgentModel agent, Action? trainerCreated)
     {
         var type = assembly.GetType($"{Namespace(c)}.{agent.Name}");
         Assert.True(type is not null, $"{c.Name}: no class for agent '{agent.Name}'\n{c.Text}");
@@ -284,6 +286,7 @@ public sealed class GeneratorFuzzTests
             });
         var trainer = factory.Invoke(null, new[] { environment, null, null });
         Assert.NotNull(trainer);
+        trainerCreated?.Invoke();
         (trainer as IDisposable)?.Dispose();
     }
 
