@@ -75,6 +75,22 @@ public sealed class GeneratedNamesTests
         Assert.Contains(output.Diagnostics, d => d.Code == "MTRL0111" && d.StartLine == line - 1 && d.StartColumn == column - 1);
     }
 
+    [Theory]
+    [InlineData("desired_goal", "DesiredGoal", "desiredGoal")]
+    [InlineData("fooBar", "FooBar", "fooBar")]
+    [InlineData("foo__bar_", "FooBar", "fooBar")]
+    [InlineData("_x", "X", "x")]
+    [InlineData("h_fc0", "HFc0", "hFc0")]
+    [InlineData("_1x", "_1x", "_1x")]
+    [InlineData("Q", "Q", "q")]
+    public void OneManglingForTheGeneratorAndTheCheck(string name, string pascal, string camel)
+    {
+        Assert.Equal(pascal, Dsl.Semantics.GeneratedNames.Pascal(name));
+        Assert.Equal(camel, Dsl.Semantics.GeneratedNames.Camel(name));
+        // A camel name has no '_' after its first character: the generator's "_{camel}_{role}" fields rely on it.
+        Assert.DoesNotContain('_', Dsl.Semantics.GeneratedNames.Camel(name).Substring(1));
+    }
+
     [Fact]
     public void NetworksWhoseClassNamesMeetAreRefused()
     {

@@ -297,7 +297,8 @@ public static class GeneratedNames
         private void CheckSlices()
         {
             var blocks = new HashSet<string>(_agent.Blocks.Select(b => b.Name), StringComparer.Ordinal);
-            var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+            // Slice name → (owner key, owner as messages show it).
+            var owners = new Dictionary<string, (string Key, string Shown)>(StringComparer.Ordinal);
             foreach (var network in _agent.Networks)
             {
                 var nodes = new Dictionary<string, NodeModel>(StringComparer.Ordinal);
@@ -310,16 +311,17 @@ public static class GeneratedNames
                 {
                     var block = blocks.Contains(group.Node);
                     if (!block && !nodes.ContainsKey(group.Node)) continue;
-                    var owner = block ? $"block '{Q(group.Node)}'" : $"'{Q(group.Node)}' in network '{Q(network.Name)}'";
+                    var key = block ? group.Node : network.Name + "." + group.Node;
+                    var shown = block ? $"block '{Q(group.Node)}'" : $"'{Q(group.Node)}' in network '{Q(network.Name)}'";
                     if (!owners.TryGetValue(group.Name, out var other))
                     {
-                        owners.Add(group.Name, owner);
+                        owners.Add(group.Name, (key, shown));
                         continue;
                     }
-                    if (other == owner || reported == group.Node) continue;
+                    if (other.Key == key || reported == group.Node) continue;
                     reported = group.Node;
                     Report(block ? network.Span : nodes[group.Node].Span,
-                        $"the parameter slice '{Q(group.Name)}' of {owner} has the same name as one of {other}; rename one of them");
+                        $"the parameter slice '{Q(group.Name)}' of {shown} has the same name as one of {other.Shown}; rename one of them");
                 }
             }
         }
