@@ -31,6 +31,7 @@ public sealed class GeneratorFuzzTests
         "Linear", "Concat", "Array", "System", "Tasks", "Training", "CreateTrainer", "tasks", "batch", "store", "scratch",
         "task_ids", "active_columns", "layer", "module", "column", "count", "start", "pre", "b", "h_fc0", "h_grad", "h_layer",
         "d_h", "hFc0", "_x", "x_", "__x", "_1", "a1", "i_q", "Obs", "obs", "QNetwork", "ObsWidth", "out_", "in_", "layout",
+        "output", "observation", "Mtrl", "Fuzz", "Forward", "Run", "max_batch", "outputGradient", "inputs", "actions",
         "n" + new string('x', 300),
     };
 
@@ -165,10 +166,19 @@ public sealed class GeneratorFuzzTests
         var spec = new StringBuilder();
         spec.Append($"agent {Name(random, "Agent" + index)} {{\n  tasks: {tasks}\n");
         spec.Append(discrete ? $"  input {obs}: 8\n  goal {goal}: 8\n  action: discrete(8)\n" : $"  input {obs}: 4\n  goal {goal}: 2\n  action: continuous(2)\n");
+        // A shared block, applied to the first input in every network (so its input widths agree).
+        var block = random.Next(2) == 0 ? Fresh("enc") : null;
+        if (block is not null) spec.Append($"  block {block} = mlp(widths: {Widths(random)})\n");
         string Body(bool critic)
         {
             var body = new StringBuilder();
             var values = new List<string> { obs, random.Next(2) == 0 ? goal : obs };
+            if (block is not null)
+            {
+                var shared = Fresh("shared");
+                body.Append($"    {shared} = {(random.Next(3) == 0 ? $"detach({block}({obs}))" : $"{block}({obs})")}\n");
+                values.Add(shared);
+            }
             string Pick() => values[random.Next(values.Count)];
             var steps = 1 + random.Next(4);
             for (var s = 0; s < steps; s++)
@@ -204,7 +214,7 @@ public sealed class GeneratorFuzzTests
             var perTask = random.Next(2) == 0 ? ", per_task: true" : "";
             var head = critic
                 ? $"q_values(mlp(concat({last}, action), widths: [4]){perTask})"
-                : discrete ? $"q_values({last}{perTask})"
+                : discrete ? (random.Next(8) == 0 ? $"categorical({last}{perTask})" : $"q_values({last}{perTask})")
                 : algorithm == "sac" ? $"gaussian({last}{perTask})" : $"deterministic({last}{perTask})";
             body.Append($"    out {Fresh("out")} = {head}\n");
             return body.ToString();
