@@ -39,6 +39,7 @@ public static class SpecCompiler
             ReportInvalidNumbers(syntax, diagnostics);
             AfterParse.Value?.Invoke(syntax);
             model = new AgentBinder(diagnostics).Bind(syntax, source);
+            GeneratedNames.Check(syntax, model, diagnostics);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

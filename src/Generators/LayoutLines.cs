@@ -47,6 +47,9 @@ internal static class LayoutLines
     public static void Write(IndentedTextWriter w, List<Entry> entries, int tasks)
     {
         string? lastNode = null;
+        // Entries of a scanned index-0 body that did not repeat: no loop can start inside it, and
+        // not scanning it again from each entry keeps this linear.
+        var noIndexedLoopBefore = 0;
         for (var i = 0; i < entries.Count;)
         {
             var entry = entries[i];
@@ -55,7 +58,13 @@ internal static class LayoutLines
                 w.WriteLine($"// {entry.Node}: {entry.OpKind}");
                 lastNode = entry.Node;
             }
-            var used = TryIndexedLoop(w, entries, i, tasks) ?? TryModuleLoop(w, entries, i);
+            int? used = null;
+            if (i >= noIndexedLoopBefore)
+            {
+                used = TryIndexedLoop(w, entries, i, tasks, out var scanned);
+                if (used is null) noIndexedLoopBefore = i + scanned;
+            }
+            used ??= TryModuleLoop(w, entries, i);
             if (used is { } count)
             {
                 i += count;
@@ -67,8 +76,9 @@ internal static class LayoutLines
     }
 
     /// <summary>task{t}… or expert{e}… blocks repeated for every index, in index-major order.</summary>
-    private static int? TryIndexedLoop(IndentedTextWriter w, List<Entry> entries, int start, int tasks)
+    private static int? TryIndexedLoop(IndentedTextWriter w, List<Entry> entries, int start, int tasks, out int scanned)
     {
+        scanned = 1;
         var first = Indexed.Match(entries[start].Name);
         if (!first.Success || first.Groups["index"].Value != "0") return null;
         var prefix = first.Groups["prefix"].Value;
@@ -82,6 +92,7 @@ internal static class LayoutLines
             if (!m.Success || m.Groups["prefix"].Value != prefix || m.Groups["kind"].Value != kind || m.Groups["index"].Value != "0") break;
             body.Add((entries[i], m.Groups["rest"].Value));
         }
+        scanned = body.Count;
         var count = 1;
         while (true)
         {

@@ -3,6 +3,7 @@ using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
@@ -495,7 +496,7 @@ internal sealed partial class NetworkEmitter
         if (!fuse || needs || (columns > 1 && depth > 1)) Layer("Activation", activation, NewActivation(op.Activation));
         Buffer(input, inputWidth);
         Buffer(sorted, last);
-        if (!_fields.Contains("private int _activeColumns;"))
+        if (_progressive.Count == 1)
         {
             _fields.Add("private int _activeColumns;");
             _constructor.Add("_activeColumns = 1;");
@@ -693,7 +694,7 @@ internal sealed partial class NetworkEmitter
     {
         foreach (var (node, op) in _softModular)
         {
-            var qualifier = _softModular.Count > 1 ? AgentEmitter.Pascal(node.Name) : "";
+            var qualifier = _softModular.Count > 1 ? GeneratedNames.Pascal(node.Name) : "";
             int n = op.Modules, layers = op.Layers;
             w.WriteLineNoTabs("");
             w.WriteLine($"/// <summary>Routing layers of the soft-modular node <c>{node.Name}</c> (line {node.Span.Line}): layers − 1 = {Int(layers - 1)}.</summary>");

@@ -3,6 +3,7 @@ using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
@@ -20,6 +21,7 @@ internal sealed partial class NetworkEmitter
     private readonly NetworkModel _network;
     private readonly List<string> _fields = new();
     private readonly List<(string Type, string Field, int Rank)> _gemmLayers = new();
+    private readonly HashSet<string> _gemmFields = new(StringComparer.Ordinal);
     private readonly List<string> _constructor = new();
     private readonly List<string> _forward = new();
     private readonly List<List<string>> _backward = new();
@@ -50,7 +52,7 @@ internal sealed partial class NetworkEmitter
     private static bool CarriesGradient(NodeModel node, NodeInput input) =>
         !(node.Op is MoeOp { Gate: GateKind.PerTask or GateKind.Ensemble } && input.Parameter == "by");
 
-    public static string ClassName(NetworkModel network) => AgentEmitter.Pascal(network.Name) + "Network";
+    public static string ClassName(NetworkModel network) => GeneratedNames.NetworkClass(network.Name);
 
     public static void Emit(IndentedTextWriter w, AgentModel agent, NetworkModel network)
     {
@@ -61,15 +63,24 @@ internal sealed partial class NetworkEmitter
 
     private NodeModel Output => _network.Output;
 
-    private static string Camel(string name)
-    {
-        var pascal = AgentEmitter.Pascal(name);
-        return char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
-    }
+    /// <summary>The typed Forward's parameter for an input: its camel name, '@'-escaped if a keyword.</summary>
+    private static string Parameter(string input) => GeneratedNames.Escape(Camel(input));
 
-    private static string Field(string node, string suffix = "") => "_" + Camel(node) + suffix;
+    private static string Camel(string name) => GeneratedNames.Camel(name);
 
-    private static string GradientField(string node, string suffix = "") => "_d" + AgentEmitter.Pascal(node) + suffix;
+    /// <summary>
+    /// The field of a node's value (<c>_h</c>), or of the part <paramref name="role"/> of it
+    /// (<c>_h_fc0</c>). A camel name holds no '_' after its first character, so the '_' before the
+    /// role keeps every node's fields apart from every other node's (GeneratedNames).
+    /// </summary>
+    private static string Field(string node, string role = "") =>
+        role.Length == 0 ? "_" + Camel(node) : "_" + Camel(node) + "_" + LowerFirst(role);
+
+    /// <summary>The gradient of a node's value (<c>_h_grad</c>) or of one of its parts (<c>_h_fc0Grad</c>).</summary>
+    private static string GradientField(string node, string role = "") =>
+        role.Length == 0 ? "_" + Camel(node) + "_grad" : "_" + Camel(node) + "_" + LowerFirst(role) + "Grad";
+
+    private static string LowerFirst(string role) => char.ToLowerInvariant(role[0]) + role.Substring(1);
 
 
     /// <summary>Floats per sample a node writes: a head's raw readout (a Gaussian's is [μ | log-std], 2d wide), else its width.</summary>
@@ -205,7 +216,7 @@ internal sealed partial class NetworkEmitter
         _fields.Add($"private readonly {type} {field};");
         var element = type.Replace("[]", "");
         var layer = (element, field, (type.Length - element.Length) / 2);
-        if (element is "Linear" or "TaskLinear" or "LinearMap" && !_gemmLayers.Contains(layer))
+        if (element is "Linear" or "TaskLinear" or "LinearMap" && _gemmFields.Add(field))
         {
             _gemmLayers.Add(layer);
         }
@@ -760,9 +771,12 @@ internal sealed partial class NetworkEmitter
         : null;
 
     /// <summary>Prefixes of the parameter slices this network's backward pass trains (nodes and blocks it reaches through no detach).</summary>
-    private IEnumerable<string> TrainedPrefixes() =>
-        _network.Nodes.Where(n => _needsGradient.Contains(n.Name) && _network.Parameters.Any(g => g.Node == (n.Block ?? n.Name)))
+    private IEnumerable<string> TrainedPrefixes()
+    {
+        var owners = new HashSet<string>(_network.Parameters.Select(g => g.Node), StringComparer.Ordinal);
+        return _network.Nodes.Where(n => _needsGradient.Contains(n.Name) && owners.Contains(n.Block ?? n.Name))
             .Select(Prefix).Distinct(StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// The members of the runtime interface <paramref name="contract"/> (IQNetwork, IPolicyNetwork or
@@ -819,6 +833,12 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("return Run(batch);");
         w.Indent--;
         w.WriteLine("}");
+        WriteRun(w);
+    }
+
+    /// <summary>The schedule both Forward overloads share, once the inputs are in place.</summary>
+    private void WriteRun(IndentedTextWriter w)
+    {
         w.WriteLineNoTabs("");
         w.WriteLine("private ReadOnlySpan<float> Run(int batch)");
         w.WriteLine("{");
@@ -949,7 +969,7 @@ internal sealed partial class NetworkEmitter
             w.WriteLine("public ReadOnlySpan<float> ActionGradient => _dAction.AsSpan(0, _batch * ActionSize);");
         }
 
-        var parameters = _inputs.Select(i => $"ReadOnlySpan<float> {Camel(i.Name)}").ToList();
+        var parameters = _inputs.Select(i => $"ReadOnlySpan<float> {Parameter(i.Name)}").ToList();
         if (_network.ReadsAction) parameters.Add("ReadOnlySpan<float> action");
         if (_usesTasks) parameters.Add("ReadOnlySpan<int> task");
         parameters.Add("int batch");
@@ -961,27 +981,22 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $\"batch must be in [1, {MaxBatch}]\");");
         foreach (var input in _inputs)
         {
-            w.WriteLine($"{Camel(input.Name)}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});");
+            w.WriteLine($"{Parameter(input.Name)}.Slice(0, batch * {Int(input.Width)}).CopyTo({Value(input.Name)});");
         }
         if (_network.ReadsAction) w.WriteLine("action.Slice(0, batch * ActionSize).CopyTo(_action);");
+        // Forward only copies its inputs into place; the schedule runs in Run, whose only
+        // parameter is batch, so no input's name can meet a local of the schedule.
+        if (_usesTasks) w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
+        w.WriteLine("return Run(batch);");
+        w.Indent--;
+        w.WriteLine("}");
         if (contract is not null)
         {
-            // Both Forward overloads copy their inputs into place, then share one schedule.
-            if (_usesTasks) w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
-            w.WriteLine("return Run(batch);");
-            w.Indent--;
-            w.WriteLine("}");
             WriteRowMembers(w, contract);
         }
         else
         {
-            if (_usesTasks)
-            {
-                w.WriteLine("task.Slice(0, batch).CopyTo(_taskIds);");
-            }
-            WriteSchedule(w, "task");
-            w.Indent--;
-            w.WriteLine("}");
+            WriteRun(w);
         }
 
         w.WriteLineNoTabs("");

@@ -49,6 +49,33 @@ public sealed class SpecGenerator : IIncrementalGenerator
         {
             foreach (var info in list) spc.ReportDiagnostic(RoslynDiagnostics.Create(info));
         });
+
+        // Each spec is checked alone; only the build sees two specs declaring one class (partial
+        // classes would merge into one with every member twice).
+        var declarations = analyzed.Select(static (output, _) => output.Agents).Collect().WithTrackingName(TrackingNames.Declarations);
+        context.RegisterSourceOutput(declarations, static (spc, all) =>
+        {
+            foreach (var info in DuplicateAgents(all)) spc.ReportDiagnostic(RoslynDiagnostics.Create(info));
+        });
+    }
+
+    /// <summary>MTRL0111 for every agent class another spec of the build already generates in the same namespace.</summary>
+    internal static System.Collections.Generic.IEnumerable<DiagnosticInfo> DuplicateAgents(ImmutableArray<EquatableArray<AgentDeclaration>> all)
+    {
+        var first = new System.Collections.Generic.Dictionary<(string, string), AgentDeclaration>();
+        foreach (var declaration in all.SelectMany(a => a))
+        {
+            var key = (declaration.Namespace, declaration.Name);
+            if (!first.TryGetValue(key, out var earlier))
+            {
+                first.Add(key, declaration);
+                continue;
+            }
+            var descriptor = Dsl.Diagnostics.DiagnosticCatalog.GeneratedNameConflict;
+            yield return new DiagnosticInfo(descriptor.Code, descriptor.Severity,
+                $"agent '{declaration.Name}' is also generated from {System.IO.Path.GetFileName(earlier.Path)} (line {earlier.StartLine + 1}) into namespace {declaration.Namespace}; rename one, or give one spec another namespace (MtrlNamespace)",
+                declaration.Path, declaration.Start, declaration.Length, declaration.StartLine, declaration.StartColumn, declaration.EndLine, declaration.EndColumn);
+        }
     }
 
     /// <summary>The cached step: front end plus emitter, with every failure caught.</summary>
@@ -61,9 +88,22 @@ public sealed class SpecGenerator : IIncrementalGenerator
             var infos = result.Diagnostics.Select(d => new DiagnosticInfo(
                 d.Code, d.Severity, d.Message, d.Span.File, d.Span.Start, d.Span.Length,
                 d.Span.Line - 1, d.Span.Column - 1, d.Span.EndLine - 1, d.Span.EndColumn - 1)).ToEquatableArray();
+            if (!IsNamespace(input.Namespace))
+            {
+                // The namespace comes from the build (RootNamespace, MtrlNamespace metadata), not the spec, and is written as code.
+                var descriptor = Dsl.Diagnostics.DiagnosticCatalog.GeneratedNameConflict;
+                var bad = new DiagnosticInfo(descriptor.Code, descriptor.Severity,
+                    $"the namespace {CSharpLiterals.Str(input.Namespace)} (RootNamespace or the file's MtrlNamespace metadata) is not a dotted name of C# identifiers; no code is generated for {System.IO.Path.GetFileName(input.Path)}",
+                    input.Path, 0, 0, 0, 0, 0, 0);
+                return new SpecOutput(hintName, null, infos.Concat(new[] { bad }).ToEquatableArray());
+            }
             var source = result.HasErrors ? null : AgentEmitter.Emit(result.Model, input.Namespace);
-            if (source is not null) infos = infos.Concat(TrainerFactoryNotes(result.Model)).ToEquatableArray();
-            return new SpecOutput(hintName, source, infos);
+            if (source is null) return new SpecOutput(hintName, null, infos);
+            infos = infos.Concat(TrainerFactoryNotes(result.Model)).ToEquatableArray();
+            // Located at the 'agent' keyword only, so an edit inside the agent leaves the declarations unchanged.
+            var agents = result.Model.Agents.Select(a => new AgentDeclaration(input.Namespace, a.Name, a.Span.File,
+                a.Span.Start, "agent".Length, a.Span.Line - 1, a.Span.Column - 1, a.Span.Line - 1, a.Span.Column - 1 + "agent".Length)).ToEquatableArray();
+            return new SpecOutput(hintName, source, infos, agents);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -73,6 +113,12 @@ public sealed class SpecGenerator : IIncrementalGenerator
             return new SpecOutput(hintName, null, new EquatableArray<DiagnosticInfo>(new[] { info }));
         }
     }
+
+    /// <summary>True for a dotted sequence of C# identifiers that are not keywords (<c>global::</c> is not allowed).</summary>
+    internal static bool IsNamespace(string value) =>
+        value.Length > 0 && value.Split('.').All(part =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(part)
+            && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(part) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None);
 
     /// <summary>MTRL0410 for every agent the generator could make no trainer factory for, at its train section.</summary>
     private static System.Collections.Generic.IEnumerable<DiagnosticInfo> TrainerFactoryNotes(Dsl.Model.SpecModel model)

@@ -11,8 +11,11 @@ internal sealed record DiagnosticInfo(
     string Code, Dsl.Diagnostics.DiagnosticSeverity Severity, string Message, string Path,
     int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);
 
-/// <summary>What one spec produces: generated source (null when the spec has errors) and diagnostics.</summary>
-internal sealed record SpecOutput(string HintName, string? Source, Dsl.EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What one spec produces: generated source (null when the spec has errors), diagnostics, and the agent classes the source declares.</summary>
+internal sealed record SpecOutput(string HintName, string? Source, Dsl.EquatableArray<DiagnosticInfo> Diagnostics, Dsl.EquatableArray<AgentDeclaration> Agents = default);
+
+/// <summary>An agent class a spec generates (namespace and name) and where the agent is declared, to find two specs of one build declaring one class.</summary>
+internal sealed record AgentDeclaration(string Namespace, string Name, string Path, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);
 
 /// <summary>Names of the pipeline steps, asserted by the incremental-caching tests.</summary>
 internal static class TrackingNames
@@ -21,6 +24,7 @@ internal static class TrackingNames
     public const string Analyzed = nameof(Analyzed);
     public const string Sources = nameof(Sources);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string Declarations = nameof(Declarations);
 }
 
 /// <summary>Turns file paths into stable, valid hint names.</summary>

@@ -32,6 +32,7 @@ public class DiagnosticTests
         ("MTRL0108", SpecAssert.Agent(Q, train: "train dqn { batch: @@12.5 }")),
         ("MTRL0109", SpecAssert.Agent("  block enc = mlp(@@obs, widths: [4])\n" + Q)),
         ("MTRL0110", SpecAssert.Agent(Network("    @@h = mlp(obs, widths: [4])\n    out q = q_values(obs)"))),
+        ("MTRL0111", SpecAssert.Agent(Network("    h_x = mlp(obs, widths: [4])\n    @@hX = mlp(h_x, widths: [4])\n    out q = q_values(hX)"))),
         ("MTRL0200", SpecAssert.Agent("  block enc = mlp(widths: [4])\n" +
             Network("    a = enc(obs)\n    b = enc(@@concat(obs, obs))\n    out q = q_values(concat(a, b))"))),
         ("MTRL0201", SpecAssert.Agent(Network("    out q = q_values(mlp(@@task, widths: [4]))"))),

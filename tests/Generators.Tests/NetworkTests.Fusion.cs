@@ -49,35 +49,35 @@ public partial class NetworkTests
     {
         var actor = ReluChainsClass("ActorNetwork");
         // Forward: one call per layer, straight into the hidden buffers; no pre-activation kept.
-        Assert.Contains("_hFc0.ForwardRelu(_obs, _hHidden0, batch);", actor);
-        Assert.Contains("_hFc1.ForwardRelu(_hHidden0, _hHidden1, batch);", actor);
-        Assert.Contains("_hFc2.ForwardRelu(_hHidden1, _h, batch);", actor);
-        Assert.DoesNotContain("_hAffine", actor);
-        Assert.DoesNotContain("_hActivation0", actor);
-        Assert.DoesNotContain("_hActivation1", actor);
+        Assert.Contains("_h_fc0.ForwardRelu(_obs, _h_hidden0, batch);", actor);
+        Assert.Contains("_h_fc1.ForwardRelu(_h_hidden0, _h_hidden1, batch);", actor);
+        Assert.Contains("_h_fc2.ForwardRelu(_h_hidden1, _h, batch);", actor);
+        Assert.DoesNotContain("_h_affine", actor);
+        Assert.DoesNotContain("_h_activation0", actor);
+        Assert.DoesNotContain("_h_activation1", actor);
         // Backward: the ReLU ending the chain masks by its output, each later layer carries the
         // gradient through the ReLU it reads, and the first layer's is plain.
-        Assert.Contains("_hActivation2.Backward(_h, _h, _dH, _dHStep5, batch * 4);", actor);
-        Assert.Contains("_hFc2.BackwardThroughRelu(_hHidden1, _dHStep5, _dHStep3, batch);", actor);
-        Assert.Contains("_hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);", actor);
-        Assert.Contains("_hFc0.Backward(_obs, _dHStep1, default, batch);", actor);
-        Assert.DoesNotContain("_dHStep4", actor);
-        Assert.DoesNotContain("_dHStep2", actor);
+        Assert.Contains("_h_activation2.Backward(_h, _h, _h_grad, _h_step5Grad, batch * 4);", actor);
+        Assert.Contains("_h_fc2.BackwardThroughRelu(_h_hidden1, _h_step5Grad, _h_step3Grad, batch);", actor);
+        Assert.Contains("_h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);", actor);
+        Assert.Contains("_h_fc0.Backward(_obs, _h_step1Grad, default, batch);", actor);
+        Assert.DoesNotContain("_h_step4Grad", actor);
+        Assert.DoesNotContain("_h_step2Grad", actor);
 
         // tanh keeps the layer and the activation apart.
-        Assert.Contains("_tFc0.Forward(_obs, _tAffine0, batch);", actor);
-        Assert.Contains("_tActivation0.Forward(_tAffine0, _tHidden0, batch * 4);", actor);
-        Assert.Contains("_tActivation1.Backward(_tAffine1, _t, _dT, _dTStep3, batch * 3);", actor);
-        Assert.Contains("_tFc1.Backward(_tHidden0, _dTStep3, _dTStep2, batch);", actor);
-        Assert.DoesNotContain("_tFc0.ForwardRelu", actor);
-        Assert.DoesNotContain("_tFc1.ForwardRelu", actor);
-        Assert.DoesNotContain("_tFc1.BackwardThroughRelu", actor);
+        Assert.Contains("_t_fc0.Forward(_obs, _t_affine0, batch);", actor);
+        Assert.Contains("_t_activation0.Forward(_t_affine0, _t_hidden0, batch * 4);", actor);
+        Assert.Contains("_t_activation1.Backward(_t_affine1, _t, _t_grad, _t_step3Grad, batch * 3);", actor);
+        Assert.Contains("_t_fc1.Backward(_t_hidden0, _t_step3Grad, _t_step2Grad, batch);", actor);
+        Assert.DoesNotContain("_t_fc0.ForwardRelu", actor);
+        Assert.DoesNotContain("_t_fc1.ForwardRelu", actor);
+        Assert.DoesNotContain("_t_fc1.BackwardThroughRelu", actor);
 
         // A single ReLU layer fuses too; a chain reading another node's ReLU output starts with a plain Backward.
         var critic = ReluChainsClass("CriticNetwork");
-        Assert.Contains("_eFc0.ForwardRelu(_eConcat, _e, batch);", critic);
-        Assert.Contains("_eActivation0.Backward(_e, _e, _dE, _dEStep1, batch * 6);", critic);
-        Assert.Contains("_hFc0.Backward(_e, _dHStep1, _dE, batch);", critic);
+        Assert.Contains("_e_fc0.ForwardRelu(_eConcat, _e, batch);", critic);
+        Assert.Contains("_e_activation0.Backward(_e, _e, _e_grad, _e_step1Grad, batch * 6);", critic);
+        Assert.Contains("_h_fc0.Backward(_e, _h_step1Grad, _e_grad, batch);", critic);
         Assert.DoesNotContain("Affine", critic);
     }
 
@@ -170,68 +170,68 @@ public partial class NetworkTests
 
         // Mixture of ReLU experts: each layer fused; the last ReLU masks by its output, layer 1
         // carries the gradient through layer 0's ReLU; no pre-activations kept.
-        Assert.Contains("_mExperts[expert][0].ForwardRelu(_p, _mPost[expert][0], batch);", q);
-        Assert.Contains("_mExperts[expert][1].ForwardRelu(_mPost[expert][0], _mPost[expert][1], batch);", q);
-        Assert.Contains("_mActivation.Backward(_mPost[expert][1], _mPost[expert][1], _dMPost1, _dMPre1, batch * 3);", q);
-        Assert.Contains("_mExperts[expert][1].BackwardThroughRelu(_mPost[expert][0], _dMPre1, _dMPre0, batch);", q);
-        Assert.Contains("_mExperts[expert][0].Backward(_p, _dMPre0, _dMInputPart, batch);", q);
-        Assert.DoesNotContain("_mPre", q);
-        Assert.DoesNotContain("_dMPost0", q);
+        Assert.Contains("_m_experts[expert][0].ForwardRelu(_p, _m_post[expert][0], batch);", q);
+        Assert.Contains("_m_experts[expert][1].ForwardRelu(_m_post[expert][0], _m_post[expert][1], batch);", q);
+        Assert.Contains("_m_activation.Backward(_m_post[expert][1], _m_post[expert][1], _m_post1Grad, _m_pre1Grad, batch * 3);", q);
+        Assert.Contains("_m_experts[expert][1].BackwardThroughRelu(_m_post[expert][0], _m_pre1Grad, _m_pre0Grad, batch);", q);
+        Assert.Contains("_m_experts[expert][0].Backward(_p, _m_pre0Grad, _m_inputPartGrad, batch);", q);
+        Assert.DoesNotMatch(@"_m_pre\d*(?!\w)", q);
+        Assert.DoesNotContain("_m_post0Grad", q);
         // Its gate: both hidden layers fused, every later gate layer goes through the ReLU it reads.
-        Assert.Contains("_mGate0.ForwardRelu(_e, _mGateHidden0, batch);", q);
-        Assert.Contains("_mGate1.ForwardRelu(_mGateHidden0, _mGateHidden1, batch);", q);
-        Assert.Contains("_mGateOut.Forward(_mGateHidden1, _mGateScores, batch);", q);
-        Assert.Contains("_mGateOut.BackwardThroughRelu(_mGateHidden1, _dMGateScores, _dMGatePre1, batch);", q);
-        Assert.Contains("_mGate1.BackwardThroughRelu(_mGateHidden0, _dMGatePre1, _dMGatePre0, batch);", q);
-        Assert.Contains("_mGate0.Backward(_e, _dMGatePre0, _scratch, batch);", q);
-        Assert.DoesNotContain("_mGateActivation", q);
-        Assert.DoesNotContain("_mGatePre", q);
-        Assert.DoesNotContain("_dMGateHidden", q);
+        Assert.Contains("_m_gate0.ForwardRelu(_e, _m_gateHidden0, batch);", q);
+        Assert.Contains("_m_gate1.ForwardRelu(_m_gateHidden0, _m_gateHidden1, batch);", q);
+        Assert.Contains("_m_gateOut.Forward(_m_gateHidden1, _m_gateScores, batch);", q);
+        Assert.Contains("_m_gateOut.BackwardThroughRelu(_m_gateHidden1, _m_gateScoresGrad, _m_gatePre1Grad, batch);", q);
+        Assert.Contains("_m_gate1.BackwardThroughRelu(_m_gateHidden0, _m_gatePre1Grad, _m_gatePre0Grad, batch);", q);
+        Assert.Contains("_m_gate0.Backward(_e, _m_gatePre0Grad, _scratch, batch);", q);
+        Assert.DoesNotContain("_m_gateActivation", q);
+        Assert.DoesNotMatch(@"_m_gatePre\d*(?!\w)", q);
+        Assert.DoesNotMatch(@"_m_gateHidden\d*Grad", q);
         // tanh experts keep the layer and the activation apart.
-        Assert.Contains("_tExperts[expert][0].Forward(_p, _tPre[expert][0], batch);", q);
-        Assert.Contains("_tActivation.Forward(_tPre[expert][0], _tPost[expert][0], batch * 3);", q);
-        Assert.Contains("_tActivation.Backward(_tPre[expert][0], _tPost[expert][0], _dTPost0, _dTPre0, batch * 3);", q);
-        Assert.DoesNotContain("_tExperts[expert][0].ForwardRelu", q);
+        Assert.Contains("_t_experts[expert][0].Forward(_p, _t_pre[expert][0], batch);", q);
+        Assert.Contains("_t_activation.Forward(_t_pre[expert][0], _t_post[expert][0], batch * 3);", q);
+        Assert.Contains("_t_activation.Backward(_t_pre[expert][0], _t_post[expert][0], _t_post0Grad, _t_pre0Grad, batch * 3);", q);
+        Assert.DoesNotContain("_t_experts[expert][0].ForwardRelu", q);
 
         // Soft modularization: modules fused (masked by their output in the backward); the routing
         // ReLUs read elementwise products and run apart, but down and gate, their only readers,
         // carry the gradient through them.
-        Assert.Contains("_sModules[0][module].ForwardRelu(_g, _sPost[0][module], batch);", q);
-        Assert.Contains("_sModules[1][module].ForwardRelu(_sInputs[1][module], _sPost[1][module], batch);", q);
-        Assert.Contains("_sActivation.Backward(_sPost[1][module], _sPost[1][module], _dSOut, _dSPre, batch * 4);", q);
-        Assert.Contains("_sActivation.Backward(_sPost[0][module], _sPost[0][module], _dSOut, _dSPre, batch * 4);", q);
-        Assert.Contains("_sActivation.Forward(_sRoutingInput, _sHidden0, batch * 5);", q);
-        Assert.Contains("_sActivation.Forward(_sGateRouted, _sGateHidden, batch * 5);", q);
-        Assert.Contains("_sDown0.BackwardThroughRelu(_sHidden0, _dSRoutingScores, _dSRouted, batch);", q);
-        Assert.Contains("_sGate.BackwardThroughRelu(_sGateHidden, _dSGateScores, _dSGateRouted, batch);", q);
-        Assert.DoesNotContain("_sPre", q);
-        Assert.DoesNotContain("_dSHidden", q);
-        Assert.DoesNotContain("_dSGateHidden", q);
+        Assert.Contains("_s_modules[0][module].ForwardRelu(_g, _s_post[0][module], batch);", q);
+        Assert.Contains("_s_modules[1][module].ForwardRelu(_s_inputs[1][module], _s_post[1][module], batch);", q);
+        Assert.Contains("_s_activation.Backward(_s_post[1][module], _s_post[1][module], _s_outGrad, _s_preGrad, batch * 4);", q);
+        Assert.Contains("_s_activation.Backward(_s_post[0][module], _s_post[0][module], _s_outGrad, _s_preGrad, batch * 4);", q);
+        Assert.Contains("_s_activation.Forward(_s_routingInput, _s_hidden0, batch * 5);", q);
+        Assert.Contains("_s_activation.Forward(_s_gateRouted, _s_gateHidden, batch * 5);", q);
+        Assert.Contains("_s_down0.BackwardThroughRelu(_s_hidden0, _s_routingScoresGrad, _s_routedGrad, batch);", q);
+        Assert.Contains("_s_gate.BackwardThroughRelu(_s_gateHidden, _s_gateScoresGrad, _s_gateRoutedGrad, batch);", q);
+        Assert.DoesNotMatch(@"_s_pre\d*(?!\w)", q);
+        Assert.DoesNotMatch(@"_s_hidden\d*Grad", q);
+        Assert.DoesNotMatch(@"_s_gateHidden\d*Grad", q);
 
         // PathNet: modules fused, masked by their output.
-        Assert.Contains("_gModules[0][module].ForwardRelu(_obs, _gOut[0][module], batch);", q);
-        Assert.Contains("_gModules[1][module].ForwardRelu(_gLayer0, _gOut[1][module], batch);", q);
-        Assert.Contains("_gActivation.Backward(_gOut[1][module], _gOut[1][module], _gOutGradient, _gPreGradient, batch * 4);", q);
-        Assert.Contains("_gActivation.Backward(_gOut[0][module], _gOut[0][module], _gOutGradient, _gPreGradient, batch * 4);", q);
-        Assert.DoesNotContain("_gPre[", q);
-        Assert.DoesNotContain("float[][][] _gPre;", q);
+        Assert.Contains("_g_modules[0][module].ForwardRelu(_obs, _g_out[0][module], batch);", q);
+        Assert.Contains("_g_modules[1][module].ForwardRelu(_g_layer0, _g_out[1][module], batch);", q);
+        Assert.Contains("_g_activation.Backward(_g_out[1][module], _g_out[1][module], _g_outGradient, _g_preGradient, batch * 4);", q);
+        Assert.Contains("_g_activation.Backward(_g_out[0][module], _g_out[0][module], _g_outGradient, _g_preGradient, batch * 4);", q);
+        Assert.DoesNotContain("_g_pre[", q);
+        Assert.DoesNotContain("float[][][] _g_pre;", q);
 
         // Progressive: layer 0 and the laterals' reductions fused; layers with laterals add them
         // before the ReLU and keep their pre-activation; a layer's output is also read by later
         // columns' laterals, so no layer goes through the ReLU it reads.
-        Assert.Contains("_pFc0[column].ForwardRelu(_pInput.AsSpan(start * 5), _pPost0[column].AsSpan(start * 5), count);", q);
-        Assert.Contains("_pReduce1[column - 1].ForwardRelu(scaled, reduced, count);", q);
-        Assert.Contains("_pReduce2[column - 1].ForwardRelu(scaled, reduced, count);", q);
-        Assert.Contains("_pActivation.Backward(reduced, reduced, _dPReduced, _dPReducedPre, count * 2);", q);
-        Assert.Contains("_pActivation.Backward(_pPost0[column].AsSpan(start * 5), _pPost0[column].AsSpan(start * 5), _dPPost0[column].AsSpan(start * 5), _dPPre, count * 5);", q);
-        Assert.Contains("_pFc1[column].Forward(_pPost0[column].AsSpan(start * 5), pre, count);", q);
-        Assert.Contains("_pActivation.Forward(pre, _pPost1[column].AsSpan(start * 4), count * 4);", q);
-        Assert.Contains("_pActivation.Backward(_pPre1[column].AsSpan(start * 4), _pPost1[column].AsSpan(start * 4), _dPPost1[column].AsSpan(start * 4), _dPPre, count * 4);", q);
-        Assert.Contains("_pFc1[column].Backward(_pPost0[column].AsSpan(start * 5), _dPPre, _dPPart, count);", q);
-        Assert.DoesNotContain("_pPre0", q);
-        Assert.DoesNotContain("_pReducedPre", q);
-        Assert.DoesNotContain("_pFc1[column].BackwardThroughRelu", q);
-        Assert.DoesNotContain("_pFc2[column].BackwardThroughRelu", q);
+        Assert.Contains("_p_fc0[column].ForwardRelu(_p_input.AsSpan(start * 5), _p_post0[column].AsSpan(start * 5), count);", q);
+        Assert.Contains("_p_reduce1[column - 1].ForwardRelu(scaled, reduced, count);", q);
+        Assert.Contains("_p_reduce2[column - 1].ForwardRelu(scaled, reduced, count);", q);
+        Assert.Contains("_p_activation.Backward(reduced, reduced, _p_reducedGrad, _p_reducedPreGrad, count * 2);", q);
+        Assert.Contains("_p_activation.Backward(_p_post0[column].AsSpan(start * 5), _p_post0[column].AsSpan(start * 5), _p_post0Grad[column].AsSpan(start * 5), _p_preGrad, count * 5);", q);
+        Assert.Contains("_p_fc1[column].Forward(_p_post0[column].AsSpan(start * 5), pre, count);", q);
+        Assert.Contains("_p_activation.Forward(pre, _p_post1[column].AsSpan(start * 4), count * 4);", q);
+        Assert.Contains("_p_activation.Backward(_p_pre1[column].AsSpan(start * 4), _p_post1[column].AsSpan(start * 4), _p_post1Grad[column].AsSpan(start * 4), _p_preGrad, count * 4);", q);
+        Assert.Contains("_p_fc1[column].Backward(_p_post0[column].AsSpan(start * 5), _p_preGrad, _p_partGrad, count);", q);
+        Assert.DoesNotContain("_p_pre0", q);
+        Assert.DoesNotMatch(@"_p_reducedPre\d*(?!\w)", q);
+        Assert.DoesNotContain("_p_fc1[column].BackwardThroughRelu", q);
+        Assert.DoesNotContain("_p_fc2[column].BackwardThroughRelu", q);
     }
 
     [Fact]

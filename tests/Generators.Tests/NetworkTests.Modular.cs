@@ -745,7 +745,7 @@ public partial class NetworkTests
         // Each input exactly batch × its width (the examples' inputs are up to 169 wide).
         var inputs = compiled.Networks[networkName].Inputs.ToDictionary(i => i, i => Random(batch * (i == "action"
             ? (int)compiled.Agent.GetField("ActionSize")!.GetRawConstantValue()!
-            : (int)compiled.Agent.GetField(AgentEmitter.Pascal(i) + "Width")!.GetRawConstantValue()!), i.Length));
+            : (int)compiled.Agent.GetField(Mtrl.Dsl.Semantics.GeneratedNames.Pascal(i) + "Width")!.GetRawConstantValue()!), i.Length));
         var width = (int)compiled.Networks[networkName].Network.GetField("OutputWidth")!.GetRawConstantValue()!;
         var allocated = compiled.Allocations(networkName, network, inputs, tasks, batch, Random(batch * width, 3), 20);
         Assert.Equal(0L, allocated);

@@ -272,7 +272,7 @@ public partial class NetworkTests
         var inputs = new Dictionary<string, float[]>();
         var widths = compiled.Networks[networkName].Inputs.ToDictionary(i => i, i => i == "action"
             ? (int)compiled.Agent.GetField("ActionSize")!.GetRawConstantValue()!
-            : (int)compiled.Agent.GetField(AgentEmitter.Pascal(i) + "Width")!.GetRawConstantValue()!);
+            : (int)compiled.Agent.GetField(Mtrl.Dsl.Semantics.GeneratedNames.Pascal(i) + "Width")!.GetRawConstantValue()!);
         foreach (var (name, width) in widths) inputs[name] = Random(batch * width, name.Length + 31, 0.8f);
 
         var y = compiled.Forward(networkName, network, inputs, tasks, batch);

@@ -56,6 +56,9 @@ public static class DiagnosticCatalog
     /// <summary>A declaration is never used.</summary>
     public static readonly DiagnosticDescriptor Unused = new("MTRL0110", DiagnosticSeverity.Warning, "Unused declaration");
 
+    /// <summary>A name would not make valid, unique C# in the generated code (a keyword, a clash after mangling or with the generator's own names, too long).</summary>
+    public static readonly DiagnosticDescriptor GeneratedNameConflict = new("MTRL0111", DiagnosticSeverity.Error, "Name unusable in generated C#");
+
     /// <summary>Two widths that must agree do not.</summary>
     public static readonly DiagnosticDescriptor WidthMismatch = new("MTRL0200", DiagnosticSeverity.Error, "Width mismatch");
 
@@ -112,7 +115,7 @@ public static class DiagnosticCatalog
     {
         SyntaxError, InvalidNumber, TooManyErrors, NoAgent, NestingTooDeep,
         UnknownKeyword, UnknownName, UnknownFunction, UnknownArgument, DuplicateName, DuplicateSetting,
-        Cycle, Missing, WrongKind, MisplacedArgument, Unused,
+        Cycle, Missing, WrongKind, MisplacedArgument, Unused, GeneratedNameConflict,
         WidthMismatch, ValueNotAllowed,
         OutOfRange, TooLarge,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,

@@ -208,26 +208,26 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _hOnehot;
-            private readonly OneHot _hOnehotLayer;
+            private readonly OneHot _hOnehot_layer;
             private readonly float[] _hConcat;
-            private readonly Concat _hConcatLayer;
+            private readonly Concat _hConcat_layer;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Activation _hActivation0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
-            private readonly Activation _hActivation1;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_affine0;
+            private readonly Activation _h_activation0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly float[] _h_affine1;
+            private readonly Activation _h_activation1;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step2Grad;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _a;
-            private readonly TaskLinear _aFc0;
-            private readonly float[] _aAffine0;
-            private readonly Activation _aActivation0;
-            private readonly float[] _dAStep1;
+            private readonly TaskLinear _a_fc0;
+            private readonly float[] _a_affine0;
+            private readonly Activation _a_activation0;
+            private readonly float[] _a_step1Grad;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -242,26 +242,26 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _hOnehot = new float[maxBatch * 10];
-                _hOnehotLayer = new OneHot(10);
+                _hOnehot_layer = new OneHot(10);
                 _hConcat = new float[maxBatch * 16];
-                _hConcatLayer = new Concat(4, 2, 10);
+                _hConcat_layer = new Concat(4, 2, 10);
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["trunk.fc0.weight"], layout["trunk.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 256];
-                _hActivation0 = new Activation(ActivationKind.Elu);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 256];
-                _hActivation1 = new Activation(ActivationKind.Elu);
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep2 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["trunk.fc0.weight"], layout["trunk.fc0.bias"]);
+                _h_affine0 = new float[maxBatch * 256];
+                _h_activation0 = new Activation(ActivationKind.Elu);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
+                _h_affine1 = new float[maxBatch * 256];
+                _h_activation1 = new Activation(ActivationKind.Elu);
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step2Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
                 _a = new float[maxBatch * 2];
-                _aFc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
-                _aAffine0 = new float[maxBatch * 2];
-                _aActivation0 = new Activation(ActivationKind.Tanh);
-                _dAStep1 = new float[maxBatch * 2];
+                _a_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
+                _a_affine0 = new float[maxBatch * 2];
+                _a_activation0 = new Activation(ActivationKind.Tanh);
+                _a_step1Grad = new float[maxBatch * 2];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -311,19 +311,19 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_onehot: onehot
-                _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);
+                _hOnehot_layer.Forward(_taskIds, _hOnehot, batch);
                 // h_concat: concat
-                _hConcatLayer.Forward(0, _position, _hConcat, batch);
-                _hConcatLayer.Forward(1, _target, _hConcat, batch);
-                _hConcatLayer.Forward(2, _hOnehot, _hConcat, batch);
+                _hConcat_layer.Forward(0, _position, _hConcat, batch);
+                _hConcat_layer.Forward(1, _target, _hConcat, batch);
+                _hConcat_layer.Forward(2, _hOnehot, _hConcat, batch);
                 // h: mlp
-                _hFc0.Forward(_hConcat, _hAffine0, batch);
-                _hActivation0.Forward(_hAffine0, _hHidden0, batch * 256);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hActivation1.Forward(_hAffine1, _h, batch * 256);
+                _h_fc0.Forward(_hConcat, _h_affine0, batch);
+                _h_activation0.Forward(_h_affine0, _h_hidden0, batch * 256);
+                _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
+                _h_activation1.Forward(_h_affine1, _h, batch * 256);
                 // a: deterministic
-                _aFc0.Forward(_h, _tasks, _aAffine0);
-                _aActivation0.Forward(_aAffine0, _a, batch * 2);
+                _a_fc0.Forward(_h, _tasks, _a_affine0);
+                _a_activation0.Forward(_a_affine0, _a, batch * 2);
                 return _a.AsSpan(0, batch * OutputWidth);
             }
 
@@ -333,25 +333,25 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // a: deterministic
-                _aActivation0.Backward(_aAffine0, _a, outputGradient, _dAStep1, batch * 2);
-                _aFc0.Backward(_h, _dAStep1, _tasks, _dH);
+                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_step1Grad, batch * 2);
+                _a_fc0.Backward(_h, _a_step1Grad, _tasks, _h_grad);
                 // h: mlp
-                _hActivation1.Backward(_hAffine1, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.Backward(_hHidden0, _dHStep3, _dHStep2, batch);
-                _hActivation0.Backward(_hAffine0, _hHidden0, _dHStep2, _dHStep1, batch * 256);
-                _hFc0.Backward(_hConcat, _dHStep1, default, batch);
+                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_step3Grad, batch * 256);
+                _h_fc1.Backward(_h_hidden0, _h_step3Grad, _h_step2Grad, batch);
+                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_step2Grad, _h_step1Grad, batch * 256);
+                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _hFc0, _hFc1 })
+                foreach (var layer in new[] { _h_fc0, _h_fc1 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                _aFc0.Backend = backend;
-                _aFc0.Accelerator = accelerator;
+                _a_fc0.Backend = backend;
+                _a_fc0.Accelerator = accelerator;
             }
 
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
@@ -373,20 +373,20 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _hOnehot;
-            private readonly OneHot _hOnehotLayer;
+            private readonly OneHot _hOnehot_layer;
             private readonly float[] _hConcat;
-            private readonly float[] _dHConcat;
-            private readonly Concat _hConcatLayer;
+            private readonly float[] _hConcat_grad;
+            private readonly Concat _hConcat_layer;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly Activation _hActivation1;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly Activation _h_activation1;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _q;
-            private readonly Linear _qFc0;
+            private readonly Linear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -403,20 +403,20 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _hOnehot = new float[maxBatch * 10];
-                _hOnehotLayer = new OneHot(10);
+                _hOnehot_layer = new OneHot(10);
                 _hConcat = new float[maxBatch * 18];
-                _dHConcat = new float[maxBatch * 18];
-                _hConcatLayer = new Concat(4, 2, 10, 2);
+                _hConcat_grad = new float[maxBatch * 18];
+                _hConcat_layer = new Concat(4, 2, 10, 2);
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hActivation1 = new Activation(ActivationKind.Relu);
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _h_activation1 = new Activation(ActivationKind.Relu);
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
-                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+                _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -469,17 +469,17 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_onehot: onehot
-                _hOnehotLayer.Forward(_taskIds, _hOnehot, batch);
+                _hOnehot_layer.Forward(_taskIds, _hOnehot, batch);
                 // h_concat: concat
-                _hConcatLayer.Forward(0, _position, _hConcat, batch);
-                _hConcatLayer.Forward(1, _target, _hConcat, batch);
-                _hConcatLayer.Forward(2, _hOnehot, _hConcat, batch);
-                _hConcatLayer.Forward(3, _action, _hConcat, batch);
+                _hConcat_layer.Forward(0, _position, _hConcat, batch);
+                _hConcat_layer.Forward(1, _target, _hConcat, batch);
+                _hConcat_layer.Forward(2, _hOnehot, _hConcat, batch);
+                _hConcat_layer.Forward(3, _action, _hConcat, batch);
                 // h: mlp
-                _hFc0.ForwardRelu(_hConcat, _hHidden0, batch);
-                _hFc1.ForwardRelu(_hHidden0, _h, batch);
+                _h_fc0.ForwardRelu(_hConcat, _h_hidden0, batch);
+                _h_fc1.ForwardRelu(_h_hidden0, _h, batch);
                 // q: q_values
-                _qFc0.Forward(_h, _q, batch);
+                _q_fc0.Forward(_h, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -489,19 +489,19 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_h, outputGradient, _dH, batch);
+                _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
-                _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
                 // h_concat: concat
-                _hConcatLayer.Backward(3, _dHConcat, _dAction, batch);
+                _hConcat_layer.Backward(3, _hConcat_grad, _dAction, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _hFc0, _hFc1, _qFc0 })
+                foreach (var layer in new[] { _h_fc0, _h_fc1, _q_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;

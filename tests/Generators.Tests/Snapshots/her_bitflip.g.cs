@@ -188,17 +188,17 @@ namespace Consumer.Agents
             private readonly float[] _bits;
             private readonly float[] _target;
             private readonly float[] _x;
-            private readonly Concat _xLayer;
+            private readonly Concat _x_layer;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly Activation _hActivation1;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly Activation _h_activation1;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _q;
-            private readonly Linear _qFc0;
+            private readonly Linear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -210,17 +210,17 @@ namespace Consumer.Agents
                 _bits = new float[maxBatch * 40];
                 _target = new float[maxBatch * 40];
                 _x = new float[maxBatch * 80];
-                _xLayer = new Concat(40, 40);
+                _x_layer = new Concat(40, 40);
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
-                _hActivation1 = new Activation(ActivationKind.Relu);
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
+                _h_activation1 = new Activation(ActivationKind.Relu);
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 40];
-                _qFc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
+                _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -262,13 +262,13 @@ namespace Consumer.Agents
             {
                 _batch = batch;
                 // x: concat
-                _xLayer.Forward(0, _bits, _x, batch);
-                _xLayer.Forward(1, _target, _x, batch);
+                _x_layer.Forward(0, _bits, _x, batch);
+                _x_layer.Forward(1, _target, _x, batch);
                 // h: mlp
-                _hFc0.ForwardRelu(_x, _hHidden0, batch);
-                _hFc1.ForwardRelu(_hHidden0, _h, batch);
+                _h_fc0.ForwardRelu(_x, _h_hidden0, batch);
+                _h_fc1.ForwardRelu(_h_hidden0, _h, batch);
                 // q: q_values
-                _qFc0.Forward(_h, _q, batch);
+                _q_fc0.Forward(_h, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -278,17 +278,17 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_h, outputGradient, _dH, batch);
+                _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
-                _hFc0.Backward(_x, _dHStep1, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
+                _h_fc0.Backward(_x, _h_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _hFc0, _hFc1, _qFc0 })
+                foreach (var layer in new[] { _h_fc0, _h_fc1, _q_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;

@@ -210,34 +210,34 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _zTaskEncoder;
-            private readonly Embedding _zTaskEncoderLayer;
+            private readonly Embedding _zTaskEncoder_layer;
             private readonly float[] _z;
             private readonly float[] _encEncoder;
-            private readonly Concat _encEncoderGrid;
-            private readonly ModuleMix _encEncoderMix;
-            private readonly Linear[][] _encEncoderExperts;
-            private readonly float[][][] _encEncoderPost;
-            private readonly float[] _encEncoderExpertOutputs;
-            private readonly float[] _encEncoderWeights;
-            private readonly Linear _encEncoderGate0;
-            private readonly float[] _encEncoderGateHidden0;
-            private readonly Linear _encEncoderGate1;
-            private readonly float[] _encEncoderGateHidden1;
-            private readonly Linear _encEncoderGateOut;
-            private readonly float[] _encEncoderGateScores;
+            private readonly Concat _encEncoder_grid;
+            private readonly ModuleMix _encEncoder_mix;
+            private readonly Linear[][] _encEncoder_experts;
+            private readonly float[][][] _encEncoder_post;
+            private readonly float[] _encEncoder_expertOutputs;
+            private readonly float[] _encEncoder_weights;
+            private readonly Linear _encEncoder_gate0;
+            private readonly float[] _encEncoder_gateHidden0;
+            private readonly Linear _encEncoder_gate1;
+            private readonly float[] _encEncoder_gateHidden1;
+            private readonly Linear _encEncoder_gateOut;
+            private readonly float[] _encEncoder_gateScores;
             private readonly float[] _enc;
             private readonly float[] _piConcat;
-            private readonly Concat _piConcatLayer;
+            private readonly Concat _piConcat_layer;
             private readonly float[] _piMlp;
-            private readonly float[] _dPiMlp;
-            private readonly Linear _piMlpFc0;
-            private readonly float[] _piMlpHidden0;
-            private readonly Linear _piMlpFc1;
-            private readonly Activation _piMlpActivation1;
-            private readonly float[] _dPiMlpStep3;
-            private readonly float[] _dPiMlpStep1;
+            private readonly float[] _piMlp_grad;
+            private readonly Linear _piMlp_fc0;
+            private readonly float[] _piMlp_hidden0;
+            private readonly Linear _piMlp_fc1;
+            private readonly Activation _piMlp_activation1;
+            private readonly float[] _piMlp_step3Grad;
+            private readonly float[] _piMlp_step1Grad;
             private readonly float[] _pi;
-            private readonly Linear _piFc0;
+            private readonly Linear _pi_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -251,43 +251,43 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _zTaskEncoder = new float[maxBatch * 50];
-                _zTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
                 _z = new float[maxBatch * 50];
                 _encEncoder = new float[maxBatch * 50];
-                _encEncoderGrid = new Concat(50, 50, 50, 50);
-                _encEncoderMix = new ModuleMix(4, 1, 50);
-                _encEncoderExperts = new Linear[4][];
-                _encEncoderPost = new float[4][][];
+                _encEncoder_grid = new Concat(50, 50, 50, 50);
+                _encEncoder_mix = new ModuleMix(4, 1, 50);
+                _encEncoder_experts = new Linear[4][];
+                _encEncoder_post = new float[4][][];
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encEncoderExperts[expert] = new[]
+                    _encEncoder_experts[expert] = new[]
                     {
                         new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
                         new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
                     };
-                    _encEncoderPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                    _encEncoder_post[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                 }
-                _encEncoderExpertOutputs = new float[maxBatch * 200];
-                _encEncoderWeights = new float[maxBatch * 4];
-                _encEncoderGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
-                _encEncoderGateHidden0 = new float[maxBatch * 50];
-                _encEncoderGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
-                _encEncoderGateHidden1 = new float[maxBatch * 50];
-                _encEncoderGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
-                _encEncoderGateScores = new float[maxBatch * 4];
+                _encEncoder_expertOutputs = new float[maxBatch * 200];
+                _encEncoder_weights = new float[maxBatch * 4];
+                _encEncoder_gate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
+                _encEncoder_gateHidden0 = new float[maxBatch * 50];
+                _encEncoder_gate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
+                _encEncoder_gateHidden1 = new float[maxBatch * 50];
+                _encEncoder_gateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
+                _encEncoder_gateScores = new float[maxBatch * 4];
                 _enc = new float[maxBatch * 50];
                 _piConcat = new float[maxBatch * 100];
-                _piConcatLayer = new Concat(50, 50);
+                _piConcat_layer = new Concat(50, 50);
                 _piMlp = new float[maxBatch * 256];
-                _dPiMlp = new float[maxBatch * 256];
-                _piMlpFc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
-                _piMlpHidden0 = new float[maxBatch * 256];
-                _piMlpFc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
-                _piMlpActivation1 = new Activation(ActivationKind.Relu);
-                _dPiMlpStep3 = new float[maxBatch * 256];
-                _dPiMlpStep1 = new float[maxBatch * 256];
+                _piMlp_grad = new float[maxBatch * 256];
+                _piMlp_fc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
+                _piMlp_hidden0 = new float[maxBatch * 256];
+                _piMlp_fc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
+                _piMlp_activation1 = new Activation(ActivationKind.Relu);
+                _piMlp_step3Grad = new float[maxBatch * 256];
+                _piMlp_step1Grad = new float[maxBatch * 256];
                 _pi = new float[maxBatch * 4];
-                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+                _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -335,31 +335,31 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // z_task_encoder: embedding
-                _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
+                _zTaskEncoder_layer.Forward(_taskIds, _zTaskEncoder, batch);
                 // z: detach
                 StopGradient.Forward(_zTaskEncoder, _z, batch * 50);
                 // enc_encoder: moe
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encEncoderExperts[expert][0].ForwardRelu(_obs, _encEncoderPost[expert][0], batch);
-                    _encEncoderExperts[expert][1].ForwardRelu(_encEncoderPost[expert][0], _encEncoderPost[expert][1], batch);
-                    _encEncoderGrid.Forward(expert, _encEncoderPost[expert][1], _encEncoderExpertOutputs, batch);
+                    _encEncoder_experts[expert][0].ForwardRelu(_obs, _encEncoder_post[expert][0], batch);
+                    _encEncoder_experts[expert][1].ForwardRelu(_encEncoder_post[expert][0], _encEncoder_post[expert][1], batch);
+                    _encEncoder_grid.Forward(expert, _encEncoder_post[expert][1], _encEncoder_expertOutputs, batch);
                 }
-                _encEncoderGate0.ForwardRelu(_z, _encEncoderGateHidden0, batch);
-                _encEncoderGate1.ForwardRelu(_encEncoderGateHidden0, _encEncoderGateHidden1, batch);
-                _encEncoderGateOut.Forward(_encEncoderGateHidden1, _encEncoderGateScores, batch);
-                RowSoftmax.Forward(_encEncoderGateScores, _encEncoderWeights, batch, 4);
-                _encEncoderMix.Forward(_encEncoderWeights, _encEncoderExpertOutputs, _encEncoder, batch);
+                _encEncoder_gate0.ForwardRelu(_z, _encEncoder_gateHidden0, batch);
+                _encEncoder_gate1.ForwardRelu(_encEncoder_gateHidden0, _encEncoder_gateHidden1, batch);
+                _encEncoder_gateOut.Forward(_encEncoder_gateHidden1, _encEncoder_gateScores, batch);
+                RowSoftmax.Forward(_encEncoder_gateScores, _encEncoder_weights, batch, 4);
+                _encEncoder_mix.Forward(_encEncoder_weights, _encEncoder_expertOutputs, _encEncoder, batch);
                 // enc: detach
                 StopGradient.Forward(_encEncoder, _enc, batch * 50);
                 // pi_concat: concat
-                _piConcatLayer.Forward(0, _enc, _piConcat, batch);
-                _piConcatLayer.Forward(1, _z, _piConcat, batch);
+                _piConcat_layer.Forward(0, _enc, _piConcat, batch);
+                _piConcat_layer.Forward(1, _z, _piConcat, batch);
                 // pi_mlp: mlp
-                _piMlpFc0.ForwardRelu(_piConcat, _piMlpHidden0, batch);
-                _piMlpFc1.ForwardRelu(_piMlpHidden0, _piMlp, batch);
+                _piMlp_fc0.ForwardRelu(_piConcat, _piMlp_hidden0, batch);
+                _piMlp_fc1.ForwardRelu(_piMlp_hidden0, _piMlp, batch);
                 // pi: gaussian
-                _piFc0.Forward(_piMlp, _pi, batch);
+                _pi_fc0.Forward(_piMlp, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
             }
 
@@ -369,22 +369,22 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // pi: gaussian
-                _piFc0.Backward(_piMlp, outputGradient, _dPiMlp, batch);
+                _pi_fc0.Backward(_piMlp, outputGradient, _piMlp_grad, batch);
                 // pi_mlp: mlp
-                _piMlpActivation1.Backward(_piMlp, _piMlp, _dPiMlp, _dPiMlpStep3, batch * 256);
-                _piMlpFc1.BackwardThroughRelu(_piMlpHidden0, _dPiMlpStep3, _dPiMlpStep1, batch);
-                _piMlpFc0.Backward(_piConcat, _dPiMlpStep1, default, batch);
+                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_step3Grad, batch * 256);
+                _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_step3Grad, _piMlp_step1Grad, batch);
+                _piMlp_fc0.Backward(_piConcat, _piMlp_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _encEncoderGate0, _encEncoderGate1, _encEncoderGateOut, _piMlpFc0, _piMlpFc1, _piFc0 })
+                foreach (var layer in new[] { _encEncoder_gate0, _encEncoder_gate1, _encEncoder_gateOut, _piMlp_fc0, _piMlp_fc1, _pi_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var row in _encEncoderExperts) foreach (var layer in row)
+                foreach (var row in _encEncoder_experts) foreach (var layer in row)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
@@ -402,44 +402,44 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _z;
-            private readonly float[] _dZ;
-            private readonly Embedding _zLayer;
+            private readonly float[] _z_grad;
+            private readonly Embedding _z_layer;
             private readonly float[] _enc;
-            private readonly float[] _dEnc;
-            private readonly Activation _encActivation;
-            private readonly Concat _encGrid;
-            private readonly ModuleMix _encMix;
-            private readonly Linear[][] _encExperts;
-            private readonly float[][][] _encPost;
-            private readonly float[] _encExpertOutputs;
-            private readonly float[] _encWeights;
-            private readonly Linear _encGate0;
-            private readonly float[] _encGateHidden0;
-            private readonly Linear _encGate1;
-            private readonly float[] _encGateHidden1;
-            private readonly Linear _encGateOut;
-            private readonly float[] _encGateScores;
-            private readonly float[] _dEncExpertOutputs;
-            private readonly float[] _dEncWeights;
-            private readonly float[] _dEncPre0;
-            private readonly float[] _dEncPost1;
-            private readonly float[] _dEncPre1;
-            private readonly float[] _dEncGateScores;
-            private readonly float[] _dEncGatePre1;
-            private readonly float[] _dEncGatePre0;
+            private readonly float[] _enc_grad;
+            private readonly Activation _enc_activation;
+            private readonly Concat _enc_grid;
+            private readonly ModuleMix _enc_mix;
+            private readonly Linear[][] _enc_experts;
+            private readonly float[][][] _enc_post;
+            private readonly float[] _enc_expertOutputs;
+            private readonly float[] _enc_weights;
+            private readonly Linear _enc_gate0;
+            private readonly float[] _enc_gateHidden0;
+            private readonly Linear _enc_gate1;
+            private readonly float[] _enc_gateHidden1;
+            private readonly Linear _enc_gateOut;
+            private readonly float[] _enc_gateScores;
+            private readonly float[] _enc_expertOutputsGrad;
+            private readonly float[] _enc_weightsGrad;
+            private readonly float[] _enc_pre0Grad;
+            private readonly float[] _enc_post1Grad;
+            private readonly float[] _enc_pre1Grad;
+            private readonly float[] _enc_gateScoresGrad;
+            private readonly float[] _enc_gatePre1Grad;
+            private readonly float[] _enc_gatePre0Grad;
             private readonly float[] _qConcat;
-            private readonly float[] _dQConcat;
-            private readonly Concat _qConcatLayer;
+            private readonly float[] _qConcat_grad;
+            private readonly Concat _qConcat_layer;
             private readonly float[] _qMlp;
-            private readonly float[] _dQMlp;
-            private readonly Linear _qMlpFc0;
-            private readonly float[] _qMlpHidden0;
-            private readonly Linear _qMlpFc1;
-            private readonly Activation _qMlpActivation1;
-            private readonly float[] _dQMlpStep3;
-            private readonly float[] _dQMlpStep1;
+            private readonly float[] _qMlp_grad;
+            private readonly Linear _qMlp_fc0;
+            private readonly float[] _qMlp_hidden0;
+            private readonly Linear _qMlp_fc1;
+            private readonly Activation _qMlp_activation1;
+            private readonly float[] _qMlp_step3Grad;
+            private readonly float[] _qMlp_step1Grad;
             private readonly float[] _q;
-            private readonly Linear _qFc0;
+            private readonly Linear _q_fc0;
             private readonly float[] _scratch;
             private int _batch;
 
@@ -456,53 +456,53 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _z = new float[maxBatch * 50];
-                _dZ = new float[maxBatch * 50];
-                _zLayer = new Embedding(store, layout["task_encoder.table"]);
+                _z_grad = new float[maxBatch * 50];
+                _z_layer = new Embedding(store, layout["task_encoder.table"]);
                 _enc = new float[maxBatch * 50];
-                _dEnc = new float[maxBatch * 50];
-                _encActivation = new Activation(ActivationKind.Relu);
-                _encGrid = new Concat(50, 50, 50, 50);
-                _encMix = new ModuleMix(4, 1, 50);
-                _encExperts = new Linear[4][];
-                _encPost = new float[4][][];
+                _enc_grad = new float[maxBatch * 50];
+                _enc_activation = new Activation(ActivationKind.Relu);
+                _enc_grid = new Concat(50, 50, 50, 50);
+                _enc_mix = new ModuleMix(4, 1, 50);
+                _enc_experts = new Linear[4][];
+                _enc_post = new float[4][][];
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encExperts[expert] = new[]
+                    _enc_experts[expert] = new[]
                     {
                         new Linear(store, layout[$"encoder.expert{expert}.fc0.weight"], layout[$"encoder.expert{expert}.fc0.bias"]),
                         new Linear(store, layout[$"encoder.expert{expert}.fc1.weight"], layout[$"encoder.expert{expert}.fc1.bias"]),
                     };
-                    _encPost[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
+                    _enc_post[expert] = new[] { new float[maxBatch * 50], new float[maxBatch * 50] };
                 }
-                _encExpertOutputs = new float[maxBatch * 200];
-                _encWeights = new float[maxBatch * 4];
-                _encGate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
-                _encGateHidden0 = new float[maxBatch * 50];
-                _encGate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
-                _encGateHidden1 = new float[maxBatch * 50];
-                _encGateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
-                _encGateScores = new float[maxBatch * 4];
-                _dEncExpertOutputs = new float[maxBatch * 200];
-                _dEncWeights = new float[maxBatch * 4];
-                _dEncPre0 = new float[maxBatch * 50];
-                _dEncPost1 = new float[maxBatch * 50];
-                _dEncPre1 = new float[maxBatch * 50];
-                _dEncGateScores = new float[maxBatch * 4];
-                _dEncGatePre1 = new float[maxBatch * 50];
-                _dEncGatePre0 = new float[maxBatch * 50];
+                _enc_expertOutputs = new float[maxBatch * 200];
+                _enc_weights = new float[maxBatch * 4];
+                _enc_gate0 = new Linear(store, layout["encoder.gate.fc0.weight"], layout["encoder.gate.fc0.bias"]);
+                _enc_gateHidden0 = new float[maxBatch * 50];
+                _enc_gate1 = new Linear(store, layout["encoder.gate.fc1.weight"], layout["encoder.gate.fc1.bias"]);
+                _enc_gateHidden1 = new float[maxBatch * 50];
+                _enc_gateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
+                _enc_gateScores = new float[maxBatch * 4];
+                _enc_expertOutputsGrad = new float[maxBatch * 200];
+                _enc_weightsGrad = new float[maxBatch * 4];
+                _enc_pre0Grad = new float[maxBatch * 50];
+                _enc_post1Grad = new float[maxBatch * 50];
+                _enc_pre1Grad = new float[maxBatch * 50];
+                _enc_gateScoresGrad = new float[maxBatch * 4];
+                _enc_gatePre1Grad = new float[maxBatch * 50];
+                _enc_gatePre0Grad = new float[maxBatch * 50];
                 _qConcat = new float[maxBatch * 102];
-                _dQConcat = new float[maxBatch * 102];
-                _qConcatLayer = new Concat(50, 50, 2);
+                _qConcat_grad = new float[maxBatch * 102];
+                _qConcat_layer = new Concat(50, 50, 2);
                 _qMlp = new float[maxBatch * 256];
-                _dQMlp = new float[maxBatch * 256];
-                _qMlpFc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
-                _qMlpHidden0 = new float[maxBatch * 256];
-                _qMlpFc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
-                _qMlpActivation1 = new Activation(ActivationKind.Relu);
-                _dQMlpStep3 = new float[maxBatch * 256];
-                _dQMlpStep1 = new float[maxBatch * 256];
+                _qMlp_grad = new float[maxBatch * 256];
+                _qMlp_fc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
+                _qMlp_hidden0 = new float[maxBatch * 256];
+                _qMlp_fc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
+                _qMlp_activation1 = new Activation(ActivationKind.Relu);
+                _qMlp_step3Grad = new float[maxBatch * 256];
+                _qMlp_step1Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
-                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+                _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
 
@@ -554,28 +554,28 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // z: embedding
-                _zLayer.Forward(_taskIds, _z, batch);
+                _z_layer.Forward(_taskIds, _z, batch);
                 // enc: moe
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encExperts[expert][0].ForwardRelu(_obs, _encPost[expert][0], batch);
-                    _encExperts[expert][1].ForwardRelu(_encPost[expert][0], _encPost[expert][1], batch);
-                    _encGrid.Forward(expert, _encPost[expert][1], _encExpertOutputs, batch);
+                    _enc_experts[expert][0].ForwardRelu(_obs, _enc_post[expert][0], batch);
+                    _enc_experts[expert][1].ForwardRelu(_enc_post[expert][0], _enc_post[expert][1], batch);
+                    _enc_grid.Forward(expert, _enc_post[expert][1], _enc_expertOutputs, batch);
                 }
-                _encGate0.ForwardRelu(_z, _encGateHidden0, batch);
-                _encGate1.ForwardRelu(_encGateHidden0, _encGateHidden1, batch);
-                _encGateOut.Forward(_encGateHidden1, _encGateScores, batch);
-                RowSoftmax.Forward(_encGateScores, _encWeights, batch, 4);
-                _encMix.Forward(_encWeights, _encExpertOutputs, _enc, batch);
+                _enc_gate0.ForwardRelu(_z, _enc_gateHidden0, batch);
+                _enc_gate1.ForwardRelu(_enc_gateHidden0, _enc_gateHidden1, batch);
+                _enc_gateOut.Forward(_enc_gateHidden1, _enc_gateScores, batch);
+                RowSoftmax.Forward(_enc_gateScores, _enc_weights, batch, 4);
+                _enc_mix.Forward(_enc_weights, _enc_expertOutputs, _enc, batch);
                 // q_concat: concat
-                _qConcatLayer.Forward(0, _enc, _qConcat, batch);
-                _qConcatLayer.Forward(1, _z, _qConcat, batch);
-                _qConcatLayer.Forward(2, _action, _qConcat, batch);
+                _qConcat_layer.Forward(0, _enc, _qConcat, batch);
+                _qConcat_layer.Forward(1, _z, _qConcat, batch);
+                _qConcat_layer.Forward(2, _action, _qConcat, batch);
                 // q_mlp: mlp
-                _qMlpFc0.ForwardRelu(_qConcat, _qMlpHidden0, batch);
-                _qMlpFc1.ForwardRelu(_qMlpHidden0, _qMlp, batch);
+                _qMlp_fc0.ForwardRelu(_qConcat, _qMlp_hidden0, batch);
+                _qMlp_fc1.ForwardRelu(_qMlp_hidden0, _qMlp, batch);
                 // q: q_values
-                _qFc0.Forward(_qMlp, _q, batch);
+                _q_fc0.Forward(_qMlp, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -584,45 +584,45 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dZ, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * 50);
                 // q: q_values
-                _qFc0.Backward(_qMlp, outputGradient, _dQMlp, batch);
+                _q_fc0.Backward(_qMlp, outputGradient, _qMlp_grad, batch);
                 // q_mlp: mlp
-                _qMlpActivation1.Backward(_qMlp, _qMlp, _dQMlp, _dQMlpStep3, batch * 256);
-                _qMlpFc1.BackwardThroughRelu(_qMlpHidden0, _dQMlpStep3, _dQMlpStep1, batch);
-                _qMlpFc0.Backward(_qConcat, _dQMlpStep1, _dQConcat, batch);
+                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_step3Grad, batch * 256);
+                _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_step3Grad, _qMlp_step1Grad, batch);
+                _qMlp_fc0.Backward(_qConcat, _qMlp_step1Grad, _qConcat_grad, batch);
                 // q_concat: concat
-                _qConcatLayer.Backward(0, _dQConcat, _dEnc, batch);
-                _qConcatLayer.Backward(1, _dQConcat, _scratch, batch);
-                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
-                _qConcatLayer.Backward(2, _dQConcat, _dAction, batch);
+                _qConcat_layer.Backward(0, _qConcat_grad, _enc_grad, batch);
+                _qConcat_layer.Backward(1, _qConcat_grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                _qConcat_layer.Backward(2, _qConcat_grad, _dAction, batch);
                 // enc: moe
-                _encMix.Backward(_encWeights, _encExpertOutputs, _dEnc, _dEncWeights, _dEncExpertOutputs, batch);
+                _enc_mix.Backward(_enc_weights, _enc_expertOutputs, _enc_grad, _enc_weightsGrad, _enc_expertOutputsGrad, batch);
                 for (var expert = 0; expert < 4; expert++)
                 {
-                    _encGrid.Backward(expert, _dEncExpertOutputs, _dEncPost1, batch);
-                    _encActivation.Backward(_encPost[expert][1], _encPost[expert][1], _dEncPost1, _dEncPre1, batch * 50);
-                    _encExperts[expert][1].BackwardThroughRelu(_encPost[expert][0], _dEncPre1, _dEncPre0, batch);
-                    _encExperts[expert][0].Backward(_obs, _dEncPre0, default, batch);
+                    _enc_grid.Backward(expert, _enc_expertOutputsGrad, _enc_post1Grad, batch);
+                    _enc_activation.Backward(_enc_post[expert][1], _enc_post[expert][1], _enc_post1Grad, _enc_pre1Grad, batch * 50);
+                    _enc_experts[expert][1].BackwardThroughRelu(_enc_post[expert][0], _enc_pre1Grad, _enc_pre0Grad, batch);
+                    _enc_experts[expert][0].Backward(_obs, _enc_pre0Grad, default, batch);
                 }
-                RowSoftmax.Backward(_encWeights, _dEncWeights, _dEncGateScores, batch, 4);
-                _encGateOut.BackwardThroughRelu(_encGateHidden1, _dEncGateScores, _dEncGatePre1, batch);
-                _encGate1.BackwardThroughRelu(_encGateHidden0, _dEncGatePre1, _dEncGatePre0, batch);
-                _encGate0.Backward(_z, _dEncGatePre0, _scratch, batch);
-                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
+                RowSoftmax.Backward(_enc_weights, _enc_weightsGrad, _enc_gateScoresGrad, batch, 4);
+                _enc_gateOut.BackwardThroughRelu(_enc_gateHidden1, _enc_gateScoresGrad, _enc_gatePre1Grad, batch);
+                _enc_gate1.BackwardThroughRelu(_enc_gateHidden0, _enc_gatePre1Grad, _enc_gatePre0Grad, batch);
+                _enc_gate0.Backward(_z, _enc_gatePre0Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
                 // z: embedding
-                _zLayer.Backward(_taskIds, _dZ, batch);
+                _z_layer.Backward(_taskIds, _z_grad, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _encGate0, _encGate1, _encGateOut, _qMlpFc0, _qMlpFc1, _qFc0 })
+                foreach (var layer in new[] { _enc_gate0, _enc_gate1, _enc_gateOut, _qMlp_fc0, _qMlp_fc1, _q_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var row in _encExperts) foreach (var layer in row)
+                foreach (var row in _enc_experts) foreach (var layer in row)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;

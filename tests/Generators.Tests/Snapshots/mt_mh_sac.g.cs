@@ -212,25 +212,25 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _featuresEncoder;
-            private readonly Linear _featuresEncoderFc0;
-            private readonly float[] _featuresEncoderAffine0;
-            private readonly LayerNorm _featuresEncoderNorm0;
-            private readonly float[] _featuresEncoderNormalized0;
-            private readonly Activation _featuresEncoderActivation0;
-            private readonly float[] _featuresEncoderHidden0;
-            private readonly Linear _featuresEncoderFc1;
-            private readonly float[] _featuresEncoderAffine1;
-            private readonly LayerNorm _featuresEncoderNorm1;
-            private readonly float[] _featuresEncoderNormalized1;
-            private readonly Activation _featuresEncoderActivation1;
+            private readonly Linear _featuresEncoder_fc0;
+            private readonly float[] _featuresEncoder_affine0;
+            private readonly LayerNorm _featuresEncoder_norm0;
+            private readonly float[] _featuresEncoder_normalized0;
+            private readonly Activation _featuresEncoder_activation0;
+            private readonly float[] _featuresEncoder_hidden0;
+            private readonly Linear _featuresEncoder_fc1;
+            private readonly float[] _featuresEncoder_affine1;
+            private readonly LayerNorm _featuresEncoder_norm1;
+            private readonly float[] _featuresEncoder_normalized1;
+            private readonly Activation _featuresEncoder_activation1;
             private readonly float[] _features;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly Activation _hActivation0;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly Activation _h_activation0;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _pi;
-            private readonly TaskLinear _piFc0;
+            private readonly TaskLinear _pi_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -244,25 +244,25 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _featuresEncoder = new float[maxBatch * 256];
-                _featuresEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _featuresEncoderAffine0 = new float[maxBatch * 256];
-                _featuresEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _featuresEncoderNormalized0 = new float[maxBatch * 256];
-                _featuresEncoderActivation0 = new Activation(ActivationKind.Relu);
-                _featuresEncoderHidden0 = new float[maxBatch * 256];
-                _featuresEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _featuresEncoderAffine1 = new float[maxBatch * 256];
-                _featuresEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _featuresEncoderNormalized1 = new float[maxBatch * 256];
-                _featuresEncoderActivation1 = new Activation(ActivationKind.Relu);
+                _featuresEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
+                _featuresEncoder_affine0 = new float[maxBatch * 256];
+                _featuresEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
+                _featuresEncoder_normalized0 = new float[maxBatch * 256];
+                _featuresEncoder_activation0 = new Activation(ActivationKind.Relu);
+                _featuresEncoder_hidden0 = new float[maxBatch * 256];
+                _featuresEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
+                _featuresEncoder_affine1 = new float[maxBatch * 256];
+                _featuresEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
+                _featuresEncoder_normalized1 = new float[maxBatch * 256];
+                _featuresEncoder_activation1 = new Activation(ActivationKind.Relu);
                 _features = new float[maxBatch * 256];
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _hActivation0 = new Activation(ActivationKind.Relu);
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
+                _h_activation0 = new Activation(ActivationKind.Relu);
+                _h_step1Grad = new float[maxBatch * 256];
                 _pi = new float[maxBatch * 4];
-                _piFc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
+                _pi_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -310,18 +310,18 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // features_encoder: mlp
-                _featuresEncoderFc0.Forward(_obs, _featuresEncoderAffine0, batch);
-                _featuresEncoderNorm0.Forward(_featuresEncoderAffine0, _featuresEncoderNormalized0, batch);
-                _featuresEncoderActivation0.Forward(_featuresEncoderNormalized0, _featuresEncoderHidden0, batch * 256);
-                _featuresEncoderFc1.Forward(_featuresEncoderHidden0, _featuresEncoderAffine1, batch);
-                _featuresEncoderNorm1.Forward(_featuresEncoderAffine1, _featuresEncoderNormalized1, batch);
-                _featuresEncoderActivation1.Forward(_featuresEncoderNormalized1, _featuresEncoder, batch * 256);
+                _featuresEncoder_fc0.Forward(_obs, _featuresEncoder_affine0, batch);
+                _featuresEncoder_norm0.Forward(_featuresEncoder_affine0, _featuresEncoder_normalized0, batch);
+                _featuresEncoder_activation0.Forward(_featuresEncoder_normalized0, _featuresEncoder_hidden0, batch * 256);
+                _featuresEncoder_fc1.Forward(_featuresEncoder_hidden0, _featuresEncoder_affine1, batch);
+                _featuresEncoder_norm1.Forward(_featuresEncoder_affine1, _featuresEncoder_normalized1, batch);
+                _featuresEncoder_activation1.Forward(_featuresEncoder_normalized1, _featuresEncoder, batch * 256);
                 // features: detach
                 StopGradient.Forward(_featuresEncoder, _features, batch * 256);
                 // h: mlp
-                _hFc0.ForwardRelu(_features, _h, batch);
+                _h_fc0.ForwardRelu(_features, _h, batch);
                 // pi: gaussian
-                _piFc0.Forward(_h, _tasks, _pi);
+                _pi_fc0.Forward(_h, _tasks, _pi);
                 return _pi.AsSpan(0, batch * OutputWidth);
             }
 
@@ -331,22 +331,22 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // pi: gaussian
-                _piFc0.Backward(_h, outputGradient, _tasks, _dH);
+                _pi_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _hActivation0.Backward(_h, _h, _dH, _dHStep1, batch * 256);
-                _hFc0.Backward(_features, _dHStep1, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 256);
+                _h_fc0.Backward(_features, _h_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _featuresEncoderFc0, _featuresEncoderFc1, _hFc0 })
+                foreach (var layer in new[] { _featuresEncoder_fc0, _featuresEncoder_fc1, _h_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                _piFc0.Backend = backend;
-                _piFc0.Accelerator = accelerator;
+                _pi_fc0.Backend = backend;
+                _pi_fc0.Accelerator = accelerator;
             }
 
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)
@@ -367,36 +367,36 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _hEncoder;
-            private readonly float[] _dHEncoder;
-            private readonly Linear _hEncoderFc0;
-            private readonly float[] _hEncoderAffine0;
-            private readonly LayerNorm _hEncoderNorm0;
-            private readonly float[] _hEncoderNormalized0;
-            private readonly Activation _hEncoderActivation0;
-            private readonly float[] _hEncoderHidden0;
-            private readonly Linear _hEncoderFc1;
-            private readonly float[] _hEncoderAffine1;
-            private readonly LayerNorm _hEncoderNorm1;
-            private readonly float[] _hEncoderNormalized1;
-            private readonly Activation _hEncoderActivation1;
-            private readonly float[] _dHEncoderStep5;
-            private readonly float[] _dHEncoderStep4;
-            private readonly float[] _dHEncoderStep3;
-            private readonly float[] _dHEncoderStep2;
-            private readonly float[] _dHEncoderStep1;
+            private readonly float[] _hEncoder_grad;
+            private readonly Linear _hEncoder_fc0;
+            private readonly float[] _hEncoder_affine0;
+            private readonly LayerNorm _hEncoder_norm0;
+            private readonly float[] _hEncoder_normalized0;
+            private readonly Activation _hEncoder_activation0;
+            private readonly float[] _hEncoder_hidden0;
+            private readonly Linear _hEncoder_fc1;
+            private readonly float[] _hEncoder_affine1;
+            private readonly LayerNorm _hEncoder_norm1;
+            private readonly float[] _hEncoder_normalized1;
+            private readonly Activation _hEncoder_activation1;
+            private readonly float[] _hEncoder_step5Grad;
+            private readonly float[] _hEncoder_step4Grad;
+            private readonly float[] _hEncoder_step3Grad;
+            private readonly float[] _hEncoder_step2Grad;
+            private readonly float[] _hEncoder_step1Grad;
             private readonly float[] _hConcat;
-            private readonly float[] _dHConcat;
-            private readonly Concat _hConcatLayer;
+            private readonly float[] _hConcat_grad;
+            private readonly Concat _hConcat_layer;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly Activation _hActivation1;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly Activation _h_activation1;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _q;
-            private readonly TaskLinear _qFc0;
+            private readonly TaskLinear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -412,36 +412,36 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _hEncoder = new float[maxBatch * 256];
-                _dHEncoder = new float[maxBatch * 256];
-                _hEncoderFc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _hEncoderAffine0 = new float[maxBatch * 256];
-                _hEncoderNorm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _hEncoderNormalized0 = new float[maxBatch * 256];
-                _hEncoderActivation0 = new Activation(ActivationKind.Relu);
-                _hEncoderHidden0 = new float[maxBatch * 256];
-                _hEncoderFc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _hEncoderAffine1 = new float[maxBatch * 256];
-                _hEncoderNorm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _hEncoderNormalized1 = new float[maxBatch * 256];
-                _hEncoderActivation1 = new Activation(ActivationKind.Relu);
-                _dHEncoderStep5 = new float[maxBatch * 256];
-                _dHEncoderStep4 = new float[maxBatch * 256];
-                _dHEncoderStep3 = new float[maxBatch * 256];
-                _dHEncoderStep2 = new float[maxBatch * 256];
-                _dHEncoderStep1 = new float[maxBatch * 256];
+                _hEncoder_grad = new float[maxBatch * 256];
+                _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
+                _hEncoder_affine0 = new float[maxBatch * 256];
+                _hEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
+                _hEncoder_normalized0 = new float[maxBatch * 256];
+                _hEncoder_activation0 = new Activation(ActivationKind.Relu);
+                _hEncoder_hidden0 = new float[maxBatch * 256];
+                _hEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
+                _hEncoder_affine1 = new float[maxBatch * 256];
+                _hEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
+                _hEncoder_normalized1 = new float[maxBatch * 256];
+                _hEncoder_activation1 = new Activation(ActivationKind.Relu);
+                _hEncoder_step5Grad = new float[maxBatch * 256];
+                _hEncoder_step4Grad = new float[maxBatch * 256];
+                _hEncoder_step3Grad = new float[maxBatch * 256];
+                _hEncoder_step2Grad = new float[maxBatch * 256];
+                _hEncoder_step1Grad = new float[maxBatch * 256];
                 _hConcat = new float[maxBatch * 258];
-                _dHConcat = new float[maxBatch * 258];
-                _hConcatLayer = new Concat(256, 2);
+                _hConcat_grad = new float[maxBatch * 258];
+                _hConcat_layer = new Concat(256, 2);
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hActivation1 = new Activation(ActivationKind.Relu);
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _h_activation1 = new Activation(ActivationKind.Relu);
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
-                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
+                _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -492,20 +492,20 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // h_encoder: mlp
-                _hEncoderFc0.Forward(_obs, _hEncoderAffine0, batch);
-                _hEncoderNorm0.Forward(_hEncoderAffine0, _hEncoderNormalized0, batch);
-                _hEncoderActivation0.Forward(_hEncoderNormalized0, _hEncoderHidden0, batch * 256);
-                _hEncoderFc1.Forward(_hEncoderHidden0, _hEncoderAffine1, batch);
-                _hEncoderNorm1.Forward(_hEncoderAffine1, _hEncoderNormalized1, batch);
-                _hEncoderActivation1.Forward(_hEncoderNormalized1, _hEncoder, batch * 256);
+                _hEncoder_fc0.Forward(_obs, _hEncoder_affine0, batch);
+                _hEncoder_norm0.Forward(_hEncoder_affine0, _hEncoder_normalized0, batch);
+                _hEncoder_activation0.Forward(_hEncoder_normalized0, _hEncoder_hidden0, batch * 256);
+                _hEncoder_fc1.Forward(_hEncoder_hidden0, _hEncoder_affine1, batch);
+                _hEncoder_norm1.Forward(_hEncoder_affine1, _hEncoder_normalized1, batch);
+                _hEncoder_activation1.Forward(_hEncoder_normalized1, _hEncoder, batch * 256);
                 // h_concat: concat
-                _hConcatLayer.Forward(0, _hEncoder, _hConcat, batch);
-                _hConcatLayer.Forward(1, _action, _hConcat, batch);
+                _hConcat_layer.Forward(0, _hEncoder, _hConcat, batch);
+                _hConcat_layer.Forward(1, _action, _hConcat, batch);
                 // h: mlp
-                _hFc0.ForwardRelu(_hConcat, _hHidden0, batch);
-                _hFc1.ForwardRelu(_hHidden0, _h, batch);
+                _h_fc0.ForwardRelu(_hConcat, _h_hidden0, batch);
+                _h_fc1.ForwardRelu(_h_hidden0, _h, batch);
                 // q: q_values
-                _qFc0.Forward(_h, _tasks, _q);
+                _q_fc0.Forward(_h, _tasks, _q);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -515,33 +515,33 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _hActivation1.Backward(_h, _h, _dH, _dHStep3, batch * 256);
-                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
-                _hFc0.Backward(_hConcat, _dHStep1, _dHConcat, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
                 // h_concat: concat
-                _hConcatLayer.Backward(0, _dHConcat, _dHEncoder, batch);
-                _hConcatLayer.Backward(1, _dHConcat, _dAction, batch);
+                _hConcat_layer.Backward(0, _hConcat_grad, _hEncoder_grad, batch);
+                _hConcat_layer.Backward(1, _hConcat_grad, _dAction, batch);
                 // h_encoder: mlp
-                _hEncoderActivation1.Backward(_hEncoderNormalized1, _hEncoder, _dHEncoder, _dHEncoderStep5, batch * 256);
-                _hEncoderNorm1.Backward(_hEncoderAffine1, _dHEncoderStep5, _dHEncoderStep4, batch);
-                _hEncoderFc1.Backward(_hEncoderHidden0, _dHEncoderStep4, _dHEncoderStep3, batch);
-                _hEncoderActivation0.Backward(_hEncoderNormalized0, _hEncoderHidden0, _dHEncoderStep3, _dHEncoderStep2, batch * 256);
-                _hEncoderNorm0.Backward(_hEncoderAffine0, _dHEncoderStep2, _dHEncoderStep1, batch);
-                _hEncoderFc0.Backward(_obs, _dHEncoderStep1, default, batch);
+                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_step5Grad, batch * 256);
+                _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_step5Grad, _hEncoder_step4Grad, batch);
+                _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_step4Grad, _hEncoder_step3Grad, batch);
+                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_step3Grad, _hEncoder_step2Grad, batch * 256);
+                _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_step2Grad, _hEncoder_step1Grad, batch);
+                _hEncoder_fc0.Backward(_obs, _hEncoder_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _hEncoderFc0, _hEncoderFc1, _hFc0, _hFc1 })
+                foreach (var layer in new[] { _hEncoder_fc0, _hEncoder_fc1, _h_fc0, _h_fc1 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                _qFc0.Backend = backend;
-                _qFc0.Accelerator = accelerator;
+                _q_fc0.Backend = backend;
+                _q_fc0.Accelerator = accelerator;
             }
 
             private static ParameterSlice[] TaskSlices(ParameterLayout layout, Func<int, string> name)

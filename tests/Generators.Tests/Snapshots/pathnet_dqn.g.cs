@@ -169,29 +169,29 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Activation _hActivation;
-            private readonly Concat _hGrid;
-            private readonly ModuleMix _hSum;
-            private readonly float[] _hPathways;
-            private readonly Linear[][] _hModules;
-            private readonly float[][][] _hOut;
-            private readonly float[] _hLayer0;
-            private readonly float[] _hGrid0;
-            private readonly float[] _hWeights0;
-            private readonly float[] _hLayer1;
-            private readonly float[] _hGrid1;
-            private readonly float[] _hWeights1;
-            private readonly float[] _hGrid2;
-            private readonly float[] _hWeights2;
-            private readonly float[] _hGridGradient;
-            private readonly float[] _hOutGradient;
-            private readonly float[] _hPreGradient;
-            private readonly float[] _hInputPart;
-            private readonly float[] _dHLayer1;
-            private readonly float[] _dHLayer0;
+            private readonly float[] _h_grad;
+            private readonly Activation _h_activation;
+            private readonly Concat _h_grid;
+            private readonly ModuleMix _h_sum;
+            private readonly float[] _h_pathways;
+            private readonly Linear[][] _h_modules;
+            private readonly float[][][] _h_out;
+            private readonly float[] _h_layer0;
+            private readonly float[] _h_grid0;
+            private readonly float[] _h_weights0;
+            private readonly float[] _h_layer1;
+            private readonly float[] _h_grid1;
+            private readonly float[] _h_weights1;
+            private readonly float[] _h_grid2;
+            private readonly float[] _h_weights2;
+            private readonly float[] _h_gridGradient;
+            private readonly float[] _h_outGradient;
+            private readonly float[] _h_preGradient;
+            private readonly float[] _h_inputPart;
+            private readonly float[] _h_layer1Grad;
+            private readonly float[] _h_layer0Grad;
             private readonly float[] _q;
-            private readonly TaskLinear _qFc0;
+            private readonly TaskLinear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -205,39 +205,39 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _h = new float[maxBatch * 20];
-                _dH = new float[maxBatch * 20];
-                _hActivation = new Activation(ActivationKind.Relu);
-                _hGrid = new Concat(20, 20, 20, 20, 20, 20, 20, 20, 20, 20);
-                _hSum = new ModuleMix(10, 1, 20);
-                _hPathways = DefaultPathways();
-                _hModules = new Linear[3][];
-                _hOut = new float[3][][];
+                _h_grad = new float[maxBatch * 20];
+                _h_activation = new Activation(ActivationKind.Relu);
+                _h_grid = new Concat(20, 20, 20, 20, 20, 20, 20, 20, 20, 20);
+                _h_sum = new ModuleMix(10, 1, 20);
+                _h_pathways = DefaultPathways();
+                _h_modules = new Linear[3][];
+                _h_out = new float[3][][];
                 for (var layer = 0; layer < 3; layer++)
                 {
-                    _hModules[layer] = new Linear[10];
-                    _hOut[layer] = new float[10][];
+                    _h_modules[layer] = new Linear[10];
+                    _h_out[layer] = new float[10][];
                     for (var module = 0; module < 10; module++)
                     {
-                        _hModules[layer][module] = new Linear(store, layout[$"q.h.module{layer}_{module}.weight"], layout[$"q.h.module{layer}_{module}.bias"]);
-                        _hOut[layer][module] = new float[maxBatch * 20];
+                        _h_modules[layer][module] = new Linear(store, layout[$"q.h.module{layer}_{module}.weight"], layout[$"q.h.module{layer}_{module}.bias"]);
+                        _h_out[layer][module] = new float[maxBatch * 20];
                     }
                 }
-                _hLayer0 = new float[maxBatch * 20];
-                _hGrid0 = new float[maxBatch * 200];
-                _hWeights0 = new float[maxBatch * 10];
-                _hLayer1 = new float[maxBatch * 20];
-                _hGrid1 = new float[maxBatch * 200];
-                _hWeights1 = new float[maxBatch * 10];
-                _hGrid2 = new float[maxBatch * 200];
-                _hWeights2 = new float[maxBatch * 10];
-                _hGridGradient = new float[maxBatch * 200];
-                _hOutGradient = new float[maxBatch * 20];
-                _hPreGradient = new float[maxBatch * 20];
-                _hInputPart = new float[maxBatch * 20];
-                _dHLayer1 = new float[maxBatch * 20];
-                _dHLayer0 = new float[maxBatch * 20];
+                _h_layer0 = new float[maxBatch * 20];
+                _h_grid0 = new float[maxBatch * 200];
+                _h_weights0 = new float[maxBatch * 10];
+                _h_layer1 = new float[maxBatch * 20];
+                _h_grid1 = new float[maxBatch * 200];
+                _h_weights1 = new float[maxBatch * 10];
+                _h_grid2 = new float[maxBatch * 200];
+                _h_weights2 = new float[maxBatch * 10];
+                _h_gridGradient = new float[maxBatch * 200];
+                _h_outGradient = new float[maxBatch * 20];
+                _h_preGradient = new float[maxBatch * 20];
+                _h_inputPart = new float[maxBatch * 20];
+                _h_layer1Grad = new float[maxBatch * 20];
+                _h_layer0Grad = new float[maxBatch * 20];
                 _q = new float[maxBatch * 2];
-                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
+                _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -283,27 +283,27 @@ namespace Consumer.Agents
                 // h: pathnet
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[0][module].ForwardRelu(_state, _hOut[0][module], batch);
-                    _hGrid.Forward(module, _hOut[0][module], _hGrid0, batch);
+                    _h_modules[0][module].ForwardRelu(_state, _h_out[0][module], batch);
+                    _h_grid.Forward(module, _h_out[0][module], _h_grid0, batch);
                 }
-                PathwayWeights(0, _hWeights0, batch);
-                _hSum.Forward(_hWeights0, _hGrid0, _hLayer0, batch);
+                PathwayWeights(0, _h_weights0, batch);
+                _h_sum.Forward(_h_weights0, _h_grid0, _h_layer0, batch);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[1][module].ForwardRelu(_hLayer0, _hOut[1][module], batch);
-                    _hGrid.Forward(module, _hOut[1][module], _hGrid1, batch);
+                    _h_modules[1][module].ForwardRelu(_h_layer0, _h_out[1][module], batch);
+                    _h_grid.Forward(module, _h_out[1][module], _h_grid1, batch);
                 }
-                PathwayWeights(1, _hWeights1, batch);
-                _hSum.Forward(_hWeights1, _hGrid1, _hLayer1, batch);
+                PathwayWeights(1, _h_weights1, batch);
+                _h_sum.Forward(_h_weights1, _h_grid1, _h_layer1, batch);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hModules[2][module].ForwardRelu(_hLayer1, _hOut[2][module], batch);
-                    _hGrid.Forward(module, _hOut[2][module], _hGrid2, batch);
+                    _h_modules[2][module].ForwardRelu(_h_layer1, _h_out[2][module], batch);
+                    _h_grid.Forward(module, _h_out[2][module], _h_grid2, batch);
                 }
-                PathwayWeights(2, _hWeights2, batch);
-                _hSum.Forward(_hWeights2, _hGrid2, _h, batch);
+                PathwayWeights(2, _h_weights2, batch);
+                _h_sum.Forward(_h_weights2, _h_grid2, _h, batch);
                 // q: q_values
-                _qFc0.Forward(_h, _tasks, _q);
+                _q_fc0.Forward(_h, _tasks, _q);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -313,41 +313,41 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: pathnet
-                _hSum.Backward(_hWeights2, _hGrid2, _dH, default, _hGridGradient, batch);
-                Array.Clear(_dHLayer1, 0, batch * 20);
+                _h_sum.Backward(_h_weights2, _h_grid2, _h_grad, default, _h_gridGradient, batch);
+                Array.Clear(_h_layer1Grad, 0, batch * 20);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hOut[2][module], _hOut[2][module], _hOutGradient, _hPreGradient, batch * 20);
-                    _hModules[2][module].Backward(_hLayer1, _hPreGradient, _hInputPart, batch);
-                    TensorPrimitives.Add(_dHLayer1.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer1.AsSpan(0, batch * 20));
+                    _h_grid.Backward(module, _h_gridGradient, _h_outGradient, batch);
+                    _h_activation.Backward(_h_out[2][module], _h_out[2][module], _h_outGradient, _h_preGradient, batch * 20);
+                    _h_modules[2][module].Backward(_h_layer1, _h_preGradient, _h_inputPart, batch);
+                    TensorPrimitives.Add(_h_layer1Grad.AsSpan(0, batch * 20), _h_inputPart.AsSpan(0, batch * 20), _h_layer1Grad.AsSpan(0, batch * 20));
                 }
-                _hSum.Backward(_hWeights1, _hGrid1, _dHLayer1, default, _hGridGradient, batch);
-                Array.Clear(_dHLayer0, 0, batch * 20);
+                _h_sum.Backward(_h_weights1, _h_grid1, _h_layer1Grad, default, _h_gridGradient, batch);
+                Array.Clear(_h_layer0Grad, 0, batch * 20);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hOut[1][module], _hOut[1][module], _hOutGradient, _hPreGradient, batch * 20);
-                    _hModules[1][module].Backward(_hLayer0, _hPreGradient, _hInputPart, batch);
-                    TensorPrimitives.Add(_dHLayer0.AsSpan(0, batch * 20), _hInputPart.AsSpan(0, batch * 20), _dHLayer0.AsSpan(0, batch * 20));
+                    _h_grid.Backward(module, _h_gridGradient, _h_outGradient, batch);
+                    _h_activation.Backward(_h_out[1][module], _h_out[1][module], _h_outGradient, _h_preGradient, batch * 20);
+                    _h_modules[1][module].Backward(_h_layer0, _h_preGradient, _h_inputPart, batch);
+                    TensorPrimitives.Add(_h_layer0Grad.AsSpan(0, batch * 20), _h_inputPart.AsSpan(0, batch * 20), _h_layer0Grad.AsSpan(0, batch * 20));
                 }
-                _hSum.Backward(_hWeights0, _hGrid0, _dHLayer0, default, _hGridGradient, batch);
+                _h_sum.Backward(_h_weights0, _h_grid0, _h_layer0Grad, default, _h_gridGradient, batch);
                 for (var module = 0; module < 10; module++)
                 {
-                    _hGrid.Backward(module, _hGridGradient, _hOutGradient, batch);
-                    _hActivation.Backward(_hOut[0][module], _hOut[0][module], _hOutGradient, _hPreGradient, batch * 20);
-                    _hModules[0][module].Backward(_state, _hPreGradient, default, batch);
+                    _h_grid.Backward(module, _h_gridGradient, _h_outGradient, batch);
+                    _h_activation.Backward(_h_out[0][module], _h_out[0][module], _h_outGradient, _h_preGradient, batch * 20);
+                    _h_modules[0][module].Backward(_state, _h_preGradient, default, batch);
                 }
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                _qFc0.Backend = backend;
-                _qFc0.Accelerator = accelerator;
-                foreach (var row in _hModules) foreach (var layer in row)
+                _q_fc0.Backend = backend;
+                _q_fc0.Accelerator = accelerator;
+                foreach (var row in _h_modules) foreach (var layer in row)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
@@ -376,7 +376,7 @@ namespace Consumer.Agents
                     if (row[module] != 0f) throw new ArgumentException($"module {module} is listed twice", nameof(modules));
                     row[module] = 1f;
                 }
-                row.CopyTo(_hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules));
+                row.CopyTo(_h_pathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules));
             }
 
             /// <summary>The modules task <paramref name="task"/> uses in <paramref name="layer"/>.</summary>
@@ -384,7 +384,7 @@ namespace Consumer.Agents
             {
                 if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
                 if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {PathLayers})");
-                var row = _hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
+                var row = _h_pathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
                 var modules = new System.Collections.Generic.List<int>();
                 for (var module = 0; module < PathModules; module++) if (row[module] != 0f) modules.Add(module);
                 return modules.ToArray();
@@ -401,17 +401,17 @@ namespace Consumer.Agents
                 if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
                 for (var layer = 0; layer < PathLayers; layer++)
                 {
-                    var row = _hPathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
+                    var row = _h_pathways.AsSpan((task * PathLayers + layer) * PathModules, PathModules);
                     for (var module = 0; module < PathModules; module++)
                     {
                         if (row[module] == 0f) continue;
-                        _store.SetFrozen(_hModules[layer][module].Weight, true);
-                        _store.SetFrozen(_hModules[layer][module].Bias, true);
+                        _store.SetFrozen(_h_modules[layer][module].Weight, true);
+                        _store.SetFrozen(_h_modules[layer][module].Bias, true);
                     }
                 }
                 foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Task(task), "q.q.")) _store.SetFrozen(slice, true);
                 var rest = new System.Collections.Generic.List<ParameterSlice>();
-                foreach (var layer in _hModules)
+                foreach (var layer in _h_modules)
                 {
                     foreach (var module in layer)
                     {
@@ -428,7 +428,7 @@ namespace Consumer.Agents
             {
                 if ((uint)layer >= PathLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {PathLayers})");
                 if ((uint)module >= PathModules) throw new ArgumentOutOfRangeException(nameof(module), module, $"module must be in [0, {PathModules})");
-                return _store.IsFrozen(_hModules[layer][module].Weight);
+                return _store.IsFrozen(_h_modules[layer][module].Weight);
             }
 
             /// <summary>Every task starts on modules 0 .. PathActive − 1 of every layer.</summary>
@@ -441,7 +441,7 @@ namespace Consumer.Agents
 
             private void PathwayWeights(int layer, float[] weights, int batch)
             {
-                for (var b = 0; b < batch; b++) _hPathways.AsSpan((_taskIds[b] * PathLayers + layer) * PathModules, PathModules).CopyTo(weights.AsSpan(b * PathModules, PathModules));
+                for (var b = 0; b < batch; b++) _h_pathways.AsSpan((_taskIds[b] * PathLayers + layer) * PathModules, PathModules).CopyTo(weights.AsSpan(b * PathModules, PathModules));
             }
 
             /// <summary>The slices owned by <paramref name="owner"/> whose names start with one of <paramref name="prefixes"/>.</summary>

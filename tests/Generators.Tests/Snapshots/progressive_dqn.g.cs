@@ -174,35 +174,35 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Activation _hActivation;
-            private readonly float[] _hInput;
-            private readonly float[] _hSorted;
+            private readonly float[] _h_grad;
+            private readonly Activation _h_activation;
+            private readonly float[] _h_input;
+            private readonly float[] _h_sorted;
             private int _activeColumns;
-            private readonly Linear[] _hFc0;
-            private readonly float[][] _hPost0;
-            private readonly Linear[] _hFc1;
-            private readonly float[][] _hPre1;
-            private readonly float[][] _hPost1;
-            private readonly Scale[] _hAlpha1;
-            private readonly Linear[] _hReduce1;
-            private readonly LinearMap[] _hUp1;
-            private readonly Concat[] _hEarlier1;
-            private readonly float[][] _hLateral1;
-            private readonly float[][] _hScaled1;
-            private readonly float[][] _hReduced1;
-            private readonly float[] _hLateralOut;
-            private readonly float[] _dHSorted;
-            private readonly float[] _dHPre;
-            private readonly float[] _dHPart;
-            private readonly float[][] _dHPost0;
-            private readonly float[][] _dHPost1;
-            private readonly float[] _dHReduced;
-            private readonly float[] _dHReducedPre;
-            private readonly float[] _dHScaled;
-            private readonly float[] _dHLateral;
+            private readonly Linear[] _h_fc0;
+            private readonly float[][] _h_post0;
+            private readonly Linear[] _h_fc1;
+            private readonly float[][] _h_pre1;
+            private readonly float[][] _h_post1;
+            private readonly Scale[] _h_alpha1;
+            private readonly Linear[] _h_reduce1;
+            private readonly LinearMap[] _h_up1;
+            private readonly Concat[] _h_earlier1;
+            private readonly float[][] _h_lateral1;
+            private readonly float[][] _h_scaled1;
+            private readonly float[][] _h_reduced1;
+            private readonly float[] _h_lateralOut;
+            private readonly float[] _h_sortedGrad;
+            private readonly float[] _h_preGrad;
+            private readonly float[] _h_partGrad;
+            private readonly float[][] _h_post0Grad;
+            private readonly float[][] _h_post1Grad;
+            private readonly float[] _h_reducedGrad;
+            private readonly float[] _h_reducedPreGrad;
+            private readonly float[] _h_scaledGrad;
+            private readonly float[] _h_lateralGrad;
             private readonly float[] _q;
-            private readonly TaskLinear _qFc0;
+            private readonly TaskLinear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -216,58 +216,58 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _h = new float[maxBatch * 128];
-                _dH = new float[maxBatch * 128];
-                _hActivation = new Activation(ActivationKind.Relu);
-                _hInput = new float[maxBatch * 169];
-                _hSorted = new float[maxBatch * 128];
+                _h_grad = new float[maxBatch * 128];
+                _h_activation = new Activation(ActivationKind.Relu);
+                _h_input = new float[maxBatch * 169];
+                _h_sorted = new float[maxBatch * 128];
                 _activeColumns = 1;
-                _hFc0 = new Linear[Tasks];
-                _hPost0 = new float[Tasks][];
+                _h_fc0 = new Linear[Tasks];
+                _h_post0 = new float[Tasks][];
                 for (var column = 0; column < Tasks; column++)
                 {
-                    _hFc0[column] = new Linear(store, layout[$"q.h.col{column}.fc0.weight"], layout[$"q.h.col{column}.fc0.bias"]);
-                    _hPost0[column] = new float[maxBatch * 128];
+                    _h_fc0[column] = new Linear(store, layout[$"q.h.col{column}.fc0.weight"], layout[$"q.h.col{column}.fc0.bias"]);
+                    _h_post0[column] = new float[maxBatch * 128];
                 }
-                _hFc1 = new Linear[Tasks];
-                _hPre1 = new float[Tasks][];
-                _hPost1 = new float[Tasks][];
+                _h_fc1 = new Linear[Tasks];
+                _h_pre1 = new float[Tasks][];
+                _h_post1 = new float[Tasks][];
                 for (var column = 0; column < Tasks; column++)
                 {
-                    _hFc1[column] = new Linear(store, layout[$"q.h.col{column}.fc1.weight"], layout[$"q.h.col{column}.fc1.bias"]);
-                    _hPre1[column] = new float[maxBatch * 128];
-                    _hPost1[column] = new float[maxBatch * 128];
+                    _h_fc1[column] = new Linear(store, layout[$"q.h.col{column}.fc1.weight"], layout[$"q.h.col{column}.fc1.bias"]);
+                    _h_pre1[column] = new float[maxBatch * 128];
+                    _h_post1[column] = new float[maxBatch * 128];
                 }
-                _hAlpha1 = new Scale[Tasks - 1];
-                _hReduce1 = new Linear[Tasks - 1];
-                _hUp1 = new LinearMap[Tasks - 1];
-                _hEarlier1 = new Concat[Tasks - 1];
-                _hLateral1 = new float[Tasks - 1][];
-                _hScaled1 = new float[Tasks - 1][];
-                _hReduced1 = new float[Tasks - 1][];
+                _h_alpha1 = new Scale[Tasks - 1];
+                _h_reduce1 = new Linear[Tasks - 1];
+                _h_up1 = new LinearMap[Tasks - 1];
+                _h_earlier1 = new Concat[Tasks - 1];
+                _h_lateral1 = new float[Tasks - 1][];
+                _h_scaled1 = new float[Tasks - 1][];
+                _h_reduced1 = new float[Tasks - 1][];
                 for (var column = 1; column < Tasks; column++)
                 {
-                    _hAlpha1[column - 1] = new Scale(store, layout[$"q.h.col{column}.lateral1.alpha"]);
-                    _hReduce1[column - 1] = new Linear(store, layout[$"q.h.col{column}.lateral1.reduce.weight"], layout[$"q.h.col{column}.lateral1.reduce.bias"]);
-                    _hUp1[column - 1] = new LinearMap(store, layout[$"q.h.col{column}.lateral1.up.weight"]);
-                    _hEarlier1[column - 1] = new Concat(Parts(column, 128));
-                    _hLateral1[column - 1] = new float[maxBatch * column * 128];
-                    _hScaled1[column - 1] = new float[maxBatch * column * 128];
-                    _hReduced1[column - 1] = new float[maxBatch * 32];
+                    _h_alpha1[column - 1] = new Scale(store, layout[$"q.h.col{column}.lateral1.alpha"]);
+                    _h_reduce1[column - 1] = new Linear(store, layout[$"q.h.col{column}.lateral1.reduce.weight"], layout[$"q.h.col{column}.lateral1.reduce.bias"]);
+                    _h_up1[column - 1] = new LinearMap(store, layout[$"q.h.col{column}.lateral1.up.weight"]);
+                    _h_earlier1[column - 1] = new Concat(Parts(column, 128));
+                    _h_lateral1[column - 1] = new float[maxBatch * column * 128];
+                    _h_scaled1[column - 1] = new float[maxBatch * column * 128];
+                    _h_reduced1[column - 1] = new float[maxBatch * 32];
                 }
-                _hLateralOut = new float[maxBatch * 128];
-                _dHSorted = new float[maxBatch * 128];
-                _dHPre = new float[maxBatch * 128];
-                _dHPart = new float[maxBatch * 169];
-                _dHPost0 = new float[Tasks][];
-                for (var column = 0; column < Tasks; column++) _dHPost0[column] = new float[maxBatch * 128];
-                _dHPost1 = new float[Tasks][];
-                for (var column = 0; column < Tasks; column++) _dHPost1[column] = new float[maxBatch * 128];
-                _dHReduced = new float[maxBatch * 32];
-                _dHReducedPre = new float[maxBatch * 32];
-                _dHScaled = new float[maxBatch * 384];
-                _dHLateral = new float[maxBatch * 384];
+                _h_lateralOut = new float[maxBatch * 128];
+                _h_sortedGrad = new float[maxBatch * 128];
+                _h_preGrad = new float[maxBatch * 128];
+                _h_partGrad = new float[maxBatch * 169];
+                _h_post0Grad = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++) _h_post0Grad[column] = new float[maxBatch * 128];
+                _h_post1Grad = new float[Tasks][];
+                for (var column = 0; column < Tasks; column++) _h_post1Grad[column] = new float[maxBatch * 128];
+                _h_reducedGrad = new float[maxBatch * 32];
+                _h_reducedPreGrad = new float[maxBatch * 32];
+                _h_scaledGrad = new float[maxBatch * 384];
+                _h_lateralGrad = new float[maxBatch * 384];
                 _q = new float[maxBatch * 4];
-                _qFc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
+                _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -312,43 +312,43 @@ namespace Consumer.Agents
                 _batch = batch;
                 // h: progressive
                 if (_tasks.Start(_activeColumns) < batch) throw new InvalidOperationException($"the batch holds a task whose column is not active yet (active: 0 .. {_activeColumns - 1}); call AddColumn");
-                TaskRows.Gather(_cells, _tasks, _hInput, 169);
+                TaskRows.Gather(_cells, _tasks, _h_input, 169);
                 for (var column = 0; column < _activeColumns; column++)
                 {
                     var start = _tasks.Start(column);
                     var count = batch - start;
                     if (count == 0) break;
-                    _hFc0[column].ForwardRelu(_hInput.AsSpan(start * 169), _hPost0[column].AsSpan(start * 128), count);
+                    _h_fc0[column].ForwardRelu(_h_input.AsSpan(start * 169), _h_post0[column].AsSpan(start * 128), count);
                 }
                 for (var column = 0; column < _activeColumns; column++)
                 {
                     var start = _tasks.Start(column);
                     var count = batch - start;
                     if (count == 0) break;
-                    var pre = _hPre1[column].AsSpan(start * 128);
-                    _hFc1[column].Forward(_hPost0[column].AsSpan(start * 128), pre, count);
+                    var pre = _h_pre1[column].AsSpan(start * 128);
+                    _h_fc1[column].Forward(_h_post0[column].AsSpan(start * 128), pre, count);
                     if (column > 0)
                     {
-                        var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
-                        var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
-                        var reduced = _hReduced1[column - 1].AsSpan(start * 32);
-                        for (var earlier = 0; earlier < column; earlier++) _hEarlier1[column - 1].Forward(earlier, _hPost0[earlier].AsSpan(start * 128), lateral, count);
-                        _hAlpha1[column - 1].Forward(lateral, scaled, count * column * 128);
-                        _hReduce1[column - 1].ForwardRelu(scaled, reduced, count);
-                        _hUp1[column - 1].Forward(reduced, _hLateralOut, count);
-                        TensorPrimitives.Add(pre.Slice(0, count * 128), _hLateralOut.AsSpan(0, count * 128), pre.Slice(0, count * 128));
+                        var lateral = _h_lateral1[column - 1].AsSpan(start * column * 128);
+                        var scaled = _h_scaled1[column - 1].AsSpan(start * column * 128);
+                        var reduced = _h_reduced1[column - 1].AsSpan(start * 32);
+                        for (var earlier = 0; earlier < column; earlier++) _h_earlier1[column - 1].Forward(earlier, _h_post0[earlier].AsSpan(start * 128), lateral, count);
+                        _h_alpha1[column - 1].Forward(lateral, scaled, count * column * 128);
+                        _h_reduce1[column - 1].ForwardRelu(scaled, reduced, count);
+                        _h_up1[column - 1].Forward(reduced, _h_lateralOut, count);
+                        TensorPrimitives.Add(pre.Slice(0, count * 128), _h_lateralOut.AsSpan(0, count * 128), pre.Slice(0, count * 128));
                     }
-                    _hActivation.Forward(pre, _hPost1[column].AsSpan(start * 128), count * 128);
+                    _h_activation.Forward(pre, _h_post1[column].AsSpan(start * 128), count * 128);
                 }
                 // Each sample reads out its own task's column.
                 for (var column = 0; column < _activeColumns; column++)
                 {
                     int start = _tasks.Start(column), count = _tasks.Count(column);
-                    _hPost1[column].AsSpan(start * 128, count * 128).CopyTo(_hSorted.AsSpan(start * 128));
+                    _h_post1[column].AsSpan(start * 128, count * 128).CopyTo(_h_sorted.AsSpan(start * 128));
                 }
-                TaskRows.Scatter(_hSorted, _tasks, _h, 128);
+                TaskRows.Scatter(_h_sorted, _tasks, _h, 128);
                 // q: q_values
-                _qFc0.Forward(_h, _tasks, _q);
+                _q_fc0.Forward(_h, _tasks, _q);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -358,65 +358,65 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_h, outputGradient, _tasks, _dH);
+                _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: progressive
-                TaskRows.Gather(_dH, _tasks, _dHSorted, 128);
+                TaskRows.Gather(_h_grad, _tasks, _h_sortedGrad, 128);
                 for (var column = 0; column < _activeColumns; column++)
                 {
-                    Array.Clear(_dHPost0[column], 0, batch * 128);
-                    Array.Clear(_dHPost1[column], 0, batch * 128);
+                    Array.Clear(_h_post0Grad[column], 0, batch * 128);
+                    Array.Clear(_h_post1Grad[column], 0, batch * 128);
                     int start = _tasks.Start(column), count = _tasks.Count(column);
-                    _dHSorted.AsSpan(start * 128, count * 128).CopyTo(_dHPost1[column].AsSpan(start * 128));
+                    _h_sortedGrad.AsSpan(start * 128, count * 128).CopyTo(_h_post1Grad[column].AsSpan(start * 128));
                 }
                 for (var column = _activeColumns - 1; column >= 0; column--)
                 {
                     var start = _tasks.Start(column);
                     var count = batch - start;
                     if (count == 0) continue;
-                    _hActivation.Backward(_hPre1[column].AsSpan(start * 128), _hPost1[column].AsSpan(start * 128), _dHPost1[column].AsSpan(start * 128), _dHPre, count * 128);
-                    _hFc1[column].Backward(_hPost0[column].AsSpan(start * 128), _dHPre, _dHPart, count);
-                    TensorPrimitives.Add(_dHPost0[column].AsSpan(start * 128, count * 128), _dHPart.AsSpan(0, count * 128), _dHPost0[column].AsSpan(start * 128, count * 128));
+                    _h_activation.Backward(_h_pre1[column].AsSpan(start * 128), _h_post1[column].AsSpan(start * 128), _h_post1Grad[column].AsSpan(start * 128), _h_preGrad, count * 128);
+                    _h_fc1[column].Backward(_h_post0[column].AsSpan(start * 128), _h_preGrad, _h_partGrad, count);
+                    TensorPrimitives.Add(_h_post0Grad[column].AsSpan(start * 128, count * 128), _h_partGrad.AsSpan(0, count * 128), _h_post0Grad[column].AsSpan(start * 128, count * 128));
                     if (column > 0)
                     {
-                        var lateral = _hLateral1[column - 1].AsSpan(start * column * 128);
-                        var scaled = _hScaled1[column - 1].AsSpan(start * column * 128);
-                        var reduced = _hReduced1[column - 1].AsSpan(start * 32);
-                        _hUp1[column - 1].Backward(reduced, _dHPre, _dHReduced, count);
-                        _hActivation.Backward(reduced, reduced, _dHReduced, _dHReducedPre, count * 32);
-                        _hReduce1[column - 1].Backward(scaled, _dHReducedPre, _dHScaled, count);
-                        _hAlpha1[column - 1].Backward(lateral, _dHScaled, _dHLateral, count * column * 128);
+                        var lateral = _h_lateral1[column - 1].AsSpan(start * column * 128);
+                        var scaled = _h_scaled1[column - 1].AsSpan(start * column * 128);
+                        var reduced = _h_reduced1[column - 1].AsSpan(start * 32);
+                        _h_up1[column - 1].Backward(reduced, _h_preGrad, _h_reducedGrad, count);
+                        _h_activation.Backward(reduced, reduced, _h_reducedGrad, _h_reducedPreGrad, count * 32);
+                        _h_reduce1[column - 1].Backward(scaled, _h_reducedPreGrad, _h_scaledGrad, count);
+                        _h_alpha1[column - 1].Backward(lateral, _h_scaledGrad, _h_lateralGrad, count * column * 128);
                         for (var earlier = 0; earlier < column; earlier++)
                         {
-                            _hEarlier1[column - 1].Backward(earlier, _dHLateral, _dHPart, count);
-                            TensorPrimitives.Add(_dHPost0[earlier].AsSpan(start * 128, count * 128), _dHPart.AsSpan(0, count * 128), _dHPost0[earlier].AsSpan(start * 128, count * 128));
+                            _h_earlier1[column - 1].Backward(earlier, _h_lateralGrad, _h_partGrad, count);
+                            TensorPrimitives.Add(_h_post0Grad[earlier].AsSpan(start * 128, count * 128), _h_partGrad.AsSpan(0, count * 128), _h_post0Grad[earlier].AsSpan(start * 128, count * 128));
                         }
                     }
-                    _hActivation.Backward(_hPost0[column].AsSpan(start * 128), _hPost0[column].AsSpan(start * 128), _dHPost0[column].AsSpan(start * 128), _dHPre, count * 128);
-                    _hFc0[column].Backward(_hInput.AsSpan(start * 169), _dHPre, default, count);
+                    _h_activation.Backward(_h_post0[column].AsSpan(start * 128), _h_post0[column].AsSpan(start * 128), _h_post0Grad[column].AsSpan(start * 128), _h_preGrad, count * 128);
+                    _h_fc0[column].Backward(_h_input.AsSpan(start * 169), _h_preGrad, default, count);
                 }
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                _qFc0.Backend = backend;
-                _qFc0.Accelerator = accelerator;
-                foreach (var layer in _hFc0)
+                _q_fc0.Backend = backend;
+                _q_fc0.Accelerator = accelerator;
+                foreach (var layer in _h_fc0)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var layer in _hFc1)
+                foreach (var layer in _h_fc1)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var layer in _hReduce1)
+                foreach (var layer in _h_reduce1)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var layer in _hUp1)
+                foreach (var layer in _h_up1)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;

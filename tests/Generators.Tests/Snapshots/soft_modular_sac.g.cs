@@ -254,77 +254,77 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _base;
-            private readonly float[] _dBase;
-            private readonly Linear _baseFc0;
-            private readonly float[] _baseHidden0;
-            private readonly Linear _baseFc1;
-            private readonly Activation _baseActivation1;
-            private readonly float[] _dBaseStep3;
-            private readonly float[] _dBaseStep1;
+            private readonly float[] _base_grad;
+            private readonly Linear _base_fc0;
+            private readonly float[] _base_hidden0;
+            private readonly Linear _base_fc1;
+            private readonly Activation _base_activation1;
+            private readonly float[] _base_step3Grad;
+            private readonly float[] _base_step1Grad;
             private readonly float[] _embOnehot;
-            private readonly OneHot _embOnehotLayer;
+            private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
-            private readonly float[] _dEmb;
-            private readonly Linear _embFc0;
+            private readonly float[] _emb_grad;
+            private readonly Linear _emb_fc0;
             private readonly float[] _routed;
-            private readonly float[] _dRouted;
-            private readonly Activation _routedActivation;
-            private readonly Concat _routedGrid;
-            private readonly Split _routedSplit;
-            private readonly ModuleMix _routedRoute;
-            private readonly ModuleMix _routedMix;
-            private readonly Linear _routedRouteIn;
-            private readonly Linear _routedDown0;
-            private readonly Linear _routedUp1;
-            private readonly Linear _routedDown1;
-            private readonly Linear _routedUp2;
-            private readonly Linear _routedDown2;
-            private readonly Linear _routedUpGate;
-            private readonly Linear _routedGate;
-            private readonly Linear[][] _routedModules;
-            private readonly float[][][] _routedPost;
-            private readonly float[][][] _routedInputs;
-            private readonly float[][] _routedProbabilities;
-            private readonly float[] _routedProduct;
-            private readonly float[] _routedRoutingInput;
-            private readonly float[] _routedRoutingScores;
-            private readonly float[] _routedHidden0;
-            private readonly float[] _routedUp1Out;
-            private readonly float[] _routedRouted1;
-            private readonly float[] _routedHidden1;
-            private readonly float[] _routedUp2Out;
-            private readonly float[] _routedRouted2;
-            private readonly float[] _routedHidden2;
-            private readonly float[] _routedGrid0;
-            private readonly float[] _routedGrid1;
-            private readonly float[] _routedMixed1;
-            private readonly float[] _routedGrid2;
-            private readonly float[] _routedMixed2;
-            private readonly float[] _routedGrid3;
-            private readonly float[] _routedMixed3;
-            private readonly float[] _routedGateWeights;
-            private readonly float[] _routedUpGateOut;
-            private readonly float[] _routedGateRouted;
-            private readonly float[] _routedGateHidden;
-            private readonly float[] _routedGateScores;
-            private readonly float[] _dRoutedGrid;
-            private readonly float[] _dRoutedOut;
-            private readonly float[] _dRoutedPre;
-            private readonly float[] _dRoutedRoutingInput;
-            private readonly float[] _dRoutedPart;
-            private readonly float[][] _dRoutedProbabilities;
-            private readonly float[] _dRoutedGateWeights;
-            private readonly float[] _dRoutedGateScores;
-            private readonly float[] _dRoutedGateRouted;
-            private readonly float[] _dRoutedUpGateOut;
-            private readonly float[] _dRoutedMixed;
-            private readonly float[] _dRoutedInput;
-            private readonly float[] _dRoutedRoutingScores;
-            private readonly float[] _dRoutedRouted;
-            private readonly float[] _dRoutedUpOut;
-            private readonly float[] _dRoutedProduct;
+            private readonly float[] _routed_grad;
+            private readonly Activation _routed_activation;
+            private readonly Concat _routed_grid;
+            private readonly Split _routed_split;
+            private readonly ModuleMix _routed_route;
+            private readonly ModuleMix _routed_mix;
+            private readonly Linear _routed_routeIn;
+            private readonly Linear _routed_down0;
+            private readonly Linear _routed_up1;
+            private readonly Linear _routed_down1;
+            private readonly Linear _routed_up2;
+            private readonly Linear _routed_down2;
+            private readonly Linear _routed_upGate;
+            private readonly Linear _routed_gate;
+            private readonly Linear[][] _routed_modules;
+            private readonly float[][][] _routed_post;
+            private readonly float[][][] _routed_inputs;
+            private readonly float[][] _routed_probabilities;
+            private readonly float[] _routed_product;
+            private readonly float[] _routed_routingInput;
+            private readonly float[] _routed_routingScores;
+            private readonly float[] _routed_hidden0;
+            private readonly float[] _routed_up1Out;
+            private readonly float[] _routed_routed1;
+            private readonly float[] _routed_hidden1;
+            private readonly float[] _routed_up2Out;
+            private readonly float[] _routed_routed2;
+            private readonly float[] _routed_hidden2;
+            private readonly float[] _routed_grid0;
+            private readonly float[] _routed_grid1;
+            private readonly float[] _routed_mixed1;
+            private readonly float[] _routed_grid2;
+            private readonly float[] _routed_mixed2;
+            private readonly float[] _routed_grid3;
+            private readonly float[] _routed_mixed3;
+            private readonly float[] _routed_gateWeights;
+            private readonly float[] _routed_upGateOut;
+            private readonly float[] _routed_gateRouted;
+            private readonly float[] _routed_gateHidden;
+            private readonly float[] _routed_gateScores;
+            private readonly float[] _routed_gridGrad;
+            private readonly float[] _routed_outGrad;
+            private readonly float[] _routed_preGrad;
+            private readonly float[] _routed_routingInputGrad;
+            private readonly float[] _routed_partGrad;
+            private readonly float[][] _routed_probabilitiesGrad;
+            private readonly float[] _routed_gateWeightsGrad;
+            private readonly float[] _routed_gateScoresGrad;
+            private readonly float[] _routed_gateRoutedGrad;
+            private readonly float[] _routed_upGateOutGrad;
+            private readonly float[] _routed_mixedGrad;
+            private readonly float[] _routed_inputGrad;
+            private readonly float[] _routed_routingScoresGrad;
+            private readonly float[] _routed_routedGrad;
+            private readonly float[] _routed_upOutGrad;
+            private readonly float[] _routed_productGrad;
             private readonly float[] _pi;
-            private readonly Linear _piFc0;
+            private readonly Linear _pi_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -338,91 +338,91 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _base = new float[maxBatch * 256];
-                _dBase = new float[maxBatch * 256];
-                _baseFc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
-                _baseHidden0 = new float[maxBatch * 256];
-                _baseFc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
-                _baseActivation1 = new Activation(ActivationKind.Relu);
-                _dBaseStep3 = new float[maxBatch * 256];
-                _dBaseStep1 = new float[maxBatch * 256];
+                _base_grad = new float[maxBatch * 256];
+                _base_fc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
+                _base_hidden0 = new float[maxBatch * 256];
+                _base_fc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
+                _base_activation1 = new Activation(ActivationKind.Relu);
+                _base_step3Grad = new float[maxBatch * 256];
+                _base_step1Grad = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
-                _embOnehotLayer = new OneHot(10);
+                _embOnehot_layer = new OneHot(10);
                 _emb = new float[maxBatch * 256];
-                _dEmb = new float[maxBatch * 256];
-                _embFc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
+                _emb_grad = new float[maxBatch * 256];
+                _emb_fc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
                 _routed = new float[maxBatch * 128];
-                _dRouted = new float[maxBatch * 128];
-                _routedActivation = new Activation(ActivationKind.Relu);
-                _routedGrid = new Concat(128, 128, 128, 128);
-                _routedSplit = new Split(128, 128, 128, 128);
-                _routedRoute = new ModuleMix(4, 4, 128);
-                _routedMix = new ModuleMix(4, 1, 128);
-                _routedRouteIn = new Linear(store, layout["actor.routed.route.in.weight"], layout["actor.routed.route.in.bias"]);
-                _routedDown0 = new Linear(store, layout["actor.routed.route.down0.weight"], layout["actor.routed.route.down0.bias"]);
-                _routedUp1 = new Linear(store, layout["actor.routed.route.up1.weight"], layout["actor.routed.route.up1.bias"]);
-                _routedDown1 = new Linear(store, layout["actor.routed.route.down1.weight"], layout["actor.routed.route.down1.bias"]);
-                _routedUp2 = new Linear(store, layout["actor.routed.route.up2.weight"], layout["actor.routed.route.up2.bias"]);
-                _routedDown2 = new Linear(store, layout["actor.routed.route.down2.weight"], layout["actor.routed.route.down2.bias"]);
-                _routedUpGate = new Linear(store, layout["actor.routed.route.up_gate.weight"], layout["actor.routed.route.up_gate.bias"]);
-                _routedGate = new Linear(store, layout["actor.routed.route.gate.weight"], layout["actor.routed.route.gate.bias"]);
-                _routedModules = new Linear[4][];
-                _routedPost = new float[4][][];
-                _routedInputs = new float[4][][];
+                _routed_grad = new float[maxBatch * 128];
+                _routed_activation = new Activation(ActivationKind.Relu);
+                _routed_grid = new Concat(128, 128, 128, 128);
+                _routed_split = new Split(128, 128, 128, 128);
+                _routed_route = new ModuleMix(4, 4, 128);
+                _routed_mix = new ModuleMix(4, 1, 128);
+                _routed_routeIn = new Linear(store, layout["actor.routed.route.in.weight"], layout["actor.routed.route.in.bias"]);
+                _routed_down0 = new Linear(store, layout["actor.routed.route.down0.weight"], layout["actor.routed.route.down0.bias"]);
+                _routed_up1 = new Linear(store, layout["actor.routed.route.up1.weight"], layout["actor.routed.route.up1.bias"]);
+                _routed_down1 = new Linear(store, layout["actor.routed.route.down1.weight"], layout["actor.routed.route.down1.bias"]);
+                _routed_up2 = new Linear(store, layout["actor.routed.route.up2.weight"], layout["actor.routed.route.up2.bias"]);
+                _routed_down2 = new Linear(store, layout["actor.routed.route.down2.weight"], layout["actor.routed.route.down2.bias"]);
+                _routed_upGate = new Linear(store, layout["actor.routed.route.up_gate.weight"], layout["actor.routed.route.up_gate.bias"]);
+                _routed_gate = new Linear(store, layout["actor.routed.route.gate.weight"], layout["actor.routed.route.gate.bias"]);
+                _routed_modules = new Linear[4][];
+                _routed_post = new float[4][][];
+                _routed_inputs = new float[4][][];
                 for (var layer = 0; layer < 4; layer++)
                 {
-                    _routedModules[layer] = new Linear[4];
-                    _routedPost[layer] = new float[4][];
-                    _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
+                    _routed_modules[layer] = new Linear[4];
+                    _routed_post[layer] = new float[4][];
+                    _routed_inputs[layer] = new float[layer == 0 ? 0 : 4][];
                     for (var module = 0; module < 4; module++)
                     {
-                        _routedModules[layer][module] = new Linear(store, layout[$"actor.routed.module{layer}_{module}.weight"], layout[$"actor.routed.module{layer}_{module}.bias"]);
-                        _routedPost[layer][module] = new float[maxBatch * 128];
-                        if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
+                        _routed_modules[layer][module] = new Linear(store, layout[$"actor.routed.module{layer}_{module}.weight"], layout[$"actor.routed.module{layer}_{module}.bias"]);
+                        _routed_post[layer][module] = new float[maxBatch * 128];
+                        if (layer > 0) _routed_inputs[layer][module] = new float[maxBatch * 128];
                     }
                 }
-                _routedProbabilities = new float[3][];
-                for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
-                _routedProduct = new float[maxBatch * 256];
-                _routedRoutingInput = new float[maxBatch * 256];
-                _routedRoutingScores = new float[maxBatch * 16];
-                _routedHidden0 = new float[maxBatch * 256];
-                _routedUp1Out = new float[maxBatch * 256];
-                _routedRouted1 = new float[maxBatch * 256];
-                _routedHidden1 = new float[maxBatch * 256];
-                _routedUp2Out = new float[maxBatch * 256];
-                _routedRouted2 = new float[maxBatch * 256];
-                _routedHidden2 = new float[maxBatch * 256];
-                _routedGrid0 = new float[maxBatch * 512];
-                _routedGrid1 = new float[maxBatch * 512];
-                _routedMixed1 = new float[maxBatch * 512];
-                _routedGrid2 = new float[maxBatch * 512];
-                _routedMixed2 = new float[maxBatch * 512];
-                _routedGrid3 = new float[maxBatch * 512];
-                _routedMixed3 = new float[maxBatch * 512];
-                _routedGateWeights = new float[maxBatch * 4];
-                _routedUpGateOut = new float[maxBatch * 256];
-                _routedGateRouted = new float[maxBatch * 256];
-                _routedGateHidden = new float[maxBatch * 256];
-                _routedGateScores = new float[maxBatch * 4];
-                _dRoutedGrid = new float[maxBatch * 512];
-                _dRoutedOut = new float[maxBatch * 128];
-                _dRoutedPre = new float[maxBatch * 128];
-                _dRoutedRoutingInput = new float[maxBatch * 256];
-                _dRoutedPart = new float[maxBatch * 256];
-                _dRoutedProbabilities = new float[3][];
-                for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
-                _dRoutedGateWeights = new float[maxBatch * 4];
-                _dRoutedGateScores = new float[maxBatch * 4];
-                _dRoutedGateRouted = new float[maxBatch * 256];
-                _dRoutedUpGateOut = new float[maxBatch * 256];
-                _dRoutedMixed = new float[maxBatch * 512];
-                _dRoutedInput = new float[maxBatch * 128];
-                _dRoutedRoutingScores = new float[maxBatch * 16];
-                _dRoutedRouted = new float[maxBatch * 256];
-                _dRoutedUpOut = new float[maxBatch * 256];
-                _dRoutedProduct = new float[maxBatch * 256];
+                _routed_probabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routed_probabilities[layer] = new float[maxBatch * 16];
+                _routed_product = new float[maxBatch * 256];
+                _routed_routingInput = new float[maxBatch * 256];
+                _routed_routingScores = new float[maxBatch * 16];
+                _routed_hidden0 = new float[maxBatch * 256];
+                _routed_up1Out = new float[maxBatch * 256];
+                _routed_routed1 = new float[maxBatch * 256];
+                _routed_hidden1 = new float[maxBatch * 256];
+                _routed_up2Out = new float[maxBatch * 256];
+                _routed_routed2 = new float[maxBatch * 256];
+                _routed_hidden2 = new float[maxBatch * 256];
+                _routed_grid0 = new float[maxBatch * 512];
+                _routed_grid1 = new float[maxBatch * 512];
+                _routed_mixed1 = new float[maxBatch * 512];
+                _routed_grid2 = new float[maxBatch * 512];
+                _routed_mixed2 = new float[maxBatch * 512];
+                _routed_grid3 = new float[maxBatch * 512];
+                _routed_mixed3 = new float[maxBatch * 512];
+                _routed_gateWeights = new float[maxBatch * 4];
+                _routed_upGateOut = new float[maxBatch * 256];
+                _routed_gateRouted = new float[maxBatch * 256];
+                _routed_gateHidden = new float[maxBatch * 256];
+                _routed_gateScores = new float[maxBatch * 4];
+                _routed_gridGrad = new float[maxBatch * 512];
+                _routed_outGrad = new float[maxBatch * 128];
+                _routed_preGrad = new float[maxBatch * 128];
+                _routed_routingInputGrad = new float[maxBatch * 256];
+                _routed_partGrad = new float[maxBatch * 256];
+                _routed_probabilitiesGrad = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routed_probabilitiesGrad[layer] = new float[maxBatch * 16];
+                _routed_gateWeightsGrad = new float[maxBatch * 4];
+                _routed_gateScoresGrad = new float[maxBatch * 4];
+                _routed_gateRoutedGrad = new float[maxBatch * 256];
+                _routed_upGateOutGrad = new float[maxBatch * 256];
+                _routed_mixedGrad = new float[maxBatch * 512];
+                _routed_inputGrad = new float[maxBatch * 128];
+                _routed_routingScoresGrad = new float[maxBatch * 16];
+                _routed_routedGrad = new float[maxBatch * 256];
+                _routed_upOutGrad = new float[maxBatch * 256];
+                _routed_productGrad = new float[maxBatch * 256];
                 _pi = new float[maxBatch * 4];
-                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+                _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -470,62 +470,62 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // base: mlp
-                _baseFc0.ForwardRelu(_obs, _baseHidden0, batch);
-                _baseFc1.ForwardRelu(_baseHidden0, _base, batch);
+                _base_fc0.ForwardRelu(_obs, _base_hidden0, batch);
+                _base_fc1.ForwardRelu(_base_hidden0, _base, batch);
                 // emb_onehot: onehot
-                _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
+                _embOnehot_layer.Forward(_taskIds, _embOnehot, batch);
                 // emb: linear
-                _embFc0.Forward(_embOnehot, _emb, batch);
+                _emb_fc0.Forward(_embOnehot, _emb, batch);
                 // routed: soft_modular
-                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 256);
-                _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
-                _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
-                _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[0], batch * 4, 4);
-                _routedUp1.Forward(_routedProbabilities[0], _routedUp1Out, batch);
-                ElementwiseProduct.Forward(_routedUp1Out, _routedRoutingInput, _routedRouted1, batch * 256);
-                _routedActivation.Forward(_routedRouted1, _routedHidden1, batch * 256);
-                _routedDown1.Forward(_routedHidden1, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[1], batch * 4, 4);
-                _routedUp2.Forward(_routedProbabilities[1], _routedUp2Out, batch);
-                ElementwiseProduct.Forward(_routedUp2Out, _routedRoutingInput, _routedRouted2, batch * 256);
-                _routedActivation.Forward(_routedRouted2, _routedHidden2, batch * 256);
-                _routedDown2.Forward(_routedHidden2, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
+                ElementwiseProduct.Forward(_base, _emb, _routed_product, batch * 256);
+                _routed_routeIn.Forward(_routed_product, _routed_routingInput, batch);
+                _routed_activation.Forward(_routed_routingInput, _routed_hidden0, batch * 256);
+                _routed_down0.Forward(_routed_hidden0, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[0], batch * 4, 4);
+                _routed_up1.Forward(_routed_probabilities[0], _routed_up1Out, batch);
+                ElementwiseProduct.Forward(_routed_up1Out, _routed_routingInput, _routed_routed1, batch * 256);
+                _routed_activation.Forward(_routed_routed1, _routed_hidden1, batch * 256);
+                _routed_down1.Forward(_routed_hidden1, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[1], batch * 4, 4);
+                _routed_up2.Forward(_routed_probabilities[1], _routed_up2Out, batch);
+                ElementwiseProduct.Forward(_routed_up2Out, _routed_routingInput, _routed_routed2, batch * 256);
+                _routed_activation.Forward(_routed_routed2, _routed_hidden2, batch * 256);
+                _routed_down2.Forward(_routed_hidden2, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[2], batch * 4, 4);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedModules[0][module].ForwardRelu(_base, _routedPost[0][module], batch);
-                    _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
+                    _routed_modules[0][module].ForwardRelu(_base, _routed_post[0][module], batch);
+                    _routed_grid.Forward(module, _routed_post[0][module], _routed_grid0, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
+                _routed_route.Forward(_routed_probabilities[0], _routed_grid0, _routed_mixed1, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
-                    _routedModules[1][module].ForwardRelu(_routedInputs[1][module], _routedPost[1][module], batch);
-                    _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
+                    _routed_split.Forward(module, _routed_mixed1, _routed_inputs[1][module], batch);
+                    _routed_modules[1][module].ForwardRelu(_routed_inputs[1][module], _routed_post[1][module], batch);
+                    _routed_grid.Forward(module, _routed_post[1][module], _routed_grid1, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
+                _routed_route.Forward(_routed_probabilities[1], _routed_grid1, _routed_mixed2, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
-                    _routedModules[2][module].ForwardRelu(_routedInputs[2][module], _routedPost[2][module], batch);
-                    _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
+                    _routed_split.Forward(module, _routed_mixed2, _routed_inputs[2][module], batch);
+                    _routed_modules[2][module].ForwardRelu(_routed_inputs[2][module], _routed_post[2][module], batch);
+                    _routed_grid.Forward(module, _routed_post[2][module], _routed_grid2, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
+                _routed_route.Forward(_routed_probabilities[2], _routed_grid2, _routed_mixed3, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
-                    _routedModules[3][module].ForwardRelu(_routedInputs[3][module], _routedPost[3][module], batch);
-                    _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
+                    _routed_split.Forward(module, _routed_mixed3, _routed_inputs[3][module], batch);
+                    _routed_modules[3][module].ForwardRelu(_routed_inputs[3][module], _routed_post[3][module], batch);
+                    _routed_grid.Forward(module, _routed_post[3][module], _routed_grid3, batch);
                 }
-                _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
-                ElementwiseProduct.Forward(_routedUpGateOut, _routedRoutingInput, _routedGateRouted, batch * 256);
-                _routedActivation.Forward(_routedGateRouted, _routedGateHidden, batch * 256);
-                _routedGate.Forward(_routedGateHidden, _routedGateScores, batch);
-                RowSoftmax.Forward(_routedGateScores, _routedGateWeights, batch, 4);
-                _routedMix.Forward(_routedGateWeights, _routedGrid3, _routed, batch);
+                _routed_upGate.Forward(_routed_probabilities[2], _routed_upGateOut, batch);
+                ElementwiseProduct.Forward(_routed_upGateOut, _routed_routingInput, _routed_gateRouted, batch * 256);
+                _routed_activation.Forward(_routed_gateRouted, _routed_gateHidden, batch * 256);
+                _routed_gate.Forward(_routed_gateHidden, _routed_gateScores, batch);
+                RowSoftmax.Forward(_routed_gateScores, _routed_gateWeights, batch, 4);
+                _routed_mix.Forward(_routed_gateWeights, _routed_grid3, _routed, batch);
                 // pi: gaussian
-                _piFc0.Forward(_routed, _pi, batch);
+                _pi_fc0.Forward(_routed, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
             }
 
@@ -534,88 +534,88 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dBase, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * 256);
                 // pi: gaussian
-                _piFc0.Backward(_routed, outputGradient, _dRouted, batch);
+                _pi_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
-                _routedMix.Backward(_routedGateWeights, _routedGrid3, _dRouted, _dRoutedGateWeights, _dRoutedGrid, batch);
-                Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
-                for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
-                RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
-                _routedGate.BackwardThroughRelu(_routedGateHidden, _dRoutedGateScores, _dRoutedGateRouted, batch);
-                ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                _routed_mix.Backward(_routed_gateWeights, _routed_grid3, _routed_grad, _routed_gateWeightsGrad, _routed_gridGrad, batch);
+                Array.Clear(_routed_routingInputGrad, 0, batch * 256);
+                for (var layer = 0; layer < 3; layer++) Array.Clear(_routed_probabilitiesGrad[layer], 0, batch * 16);
+                RowSoftmax.Backward(_routed_gateWeights, _routed_gateWeightsGrad, _routed_gateScoresGrad, batch, 4);
+                _routed_gate.BackwardThroughRelu(_routed_gateHidden, _routed_gateScoresGrad, _routed_gateRoutedGrad, batch);
+                ElementwiseProduct.Backward(_routed_upGateOut, _routed_routingInput, _routed_gateRoutedGrad, _routed_upGateOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_upGate.Backward(_routed_probabilities[2], _routed_upGateOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[2].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[2].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[3][module], _routed_post[3][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[3][module].Backward(_routed_inputs[3][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown2.BackwardThroughRelu(_routedHidden2, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                _routed_route.Backward(_routed_probabilities[2], _routed_grid2, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[2].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[2].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[2], _routed_probabilitiesGrad[2], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down2.BackwardThroughRelu(_routed_hidden2, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                ElementwiseProduct.Backward(_routed_up2Out, _routed_routingInput, _routed_routedGrad, _routed_upOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_up2.Backward(_routed_probabilities[1], _routed_upOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[1].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[1].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[2][module], _routed_post[2][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[2][module].Backward(_routed_inputs[2][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown1.BackwardThroughRelu(_routedHidden1, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                _routed_route.Backward(_routed_probabilities[1], _routed_grid1, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[1].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[1].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[1], _routed_probabilitiesGrad[1], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down1.BackwardThroughRelu(_routed_hidden1, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                ElementwiseProduct.Backward(_routed_up1Out, _routed_routingInput, _routed_routedGrad, _routed_upOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_up1.Backward(_routed_probabilities[0], _routed_upOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[0].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[0].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[1][module], _routed_post[1][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[1][module].Backward(_routed_inputs[1][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown0.BackwardThroughRelu(_routedHidden0, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routed_route.Backward(_routed_probabilities[0], _routed_grid0, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[0].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[0].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[0], _routed_probabilitiesGrad[0], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down0.BackwardThroughRelu(_routed_hidden0, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_routedGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
-                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[0][module], _routed_post[0][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[0][module].Backward(_base, _routed_preGrad, _routed_partGrad, batch);
+                    TensorPrimitives.Add(_base_grad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _base_grad.AsSpan(0, batch * 256));
                 }
-                _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
-                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 256);
-                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
+                _routed_routeIn.Backward(_routed_product, _routed_routingInputGrad, _routed_productGrad, batch);
+                ElementwiseProduct.Backward(_base, _emb, _routed_productGrad, _routed_partGrad, _emb_grad, batch * 256);
+                TensorPrimitives.Add(_base_grad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _base_grad.AsSpan(0, batch * 256));
                 // emb: linear
-                _embFc0.Backward(_embOnehot, _dEmb, default, batch);
+                _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 256);
-                _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
-                _baseFc0.Backward(_obs, _dBaseStep1, default, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
+                _base_fc0.Backward(_obs, _base_step1Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _baseFc0, _baseFc1, _embFc0, _routedRouteIn, _routedDown0, _routedUp1, _routedDown1, _routedUp2, _routedDown2, _routedUpGate, _routedGate, _piFc0 })
+                foreach (var layer in new[] { _base_fc0, _base_fc1, _emb_fc0, _routed_routeIn, _routed_down0, _routed_up1, _routed_down1, _routed_up2, _routed_down2, _routed_upGate, _routed_gate, _pi_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var row in _routedModules) foreach (var layer in row)
+                foreach (var row in _routed_modules) foreach (var layer in row)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
@@ -637,11 +637,11 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> RoutingProbabilities(int layer)
             {
                 if ((uint)layer >= RoutingLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {RoutingLayers})");
-                return _routedProbabilities[layer].AsSpan(0, _batch * 16);
+                return _routed_probabilities[layer].AsSpan(0, _batch * 16);
             }
 
             /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
-            public ReadOnlySpan<float> GateProbabilities => _routedGateWeights.AsSpan(0, _batch * 4);
+            public ReadOnlySpan<float> GateProbabilities => _routed_gateWeights.AsSpan(0, _batch * 4);
         }
 
         /// <summary>The critic network <c>critic</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
@@ -654,80 +654,80 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _baseConcat;
-            private readonly float[] _dBaseConcat;
-            private readonly Concat _baseConcatLayer;
+            private readonly float[] _baseConcat_grad;
+            private readonly Concat _baseConcat_layer;
             private readonly float[] _base;
-            private readonly float[] _dBase;
-            private readonly Linear _baseFc0;
-            private readonly float[] _baseHidden0;
-            private readonly Linear _baseFc1;
-            private readonly Activation _baseActivation1;
-            private readonly float[] _dBaseStep3;
-            private readonly float[] _dBaseStep1;
+            private readonly float[] _base_grad;
+            private readonly Linear _base_fc0;
+            private readonly float[] _base_hidden0;
+            private readonly Linear _base_fc1;
+            private readonly Activation _base_activation1;
+            private readonly float[] _base_step3Grad;
+            private readonly float[] _base_step1Grad;
             private readonly float[] _embOnehot;
-            private readonly OneHot _embOnehotLayer;
+            private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
-            private readonly float[] _dEmb;
-            private readonly Linear _embFc0;
+            private readonly float[] _emb_grad;
+            private readonly Linear _emb_fc0;
             private readonly float[] _routed;
-            private readonly float[] _dRouted;
-            private readonly Activation _routedActivation;
-            private readonly Concat _routedGrid;
-            private readonly Split _routedSplit;
-            private readonly ModuleMix _routedRoute;
-            private readonly ModuleMix _routedMix;
-            private readonly Linear _routedRouteIn;
-            private readonly Linear _routedDown0;
-            private readonly Linear _routedUp1;
-            private readonly Linear _routedDown1;
-            private readonly Linear _routedUp2;
-            private readonly Linear _routedDown2;
-            private readonly Linear _routedUpGate;
-            private readonly Linear _routedGate;
-            private readonly Linear[][] _routedModules;
-            private readonly float[][][] _routedPost;
-            private readonly float[][][] _routedInputs;
-            private readonly float[][] _routedProbabilities;
-            private readonly float[] _routedProduct;
-            private readonly float[] _routedRoutingInput;
-            private readonly float[] _routedRoutingScores;
-            private readonly float[] _routedHidden0;
-            private readonly float[] _routedUp1Out;
-            private readonly float[] _routedRouted1;
-            private readonly float[] _routedHidden1;
-            private readonly float[] _routedUp2Out;
-            private readonly float[] _routedRouted2;
-            private readonly float[] _routedHidden2;
-            private readonly float[] _routedGrid0;
-            private readonly float[] _routedGrid1;
-            private readonly float[] _routedMixed1;
-            private readonly float[] _routedGrid2;
-            private readonly float[] _routedMixed2;
-            private readonly float[] _routedGrid3;
-            private readonly float[] _routedMixed3;
-            private readonly float[] _routedGateWeights;
-            private readonly float[] _routedUpGateOut;
-            private readonly float[] _routedGateRouted;
-            private readonly float[] _routedGateHidden;
-            private readonly float[] _routedGateScores;
-            private readonly float[] _dRoutedGrid;
-            private readonly float[] _dRoutedOut;
-            private readonly float[] _dRoutedPre;
-            private readonly float[] _dRoutedRoutingInput;
-            private readonly float[] _dRoutedPart;
-            private readonly float[][] _dRoutedProbabilities;
-            private readonly float[] _dRoutedGateWeights;
-            private readonly float[] _dRoutedGateScores;
-            private readonly float[] _dRoutedGateRouted;
-            private readonly float[] _dRoutedUpGateOut;
-            private readonly float[] _dRoutedMixed;
-            private readonly float[] _dRoutedInput;
-            private readonly float[] _dRoutedRoutingScores;
-            private readonly float[] _dRoutedRouted;
-            private readonly float[] _dRoutedUpOut;
-            private readonly float[] _dRoutedProduct;
+            private readonly float[] _routed_grad;
+            private readonly Activation _routed_activation;
+            private readonly Concat _routed_grid;
+            private readonly Split _routed_split;
+            private readonly ModuleMix _routed_route;
+            private readonly ModuleMix _routed_mix;
+            private readonly Linear _routed_routeIn;
+            private readonly Linear _routed_down0;
+            private readonly Linear _routed_up1;
+            private readonly Linear _routed_down1;
+            private readonly Linear _routed_up2;
+            private readonly Linear _routed_down2;
+            private readonly Linear _routed_upGate;
+            private readonly Linear _routed_gate;
+            private readonly Linear[][] _routed_modules;
+            private readonly float[][][] _routed_post;
+            private readonly float[][][] _routed_inputs;
+            private readonly float[][] _routed_probabilities;
+            private readonly float[] _routed_product;
+            private readonly float[] _routed_routingInput;
+            private readonly float[] _routed_routingScores;
+            private readonly float[] _routed_hidden0;
+            private readonly float[] _routed_up1Out;
+            private readonly float[] _routed_routed1;
+            private readonly float[] _routed_hidden1;
+            private readonly float[] _routed_up2Out;
+            private readonly float[] _routed_routed2;
+            private readonly float[] _routed_hidden2;
+            private readonly float[] _routed_grid0;
+            private readonly float[] _routed_grid1;
+            private readonly float[] _routed_mixed1;
+            private readonly float[] _routed_grid2;
+            private readonly float[] _routed_mixed2;
+            private readonly float[] _routed_grid3;
+            private readonly float[] _routed_mixed3;
+            private readonly float[] _routed_gateWeights;
+            private readonly float[] _routed_upGateOut;
+            private readonly float[] _routed_gateRouted;
+            private readonly float[] _routed_gateHidden;
+            private readonly float[] _routed_gateScores;
+            private readonly float[] _routed_gridGrad;
+            private readonly float[] _routed_outGrad;
+            private readonly float[] _routed_preGrad;
+            private readonly float[] _routed_routingInputGrad;
+            private readonly float[] _routed_partGrad;
+            private readonly float[][] _routed_probabilitiesGrad;
+            private readonly float[] _routed_gateWeightsGrad;
+            private readonly float[] _routed_gateScoresGrad;
+            private readonly float[] _routed_gateRoutedGrad;
+            private readonly float[] _routed_upGateOutGrad;
+            private readonly float[] _routed_mixedGrad;
+            private readonly float[] _routed_inputGrad;
+            private readonly float[] _routed_routingScoresGrad;
+            private readonly float[] _routed_routedGrad;
+            private readonly float[] _routed_upOutGrad;
+            private readonly float[] _routed_productGrad;
             private readonly float[] _q;
-            private readonly Linear _qFc0;
+            private readonly Linear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -743,94 +743,94 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _baseConcat = new float[maxBatch * 8];
-                _dBaseConcat = new float[maxBatch * 8];
-                _baseConcatLayer = new Concat(6, 2);
+                _baseConcat_grad = new float[maxBatch * 8];
+                _baseConcat_layer = new Concat(6, 2);
                 _base = new float[maxBatch * 256];
-                _dBase = new float[maxBatch * 256];
-                _baseFc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
-                _baseHidden0 = new float[maxBatch * 256];
-                _baseFc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
-                _baseActivation1 = new Activation(ActivationKind.Relu);
-                _dBaseStep3 = new float[maxBatch * 256];
-                _dBaseStep1 = new float[maxBatch * 256];
+                _base_grad = new float[maxBatch * 256];
+                _base_fc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
+                _base_hidden0 = new float[maxBatch * 256];
+                _base_fc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
+                _base_activation1 = new Activation(ActivationKind.Relu);
+                _base_step3Grad = new float[maxBatch * 256];
+                _base_step1Grad = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
-                _embOnehotLayer = new OneHot(10);
+                _embOnehot_layer = new OneHot(10);
                 _emb = new float[maxBatch * 256];
-                _dEmb = new float[maxBatch * 256];
-                _embFc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
+                _emb_grad = new float[maxBatch * 256];
+                _emb_fc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
                 _routed = new float[maxBatch * 128];
-                _dRouted = new float[maxBatch * 128];
-                _routedActivation = new Activation(ActivationKind.Relu);
-                _routedGrid = new Concat(128, 128, 128, 128);
-                _routedSplit = new Split(128, 128, 128, 128);
-                _routedRoute = new ModuleMix(4, 4, 128);
-                _routedMix = new ModuleMix(4, 1, 128);
-                _routedRouteIn = new Linear(store, layout["critic.routed.route.in.weight"], layout["critic.routed.route.in.bias"]);
-                _routedDown0 = new Linear(store, layout["critic.routed.route.down0.weight"], layout["critic.routed.route.down0.bias"]);
-                _routedUp1 = new Linear(store, layout["critic.routed.route.up1.weight"], layout["critic.routed.route.up1.bias"]);
-                _routedDown1 = new Linear(store, layout["critic.routed.route.down1.weight"], layout["critic.routed.route.down1.bias"]);
-                _routedUp2 = new Linear(store, layout["critic.routed.route.up2.weight"], layout["critic.routed.route.up2.bias"]);
-                _routedDown2 = new Linear(store, layout["critic.routed.route.down2.weight"], layout["critic.routed.route.down2.bias"]);
-                _routedUpGate = new Linear(store, layout["critic.routed.route.up_gate.weight"], layout["critic.routed.route.up_gate.bias"]);
-                _routedGate = new Linear(store, layout["critic.routed.route.gate.weight"], layout["critic.routed.route.gate.bias"]);
-                _routedModules = new Linear[4][];
-                _routedPost = new float[4][][];
-                _routedInputs = new float[4][][];
+                _routed_grad = new float[maxBatch * 128];
+                _routed_activation = new Activation(ActivationKind.Relu);
+                _routed_grid = new Concat(128, 128, 128, 128);
+                _routed_split = new Split(128, 128, 128, 128);
+                _routed_route = new ModuleMix(4, 4, 128);
+                _routed_mix = new ModuleMix(4, 1, 128);
+                _routed_routeIn = new Linear(store, layout["critic.routed.route.in.weight"], layout["critic.routed.route.in.bias"]);
+                _routed_down0 = new Linear(store, layout["critic.routed.route.down0.weight"], layout["critic.routed.route.down0.bias"]);
+                _routed_up1 = new Linear(store, layout["critic.routed.route.up1.weight"], layout["critic.routed.route.up1.bias"]);
+                _routed_down1 = new Linear(store, layout["critic.routed.route.down1.weight"], layout["critic.routed.route.down1.bias"]);
+                _routed_up2 = new Linear(store, layout["critic.routed.route.up2.weight"], layout["critic.routed.route.up2.bias"]);
+                _routed_down2 = new Linear(store, layout["critic.routed.route.down2.weight"], layout["critic.routed.route.down2.bias"]);
+                _routed_upGate = new Linear(store, layout["critic.routed.route.up_gate.weight"], layout["critic.routed.route.up_gate.bias"]);
+                _routed_gate = new Linear(store, layout["critic.routed.route.gate.weight"], layout["critic.routed.route.gate.bias"]);
+                _routed_modules = new Linear[4][];
+                _routed_post = new float[4][][];
+                _routed_inputs = new float[4][][];
                 for (var layer = 0; layer < 4; layer++)
                 {
-                    _routedModules[layer] = new Linear[4];
-                    _routedPost[layer] = new float[4][];
-                    _routedInputs[layer] = new float[layer == 0 ? 0 : 4][];
+                    _routed_modules[layer] = new Linear[4];
+                    _routed_post[layer] = new float[4][];
+                    _routed_inputs[layer] = new float[layer == 0 ? 0 : 4][];
                     for (var module = 0; module < 4; module++)
                     {
-                        _routedModules[layer][module] = new Linear(store, layout[$"critic.routed.module{layer}_{module}.weight"], layout[$"critic.routed.module{layer}_{module}.bias"]);
-                        _routedPost[layer][module] = new float[maxBatch * 128];
-                        if (layer > 0) _routedInputs[layer][module] = new float[maxBatch * 128];
+                        _routed_modules[layer][module] = new Linear(store, layout[$"critic.routed.module{layer}_{module}.weight"], layout[$"critic.routed.module{layer}_{module}.bias"]);
+                        _routed_post[layer][module] = new float[maxBatch * 128];
+                        if (layer > 0) _routed_inputs[layer][module] = new float[maxBatch * 128];
                     }
                 }
-                _routedProbabilities = new float[3][];
-                for (var layer = 0; layer < 3; layer++) _routedProbabilities[layer] = new float[maxBatch * 16];
-                _routedProduct = new float[maxBatch * 256];
-                _routedRoutingInput = new float[maxBatch * 256];
-                _routedRoutingScores = new float[maxBatch * 16];
-                _routedHidden0 = new float[maxBatch * 256];
-                _routedUp1Out = new float[maxBatch * 256];
-                _routedRouted1 = new float[maxBatch * 256];
-                _routedHidden1 = new float[maxBatch * 256];
-                _routedUp2Out = new float[maxBatch * 256];
-                _routedRouted2 = new float[maxBatch * 256];
-                _routedHidden2 = new float[maxBatch * 256];
-                _routedGrid0 = new float[maxBatch * 512];
-                _routedGrid1 = new float[maxBatch * 512];
-                _routedMixed1 = new float[maxBatch * 512];
-                _routedGrid2 = new float[maxBatch * 512];
-                _routedMixed2 = new float[maxBatch * 512];
-                _routedGrid3 = new float[maxBatch * 512];
-                _routedMixed3 = new float[maxBatch * 512];
-                _routedGateWeights = new float[maxBatch * 4];
-                _routedUpGateOut = new float[maxBatch * 256];
-                _routedGateRouted = new float[maxBatch * 256];
-                _routedGateHidden = new float[maxBatch * 256];
-                _routedGateScores = new float[maxBatch * 4];
-                _dRoutedGrid = new float[maxBatch * 512];
-                _dRoutedOut = new float[maxBatch * 128];
-                _dRoutedPre = new float[maxBatch * 128];
-                _dRoutedRoutingInput = new float[maxBatch * 256];
-                _dRoutedPart = new float[maxBatch * 256];
-                _dRoutedProbabilities = new float[3][];
-                for (var layer = 0; layer < 3; layer++) _dRoutedProbabilities[layer] = new float[maxBatch * 16];
-                _dRoutedGateWeights = new float[maxBatch * 4];
-                _dRoutedGateScores = new float[maxBatch * 4];
-                _dRoutedGateRouted = new float[maxBatch * 256];
-                _dRoutedUpGateOut = new float[maxBatch * 256];
-                _dRoutedMixed = new float[maxBatch * 512];
-                _dRoutedInput = new float[maxBatch * 128];
-                _dRoutedRoutingScores = new float[maxBatch * 16];
-                _dRoutedRouted = new float[maxBatch * 256];
-                _dRoutedUpOut = new float[maxBatch * 256];
-                _dRoutedProduct = new float[maxBatch * 256];
+                _routed_probabilities = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routed_probabilities[layer] = new float[maxBatch * 16];
+                _routed_product = new float[maxBatch * 256];
+                _routed_routingInput = new float[maxBatch * 256];
+                _routed_routingScores = new float[maxBatch * 16];
+                _routed_hidden0 = new float[maxBatch * 256];
+                _routed_up1Out = new float[maxBatch * 256];
+                _routed_routed1 = new float[maxBatch * 256];
+                _routed_hidden1 = new float[maxBatch * 256];
+                _routed_up2Out = new float[maxBatch * 256];
+                _routed_routed2 = new float[maxBatch * 256];
+                _routed_hidden2 = new float[maxBatch * 256];
+                _routed_grid0 = new float[maxBatch * 512];
+                _routed_grid1 = new float[maxBatch * 512];
+                _routed_mixed1 = new float[maxBatch * 512];
+                _routed_grid2 = new float[maxBatch * 512];
+                _routed_mixed2 = new float[maxBatch * 512];
+                _routed_grid3 = new float[maxBatch * 512];
+                _routed_mixed3 = new float[maxBatch * 512];
+                _routed_gateWeights = new float[maxBatch * 4];
+                _routed_upGateOut = new float[maxBatch * 256];
+                _routed_gateRouted = new float[maxBatch * 256];
+                _routed_gateHidden = new float[maxBatch * 256];
+                _routed_gateScores = new float[maxBatch * 4];
+                _routed_gridGrad = new float[maxBatch * 512];
+                _routed_outGrad = new float[maxBatch * 128];
+                _routed_preGrad = new float[maxBatch * 128];
+                _routed_routingInputGrad = new float[maxBatch * 256];
+                _routed_partGrad = new float[maxBatch * 256];
+                _routed_probabilitiesGrad = new float[3][];
+                for (var layer = 0; layer < 3; layer++) _routed_probabilitiesGrad[layer] = new float[maxBatch * 16];
+                _routed_gateWeightsGrad = new float[maxBatch * 4];
+                _routed_gateScoresGrad = new float[maxBatch * 4];
+                _routed_gateRoutedGrad = new float[maxBatch * 256];
+                _routed_upGateOutGrad = new float[maxBatch * 256];
+                _routed_mixedGrad = new float[maxBatch * 512];
+                _routed_inputGrad = new float[maxBatch * 128];
+                _routed_routingScoresGrad = new float[maxBatch * 16];
+                _routed_routedGrad = new float[maxBatch * 256];
+                _routed_upOutGrad = new float[maxBatch * 256];
+                _routed_productGrad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
-                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+                _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -881,65 +881,65 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // base_concat: concat
-                _baseConcatLayer.Forward(0, _obs, _baseConcat, batch);
-                _baseConcatLayer.Forward(1, _action, _baseConcat, batch);
+                _baseConcat_layer.Forward(0, _obs, _baseConcat, batch);
+                _baseConcat_layer.Forward(1, _action, _baseConcat, batch);
                 // base: mlp
-                _baseFc0.ForwardRelu(_baseConcat, _baseHidden0, batch);
-                _baseFc1.ForwardRelu(_baseHidden0, _base, batch);
+                _base_fc0.ForwardRelu(_baseConcat, _base_hidden0, batch);
+                _base_fc1.ForwardRelu(_base_hidden0, _base, batch);
                 // emb_onehot: onehot
-                _embOnehotLayer.Forward(_taskIds, _embOnehot, batch);
+                _embOnehot_layer.Forward(_taskIds, _embOnehot, batch);
                 // emb: linear
-                _embFc0.Forward(_embOnehot, _emb, batch);
+                _emb_fc0.Forward(_embOnehot, _emb, batch);
                 // routed: soft_modular
-                ElementwiseProduct.Forward(_base, _emb, _routedProduct, batch * 256);
-                _routedRouteIn.Forward(_routedProduct, _routedRoutingInput, batch);
-                _routedActivation.Forward(_routedRoutingInput, _routedHidden0, batch * 256);
-                _routedDown0.Forward(_routedHidden0, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[0], batch * 4, 4);
-                _routedUp1.Forward(_routedProbabilities[0], _routedUp1Out, batch);
-                ElementwiseProduct.Forward(_routedUp1Out, _routedRoutingInput, _routedRouted1, batch * 256);
-                _routedActivation.Forward(_routedRouted1, _routedHidden1, batch * 256);
-                _routedDown1.Forward(_routedHidden1, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[1], batch * 4, 4);
-                _routedUp2.Forward(_routedProbabilities[1], _routedUp2Out, batch);
-                ElementwiseProduct.Forward(_routedUp2Out, _routedRoutingInput, _routedRouted2, batch * 256);
-                _routedActivation.Forward(_routedRouted2, _routedHidden2, batch * 256);
-                _routedDown2.Forward(_routedHidden2, _routedRoutingScores, batch);
-                RowSoftmax.Forward(_routedRoutingScores, _routedProbabilities[2], batch * 4, 4);
+                ElementwiseProduct.Forward(_base, _emb, _routed_product, batch * 256);
+                _routed_routeIn.Forward(_routed_product, _routed_routingInput, batch);
+                _routed_activation.Forward(_routed_routingInput, _routed_hidden0, batch * 256);
+                _routed_down0.Forward(_routed_hidden0, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[0], batch * 4, 4);
+                _routed_up1.Forward(_routed_probabilities[0], _routed_up1Out, batch);
+                ElementwiseProduct.Forward(_routed_up1Out, _routed_routingInput, _routed_routed1, batch * 256);
+                _routed_activation.Forward(_routed_routed1, _routed_hidden1, batch * 256);
+                _routed_down1.Forward(_routed_hidden1, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[1], batch * 4, 4);
+                _routed_up2.Forward(_routed_probabilities[1], _routed_up2Out, batch);
+                ElementwiseProduct.Forward(_routed_up2Out, _routed_routingInput, _routed_routed2, batch * 256);
+                _routed_activation.Forward(_routed_routed2, _routed_hidden2, batch * 256);
+                _routed_down2.Forward(_routed_hidden2, _routed_routingScores, batch);
+                RowSoftmax.Forward(_routed_routingScores, _routed_probabilities[2], batch * 4, 4);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedModules[0][module].ForwardRelu(_base, _routedPost[0][module], batch);
-                    _routedGrid.Forward(module, _routedPost[0][module], _routedGrid0, batch);
+                    _routed_modules[0][module].ForwardRelu(_base, _routed_post[0][module], batch);
+                    _routed_grid.Forward(module, _routed_post[0][module], _routed_grid0, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[0], _routedGrid0, _routedMixed1, batch);
+                _routed_route.Forward(_routed_probabilities[0], _routed_grid0, _routed_mixed1, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed1, _routedInputs[1][module], batch);
-                    _routedModules[1][module].ForwardRelu(_routedInputs[1][module], _routedPost[1][module], batch);
-                    _routedGrid.Forward(module, _routedPost[1][module], _routedGrid1, batch);
+                    _routed_split.Forward(module, _routed_mixed1, _routed_inputs[1][module], batch);
+                    _routed_modules[1][module].ForwardRelu(_routed_inputs[1][module], _routed_post[1][module], batch);
+                    _routed_grid.Forward(module, _routed_post[1][module], _routed_grid1, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[1], _routedGrid1, _routedMixed2, batch);
+                _routed_route.Forward(_routed_probabilities[1], _routed_grid1, _routed_mixed2, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed2, _routedInputs[2][module], batch);
-                    _routedModules[2][module].ForwardRelu(_routedInputs[2][module], _routedPost[2][module], batch);
-                    _routedGrid.Forward(module, _routedPost[2][module], _routedGrid2, batch);
+                    _routed_split.Forward(module, _routed_mixed2, _routed_inputs[2][module], batch);
+                    _routed_modules[2][module].ForwardRelu(_routed_inputs[2][module], _routed_post[2][module], batch);
+                    _routed_grid.Forward(module, _routed_post[2][module], _routed_grid2, batch);
                 }
-                _routedRoute.Forward(_routedProbabilities[2], _routedGrid2, _routedMixed3, batch);
+                _routed_route.Forward(_routed_probabilities[2], _routed_grid2, _routed_mixed3, batch);
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedSplit.Forward(module, _routedMixed3, _routedInputs[3][module], batch);
-                    _routedModules[3][module].ForwardRelu(_routedInputs[3][module], _routedPost[3][module], batch);
-                    _routedGrid.Forward(module, _routedPost[3][module], _routedGrid3, batch);
+                    _routed_split.Forward(module, _routed_mixed3, _routed_inputs[3][module], batch);
+                    _routed_modules[3][module].ForwardRelu(_routed_inputs[3][module], _routed_post[3][module], batch);
+                    _routed_grid.Forward(module, _routed_post[3][module], _routed_grid3, batch);
                 }
-                _routedUpGate.Forward(_routedProbabilities[2], _routedUpGateOut, batch);
-                ElementwiseProduct.Forward(_routedUpGateOut, _routedRoutingInput, _routedGateRouted, batch * 256);
-                _routedActivation.Forward(_routedGateRouted, _routedGateHidden, batch * 256);
-                _routedGate.Forward(_routedGateHidden, _routedGateScores, batch);
-                RowSoftmax.Forward(_routedGateScores, _routedGateWeights, batch, 4);
-                _routedMix.Forward(_routedGateWeights, _routedGrid3, _routed, batch);
+                _routed_upGate.Forward(_routed_probabilities[2], _routed_upGateOut, batch);
+                ElementwiseProduct.Forward(_routed_upGateOut, _routed_routingInput, _routed_gateRouted, batch * 256);
+                _routed_activation.Forward(_routed_gateRouted, _routed_gateHidden, batch * 256);
+                _routed_gate.Forward(_routed_gateHidden, _routed_gateScores, batch);
+                RowSoftmax.Forward(_routed_gateScores, _routed_gateWeights, batch, 4);
+                _routed_mix.Forward(_routed_gateWeights, _routed_grid3, _routed, batch);
                 // q: q_values
-                _qFc0.Forward(_routed, _q, batch);
+                _q_fc0.Forward(_routed, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -948,90 +948,90 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dBase, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * 256);
                 // q: q_values
-                _qFc0.Backward(_routed, outputGradient, _dRouted, batch);
+                _q_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
-                _routedMix.Backward(_routedGateWeights, _routedGrid3, _dRouted, _dRoutedGateWeights, _dRoutedGrid, batch);
-                Array.Clear(_dRoutedRoutingInput, 0, batch * 256);
-                for (var layer = 0; layer < 3; layer++) Array.Clear(_dRoutedProbabilities[layer], 0, batch * 16);
-                RowSoftmax.Backward(_routedGateWeights, _dRoutedGateWeights, _dRoutedGateScores, batch, 4);
-                _routedGate.BackwardThroughRelu(_routedGateHidden, _dRoutedGateScores, _dRoutedGateRouted, batch);
-                ElementwiseProduct.Backward(_routedUpGateOut, _routedRoutingInput, _dRoutedGateRouted, _dRoutedUpGateOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUpGate.Backward(_routedProbabilities[2], _dRoutedUpGateOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
+                _routed_mix.Backward(_routed_gateWeights, _routed_grid3, _routed_grad, _routed_gateWeightsGrad, _routed_gridGrad, batch);
+                Array.Clear(_routed_routingInputGrad, 0, batch * 256);
+                for (var layer = 0; layer < 3; layer++) Array.Clear(_routed_probabilitiesGrad[layer], 0, batch * 16);
+                RowSoftmax.Backward(_routed_gateWeights, _routed_gateWeightsGrad, _routed_gateScoresGrad, batch, 4);
+                _routed_gate.BackwardThroughRelu(_routed_gateHidden, _routed_gateScoresGrad, _routed_gateRoutedGrad, batch);
+                ElementwiseProduct.Backward(_routed_upGateOut, _routed_routingInput, _routed_gateRoutedGrad, _routed_upGateOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_upGate.Backward(_routed_probabilities[2], _routed_upGateOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[2].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[2].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[3][module], _routedPost[3][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[3][module].Backward(_routedInputs[3][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[3][module], _routed_post[3][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[3][module].Backward(_routed_inputs[3][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[2], _routedGrid2, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[2].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[2].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[2], _dRoutedProbabilities[2], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown2.BackwardThroughRelu(_routedHidden2, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                ElementwiseProduct.Backward(_routedUp2Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUp2.Backward(_routedProbabilities[1], _dRoutedUpOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
+                _routed_route.Backward(_routed_probabilities[2], _routed_grid2, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[2].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[2].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[2], _routed_probabilitiesGrad[2], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down2.BackwardThroughRelu(_routed_hidden2, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                ElementwiseProduct.Backward(_routed_up2Out, _routed_routingInput, _routed_routedGrad, _routed_upOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_up2.Backward(_routed_probabilities[1], _routed_upOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[1].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[1].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[2][module], _routedPost[2][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[2][module].Backward(_routedInputs[2][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[2][module], _routed_post[2][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[2][module].Backward(_routed_inputs[2][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[1], _routedGrid1, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[1].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[1].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[1], _dRoutedProbabilities[1], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown1.BackwardThroughRelu(_routedHidden1, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                ElementwiseProduct.Backward(_routedUp1Out, _routedRoutingInput, _dRoutedRouted, _dRoutedUpOut, _dRoutedPart, batch * 256);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
-                _routedUp1.Backward(_routedProbabilities[0], _dRoutedUpOut, _dRoutedPart, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
+                _routed_route.Backward(_routed_probabilities[1], _routed_grid1, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[1].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[1].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[1], _routed_probabilitiesGrad[1], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down1.BackwardThroughRelu(_routed_hidden1, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                ElementwiseProduct.Backward(_routed_up1Out, _routed_routingInput, _routed_routedGrad, _routed_upOutGrad, _routed_partGrad, batch * 256);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
+                _routed_up1.Backward(_routed_probabilities[0], _routed_upOutGrad, _routed_partGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[0].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[0].AsSpan(0, batch * 16));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[1][module], _routedPost[1][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[1][module].Backward(_routedInputs[1][module], _dRoutedPre, _dRoutedInput, batch);
-                    _routedSplit.Backward(module, _dRoutedInput, _dRoutedMixed, batch);
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[1][module], _routed_post[1][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[1][module].Backward(_routed_inputs[1][module], _routed_preGrad, _routed_inputGrad, batch);
+                    _routed_split.Backward(module, _routed_inputGrad, _routed_mixedGrad, batch);
                 }
-                _routedRoute.Backward(_routedProbabilities[0], _routedGrid0, _dRoutedMixed, _dRoutedPart, _dRoutedGrid, batch);
-                TensorPrimitives.Add(_dRoutedProbabilities[0].AsSpan(0, batch * 16), _dRoutedPart.AsSpan(0, batch * 16), _dRoutedProbabilities[0].AsSpan(0, batch * 16));
-                RowSoftmax.Backward(_routedProbabilities[0], _dRoutedProbabilities[0], _dRoutedRoutingScores, batch * 4, 4);
-                _routedDown0.BackwardThroughRelu(_routedHidden0, _dRoutedRoutingScores, _dRoutedRouted, batch);
-                TensorPrimitives.Add(_dRoutedRoutingInput.AsSpan(0, batch * 256), _dRoutedRouted.AsSpan(0, batch * 256), _dRoutedRoutingInput.AsSpan(0, batch * 256));
+                _routed_route.Backward(_routed_probabilities[0], _routed_grid0, _routed_mixedGrad, _routed_partGrad, _routed_gridGrad, batch);
+                TensorPrimitives.Add(_routed_probabilitiesGrad[0].AsSpan(0, batch * 16), _routed_partGrad.AsSpan(0, batch * 16), _routed_probabilitiesGrad[0].AsSpan(0, batch * 16));
+                RowSoftmax.Backward(_routed_probabilities[0], _routed_probabilitiesGrad[0], _routed_routingScoresGrad, batch * 4, 4);
+                _routed_down0.BackwardThroughRelu(_routed_hidden0, _routed_routingScoresGrad, _routed_routedGrad, batch);
+                TensorPrimitives.Add(_routed_routingInputGrad.AsSpan(0, batch * 256), _routed_routedGrad.AsSpan(0, batch * 256), _routed_routingInputGrad.AsSpan(0, batch * 256));
                 for (var module = 0; module < 4; module++)
                 {
-                    _routedGrid.Backward(module, _dRoutedGrid, _dRoutedOut, batch);
-                    _routedActivation.Backward(_routedPost[0][module], _routedPost[0][module], _dRoutedOut, _dRoutedPre, batch * 128);
-                    _routedModules[0][module].Backward(_base, _dRoutedPre, _dRoutedPart, batch);
-                    TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
+                    _routed_grid.Backward(module, _routed_gridGrad, _routed_outGrad, batch);
+                    _routed_activation.Backward(_routed_post[0][module], _routed_post[0][module], _routed_outGrad, _routed_preGrad, batch * 128);
+                    _routed_modules[0][module].Backward(_base, _routed_preGrad, _routed_partGrad, batch);
+                    TensorPrimitives.Add(_base_grad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _base_grad.AsSpan(0, batch * 256));
                 }
-                _routedRouteIn.Backward(_routedProduct, _dRoutedRoutingInput, _dRoutedProduct, batch);
-                ElementwiseProduct.Backward(_base, _emb, _dRoutedProduct, _dRoutedPart, _dEmb, batch * 256);
-                TensorPrimitives.Add(_dBase.AsSpan(0, batch * 256), _dRoutedPart.AsSpan(0, batch * 256), _dBase.AsSpan(0, batch * 256));
+                _routed_routeIn.Backward(_routed_product, _routed_routingInputGrad, _routed_productGrad, batch);
+                ElementwiseProduct.Backward(_base, _emb, _routed_productGrad, _routed_partGrad, _emb_grad, batch * 256);
+                TensorPrimitives.Add(_base_grad.AsSpan(0, batch * 256), _routed_partGrad.AsSpan(0, batch * 256), _base_grad.AsSpan(0, batch * 256));
                 // emb: linear
-                _embFc0.Backward(_embOnehot, _dEmb, default, batch);
+                _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _baseActivation1.Backward(_base, _base, _dBase, _dBaseStep3, batch * 256);
-                _baseFc1.BackwardThroughRelu(_baseHidden0, _dBaseStep3, _dBaseStep1, batch);
-                _baseFc0.Backward(_baseConcat, _dBaseStep1, _dBaseConcat, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
+                _base_fc0.Backward(_baseConcat, _base_step1Grad, _baseConcat_grad, batch);
                 // base_concat: concat
-                _baseConcatLayer.Backward(1, _dBaseConcat, _dAction, batch);
+                _baseConcat_layer.Backward(1, _baseConcat_grad, _dAction, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _baseFc0, _baseFc1, _embFc0, _routedRouteIn, _routedDown0, _routedUp1, _routedDown1, _routedUp2, _routedDown2, _routedUpGate, _routedGate, _qFc0 })
+                foreach (var layer in new[] { _base_fc0, _base_fc1, _emb_fc0, _routed_routeIn, _routed_down0, _routed_up1, _routed_down1, _routed_up2, _routed_down2, _routed_upGate, _routed_gate, _q_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
                 }
-                foreach (var row in _routedModules) foreach (var layer in row)
+                foreach (var row in _routed_modules) foreach (var layer in row)
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
@@ -1053,11 +1053,11 @@ namespace Consumer.Agents
             public ReadOnlySpan<float> RoutingProbabilities(int layer)
             {
                 if ((uint)layer >= RoutingLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in [0, {RoutingLayers})");
-                return _routedProbabilities[layer].AsSpan(0, _batch * 16);
+                return _routed_probabilities[layer].AsSpan(0, _batch * 16);
             }
 
             /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
-            public ReadOnlySpan<float> GateProbabilities => _routedGateWeights.AsSpan(0, _batch * 4);
+            public ReadOnlySpan<float> GateProbabilities => _routed_gateWeights.AsSpan(0, _batch * 4);
         }
     }
 }

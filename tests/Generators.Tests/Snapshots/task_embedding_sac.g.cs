@@ -213,51 +213,51 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _zTaskEncoder;
-            private readonly float[] _dZTaskEncoder;
-            private readonly Embedding _zTaskEncoderLayer;
+            private readonly float[] _zTaskEncoder_grad;
+            private readonly Embedding _zTaskEncoder_layer;
             private readonly float[] _z;
-            private readonly float[] _dZ;
-            private readonly Linear _zFc0;
-            private readonly float[] _zHidden0;
-            private readonly Linear _zFc1;
-            private readonly Activation _zActivation1;
-            private readonly float[] _dZStep3;
-            private readonly float[] _dZStep1;
+            private readonly float[] _z_grad;
+            private readonly Linear _z_fc0;
+            private readonly float[] _z_hidden0;
+            private readonly Linear _z_fc1;
+            private readonly Activation _z_activation1;
+            private readonly float[] _z_step3Grad;
+            private readonly float[] _z_step1Grad;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hAffine0;
-            private readonly Film _hFilm0;
-            private readonly float[] _hModulated0;
-            private readonly float[] _hGammaBeta0;
-            private readonly Activation _hActivation0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly float[] _hAffine1;
-            private readonly Film _hFilm1;
-            private readonly float[] _hModulated1;
-            private readonly float[] _hGammaBeta1;
-            private readonly Activation _hActivation1;
-            private readonly float[] _hHidden1;
-            private readonly Linear _hFc2;
-            private readonly float[] _hAffine2;
-            private readonly Film _hFilm2;
-            private readonly float[] _hModulated2;
-            private readonly float[] _hGammaBeta2;
-            private readonly Activation _hActivation2;
-            private readonly float[] _dHStep8;
-            private readonly float[] _dHStep7;
-            private readonly float[] _dHGammaBeta7;
-            private readonly float[] _dHStep6;
-            private readonly float[] _dHStep5;
-            private readonly float[] _dHStep4;
-            private readonly float[] _dHGammaBeta4;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep2;
-            private readonly float[] _dHStep1;
-            private readonly float[] _dHGammaBeta1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_affine0;
+            private readonly Film _h_film0;
+            private readonly float[] _h_modulated0;
+            private readonly float[] _h_gammaBeta0;
+            private readonly Activation _h_activation0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly float[] _h_affine1;
+            private readonly Film _h_film1;
+            private readonly float[] _h_modulated1;
+            private readonly float[] _h_gammaBeta1;
+            private readonly Activation _h_activation1;
+            private readonly float[] _h_hidden1;
+            private readonly Linear _h_fc2;
+            private readonly float[] _h_affine2;
+            private readonly Film _h_film2;
+            private readonly float[] _h_modulated2;
+            private readonly float[] _h_gammaBeta2;
+            private readonly Activation _h_activation2;
+            private readonly float[] _h_step8Grad;
+            private readonly float[] _h_step7Grad;
+            private readonly float[] _h_gammaBeta7Grad;
+            private readonly float[] _h_step6Grad;
+            private readonly float[] _h_step5Grad;
+            private readonly float[] _h_step4Grad;
+            private readonly float[] _h_gammaBeta4Grad;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step2Grad;
+            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_gammaBeta1Grad;
             private readonly float[] _pi;
-            private readonly Linear _piFc0;
+            private readonly Linear _pi_fc0;
             private readonly float[] _scratch;
             private int _batch;
 
@@ -272,51 +272,51 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _zTaskEncoder = new float[maxBatch * 50];
-                _dZTaskEncoder = new float[maxBatch * 50];
-                _zTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _zTaskEncoder_grad = new float[maxBatch * 50];
+                _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
                 _z = new float[maxBatch * 50];
-                _dZ = new float[maxBatch * 50];
-                _zFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _zHidden0 = new float[maxBatch * 50];
-                _zFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
-                _zActivation1 = new Activation(ActivationKind.Relu);
-                _dZStep3 = new float[maxBatch * 50];
-                _dZStep1 = new float[maxBatch * 50];
+                _z_grad = new float[maxBatch * 50];
+                _z_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
+                _z_hidden0 = new float[maxBatch * 50];
+                _z_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
+                _z_activation1 = new Activation(ActivationKind.Relu);
+                _z_step3Grad = new float[maxBatch * 50];
+                _z_step1Grad = new float[maxBatch * 50];
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _hAffine0 = new float[maxBatch * 256];
-                _hFilm0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
-                _hModulated0 = new float[maxBatch * 256];
-                _hGammaBeta0 = new float[maxBatch * 512];
-                _hActivation0 = new Activation(ActivationKind.Relu);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
-                _hAffine1 = new float[maxBatch * 256];
-                _hFilm1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
-                _hModulated1 = new float[maxBatch * 256];
-                _hGammaBeta1 = new float[maxBatch * 512];
-                _hActivation1 = new Activation(ActivationKind.Relu);
-                _hHidden1 = new float[maxBatch * 256];
-                _hFc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
-                _hAffine2 = new float[maxBatch * 256];
-                _hFilm2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
-                _hModulated2 = new float[maxBatch * 256];
-                _hGammaBeta2 = new float[maxBatch * 512];
-                _hActivation2 = new Activation(ActivationKind.Relu);
-                _dHStep8 = new float[maxBatch * 256];
-                _dHStep7 = new float[maxBatch * 256];
-                _dHGammaBeta7 = new float[maxBatch * 512];
-                _dHStep6 = new float[maxBatch * 256];
-                _dHStep5 = new float[maxBatch * 256];
-                _dHStep4 = new float[maxBatch * 256];
-                _dHGammaBeta4 = new float[maxBatch * 512];
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep2 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
-                _dHGammaBeta1 = new float[maxBatch * 512];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
+                _h_affine0 = new float[maxBatch * 256];
+                _h_film0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
+                _h_modulated0 = new float[maxBatch * 256];
+                _h_gammaBeta0 = new float[maxBatch * 512];
+                _h_activation0 = new Activation(ActivationKind.Relu);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
+                _h_affine1 = new float[maxBatch * 256];
+                _h_film1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
+                _h_modulated1 = new float[maxBatch * 256];
+                _h_gammaBeta1 = new float[maxBatch * 512];
+                _h_activation1 = new Activation(ActivationKind.Relu);
+                _h_hidden1 = new float[maxBatch * 256];
+                _h_fc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
+                _h_affine2 = new float[maxBatch * 256];
+                _h_film2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
+                _h_modulated2 = new float[maxBatch * 256];
+                _h_gammaBeta2 = new float[maxBatch * 512];
+                _h_activation2 = new Activation(ActivationKind.Relu);
+                _h_step8Grad = new float[maxBatch * 256];
+                _h_step7Grad = new float[maxBatch * 256];
+                _h_gammaBeta7Grad = new float[maxBatch * 512];
+                _h_step6Grad = new float[maxBatch * 256];
+                _h_step5Grad = new float[maxBatch * 256];
+                _h_step4Grad = new float[maxBatch * 256];
+                _h_gammaBeta4Grad = new float[maxBatch * 512];
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step2Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
+                _h_gammaBeta1Grad = new float[maxBatch * 512];
                 _pi = new float[maxBatch * 4];
-                _piFc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
+                _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
 
@@ -365,22 +365,22 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // z_task_encoder: embedding
-                _zTaskEncoderLayer.Forward(_taskIds, _zTaskEncoder, batch);
+                _zTaskEncoder_layer.Forward(_taskIds, _zTaskEncoder, batch);
                 // z: mlp
-                _zFc0.ForwardRelu(_zTaskEncoder, _zHidden0, batch);
-                _zFc1.ForwardRelu(_zHidden0, _z, batch);
+                _z_fc0.ForwardRelu(_zTaskEncoder, _z_hidden0, batch);
+                _z_fc1.ForwardRelu(_z_hidden0, _z, batch);
                 // h: mlp
-                _hFc0.Forward(_obs, _hAffine0, batch);
-                _hFilm0.Forward(_hAffine0, _z, _hGammaBeta0, _hModulated0, batch);
-                _hActivation0.Forward(_hModulated0, _hHidden0, batch * 256);
-                _hFc1.Forward(_hHidden0, _hAffine1, batch);
-                _hFilm1.Forward(_hAffine1, _z, _hGammaBeta1, _hModulated1, batch);
-                _hActivation1.Forward(_hModulated1, _hHidden1, batch * 256);
-                _hFc2.Forward(_hHidden1, _hAffine2, batch);
-                _hFilm2.Forward(_hAffine2, _z, _hGammaBeta2, _hModulated2, batch);
-                _hActivation2.Forward(_hModulated2, _h, batch * 256);
+                _h_fc0.Forward(_obs, _h_affine0, batch);
+                _h_film0.Forward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0, batch);
+                _h_activation0.Forward(_h_modulated0, _h_hidden0, batch * 256);
+                _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
+                _h_film1.Forward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1, batch);
+                _h_activation1.Forward(_h_modulated1, _h_hidden1, batch * 256);
+                _h_fc2.Forward(_h_hidden1, _h_affine2, batch);
+                _h_film2.Forward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2, batch);
+                _h_activation2.Forward(_h_modulated2, _h, batch * 256);
                 // pi: gaussian
-                _piFc0.Forward(_h, _pi, batch);
+                _pi_fc0.Forward(_h, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
             }
 
@@ -389,34 +389,34 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_dZ, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * 50);
                 // pi: gaussian
-                _piFc0.Backward(_h, outputGradient, _dH, batch);
+                _pi_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _hActivation2.Backward(_hModulated2, _h, _dH, _dHStep8, batch * 256);
-                _hFilm2.Backward(_hAffine2, _z, _hGammaBeta2, _dHStep8, _dHGammaBeta7, _dHStep7, _scratch, batch);
-                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
-                _hFc2.Backward(_hHidden1, _dHStep7, _dHStep6, batch);
-                _hActivation1.Backward(_hModulated1, _hHidden1, _dHStep6, _dHStep5, batch * 256);
-                _hFilm1.Backward(_hAffine1, _z, _hGammaBeta1, _dHStep5, _dHGammaBeta4, _dHStep4, _scratch, batch);
-                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
-                _hFc1.Backward(_hHidden0, _dHStep4, _dHStep3, batch);
-                _hActivation0.Backward(_hModulated0, _hHidden0, _dHStep3, _dHStep2, batch * 256);
-                _hFilm0.Backward(_hAffine0, _z, _hGammaBeta0, _dHStep2, _dHGammaBeta1, _dHStep1, _scratch, batch);
-                TensorPrimitives.Add(_dZ.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _dZ.AsSpan(0, batch * 50));
-                _hFc0.Backward(_obs, _dHStep1, default, batch);
+                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_step8Grad, batch * 256);
+                _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_step8Grad, _h_gammaBeta7Grad, _h_step7Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                _h_fc2.Backward(_h_hidden1, _h_step7Grad, _h_step6Grad, batch);
+                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_step6Grad, _h_step5Grad, batch * 256);
+                _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_step5Grad, _h_gammaBeta4Grad, _h_step4Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                _h_fc1.Backward(_h_hidden0, _h_step4Grad, _h_step3Grad, batch);
+                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_step3Grad, _h_step2Grad, batch * 256);
+                _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_step2Grad, _h_gammaBeta1Grad, _h_step1Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                _h_fc0.Backward(_obs, _h_step1Grad, default, batch);
                 // z: mlp
-                _zActivation1.Backward(_z, _z, _dZ, _dZStep3, batch * 50);
-                _zFc1.BackwardThroughRelu(_zHidden0, _dZStep3, _dZStep1, batch);
-                _zFc0.Backward(_zTaskEncoder, _dZStep1, _dZTaskEncoder, batch);
+                _z_activation1.Backward(_z, _z, _z_grad, _z_step3Grad, batch * 50);
+                _z_fc1.BackwardThroughRelu(_z_hidden0, _z_step3Grad, _z_step1Grad, batch);
+                _z_fc0.Backward(_zTaskEncoder, _z_step1Grad, _zTaskEncoder_grad, batch);
                 // z_task_encoder: embedding
-                _zTaskEncoderLayer.Backward(_taskIds, _dZTaskEncoder, batch);
+                _zTaskEncoder_layer.Backward(_taskIds, _zTaskEncoder_grad, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _zFc0, _zFc1, _hFc0, _hFc1, _hFc2, _piFc0 })
+                foreach (var layer in new[] { _z_fc0, _z_fc1, _h_fc0, _h_fc1, _h_fc2, _pi_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
@@ -434,35 +434,35 @@ namespace Consumer.Agents
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
             private readonly float[] _xOnehot;
-            private readonly OneHot _xOnehotLayer;
+            private readonly OneHot _xOnehot_layer;
             private readonly float[] _x;
-            private readonly float[] _dX;
-            private readonly Concat _xLayer;
+            private readonly float[] _x_grad;
+            private readonly Concat _x_layer;
             private readonly float[] _h;
-            private readonly float[] _dH;
-            private readonly Linear _hFc0;
-            private readonly float[] _hHidden0;
-            private readonly Linear _hFc1;
-            private readonly float[] _hHidden1;
-            private readonly Linear _hFc2;
-            private readonly Activation _hActivation2;
-            private readonly float[] _dHStep5;
-            private readonly float[] _dHStep3;
-            private readonly float[] _dHStep1;
+            private readonly float[] _h_grad;
+            private readonly Linear _h_fc0;
+            private readonly float[] _h_hidden0;
+            private readonly Linear _h_fc1;
+            private readonly float[] _h_hidden1;
+            private readonly Linear _h_fc2;
+            private readonly Activation _h_activation2;
+            private readonly float[] _h_step5Grad;
+            private readonly float[] _h_step3Grad;
+            private readonly float[] _h_step1Grad;
             private readonly float[] _mTaskEncoder;
-            private readonly Embedding _mTaskEncoderLayer;
+            private readonly Embedding _mTaskEncoder_layer;
             private readonly float[] _mTaskMlp;
-            private readonly Linear _mTaskMlpFc0;
-            private readonly float[] _mTaskMlpHidden0;
-            private readonly Linear _mTaskMlpFc1;
+            private readonly Linear _mTaskMlp_fc0;
+            private readonly float[] _mTaskMlp_hidden0;
+            private readonly Linear _mTaskMlp_fc1;
             private readonly float[] _mDetach;
             private readonly float[] _m;
-            private readonly float[] _dM;
-            private readonly Film _mLayer;
-            private readonly float[] _mGammaBeta;
-            private readonly float[] _dMGammaBeta;
+            private readonly float[] _m_grad;
+            private readonly Film _m_layer;
+            private readonly float[] _m_gammaBeta;
+            private readonly float[] _m_gammaBetaGrad;
             private readonly float[] _q;
-            private readonly Linear _qFc0;
+            private readonly Linear _q_fc0;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -478,35 +478,35 @@ namespace Consumer.Agents
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
                 _xOnehot = new float[maxBatch * 10];
-                _xOnehotLayer = new OneHot(10);
+                _xOnehot_layer = new OneHot(10);
                 _x = new float[maxBatch * 18];
-                _dX = new float[maxBatch * 18];
-                _xLayer = new Concat(6, 2, 10);
+                _x_grad = new float[maxBatch * 18];
+                _x_layer = new Concat(6, 2, 10);
                 _h = new float[maxBatch * 256];
-                _dH = new float[maxBatch * 256];
-                _hFc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _hHidden0 = new float[maxBatch * 256];
-                _hFc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _hHidden1 = new float[maxBatch * 256];
-                _hFc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
-                _hActivation2 = new Activation(ActivationKind.Relu);
-                _dHStep5 = new float[maxBatch * 256];
-                _dHStep3 = new float[maxBatch * 256];
-                _dHStep1 = new float[maxBatch * 256];
+                _h_grad = new float[maxBatch * 256];
+                _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
+                _h_hidden0 = new float[maxBatch * 256];
+                _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
+                _h_hidden1 = new float[maxBatch * 256];
+                _h_fc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
+                _h_activation2 = new Activation(ActivationKind.Relu);
+                _h_step5Grad = new float[maxBatch * 256];
+                _h_step3Grad = new float[maxBatch * 256];
+                _h_step1Grad = new float[maxBatch * 256];
                 _mTaskEncoder = new float[maxBatch * 50];
-                _mTaskEncoderLayer = new Embedding(store, layout["task_encoder.table"]);
+                _mTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
                 _mTaskMlp = new float[maxBatch * 50];
-                _mTaskMlpFc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _mTaskMlpHidden0 = new float[maxBatch * 50];
-                _mTaskMlpFc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
+                _mTaskMlp_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
+                _mTaskMlp_hidden0 = new float[maxBatch * 50];
+                _mTaskMlp_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
                 _mDetach = new float[maxBatch * 50];
                 _m = new float[maxBatch * 256];
-                _dM = new float[maxBatch * 256];
-                _mLayer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
-                _mGammaBeta = new float[maxBatch * 512];
-                _dMGammaBeta = new float[maxBatch * 512];
+                _m_grad = new float[maxBatch * 256];
+                _m_layer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
+                _m_gammaBeta = new float[maxBatch * 512];
+                _m_gammaBetaGrad = new float[maxBatch * 512];
                 _q = new float[maxBatch * 1];
-                _qFc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
+                _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -557,26 +557,26 @@ namespace Consumer.Agents
                 _tasks.Assign(_taskIds, batch);
                 _batch = batch;
                 // x_onehot: onehot
-                _xOnehotLayer.Forward(_taskIds, _xOnehot, batch);
+                _xOnehot_layer.Forward(_taskIds, _xOnehot, batch);
                 // x: concat
-                _xLayer.Forward(0, _obs, _x, batch);
-                _xLayer.Forward(1, _action, _x, batch);
-                _xLayer.Forward(2, _xOnehot, _x, batch);
+                _x_layer.Forward(0, _obs, _x, batch);
+                _x_layer.Forward(1, _action, _x, batch);
+                _x_layer.Forward(2, _xOnehot, _x, batch);
                 // h: mlp
-                _hFc0.ForwardRelu(_x, _hHidden0, batch);
-                _hFc1.ForwardRelu(_hHidden0, _hHidden1, batch);
-                _hFc2.ForwardRelu(_hHidden1, _h, batch);
+                _h_fc0.ForwardRelu(_x, _h_hidden0, batch);
+                _h_fc1.ForwardRelu(_h_hidden0, _h_hidden1, batch);
+                _h_fc2.ForwardRelu(_h_hidden1, _h, batch);
                 // m_task_encoder: embedding
-                _mTaskEncoderLayer.Forward(_taskIds, _mTaskEncoder, batch);
+                _mTaskEncoder_layer.Forward(_taskIds, _mTaskEncoder, batch);
                 // m_task_mlp: mlp
-                _mTaskMlpFc0.ForwardRelu(_mTaskEncoder, _mTaskMlpHidden0, batch);
-                _mTaskMlpFc1.ForwardRelu(_mTaskMlpHidden0, _mTaskMlp, batch);
+                _mTaskMlp_fc0.ForwardRelu(_mTaskEncoder, _mTaskMlp_hidden0, batch);
+                _mTaskMlp_fc1.ForwardRelu(_mTaskMlp_hidden0, _mTaskMlp, batch);
                 // m_detach: detach
                 StopGradient.Forward(_mTaskMlp, _mDetach, batch * 50);
                 // m: film
-                _mLayer.Forward(_h, _mDetach, _mGammaBeta, _m, batch);
+                _m_layer.Forward(_h, _mDetach, _m_gammaBeta, _m, batch);
                 // q: q_values
-                _qFc0.Forward(_m, _q, batch);
+                _q_fc0.Forward(_m, _q, batch);
                 return _q.AsSpan(0, batch * OutputWidth);
             }
 
@@ -586,22 +586,22 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // q: q_values
-                _qFc0.Backward(_m, outputGradient, _dM, batch);
+                _q_fc0.Backward(_m, outputGradient, _m_grad, batch);
                 // m: film
-                _mLayer.Backward(_h, _mDetach, _mGammaBeta, _dM, _dMGammaBeta, _dH, default, batch);
+                _m_layer.Backward(_h, _mDetach, _m_gammaBeta, _m_grad, _m_gammaBetaGrad, _h_grad, default, batch);
                 // h: mlp
-                _hActivation2.Backward(_h, _h, _dH, _dHStep5, batch * 256);
-                _hFc2.BackwardThroughRelu(_hHidden1, _dHStep5, _dHStep3, batch);
-                _hFc1.BackwardThroughRelu(_hHidden0, _dHStep3, _dHStep1, batch);
-                _hFc0.Backward(_x, _dHStep1, _dX, batch);
+                _h_activation2.Backward(_h, _h, _h_grad, _h_step5Grad, batch * 256);
+                _h_fc2.BackwardThroughRelu(_h_hidden1, _h_step5Grad, _h_step3Grad, batch);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
+                _h_fc0.Backward(_x, _h_step1Grad, _x_grad, batch);
                 // x: concat
-                _xLayer.Backward(1, _dX, _dAction, batch);
+                _x_layer.Backward(1, _x_grad, _dAction, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
             public void UseGemm(GemmBackend backend, Accelerator? accelerator)
             {
-                foreach (var layer in new[] { _hFc0, _hFc1, _hFc2, _mTaskMlpFc0, _mTaskMlpFc1, _qFc0 })
+                foreach (var layer in new[] { _h_fc0, _h_fc1, _h_fc2, _mTaskMlp_fc0, _mTaskMlp_fc1, _q_fc0 })
                 {
                     layer.Backend = backend;
                     layer.Accelerator = accelerator;
