@@ -1,3 +1,4 @@
+using System;
 using System.CommandLine;
 using System.IO;
 
@@ -9,6 +10,9 @@ namespace Mtrl.Cli;
 /// </summary>
 public static class CliApp
 {
+    /// <summary>Exit code of a failure no command anticipated (after one line on standard error).</summary>
+    public const int InternalErrorCode = 70;
+
     /// <summary>Parses <paramref name="args"/>, runs the command, returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -17,6 +21,37 @@ public static class CliApp
         root.Subcommands.Add(DescribeCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         var parse = root.Parse(args);
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            // System.CommandLine's own handler prints the stack trace; ours prints one line.
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("mtrl: cancelled");
+            return 130;
+        }
+        catch (Exception exception)
+        {
+            error.WriteLine(Unexpected(exception));
+            return InternalErrorCode;
+        }
     }
+
+    /// <summary>
+    /// One line for an exception no command turned into a message: commands report every failure
+    /// a user can cause themselves, so anything reaching here is a bug worth reporting, but the
+    /// user still gets a sentence, not a stack trace.
+    /// </summary>
+    internal static string Unexpected(Exception exception)
+    {
+        var inner = exception is System.Reflection.TargetInvocationException { InnerException: { } cause } ? cause : exception;
+        return inner is OutOfMemoryException
+            ? $"mtrl: error: out of memory ({OneLine(inner.Message)})"
+            : $"mtrl: internal error: {inner.GetType().Name}: {OneLine(inner.Message)} (please report this with the command and the spec)";
+    }
+
+    /// <summary>An exception message on one line (argument exceptions add "Actual value was …" on a second).</summary>
+    internal static string OneLine(string message) =>
+        string.Join(" ", message.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -56,6 +56,12 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {problem}");
             return 2;
         }
+        // Before anything runs: a bad --save found after training would cost the whole run.
+        if (request.Save is { } save && OutputPaths.CheckFile("--save", save) is { } saveProblem)
+        {
+            error.WriteLine($"mtrl: error: {saveProblem}");
+            return 2;
+        }
         var (result, text) = SpecFiles.LoadWithText(request.File, error);
         if (result is null) return 1;
         foreach (var diagnostic in result.Diagnostics)
@@ -80,15 +86,19 @@ internal static class TrainCommand
         }
 
         using var accelerator = new CpuAccelerator(request.Threads);
-        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem);
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem, out var at);
         if (environment is null)
         {
-            error.WriteLine($"mtrl: error: {environmentProblem}");
+            // A mismatch declared in the spec is reported where it is declared, as check reports errors.
+            error.WriteLine(at is { } span
+                ? $"{span.File}({span.Line},{span.Column}): error: --env {request.Environment} does not fit the spec: {environmentProblem}"
+                : $"mtrl: error: {environmentProblem}");
             return 2;
         }
 
         var watch = Stopwatch.StartNew();
         var loaded = AgentAssemblyCache.Default().Load(request.File, text);
+        if (loaded.CacheNote is { } note) error.WriteLine($"mtrl: note: {note}");
         if (loaded.Assembly is null)
         {
             foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic.ToString());
@@ -103,7 +113,7 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {trainerProblem}");
             return 2;
         }
-        Train(trainer, request, output, cancellation);
+        if (!Train(trainer, request, output, error, cancellation)) return 1;
         return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
     }
 
@@ -151,14 +161,22 @@ internal static class TrainCommand
         {
             return (ITrainer)create.Invoke(null, new object?[] { environment, options, accelerator })!;
         }
-        catch (TargetInvocationException exception) when (exception.InnerException is ArgumentException argument)
+        catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)
         {
-            problem = argument.Message;
+            problem = $"not enough memory to build the trainer of agent '{agent.Name}' (batch {options.BatchSize:N0}, replay capacity {options.ReplayCapacity:N0}, {request.Environments:N0} environments); lower them";
+            return null;
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
+        {
+            // The spec passed check and the environment fits it, so this is a gap in those checks;
+            // it is still a sentence about the agent, not a stack trace.
+            problem = $"cannot build the trainer of agent '{agent.Name}': {CliApp.OneLine(inner.Message)}";
             return null;
         }
     }
 
-    private static void Train(ITrainer trainer, TrainRequest request, TextWriter output, CancellationToken cancellation)
+    /// <summary>Trains to the target, printing progress; false (after one line on <paramref name="error"/>) if training failed.</summary>
+    private static bool Train(ITrainer trainer, TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var total = trainer.TargetTransitions;
         var every = request.LogEvery ?? Math.Max(total / 20, 1);
@@ -169,7 +187,16 @@ internal static class TrainCommand
         {
             var before = trainer.Transitions;
             var started = watch.Elapsed;
-            trainer.Train(Math.Min(total, (trainer.Transitions / every + 1) * every), cancellation);
+            try
+            {
+                trainer.Train(NextStop(trainer.Transitions, every, total), cancellation);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Bad data from the environment or a numerical failure: what happened and where, then stop.
+                error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
+                return false;
+            }
             var rate = (trainer.Transitions - before) / Math.Max((watch.Elapsed - started).TotalSeconds, 1e-9);
             var episodes = trainer.Episodes;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -178,6 +205,14 @@ internal static class TrainCommand
         if (cancellation.IsCancellationRequested) output.WriteLine($"stopped at {trainer.Transitions:N0} transitions");
         WriteTaskSummary(trainer.TaskEpisodes, output);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {watch.Elapsed.TotalSeconds:F0} s"));
+        return true;
+    }
+
+    /// <summary>The next multiple of <paramref name="every"/> after <paramref name="transitions"/>, capped at <paramref name="total"/> without overflowing.</summary>
+    internal static long NextStop(long transitions, long every, long total)
+    {
+        var remaining = every - transitions % every;
+        return remaining > total - transitions ? total : transitions + remaining;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Text;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
 using Mtrl.Runtime.Environments;
@@ -30,8 +31,18 @@ internal static class TrainingEnvironments
     /// count, too few environments for every task) or the bad option.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem)
+        => Create(name, agent, count, cartPole, accelerator, out problem, out _);
+
+    /// <summary>
+    /// As above, and where in the spec the mismatch is declared (the input, goal or action
+    /// declaration, or the agent for its task count); null when the problem is a command-line
+    /// option. Every requirement is checked before an environment is constructed, so a spec the
+    /// environment cannot take is a message, never an exception from the environment.
+    /// </summary>
+    public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem, out SourceSpan? at)
     {
         problem = "";
+        at = null;
         var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => i.Width);
         var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => i.Width);
         if (name != "cartpole" && cartPole.FirstGiven is { } option)
@@ -49,13 +60,25 @@ internal static class TrainingEnvironments
                 if (goal == 0 || goal != observation)
                 {
                     problem = $"bitflip needs an agent whose observation and goal are the same width (the number of bits); '{agent.Name}' has observation {observation}, goal {goal}";
+                    at = FirstInput(agent, goal == 0 ? InputKind.Goal : InputKind.Observation);
+                    return null;
+                }
+                if (observation > BitFlipRules.MaxBits)
+                {
+                    problem = $"bitflip flips 1 to {BitFlipRules.MaxBits} bits, but agent '{agent.Name}' declares observation and goal {observation} wide";
+                    at = FirstInput(agent, InputKind.Observation);
                     return null;
                 }
                 environment = new BitFlipVectorEnvironment(count, observation, accelerator: accelerator);
                 break;
             case "cartpole":
                 var options = CartPoleFor(agent, cartPole, out problem);
-                if (options is null) return null;
+                if (options is null)
+                {
+                    // Without a command-line option to blame, the agent's task count is the mismatch.
+                    if (cartPole.FirstGiven is null) at = agent.Span;
+                    return null;
+                }
                 environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator);
                 break;
             case "gridworld":
@@ -64,7 +87,11 @@ internal static class TrainingEnvironments
             case "pointmass":
             case "pointmass-goal":
                 var tasks = PointMassTasks(name, agent, out problem);
-                if (tasks is null) return null;
+                if (tasks is null)
+                {
+                    at = agent.Span;
+                    return null;
+                }
                 var goalInObservation = name == "pointmass";
                 var pointMass = new PointMassVectorEnvironment(
                     count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, accelerator: accelerator);
@@ -81,16 +108,19 @@ internal static class TrainingEnvironments
         if (environment.ObservationSize != observation || environmentGoal != goal)
         {
             problem = $"{name} gives observations {environment.ObservationSize} wide and goals {environmentGoal} wide, but agent '{agent.Name}' declares inputs {observation} and goals {goal} wide{WidthHint(name, observation, goal)}";
+            at = FirstInput(agent, environment.ObservationSize != observation ? InputKind.Observation : InputKind.Goal);
             return null;
         }
         if (ActionProblem(name, environment.ActionSpace, agent) is { } action)
         {
             problem = action;
+            at = agent.Action.Span;
             return null;
         }
         if (environment.TaskCount != agent.Tasks)
         {
             problem = $"{name} runs {environment.TaskCount} task(s), but agent '{agent.Name}' learns {agent.Tasks}";
+            at = agent.Span;
             return null;
         }
         if (count < environment.TaskCount)
@@ -130,6 +160,10 @@ internal static class TrainingEnvironments
         problem = $"{name} runs {suite.Count} tasks (or only its task 0, for an agent with tasks: 1), but agent '{agent.Name}' learns {agent.Tasks}";
         return null;
     }
+
+    /// <summary>The first declaration of an input of <paramref name="kind"/>, else the agent (it declares none).</summary>
+    private static SourceSpan FirstInput(AgentModel agent, InputKind kind) =>
+        agent.Inputs.FirstOrDefault(i => i.Kind == kind)?.Span ?? agent.Span;
 
     private static string WidthHint(string name, int observation, int goal) => (name, observation, goal) switch
     {
