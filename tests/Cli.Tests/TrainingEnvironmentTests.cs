@@ -271,6 +271,7 @@ public sealed class TrainingEnvironmentTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.DoesNotContain("transitions", output);
-        Assert.Equal("mtrl: error: pointmass has continuous(2) [-1, 1] actions, but agent 'Pole' declares discrete(2)" + Environment.NewLine, error);
+        // At the action declaration (line 4 after the inserted tasks line), as check reports errors.
+        Assert.Equal($"{spec}(4,11): error: --env pointmass does not fit the spec: pointmass has continuous(2) [-1, 1] actions, but agent 'Pole' declares discrete(2)" + Environment.NewLine, error);
     }
 }

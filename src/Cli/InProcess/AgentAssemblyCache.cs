@@ -43,6 +43,13 @@ internal sealed class AgentAssemblyCache
     /// <summary>The largest image read back (64 MiB); generated agents are tens of kilobytes.</summary>
     public const long MaxImageBytes = 64L << 20;
 
+    /// <summary>How old a temporary file must be before it counts as left by a killed store.</summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    /// <summary>The names <see cref="TryStore"/> gives its temporary files: key.agent.guid.tmp.</summary>
+    private static readonly System.Text.RegularExpressions.Regex TemporaryName =
+        new("^[0-9a-f]{64}\\.agent\\.[0-9a-f]{32}\\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public AgentAssemblyCache(string directory) => Directory = directory;
 
     /// <summary>Where cached assemblies live.</summary>
@@ -200,6 +207,29 @@ internal sealed class AgentAssemblyCache
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temporary); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            return;
+        }
+        RemoveStaleTemporaries();
+    }
+
+    /// <summary>
+    /// Deletes temporaries of stores killed mid-write: only files named as <see cref="TryStore"/>
+    /// names them and untouched for an hour, so a store running in another process is never hit.
+    /// </summary>
+    internal void RemoveStaleTemporaries()
+    {
+        try
+        {
+            foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.agent.*.tmp"))
+            {
+                if (!TemporaryName.IsMatch(Path.GetFileName(path))) continue;
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < StaleAfter) continue;
+                File.Delete(path);
+            }
+        }
+        catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+        {
+            // Cleaning up is a courtesy; another process may have removed the file first.
         }
     }
 
