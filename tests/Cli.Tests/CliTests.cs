@@ -276,4 +276,17 @@ public sealed class CliTests : IDisposable
         Assert.Equal("mtrl: internal error: ArgumentOutOfRangeException: must be in [1, 64] (Parameter 'bits') Actual value was 65. (please report this with the command and the spec)", line);
         Assert.StartsWith("mtrl: error: out of memory", CliApp.Unexpected(new OutOfMemoryException()), StringComparison.Ordinal);
     }
+
+    [Theory]
+    // The critic's weights decide for SAC: the actor borrows the critic's GradNorm weights.
+    [InlineData("q_values(mlp(concat(obs, onehot(task), action), widths: [16]))", "gaussian(mlp(obs, widths: [16]), per_task: true)", true)]
+    [InlineData("q_values(concat(obs, action), per_task: true)", "gaussian(mlp(obs, widths: [16]))", false)]
+    public void GradNormNeedsASharedWeightInTheSacCritic(string critic, string actor, bool passes)
+    {
+        var path = Path.Combine(_directory, "sac.mtrl");
+        File.WriteAllText(path, $"agent S {{\n  tasks: 2\n  input obs: 6\n  action: continuous(2)\n  network actor {{\n    out pi = {actor}\n  }}\n  network critic {{\n    out q = {critic}\n  }}\n  train sac {{\n    gradients: gradnorm(alpha: 1)\n  }}\n}}\n");
+        var (code, output, _) = Run("check", path);
+        Assert.Equal(passes ? 0 : 1, code);
+        if (!passes) Assert.Contains($"{path}(12,16): error MTRL0411: gradnorm balances the tasks' gradient norms on a shared weight matrix, but the critic 'critic' has none", output);
+    }
 }
