@@ -21,6 +21,14 @@ public static class CliApp
         root.Subcommands.Add(DescribeCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per problem, each naming its option, instead of the whole help text.
+            foreach (var problem in parse.Errors) error.WriteLine($"mtrl: error: {OneLine(problem.Message)}");
+            var command = parse.CommandResult.Command == root ? "mtrl" : $"mtrl {parse.CommandResult.Command.Name}";
+            error.WriteLine($"mtrl: see '{command} --help'");
+            return 2;
+        }
         try
         {
             // System.CommandLine's own handler prints the stack trace; ours prints one line.

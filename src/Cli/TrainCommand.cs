@@ -28,11 +28,11 @@ internal static class TrainCommand
         var file = new Argument<string>("file") { Description = "The spec whose agent to train (.mtrl)." };
         var environment = new Option<string>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)}.", Required = true };
         var agent = new Option<string?>("--agent") { Description = "Which agent of the spec (needed when it declares several)." };
-        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8 };
-        var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps)." };
-        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed)." };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1 };
-        var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run)." };
+        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8, CustomParser = Integer("--envs", 1, TrainRequest.MaxEnvironments) };
+        var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps).", CustomParser = NullableInteger("--steps", 1) };
+        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed).", CustomParser = NullableInteger("--seed", 0) };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1, CustomParser = Integer("--threads", 1, System.Environment.ProcessorCount) };
+        var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run).", CustomParser = NullableInteger("--log-every", 1) };
         var save = new Option<string?>("--save") { Description = "Write a checkpoint (parameters, target, optimizer, counters) here when training ends." };
         var massCart = new Option<string?>(CartPoleSettings.MassCartOption) { Description = "CartPole cart mass (kg), LO:HI drawn per episode or one fixed value (default 1.0).", HelpName = "LO:HI" };
         var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
@@ -48,6 +48,28 @@ internal static class TrainCommand
             new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force))), output, error, cancellation)));
         return command;
     }
+
+    /// <summary>
+    /// A parser for an int option that names the option and its range when the text is not an
+    /// integer or does not fit (the default message names a .NET type instead); the range itself
+    /// is checked by <see cref="TrainRequest.Check"/> so that in-process callers get it too.
+    /// </summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, int> Integer(string option, int min, int max) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+        result.AddError($"{option} must be an integer in [{min}, {max}]; found '{text}'");
+        return 0;
+    };
+
+    /// <summary>As <see cref="Integer"/>, for an optional 64-bit option with no upper limit of its own.</summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, long?> NullableInteger(string option, long min) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+        result.AddError($"{option} must be an integer in [{min}, {long.MaxValue}]; found '{text}'");
+        return null;
+    };
 
     public static int Run(TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
@@ -268,11 +290,14 @@ internal static class TrainCommand
 /// <summary>The arguments of <c>mtrl train</c>.</summary>
 internal sealed record TrainRequest(string File, string Environment, string? Agent, int Environments, long? Steps, long? Seed, int Threads, long? LogEvery, string? Save, CartPoleSettings? CartPole = null)
 {
+    /// <summary>The most environments stepped together (<c>--envs</c>).</summary>
+    public const int MaxEnvironments = 65_536;
+
     /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
     public string? Check()
     {
         if (!TrainingEnvironments.Names.Contains(Environment)) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
-        if (Environments is < 1 or > 65_536) return $"--envs must be in [1, 65536]; found {Environments}";
+        if (Environments is < 1 or > MaxEnvironments) return $"--envs must be in [1, {MaxEnvironments}]; found {Environments}";
         if (Steps is < 1) return $"--steps must be at least 1; found {Steps}";
         if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";
         if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";

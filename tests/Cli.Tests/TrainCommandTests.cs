@@ -296,6 +296,19 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--steps", "9223372036854775808", "--steps must be an integer in [1, 9223372036854775807]; found '9223372036854775808'")]
+    [InlineData("--envs", "99999999999", "--envs must be an integer in [1, 65536]; found '99999999999'")]
+    [InlineData("--seed", "1e3", "--seed must be an integer in [0, 9223372036854775807]; found '1e3'")]
+    [InlineData("--log-every", "ten", "--log-every must be an integer in [1, 9223372036854775807]; found 'ten'")]
+    public void NumbersThatDoNotParseAreNamedWithTheirRangeWithoutTheHelpText(string option, string value, string message)
+    {
+        var (code, output, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", option, value);
+        AssertOneLineFailure(2, code, error, $"mtrl: error: {message}");
+        Assert.Equal($"mtrl: error: {message}{Environment.NewLine}mtrl: see 'mtrl train --help'{Environment.NewLine}", error);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
     [InlineData(0L, 10L, 100L, 10L)]
     [InlineData(95L, 10L, 100L, 100L)]
     [InlineData(0L, long.MaxValue / 20, long.MaxValue, long.MaxValue / 20)]
