@@ -151,6 +151,18 @@ public sealed class TrainingEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void PerTaskReplayNeedsAMultipleOfTheTaskCountOfEnvironments()
+    {
+        var text = "agent A {\n  tasks: 4\n  input obs: 169\n  action: discrete(4)\n  network q {\n    out q = q_values(mlp(obs, widths: [8]))\n  }\n  train dqn { }\n  replay { per_task: true }\n}\n";
+        var agent = Assert.Single(SpecCompiler.Compile("a.mtrl", text).Model.Agents);
+
+        Assert.Null(Create("gridworld", agent, 6, out var problem));
+        Assert.Equal("--envs must be a multiple of 4 for agent 'A', whose replay is per_task (each of the 4 tasks gets an equal share, so each needs as many environments; environment i runs task i mod 4); found 6", problem);
+        Assert.NotNull(Create("gridworld", agent, 8, out _));
+        Assert.NotNull(Create("gridworld", Agent(4, "  input obs: 169", "discrete(4)", "dqn"), 6, out _));
+    }
+
+    [Fact]
     public void PathNetFitsTwoTaskCartPoleAndProgressiveFitsGridWorld()
     {
         var cartPole = Assert.IsType<CartPoleVectorEnvironment>(Create("cartpole", Example("pathnet_dqn.mtrl"), 8, out var problem));
