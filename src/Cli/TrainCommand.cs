@@ -103,7 +103,9 @@ internal static class TrainCommand
         }
         if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
         {
-            error.WriteLine($"mtrl: error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
+            // At the train section, where the generator reports the same reason (MTRL0410).
+            var train = agent.Training.Span;
+            error.WriteLine($"{train.File}({train.Line},{train.Column}): error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
             return 2;
         }
 

@@ -138,8 +138,9 @@ public sealed class TrainCommandTests : IDisposable
     public void ADqnAgentWithAnUnsupportedScheduleSaysWhy()
     {
         var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "progressive_dqn.mtrl"), "--env", "gridworld", "--steps", "10");
-        Assert.Equal(2, code);
-        Assert.Contains("sequential schedule", error);
+        AssertOneLineFailure(2, code, error, "sequential schedule");
+        Assert.Contains("progressive_dqn.mtrl(", error);
+        Assert.Contains("): error: agent 'ProgressiveGridWorld' cannot be trained yet: ", error);
     }
 
     [Fact]
