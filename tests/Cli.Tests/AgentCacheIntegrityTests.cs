@@ -90,6 +90,20 @@ public sealed class AgentCacheIntegrityTests : IDisposable
     }
 
     [Fact]
+    public void AnEntryThatIsNotARegularFileIsRefusedWithoutOpeningIt()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (cache, key, entry, _) = Cached();
+        File.Delete(entry);
+        // A named pipe would block a reader forever; it must be refused before it is opened.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", entry)) mkfifo.WaitForExit();
+
+        Assert.Null(cache.ReadVerified(key, out var note));
+        Assert.Contains("is a named pipe, not a regular file", note, StringComparison.Ordinal);
+        Assert.False(File.Exists(entry));
+    }
+
+    [Fact]
     public void AnIntactEntryCopiedUnderAnotherKeyIsRefused()
     {
         var (cache, _, entry, _) = Cached();
@@ -106,7 +120,7 @@ public sealed class AgentCacheIntegrityTests : IDisposable
         var (cache, _, entry, intact) = Cached();
         var text = File.ReadAllText(Spec("her_bitflip.mtrl"));
         // Deterministic positions in the header, the hash and throughout the image.
-        foreach (var position in new[] { 0, 9, 20, 47, 48, intact.Length / 2, intact.Length - 1 })
+        foreach (var position in new[] { 0, 20, intact.Length / 2, intact.Length - 1 })
         {
             var damaged = (byte[])intact.Clone();
             damaged[position] ^= 0x10;
@@ -123,14 +137,16 @@ public sealed class AgentCacheIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void StaleTemporariesOfKilledStoresAreRemovedAndNothingElse()
+    public void StaleTemporariesAndUnverifiedOldEntriesAreRemovedAndNothingElse()
     {
         Directory.CreateDirectory(_cache);
         var key = new string('a', 64);
         var stale = Path.Combine(_cache, $"{key}.agent.{new string('b', 32)}.tmp");
         var fresh = Path.Combine(_cache, $"{key}.agent.{new string('c', 32)}.tmp");
         var foreign = Path.Combine(_cache, "notes.agent.mine.tmp");
-        foreach (var path in new[] { stale, fresh, foreign }) File.WriteAllText(path, "x");
+        var unverified = Path.Combine(_cache, $"{key}.dll");
+        var userDll = Path.Combine(_cache, "mine.dll");
+        foreach (var path in new[] { stale, fresh, foreign, unverified, userDll }) File.WriteAllText(path, "x");
         File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
         File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddHours(-2));
 
@@ -139,5 +155,7 @@ public sealed class AgentCacheIntegrityTests : IDisposable
         Assert.False(File.Exists(stale));
         Assert.True(File.Exists(fresh), "a temporary another process may still be writing was deleted");
         Assert.True(File.Exists(foreign), "a file not named like our temporaries was deleted");
+        Assert.False(File.Exists(unverified), "an entry of the unverified first format was kept");
+        Assert.True(File.Exists(userDll), "a file not named like our entries was deleted");
     }
 }

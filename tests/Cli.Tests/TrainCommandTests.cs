@@ -296,6 +296,22 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("agent Flip: generated and compiled", output);
     }
 
+    [Fact]
+    public void AFailureDuringTrainingIsOneLineWithTheTransitionCountAndSavesNothing()
+    {
+        // Absurd physics: a 3e38 N push on weightless parts overflows the state to Inf and NaN.
+        var spec = Spec("pole.mtrl", "agent P {\n  input s: 4\n  action: discrete(2)\n  network q {\n    out q = q_values(mlp(s, widths: [8]))\n  }\n  train dqn { batch: 8  warmup: 16 }\n}\n");
+        var checkpoint = Path.Combine(_directory, "pole.ckpt");
+
+        var (code, output, error) = Run("train", spec, "--env", "cartpole", "--steps", "400", "--save", checkpoint,
+            "--cartpole-force", "3e38", "--cartpole-mass-cart", "1e-30", "--cartpole-mass-pole", "1e-30");
+
+        AssertOneLineFailure(1, code, error, "mtrl: error: training stopped at ");
+        Assert.Matches(@"training stopped at [0-9,]+ transitions: \S", error);
+        Assert.Contains("training for 400 transitions", output);
+        Assert.False(File.Exists(checkpoint));
+    }
+
     [Theory]
     [InlineData("--steps", "9223372036854775808", "--steps must be an integer in [1, 9223372036854775807]; found '9223372036854775808'")]
     [InlineData("--envs", "99999999999", "--envs must be an integer in [1, 65536]; found '99999999999'")]

@@ -50,6 +50,10 @@ internal sealed class AgentAssemblyCache
     private static readonly System.Text.RegularExpressions.Regex TemporaryName =
         new("^[0-9a-f]{64}\\.agent\\.[0-9a-f]{32}\\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
+    /// <summary>Entries of the first cache format, which had no hash: KEY.dll.</summary>
+    private static readonly System.Text.RegularExpressions.Regex UnverifiedEntryName =
+        new("^[0-9a-f]{64}\\.dll$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public AgentAssemblyCache(string directory) => Directory = directory;
 
     /// <summary>Where cached assemblies live.</summary>
@@ -121,6 +125,11 @@ internal sealed class AgentAssemblyCache
         {
             var path = PathOf(key);
             if (!File.Exists(path)) return null;
+            if (FileType.Of(path) is { } type && type != FileType.Regular)
+            {
+                note = Discard(key, $"it is {FileType.Describe(type)}, not a regular file");
+                return null;
+            }
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             if (stream.Length > HeaderSize + MaxImageBytes)
             {
@@ -213,18 +222,20 @@ internal sealed class AgentAssemblyCache
     }
 
     /// <summary>
-    /// Deletes temporaries of stores killed mid-write: only files named as <see cref="TryStore"/>
-    /// names them and untouched for an hour, so a store running in another process is never hit.
+    /// Deletes temporaries of stores killed mid-write — only files named as <see cref="TryStore"/>
+    /// names them and untouched for an hour, so a store running in another process is never hit —
+    /// and entries of the first, unverified format (<c>KEY.dll</c>), which are never loaded again.
     /// </summary>
     internal void RemoveStaleTemporaries()
     {
         try
         {
-            foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.agent.*.tmp"))
+            foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
             {
-                if (!TemporaryName.IsMatch(Path.GetFileName(path))) continue;
-                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < StaleAfter) continue;
-                File.Delete(path);
+                var name = Path.GetFileName(path);
+                var stale = (TemporaryName.IsMatch(name) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleAfter)
+                    || UnverifiedEntryName.IsMatch(name);
+                if (stale) File.Delete(path);
             }
         }
         catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
