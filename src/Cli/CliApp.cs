@@ -39,6 +39,12 @@ public static class CliApp
             error.WriteLine("mtrl: cancelled");
             return 130;
         }
+        catch (IOException exception)
+        {
+            // Not a bug: the disk, a pipe (`mtrl check … | head`) or a terminal went away.
+            error.WriteLine($"mtrl: error: input/output failed: {OneLine(exception.Message)}");
+            return 1;
+        }
         catch (Exception exception)
         {
             error.WriteLine(Unexpected(exception));

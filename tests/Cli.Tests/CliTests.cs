@@ -269,6 +269,37 @@ public sealed class CliTests : IDisposable
         Assert.Contains("mtrl: error: '/dev/urandom' is a character device, not a regular file; pass .mtrl files", error);
     }
 
+    /// <summary>Standard output whose reader went away (<c>mtrl check … | head -1</c>).</summary>
+    private sealed class BrokenPipe : StringWriter
+    {
+        public override void Write(char value) => throw new IOException("Broken pipe");
+        public override void Write(string? value) => throw new IOException("Broken pipe");
+        public override void WriteLine(string? value) => throw new IOException("Broken pipe");
+    }
+
+    [Fact]
+    public void AnOutputThatFailsIsOneLineWithoutAStackTrace()
+    {
+        var error = new StringWriter();
+        var code = CliApp.Run(["check", Path.Combine(Specs, "moe_sac.mtrl")], new BrokenPipe(), error);
+        Assert.Equal(1, code);
+        Assert.Equal("mtrl: error: input/output failed: Broken pipe" + Environment.NewLine, error.ToString());
+    }
+
+    [Fact]
+    public void AnExceptionNoCommandExpectedIsOneLineWithoutAStackTrace()
+    {
+        var closed = new StringWriter();
+        closed.Dispose();
+        var error = new StringWriter();
+        var code = CliApp.Run(["check", Path.Combine(Specs, "moe_sac.mtrl")], closed, error);
+        Assert.Equal(CliApp.InternalErrorCode, code);
+        var text = error.ToString();
+        Assert.StartsWith("mtrl: internal error: ObjectDisposedException: ", text, StringComparison.Ordinal);
+        Assert.EndsWith(" (please report this with the command and the spec)" + Environment.NewLine, text, StringComparison.Ordinal);
+        Assert.Single(text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public void AnUnexpectedExceptionBecomesOneLine()
     {
