@@ -53,22 +53,23 @@ public sealed class TrainingEnvironmentTests : IDisposable
     [InlineData("task_embedding_sac.mtrl")]
     public void EverySacExampleFitsPointMassWithTheGoalInsideTheObservation(string file)
     {
-        var environment = Create("pointmass", Example(file), 12, out var problem);
+        // 20, not 12: mt_mh_sac's per_task replay needs every task run by as many environments.
+        var environment = Create("pointmass", Example(file), 20, out var problem);
 
         Assert.True(environment is not null, problem);
         Assert.IsAssignableFrom<IContinuousVectorEnvironment>(environment);
         Assert.False(environment is IGoalVectorEnvironment, "the goal is in the observation; a trainer must not feed it again");
-        Assert.Equal((6, 10, 12), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
+        Assert.Equal((6, 10, 20), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
         Assert.Equal(Mtrl.Runtime.Environments.ActionKind.Continuous, environment.ActionSpace.Kind);
         Assert.Equal([-1f, -1f], environment.ActionSpace.Low);
         Assert.Equal([1f, 1f], environment.ActionSpace.High);
 
         // Round-robin tasks; dense reward −distance; observation columns 4, 5 are the goal.
         environment.Reset(3);
-        Assert.Equal(Enumerable.Range(0, 12).Select(i => i % 10), environment.Buffers.TaskIds);
-        ((IContinuousVectorEnvironment)environment).Step(new float[24]);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i % 10), environment.Buffers.TaskIds);
+        ((IContinuousVectorEnvironment)environment).Step(new float[40]);
         var buffers = environment.Buffers;
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < 20; i++)
         {
             Assert.Equal(buffers.DesiredGoals.AsSpan(2 * i, 2).ToArray(), buffers.Observations.AsSpan(6 * i + 4, 2).ToArray());
             float dx = buffers.Observations[6 * i] - buffers.Observations[6 * i + 4], dy = buffers.Observations[6 * i + 1] - buffers.Observations[6 * i + 5];
