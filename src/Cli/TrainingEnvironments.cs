@@ -36,15 +36,17 @@ internal static class TrainingEnvironments
     /// <summary>
     /// As above, and where in the spec the mismatch is declared (the input, goal or action
     /// declaration, or the agent for its task count); null when the problem is a command-line
-    /// option. Every requirement is checked before an environment is constructed, so a spec the
-    /// environment cannot take is a message, never an exception from the environment.
+    /// option. What the spec decides about an environment (BitFlip's bit count, the task suite)
+    /// is checked before the environment is constructed, so a spec it cannot take is a message,
+    /// never an exception from its constructor; the rest is compared with the built environment.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem, out SourceSpan? at)
     {
         problem = "";
         at = null;
-        var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => i.Width);
-        var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => i.Width);
+        // In 64 bits: several inputs of the largest width must not overflow into an exception.
+        var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => (long)i.Width);
+        var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => (long)i.Width);
         if (name != "cartpole" && cartPole.FirstGiven is { } option)
         {
             problem = $"{option} applies only to --env cartpole; found --env {name}";
@@ -69,7 +71,7 @@ internal static class TrainingEnvironments
                     at = FirstInput(agent, InputKind.Observation);
                     return null;
                 }
-                environment = new BitFlipVectorEnvironment(count, observation, accelerator: accelerator);
+                environment = new BitFlipVectorEnvironment(count, (int)observation, accelerator: accelerator);
                 break;
             case "cartpole":
                 var options = CartPoleFor(agent, cartPole, out problem);
@@ -171,7 +173,7 @@ internal static class TrainingEnvironments
     private static SourceSpan FirstInput(AgentModel agent, InputKind kind) =>
         agent.Inputs.FirstOrDefault(i => i.Kind == kind)?.Span ?? agent.Span;
 
-    private static string WidthHint(string name, int observation, int goal) => (name, observation, goal) switch
+    private static string WidthHint(string name, long observation, long goal) => (name, observation, goal) switch
     {
         ("pointmass", PointMassRules.ObservationSize, PointMassRules.GoalSize) => "; for a goal-conditioned agent use --env pointmass-goal",
         ("pointmass-goal", PointMassRules.ObservationWithGoalSize, 0) => "; for an agent without a goal input use --env pointmass",

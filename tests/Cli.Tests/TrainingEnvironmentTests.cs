@@ -151,6 +151,26 @@ public sealed class TrainingEnvironmentTests : IDisposable
         Assert.NotNull(Create(name, Agent(10, inputs, "continuous(2)"), 10, out _));
     }
 
+    [Theory]
+    [InlineData("bitflip")]
+    [InlineData("cartpole")]
+    [InlineData("pointmass-goal")]
+    public void InputsWhoseWidthsSumBeyondInt32AreAMismatchNotAnOverflow(string name)
+    {
+        // Built from a compiled agent so the test does not depend on the front end's width limit.
+        var compiled = Agent(1, "  input obs: 4\n  goal target: 4", "discrete(4)", "dqn");
+        var huge = compiled.Inputs.Select(i => i with { Width = int.MaxValue }).ToEquatableArray();
+        var agent = compiled with { Inputs = huge };
+
+        Assert.Null(Create(name, agent, 8, out var problem));
+        Assert.Contains("2147483647", problem, StringComparison.Ordinal);
+        if (name != "bitflip") Assert.Contains("declares inputs 2147483647 and goals 2147483647 wide", problem, StringComparison.Ordinal);
+
+        var doubled = compiled with { Inputs = huge.Concat(huge.Select(i => i with { Name = i.Name + "2" })).ToEquatableArray() };
+        Assert.Null(Create(name, doubled, 8, out problem));
+        Assert.Contains("4294967294", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PerTaskReplayNeedsAMultipleOfTheTaskCountOfEnvironments()
     {
