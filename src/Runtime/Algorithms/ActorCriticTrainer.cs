@@ -28,7 +28,7 @@ namespace Mtrl.Runtime.Algorithms;
 /// <para><b>Actions.</b> Networks and replay work in [−1, 1] (the tanh range); environments get
 /// the action mapped linearly onto their bounds.</para>
 /// </remarks>
-public abstract class ActorCriticTrainer : ITrainer
+public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
 {
     private const ulong WarmupStream = 0x5741_524D_5550; // "WARMUP"
     private const ulong CriticPcGradStream = 0x4352_5047_5241; // "CRPGRA"
@@ -267,6 +267,9 @@ public abstract class ActorCriticTrainer : ITrainer
         Updates++;
     }
 
+    /// <inheritdoc />
+    public int MaxRows => Actor.MaxBatch;
+
     /// <summary>Deterministic actions in the environment's bounds for the given rows (evaluation): tanh(μ) mapped onto the bounds.</summary>
     public void Act(scoped in NetworkInputs inputs, Span<float> actions)
     {
@@ -302,6 +305,20 @@ public abstract class ActorCriticTrainer : ITrainer
         return checkpoint;
     }
 
+    /// <inheritdoc />
+    public void Restore(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.RestoreTo(Parameters);
+        checkpoint.RestoreArray("twin", TwinParameters.Values);
+        checkpoint.RestoreArray("target", TargetParameters.Values);
+        checkpoint.RestoreArray("twin_target", TwinTargetParameters.Values);
+        checkpoint.RestoreTo(ActorOptimizer, "actor_adam");
+        checkpoint.RestoreTo(CriticOptimizer, "critic_adam");
+        checkpoint.RestoreTo(TwinOptimizer, "twin_adam");
+        RestoreFromCheckpoint(checkpoint);
+    }
+
     /// <summary>Normalised actions in [−1, 1] for the rows the environments are at (after warm-up).</summary>
     protected abstract void Explore(scoped in NetworkInputs inputs, Span<float> actions);
 
@@ -313,6 +330,11 @@ public abstract class ActorCriticTrainer : ITrainer
 
     /// <summary>Adds algorithm state (temperatures, their optimizer) to a checkpoint.</summary>
     protected virtual void AddToCheckpoint(Checkpoint checkpoint)
+    {
+    }
+
+    /// <summary>Restores what <see cref="AddToCheckpoint"/> saved.</summary>
+    protected virtual void RestoreFromCheckpoint(Checkpoint checkpoint)
     {
     }
 

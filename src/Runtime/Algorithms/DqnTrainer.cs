@@ -18,7 +18,7 @@ namespace Mtrl.Runtime.Algorithms;
 /// the network. One <see cref="Step"/> is one vector-environment step; nothing is allocated per
 /// step after the first update.
 /// </summary>
-public sealed class DqnTrainer : ITrainer
+public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
 {
     private const ulong ExplorationStream = 0x4558_504C_4F52; // "EXPLOR"
     private const ulong PcGradStream = 0x5043_4752_4144; // "PCGRAD"
@@ -177,6 +177,18 @@ public sealed class DqnTrainer : ITrainer
         checkpoint.Arrays["target"] = (float[])TargetParameters.Values.Clone();
         return checkpoint;
     }
+
+    /// <inheritdoc />
+    public void Restore(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.RestoreTo(Parameters);
+        checkpoint.RestoreArray("target", TargetParameters.Values);
+        checkpoint.RestoreTo(_adam);
+    }
+
+    /// <inheritdoc />
+    public int MaxRows => _online.MaxBatch;
 
     /// <summary>Greedy actions of the online network for the given rows (evaluation).</summary>
     public void Act(in NetworkInputs inputs, Span<int> actions)

@@ -33,4 +33,12 @@ public interface ITrainer
 
     /// <summary>The learned state: parameters, target parameters, optimizer moments and counters.</summary>
     Checkpoint CreateCheckpoint();
+
+    /// <summary>
+    /// Loads the learned state of <see cref="CreateCheckpoint"/> — parameters, target parameters,
+    /// optimizer moments and the algorithm's own (temperatures) — to evaluate or fine-tune a saved
+    /// agent. Counters, environments and replay keep their current state.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint belongs to another agent or lacks a section.</exception>
+    void Restore(Checkpoint checkpoint);
 }

@@ -183,6 +183,18 @@ public sealed class SacTrainer : ActorCriticTrainer
         }
     }
 
+    /// <inheritdoc />
+    protected override void RestoreFromCheckpoint(Checkpoint checkpoint)
+    {
+        checkpoint.RestoreArray("log_alpha", _temperatures.ValuesOf(_logAlpha));
+        if (_temperatureOptimizer is not null)
+        {
+            checkpoint.RestoreArray("alpha_adam.m", _temperatureOptimizer.FirstMoment);
+            checkpoint.RestoreArray("alpha_adam.v", _temperatureOptimizer.SecondMoment);
+            _temperatureOptimizer.Steps = checkpoint.Counter("alpha_adam.steps");
+        }
+    }
+
     private void UpdateActorAndTemperatures(long update, ulong noiseCounters)
     {
         var batch = Loop.Batch;

@@ -65,6 +65,10 @@ public sealed class Checkpoint
         Array.Copy(Require("parameters", store.Values.Length), store.Values, store.Values.Length);
     }
 
+    /// <summary>Copies the array saved as <paramref name="name"/> into <paramref name="destination"/>, which it must fill exactly.</summary>
+    /// <exception cref="CheckpointException">The section is missing or has another length.</exception>
+    public void RestoreArray(string name, Span<float> destination) => Require(name, destination.Length).CopyTo(destination);
+
     /// <summary>Restores an Adam optimizer saved under <paramref name="name"/>.</summary>
     public void RestoreTo(Adam adam, string name = "adam")
     {

@@ -88,6 +88,9 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
     /// <inheritdoc />
     public int TaskCount => Options.TaskCount;
 
+    /// <summary>Balancing until the time limit is success; termination means the pole fell or the cart left the track.</summary>
+    public SuccessSignal SuccessSignal => SuccessSignal.Survival;
+
     /// <inheritdoc />
     public VectorStepBuffers Buffers { get; }
 

@@ -35,6 +35,9 @@ public interface IVectorEnvironment
     /// <summary>The buffers Reset and Step write; allocated once, reused every step.</summary>
     VectorStepBuffers Buffers { get; }
 
+    /// <summary>What a successful episode is here (default: termination, as in goal-reaching tasks).</summary>
+    SuccessSignal SuccessSignal => SuccessSignal.Termination;
+
     /// <summary>Seed of the last <see cref="Reset"/>.</summary>
     ulong Seed { get; }
 

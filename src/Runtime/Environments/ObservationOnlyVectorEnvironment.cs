@@ -39,6 +39,9 @@ public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironm
     public int TaskCount => _inner.TaskCount;
 
     /// <inheritdoc />
+    public SuccessSignal SuccessSignal => _inner.SuccessSignal;
+
+    /// <inheritdoc />
     public VectorStepBuffers Buffers => _inner.Buffers;
 
     /// <inheritdoc />

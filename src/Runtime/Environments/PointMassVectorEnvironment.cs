@@ -85,6 +85,9 @@ public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, I
     /// <inheritdoc />
     public int TaskCount => _tasks.Length;
 
+    /// <summary>Termination is success when success terminates the episode; otherwise there is no success signal.</summary>
+    public SuccessSignal SuccessSignal => Options.TerminateOnSuccess ? SuccessSignal.Termination : SuccessSignal.None;
+
     /// <inheritdoc />
     public VectorStepBuffers Buffers { get; }
 

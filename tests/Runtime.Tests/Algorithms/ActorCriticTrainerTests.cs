@@ -3,6 +3,8 @@ using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Replay;
 using Xunit;
 using Xunit.Abstractions;
@@ -33,8 +35,10 @@ public sealed class ActorCriticTrainerTests
         var options = new Td3Options { BatchSize = 128, Warmup = 1_000, Seed = 3, ReplayCapacity = 100_000, Gamma = 0.98, Her = new HerOptions(HerGoalStrategy.Future, 4) };
         var trainer = ActorCriticAgents.Td3(ActorCriticAgents.PointMass(8, 1, sparse: true), options);
         trainer.Train(15_000);
-        _output.WriteLine($"success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}");
+        var greedy = new PolicyEvaluator(ActorCriticAgents.PointMass(4, 1, sparse: true), new EvaluationOptions { EpisodesPerTask = 20 }).EvaluateTrainer(trainer);
+        _output.WriteLine($"success {trainer.Episodes.TerminationRate:P0}, return {trainer.Episodes.MeanReturn:F2}; greedy success {greedy.Success.Average:P0}");
         Assert.True(trainer.Episodes.TerminationRate >= 0.9, $"success {trainer.Episodes.TerminationRate:P0}");
+        Assert.True(greedy.Success.Average >= 0.9, $"greedy success {greedy.Success.Average:P0}");
     }
 
     [Fact]
@@ -48,11 +52,15 @@ public sealed class ActorCriticTrainerTests
         trainer.Train(2_000);
         var early = Enumerable.Range(0, Tasks).Select(t => trainer.TaskEpisodes[t].TerminationRate).ToArray();
         trainer.Train(20_000);
+        var greedy = new PolicyEvaluator(ActorCriticAgents.PointMass(Tasks, Tasks)).EvaluateTrainer(trainer);
+        Assert.Equal(trainer.Transitions, greedy.Transitions);
         for (var t = 0; t < Tasks; t++)
         {
             var late = trainer.TaskEpisodes[t].TerminationRate;
-            _output.WriteLine($"task {t}: success {early[t]:P0} → {late:P0}, α {trainer.AlphaOf(t):G3}");
+            _output.WriteLine($"task {t}: success {early[t]:P0} → {late:P0}, greedy {greedy.Tasks[t].SuccessRate:P0} in {greedy.Tasks[t].MeanLength:F1} steps, α {trainer.AlphaOf(t):G3}");
             Assert.True(late >= 0.5 && late > early[t] + 0.3, $"task {t}: {early[t]:P0} → {late:P0}");
+            Assert.Equal(10, greedy.Tasks[t].Episodes);
+            Assert.True(greedy.Tasks[t].SuccessRate >= 0.5, $"task {t}: greedy success {greedy.Tasks[t].SuccessRate:P0}");
         }
         Assert.Equal(Tasks, trainer.LogAlpha.Length);
     }
@@ -142,6 +150,46 @@ public sealed class ActorCriticTrainerTests
         }
         Assert.Equal(trainer.Updates, checkpoint.Counter("updates"));
         Assert.Equal(trainer.LogAlpha.ToArray(), checkpoint.Arrays["log_alpha"]);
+    }
+
+    [Theory]
+    [InlineData("sac")]
+    [InlineData("td3")]
+    public void RestoringACheckpointReproducesTheLearnedStateAndTheGreedyPolicy(string algorithm)
+    {
+        ActorCriticTrainer Create() => algorithm == "sac"
+            ? ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2), QuickSac with { BatchSize = 16, Warmup = 40, Alpha = TemperatureMode.PerTask, ReplayCapacity = 1_000 }, hidden: 8)
+            : ActorCriticAgents.Td3(ActorCriticAgents.PointMass(4, 2), new Td3Options { BatchSize = 16, Warmup = 40, Seed = 4, ReplayCapacity = 1_000 }, hidden: 8);
+        var trained = Create();
+        trained.Train(1_200);
+        var fresh = Create();
+        Assert.True(trained.Updates > 100, $"{trained.Updates} updates");
+        Assert.NotEqual(trained.Parameters.Values, fresh.Parameters.Values);
+
+        fresh.Restore(trained.CreateCheckpoint());
+
+        foreach (var (a, b) in new[] { (trained.Parameters, fresh.Parameters), (trained.TwinParameters, fresh.TwinParameters), (trained.TargetParameters, fresh.TargetParameters), (trained.TwinTargetParameters, fresh.TwinTargetParameters) })
+        {
+            Assert.Equal(a.Values, b.Values);
+        }
+        foreach (var (a, b) in new[] { (trained.ActorOptimizer, fresh.ActorOptimizer), (trained.CriticOptimizer, fresh.CriticOptimizer), (trained.TwinOptimizer, fresh.TwinOptimizer) })
+        {
+            Assert.Equal(a.FirstMoment, b.FirstMoment);
+            Assert.Equal(a.SecondMoment, b.SecondMoment);
+            Assert.Equal(a.Steps, b.Steps);
+        }
+        if (trained is SacTrainer sac) Assert.Equal(sac.LogAlpha.ToArray(), ((SacTrainer)fresh).LogAlpha.ToArray());
+        var evaluate = () => new PolicyEvaluator(ActorCriticAgents.PointMass(2, 2), new EvaluationOptions { EpisodesPerTask = 3 });
+        Assert.Equal(evaluate().EvaluateTrainer(trained).Tasks, evaluate().EvaluateTrainer(fresh).Tasks);
+    }
+
+    [Fact]
+    public void ACheckpointOfAnotherAgentIsRefused()
+    {
+        var small = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(2, 1), QuickSac with { BatchSize = 16, Warmup = 40, ReplayCapacity = 1_000 }, hidden: 8);
+        var large = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(2, 1), QuickSac with { BatchSize = 16, Warmup = 40, ReplayCapacity = 1_000 }, hidden: 16);
+        var error = Assert.Throws<CheckpointException>(() => large.Restore(small.CreateCheckpoint()));
+        Assert.Contains("different parameter layout", error.Message);
     }
 
     [Theory]

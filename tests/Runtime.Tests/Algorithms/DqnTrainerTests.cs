@@ -4,6 +4,7 @@ using Mtrl.Kernels;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Networks;
 using Mtrl.Runtime.Parameters;
 using Mtrl.Runtime.Replay;
@@ -57,7 +58,47 @@ public sealed class DqnTrainerTests
         _output.WriteLine($"HER: success {withHer.Episodes.TerminationRate:P0}, return {withHer.Episodes.MeanReturn:F2}, loss {withHer.LastLoss:G3}, updates {withHer.Updates}");
         _output.WriteLine($"plain: success {without.Episodes.TerminationRate:P0}, return {without.Episodes.MeanReturn:F2}");
         Assert.True(withHer.Episodes.TerminationRate >= 0.9, $"HER success rate {withHer.Episodes.TerminationRate:P0}");
+        var greedy = new PolicyEvaluator(new BitFlipVectorEnvironment(4, Bits), new EvaluationOptions { EpisodesPerTask = 50 }).EvaluateTrainer(withHer);
+        _output.WriteLine($"HER greedy: success {greedy.Success.Average:P0} in {greedy.Length.Average:F1} steps");
+        Assert.True(greedy.Success.Average >= 0.95, $"HER greedy success {greedy.Success.Average:P0}");
         Assert.True(without.Episodes.TerminationRate <= 0.2, $"plain DQN success rate {without.Episodes.TerminationRate:P0}");
+    }
+
+    [Fact]
+    public void RestoringACheckpointReproducesTheLearnedStateAndTheGreedyPolicy()
+    {
+        var trained = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
+        trained.Train(1_500);
+        var fresh = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200, Seed = 99 }, hidden: 32);
+
+        fresh.Restore(trained.CreateCheckpoint());
+
+        Assert.Equal(trained.Parameters.Values, fresh.Parameters.Values);
+        Assert.Equal(trained.TargetParameters.Values, fresh.TargetParameters.Values);
+        Assert.Equal(trained.Optimizer.SecondMoment, fresh.Optimizer.SecondMoment);
+        Assert.Equal(trained.Optimizer.Steps, fresh.Optimizer.Steps);
+        var evaluate = () => new PolicyEvaluator(new BitFlipVectorEnvironment(2, 8), new EvaluationOptions { EpisodesPerTask = 5 });
+        Assert.Equal(evaluate().EvaluateTrainer(trained).Tasks, evaluate().EvaluateTrainer(fresh).Tasks);
+    }
+
+    [Fact]
+    public void GreedyEvaluationInTheMiddleOfTrainingLeavesTrainingUntouched()
+    {
+        var evaluated = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
+        var plain = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
+        var evaluator = new PolicyEvaluator(new BitFlipVectorEnvironment(3, 8), new EvaluationOptions { EpisodesPerTask = 7 });
+
+        evaluated.Train(1_000);
+        var first = evaluator.EvaluateTrainer(evaluated);
+        var again = evaluator.EvaluateTrainer(evaluated);
+        evaluated.Train(2_000);
+        plain.Train(2_000);
+
+        Assert.Equal(first.Tasks, again.Tasks);
+        Assert.Equal(7, first.Tasks.Single().Episodes);
+        Assert.Equal(plain.Parameters.Values, evaluated.Parameters.Values);
+        Assert.Equal(plain.Episodes.MeanReturn, evaluated.Episodes.MeanReturn);
+        Assert.Equal(plain.Updates, evaluated.Updates);
     }
 
     [Fact]

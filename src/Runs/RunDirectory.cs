@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Mtrl.Runtime.Checkpoints;
+
+namespace Mtrl.Runs;
+
+/// <summary>The problem with a run directory, naming the directory or file and what is wrong.</summary>
+public sealed class RunDirectoryException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// One training run on disk:
+/// <code>
+/// RUN/run.json            what ran: spec, agent, environment, settings, seed, tool, machine
+/// RUN/spec.mtrl           the spec's text as trained
+/// RUN/metrics.jsonl       every log point and evaluation (see MetricRecord)
+/// RUN/metrics.csv         the same numbers, one per row
+/// RUN/tb/events.out.*     TensorBoard event files
+/// RUN/checkpoints/transitions-000000050000.ckpt   the latest few checkpoints
+/// </code>
+/// Files that describe the run are written atomically (temporary file, then rename).
+/// </summary>
+public sealed class RunDirectory
+{
+    /// <summary>The manifest's file name.</summary>
+    public const string ManifestName = "run.json";
+
+    private const string CheckpointPrefix = "transitions-";
+    private const string CheckpointExtension = ".ckpt";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private RunDirectory(string path) => Path = path;
+
+    /// <summary>The directory.</summary>
+    public string Path { get; }
+
+    /// <summary>run.json.</summary>
+    public string ManifestFile => System.IO.Path.Combine(Path, ManifestName);
+
+    /// <summary>The copy of the spec.</summary>
+    public string SpecFile => System.IO.Path.Combine(Path, "spec.mtrl");
+
+    /// <summary>metrics.jsonl.</summary>
+    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.jsonl");
+
+    /// <summary>metrics.csv.</summary>
+    public string CsvFile => System.IO.Path.Combine(Path, "metrics.csv");
+
+    /// <summary>Where TensorBoard event files go.</summary>
+    public string TensorBoardDirectory => System.IO.Path.Combine(Path, "tb");
+
+    /// <summary>Where checkpoints go.</summary>
+    public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
+
+    /// <summary>
+    /// Makes a new run directory <c>ROOT/NAME-yyyyMMdd-HHmmss</c> (with <c>-2</c>, <c>-3</c>… when
+    /// that exists), with the spec copy and the manifest in it.
+    /// </summary>
+    /// <exception cref="RunDirectoryException">The directory cannot be made or written.</exception>
+    public static RunDirectory Create(string root, string name, DateTimeOffset started, string specText, RunManifest manifest)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var stem = System.IO.Path.Combine(root, $"{name}-{started.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        try
+        {
+            Directory.CreateDirectory(root);
+            var path = stem;
+            for (var n = 2; !TryReserve(path); n++) path = $"{stem}-{n}";
+            var run = new RunDirectory(path);
+            Directory.CreateDirectory(run.CheckpointDirectory);
+            WriteAtomically(run.SpecFile, specText);
+            run.WriteManifest(manifest);
+            return run;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new RunDirectoryException($"cannot make a run directory under '{root}': {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Opens an existing run directory.</summary>
+    /// <exception cref="RunDirectoryException">It does not exist or has no readable run.json.</exception>
+    public static RunDirectory Open(string path)
+    {
+        if (!Directory.Exists(path)) throw new RunDirectoryException($"'{path}' is not a run directory: it does not exist");
+        var run = new RunDirectory(System.IO.Path.GetFullPath(path));
+        if (!File.Exists(run.ManifestFile)) throw new RunDirectoryException($"'{path}' is not a run directory: it has no {ManifestName}");
+        return run;
+    }
+
+    /// <summary>Reads run.json.</summary>
+    /// <exception cref="RunDirectoryException">It cannot be read or is not a run manifest.</exception>
+    public RunManifest ReadManifest()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(ManifestFile), Json)
+                ?? throw new JsonException("the file holds null");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        {
+            throw new RunDirectoryException($"{ManifestFile}: not a readable run manifest: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Writes run.json atomically.</summary>
+    public void WriteManifest(RunManifest manifest) => WriteAtomically(ManifestFile, JsonSerializer.Serialize(manifest, Json) + "\n");
+
+    /// <summary>
+    /// Saves a checkpoint taken at <paramref name="transitions"/> (atomically) and deletes all but
+    /// the newest <paramref name="keep"/>; returns its path.
+    /// </summary>
+    public string SaveCheckpoint(Checkpoint checkpoint, long transitions, int keep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(transitions);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        Directory.CreateDirectory(CheckpointDirectory);
+        var path = System.IO.Path.Combine(CheckpointDirectory, string.Create(CultureInfo.InvariantCulture, $"{CheckpointPrefix}{transitions:D12}{CheckpointExtension}"));
+        CheckpointFile.Save(path, checkpoint);
+        foreach (var old in Checkpoints().SkipLast(keep)) File.Delete(old.Path);
+        return path;
+    }
+
+    /// <summary>The run's checkpoints, oldest first.</summary>
+    public IReadOnlyList<(long Transitions, string Path)> Checkpoints()
+    {
+        if (!Directory.Exists(CheckpointDirectory)) return Array.Empty<(long, string)>();
+        var found = new List<(long, string)>();
+        foreach (var file in Directory.EnumerateFiles(CheckpointDirectory, CheckpointPrefix + "*" + CheckpointExtension))
+        {
+            var digits = System.IO.Path.GetFileName(file)[CheckpointPrefix.Length..^CheckpointExtension.Length];
+            if (digits.All(char.IsAsciiDigit) && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var transitions))
+            {
+                found.Add((transitions, file));
+            }
+        }
+        found.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return found;
+    }
+
+    /// <summary>The newest checkpoint, or null when there is none.</summary>
+    public (long Transitions, string Path)? LatestCheckpoint() => Checkpoints() is { Count: > 0 } all ? all[^1] : null;
+
+    private static bool TryReserve(string path)
+    {
+        if (Directory.Exists(path) || File.Exists(path)) return false;
+        Directory.CreateDirectory(path);
+        return true;
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}
