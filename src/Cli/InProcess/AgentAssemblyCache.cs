@@ -218,7 +218,7 @@ internal sealed class AgentAssemblyCache
             try { File.Delete(temporary); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
             return;
         }
-        RemoveStaleTemporaries();
+        RemoveLeftovers();
     }
 
     /// <summary>
@@ -226,7 +226,7 @@ internal sealed class AgentAssemblyCache
     /// names them and untouched for an hour, so a store running in another process is never hit —
     /// and entries of the first, unverified format (<c>KEY.dll</c>), which are never loaded again.
     /// </summary>
-    internal void RemoveStaleTemporaries()
+    internal void RemoveLeftovers()
     {
         try
         {
