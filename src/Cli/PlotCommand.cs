@@ -34,9 +34,10 @@ internal static class PlotCommand
             error.WriteLine($"mtrl: error: --metric must be {MetricNames.Success} or {MetricNames.Return}; found '{metric}'");
             return 2;
         }
-        if (outputDirectory is not null && outputDirectory.Trim().Length == 0)
+        // Before any run is read: empty, a file, a path through a file, or a place that takes no files.
+        if (outputDirectory is not null && OutputPaths.CheckDirectory("--output", outputDirectory) is { } outputProblem)
         {
-            error.WriteLine("mtrl: error: --output must name a directory; found an empty path");
+            error.WriteLine($"mtrl: error: {outputProblem}");
             return 2;
         }
         var runs = new List<(string Label, IReadOnlyList<MetricRecord> Records, RunDirectory Run)>();

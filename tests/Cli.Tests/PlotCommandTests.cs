@@ -92,4 +92,25 @@ public sealed class PlotCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--metric must be success or return", error);
     }
+
+    [Fact]
+    public void ABadOutputDirectoryIsRefusedBeforeAnyRunIsRead()
+    {
+        var root = Root();
+        var run = MakeRun(root, "seed-1", 0);
+        var file = Path.Combine(root, "a-file");
+        File.WriteAllText(file, "");
+        foreach (var (directory, message) in new[]
+        {
+            ("", "mtrl: error: --output must name a directory; found an empty path"),
+            (file, $"mtrl: error: --output must name a directory, but '{file}' is a file"),
+            (Path.Combine(file, "plots"), $"mtrl: error: --output '{Path.Combine(file, "plots")}': '{file}' is a file, not a directory"),
+        })
+        {
+            var (code, output, error) = Run("plot", run.Path, "--output", directory);
+            Assert.Equal(2, code);
+            Assert.Equal("", output);
+            Assert.Equal(message + Environment.NewLine, error);
+        }
+    }
 }
