@@ -35,6 +35,11 @@ internal static class DescribeCommand
             error.WriteLine("mtrl: error: --output only applies with --emit");
             return 2;
         }
+        if (directory is not null && OutputPaths.CheckDirectory("--output", directory) is { } outputProblem)
+        {
+            error.WriteLine($"mtrl: error: {outputProblem}");
+            return 2;
+        }
         if (!Identifiers.IsNamespace(rootNamespace))
         {
             error.WriteLine($"mtrl: error: --namespace must be a dotted C# identifier such as 'MyProject.Agents', found '{rootNamespace}'");

@@ -28,11 +28,11 @@ internal static class TrainCommand
         var file = new Argument<string>("file") { Description = "The spec whose agent to train (.mtrl)." };
         var environment = new Option<string>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)}.", Required = true };
         var agent = new Option<string?>("--agent") { Description = "Which agent of the spec (needed when it declares several)." };
-        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8 };
-        var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps)." };
-        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed)." };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1 };
-        var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run)." };
+        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8, CustomParser = Integer("--envs", 1, TrainRequest.MaxEnvironments) };
+        var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps).", CustomParser = NullableInteger("--steps", 1) };
+        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed).", CustomParser = NullableInteger("--seed", 0) };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1, CustomParser = Integer("--threads", 1, System.Environment.ProcessorCount) };
+        var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run).", CustomParser = NullableInteger("--log-every", 1) };
         var save = new Option<string?>("--save") { Description = "Write a checkpoint (parameters, target, optimizer, counters) here when training ends." };
         var massCart = new Option<string?>(CartPoleSettings.MassCartOption) { Description = "CartPole cart mass (kg), LO:HI drawn per episode or one fixed value (default 1.0).", HelpName = "LO:HI" };
         var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
@@ -49,11 +49,39 @@ internal static class TrainCommand
         return command;
     }
 
+    /// <summary>
+    /// A parser for an int option that names the option and its range when the text is not an
+    /// integer or does not fit (the default message names a .NET type instead); the range itself
+    /// is checked by <see cref="TrainRequest.Check"/> so that in-process callers get it too.
+    /// </summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, int> Integer(string option, int min, int max) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+        result.AddError($"{option} must be an integer in [{min}, {max}]; found '{text}'");
+        return 0;
+    };
+
+    /// <summary>As <see cref="Integer"/>, for an optional 64-bit option with no upper limit of its own.</summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, long?> NullableInteger(string option, long min) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+        result.AddError($"{option} must be an integer in [{min}, {long.MaxValue}]; found '{text}'");
+        return null;
+    };
+
     public static int Run(TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
         if (request.Check() is { } problem)
         {
             error.WriteLine($"mtrl: error: {problem}");
+            return 2;
+        }
+        // Before anything runs: a bad --save found after training would cost the whole run.
+        if (request.Save is { } save && OutputPaths.CheckFile("--save", save) is { } saveProblem)
+        {
+            error.WriteLine($"mtrl: error: {saveProblem}");
             return 2;
         }
         var (result, text) = SpecFiles.LoadWithText(request.File, error);
@@ -75,20 +103,26 @@ internal static class TrainCommand
         }
         if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
         {
-            error.WriteLine($"mtrl: error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
+            // At the train section, where the generator reports the same reason (MTRL0410).
+            var train = agent.Training.Span;
+            error.WriteLine($"{train.File}({train.Line},{train.Column}): error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
             return 2;
         }
 
         using var accelerator = new CpuAccelerator(request.Threads);
-        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem);
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem, out var at);
         if (environment is null)
         {
-            error.WriteLine($"mtrl: error: {environmentProblem}");
+            // A mismatch declared in the spec is reported where it is declared, as check reports errors.
+            error.WriteLine(at is { } span
+                ? $"{span.File}({span.Line},{span.Column}): error: --env {request.Environment} does not fit the spec: {environmentProblem}"
+                : $"mtrl: error: {environmentProblem}");
             return 2;
         }
 
         var watch = Stopwatch.StartNew();
         var loaded = AgentAssemblyCache.Default().Load(request.File, text);
+        if (loaded.CacheNote is { } note) error.WriteLine($"mtrl: note: {note}");
         if (loaded.Assembly is null)
         {
             foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic.ToString());
@@ -103,7 +137,7 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {trainerProblem}");
             return 2;
         }
-        Train(trainer, request, output, cancellation);
+        if (!Train(trainer, request, output, error, cancellation)) return 1;
         return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
     }
 
@@ -151,14 +185,22 @@ internal static class TrainCommand
         {
             return (ITrainer)create.Invoke(null, new object?[] { environment, options, accelerator })!;
         }
-        catch (TargetInvocationException exception) when (exception.InnerException is ArgumentException argument)
+        catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)
         {
-            problem = argument.Message;
+            problem = $"not enough memory to build the trainer of agent '{agent.Name}' (batch {options.BatchSize:N0}, replay capacity {options.ReplayCapacity:N0}, {request.Environments:N0} environments); lower them";
+            return null;
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
+        {
+            // The spec passed check and the environment fits it, so this is a gap in those checks;
+            // it is still a sentence about the agent, not a stack trace.
+            problem = $"cannot build the trainer of agent '{agent.Name}': {CliApp.OneLine(inner.Message)}";
             return null;
         }
     }
 
-    private static void Train(ITrainer trainer, TrainRequest request, TextWriter output, CancellationToken cancellation)
+    /// <summary>Trains to the target, printing progress; false (after one line on <paramref name="error"/>) if training failed.</summary>
+    private static bool Train(ITrainer trainer, TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var total = trainer.TargetTransitions;
         var every = request.LogEvery ?? Math.Max(total / 20, 1);
@@ -169,7 +211,16 @@ internal static class TrainCommand
         {
             var before = trainer.Transitions;
             var started = watch.Elapsed;
-            trainer.Train(Math.Min(total, (trainer.Transitions / every + 1) * every), cancellation);
+            try
+            {
+                trainer.Train(NextStop(trainer.Transitions, every, total), cancellation);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Bad data from the environment or a numerical failure: what happened and where, then stop.
+                error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
+                return false;
+            }
             var rate = (trainer.Transitions - before) / Math.Max((watch.Elapsed - started).TotalSeconds, 1e-9);
             var episodes = trainer.Episodes;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -178,6 +229,14 @@ internal static class TrainCommand
         if (cancellation.IsCancellationRequested) output.WriteLine($"stopped at {trainer.Transitions:N0} transitions");
         WriteTaskSummary(trainer.TaskEpisodes, output);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {watch.Elapsed.TotalSeconds:F0} s"));
+        return true;
+    }
+
+    /// <summary>The next multiple of <paramref name="every"/> after <paramref name="transitions"/>, capped at <paramref name="total"/> without overflowing.</summary>
+    internal static long NextStop(long transitions, long every, long total)
+    {
+        var remaining = every - transitions % every;
+        return remaining > total - transitions ? total : transitions + remaining;
     }
 
     /// <summary>
@@ -233,11 +292,14 @@ internal static class TrainCommand
 /// <summary>The arguments of <c>mtrl train</c>.</summary>
 internal sealed record TrainRequest(string File, string Environment, string? Agent, int Environments, long? Steps, long? Seed, int Threads, long? LogEvery, string? Save, CartPoleSettings? CartPole = null)
 {
+    /// <summary>The most environments stepped together (<c>--envs</c>).</summary>
+    public const int MaxEnvironments = 65_536;
+
     /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
     public string? Check()
     {
         if (!TrainingEnvironments.Names.Contains(Environment)) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
-        if (Environments is < 1 or > 65_536) return $"--envs must be in [1, 65536]; found {Environments}";
+        if (Environments is < 1 or > MaxEnvironments) return $"--envs must be in [1, {MaxEnvironments}]; found {Environments}";
         if (Steps is < 1) return $"--steps must be at least 1; found {Steps}";
         if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";
         if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";

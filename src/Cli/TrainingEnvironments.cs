@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Text;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
 using Mtrl.Runtime.Environments;
@@ -30,10 +31,22 @@ internal static class TrainingEnvironments
     /// count, too few environments for every task) or the bad option.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem)
+        => Create(name, agent, count, cartPole, accelerator, out problem, out _);
+
+    /// <summary>
+    /// As above, and where in the spec the mismatch is declared (the input, goal or action
+    /// declaration, or the agent for its task count); null when the problem is a command-line
+    /// option. What the spec decides about an environment (BitFlip's bit count, the task suite)
+    /// is checked before the environment is constructed, so a spec it cannot take is a message,
+    /// never an exception from its constructor; the rest is compared with the built environment.
+    /// </summary>
+    public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem, out SourceSpan? at)
     {
         problem = "";
-        var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => i.Width);
-        var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => i.Width);
+        at = null;
+        // In 64 bits: several inputs of the largest width must not overflow into an exception.
+        var observation = agent.Inputs.Where(i => i.Kind == InputKind.Observation).Sum(i => (long)i.Width);
+        var goal = agent.Inputs.Where(i => i.Kind == InputKind.Goal).Sum(i => (long)i.Width);
         if (name != "cartpole" && cartPole.FirstGiven is { } option)
         {
             problem = $"{option} applies only to --env cartpole; found --env {name}";
@@ -49,13 +62,25 @@ internal static class TrainingEnvironments
                 if (goal == 0 || goal != observation)
                 {
                     problem = $"bitflip needs an agent whose observation and goal are the same width (the number of bits); '{agent.Name}' has observation {observation}, goal {goal}";
+                    at = FirstInput(agent, goal == 0 ? InputKind.Goal : InputKind.Observation);
                     return null;
                 }
-                environment = new BitFlipVectorEnvironment(count, observation, accelerator: accelerator);
+                if (observation > BitFlipRules.MaxBits)
+                {
+                    problem = $"bitflip flips 1 to {BitFlipRules.MaxBits} bits, but agent '{agent.Name}' declares observation and goal {observation} wide";
+                    at = FirstInput(agent, InputKind.Observation);
+                    return null;
+                }
+                environment = new BitFlipVectorEnvironment(count, (int)observation, accelerator: accelerator);
                 break;
             case "cartpole":
                 var options = CartPoleFor(agent, cartPole, out problem);
-                if (options is null) return null;
+                if (options is null)
+                {
+                    // Without a command-line option to blame, the agent's task count is the mismatch.
+                    if (cartPole.FirstGiven is null) at = agent.Span;
+                    return null;
+                }
                 environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator);
                 break;
             case "gridworld":
@@ -64,7 +89,11 @@ internal static class TrainingEnvironments
             case "pointmass":
             case "pointmass-goal":
                 var tasks = PointMassTasks(name, agent, out problem);
-                if (tasks is null) return null;
+                if (tasks is null)
+                {
+                    at = agent.Span;
+                    return null;
+                }
                 var goalInObservation = name == "pointmass";
                 var pointMass = new PointMassVectorEnvironment(
                     count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, accelerator: accelerator);
@@ -81,21 +110,30 @@ internal static class TrainingEnvironments
         if (environment.ObservationSize != observation || environmentGoal != goal)
         {
             problem = $"{name} gives observations {environment.ObservationSize} wide and goals {environmentGoal} wide, but agent '{agent.Name}' declares inputs {observation} and goals {goal} wide{WidthHint(name, observation, goal)}";
+            at = FirstInput(agent, environment.ObservationSize != observation ? InputKind.Observation : InputKind.Goal);
             return null;
         }
         if (ActionProblem(name, environment.ActionSpace, agent) is { } action)
         {
             problem = action;
+            at = agent.Action.Span;
             return null;
         }
         if (environment.TaskCount != agent.Tasks)
         {
             problem = $"{name} runs {environment.TaskCount} task(s), but agent '{agent.Name}' learns {agent.Tasks}";
+            at = agent.Span;
             return null;
         }
         if (count < environment.TaskCount)
         {
             problem = $"--envs must be at least {environment.TaskCount} for {name}, so that each of its {environment.TaskCount} tasks runs in some environment (environment i runs task i mod {environment.TaskCount}); found {count}";
+            return null;
+        }
+        if (agent.Replay.PerTask && count % environment.TaskCount != 0)
+        {
+            // Per-task replay splits the capacity evenly, so every task needs as many environments as the others.
+            problem = $"--envs must be a multiple of {environment.TaskCount} for agent '{agent.Name}', whose replay is per_task (each of the {environment.TaskCount} tasks gets an equal share, so each needs as many environments; environment i runs task i mod {environment.TaskCount}); found {count}";
             return null;
         }
         return environment;
@@ -131,7 +169,11 @@ internal static class TrainingEnvironments
         return null;
     }
 
-    private static string WidthHint(string name, int observation, int goal) => (name, observation, goal) switch
+    /// <summary>The first declaration of an input of <paramref name="kind"/>, else the agent (it declares none).</summary>
+    private static SourceSpan FirstInput(AgentModel agent, InputKind kind) =>
+        agent.Inputs.FirstOrDefault(i => i.Kind == kind)?.Span ?? agent.Span;
+
+    private static string WidthHint(string name, long observation, long goal) => (name, observation, goal) switch
     {
         ("pointmass", PointMassRules.ObservationSize, PointMassRules.GoalSize) => "; for a goal-conditioned agent use --env pointmass-goal",
         ("pointmass-goal", PointMassRules.ObservationWithGoalSize, 0) => "; for an agent without a goal input use --env pointmass",

@@ -67,7 +67,7 @@ public sealed class InProcessAgentTests : IDisposable
 
         Assert.False(first.FromCache);
         Assert.True(second.FromCache);
-        Assert.Single(Directory.GetFiles(_cache, "*.dll"));
+        Assert.Single(Directory.GetFiles(_cache, "*.agent"));
         Assert.Empty(Directory.GetFiles(_cache, "*.tmp"));
         Assert.Equal(LayoutHash(first.Assembly!), LayoutHash(second.Assembly!));
     }
@@ -111,7 +111,7 @@ public sealed class InProcessAgentTests : IDisposable
         var error = Assert.Single(loaded.Diagnostics, d => d.Id == "MTRL0300");
         Assert.Equal(path, error.Location.GetLineSpan().Path);
         Assert.Equal(1, error.Location.GetLineSpan().StartLinePosition.Line);
-        Assert.False(Directory.Exists(_cache) && Directory.GetFiles(_cache, "*.dll").Length > 0);
+        Assert.False(Directory.Exists(_cache) && Directory.GetFiles(_cache, "*.agent").Length > 0);
     }
 
     [Fact]

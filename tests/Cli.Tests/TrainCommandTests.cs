@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Mtrl.Runtime.Checkpoints;
 using Xunit;
 
@@ -126,7 +128,8 @@ public sealed class TrainCommandTests : IDisposable
     {
         var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "moe_sac.mtrl"), "--env", "cartpole");
         Assert.Equal(2, code);
-        Assert.Contains("mtrl: error: cartpole", error);
+        Assert.Contains("moe_sac.mtrl(", error);
+        Assert.Contains("): error: --env cartpole does not fit the spec: cartpole", error);
         Assert.Contains("agent 'MixtureOfExpertsSac'", error);
         Assert.DoesNotContain("   at ", error);
     }
@@ -135,8 +138,9 @@ public sealed class TrainCommandTests : IDisposable
     public void ADqnAgentWithAnUnsupportedScheduleSaysWhy()
     {
         var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "progressive_dqn.mtrl"), "--env", "gridworld", "--steps", "10");
-        Assert.Equal(2, code);
-        Assert.Contains("sequential schedule", error);
+        AssertOneLineFailure(2, code, error, "sequential schedule");
+        Assert.Contains("progressive_dqn.mtrl(", error);
+        Assert.Contains("): error: agent 'ProgressiveGridWorld' cannot be trained yet: ", error);
     }
 
     [Fact]
@@ -150,4 +154,183 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, wrong);
         Assert.Contains("--agent must name an agent of the spec (Flip, Flop); found 'Flap'", wrongError);
     }
+
+    /// <summary>
+    /// The shape of every failure a user can cause: a non-zero exit and one line on standard
+    /// error per problem, each starting "mtrl: " or at a spec position, never a stack trace.
+    /// </summary>
+    private static void AssertOneLineFailure(int expectedCode, int code, string error, string message)
+    {
+        Assert.True(expectedCode == code, $"exit {code}, expected {expectedCode}: {error}");
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("Unhandled exception", error);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Matches(@"^(mtrl: |.+\(\d+,\d+\): (error|warning|info)\b)", line));
+        Assert.Contains(message, error);
+    }
+
+    private string SmallBitFlipWith(string name, int bits) => Spec(name, SmallBitFlip
+        .Replace("input bits: 8", $"input bits: {bits}").Replace("goal target: 8", $"goal target: {bits}").Replace("discrete(8)", $"discrete({bits})"));
+
+    [Fact]
+    public void MoreBitsThanBitFlipHasIsNamedAtTheInputBeforeAnythingRuns()
+    {
+        var spec = SmallBitFlipWith("wide.mtrl", 65);
+        Assert.Equal(0, Run("check", spec).Code);
+
+        var (code, output, error) = Run("train", spec, "--env", "bitflip");
+
+        AssertOneLineFailure(2, code, error, $"{spec}(2,9): error: --env bitflip does not fit the spec: bitflip flips 1 to 64 bits, but agent 'Flip' declares observation and goal 65 wide");
+        Assert.DoesNotContain("compiled", output);
+        Assert.Equal(0, Run("train", SmallBitFlipWith("widest.mtrl", 64), "--env", "bitflip", "--envs", "2", "--steps", "64").Code);
+    }
+
+    public static TheoryData<string, string, string, string> Mismatches() => new()
+    {
+        // Action size: at the action declaration.
+        { "gridworld", "input obs: 169", "action: discrete(5)", "(3,11): error: --env gridworld does not fit the spec: gridworld has discrete(4) actions, but agent 'A' declares discrete(5)" },
+        // Observation width: at the (first) observation input.
+        { "cartpole", "input obs: 5", "action: discrete(2)", "(2,9): error: --env cartpole does not fit the spec: cartpole gives observations 4 wide and goals 0 wide, but agent 'A' declares inputs 5 and goals 0 wide" },
+        // A goal the environment has and the agent lacks: at the agent (there is no goal input to point at).
+        { "bitflip", "input obs: 4", "action: discrete(4)", "(1,1): error: --env bitflip does not fit the spec: bitflip needs an agent whose observation and goal are the same width" },
+        // Task count: at the agent.
+        { "gridworld", "input obs: 169", "action: discrete(4)", "(1,1): error: --env gridworld does not fit the spec: gridworld runs 4 task(s), but agent 'A' learns 1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mismatches))]
+    public void EveryEnvironmentMismatchIsOneLineAtItsDeclaration(string environment, string input, string action, string message)
+    {
+        var spec = Spec("a.mtrl", $"agent A {{\n  {input}\n  {action}\n  network q {{\n    out q = q_values(mlp(obs, widths: [8]))\n  }}\n  train dqn {{ }}\n}}\n");
+        var (code, _, error) = Run("train", spec, "--env", environment);
+        AssertOneLineFailure(2, code, error, spec + message);
+    }
+
+    [Fact]
+    public void GradNormWithoutASharedWeightFailsCheckAtTheSettingNotTrainAtASlice()
+    {
+        var spec = Spec("gradnorm.mtrl", """
+            agent G {
+              tasks: 2
+              input obs: 4
+              action: discrete(2)
+              network q {
+                out q = q_values(obs, per_task: true)
+              }
+              train dqn { gradients: gradnorm }
+            }
+            """);
+        var expected = $"{spec}(8,26): error MTRL0411: gradnorm balances the tasks' gradient norms on a shared weight matrix, but network 'q' has none";
+
+        var (checkCode, checkOutput, _) = Run("check", spec);
+        Assert.Equal(1, checkCode);
+        Assert.Contains(expected, checkOutput);
+
+        var (code, _, error) = Run("train", spec, "--env", "cartpole");
+        AssertOneLineFailure(1, code, error, expected);
+        Assert.DoesNotContain("slice", error);
+    }
+
+    public static TheoryData<string, string> BadSavePaths() => new()
+    {
+        { "", "mtrl: error: --save must name a file; found an empty path" },
+        { " ", "mtrl: error: --save must name a file; found an empty path" },
+        { "{dir}", "mtrl: error: --save must name a file, but '{dir}' is a directory" },
+        { "{dir}/", "mtrl: error: --save must name a file, but '{dir}/' is a directory" },
+        { "{dir}/missing/run.ckpt", "mtrl: error: --save '{dir}/missing/run.ckpt': the directory '{dir}/missing' does not exist" },
+        { "{dir}/flip.mtrl/run.ckpt", "mtrl: error: --save '{dir}/flip.mtrl/run.ckpt': '{dir}/flip.mtrl' is a file, not a directory" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSavePaths))]
+    public void ABadSavePathIsRefusedBeforeTraining(string save, string message)
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--steps", "64", "--save", save.Replace("{dir}", _directory, StringComparison.Ordinal));
+        AssertOneLineFailure(2, code, error, message.Replace("{dir}", _directory, StringComparison.Ordinal));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void ASaveIntoADirectoryThatTakesNoFilesIsRefusedBeforeTraining()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // Even root cannot create files in /proc.
+        var (code, output, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", "--save", "/proc/run.ckpt");
+        AssertOneLineFailure(2, code, error, "mtrl: error: --save '/proc/run.ckpt': cannot write into '/proc'");
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void SpecsThatAreNotSmallRegularFilesAreRefusedWithTheLimit()
+    {
+        var large = Path.Combine(_directory, "large.mtrl");
+        File.WriteAllText(large, "# " + new string('x', Mtrl.Cli.SpecFiles.MaxBytes));
+        var (code, _, error) = Run("train", large, "--env", "bitflip");
+        AssertOneLineFailure(1, code, error, $"mtrl: error: '{large}' is larger than the spec size limit of 1,048,576 bytes (1 MiB)");
+
+        if (!OperatingSystem.IsLinux()) return;
+        (code, _, error) = Run("train", "/dev/zero", "--env", "bitflip");
+        AssertOneLineFailure(1, code, error, "mtrl: error: '/dev/zero' is a character device, not a regular file; pass .mtrl files");
+        var fifo = Path.Combine(_directory, "pipe.mtrl");
+        using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        (code, _, error) = Run("train", fifo, "--env", "bitflip");
+        AssertOneLineFailure(1, code, error, $"mtrl: error: '{fifo}' is a named pipe, not a regular file; pass .mtrl files");
+    }
+
+    [Fact]
+    public void TrainSaysOnStandardErrorThatItRebuiltADamagedCacheEntry()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        Assert.Equal(0, Run("train", spec, "--env", "bitflip", "--envs", "2", "--steps", "64").Code);
+        var entry = Assert.Single(Directory.GetFiles(Path.Combine(_directory, "cache"), "*.agent"));
+        var bytes = File.ReadAllBytes(entry);
+        bytes[^100] ^= 1;
+        File.WriteAllBytes(entry, bytes);
+
+        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--envs", "2", "--steps", "64");
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"mtrl: note: the cached agent '{entry}' failed verification (its content hash does not match); deleted it and rebuilding", error);
+        Assert.Contains("agent Flip: generated and compiled", output);
+    }
+
+    [Fact]
+    public void AFailureDuringTrainingIsOneLineWithTheTransitionCountAndSavesNothing()
+    {
+        // Absurd physics: a 3e38 N push on weightless parts overflows the state to Inf and NaN.
+        var spec = Spec("pole.mtrl", "agent P {\n  input s: 4\n  action: discrete(2)\n  network q {\n    out q = q_values(mlp(s, widths: [8]))\n  }\n  train dqn { batch: 8  warmup: 16 }\n}\n");
+        var checkpoint = Path.Combine(_directory, "pole.ckpt");
+
+        var (code, output, error) = Run("train", spec, "--env", "cartpole", "--steps", "400", "--save", checkpoint,
+            "--cartpole-force", "3e38", "--cartpole-mass-cart", "1e-30", "--cartpole-mass-pole", "1e-30");
+
+        AssertOneLineFailure(1, code, error, "mtrl: error: training stopped at ");
+        Assert.Matches(@"training stopped at [0-9,]+ transitions: \S", error);
+        Assert.Contains("training for 400 transitions", output);
+        Assert.False(File.Exists(checkpoint));
+    }
+
+    [Theory]
+    [InlineData("--steps", "9223372036854775808", "--steps must be an integer in [1, 9223372036854775807]; found '9223372036854775808'")]
+    [InlineData("--envs", "99999999999", "--envs must be an integer in [1, 65536]; found '99999999999'")]
+    [InlineData("--seed", "1e3", "--seed must be an integer in [0, 9223372036854775807]; found '1e3'")]
+    [InlineData("--log-every", "ten", "--log-every must be an integer in [1, 9223372036854775807]; found 'ten'")]
+    public void NumbersThatDoNotParseAreNamedWithTheirRangeWithoutTheHelpText(string option, string value, string message)
+    {
+        var (code, output, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", option, value);
+        AssertOneLineFailure(2, code, error, $"mtrl: error: {message}");
+        Assert.Equal($"mtrl: error: {message}{Environment.NewLine}mtrl: see 'mtrl train --help'{Environment.NewLine}", error);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData(0L, 10L, 100L, 10L)]
+    [InlineData(95L, 10L, 100L, 100L)]
+    [InlineData(0L, long.MaxValue / 20, long.MaxValue, long.MaxValue / 20)]
+    [InlineData(long.MaxValue - 5, long.MaxValue / 20, long.MaxValue, long.MaxValue)]
+    [InlineData(7L, long.MaxValue, long.MaxValue, long.MaxValue)]
+    public void TheNextProgressLineNeverOverflows(long transitions, long every, long total, long expected)
+        => Assert.Equal(expected, TrainCommand.NextStop(transitions, every, total));
 }

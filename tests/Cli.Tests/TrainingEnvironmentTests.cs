@@ -53,22 +53,23 @@ public sealed class TrainingEnvironmentTests : IDisposable
     [InlineData("task_embedding_sac.mtrl")]
     public void EverySacExampleFitsPointMassWithTheGoalInsideTheObservation(string file)
     {
-        var environment = Create("pointmass", Example(file), 12, out var problem);
+        // 20, not 12: mt_mh_sac's per_task replay needs every task run by as many environments.
+        var environment = Create("pointmass", Example(file), 20, out var problem);
 
         Assert.True(environment is not null, problem);
         Assert.IsAssignableFrom<IContinuousVectorEnvironment>(environment);
         Assert.False(environment is IGoalVectorEnvironment, "the goal is in the observation; a trainer must not feed it again");
-        Assert.Equal((6, 10, 12), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
+        Assert.Equal((6, 10, 20), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
         Assert.Equal(Mtrl.Runtime.Environments.ActionKind.Continuous, environment.ActionSpace.Kind);
         Assert.Equal([-1f, -1f], environment.ActionSpace.Low);
         Assert.Equal([1f, 1f], environment.ActionSpace.High);
 
         // Round-robin tasks; dense reward −distance; observation columns 4, 5 are the goal.
         environment.Reset(3);
-        Assert.Equal(Enumerable.Range(0, 12).Select(i => i % 10), environment.Buffers.TaskIds);
-        ((IContinuousVectorEnvironment)environment).Step(new float[24]);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i % 10), environment.Buffers.TaskIds);
+        ((IContinuousVectorEnvironment)environment).Step(new float[40]);
         var buffers = environment.Buffers;
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < 20; i++)
         {
             Assert.Equal(buffers.DesiredGoals.AsSpan(2 * i, 2).ToArray(), buffers.Observations.AsSpan(6 * i + 4, 2).ToArray());
             float dx = buffers.Observations[6 * i] - buffers.Observations[6 * i + 4], dy = buffers.Observations[6 * i + 1] - buffers.Observations[6 * i + 5];
@@ -148,6 +149,38 @@ public sealed class TrainingEnvironmentTests : IDisposable
         Assert.Null(Create(name, Agent(10, inputs, "continuous(2)"), count, out var problem));
         Assert.Equal(message, problem);
         Assert.NotNull(Create(name, Agent(10, inputs, "continuous(2)"), 10, out _));
+    }
+
+    [Theory]
+    [InlineData("bitflip")]
+    [InlineData("cartpole")]
+    [InlineData("pointmass-goal")]
+    public void InputsWhoseWidthsSumBeyondInt32AreAMismatchNotAnOverflow(string name)
+    {
+        // Built from a compiled agent so the test does not depend on the front end's width limit.
+        var compiled = Agent(1, "  input obs: 4\n  goal target: 4", "discrete(4)", "dqn");
+        var huge = compiled.Inputs.Select(i => i with { Width = int.MaxValue }).ToEquatableArray();
+        var agent = compiled with { Inputs = huge };
+
+        Assert.Null(Create(name, agent, 8, out var problem));
+        Assert.Contains("2147483647", problem, StringComparison.Ordinal);
+        if (name != "bitflip") Assert.Contains("declares inputs 2147483647 and goals 2147483647 wide", problem, StringComparison.Ordinal);
+
+        var doubled = compiled with { Inputs = huge.Concat(huge.Select(i => i with { Name = i.Name + "2" })).ToEquatableArray() };
+        Assert.Null(Create(name, doubled, 8, out problem));
+        Assert.Contains("4294967294", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PerTaskReplayNeedsAMultipleOfTheTaskCountOfEnvironments()
+    {
+        var text = "agent A {\n  tasks: 4\n  input obs: 169\n  action: discrete(4)\n  network q {\n    out q = q_values(mlp(obs, widths: [8]))\n  }\n  train dqn { }\n  replay { per_task: true }\n}\n";
+        var agent = Assert.Single(SpecCompiler.Compile("a.mtrl", text).Model.Agents);
+
+        Assert.Null(Create("gridworld", agent, 6, out var problem));
+        Assert.Equal("--envs must be a multiple of 4 for agent 'A', whose replay is per_task (each of the 4 tasks gets an equal share, so each needs as many environments; environment i runs task i mod 4); found 6", problem);
+        Assert.NotNull(Create("gridworld", agent, 8, out _));
+        Assert.NotNull(Create("gridworld", Agent(4, "  input obs: 169", "discrete(4)", "dqn"), 6, out _));
     }
 
     [Fact]
@@ -271,6 +304,83 @@ public sealed class TrainingEnvironmentTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.DoesNotContain("transitions", output);
-        Assert.Equal("mtrl: error: pointmass has continuous(2) [-1, 1] actions, but agent 'Pole' declares discrete(2)" + Environment.NewLine, error);
+        // At the action declaration (line 4 after the inserted tasks line), as check reports errors.
+        Assert.Equal($"{spec}(4,11): error: --env pointmass does not fit the spec: pointmass has continuous(2) [-1, 1] actions, but agent 'Pole' declares discrete(2)" + Environment.NewLine, error);
+    }
+
+    /// <summary>
+    /// Random agent interfaces (task counts, observation and goal widths including the extremes,
+    /// action kinds, sizes and bounds) against every environment: each pairing either builds an
+    /// environment that matches the agent exactly or is refused with a message and a position in
+    /// the spec — never an exception from an environment's constructor.
+    /// </summary>
+    /// <summary>Interfaces that fit an environment: tasks, observation, goal, discrete?, action size, bounds.</summary>
+    private static readonly (int, int, int, bool, int, int, int)[] Fitting =
+    {
+        (1, 8, 8, true, 8, -1, 1), (1, 64, 64, true, 64, -1, 1), (1, 65, 65, true, 65, -1, 1), // bitflip (65 is one too many)
+        (1, 4, 0, true, 2, -1, 1), (2, 4, 0, true, 2, -1, 1), // cartpole
+        (4, 169, 0, true, 4, -1, 1), // gridworld
+        (10, 6, 0, false, 2, -1, 1), (1, 6, 0, false, 2, -1, 1), // pointmass
+        (10, 4, 2, false, 2, -1, 1), (1, 4, 2, false, 2, -1, 1), // pointmass-goal
+    };
+
+    [Fact]
+    public void EveryAgentInterfaceEitherFitsExactlyOrIsRefusedWithAMessage()
+    {
+        var random = new Random(16);
+        int[] widths = { 1, 2, 4, 6, 8, 63, 64, 65, 169, 1_000 };
+        int[] taskCounts = { 1, 2, 3, 4, 10, 11 };
+        var built = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            // Start from an interface that fits some environment, then usually change one part.
+            var (tasks, observation, goal, discrete, size, low, high) = Fitting[random.Next(Fitting.Length)];
+            switch (random.Next(8))
+            {
+                case 0: tasks = taskCounts[random.Next(taskCounts.Length)]; break;
+                case 1: observation = widths[random.Next(widths.Length)]; break;
+                case 2: goal = random.Next(3) == 0 ? 0 : widths[random.Next(widths.Length)]; break;
+                case 3: discrete = !discrete; break;
+                case 4: size = widths[random.Next(7)]; break;
+                case 5: (low, high) = (-random.Next(1, 3), random.Next(1, 3)); break;
+                case 6: (observation, goal, size) = (widths[random.Next(widths.Length)], widths[random.Next(widths.Length)], widths[random.Next(widths.Length)]); break;
+            }
+            var action = discrete ? $"discrete({size})" : $"continuous({size}, low: {low}, high: {high})";
+            var inputs = $"  input obs: {observation}" + (goal > 0 ? $"\n  goal target: {goal}" : "");
+            var state = goal > 0 ? "concat(obs, target)" : "obs";
+            var networks = discrete
+                ? $"  network q {{\n    out q = q_values(mlp({state}, widths: [4]))\n  }}\n"
+                : $"  network actor {{\n    out pi = gaussian(mlp({state}, widths: [4]))\n  }}\n  network critic {{\n    out q = q_values(mlp(concat(obs{(goal > 0 ? ", target" : "")}, action), widths: [4]))\n  }}\n";
+            var text = $"agent A {{\n  tasks: {tasks}\n{inputs}\n  action: {action}\n{networks}  train {(discrete ? "dqn" : "sac")} {{ }}\n}}\n";
+            var result = SpecCompiler.Compile("random.mtrl", text);
+            Assert.False(result.HasErrors, text + string.Join("\n", result.Diagnostics));
+            var agent = Assert.Single(result.Model.Agents);
+            foreach (var name in TrainingEnvironments.Names)
+            {
+                var count = random.Next(1, 24);
+                if (count < tasks && random.Next(2) == 0) count = tasks;
+                var environment = TrainingEnvironments.Create(name, agent, count, CartPoleSettings.None, CpuAccelerator.Sequential, out var problem, out var at);
+                if (environment is null)
+                {
+                    Assert.False(string.IsNullOrWhiteSpace(problem), $"{name} refused without a message:\n{text}");
+                    Assert.DoesNotContain('\n', problem);
+                    // Only --envs is a command-line problem; every other refusal points into the spec.
+                    if (!problem.StartsWith("--envs", StringComparison.Ordinal))
+                    {
+                        Assert.True(at is { Line: >= 1, Column: >= 1 }, $"{name}: no spec position for '{problem}'");
+                        Assert.Equal("random.mtrl", at!.Value.File);
+                    }
+                    continue;
+                }
+                built++;
+                var goalWidth = environment is IGoalVectorEnvironment g ? g.GoalSize : 0;
+                Assert.Equal((observation, goal, tasks), (environment.ObservationSize, goalWidth, environment.TaskCount));
+                var space = environment.ActionSpace;
+                Assert.Equal(discrete, space.Kind == Mtrl.Runtime.Environments.ActionKind.Discrete);
+                Assert.Equal(size, discrete ? space.Count : space.Dimensions);
+                Assert.True(count >= environment.TaskCount);
+            }
+        }
+        Assert.True(built > 10, $"only {built} pairings fit; the generator of interfaces is too narrow to mean much");
     }
 }

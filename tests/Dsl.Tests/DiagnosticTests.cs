@@ -45,6 +45,7 @@ public class DiagnosticTests
         ("MTRL0406", SpecAssert.Agent(Q, train: "train dqn { @@alpha: 0.2 }")),
         ("MTRL0407", SpecAssert.Agent(Network("    out q = @@q_values(pathnet(obs, layers: 2, modules: 3, active: 2, width: 4))"))),
         ("MTRL0408", SpecAssert.Agent(Q + "\n  @@network q2 {\n    out q = q_values(obs)\n  }")),
+        ("MTRL0411", SpecAssert.Agent(Network("    out q = q_values(obs, per_task: true)"), train: "train dqn { gradients: @@gradnorm }")),
     };
 
     public static TheoryData<string> Codes()

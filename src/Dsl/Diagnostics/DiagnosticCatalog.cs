@@ -95,6 +95,9 @@ public static class DiagnosticCatalog
     /// <summary>The source generator made no trainer factory for an agent: its algorithm or a training feature it asks for has no trainer in the runtime yet.</summary>
     public static readonly DiagnosticDescriptor NoTrainerFactory = new("MTRL0410", DiagnosticSeverity.Info, "Trainer factory not generated");
 
+    /// <summary>GradNorm has no shared weight matrix to balance the tasks' gradient norms on.</summary>
+    public static readonly DiagnosticDescriptor NoSharedWeights = new("MTRL0411", DiagnosticSeverity.Error, "GradNorm without shared weights");
+
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
 
@@ -113,7 +116,7 @@ public static class DiagnosticCatalog
         WidthMismatch, ValueNotAllowed,
         OutOfRange,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights,
         InternalError,
     };
 }
