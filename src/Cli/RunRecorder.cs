@@ -24,6 +24,9 @@ internal sealed class RunRecorder : IDisposable
     private long _lastLogTransitions;
     private TimeSpan _lastLogTime;
     private long _previous;
+    private long _loggedAt = -1;
+    private long _evaluatedAt = -1;
+    private long _checkpointedAt = -1;
 
     public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal)
     {
@@ -55,17 +58,28 @@ internal sealed class RunRecorder : IDisposable
         var next = Schedule.Steps;
         foreach (var every in new[] { Schedule.LogEvery, Schedule.EvalEvery, Schedule.CheckpointEvery })
         {
-            if (every > 0) next = Math.Min(next, (transitions / every + 1) * every);
+            if (every > 0) next = Math.Min(next, NextMultiple(transitions, every, Schedule.Steps));
         }
         return next;
     }
 
-    /// <summary>Writes whatever fell due at the trainer's current transitions (and everything at the end or when stopping); returns the training records when a log point was written.</summary>
-    public IReadOnlyList<MetricRecord>? Report(ITrainer trainer, bool final)
+    /// <summary>The next multiple of <paramref name="every"/> after <paramref name="transitions"/>, capped at <paramref name="total"/> without overflowing.</summary>
+    internal static long NextMultiple(long transitions, long every, long total)
+    {
+        var remaining = every - transitions % every;
+        return remaining > total - transitions ? total : transitions + remaining;
+    }
+
+    /// <summary>
+    /// Writes whatever fell due at the trainer's current transitions — everything when
+    /// <paramref name="final"/>, except the evaluation when <paramref name="evaluate"/> is false
+    /// (a run stopped by Ctrl+C saves its checkpoint at once).
+    /// </summary>
+    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated) Report(ITrainer trainer, bool final, bool evaluate = true)
     {
         var transitions = trainer.Transitions;
         IReadOnlyList<MetricRecord>? logged = null;
-        if (final || Crossed(transitions, Schedule.LogEvery))
+        if (Due(final, transitions, Schedule.LogEvery, ref _loggedAt))
         {
             var elapsed = _clock.Elapsed;
             var rate = (transitions - _lastLogTransitions) / Math.Max((elapsed - _lastLogTime).TotalSeconds, 1e-9);
@@ -74,21 +88,30 @@ internal sealed class RunRecorder : IDisposable
             logged = MetricRecords.FromTraining(trainer, _trainingSignal, elapsed.TotalSeconds, rate);
             Write(logged);
         }
-        if (final || Crossed(transitions, Schedule.EvalEvery))
+        EvaluationResult? evaluated = null;
+        if (evaluate && Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
         {
-            LastEvaluation = _evaluator.EvaluateTrainer(trainer);
-            Write(MetricRecords.FromEvaluation(LastEvaluation, _clock.Elapsed.TotalSeconds));
+            evaluated = LastEvaluation = _evaluator.EvaluateTrainer(trainer);
+            Write(MetricRecords.FromEvaluation(evaluated, _clock.Elapsed.TotalSeconds));
         }
-        if (final || Crossed(transitions, Schedule.CheckpointEvery))
+        if (Due(final, transitions, Schedule.CheckpointEvery, ref _checkpointedAt))
         {
             Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints);
         }
         _previous = transitions;
-        return logged;
+        return (logged, evaluated);
     }
 
-    /// <summary>True when a multiple of <paramref name="every"/> lies in (previous report, transitions].</summary>
-    private bool Crossed(long transitions, long every) => every > 0 && transitions / every > _previous / every;
+    /// <summary>
+    /// True when a multiple of <paramref name="every"/> lies in (previous report, transitions], or at
+    /// the end — but never twice for one transition count (a stop right after a log point).
+    /// </summary>
+    private bool Due(bool final, long transitions, long every, ref long doneAt)
+    {
+        var due = (final || (every > 0 && transitions / every > _previous / every)) && doneAt != transitions;
+        if (due) doneAt = transitions;
+        return due;
+    }
 
     private void Write(IReadOnlyList<MetricRecord> records)
     {
