@@ -107,6 +107,34 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void SeveralSeedsTrainOneAfterAnotherAndTheirSpreadIsSummarised()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--envs", "4", "--steps", "800", "--seed", "10", "--seeds", "3", "--eval-episodes", "2");
+
+        Assert.True(code == 0, error);
+        var parent = Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "runs")));
+        var runs = Directory.GetDirectories(parent).Order(StringComparer.Ordinal).Select(RunDirectory.Open).ToList();
+        Assert.Equal(new[] { "seed-10", "seed-11", "seed-12" }, runs.Select(r => Path.GetFileName(r.Path)));
+        Assert.Equal(new ulong[] { 10, 11, 12 }, runs.Select(r => r.ReadManifest().Seed));
+        Assert.Contains("3 seeds, final greedy evaluation:", output);
+
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(parent, "summary.json")));
+        var finals = runs.Select(r => MetricsFile.Read(r.MetricsFile).Last(m => m.Kind == MetricKinds.Eval && m.Task is null)[MetricNames.Success + MetricNames.Average]).ToArray();
+        var seeds = summary.RootElement.GetProperty("seeds").EnumerateArray().ToList();
+        Assert.Equal(finals, seeds.Select(s => s.GetProperty("success").GetProperty("average").GetDouble()));
+        Assert.Equal(finals.Average(), summary.RootElement.GetProperty("success_average").GetProperty("mean").GetDouble(), 12);
+
+        var (plotCode, _, plotError) = Run("plot", parent, "--output", Path.Combine(_directory, "plots"));
+        Assert.True(plotCode == 0, plotError);
+        Assert.True(File.Exists(Path.Combine(_directory, "plots", "success-runs.png")));
+
+        var (refused, _, refusal) = Run("train", spec, "--env", "bitflip", "--seeds", "2", "--save", Path.Combine(_directory, "x.ckpt"));
+        Assert.Equal(2, refused);
+        Assert.Contains("--save keeps one agent, but --seeds trains several", refusal);
+    }
+
+    [Fact]
     public void StoppingARunWritesALoadableCheckpointAndExitsCleanly()
     {
         var spec = Spec("flip.mtrl", SmallBitFlip);
