@@ -11,6 +11,8 @@ namespace Mtrl.Cli;
 /// Renders an agent for <c>mtrl describe</c>: interface, blocks, each network as a table of
 /// nodes, parameter counts split shared / task-specific, and the training configuration written
 /// back in spec syntax with every default filled in (so it can be pasted into a spec).
+/// Parameters are looked up by owner once per network, so a network of 100,000 nodes is
+/// described in linear time; every count is 64-bit.
 /// </summary>
 internal static class ModelDescriber
 {
@@ -24,15 +26,17 @@ internal static class ModelDescriber
         }
         output.WriteLine($"  action: {Action(agent.Action)}");
 
+        // Each parameter group once (a block's groups appear in every network that applies it).
+        var distinct = agent.Networks.SelectMany(n => n.Parameters).GroupBy(p => p.Name).Select(g => g.First()).ToList();
         if (agent.Blocks.Count > 0)
         {
             output.WriteLine();
             output.WriteLine("blocks (parameters shared by every network that uses them)");
             var table = new TextTable("block", "op", "in", "out", "parameters", "used by").AlignRight(2, 3, 4);
+            var byOwner = distinct.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.Sum(p => p.Count));
             foreach (var block in agent.Blocks)
             {
-                var parameters = agent.Networks.SelectMany(n => n.Parameters).Where(p => p.Node == block.Name)
-                    .GroupBy(p => p.Name).Sum(g => g.First().Count);
+                var parameters = byOwner.TryGetValue(block.Name, out var count) ? count : 0L;
                 table.Add(block.Name, Op(block.Op), string.Join("+", block.InputWidths), block.Width.ToString(CultureInfo.InvariantCulture),
                     Count(parameters), block.UsedBy.Count == 0 ? "(unused)" : string.Join(", ", block.UsedBy));
             }
@@ -45,9 +49,10 @@ internal static class ModelDescriber
             output.WriteLine($"network {network.Name} ({network.Role.ToString().ToLowerInvariant()})");
             var table = new TextTable("node", "op", "inputs", "out", "shared", "task-specific").AlignRight(3, 4, 5);
             var blocksShown = new HashSet<string>();
+            var byNode = network.Parameters.ToLookup(p => p.Node);
             foreach (var node in network.Nodes)
             {
-                var groups = network.Parameters.Where(p => p.Node == (node.Block ?? node.Name)).ToList();
+                var groups = byNode[node.Block ?? node.Name];
                 var showParameters = node.Block is null || blocksShown.Add(node.Block);
                 var shared = showParameters ? groups.Where(g => !g.Owner.IsTaskSpecific).Sum(g => g.Count) : 0;
                 var specific = showParameters ? groups.Where(g => g.Owner.IsTaskSpecific).Sum(g => g.Count) : 0;
@@ -64,7 +69,6 @@ internal static class ModelDescriber
                              (perTask > 0 ? $", {Count(perTask)} per task head" : "") + ")");
         }
 
-        var distinct = agent.Networks.SelectMany(n => n.Parameters).GroupBy(p => p.Name).Select(g => g.First()).ToList();
         var agentTotal = distinct.Sum(p => p.Count);
         var agentSpecific = distinct.Where(p => p.Owner.IsTaskSpecific).Sum(p => p.Count);
         output.WriteLine();

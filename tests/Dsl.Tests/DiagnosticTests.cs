@@ -36,6 +36,7 @@ public class DiagnosticTests
             Network("    a = enc(obs)\n    b = enc(@@concat(obs, obs))\n    out q = q_values(concat(a, b))"))),
         ("MTRL0201", SpecAssert.Agent(Network("    out q = q_values(mlp(@@task, widths: [4]))"))),
         ("MTRL0300", SpecAssert.Agent(Q, train: "train dqn { gamma: @@1.5 }")),
+        ("MTRL0301", SpecAssert.Agent(Network("    out q = q_values(@@pathnet(obs, layers: 1000, modules: 1000, active: 2, width: 1000000), per_task: true)"))),
         ("MTRL0400", SpecAssert.Agent(Q + "\n" + "  network p {\n    out pi = @@gaussian(mlp(obs, widths: [4]))\n  }")),
         ("MTRL0401", SpecAssert.Agent(Q + "\n  replay { her: @@future(k: 4) }")),
         ("MTRL0402", SpecAssert.Agent(Q, header: "tasks: 1\n  input obs: 8\n  action: discrete(3)", train: "train dqn { gradients: @@pcgrad }")),

@@ -149,6 +149,14 @@ public sealed class MetricsFileTests
 
         public double LastLoss => 0.5;
 
+        public long SkippedUpdates => 0;
+
+        public long NonFiniteTransitions => 0;
+
+        public long SkippedTransitions => 0;
+
+        public Mtrl.Runtime.Replay.NonFiniteValue? LastNonFinite => null;
+
         public EpisodeStatistics Episodes => Pooled;
 
         public ReadOnlySpan<EpisodeStatistics> TaskEpisodes => TaskStatistics;

@@ -17,6 +17,9 @@ internal sealed class DiagnosticBag
 
     public bool HasErrors => _errors > 0;
 
+    /// <summary>True once reporting has stopped; costly message parts (suggestions, paths) can be skipped.</summary>
+    public bool IsCapped => _capped;
+
     /// <summary>Errors reported so far; binders compare it before and after a step to know if the step failed.</summary>
     public int ErrorCount => _errors;
 

@@ -65,6 +65,9 @@ public static class DiagnosticCatalog
     /// <summary>A number lies outside its allowed range.</summary>
     public static readonly DiagnosticDescriptor OutOfRange = new("MTRL0300", DiagnosticSeverity.Error, "Number out of range");
 
+    /// <summary>The agent's parameters, a batch's activations, the replay buffer or a gradient copy exceed a documented limit (<see cref="SpecLimits"/>).</summary>
+    public static readonly DiagnosticDescriptor TooLarge = new("MTRL0301", DiagnosticSeverity.Error, "Agent too large");
+
     /// <summary>An output head does not fit the action space.</summary>
     public static readonly DiagnosticDescriptor OutputActionMismatch = new("MTRL0400", DiagnosticSeverity.Error, "Output does not fit the action space");
 
@@ -114,7 +117,7 @@ public static class DiagnosticCatalog
         UnknownKeyword, UnknownName, UnknownFunction, UnknownArgument, DuplicateName, DuplicateSetting,
         Cycle, Missing, WrongKind, MisplacedArgument, Unused,
         WidthMismatch, ValueNotAllowed,
-        OutOfRange,
+        OutOfRange, TooLarge,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
         MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights,
         InternalError,

@@ -91,7 +91,7 @@ internal sealed class AgentBinder
         }
 
         var settings = Settings.FromItems($"agent '{name}'", agent.Name.Span, settingItems, _diagnostics);
-        var tasks = settings.Int("tasks", 1, new NumberRange(1, 100_000));
+        var tasks = settings.Int("tasks", 1, NumberRange.Integers(1, SpecLimits.MaxTasks));
         var description = settings.String("description", "");
         var action = ReadAction(settings, agent.Name.Span, agent.IsIncomplete);
         settings.ReportUnknown();
@@ -135,7 +135,7 @@ internal sealed class AgentBinder
         var draft = new AgentModelDraft(tasks, action,
             inputModels.Any(i => i.Kind == InputKind.Goal),
             allOps.Any(op => op is ProgressiveOp or PathNetOp),
-            agent.Name.Span);
+            agent.Name.Span, scope.Budget.WithInterface(inputModels, action));
         if (train is null && !agent.IsIncomplete)
         {
             _diagnostics.Report(DiagnosticCatalog.Missing, agent.Name.Span,
@@ -208,9 +208,9 @@ internal sealed class AgentBinder
             size = 1;
             if (positional[0].Value is NumberLiteral { IsValid: true } n && n.Value == System.Math.Floor(n.Value))
             {
-                if (n.Value < 1 || n.Value > 1_000_000)
+                if (!NumberRange.Width.Contains(n.Value))
                 {
-                    _diagnostics.Report(DiagnosticCatalog.OutOfRange, n.Span, $"the action size must be between 1 and 1000000, found {n.Text}");
+                    _diagnostics.Report(DiagnosticCatalog.OutOfRange, n.Span, $"the action size must be {NumberRange.Width.Describe(integer: true)}, found {n.Text}");
                 }
                 else
                 {
@@ -229,7 +229,7 @@ internal sealed class AgentBinder
         }
         else
         {
-            size = args.RequiredInt("size", new NumberRange(1, 1_000_000));
+            size = args.RequiredInt("size", NumberRange.Width);
         }
         double low = 0, high = 0;
         if (kind == ActionKind.Continuous)
@@ -253,9 +253,9 @@ internal sealed class AgentBinder
         {
             var inputName = item.Name!;
             var kind = item.Head.Text == "goal" ? InputKind.Goal : InputKind.Observation;
-            if (inputName.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(inputName.Text) is { } reserved)
             {
-                _diagnostics.Report(DiagnosticCatalog.DuplicateName, inputName.Span, $"'{inputName.Text}' is built in; pick another name");
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, inputName.Span, reserved);
                 continue;
             }
             if (scope.Inputs.TryGetValue(inputName.Text, out var first))
@@ -267,9 +267,9 @@ internal sealed class AgentBinder
             var width = 1;
             if (item.Value is NumberLiteral { IsValid: true } number && number.Value == System.Math.Floor(number.Value))
             {
-                if (number.Value < 1 || number.Value > 100_000_000)
+                if (!NumberRange.Width.Contains(number.Value))
                 {
-                    _diagnostics.Report(DiagnosticCatalog.OutOfRange, number.Span, $"the width of '{inputName.Text}' must be between 1 and 100000000, found {number.Text}");
+                    _diagnostics.Report(DiagnosticCatalog.OutOfRange, number.Span, $"the width of '{inputName.Text}' must be {NumberRange.Width.Describe(integer: true)}, found {number.Text}");
                 }
                 else
                 {
@@ -299,7 +299,12 @@ internal sealed class AgentBinder
                     $"block '{blockName.Text}' is already declared at line {first.Name.Span.Line}, column {first.Name.Span.Column}");
                 continue;
             }
-            if (scope.Inputs.ContainsKey(blockName.Text) || blockName.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(blockName.Text) is { } reserved)
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, blockName.Span, reserved);
+                continue;
+            }
+            if (scope.Inputs.ContainsKey(blockName.Text))
             {
                 _diagnostics.Report(DiagnosticCatalog.DuplicateName, blockName.Span, $"'{blockName.Text}' is already an input; pick another name for the block");
                 continue;

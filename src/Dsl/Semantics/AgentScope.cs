@@ -23,11 +23,26 @@ internal sealed class AgentScope
     public Dictionary<string, BlockState> Blocks { get; } = new();
     public HashSet<string> UsedInputs { get; } = new();
 
+    /// <summary>Sizes of everything bound so far, checked against <see cref="SpecLimits"/> before allocating.</summary>
+    public AgentBudget Budget { get; } = new();
+
     /// <summary>Built-in values every network can read.</summary>
     public const string TaskName = "task";
 
     /// <summary>The action (only critics may read it).</summary>
     public const string ActionName = "action";
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot name an input, block or binding, or null if it can.
+    /// docs/language.md reserves these as names of values: <c>task</c> and <c>action</c> are
+    /// built-in inputs, <c>true</c> and <c>false</c> are the boolean values settings read.
+    /// </summary>
+    public static string? ReservedReason(string name) => name switch
+    {
+        TaskName or ActionName => $"'{name}' is built in; pick another name",
+        "true" or "false" => $"'{name}' is a reserved word (a boolean value); pick another name",
+        _ => null,
+    };
 
     /// <summary>Width of the action as a network input: one-hot for discrete actions.</summary>
     public int ActionWidth => Action.Size;

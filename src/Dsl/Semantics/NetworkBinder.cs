@@ -37,6 +37,7 @@ internal sealed class NetworkBinder
         public SourceSpan Span { get; }
         public State State { get; set; }
         public bool CycleReported { get; set; }
+        public int PathIndex { get; set; }
         public Value? Result { get; set; }
     }
 
@@ -48,7 +49,7 @@ internal sealed class NetworkBinder
     private readonly List<NodeModel> _nodes = new();
     private readonly Dictionary<string, IReadOnlyList<ParameterGroup>> _nodeParameters = new();
     private readonly HashSet<string> _nodeNames = new();
-    private readonly List<Binding> _stack = new();
+    private readonly Dictionary<string, int> _nextSuffix = new();
     private SourceSpan? _actionReference;
 
     public NetworkBinder(AgentScope scope, Item network, string name)
@@ -62,7 +63,7 @@ internal sealed class NetworkBinder
     public NetworkModel? Bind()
     {
         CollectBindings();
-        foreach (var binding in _bindings.Values) Resolve(binding);
+        foreach (var binding in _bindings.Values) ResolveFrom(binding);
 
         var outputs = _bindings.Values.Where(b => b.IsOutput).ToList();
         if (outputs.Count == 0)
@@ -210,9 +211,9 @@ internal sealed class NetworkBinder
                     $"'{name.Text}' is already a block (line {block.Span.Line}); pick another name");
                 continue;
             }
-            if (name.Text is AgentScope.TaskName or AgentScope.ActionName)
+            if (AgentScope.ReservedReason(name.Text) is { } reserved)
             {
-                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span, $"'{name.Text}' is built in; pick another name");
+                _diagnostics.Report(DiagnosticCatalog.DuplicateName, name.Span, reserved);
                 continue;
             }
             _bindings.Add(name.Text, new Binding(name, item.Value, isOutput, item.Span));
@@ -220,27 +221,131 @@ internal sealed class NetworkBinder
         }
     }
 
-    private Value Resolve(Binding binding)
+    /// <summary>
+    /// Resolves <paramref name="root"/> and everything it reads, deepest first, with an explicit
+    /// stack: a spec may chain any number of bindings in any order, and a recursive walk would run
+    /// out of thread stack (uncatchably) after a few thousand. When a binding is evaluated, every
+    /// binding it reads is already done, so <see cref="Resolve"/> never recurses.
+    /// </summary>
+    private void ResolveFrom(Binding root)
     {
-        if (binding.State == State.Done) return binding.Result!;
-        if (binding.State == State.Visiting)
+        if (root.State != State.Unvisited) return;
+        var path = new List<Binding>();
+        var pending = new List<IEnumerator<Binding>>();
+        // lastReported[i]: the deepest index ≤ i on the path whose binding is already on a
+        // reported cycle (−1 if none), so "is any member of this cycle reported" is O(1).
+        var lastReported = new List<int>();
+        root.State = State.Visiting;
+        root.PathIndex = 0;
+        path.Add(root);
+        pending.Add(Dependencies(root).GetEnumerator());
+        lastReported.Add(root.CycleReported ? 0 : -1);
+        while (path.Count > 0)
         {
-            var start = _stack.IndexOf(binding);
-            var cycle = _stack.Skip(start).ToList();
-            if (!cycle.Any(b => b.CycleReported))
+            var top = path.Count - 1;
+            var dependencies = pending[top];
+            if (dependencies.MoveNext())
             {
-                var path = string.Join(" → ", cycle.Select(b => b.Name.Text).Concat(new[] { binding.Name.Text }));
-                foreach (var member in cycle)
+                var next = dependencies.Current;
+                if (next.State == State.Unvisited)
                 {
-                    member.CycleReported = true;
-                    _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span,
-                        $"'{member.Name.Text}' depends on itself: {path}");
+                    next.State = State.Visiting;
+                    next.PathIndex = path.Count;
+                    path.Add(next);
+                    pending.Add(Dependencies(next).GetEnumerator());
+                    lastReported.Add(next.CycleReported ? next.PathIndex : lastReported[next.PathIndex - 1]);
                 }
+                else if (next.State == State.Visiting)
+                {
+                    ReportCycle(path, lastReported, next);
+                }
+                continue;
             }
-            return Value.Error(binding.Name.Span);
+            dependencies.Dispose();
+            var binding = path[top];
+            path.RemoveAt(top);
+            pending.RemoveAt(top);
+            lastReported.RemoveAt(top);
+            Evaluate(binding);
         }
-        binding.State = State.Visiting;
-        _stack.Add(binding);
+    }
+
+    /// <summary>
+    /// Reports the cycle that closes at <paramref name="target"/> (path[target.PathIndex..] back
+    /// to target) on each member, unless a member is already on a reported cycle. Bounded work: the path
+    /// text is built once and cut where messages are cut, and nothing is done once reporting has
+    /// stopped, so a cycle through 100,000 bindings costs no more than its length.
+    /// </summary>
+    private void ReportCycle(List<Binding> path, List<int> lastReported, Binding target)
+    {
+        if (lastReported[path.Count - 1] >= target.PathIndex || _diagnostics.IsCapped) return;
+        var text = new System.Text.StringBuilder();
+        for (var i = target.PathIndex; i <= path.Count && text.Length <= DiagnosticBag.MaxMessageLength; i++)
+        {
+            if (text.Length > 0) text.Append(" → ");
+            text.Append(i < path.Count ? path[i].Name.Text : target.Name.Text);
+        }
+        if (text.Length > DiagnosticBag.MaxMessageLength) text.Append(" → …");
+        var described = text.ToString();
+        for (var i = target.PathIndex; i < path.Count; i++)
+        {
+            var member = path[i];
+            member.CycleReported = true;
+            lastReported[i] = i;
+            if (_diagnostics.IsCapped) continue;
+            _diagnostics.Report(DiagnosticCatalog.Cycle, member.Name.Span, $"'{member.Name.Text}' depends on itself: {described}");
+        }
+    }
+
+    /// <summary>
+    /// The bindings <paramref name="binding"/> reads as values, in the order evaluation reads
+    /// them: exactly the sub-expressions <see cref="Evaluate(Expression, string, bool)"/> evaluates
+    /// (a setting such as <c>activation: relu</c> is not a read, even if a binding is called relu).
+    /// </summary>
+    private IEnumerable<Binding> Dependencies(Binding binding)
+    {
+        var pending = new Stack<Expression>();
+        pending.Push(binding.Expression);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case NameExpression name:
+                    if (_bindings.TryGetValue(name.Name.Text, out var read)) yield return read;
+                    break;
+                case CallExpression call:
+                    // Pushed in reverse so they are visited in source order.
+                    var reads = ValueArguments(call);
+                    for (var i = reads.Count - 1; i >= 0; i--) pending.Push(reads[i]);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The argument expressions of <paramref name="call"/> that evaluation reads as values.</summary>
+    private List<Expression> ValueArguments(CallExpression call)
+    {
+        var signature = Signature(call.Callee.Text, out var block);
+        if (signature is null)
+        {
+            return call.Arguments.Where(a => a.Value is NameExpression or CallExpression).Select(a => a.Value).ToList();
+        }
+        // Evaluation reads the first expression given for each input.
+        var (inputs, _) = SplitArguments(call, signature, block, report: false);
+        return inputs.GroupBy(i => i.Parameter).Select(g => g.First().Value).ToList();
+    }
+
+    /// <summary>The block or op called <paramref name="callee"/>, or null if there is none.</summary>
+    private OpSignature? Signature(string callee, out BlockState? block)
+    {
+        _scope.Blocks.TryGetValue(callee, out block);
+        if (block is not null) return block.Signature;
+        return OpCatalog.All.TryGetValue(callee, out var signature) ? signature : null;
+    }
+
+    /// <summary>Evaluates one binding whose reads are all done (or are part of a reported cycle).</summary>
+    private void Evaluate(Binding binding)
+    {
         var value = Evaluate(binding.Expression, binding.Name.Text, top: true);
         if (binding.IsOutput && value.Kind is ValueKind.Features or ValueKind.TaskId)
         {
@@ -253,11 +358,16 @@ internal sealed class NetworkBinder
             _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, binding.Name.Span,
                 $"'{binding.Name.Text}' is an output head; write it as 'out {binding.Name.Text} = …'");
         }
-        _stack.RemoveAt(_stack.Count - 1);
         binding.State = State.Done;
         binding.Result = value;
-        return value;
     }
+
+    /// <summary>
+    /// The value of a binding read by another. <see cref="ResolveFrom"/> evaluates reads first,
+    /// so the binding is done unless it is on a cycle (already reported), which reads as an error.
+    /// </summary>
+    private Value Resolve(Binding binding) =>
+        binding.State == State.Done ? binding.Result! : Value.Error(binding.Name.Span);
 
     private IEnumerable<string> VisibleNames() =>
         _bindings.Keys.Concat(_scope.Inputs.Keys).Concat(new[] { AgentScope.TaskName, AgentScope.ActionName });
@@ -306,14 +416,21 @@ internal sealed class NetworkBinder
             return Value.Error(name.Span);
         }
         _diagnostics.Report(DiagnosticCatalog.UnknownName, name.Span,
-            $"unknown name '{text}' in network '{_name}'{Suggestions.DidYouMean(text, VisibleNames())}");
+            $"unknown name '{text}' in network '{_name}'{(_diagnostics.IsCapped ? "" : Suggestions.DidYouMean(text, VisibleNames()))}");
         return Value.Error(name.Span);
     }
 
+    /// <summary>
+    /// <paramref name="stem"/>, or stem2, stem3, … if taken. Each stem remembers its next suffix,
+    /// so a binding with thousands of nested calls names them in linear time.
+    /// </summary>
     private string FreshName(string stem)
     {
         var name = stem;
-        for (var i = 2; _nodeNames.Contains(name); i++) name = $"{stem}{i}";
+        _nextSuffix.TryGetValue(stem, out var i);
+        if (i == 0) i = 2;
+        while (_nodeNames.Contains(name)) name = $"{stem}{i++}";
+        _nextSuffix[stem] = i;
         _nodeNames.Add(name);
         return name;
     }
@@ -326,7 +443,8 @@ internal sealed class NetworkBinder
         if (signature is null && !OpCatalog.All.TryGetValue(callee, out signature))
         {
             var candidates = OpCatalog.Names.Concat(_scope.Blocks.Keys);
-            var hint = Suggestions.DidYouMean(callee, candidates);
+            // Suggestions scan every block; once reporting has stopped they would only cost time.
+            var hint = _diagnostics.IsCapped ? "" : Suggestions.DidYouMean(callee, candidates);
             if (hint.Length == 0 && (_bindings.ContainsKey(callee) || _scope.Inputs.ContainsKey(callee)))
             {
                 hint = $"; '{callee}' is a value, not a layer";
@@ -338,50 +456,15 @@ internal sealed class NetworkBinder
             return Value.Error(call.Span);
         }
 
-        // Split arguments into inputs and settings.
-        var inputExpressions = new List<(string Parameter, Expression Value, SourceSpan Span)>();
-        var settingArguments = new List<Argument>();
-        var positional = 0;
-        foreach (var argument in call.Arguments)
-        {
-            if (argument.Name is null)
-            {
-                if (signature.Variadic)
-                {
-                    inputExpressions.Add(($"x{positional}", argument.Value, argument.Span));
-                }
-                else if (positional < signature.Inputs.Length)
-                {
-                    inputExpressions.Add((signature.Inputs[positional].Name, argument.Value, argument.Span));
-                }
-                else
-                {
-                    _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Span,
-                        $"{callee} takes {signature.Inputs.Length} input{(signature.Inputs.Length == 1 ? "" : "s")} ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); settings are written by name, e.g. widths: [64]");
-                }
-                positional++;
-                continue;
-            }
-            if (signature.IsInputName(argument.Name.Text))
-            {
-                if (inputExpressions.Any(i => i.Parameter == argument.Name.Text))
-                {
-                    _diagnostics.Report(DiagnosticCatalog.DuplicateSetting, argument.Name.Span, $"input '{argument.Name.Text}' of {callee} is given twice");
-                    continue;
-                }
-                inputExpressions.Add((argument.Name.Text, argument.Value, argument.Span));
-            }
-            else if (block is not null)
-            {
-                _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Name.Span,
-                    $"settings of block '{callee}' belong where it is declared (line {block.Span.Line}); here give only its inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
-            }
-            else
-            {
-                settingArguments.Add(argument);
-            }
-        }
+        var (inputExpressions, settingArguments) = SplitArguments(call, signature, block, report: true);
 
+        // The first expression given for each input (a duplicate was reported); a dictionary keeps
+        // a concat of thousands of inputs linear.
+        var firstInputs = new Dictionary<string, (string Parameter, Expression Value, SourceSpan Span)>();
+        foreach (var input in inputExpressions)
+        {
+            if (!firstInputs.ContainsKey(input.Parameter)) firstInputs.Add(input.Parameter, input);
+        }
         var values = new List<Value?>();
         var failed = false;
         var inputs = signature.Variadic
@@ -389,7 +472,7 @@ internal sealed class NetworkBinder
             : signature.Inputs;
         foreach (var parameter in inputs)
         {
-            var given = inputExpressions.FirstOrDefault(i => i.Parameter == parameter.Name);
+            var given = firstInputs.TryGetValue(parameter.Name, out var found) ? found : default;
             if (given.Value is null)
             {
                 if (parameter.Required)
@@ -434,16 +517,20 @@ internal sealed class NetworkBinder
             if (!CheckBlockInputs(block, values, call)) return Value.Error(call.Span);
             if (block.FirstInputs is null)
             {
+                if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) op = mlp with { Film = true };
+                if (!WithinBudget(block.Name.Text, op, widths, call, $"block '{block.Name.Text}'")) return Value.Error(call.Span);
                 block.FirstInputs = values.ToList();
-                if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) block.Op = op = mlp with { Film = true };
+                block.Op = op;
                 block.Width = width;
                 block.Parameters = ParameterLayout.Groups(block.Name.Text, block.Name.Text, op, widths, _scope.Tasks);
             }
         }
         else
         {
+            if (!WithinBudget($"{_name}.{nodeName}", op, widths, call, $"{callee} '{nodeName}'")) return Value.Error(call.Span);
             _nodeParameters[nodeName] = ParameterLayout.Groups($"{_name}.{nodeName}", nodeName, op, widths, _scope.Tasks);
         }
+        _scope.Budget.AddActivations(LayerSizes.Activations(op, widths, width));
 
         var nodeInputs = inputs.Zip(values, (p, v) => (p, v))
             .Where(pair => pair.v is not null)
@@ -452,6 +539,98 @@ internal sealed class NetworkBinder
         _nodes.Add(new NodeModel(nodeName, op, nodeInputs, width, block?.Name.Text, call.Span));
         var origin = block is not null ? $"block '{callee}' applied at line {call.Span.Line}" : $"{callee} '{nodeName}' at line {call.Span.Line}";
         return new Value(op.IsHead ? ValueKind.Head : ValueKind.Features, width, nodeName, origin, call.Span);
+    }
+
+    /// <summary>
+    /// Splits a call's arguments into inputs (values flowing in) and settings. Evaluation and
+    /// <see cref="Dependencies"/> both use it, so they agree on what a call reads;
+    /// only evaluation reports (<paramref name="report"/>).
+    /// </summary>
+    private (List<(string Parameter, Expression Value, SourceSpan Span)> Inputs, List<Argument> Settings) SplitArguments(
+        CallExpression call, OpSignature signature, BlockState? block, bool report)
+    {
+        var callee = call.Callee.Text;
+        var inputExpressions = new List<(string Parameter, Expression Value, SourceSpan Span)>();
+        var settingArguments = new List<Argument>();
+        var positional = 0;
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Name is null)
+            {
+                if (signature.Variadic)
+                {
+                    inputExpressions.Add(($"x{positional}", argument.Value, argument.Span));
+                }
+                else if (positional < signature.Inputs.Length)
+                {
+                    inputExpressions.Add((signature.Inputs[positional].Name, argument.Value, argument.Span));
+                }
+                else
+                {
+                    if (report) _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Span,
+                        $"{callee} takes {signature.Inputs.Length} input{(signature.Inputs.Length == 1 ? "" : "s")} ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); settings are written by name, e.g. widths: [64]");
+                }
+                positional++;
+                continue;
+            }
+            if (signature.IsInputName(argument.Name.Text))
+            {
+                if (inputExpressions.Any(i => i.Parameter == argument.Name.Text))
+                {
+                    if (report) _diagnostics.Report(DiagnosticCatalog.DuplicateSetting, argument.Name.Span, $"input '{argument.Name.Text}' of {callee} is given twice");
+                    continue;
+                }
+                inputExpressions.Add((argument.Name.Text, argument.Value, argument.Span));
+            }
+            else if (block is not null)
+            {
+                if (report) _diagnostics.Report(DiagnosticCatalog.MisplacedArgument, argument.Name.Span,
+                    $"settings of block '{callee}' belong where it is declared (line {block.Span.Line}); here give only its inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
+            }
+            else
+            {
+                settingArguments.Add(argument);
+            }
+        }
+
+        return (inputExpressions, settingArguments);
+    }
+
+    /// <summary>
+    /// Measures the parameters a layer would own (in 64-bit, without allocating them) and counts
+    /// them into the agent's budget; past <see cref="SpecLimits.MaxParameters"/> or
+    /// <see cref="SpecLimits.MaxParameterTensors"/> it reports MTRL0301 here, once per agent,
+    /// and nothing is allocated.
+    /// </summary>
+    private bool WithinBudget(string key, LayerOp op, List<int> widths, CallExpression call, string what)
+    {
+        var budget = _scope.Budget;
+        if (budget.Exceeded) return false;
+        var size = LayerSizes.Measure(op, widths, _scope.Tasks);
+        var (parameters, tensors) = budget.Reach(key, size);
+        if (parameters <= SpecLimits.MaxParameters && tensors <= SpecLimits.MaxParameterTensors)
+        {
+            budget.Add(key, size);
+            return true;
+        }
+        budget.Exceeded = true;
+        string message;
+        if (parameters > SpecLimits.MaxParameters)
+        {
+            message = size.Parameters == parameters
+                ? $"{what} would have {Sizes.Count(size.Parameters)} parameters"
+                : $"{what} would have {Sizes.Count(size.Parameters)} parameters, bringing the agent to {Sizes.Count(parameters)}";
+            message += $"; an agent may have at most {Sizes.Count(SpecLimits.MaxParameters)}; lower its widths or counts";
+        }
+        else
+        {
+            message = size.Tensors == tensors
+                ? $"{what} would have {Sizes.Count(size.Tensors)} parameter tensors"
+                : $"{what} would have {Sizes.Count(size.Tensors)} parameter tensors, bringing the agent to {Sizes.Count(tensors)}";
+            message += $"; an agent may have at most {Sizes.Count(SpecLimits.MaxParameterTensors)}; lower its layer, task or module counts";
+        }
+        _diagnostics.Report(DiagnosticCatalog.TooLarge, call.Span, message);
+        return false;
     }
 
     private bool CheckInputKind(string callee, OpInput parameter, Value value)

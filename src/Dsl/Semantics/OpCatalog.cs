@@ -79,10 +79,10 @@ internal static class OpCatalog
         {
             new OpSignature("onehot", new[] { Task }, (c, s) => new OneHotOp(c.Tasks), (c, op, v) => c.Tasks, hasParameters: false),
             new OpSignature("embedding", new[] { Task },
-                (c, s) => new EmbeddingOp(c.Tasks, s.RequiredInt("dim", NumberRange.AtLeastOne)),
+                (c, s) => new EmbeddingOp(c.Tasks, s.RequiredInt("dim", NumberRange.Width)),
                 (c, op, v) => ((EmbeddingOp)op).Dim),
             new OpSignature("linear", new[] { X },
-                (c, s) => new LinearOp(s.RequiredInt("width", NumberRange.AtLeastOne), s.Choice("activation", Activation.None, Activations)),
+                (c, s) => new LinearOp(s.RequiredInt("width", NumberRange.Width), s.Choice("activation", Activation.None, Activations)),
                 (c, op, v) => ((LinearOp)op).Width),
             new OpSignature("mlp", new[] { X, new OpInput("film", ValueKind.Features, false) },
                 (c, s) => new MlpOp(
@@ -91,7 +91,7 @@ internal static class OpCatalog
                     s.Bool("layer_norm", false),
                     Film: false),
                 (c, op, v) => Last(((MlpOp)op).Widths)),
-            new OpSignature("concat", new[] { X }, (c, s) => new ConcatOp(0), (c, op, v) => v.Sum(x => x?.Width ?? 0), variadic: true, hasParameters: false),
+            new OpSignature("concat", new[] { X }, (c, s) => new ConcatOp(0), ConcatWidth, variadic: true, hasParameters: false),
             new OpSignature("film", new[] { X, new OpInput("by", ValueKind.Features, true) }, (c, s) => new FilmOp(), (c, op, v) => v[0]?.Width ?? 0),
             new OpSignature("detach", new[] { X }, (c, s) => new DetachOp(), (c, op, v) => v[0]?.Width ?? 0, hasParameters: false),
             new OpSignature("heads", new[] { X },
@@ -117,6 +117,16 @@ internal static class OpCatalog
             new OpSignature("value", new[] { X }, (c, s) => new ValueOp(s.Bool("per_task", false)), HeadWidth, isHead: true),
         };
         return ops.ToDictionary(o => o.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The sum of the input widths, which like every width may be at most <see cref="SpecLimits.MaxWidth"/>.</summary>
+    private static int ConcatWidth(OpContext c, LayerOp op, IReadOnlyList<Value?> v)
+    {
+        var sum = v.Sum(x => (long)(x?.Width ?? 0));
+        if (sum <= SpecLimits.MaxWidth) return (int)sum;
+        c.Diagnostics.Report(DiagnosticCatalog.OutOfRange, c.CallSpan,
+            $"concat makes a width of {Sizes.Count(sum)}, but a width must be {NumberRange.Width.Describe(integer: true)}");
+        return SpecLimits.MaxWidth;
     }
 
     private static int Last(EquatableArray<int> widths) => widths.Count == 0 ? 0 : widths[widths.Count - 1];
@@ -160,7 +170,7 @@ internal static class OpCatalog
 
     private static LayerOp BindMoe(OpContext c, Settings s)
     {
-        var experts = s.RequiredInt("experts", NumberRange.AtLeastOne);
+        var experts = s.RequiredInt("experts", NumberRange.Modules);
         var widths = s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 });
         var activation = s.Choice("activation", Activation.Relu, Activations);
         var gate = GateKind.Attention;
@@ -188,7 +198,7 @@ internal static class OpCatalog
                         break;
                     case "topk":
                         gate = GateKind.TopK;
-                        topK = o.Settings.RequiredInt("k", NumberRange.AtLeastOne);
+                        topK = o.Settings.RequiredInt("k", NumberRange.Modules);
                         if (topK > experts)
                         {
                             c.Diagnostics.Report(DiagnosticCatalog.OutOfRange, o.Settings.SpanOf("k"),
@@ -223,10 +233,10 @@ internal static class OpCatalog
 
     private static LayerOp BindSoftModular(OpContext c, Settings s)
     {
-        var layers = s.RequiredInt("layers", NumberRange.AtLeastOne);
-        var modules = s.RequiredInt("modules", NumberRange.AtLeastOne);
-        var width = s.RequiredInt("width", NumberRange.AtLeastOne);
-        var routing = s.Int("routing", width, NumberRange.AtLeastOne);
+        var layers = s.RequiredInt("layers", NumberRange.Layers);
+        var modules = s.RequiredInt("modules", NumberRange.Modules);
+        var width = s.RequiredInt("width", NumberRange.Width);
+        var routing = s.Int("routing", width, NumberRange.Width);
         var mix = s.Choice("mix", SoftModularMix.Gated, Mixes);
         return new SoftModularOp(layers, modules, width, routing, mix);
     }
@@ -243,7 +253,7 @@ internal static class OpCatalog
 
     private static LayerOp BindProgressive(OpContext c, Settings s)
     {
-        var columns = s.Int("columns", c.Tasks, NumberRange.AtLeastOne);
+        var columns = s.Int("columns", c.Tasks, NumberRange.Integers(1, SpecLimits.MaxTasks));
         if (columns != c.Tasks && s.Has("columns"))
         {
             c.Diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("columns"),
@@ -252,23 +262,23 @@ internal static class OpCatalog
         }
         var widths = s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 });
         var activation = s.Choice("activation", Activation.Relu, Activations);
-        var reduction = s.Int("reduction", 64, NumberRange.AtLeastOne);
+        var reduction = s.Int("reduction", 64, NumberRange.Width);
         var alpha = s.Real("alpha", 0.01, NumberRange.NonNegative);
         return new ProgressiveOp(columns, widths, activation, reduction, alpha);
     }
 
     private static LayerOp BindPathNet(OpContext c, Settings s)
     {
-        var layers = s.RequiredInt("layers", NumberRange.AtLeastOne);
-        var modules = s.RequiredInt("modules", NumberRange.AtLeastOne);
-        var active = s.RequiredInt("active", NumberRange.AtLeastOne);
+        var layers = s.RequiredInt("layers", NumberRange.Layers);
+        var modules = s.RequiredInt("modules", NumberRange.Modules);
+        var active = s.RequiredInt("active", NumberRange.Modules);
         if (active > modules && s.Has("active") && s.Has("modules"))
         {
             c.Diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("active"),
                 $"'active' of pathnet must be at most modules ({modules}), found {active}");
             active = modules;
         }
-        var width = s.RequiredInt("width", NumberRange.AtLeastOne);
+        var width = s.RequiredInt("width", NumberRange.Width);
         var activation = s.Choice("activation", Activation.Relu, Activations);
         return new PathNetOp(layers, modules, active, width, activation);
     }

@@ -6,7 +6,9 @@ namespace Mtrl.Dsl.Semantics;
 /// <summary>
 /// The parameter tensors each layer owns, in the order the runtime lays them out. Weights are
 /// stored input-major ([in, out]) so a batch-major forward pass is X·W. docs/language.md gives
-/// the same shapes in prose; tests pin the counts.
+/// the same shapes in prose; tests pin the counts. Callers measure first
+/// (<see cref="LayerSizes.Measure"/>) and call this only within <see cref="SpecLimits"/>, so every
+/// shape fits an int; the products are checked anyway.
 /// </summary>
 internal static class ParameterLayout
 {
@@ -35,13 +37,13 @@ internal static class ParameterLayout
                             list.Add(new ParameterGroup($"{prefix}.norm{i}.gain", node, ParameterOwner.Shared, 1, w));
                             list.Add(new ParameterGroup($"{prefix}.norm{i}.shift", node, ParameterOwner.Shared, 1, w));
                         }
-                        if (m.Film) Affine(list, node, $"{prefix}.film{i}", ParameterOwner.Shared, film, 2 * w);
+                        if (m.Film) Affine(list, node, $"{prefix}.film{i}", ParameterOwner.Shared, film, checked(2 * w));
                         previous = w;
                     }
                     break;
                 }
             case FilmOp:
-                Affine(list, node, $"{prefix}", ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, 2 * x);
+                Affine(list, node, $"{prefix}", ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, checked(2 * x));
                 break;
             case HeadsOp h:
                 for (var t = 0; t < h.Tasks; t++)
@@ -83,12 +85,12 @@ internal static class ParameterLayout
                     Affine(list, node, $"{prefix}.route.in", ParameterOwner.Shared, x, r);
                     for (var l = 0; l < s.Layers - 1; l++)
                     {
-                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, n * n, r);
-                        Affine(list, node, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, n * n);
+                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, checked(n * n), r);
+                        Affine(list, node, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, checked(n * n));
                     }
                     if (s.Mix == SoftModularMix.Gated)
                     {
-                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, n * n, r);
+                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, checked(n * n), r);
                         Affine(list, node, $"{prefix}.route.gate", ParameterOwner.Shared, r, n);
                     }
                     for (var l = 0; l < s.Layers; l++)
@@ -112,7 +114,7 @@ internal static class ParameterLayout
                         if (i > 0 && k > 0)
                         {
                             list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.alpha", node, owner, 1, 1));
-                            Affine(list, node, $"{prefix}.col{k}.lateral{i}.reduce", owner, k * previous, p.Reduction);
+                            Affine(list, node, $"{prefix}.col{k}.lateral{i}.reduce", owner, checked(k * previous), p.Reduction);
                             list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.up.weight", node, owner, p.Reduction, w));
                         }
                         previous = w;

@@ -109,8 +109,9 @@ internal sealed class Settings
         return ReadReal(key, value, Math.Max(range.Min, 0), range);
     }
 
+    /// <summary>A whole number in <paramref name="range"/> (narrowed to what an int holds).</summary>
     public int Int(string key, int fallback, NumberRange range) =>
-        (int)Long(key, fallback, new NumberRange(Math.Max(range.Min, int.MinValue), Math.Min(range.Max, int.MaxValue), range.MinExclusive, range.MaxExclusive));
+        (int)Long(key, fallback, Narrow(range, int.MinValue, int.MaxValue));
 
     public int RequiredInt(string key, NumberRange range)
     {
@@ -121,15 +122,25 @@ internal sealed class Settings
             ReportMissing(key);
             return safe;
         }
-        var clamped = new NumberRange(Math.Max(range.Min, int.MinValue), Math.Min(range.Max, int.MaxValue), range.MinExclusive, range.MaxExclusive);
-        return (int)ReadInteger(key, value, safe, clamped);
+        return (int)ReadInteger(key, value, safe, Narrow(range, int.MinValue, int.MaxValue));
     }
 
+    /// <summary>A whole number in <paramref name="range"/> (narrowed to ±2⁵³, where doubles still hold every integer).</summary>
     public long Long(string key, long fallback, NumberRange range)
     {
         var value = Raw(key);
-        return value is null ? fallback : ReadInteger(key, value, fallback, range);
+        return value is null ? fallback : ReadInteger(key, value, fallback, Narrow(range, -MaxExactInteger, MaxExactInteger));
     }
+
+    /// <summary>Largest integer a double (how literals are read) holds exactly.</summary>
+    private const long MaxExactInteger = 9_007_199_254_740_991;
+
+    /// <summary>
+    /// Intersects <paramref name="range"/> with what the result type holds, so the message states
+    /// the range that is really enforced.
+    /// </summary>
+    private static NumberRange Narrow(NumberRange range, double min, double max) =>
+        new(Math.Max(range.Min, min), Math.Min(range.Max, max), range.MinExclusive && range.Min >= min, range.MaxExclusive && range.Max <= max);
 
     public string String(string key, string fallback)
     {
@@ -166,7 +177,10 @@ internal sealed class Settings
         return fallback;
     }
 
-    /// <summary>A list of whole numbers ≥ 1 (layer widths); null when absent.</summary>
+    /// <summary>
+    /// A list of layer widths, each in 1..<see cref="SpecLimits.MaxWidth"/>, at most
+    /// <see cref="SpecLimits.MaxLayers"/> of them; null when absent.
+    /// </summary>
     public EquatableArray<int>? Widths(string key, bool required, bool allowEmpty = false)
     {
         var value = Raw(key);
@@ -178,7 +192,7 @@ internal sealed class Settings
         if (value is NumberLiteral single)
         {
             // One width may be written without brackets: widths: 400.
-            var w = (int)ReadInteger(key, single, 1, new NumberRange(1, int.MaxValue));
+            var w = (int)ReadInteger(key, single, 1, NumberRange.Width, "width");
             return new EquatableArray<int>(new[] { w });
         }
         if (value is not ListExpression list)
@@ -191,10 +205,16 @@ internal sealed class Settings
             _diagnostics.Report(DiagnosticCatalog.OutOfRange, list.Span, $"'{key}' of {Context} needs at least one width");
             return null;
         }
+        if (list.Items.Count > SpecLimits.MaxLayers)
+        {
+            _diagnostics.Report(DiagnosticCatalog.OutOfRange, list.Span,
+                $"'{key}' of {Context} must list {(allowEmpty ? 0 : 1)}..{NumberRange.FormatInteger(SpecLimits.MaxLayers)} widths (one per layer), found {NumberRange.FormatInteger(list.Items.Count)}");
+            return null;
+        }
         var widths = new int[list.Items.Count];
         for (var i = 0; i < widths.Length; i++)
         {
-            widths[i] = (int)ReadInteger(key, list.Items[i], 1, new NumberRange(1, int.MaxValue), "width");
+            widths[i] = (int)ReadInteger(key, list.Items[i], 1, NumberRange.Width, "width");
         }
         return new EquatableArray<int>(widths);
     }
@@ -276,7 +296,7 @@ internal sealed class Settings
         if (!range.Contains(number.Value))
         {
             _diagnostics.Report(DiagnosticCatalog.OutOfRange, number.Span,
-                $"'{key}' of {Context} must be {range.Describe()}, found {number.Text}");
+                $"'{key}' of {Context} must be {range.Describe(integer: false)}, found {number.Text}");
             return fallback;
         }
         return number.Value;
@@ -296,10 +316,10 @@ internal sealed class Settings
             _diagnostics.Report(DiagnosticCatalog.WrongKind, number.Span, $"{label} of {Context} must be a whole number, found {number.Text}");
             return fallback;
         }
-        if (!range.Contains(number.Value) || Math.Abs(number.Value) > 9e15)
+        if (!range.Contains(number.Value))
         {
             _diagnostics.Report(DiagnosticCatalog.OutOfRange, number.Span,
-                $"{label} of {Context} must be {range.Describe()}, found {number.Text}");
+                $"{label} of {Context} must be {range.Describe(integer: true)}, found {number.Text}");
             return fallback;
         }
         return (long)number.Value;

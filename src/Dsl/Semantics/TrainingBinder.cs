@@ -91,14 +91,15 @@ internal static class TrainingBinder
 
         var gamma = s.Real("gamma", 0.99, new NumberRange(0, 1, MinExclusive: true));
         var lr = s.Real("lr", algorithm switch { Algorithm.Dqn => 1e-4, Algorithm.Sac => 3e-4, _ => 1e-3 }, NumberRange.Positive);
-        var batch = s.Int("batch", 256, NumberRange.AtLeastOne);
-        var steps = s.Long("steps", 1_000_000, NumberRange.AtLeastOne);
-        var warmup = s.Long("warmup", 1000, NumberRange.NonNegative);
-        var trainEvery = s.Int("train_every", algorithm == Algorithm.Dqn ? 4 : 1, NumberRange.AtLeastOne);
-        var gradientSteps = s.Int("gradient_steps", 1, NumberRange.AtLeastOne);
+        var batch = s.Int("batch", 256, NumberRange.Integers(1, SpecLimits.MaxBatch));
+        CheckBatchActivations(s, batch, agent, diagnostics);
+        var steps = s.Long("steps", 1_000_000, NumberRange.Steps);
+        var warmup = s.Long("warmup", 1000, NumberRange.Integers(0, SpecLimits.MaxSteps));
+        var trainEvery = s.Int("train_every", algorithm == Algorithm.Dqn ? 4 : 1, NumberRange.Interval);
+        var gradientSteps = s.Int("gradient_steps", 1, NumberRange.Interval);
         var clip = s.Real("grad_clip", algorithm == Algorithm.Dqn ? 10 : 0, NumberRange.NonNegative);
         var tau = s.Real("tau", algorithm == Algorithm.Dqn ? 1.0 : 0.005, new NumberRange(0, 1, MinExclusive: true));
-        var seed = s.Long("seed", 0, new NumberRange(0, 9_007_199_254_740_991));
+        var seed = s.Long("seed", 0, NumberRange.Integers(0, 9_007_199_254_740_991));
 
         DqnSettings? dqn = null;
         SacSettings? sac = null;
@@ -109,10 +110,10 @@ internal static class TrainingBinder
                 dqn = new DqnSettings(
                     s.Bool("double", true),
                     s.Choice("loss", TdLoss.Huber, Losses),
-                    s.Int("target_update_every", 1000, NumberRange.AtLeastOne),
+                    s.Int("target_update_every", 1000, NumberRange.Interval),
                     s.Real("epsilon_start", 1.0, NumberRange.Probability),
                     s.Real("epsilon_end", 0.05, NumberRange.Probability),
-                    s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.AtLeastOne));
+                    s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps));
                 break;
             case Algorithm.Sac:
                 sac = ReadSac(s, agent, lr, diagnostics);
@@ -121,7 +122,7 @@ internal static class TrainingBinder
                 td3 = new Td3Settings(
                     s.Real("policy_noise", 0.2, NumberRange.NonNegative),
                     s.Real("noise_clip", 0.5, NumberRange.NonNegative),
-                    s.Int("policy_delay", 2, NumberRange.AtLeastOne),
+                    s.Int("policy_delay", 2, NumberRange.Interval),
                     s.Real("exploration_noise", 0.1, NumberRange.NonNegative),
                     s.Real("actor_lr", lr, NumberRange.Positive),
                     s.Real("critic_lr", lr, NumberRange.Positive));
@@ -180,8 +181,8 @@ internal static class TrainingBinder
         return new SacSettings(mode, alphaInit, alphaLr, targetEntropy,
             s.Real("actor_lr", lr, NumberRange.Positive),
             s.Real("critic_lr", lr, NumberRange.Positive),
-            s.Int("actor_update_every", 1, NumberRange.AtLeastOne),
-            s.Int("target_update_every", 1, NumberRange.AtLeastOne));
+            s.Int("actor_update_every", 1, NumberRange.Interval),
+            s.Int("target_update_every", 1, NumberRange.Interval));
     }
 
     private static GradientHandling ReadGradients(Settings s, AgentModelDraft agent, DiagnosticBag diagnostics)
@@ -207,6 +208,12 @@ internal static class TrainingBinder
         };
         if (o.Name == "none") o.Settings.WarnNoEffect("reduction", "without a gradient method");
         o.Settings.ReportUnknown();
+        var copies = Saturating.Multiply(agent.Tasks, agent.Budget.SharedParameters);
+        if (result.Method != GradientMethod.None && agent.Tasks > 1 && !agent.Budget.Exceeded && copies > SpecLimits.MaxArrayLength)
+        {
+            diagnostics.Report(DiagnosticCatalog.TooLarge, raw.Span,
+                $"{o.Name} keeps one gradient of the shared parameters per task: {Sizes.Count(agent.Tasks)} tasks × {Sizes.Count(agent.Budget.SharedParameters)} shared parameters = {Sizes.Count(copies)} floats, but one array holds at most {Sizes.Count(SpecLimits.MaxArrayLength)}; share fewer parameters or use fewer tasks");
+        }
         if (result.Method != GradientMethod.None && agent.Tasks == 1)
         {
             diagnostics.Report(DiagnosticCatalog.SingleTaskGradients, raw.Span,
@@ -266,7 +273,7 @@ internal static class TrainingBinder
         if (o.Name == "sequential")
         {
             result = new Schedule(ScheduleKind.Sequential,
-                o.Settings.Long("steps_per_task", Math.Max(1, steps / agent.Tasks), NumberRange.AtLeastOne));
+                o.Settings.Long("steps_per_task", Math.Max(1, steps / agent.Tasks), NumberRange.Steps));
             if (!agent.HasColumnsOrPaths)
             {
                 diagnostics.Report(DiagnosticCatalog.SequentialWithoutColumns, raw.Span,
@@ -287,7 +294,7 @@ internal static class TrainingBinder
         }
         ReportNonSettings(body, "replay", diagnostics);
         var s = Settings.FromItems("replay", span, body, diagnostics);
-        var capacity = s.Long("capacity", 1_000_000, new NumberRange(1, 10_000_000_000));
+        var capacity = s.Long("capacity", 1_000_000, NumberRange.Integers(1, SpecLimits.MaxReplayCapacity));
         var perTask = s.Bool("per_task", false);
         var sampling = s.Choice("sampling", ReplaySampling.Uniform, Samplings);
         if (agent.Tasks == 1)
@@ -317,7 +324,7 @@ internal static class TrainingBinder
         {
             if (h.Name != "none")
             {
-                var k = h.Settings.Int("k", 4, NumberRange.NonNegative);
+                var k = h.Settings.Int("k", 4, NumberRange.Integers(0, SpecLimits.MaxModules));
                 var strategy = h.Name switch
                 {
                     "final" => HerStrategy.Final,
@@ -337,6 +344,7 @@ internal static class TrainingBinder
             }
             h.Settings.ReportUnknown();
         }
+        CheckReplaySize(s, capacity, priority is not null, agent, diagnostics);
         s.ReportUnknown();
         return new ReplayModel(capacity, perTask, sampling, priority, her, span);
     }
@@ -355,8 +363,8 @@ internal static class TrainingBinder
         var body = section?.Body ?? EquatableArray<Item>.Empty;
         ReportNonSettings(body, "evolution", diagnostics);
         var s = Settings.FromItems("evolution", span, body, diagnostics);
-        var population = s.Int("population", 64, new NumberRange(2, 1_000_000));
-        var tournament = s.Int("tournament", 2, new NumberRange(2, 1_000_000));
+        var population = s.Int("population", 64, NumberRange.Integers(2, SpecLimits.MaxPopulation));
+        var tournament = s.Int("tournament", 2, NumberRange.Integers(2, SpecLimits.MaxPopulation));
         if (tournament > population && s.Has("tournament"))
         {
             diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("tournament"),
@@ -364,11 +372,49 @@ internal static class TrainingBinder
             tournament = population;
         }
         var mutation = s.Real("mutation", 1.0 / (pathNet.Layers * pathNet.Active), NumberRange.Probability);
-        var shift = s.Int("mutation_shift", 2, NumberRange.AtLeastOne);
-        var evaluation = s.Long("steps_per_evaluation", 1000, NumberRange.AtLeastOne);
+        var shift = s.Int("mutation_shift", 2, NumberRange.Modules);
+        var evaluation = s.Long("steps_per_evaluation", 1000, NumberRange.Steps);
         var fitness = s.Choice("fitness", Fitness.Return, Fitnesses);
         s.ReportUnknown();
         return new EvolutionModel(population, tournament, mutation, shift, evaluation, fitness, span);
+    }
+
+    /// <summary>
+    /// Every workspace of an update is batch × a width; all of them together must stay within
+    /// <see cref="SpecLimits.MaxBatchActivations"/> (which also keeps each below 2³¹ elements).
+    /// </summary>
+    private static void CheckBatchActivations(Settings s, int batch, AgentModelDraft agent, DiagnosticBag diagnostics)
+    {
+        if (agent.Budget.Exceeded) return;
+        var floats = Saturating.Multiply(batch, agent.Budget.Activations);
+        if (floats <= SpecLimits.MaxBatchActivations) return;
+        diagnostics.Report(DiagnosticCatalog.TooLarge, s.SpanOf("batch"),
+            $"a batch of {Sizes.Count(batch)} × {Sizes.Count(agent.Budget.Activations)} activation floats per sample (inputs and every layer's outputs) = {Sizes.Count(floats)} floats; one pass may hold at most {Sizes.Count(SpecLimits.MaxBatchActivations)} (1 GiB): 'batch' can be at most {Sizes.Count(Math.Max(1, SpecLimits.MaxBatchActivations / Math.Max(1, agent.Budget.Activations)))} with these widths");
+    }
+
+    /// <summary>
+    /// The replay buffer is allocated up front: each field is one array of capacity × width
+    /// elements, and the whole must stay within <see cref="SpecLimits.MaxReplayBytes"/>.
+    /// </summary>
+    private static void CheckReplaySize(Settings s, long capacity, bool prioritized, AgentModelDraft agent, DiagnosticBag diagnostics)
+    {
+        var budget = agent.Budget;
+        var widest = Math.Max(budget.ObservationWidth, Math.Max(budget.GoalWidth, budget.ActionWidth));
+        var field = Saturating.Multiply(capacity, widest);
+        if (field > SpecLimits.MaxArrayLength)
+        {
+            diagnostics.Report(DiagnosticCatalog.TooLarge, s.SpanOf("capacity"),
+                $"a replay field holds capacity × width elements: {Sizes.Count(capacity)} × {Sizes.Count(widest)} = {Sizes.Count(field)}, but one array holds at most {Sizes.Count(SpecLimits.MaxArrayLength)}; 'capacity' can be at most {Sizes.Count(SpecLimits.MaxArrayLength / Math.Max(1, widest))} with these widths");
+            return;
+        }
+        // Observations before and after, achieved/next achieved/desired goals, the action,
+        // reward, task id, two flags and episode bookkeeping; priorities add a sum-tree slot.
+        var floats = Saturating.Add(Saturating.Add(Saturating.Multiply(2, budget.ObservationWidth), Saturating.Multiply(3, budget.GoalWidth)), budget.ActionWidth);
+        var perTransition = Saturating.Add(Saturating.Multiply(4, floats), 18 + (prioritized ? 16 : 0));
+        var bytes = Saturating.Multiply(capacity, perTransition);
+        if (bytes <= SpecLimits.MaxReplayBytes) return;
+        diagnostics.Report(DiagnosticCatalog.TooLarge, s.SpanOf("capacity"),
+            $"the replay buffer would take about {Sizes.GiB(bytes)} ({Sizes.Count(capacity)} transitions × {Sizes.Count(perTransition)} bytes); it may take at most {Sizes.GiB(SpecLimits.MaxReplayBytes)}: 'capacity' can be at most {Sizes.Count(SpecLimits.MaxReplayBytes / perTransition)} with these widths");
     }
 
     private static void ReportNonSettings(IEnumerable<Item> body, string section, DiagnosticBag diagnostics)
@@ -389,4 +435,4 @@ internal static class TrainingBinder
 }
 
 /// <summary>What the training binder needs to know about the agent bound so far.</summary>
-internal sealed record AgentModelDraft(int Tasks, ActionSpaceModel Action, bool HasGoal, bool HasColumnsOrPaths, SourceSpan Span);
+internal sealed record AgentModelDraft(int Tasks, ActionSpaceModel Action, bool HasGoal, bool HasColumnsOrPaths, SourceSpan Span, AgentBudget Budget);

@@ -31,7 +31,7 @@ internal sealed class SpecParser
         using (Grammar.UseFile(text.Path))
         {
             var parser = new SpecParser(text, diagnostics);
-            IInput input = new Input(text.Text);
+            IInput input = new TextInput(text.Text);
             var items = parser.ParseItems(ref input, null, 0, out _);
             return new SyntaxFile(text.Path, items.ToEquatableArray());
         }

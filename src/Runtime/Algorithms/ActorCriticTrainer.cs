@@ -6,6 +6,7 @@ using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -177,6 +178,18 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     /// <inheritdoc />
     public long Updates { get; private set; }
 
+    /// <inheritdoc />
+    public long SkippedUpdates { get; private set; }
+
+    /// <inheritdoc />
+    public long NonFiniteTransitions => Loop.NonFiniteTransitions;
+
+    /// <inheritdoc />
+    public long SkippedTransitions => Loop.SkippedTransitions;
+
+    /// <inheritdoc />
+    public NonFiniteValue? LastNonFinite => Loop.LastNonFinite;
+
     /// <summary>Critic loss of the last update: the two critics' weighted mean squared TD errors, summed (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
@@ -250,6 +263,7 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         {
             Explore(Loop.CurrentInputs, actions);
         }
+        Loop.CheckActions(actions);
         for (var i = 0; i < actions.Length; i++)
         {
             var d = i % ActionSize;
@@ -262,10 +276,33 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     /// <summary>Samples a batch and makes one update (benchmarks time exactly this).</summary>
     internal void UpdateOnce()
     {
+        var skippedBefore = OptimizerSkippedSteps();
+        _lossNotFinite = false;
         Loop.Sample();
         Update(Updates);
+        if (_lossNotFinite || OptimizerSkippedSteps() != skippedBefore) SkippedUpdates++;
         Updates++;
     }
+
+    /// <summary>
+    /// True (and the update counted as skipped) when <paramref name="loss"/> is NaN or ±∞: the
+    /// caller then leaves its backward pass and optimizer step out, so task-gradient state
+    /// (GradNorm's weights) and priorities never take in a non-finite value.
+    /// </summary>
+    protected bool SkipNonFinite(double loss)
+    {
+        if (double.IsFinite(loss)) return false;
+        _lossNotFinite = true;
+        return true;
+    }
+
+    private bool _lossNotFinite;
+
+    /// <summary>Steps every optimizer of the algorithm has skipped for a non-finite gradient.</summary>
+    private long OptimizerSkippedSteps() => ActorOptimizer.SkippedSteps + CriticOptimizer.SkippedSteps + TwinOptimizer.SkippedSteps + ExtraSkippedSteps;
+
+    /// <summary>Skipped steps of optimizers the algorithm adds (SAC's temperature optimizer).</summary>
+    protected virtual long ExtraSkippedSteps => 0;
 
     /// <inheritdoc />
     public int MaxRows => Actor.MaxBatch;
@@ -353,7 +390,8 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         loss += UpdateCritic(Critic, _criticBackward, Parameters, CriticOptimizer, _criticCombiner, inputs, actions, targets, first: true);
         loss += UpdateCritic(TwinCritic, _twinBackward, TwinParameters, TwinOptimizer, _twinCombiner, inputs, actions, targets, first: false);
         LastLoss = loss;
-        if (BaseOptions.IsPrioritized) Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
+        // A non-finite loss means a non-finite TD error, which a sum tree cannot hold; the update is counted as skipped.
+        if (BaseOptions.IsPrioritized && double.IsFinite(loss)) Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
     }
 
     /// <summary>Polyak-averages both target stores toward their online stores (every value, so a target reads exactly what its network would).</summary>
@@ -395,6 +433,7 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
             var magnitude = 0.5f * MathF.Abs(error);
             _priorities[i] = first ? magnitude : _priorities[i] + magnitude;
         }
+        if (SkipNonFinite(loss)) return loss / size;
         if (combiner is null)
         {
             store.ZeroGradients();

@@ -133,6 +133,18 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
     /// <summary>Gradient updates made so far.</summary>
     public long Updates { get; private set; }
 
+    /// <inheritdoc />
+    public long SkippedUpdates { get; private set; }
+
+    /// <inheritdoc />
+    public long NonFiniteTransitions => _loop.NonFiniteTransitions;
+
+    /// <inheritdoc />
+    public long SkippedTransitions => _loop.SkippedTransitions;
+
+    /// <inheritdoc />
+    public NonFiniteValue? LastNonFinite => _loop.LastNonFinite;
+
     /// <summary>TD loss of the last update (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
@@ -229,6 +241,14 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         LastLoss = Options.Loss == TdLossKind.Huber
             ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
             : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
+        if (!double.IsFinite(LastLoss))
+        {
+            // Non-finite Q values or targets (replay holds only finite data, so the networks diverged):
+            // no step, no priorities (a sum tree cannot hold NaN), counted.
+            SkippedUpdates++;
+            Updates++;
+            return;
+        }
         if (Options.TaskWeights is { } taskWeights)
         {
             for (var i = 0; i < size; i++) _chosenGradient[i] *= (float)taskWeights[batch.TaskIds[i]];
@@ -253,7 +273,9 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         {
             BackwardPerTask(batch, size);
         }
+        var skippedBefore = _adam.SkippedSteps;
         _adam.Step();
+        if (_adam.SkippedSteps != skippedBefore) SkippedUpdates++;
         if (Options.IsPrioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -18,6 +19,21 @@ public interface ITrainer
 
     /// <summary>Loss of the last update (NaN before the first).</summary>
     double LastLoss { get; }
+
+    /// <summary>
+    /// Updates whose optimizer step was skipped (in whole or in part) because a loss or gradient was
+    /// NaN or ±∞; the parameters kept their values for that step. Counted within <see cref="Updates"/>.
+    /// </summary>
+    long SkippedUpdates { get; }
+
+    /// <summary>Transitions that held a NaN or ±∞ and were skipped (<see cref="NonFinitePolicy.Skip"/>; under Fail the run stops instead).</summary>
+    long NonFiniteTransitions { get; }
+
+    /// <summary>Transitions not stored in replay because their vector step held a non-finite value (all environments of that step; at least <see cref="NonFiniteTransitions"/>).</summary>
+    long SkippedTransitions { get; }
+
+    /// <summary>Where the last skipped non-finite value came from (null while there has been none).</summary>
+    NonFiniteValue? LastNonFinite { get; }
 
     /// <summary>Finished episodes: returns, lengths, termination rate.</summary>
     EpisodeStatistics Episodes { get; }

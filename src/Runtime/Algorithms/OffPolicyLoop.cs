@@ -13,7 +13,11 @@ namespace Mtrl.Runtime.Algorithms;
 /// transitions, keeps episode statistics over all tasks and per task, counts transitions and
 /// says how many updates fall due; and it draws batches from replay the way the options ask
 /// (uniform, task-balanced or prioritized, with hindsight relabeling). The algorithm chooses
-/// actions and makes the updates. Nothing here allocates after construction.
+/// actions and makes the updates. It is also the data-quality boundary: every step's
+/// observations, goals, rewards and (continuous) actions are checked for NaN and ±∞ with one SIMD
+/// pass per field, and a value found fails the run or is skipped and counted, as
+/// <see cref="OffPolicyOptions.NonFinite"/> says. Nothing here allocates after construction
+/// (except the report of a non-finite value).
 /// </summary>
 public sealed class OffPolicyLoop
 {
@@ -32,6 +36,10 @@ public sealed class OffPolicyLoop
     private readonly double[] _episodeReturns;
     private readonly int[] _episodeLengths;
     private readonly int[]? _assignedTasks;
+
+    // Data quality of the current vector step (Skip policy): the first non-finite value and which envs held one.
+    private readonly bool[] _badRows;
+    private NonFiniteValue? _stepIssue;
 
     /// <summary>
     /// Sizes the replay buffer to the environment (its capacity rounded down to a multiple of
@@ -83,6 +91,7 @@ public sealed class OffPolicyLoop
         _tasks = new int[n];
         _episodeReturns = new double[n];
         _episodeLengths = new int[n];
+        _badRows = new bool[n];
         TaskEpisodes = new EpisodeStatistics[environment.TaskCount];
         for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t] = new EpisodeStatistics(TaskWindow);
 
@@ -116,6 +125,19 @@ public sealed class OffPolicyLoop
     /// <summary>Vector steps taken so far (each adds one transition per environment).</summary>
     public long VectorSteps { get; private set; }
 
+    /// <summary>Transitions that held a NaN or ±∞ (observation, reward, goal or action) and were skipped under <see cref="NonFinitePolicy.Skip"/>.</summary>
+    public long NonFiniteTransitions { get; private set; }
+
+    /// <summary>
+    /// Transitions not stored in replay because their vector step held a non-finite value: every
+    /// environment's transition of such a step (replay rows are whole vector steps), so at least
+    /// <see cref="NonFiniteTransitions"/>.
+    /// </summary>
+    public long SkippedTransitions { get; private set; }
+
+    /// <summary>The last non-finite value skipped (null while there has been none).</summary>
+    public NonFiniteValue? LastNonFinite { get; private set; }
+
     /// <summary>True until <see cref="OffPolicyOptions.Warmup"/> transitions are collected: actions are uniformly random.</summary>
     public bool InWarmup => Transitions < _options.Warmup;
 
@@ -137,9 +159,20 @@ public sealed class OffPolicyLoop
     /// <summary>Task ids of the environments in this vector step.</summary>
     public ReadOnlySpan<int> CurrentTasks => _tasks;
 
-    /// <summary>Copies the observations, goals and task ids the agent is about to act on.</summary>
+    /// <summary>
+    /// Copies the observations, goals and task ids the agent is about to act on, and checks them
+    /// for NaN and ±∞ (<see cref="OffPolicyOptions.NonFinite"/>), so a bad observation is reported
+    /// as itself before the policy turns it into a bad action.
+    /// </summary>
+    /// <exception cref="NonFiniteDataException">A value is not finite and the policy is <see cref="NonFinitePolicy.Fail"/>.</exception>
     public void BeginStep()
     {
+        if (_stepIssue is not null)
+        {
+            _stepIssue = null;
+            Array.Clear(_badRows);
+        }
+
         var buffers = _environment.Buffers;
         buffers.Observations.CopyTo(_observations, 0);
         buffers.TaskIds.CopyTo(_tasks, 0);
@@ -152,6 +185,48 @@ public sealed class OffPolicyLoop
             buffers.AchievedGoals.CopyTo(_achievedGoals, 0);
             buffers.DesiredGoals.CopyTo(_desiredGoals, 0);
         }
+        Inspect(_observations, _environment.ObservationSize, "environment", "observation");
+        if (_goalEnvironment is not null)
+        {
+            Inspect(_achievedGoals, _goalEnvironment.GoalSize, "environment", "achieved goal");
+            Inspect(_desiredGoals, _goalEnvironment.GoalSize, "environment", "desired goal");
+        }
+    }
+
+    /// <summary>
+    /// Checks the policy's continuous actions for NaN and ±∞ before the environments see them:
+    /// under <see cref="NonFinitePolicy.Fail"/> the run stops; under <see cref="NonFinitePolicy.Skip"/>
+    /// each non-finite element is replaced by 0 (the middle of the normalised range) and the step
+    /// is not stored. Call it before mapping the actions to the environment's bounds.
+    /// </summary>
+    /// <param name="actions">Environments × action dimensions, normalised; non-finite elements are overwritten under Skip.</param>
+    /// <exception cref="NonFiniteDataException">An action is not finite and the policy is <see cref="NonFinitePolicy.Fail"/>.</exception>
+    public void CheckActions(Span<float> actions)
+    {
+        var width = _environment.ActionSpace.Width;
+        if (!Inspect(actions, width, "policy", "action")) return;
+        for (var i = 0; i < actions.Length; i++)
+        {
+            if (!float.IsFinite(actions[i])) actions[i] = 0f;
+        }
+    }
+
+    /// <summary>Finds a non-finite value in a field of this step: throws under Fail, records it under Skip. True when one was found.</summary>
+    private bool Inspect(ReadOnlySpan<float> values, int width, string origin, string field)
+    {
+        if (NonFinite.IndexOf(values) < 0) return false;
+        var found = NonFinite.Find(values, width, _tasks, origin, field, VectorSteps)!;
+        if (_options.NonFinite == NonFinitePolicy.Fail)
+        {
+            var cause = origin == "policy"
+                ? " The environments' observations and goals were finite, so the policy network itself produced it (diverged parameters or activations)."
+                : string.Empty;
+            throw new NonFiniteDataException(found,
+                $"non-finite training data: {found}.{cause} The run stops because OffPolicyOptions.NonFinite is Fail; with Skip such vector steps are left out of replay and counted.");
+        }
+        _stepIssue ??= found;
+        NonFinite.MarkRows(values, width, _badRows);
+        return true;
     }
 
     /// <summary>Steps discrete environments with <paramref name="actions"/>, stores the transitions and returns the updates now due.</summary>
@@ -166,8 +241,11 @@ public sealed class OffPolicyLoop
     /// environment's bounds), stores <paramref name="storedActions"/> (what the critic learns
     /// from, e.g. the same action normalised to [−1, 1]) and returns the updates now due.
     /// </summary>
+    /// <exception cref="NonFiniteDataException">A stored action, reward or next observation (or goal) is not finite under <see cref="NonFinitePolicy.Fail"/>.</exception>
     public long EndStep(ReadOnlySpan<float> environmentActions, ReadOnlySpan<float> storedActions)
     {
+        // CheckActions has normally cleaned them already; a caller that did not call it still gets the report.
+        Inspect(storedActions, _environment.ActionSpace.Width, "policy", "action");
         ((IContinuousVectorEnvironment)_environment).Step(environmentActions);
         return Store(storedActions, default);
     }
@@ -209,6 +287,22 @@ public sealed class OffPolicyLoop
         var n = _environment.EnvironmentCount;
         buffers.CopyNextObservations(_nextObservations);
         if (_goalEnvironment is not null) buffers.CopyNextAchievedGoals(_nextAchievedGoals);
+        Inspect(buffers.Rewards, 1, "environment", "reward");
+        Inspect(_nextObservations, _environment.ObservationSize, "environment", "next observation");
+        if (_goalEnvironment is not null) Inspect(_nextAchievedGoals, _goalEnvironment.GoalSize, "environment", "next achieved goal");
+        if (_stepIssue is null) StoreStep(buffers, actions, discreteActions);
+        else SkipStep(buffers, n);
+        RecordEpisodes(buffers, n);
+
+        var before = Transitions;
+        Transitions += n;
+        VectorSteps++;
+        if (Transitions < _options.Warmup || Replay.SampleableCount == 0) return 0;
+        return (Transitions / _options.TrainEvery - before / _options.TrainEvery) * _options.GradientSteps;
+    }
+
+    private void StoreStep(VectorStepBuffers buffers, ReadOnlySpan<float> actions, ReadOnlySpan<int> discreteActions)
+    {
         Replay.Add(new ReplayStep
         {
             Observations = _observations,
@@ -223,20 +317,32 @@ public sealed class OffPolicyLoop
             NextAchievedGoals = _nextAchievedGoals,
             DesiredGoals = _desiredGoals,
         });
-        RecordEpisodes(buffers, n);
+    }
 
-        var before = Transitions;
-        Transitions += n;
-        VectorSteps++;
-        if (Transitions < _options.Warmup || Replay.SampleableCount == 0) return 0;
-        return (Transitions / _options.TrainEvery - before / _options.TrainEvery) * _options.GradientSteps;
+    /// <summary>
+    /// Leaves a vector step with non-finite data out of replay (Skip policy). Replay rows hold one
+    /// step of every environment, so no transition of the step is stored; an environment whose
+    /// episode ended in it has its stored episode ended at its previous step, truncated, so its
+    /// next transition starts a new episode as the environment's does.
+    /// </summary>
+    private void SkipStep(VectorStepBuffers buffers, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            if (_badRows[i]) NonFiniteTransitions++;
+            if (buffers.Finished[i]) Replay.TruncateEpisode(i);
+        }
+        SkippedTransitions += n;
+        LastNonFinite = _stepIssue;
     }
 
     private void RecordEpisodes(VectorStepBuffers buffers, int n)
     {
         for (var i = 0; i < n; i++)
         {
-            _episodeReturns[i] += buffers.Rewards[i];
+            // A skipped non-finite reward would make the whole return NaN; it is counted instead.
+            var reward = buffers.Rewards[i];
+            if (float.IsFinite(reward)) _episodeReturns[i] += reward;
             _episodeLengths[i]++;
             if (!buffers.Finished[i]) continue;
             Episodes.Add(_episodeReturns[i], _episodeLengths[i], buffers.Terminated[i]);

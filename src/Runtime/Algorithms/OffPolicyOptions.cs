@@ -36,6 +36,25 @@ public enum TaskGradientMethod
     GradNorm,
 }
 
+/// <summary>
+/// What the training loop does with NaN or ±∞ in training data: observations, rewards and goals
+/// from the environments and actions from the policy (see docs/algorithms.md, "Non-finite data").
+/// </summary>
+public enum NonFinitePolicy
+{
+    /// <summary>Stop the run with a <see cref="Replay.NonFiniteDataException"/> naming the environment, task, vector step, field and element.</summary>
+    Fail,
+
+    /// <summary>
+    /// Do not store the vector step that holds the value (replay keeps whole vector steps, so none of
+    /// its environments' transitions is stored), count it, remember the last value found, and go on;
+    /// environments whose episode ended in that step have their stored episode ended one step early
+    /// (truncated), and a non-finite action is replaced by 0 (the middle of the action range) before
+    /// the environment steps.
+    /// </summary>
+    Skip,
+}
+
 /// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
 public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, float BetaFinal = 1f, float Epsilon = 1e-6f)
 {
@@ -134,6 +153,9 @@ public abstract record OffPolicyOptions
     /// <summary>Seed of every random choice: parameters, exploration, replay sampling, environments.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>What happens to NaN or ±∞ in observations, rewards, goals or actions: fail the run (default) or skip and count.</summary>
+    public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Fail;
+
     /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
     public virtual void Validate()
     {
@@ -150,6 +172,7 @@ public abstract record OffPolicyOptions
         Her?.Validate();
         Priority.Validate();
         if (!Enum.IsDefined(Sampling)) throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "must be Uniform, TaskBalanced, Prioritized or PrioritizedTaskBalanced");
+        if (!Enum.IsDefined(NonFinite)) throw new ArgumentOutOfRangeException(nameof(NonFinite), NonFinite, "must be Fail or Skip");
         if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad, CaGrad or GradNorm");
         if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
         {

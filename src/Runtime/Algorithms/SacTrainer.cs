@@ -121,6 +121,9 @@ public sealed class SacTrainer : ActorCriticTrainer
     /// <inheritdoc />
     protected override double TaskWeight(int task) => _taskWeights[task];
 
+    /// <inheritdoc />
+    protected override long ExtraSkippedSteps => _temperatureOptimizer?.SkippedSteps ?? 0;
+
     /// <summary>∂L/∂log α of the last temperature update (as the optimizer saw it).</summary>
     internal ReadOnlySpan<float> LogAlphaGradient => _temperatures.GradientsOf(_logAlpha);
 
@@ -223,6 +226,7 @@ public sealed class SacTrainer : ActorCriticTrainer
             _twinGradient[i] = first ? 0f : -weight / size;
         }
         LastActorLoss = loss / size;
+        if (SkipNonFinite(loss)) return;
         // Only ∂L/∂a is wanted from the critics: their weight gradients are not computed.
         Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = false;
         TwinCritic.Backward(_twinGradient.AsSpan(0, size));
@@ -250,6 +254,7 @@ public sealed class SacTrainer : ActorCriticTrainer
             alphaLoss -= LogAlpha[slot] * excess;
         }
         LastAlphaLoss = alphaLoss / size;
+        if (SkipNonFinite(alphaLoss)) return;
         BeforeOptimizerStep?.Invoke("alpha");
         _temperatureOptimizer.Step();
     }

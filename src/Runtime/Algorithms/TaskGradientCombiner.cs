@@ -132,6 +132,8 @@ public sealed class TaskGradientCombiner
         {
             var norm = (double)TensorPrimitives.Norm(_gradients.SharedGradientOf(t, _lastSharedLayer!));
             _weightedNorms[t] = _lossWeights[t] * norm;
+            // A NaN or ∞ gradient (the optimizer skips that step) must not move the weights: they would stay NaN for good.
+            if (!double.IsFinite(norm) || !double.IsFinite(taskLosses[t])) complete = false;
             if (taskRows[t] == 0) complete = false;
             else if (!(_initialTaskLosses[t] > 0)) _initialTaskLosses[t] = taskLosses[t];
             complete &= _initialTaskLosses[t] > 0;

@@ -109,6 +109,11 @@ public sealed class Td3Trainer : ActorCriticTrainer
             _criticGradient[i] = -RowWeights[i] / size;
         }
         LastActorLoss = loss / size;
+        if (SkipNonFinite(loss))
+        {
+            UpdateTargets(Options.Tau);
+            return;
+        }
         // Only ∂L/∂a is wanted from the critic: its weight gradients are not computed.
         Parameters.AccumulatesGradients = false;
         Critic.Backward(_criticGradient.AsSpan(0, size));

@@ -7,165 +7,290 @@ using System.Text;
 namespace Mtrl.Runtime.Checkpoints;
 
 /// <summary>
-/// The on-disk checkpoint format (version 1, little-endian):
+/// The on-disk checkpoint format (version 2, little-endian):
 /// <code>
-/// "MTRLCKPT" | u32 version | u32 flags (0) | u64 layout hash | u32 sections
+/// "MTRLCKPT" | u32 version | u32 flags (0) | u64 layout hash | u32 sections | u64 file length
 /// section: u8 kind (1 = float32 array, 2 = int64) | u16 name length | UTF-8 name | (u64 count | floats) or i64
 /// u64 checksum of every byte before it
 /// </code>
-/// Writes are atomic: a temporary file in the same directory is written, flushed to disk and
-/// renamed over the target, so a crash leaves either the old or the new checkpoint.
+/// Version 2 added the file length, so a cut-off file is reported as truncated rather than only as
+/// failing its checksum; version 1 files are still read. Loading checks the header, then the
+/// checksum over the whole file, and only then interprets the sections, each length and count
+/// checked against the bytes that remain: a damaged file is always refused with a
+/// <see cref="CheckpointException"/> naming the file and the damage, never loaded and never
+/// allowed to throw anything else or to allocate more than its own size. Writes are atomic (see
+/// <see cref="AtomicFile"/>): a crash leaves either the old or the new checkpoint, and temporary
+/// files of earlier killed saves are removed.
 /// </summary>
 public static class CheckpointFile
 {
     /// <summary>Format version written by this build; files from newer versions are refused.</summary>
-    public const uint Version = 1;
+    public const uint Version = 2;
+
+    private const int HeaderLengthVersion1 = 28;
+    private const int HeaderLength = 36;
+
+    // Kind, name length, an empty name and an 8-byte payload: the least a section can take.
+    private const int SmallestSection = 1 + 2 + 8;
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static ReadOnlySpan<byte> Magic => "MTRLCKPT"u8;
 
     /// <summary>Saves <paramref name="checkpoint"/> to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentException">The path is empty or a section name is longer than 65,535 UTF-8 bytes.</exception>
     public static void Save(string path, Checkpoint checkpoint)
     {
-        var full = Path.GetFullPath(path);
-        var temporary = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines");
+        var names = new byte[checkpoint.Arrays.Count + checkpoint.Counters.Count][];
+        long length = HeaderLength + 8;
+        var index = 0;
+        foreach (var (name, values) in checkpoint.Arrays)
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            names[index] = NameBytes(name);
+            length += 3 + names[index++].Length + 8 + 4L * values.Length;
+        }
+        foreach (var name in checkpoint.Counters.Keys)
+        {
+            names[index] = NameBytes(name);
+            length += 3 + names[index++].Length + 8;
+        }
+
+        AtomicFile.Write(path, stream =>
+        {
+            var hasher = new Checksum();
+            void Write(ReadOnlySpan<byte> bytes)
             {
-                var hasher = new Checksum();
-                void Write(ReadOnlySpan<byte> bytes)
-                {
-                    hasher.Append(bytes);
-                    stream.Write(bytes);
-                }
-                Span<byte> header = stackalloc byte[8 + 4 + 4 + 8 + 4];
-                Magic.CopyTo(header);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(8), Version);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(12), 0);
-                BinaryPrimitives.WriteUInt64LittleEndian(header.Slice(16), checkpoint.LayoutHash);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(24), (uint)(checkpoint.Arrays.Count + checkpoint.Counters.Count));
-                Write(header);
-                Span<byte> number = stackalloc byte[8];
-                foreach (var (name, values) in checkpoint.Arrays)
-                {
-                    WriteName(1, name, Write);
-                    BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)values.Length);
-                    Write(number);
-                    if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines");
-                    Write(MemoryMarshal.AsBytes(values.AsSpan()));
-                }
-                foreach (var (name, value) in checkpoint.Counters)
-                {
-                    WriteName(2, name, Write);
-                    BinaryPrimitives.WriteInt64LittleEndian(number, value);
-                    Write(number);
-                }
-                BinaryPrimitives.WriteUInt64LittleEndian(number, hasher.Value);
-                stream.Write(number);
-                stream.Flush(flushToDisk: true);
+                hasher.Append(bytes);
+                stream.Write(bytes);
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            Span<byte> header = stackalloc byte[HeaderLength];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(8), Version);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(12), 0);
+            BinaryPrimitives.WriteUInt64LittleEndian(header.Slice(16), checkpoint.LayoutHash);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.Slice(24), (uint)names.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(header.Slice(28), (ulong)length);
+            Write(header);
+            Span<byte> number = stackalloc byte[8];
+            var section = 0;
+            foreach (var values in checkpoint.Arrays.Values)
+            {
+                WriteName(1, names[section++], Write);
+                BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)values.Length);
+                Write(number);
+                Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+            foreach (var value in checkpoint.Counters.Values)
+            {
+                WriteName(2, names[section++], Write);
+                BinaryPrimitives.WriteInt64LittleEndian(number, value);
+                Write(number);
+            }
+            BinaryPrimitives.WriteUInt64LittleEndian(number, hasher.Value);
+            stream.Write(number);
+        });
     }
 
     private delegate void Writer(ReadOnlySpan<byte> bytes);
 
-    private static void WriteName(byte kind, string name, Writer write)
+    private static byte[] NameBytes(string name)
     {
         var bytes = Encoding.UTF8.GetBytes(name);
-        if (bytes.Length > ushort.MaxValue) throw new ArgumentException($"section name '{name[..40]}…' is too long", nameof(name));
-        Span<byte> head = stackalloc byte[3];
-        head[0] = kind;
-        BinaryPrimitives.WriteUInt16LittleEndian(head.Slice(1), (ushort)bytes.Length);
-        write(head);
-        write(bytes);
+        if (bytes.Length > ushort.MaxValue)
+        {
+            throw new ArgumentException($"section name '{name[..40]}…' is {bytes.Length} UTF-8 bytes long; names may be at most {ushort.MaxValue} bytes", nameof(name));
+        }
+        return bytes;
     }
 
-    /// <summary>Loads a checkpoint, verifying magic, version, structure and checksum.</summary>
+    private static void WriteName(byte kind, byte[] name, Writer write)
+    {
+        Span<byte> head = stackalloc byte[3];
+        head[0] = kind;
+        BinaryPrimitives.WriteUInt16LittleEndian(head.Slice(1), (ushort)name.Length);
+        write(head);
+        write(name);
+    }
+
+    /// <summary>Loads a checkpoint, verifying magic, version, length, checksum and structure.</summary>
     /// <exception cref="CheckpointException">The file is missing, not a checkpoint, from a newer version, truncated or corrupt.</exception>
     public static Checkpoint Load(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // The size comes from the file system, never from the file's content; a stream that
+            // ends early (the file shrank, a device) is an EndOfStreamException, reported below.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var length = stream.Length;
+            if (length > Array.MaxLength)
+            {
+                throw new CheckpointException($"'{path}' is {length} bytes; checkpoints of more than {Array.MaxLength} bytes cannot be read");
+            }
+            bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            stream.ReadExactly(bytes);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (EndOfStreamException exception)
+        {
+            throw new CheckpointException($"cannot read checkpoint '{path}': it became shorter while it was being read", exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new CheckpointException($"cannot read checkpoint '{path}': {exception.Message}", exception);
+        }
+        catch (OutOfMemoryException exception)
+        {
+            throw new CheckpointException($"cannot read checkpoint '{path}': it does not fit in memory", exception);
         }
         return Parse(bytes, path);
     }
 
-    private static Checkpoint Parse(byte[] bytes, string path)
+    /// <summary>Interprets the bytes of a checkpoint file; every failure is a <see cref="CheckpointException"/>.</summary>
+    internal static Checkpoint Parse(ReadOnlySpan<byte> bytes, string path)
     {
-        const int headerLength = 28;
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        if (bytes.Length < Magic.Length)
+        {
+            throw bytes.SequenceEqual(Magic.Slice(0, bytes.Length))
+                ? new CheckpointException($"'{path}' is truncated: {bytes.Length} bytes, too short to hold a checkpoint header")
+                : new CheckpointException($"'{path}' is not an Mtrl checkpoint (wrong magic bytes)");
+        }
+        if (!bytes.Slice(0, Magic.Length).SequenceEqual(Magic))
         {
             throw new CheckpointException($"'{path}' is not an Mtrl checkpoint (wrong magic bytes)");
         }
-        if (bytes.Length < headerLength + 8)
+        if (bytes.Length < 12)
         {
-            throw new CheckpointException($"'{path}' is truncated: {bytes.Length} bytes is shorter than a checkpoint header");
+            throw new CheckpointException($"'{path}' is truncated: {bytes.Length} bytes, too short to hold a checkpoint header");
         }
-        var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(8));
         if (version > Version || version == 0)
         {
-            throw new CheckpointException($"'{path}' has format version {version}; this build reads version {Version}");
+            throw new CheckpointException($"'{path}' has format version {version}; this build reads versions 1 to {Version}");
         }
-        var body = bytes.AsSpan(0, bytes.Length - 8);
-        var stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8));
-        var layoutHash = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16));
-        var sections = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24));
-        var checkpoint = new Checkpoint(layoutHash);
-        var position = headerLength;
-        try
+        var headerLength = version == 1 ? HeaderLengthVersion1 : HeaderLength;
+        if (bytes.Length < headerLength + 8)
         {
-            for (var s = 0; s < sections; s++)
+            throw new CheckpointException($"'{path}' is truncated: {bytes.Length} bytes, shorter than a version {version} checkpoint header and checksum ({headerLength + 8} bytes)");
+        }
+        if (version >= 2)
+        {
+            var recorded = BinaryPrimitives.ReadUInt64LittleEndian(bytes.Slice(28));
+            if (recorded != (ulong)bytes.Length)
             {
-                var kind = body[position];
-                var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(body.Slice(position + 1));
-                var name = Encoding.UTF8.GetString(body.Slice(position + 3, nameLength));
-                position += 3 + nameLength;
-                switch (kind)
-                {
-                    case 1:
-                        var count = BinaryPrimitives.ReadUInt64LittleEndian(body.Slice(position));
-                        position += 8;
-                        if (count > (ulong)(body.Length - position) / 4) throw new ArgumentOutOfRangeException(nameof(bytes));
-                        var values = new float[count];
-                        MemoryMarshal.Cast<byte, float>(body.Slice(position, (int)count * 4)).CopyTo(values);
-                        position += (int)count * 4;
-                        checkpoint.Arrays[name] = values;
-                        break;
-                    case 2:
-                        checkpoint.Counters[name] = BinaryPrimitives.ReadInt64LittleEndian(body.Slice(position));
-                        position += 8;
-                        break;
-                    default:
-                        throw new CheckpointException($"'{path}' is corrupt: unknown section kind {kind}");
-                }
+                throw new CheckpointException((ulong)bytes.Length < recorded
+                    ? $"'{path}' is truncated (or its header is damaged): it has {bytes.Length} bytes, its header records {recorded}"
+                    : $"'{path}' is corrupt: it has {bytes.Length} bytes, its header records {recorded}");
             }
         }
-        catch (ArgumentOutOfRangeException)
-        {
-            throw new CheckpointException($"'{path}' is truncated or corrupt: its sections run past the end of the file");
-        }
-        if (position != body.Length)
-        {
-            throw new CheckpointException($"'{path}' is corrupt: {body.Length - position} unexpected bytes after the last section");
-        }
+        var body = bytes.Slice(0, bytes.Length - 8);
+        var stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes.Slice(bytes.Length - 8));
         var hasher = new Checksum();
         hasher.Append(body);
         if (hasher.Value != stored)
         {
-            throw new CheckpointException($"'{path}' is corrupt: checksum mismatch (stored {stored:x16}, computed {hasher.Value:x16})");
+            var damage = version == 1 ? "truncated or corrupt" : "corrupt";
+            throw new CheckpointException($"'{path}' is {damage}: checksum mismatch (stored {stored:x16}, computed {hasher.Value:x16})");
+        }
+
+        // From here on the bytes are what a save wrote; the checks below keep a file that was
+        // damaged yet passes the checksum (or was crafted) from throwing anything unexpected.
+        var flags = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(12));
+        if (flags != 0)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: unknown flags {flags:x8}");
+        }
+        var layoutHash = BinaryPrimitives.ReadUInt64LittleEndian(bytes.Slice(16));
+        var sections = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(24));
+        var cursor = new Cursor(body, headerLength, path);
+        if (sections > (uint)(cursor.Remaining / SmallestSection))
+        {
+            throw new CheckpointException($"'{path}' is corrupt: its header announces {sections} sections, but the {cursor.Remaining} bytes after the header hold at most {cursor.Remaining / SmallestSection}");
+        }
+        var checkpoint = new Checkpoint(layoutHash);
+        for (var s = 0; s < sections; s++)
+        {
+            var kind = cursor.Byte("the kind of section " + s);
+            var nameLength = cursor.UInt16("the name length of section " + s);
+            var name = cursor.Name(nameLength, s);
+            if (checkpoint.Arrays.ContainsKey(name) || checkpoint.Counters.ContainsKey(name))
+            {
+                throw new CheckpointException($"'{path}' is corrupt: section '{name}' appears twice");
+            }
+            switch (kind)
+            {
+                case 1:
+                    var count = cursor.UInt64($"the length of section '{name}'");
+                    if (count > (ulong)(cursor.Remaining / 4))
+                    {
+                        throw new CheckpointException($"'{path}' is corrupt: section '{name}' announces {count} floats, but only {cursor.Remaining} bytes remain before the checksum");
+                    }
+                    var values = new float[(int)count];
+                    MemoryMarshal.Cast<byte, float>(cursor.Bytes((int)count * 4, $"section '{name}'")).CopyTo(values);
+                    checkpoint.Arrays[name] = values;
+                    break;
+                case 2:
+                    checkpoint.Counters[name] = (long)cursor.UInt64($"counter '{name}'");
+                    break;
+                default:
+                    throw new CheckpointException($"'{path}' is corrupt: section {s} ('{name}') has unknown kind {kind} (1 = float array, 2 = counter)");
+            }
+        }
+        if (cursor.Remaining != 0)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: {cursor.Remaining} unexpected bytes after the last section");
         }
         return checkpoint;
+    }
+
+    /// <summary>Reads the body front to back; every read is checked against the bytes left.</summary>
+    private ref struct Cursor
+    {
+        private readonly ReadOnlySpan<byte> _body;
+        private readonly string _path;
+        private int _position;
+
+        public Cursor(ReadOnlySpan<byte> body, int position, string path)
+        {
+            _body = body;
+            _position = position;
+            _path = path;
+        }
+
+        public readonly int Remaining => _body.Length - _position;
+
+        public ReadOnlySpan<byte> Bytes(int count, string what)
+        {
+            if (count > Remaining)
+            {
+                throw new CheckpointException($"'{_path}' is corrupt: {what} needs {count} bytes at offset {_position}, but only {Remaining} remain before the checksum");
+            }
+            var bytes = _body.Slice(_position, count);
+            _position += count;
+            return bytes;
+        }
+
+        public byte Byte(string what) => Bytes(1, what)[0];
+
+        public ushort UInt16(string what) => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2, what));
+
+        public ulong UInt64(string what) => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8, what));
+
+        public string Name(int length, int section)
+        {
+            var bytes = Bytes(length, $"the name of section {section}");
+            try
+            {
+                return s_strictUtf8.GetString(bytes);
+            }
+            catch (DecoderFallbackException exception)
+            {
+                throw new CheckpointException($"'{_path}' is corrupt: the name of section {section} is not valid UTF-8", exception);
+            }
+        }
     }
 
     /// <summary>

@@ -23,7 +23,11 @@ public static class Loss
         return scale * sum / count;
     }
 
-    /// <summary>Huber (smooth L1) loss with threshold δ, mean over all elements: DQN's TD loss.</summary>
+    /// <summary>
+    /// Huber (smooth L1) loss with threshold δ, mean over all elements: DQN's TD loss. A NaN
+    /// difference gives a NaN loss and a NaN gradient (never an exception), so the optimizer sees the
+    /// problem and skips the step; the gradient is clamp(difference, −δ, δ).
+    /// </summary>
     public static double Huber(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int count, float delta = 1f, float scale = 1f)
     {
         double sum = 0;
@@ -31,16 +35,9 @@ public static class Loss
         {
             var difference = prediction[i] - target[i];
             var magnitude = MathF.Abs(difference);
-            if (magnitude <= delta)
-            {
-                sum += 0.5 * difference * difference;
-                if (!gradient.IsEmpty) gradient[i] = scale * difference / count;
-            }
-            else
-            {
-                sum += delta * (magnitude - 0.5 * delta);
-                if (!gradient.IsEmpty) gradient[i] = scale * delta * MathF.Sign(difference) / count;
-            }
+            sum += magnitude <= delta ? 0.5 * difference * difference : delta * (magnitude - 0.5 * delta);
+            // Math.Clamp passes NaN through, where MathF.Sign(NaN) throws ArithmeticException.
+            if (!gradient.IsEmpty) gradient[i] = scale * Math.Clamp(difference, -delta, delta) / count;
         }
         return scale * sum / count;
     }

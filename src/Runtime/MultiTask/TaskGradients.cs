@@ -270,7 +270,17 @@ public sealed class TaskGradients
     {
         CheckAllCaptured();
         Span<float> output = CombinedOutput();
-        CaGrad.Combine(_shared, TaskCount, SharedParameterCount, c, reduction, output, rescale, Workspace, _accelerator);
+        if (Mtrl.Runtime.Replay.NonFinite.IndexOf(_shared) >= 0)
+        {
+            // CAGrad's solver iterates on the Gram matrix and would never converge on NaN or ∞.
+            // The combination is undefined: a NaN gradient makes the optimizer skip the step.
+            output.Fill(float.NaN);
+        }
+        else
+        {
+            CaGrad.Combine(_shared, TaskCount, SharedParameterCount, c, reduction, output, rescale, Workspace, _accelerator);
+        }
+
         Finish(output);
     }
 

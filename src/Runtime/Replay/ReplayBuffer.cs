@@ -119,6 +119,8 @@ public sealed class ReplayBuffer
     /// <param name="step">The step; every span must match the buffer's env count and widths.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, a task id is out of range,
     /// or an env's task changed in the middle of an episode.</exception>
+    /// <exception cref="NonFiniteDataException">An observation, action, reward or goal is NaN or ±∞:
+    /// a buffer never stores one (the training loop's data-quality policy decides before it gets here).</exception>
     public void Add(in ReplayStep step)
     {
         Validate(step);
@@ -146,6 +148,32 @@ public sealed class ReplayBuffer
             }
         }
 
+        _version++;
+    }
+
+    /// <summary>
+    /// Ends env <paramref name="env"/>'s unfinished episode at its last stored step, marking that step
+    /// truncated (bootstrap from its next observation), so the steps stored so far become
+    /// sampleable and the env's next transition starts a new episode: what the training loop does
+    /// for an env whose episode ended in a vector step it did not store. Nothing happens when the
+    /// env has no unfinished steps.
+    /// </summary>
+    /// <param name="env">The env column, in [0, EnvCount).</param>
+    public void TruncateEpisode(int env)
+    {
+        if ((uint)env >= (uint)Options.EnvCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(env), env, $"env must be in [0, {Options.EnvCount})");
+        }
+
+        if (_ledger.CurrentLengths[env] == 0)
+        {
+            return;
+        }
+
+        int last = _ledger.Position == 0 ? Rows - 1 : _ledger.Position - 1;
+        _store.SetTruncated((last * Options.EnvCount) + env);
+        _ledger.FinishEpisode(env);
         _version++;
     }
 
@@ -549,6 +577,13 @@ public sealed class ReplayBuffer
             Length(step.TaskIds.Length, n, "TaskIds", "one task id per env, or nothing for all task 0,");
         }
 
+        Finite(step.Observations, o, step.TaskIds, "observation");
+        Finite(step.NextObservations, o, step.TaskIds, "next observation");
+        Finite(step.Actions, a, step.TaskIds, "action");
+        Finite(step.Rewards, 1, step.TaskIds, "reward");
+        Finite(step.AchievedGoals, g, step.TaskIds, "achieved goal");
+        Finite(step.NextAchievedGoals, g, step.TaskIds, "next achieved goal");
+        Finite(step.DesiredGoals, g, step.TaskIds, "desired goal");
         Storable(step.Observations, Options.ObservationElementType, "Observations", nameof(ReplayBufferOptions.ObservationElementType));
         Storable(step.NextObservations, Options.ObservationElementType, "NextObservations", nameof(ReplayBufferOptions.ObservationElementType));
         Storable(step.AchievedGoals, Options.GoalElementType, "AchievedGoals", nameof(ReplayBufferOptions.GoalElementType));
@@ -568,6 +603,15 @@ public sealed class ReplayBuffer
                     $"step.TaskIds[{env}] changed from {_ledger.CurrentTasks[env]} to {task} in the middle of an episode; an env may switch tasks only after a terminated or truncated step",
                     nameof(step));
             }
+        }
+    }
+
+    /// <summary>Refuses NaN and ±∞ in a float field, naming the env, its task and the element.</summary>
+    private void Finite(ReadOnlySpan<float> values, int width, ReadOnlySpan<int> taskIds, string field)
+    {
+        if (NonFinite.Find(values, width, taskIds, "replay insert", field, StepsAdded) is { } bad)
+        {
+            throw new NonFiniteDataException(bad, $"cannot store a non-finite value in the replay buffer: {bad}; a transition with NaN or infinity would poison every update that samples it");
         }
     }
 

@@ -26,8 +26,12 @@ namespace Mtrl.Runtime.Replay;
 /// observation and goal columns (scalars <c>observationElementType</c>, <c>goalElementType</c>;
 /// a compact column is a uint8 section of its encoded rows); version 1 files (all float32) are
 /// still read. Unlike a checkpoint, a buffer can be
-/// gigabytes, so it is streamed in chunks instead of read into one byte array, and its expected
-/// size is checked against the header before anything large is allocated.
+/// gigabytes, so it is streamed in chunks instead of read into one byte array. A load reads the
+/// file twice: first the header and scalars, the size they imply (a shorter file is reported as
+/// truncated) and the checksum over every byte, and only then is the buffer allocated and filled,
+/// so a damaged file is refused before any large allocation and never loads. Saves go through
+/// <see cref="AtomicFile"/> (temporary file beside the target, renamed over it; temporaries of
+/// killed saves are removed by the next save).
 /// </summary>
 public static class ReplayBufferFile
 {
@@ -71,44 +75,29 @@ public static class ReplayBufferFile
             throw new PlatformNotSupportedException("replay buffer files are written on little-endian machines");
         }
 
-        string full = Path.GetFullPath(path);
-        string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            var writer = new Writer(stream);
+            Span<byte> header = stackalloc byte[16];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
+            writer.Write(header);
+            long[] scalars = Scalars(buffer);
+            for (int i = 0; i < s_scalarNames.Length; i++)
             {
-                var writer = new Writer(stream);
-                Span<byte> header = stackalloc byte[16];
-                Magic.CopyTo(header);
-                BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
-                BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
-                writer.Write(header);
-                long[] scalars = Scalars(buffer);
-                for (int i = 0; i < s_scalarNames.Length; i++)
-                {
-                    writer.Scalar(s_scalarNames[i], scalars[i]);
-                }
-
-                foreach (Section section in Sections(buffer.Options, buffer.Ledger.FilledRows))
-                {
-                    WriteSection(writer, section, buffer);
-                }
-
-                Span<byte> checksum = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(checksum, writer.Checksum.Value);
-                stream.Write(checksum);
-                stream.Flush(flushToDisk: true);
+                writer.Scalar(s_scalarNames[i], scalars[i]);
             }
 
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
+            foreach (Section section in Sections(buffer.Options, buffer.Ledger.FilledRows))
             {
-                File.Delete(temporary);
+                WriteSection(writer, section, buffer);
             }
-        }
+
+            Span<byte> checksum = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(checksum, writer.Checksum.Value);
+            stream.Write(checksum);
+        });
     }
 
     /// <summary>Loads a buffer, taking its shape from the file.</summary>
@@ -130,7 +119,7 @@ public static class ReplayBufferFile
         {
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new CheckpointException($"cannot read replay buffer '{path}': {exception.Message}", exception);
         }
@@ -148,11 +137,25 @@ public static class ReplayBufferFile
         }
     }
 
+    /// <summary>
+    /// Reads in an order that never trusts an unverified byte with anything costly: the header and
+    /// scalars (a few hundred bytes), the file size they imply, the checksum over the whole file,
+    /// and only then the buffer is allocated and filled.
+    /// </summary>
     private static ReplayBuffer Read(FileStream stream, string path, ReplayBufferOptions? expected, Accelerator? accelerator)
     {
         var reader = new Reader(stream);
         Span<byte> header = stackalloc byte[16];
-        if (stream.Length < Magic.Length || !ReadMagic(reader, header[..8]))
+        if (stream.Length < Magic.Length)
+        {
+            Span<byte> start = header[..(int)stream.Length];
+            stream.ReadExactly(start);
+            throw start.SequenceEqual(Magic[..start.Length])
+                ? new CheckpointException($"'{path}' is truncated: {stream.Length} bytes, too short to hold a replay buffer header")
+                : new CheckpointException($"'{path}' is not an Mtrl replay buffer file (wrong magic bytes)");
+        }
+
+        if (!ReadMagic(reader, header[..8]))
         {
             throw new CheckpointException($"'{path}' is not an Mtrl replay buffer file (wrong magic bytes)");
         }
@@ -177,14 +180,6 @@ public static class ReplayBufferFile
         }
 
         ReplayBufferOptions options = OptionsOf(values, path);
-        // Per-task priority trees are derived from the stored priorities, so the file does not
-        // record them: the caller's options decide whether the loaded buffer keeps them.
-        if (expected is { TaskBalancedPriorities: true } && options.Prioritized) options = options with { TaskBalancedPriorities = true };
-        if (expected is not null && expected != options)
-        {
-            throw new CheckpointException($"'{path}' holds a replay buffer of another shape: {Differences(options, expected)}");
-        }
-
         int rows = options.Rows;
         int position = Int(values, "position", 0, rows - 1, path);
         int filledRows = Int(values, "filledRows", 0, rows, path);
@@ -193,6 +188,7 @@ public static class ReplayBufferFile
             throw new CheckpointException($"'{path}' is corrupt: position {position} and filled rows {filledRows} disagree");
         }
 
+        // Options.Validate bounds every column to Array.MaxLength elements, so this sum cannot overflow.
         List<Section> sections = Sections(options, filledRows);
         long size = reader.Position + 8;
         foreach (Section section in sections)
@@ -203,11 +199,34 @@ public static class ReplayBufferFile
         if (stream.Length != size)
         {
             throw new CheckpointException(stream.Length < size
-                ? $"'{path}' is truncated: {stream.Length} bytes, but its header describes {size}"
+                ? $"'{path}' is truncated (or its header is damaged): {stream.Length} bytes, but its header describes {size}"
                 : $"'{path}' is corrupt: {stream.Length} bytes, but its header describes {size}");
         }
 
-        var buffer = new ReplayBuffer(options, accelerator);
+        long afterScalars = reader.Position;
+        VerifyChecksum(stream, path);
+        stream.Position = afterScalars;
+
+        // Per-task priority trees are derived from the stored priorities, so the file does not
+        // record them: the caller's options decide whether the loaded buffer keeps them.
+        if (expected is { TaskBalancedPriorities: true } && options.Prioritized) options = options with { TaskBalancedPriorities = true };
+        if (expected is not null && expected != options)
+        {
+            throw new CheckpointException($"'{path}' holds a replay buffer of another shape: {Differences(options, expected)}");
+        }
+
+        ReplayBuffer buffer;
+        try
+        {
+            buffer = new ReplayBuffer(options, accelerator);
+        }
+        catch (OutOfMemoryException exception)
+        {
+            throw new CheckpointException(
+                $"'{path}' holds a replay buffer of capacity {options.Capacity} ({options.EnvCount} envs, observations {options.ObservationWidth} wide), which does not fit in memory",
+                exception);
+        }
+
         foreach (Section section in sections)
         {
             ReadSection(reader, section, buffer, path);
@@ -219,11 +238,44 @@ public static class ReplayBufferFile
         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(trailer);
         if (stored != computed)
         {
-            throw new CheckpointException($"'{path}' is corrupt: checksum mismatch (stored {stored:x16}, computed {computed:x16})");
+            throw new CheckpointException($"'{path}' changed while it was being read: checksum mismatch (stored {stored:x16}, computed {computed:x16})");
         }
 
-        Restore(buffer, values, position, filledRows, path);
+        try
+        {
+            Restore(buffer, values, position, filledRows, path);
+        }
+        catch (Exception exception) when (exception is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            // Only a file that passes its checksum gets here (a crafted one, or damage the checksum missed).
+            throw new CheckpointException($"'{path}' is corrupt: its episode bookkeeping is inconsistent ({exception.Message})", exception);
+        }
+
         return buffer;
+    }
+
+    /// <summary>Hashes every byte before the trailer and compares with it, then leaves the stream anywhere.</summary>
+    private static void VerifyChecksum(FileStream stream, string path)
+    {
+        var checksum = new ReplayFileChecksum();
+        byte[] chunk = new byte[(int)Math.Min(ChunkBytes, Math.Max(stream.Length, 8))];
+        stream.Position = 0;
+        long left = stream.Length - 8;
+        while (left > 0)
+        {
+            Span<byte> part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, left));
+            stream.ReadExactly(part);
+            checksum.Append(part);
+            left -= part.Length;
+        }
+
+        Span<byte> trailer = chunk.AsSpan(0, 8);
+        stream.ReadExactly(trailer);
+        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(trailer);
+        if (stored != checksum.Value)
+        {
+            throw new CheckpointException($"'{path}' is corrupt: checksum mismatch (stored {stored:x16}, computed {checksum.Value:x16})");
+        }
     }
 
     private static bool ReadMagic(Reader reader, Span<byte> magic)
@@ -245,6 +297,26 @@ public static class ReplayBufferFile
                 || (uint)ledger.CurrentTasks[env] >= (uint)buffer.Options.TaskCount || (uint)ledger.Broken[env] > 1)
             {
                 throw new CheckpointException($"'{path}' is corrupt: the episode state of env {env} is out of range");
+            }
+        }
+
+        // Per slot: its episode's start and length in the ring, a sampleable slot inside its own
+        // episode, a task id in range (samplers and HER index with all of them).
+        Span<int> taskIds = buffer.Store.TaskIds;
+        int envs = buffer.Options.EnvCount;
+        for (int row = 0; row < filledRows; row++)
+        {
+            for (int env = 0; env < envs; env++)
+            {
+                int slot = (row * envs) + env;
+                int start = ledger.EpisodeStarts[slot];
+                int length = ledger.EpisodeLengths[slot];
+                if ((uint)start >= (uint)rows || (uint)length > (uint)rows
+                    || (length > 0 && (row - start + rows) % rows >= length)
+                    || (uint)taskIds[slot] >= (uint)buffer.Options.TaskCount)
+                {
+                    throw new CheckpointException($"'{path}' is corrupt: the episode or task of env {env} at row {row} is out of range");
+                }
             }
         }
 

@@ -72,6 +72,68 @@ public sealed class ReplayInputValidationTests
 
     private static ReplayBufferOptions Base() => new() { Capacity = 100, ObservationWidth = 3 };
 
+    [Theory]
+    [InlineData("observation", 4, float.NaN)]
+    [InlineData("next observation", 4, float.PositiveInfinity)]
+    [InlineData("action", 2, float.NegativeInfinity)]
+    [InlineData("reward", 1, float.NaN)]
+    [InlineData("achieved goal", 2, float.NaN)]
+    [InlineData("next achieved goal", 2, float.PositiveInfinity)]
+    [InlineData("desired goal", 2, float.NaN)]
+    public void NonFiniteValuesAreNeverStored(string field, int width, float value)
+    {
+        ReplayBuffer buffer = ReplayTestBuffers.Create(ReplayTestBuffers.Options(20, 2, tasks: 2));
+        buffer.Add(Step(task: 1));
+        float[] values = new float[2 * width];
+        int element = width - 1;
+        values[width + element] = value; // env 1, last element
+        ReplayStep step = Step(task: 1);
+        step = field switch
+        {
+            "observation" => step with { Observations = values },
+            "next observation" => step with { NextObservations = values },
+            "action" => step with { Actions = values },
+            "reward" => step with { Rewards = values },
+            "achieved goal" => step with { AchievedGoals = values },
+            "next achieved goal" => step with { NextAchievedGoals = values },
+            _ => step with { DesiredGoals = values },
+        };
+        NonFiniteDataException? error = null;
+        try
+        {
+            buffer.Add(step);
+        }
+        catch (NonFiniteDataException exception)
+        {
+            error = exception;
+        }
+
+        Assert.NotNull(error);
+        Assert.Equal(new NonFiniteValue("replay insert", field, 1, 1, field == "reward" ? 0 : element, value, 1), error.Value);
+        Assert.Contains($"of environment 1 (task 1) is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at vector step 1", error.Message);
+        Assert.Equal(1, buffer.StepsAdded);
+        Assert.Equal(-1, NonFinite.IndexOf(buffer.Store.Observations));
+    }
+
+    [Fact]
+    public void NonFiniteIndexOfFindsTheFirstNaNOrInfinityAtAnyPosition()
+    {
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, BitConverter.Int32BitsToSingle(0x7FC0_1234), BitConverter.Int32BitsToSingle(unchecked((int)0xFF80_0001))];
+        for (int length = 0; length < 70; length++)
+        {
+            float[] values = new float[length];
+            for (int i = 0; i < length; i++) values[i] = i % 3 == 0 ? float.MaxValue : i % 3 == 1 ? -float.Epsilon : -1e-30f;
+            Assert.Equal(-1, NonFinite.IndexOf(values));
+            for (int at = 0; at < length; at++)
+            {
+                float[] bad = (float[])values.Clone();
+                bad[at] = special[(at + length) % special.Length];
+                if (at + 5 < length) bad[at + 5] = float.NaN;
+                Assert.Equal(at, NonFinite.IndexOf(bad));
+            }
+        }
+    }
+
     private static ReplayStep Step(int observations = 8, int actions = 4, int goals = 4, int task = 0, bool done = false) => new()
     {
         Observations = new float[observations],
