@@ -1,9 +1,4 @@
 using System;
-using Mtrl.Runtime.Evaluation;
-using Mtrl.Runs.Metrics;
-using Mtrl.Runs;
-using System.Text.Json.Serialization;
-using System.Text.Json;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
@@ -11,13 +6,18 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading;
 using Mtrl.Cli.InProcess;
 using Mtrl.Dsl.Model;
 using Mtrl.Kernels;
+using Mtrl.Runs;
+using Mtrl.Runs.Metrics;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Evaluation;
 
 namespace Mtrl.Cli;
 
@@ -45,6 +45,7 @@ internal static class TrainCommand
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = $"Episodes per task in each evaluation (1–{TrainRequest.MaxEvalEpisodes:N0}).", DefaultValueFactory = _ => 10, CustomParser = Integer("--eval-episodes", 1, TrainRequest.MaxEvalEpisodes) };
         var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "Transitions between checkpoints in the run directory (default: a fifth of the run; 0: only at the end).", CustomParser = NullableInteger("--checkpoint-every", 0) };
         var keepCheckpoints = new Option<int>("--keep-checkpoints") { Description = $"How many of the newest checkpoints to keep (1–{TrainRequest.MaxKeptCheckpoints}).", DefaultValueFactory = _ => 3, CustomParser = Integer("--keep-checkpoints", 1, TrainRequest.MaxKeptCheckpoints) };
+        var onNonFinite = new Option<string>("--on-nonfinite") { Description = "NaN or ±∞ in observations, rewards, goals or actions: fail (stop, naming where) or skip (drop the step, count it).", DefaultValueFactory = _ => "fail" };
         var seeds = new Option<int>("--seeds") { Description = $"Train this many seeds one after another, from --seed upward (1–{TrainRequest.MaxSeeds}), and summarise their spread.", DefaultValueFactory = _ => 1, CustomParser = Integer("--seeds", 1, TrainRequest.MaxSeeds) };
         var massCart = new Option<string?>(CartPoleSettings.MassCartOption) { Description = "CartPole cart mass (kg), LO:HI drawn per episode or one fixed value (default 1.0).", HelpName = "LO:HI" };
         var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
@@ -53,7 +54,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
-            runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds,
+            runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite,
             massCart, massPole, poleLength, force,
         };
         command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
@@ -67,6 +68,7 @@ internal static class TrainCommand
             CheckpointEvery = parse.GetValue(checkpointEvery),
             KeepCheckpoints = parse.GetValue(keepCheckpoints),
             Seeds = parse.GetValue(seeds),
+            OnNonFinite = parse.GetValue(onNonFinite)!,
         }, output, error, cancellation)));
         return command;
     }
@@ -136,7 +138,7 @@ internal static class TrainCommand
         for (var k = 0; k < request.Seeds && !cancellation.IsCancellationRequested; k++)
         {
             var seed = baseSeed + (ulong)k;
-            var options = specOptions with { Steps = steps, Seed = seed };
+            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy };
             var environment = session.CreateEnvironment(error);
             var evaluation = session.CreateEnvironment(error);
             if (environment is null || evaluation is null) return 2;
@@ -201,6 +203,7 @@ internal static class TrainCommand
         var total = trainer.TargetTransitions;
         output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {request.Environments} × {request.Environment}, seed {recorder.Run.ReadManifest().Seed}");
         output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
+        var skipped = (Updates: 0L, Transitions: 0L);
         while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
         {
             try
@@ -215,7 +218,11 @@ internal static class TrainCommand
             }
             if (cancellation.IsCancellationRequested) break;
             var report = recorder.Report(trainer, final: trainer.Transitions >= total);
-            if (report.Logged is { } logged) WriteLogLine(logged[0], output);
+            if (report.Logged is { } logged)
+            {
+                WriteLogLine(logged[0], output);
+                skipped = WriteSkipped(trainer, skipped, output);
+            }
             if (report.Evaluated is { } evaluated) WriteEvaluationLine(evaluated, output);
         }
         if (cancellation.IsCancellationRequested)
@@ -227,6 +234,17 @@ internal static class TrainCommand
         if (recorder.LastEvaluation is { } final) EvaluationReport.WriteTable(final, recorder.Schedule.EvalEpisodes, output);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {recorder.Elapsed.TotalSeconds:F0} s; metrics, TensorBoard events and checkpoints in {recorder.Run.Path}"));
         return true;
+    }
+
+    /// <summary>A note under the progress line when the non-finite data policy skipped something since the last one.</summary>
+    private static (long Updates, long Transitions) WriteSkipped(ITrainer trainer, (long Updates, long Transitions) before, TextWriter output)
+    {
+        var now = (trainer.SkippedUpdates, trainer.SkippedTransitions);
+        if (now == before) return now;
+        var last = trainer.LastNonFinite is { } value ? $"; last: {value}" : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"skipped",12} {now.SkippedUpdates - before.Updates:N0} updates (non-finite loss or gradient) and {now.SkippedTransitions - before.Transitions:N0} transitions (non-finite data) since the last line{last}"));
+        return now;
     }
 
     private static void WriteLogLine(MetricRecord run, TextWriter output) => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -308,6 +326,12 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>Seeds trained one after another.</summary>
     public int Seeds { get; init; } = 1;
 
+    /// <summary>fail or skip: the non-finite data policy.</summary>
+    public string OnNonFinite { get; init; } = "fail";
+
+    /// <summary>The policy <see cref="OnNonFinite"/> names.</summary>
+    public NonFinitePolicy NonFinitePolicy => OnNonFinite == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
+
     /// <summary>The directory run directories go into.</summary>
     public string RunsRoot => RunsDir ?? (System.Environment.GetEnvironmentVariable("MTRL_RUNS_DIR") is { Length: > 0 } fromEnvironment ? fromEnvironment : "runs");
 
@@ -336,6 +360,7 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (EvalEpisodes is < 1 or > MaxEvalEpisodes) return $"--eval-episodes must be in [1, {MaxEvalEpisodes}]; found {EvalEpisodes}";
         if (CheckpointEvery is < 0) return $"--checkpoint-every must be at least 0 (0: only at the end); found {CheckpointEvery}";
         if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
+        if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
         if (Seeds > 1 && Save is not null) return "--save keeps one agent, but --seeds trains several; each seed's checkpoints are in its run directory";
         if (CartPole?.FirstGiven is { } option && Environment != "cartpole") return $"{option} applies only to --env cartpole; found --env {Environment}";
