@@ -52,7 +52,7 @@ public sealed class RunDirectoryTests
     [Fact]
     public void OnlyTheNewestCheckpointsAreKept()
     {
-        var run = RunDirectory.Create(TempDirectory.Create(), "spec", Started, "", Manifest());
+        var run = RunDirectory.Create(TempDirectory.Create(), "spec", "", Manifest());
         var checkpoint = new Checkpoint(99).With("transitions", 0);
         Assert.Null(run.LatestCheckpoint());
 
