@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Globalization;
 using Mtrl.Kernels.Environments;
@@ -23,6 +24,23 @@ internal sealed record CartPoleSettings(string? MassCart = null, string? MassPol
 
     /// <summary>No option given: CartPole-v1.</summary>
     public static CartPoleSettings None { get; } = new();
+
+    /// <summary>The options given, as (option, value) — what a run's manifest records.</summary>
+    public IEnumerable<(string Option, string Value)> Given
+    {
+        get
+        {
+            if (MassCart is not null) yield return (MassCartOption, MassCart);
+            if (MassPole is not null) yield return (MassPoleOption, MassPole);
+            if (PoleLength is not null) yield return (PoleLengthOption, PoleLength);
+            if (Force is not null) yield return (ForceOption, Force);
+        }
+    }
+
+    /// <summary>The settings a run's manifest recorded with <see cref="Given"/>.</summary>
+    public static CartPoleSettings FromGiven(IReadOnlyDictionary<string, string> given) => new(
+        given.GetValueOrDefault(MassCartOption), given.GetValueOrDefault(MassPoleOption),
+        given.GetValueOrDefault(PoleLengthOption), given.GetValueOrDefault(ForceOption));
 
     /// <summary>The first option given, or null when none is.</summary>
     public string? FirstGiven =>

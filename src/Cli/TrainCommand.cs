@@ -1,17 +1,23 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading;
 using Mtrl.Cli.InProcess;
 using Mtrl.Dsl.Model;
 using Mtrl.Kernels;
+using Mtrl.Runs;
+using Mtrl.Runs.Metrics;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Evaluation;
 
 namespace Mtrl.Cli;
 
@@ -34,18 +40,36 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1, CustomParser = Integer("--threads", 1, System.Environment.ProcessorCount) };
         var logEvery = new Option<long?>("--log-every") { Description = "Transitions between progress lines (default: a twentieth of the run).", CustomParser = NullableInteger("--log-every", 1) };
         var save = new Option<string?>("--save") { Description = "Write a checkpoint (parameters, target, optimizer, counters) here when training ends." };
+        var runsDir = new Option<string?>("--runs-dir") { Description = "Where run directories go (default: $MTRL_RUNS_DIR, else ./runs)." };
+        var evalEvery = new Option<long?>("--eval-every") { Description = "Transitions between greedy evaluations of every task (default: a tenth of the run; 0: only at the end).", CustomParser = NullableInteger("--eval-every", 0) };
+        var evalEpisodes = new Option<int>("--eval-episodes") { Description = $"Episodes per task in each evaluation (1–{TrainRequest.MaxEvalEpisodes:N0}).", DefaultValueFactory = _ => 10, CustomParser = Integer("--eval-episodes", 1, TrainRequest.MaxEvalEpisodes) };
+        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "Transitions between checkpoints in the run directory (default: a fifth of the run; 0: only at the end).", CustomParser = NullableInteger("--checkpoint-every", 0) };
+        var keepCheckpoints = new Option<int>("--keep-checkpoints") { Description = $"How many of the newest checkpoints to keep (1–{TrainRequest.MaxKeptCheckpoints}).", DefaultValueFactory = _ => 3, CustomParser = Integer("--keep-checkpoints", 1, TrainRequest.MaxKeptCheckpoints) };
+        var onNonFinite = new Option<string>("--on-nonfinite") { Description = "NaN or ±∞ in observations, rewards, goals or actions: fail (stop, naming where) or skip (drop the step, count it).", DefaultValueFactory = _ => "fail" };
+        var seeds = new Option<int>("--seeds") { Description = $"Train this many seeds one after another, from --seed upward (1–{TrainRequest.MaxSeeds}), and summarise their spread.", DefaultValueFactory = _ => 1, CustomParser = Integer("--seeds", 1, TrainRequest.MaxSeeds) };
         var massCart = new Option<string?>(CartPoleSettings.MassCartOption) { Description = "CartPole cart mass (kg), LO:HI drawn per episode or one fixed value (default 1.0).", HelpName = "LO:HI" };
         var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
         var poleLength = new Option<string?>(CartPoleSettings.PoleLengthOption) { Description = "CartPole half pole length (m), LO:HI or one value (default 0.5).", HelpName = "LO:HI" };
         var force = new Option<string?>(CartPoleSettings.ForceOption) { Description = "CartPole push magnitude (N), LO:HI or one value (default 10).", HelpName = "LO:HI" };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
-            file, environment, agent, environments, steps, seed, threads, logEvery, save, massCart, massPole, poleLength, force,
+            file, environment, agent, environments, steps, seed, threads, logEvery, save,
+            runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite,
+            massCart, massPole, poleLength, force,
         };
         command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
             parse.GetValue(file)!, parse.GetValue(environment)!, parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
             parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save),
-            new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force))), output, error, cancellation)));
+            new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force)))
+        {
+            RunsDir = parse.GetValue(runsDir),
+            EvalEvery = parse.GetValue(evalEvery),
+            EvalEpisodes = parse.GetValue(evalEpisodes),
+            CheckpointEvery = parse.GetValue(checkpointEvery),
+            KeepCheckpoints = parse.GetValue(keepCheckpoints),
+            Seeds = parse.GetValue(seeds),
+            OnNonFinite = parse.GetValue(onNonFinite)!,
+        }, output, error, cancellation)));
         return command;
     }
 
@@ -78,142 +102,113 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {problem}");
             return 2;
         }
-        // Before anything runs: a bad --save found after training would cost the whole run.
+        // Before anything runs: a bad --save or --runs-dir found after training would cost the whole run.
         if (request.Save is { } save && OutputPaths.CheckFile("--save", save) is { } saveProblem)
         {
             error.WriteLine($"mtrl: error: {saveProblem}");
             return 2;
         }
-        var (result, text) = SpecFiles.LoadWithText(request.File, error);
-        if (result is null) return 1;
-        foreach (var diagnostic in result.Diagnostics)
+        if (OutputPaths.CheckDirectory("--runs-dir", request.RunsRoot) is { } runsProblem)
         {
-            (diagnostic.IsError ? error : output).WriteLine(diagnostic.ToMsBuildString());
-        }
-        if (result.HasErrors)
-        {
-            error.WriteLine($"mtrl: {request.File} has errors; fix them to train");
-            return 1;
-        }
-        var agent = PickAgent(result.Model, request.Agent, out var agentProblem);
-        if (agent is null)
-        {
-            error.WriteLine($"mtrl: error: {agentProblem}");
+            error.WriteLine($"mtrl: error: {runsProblem}");
             return 2;
         }
-        if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
-        {
-            // At the train section, where the generator reports the same reason (MTRL0410).
-            var train = agent.Training.Span;
-            error.WriteLine($"{train.File}({train.Line},{train.Column}): error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
-            return 2;
-        }
+        using var session = AgentSession.Open(request.ToAgentRequest(), output, error, out var code);
+        if (session is null) return code;
 
-        using var accelerator = new CpuAccelerator(request.Threads);
-        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole ?? CartPoleSettings.None, accelerator, out var environmentProblem, out var at);
-        if (environment is null)
-        {
-            // A mismatch declared in the spec is reported where it is declared, as check reports errors.
-            error.WriteLine(at is { } span
-                ? $"{span.File}({span.Line},{span.Column}): error: --env {request.Environment} does not fit the spec: {environmentProblem}"
-                : $"mtrl: error: {environmentProblem}");
-            return 2;
-        }
-
-        var watch = Stopwatch.StartNew();
-        var loaded = AgentAssemblyCache.Default().Load(request.File, text);
-        if (loaded.CacheNote is { } note) error.WriteLine($"mtrl: note: {note}");
-        if (loaded.Assembly is null)
-        {
-            foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic.ToString());
-            error.WriteLine($"mtrl: internal error: the code generated for {request.File} did not compile; please report it with the spec");
-            return 1;
-        }
-        output.WriteLine($"agent {agent.Name}: {(loaded.FromCache ? "loaded from cache" : "generated and compiled")} in {watch.Elapsed.TotalMilliseconds:F0} ms");
-
-        var trainer = CreateTrainer(loaded.Assembly, agent, environment, request, accelerator, out var trainerProblem);
-        if (trainer is null)
-        {
-            error.WriteLine($"mtrl: error: {trainerProblem}");
-            return 2;
-        }
-        if (!Train(trainer, request, output, error, cancellation)) return 1;
-        return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
-    }
-
-    private static AgentModel? PickAgent(SpecModel model, string? name, out string problem)
-    {
-        problem = "";
-        if (name is not null)
-        {
-            var named = model.Agents.FirstOrDefault(a => a.Name == name);
-            if (named is null) problem = $"--agent must name an agent of the spec ({string.Join(", ", model.Agents.Select(a => a.Name))}); found '{name}'";
-            return named;
-        }
-        if (model.Agents.Count == 1) return model.Agents[0];
-        problem = model.Agents.Count == 0
-            ? "the spec declares no agent"
-            : $"the spec declares {model.Agents.Count} agents ({string.Join(", ", model.Agents.Select(a => a.Name))}); choose one with --agent";
-        return null;
-    }
-
-    private static ITrainer? CreateTrainer(Assembly assembly, AgentModel agent, IVectorEnvironment environment, TrainRequest request, Accelerator accelerator, out string problem)
-    {
-        problem = "";
-        var type = assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
-        var algorithm = agent.Training.Algorithm switch { Algorithm.Sac => "Sac", Algorithm.Td3 => "Td3", _ => "Dqn" };
-        var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
-        var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer" && m.GetParameters().Length == 3);
-        if (createOptions is null || create is null)
-        {
-            problem = $"the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer)";
-            return null;
-        }
-        var options = (OffPolicyOptions)createOptions.Invoke(null, null)!;
-        options = options with
-        {
-            Steps = request.Steps ?? options.Steps,
-            Seed = request.Seed is { } seed ? (ulong)seed : options.Seed,
-        };
-        var environmentType = create.GetParameters()[0].ParameterType;
-        if (!environmentType.IsInstanceOfType(environment))
-        {
-            problem = $"agent '{agent.Name}' trains with {algorithm.ToUpperInvariant()}, which needs {(agent.Action.Kind == Dsl.Model.ActionKind.Continuous ? "continuous" : "discrete")} actions; {request.Environment} does not provide them";
-            return null;
-        }
+        var specOptions = session.SpecOptions;
+        var steps = request.Steps ?? specOptions.Steps;
+        var baseSeed = request.Seed is { } given ? (ulong)given : specOptions.Seed;
+        var schedule = request.ScheduleFor(steps);
+        var started = DateTimeOffset.UtcNow;
+        var name = $"{RunName(request.File)}-{session.Agent.Name}-{started.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+        string root;
         try
         {
-            return (ITrainer)create.Invoke(null, new object?[] { environment, options, accelerator })!;
+            root = request.Seeds == 1 ? request.RunsRoot : RunDirectory.CreatePlain(request.RunsRoot, name);
         }
-        catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)
+        catch (RunDirectoryException exception)
         {
-            problem = $"not enough memory to build the trainer of agent '{agent.Name}' (batch {options.BatchSize:N0}, replay capacity {options.ReplayCapacity:N0}, {request.Environments:N0} environments); lower them";
-            return null;
+            error.WriteLine($"mtrl: error: {exception.Message}");
+            return 1;
         }
-        catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
-        {
-            // The spec passed check and the environment fits it, so this is a gap in those checks;
-            // it is still a sentence about the agent, not a stack trace.
-            problem = $"cannot build the trainer of agent '{agent.Name}': {CliApp.OneLine(inner.Message)}";
-            return null;
-        }
-    }
 
-    /// <summary>Trains to the target, printing progress; false (after one line on <paramref name="error"/>) if training failed.</summary>
-    private static bool Train(ITrainer trainer, TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation)
-    {
-        var total = trainer.TargetTransitions;
-        var every = request.LogEvery ?? Math.Max(total / 20, 1);
-        output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {request.Environments} × {request.Environment}");
-        output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
-        var watch = Stopwatch.StartNew();
-        while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
+        var finals = new List<(ulong Seed, EvaluationResult Result)>();
+        ITrainer? last = null;
+        for (var k = 0; k < request.Seeds && !cancellation.IsCancellationRequested; k++)
         {
-            var before = trainer.Transitions;
-            var started = watch.Elapsed;
+            var seed = baseSeed + (ulong)k;
+            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy };
+            var environment = session.CreateEnvironment(error);
+            var evaluation = session.CreateEnvironment(error);
+            if (environment is null || evaluation is null) return 2;
+            var trainer = session.CreateTrainer(environment, options, out var trainerProblem);
+            if (trainer is null)
+            {
+                error.WriteLine($"mtrl: error: {trainerProblem}");
+                return 2;
+            }
+            RunDirectory run;
             try
             {
-                trainer.Train(NextStop(trainer.Transitions, every, total), cancellation);
+                run = RunDirectory.Create(root, request.Seeds == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"seed-{seed}"), session.SpecText,
+                    Manifest(request, session, options, schedule, started));
+            }
+            catch (RunDirectoryException exception)
+            {
+                error.WriteLine($"mtrl: error: {exception.Message}");
+                return 1;
+            }
+            output.WriteLine($"run {run.Path}");
+            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal);
+            if (!Train(trainer, recorder, request, output, error, cancellation)) return 1;
+            if (recorder.LastEvaluation is { } final) finals.Add((seed, final));
+            last = trainer;
+        }
+        if (request.Seeds > 1 && finals.Count > 0) WriteSeedSummary(finals, root, output);
+        return request.Save is null || last is null ? 0 : Save(last, request.Save, output, error);
+    }
+
+    /// <summary>The spec's file name without extension, reduced to characters every file system takes.</summary>
+    private static string RunName(string file)
+    {
+        var stem = Path.GetFileNameWithoutExtension(file);
+        var safe = new string(stem.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray()).Trim('.');
+        return safe.Length == 0 ? "run" : safe[..Math.Min(safe.Length, 64)];
+    }
+
+    private static RunManifest Manifest(TrainRequest request, AgentSession session, OffPolicyOptions options, RunSchedule schedule, DateTimeOffset started)
+    {
+        var settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson);
+        var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (option, value) in request.CartPole?.Given ?? Array.Empty<(string, string)>()) environmentOptions[option] = value;
+        return new RunManifest(ToolVersion, request.File, session.Agent.Name, session.Algorithm, request.Environment, request.Environments,
+            options.Seed, settings, schedule, environmentOptions, MachineFacts.Current(), started, System.Environment.GetCommandLineArgs().Skip(1).ToArray());
+    }
+
+    private static readonly JsonSerializerOptions SettingsJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary><c>mtrl VERSION</c> from the build.</summary>
+    internal static string ToolVersion =>
+        "mtrl " + (typeof(TrainCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+
+    /// <summary>Trains to the target, printing progress and recording the run; false (after one line on <paramref name="error"/>) if training failed.</summary>
+    private static bool Train(ITrainer trainer, RunRecorder recorder, TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var total = trainer.TargetTransitions;
+        output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {request.Environments} × {request.Environment}, seed {recorder.Run.ReadManifest().Seed}");
+        output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
+        var skipped = (Updates: 0L, Transitions: 0L);
+        while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                trainer.Train(recorder.NextStop(trainer.Transitions), cancellation);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -221,56 +216,65 @@ internal static class TrainCommand
                 error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
                 return false;
             }
-            var rate = (trainer.Transitions - before) / Math.Max((watch.Elapsed - started).TotalSeconds, 1e-9);
-            var episodes = trainer.Episodes;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{trainer.Transitions,12:N0} {episodes.Episodes,9:N0} {episodes.MeanReturn,9:F3} {episodes.TerminationRate,8:P0} {episodes.MeanLength,7:F1} {trainer.LastLoss,10:G3} {rate,10:N0}"));
+            if (cancellation.IsCancellationRequested) break;
+            var report = recorder.Report(trainer, final: trainer.Transitions >= total);
+            if (report.Logged is { } logged)
+            {
+                WriteLogLine(logged[0], output);
+                skipped = WriteSkipped(trainer, skipped, output);
+            }
+            if (report.Evaluated is { } evaluated) WriteEvaluationLine(evaluated, output);
         }
-        if (cancellation.IsCancellationRequested) output.WriteLine($"stopped at {trainer.Transitions:N0} transitions");
-        WriteTaskSummary(trainer.TaskEpisodes, output);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {watch.Elapsed.TotalSeconds:F0} s"));
+        if (cancellation.IsCancellationRequested)
+        {
+            // Stopped (Ctrl+C, SIGTERM): record where training got to and checkpoint it now; no evaluation.
+            if (recorder.Report(trainer, final: true, evaluate: false).Logged is { } logged) WriteLogLine(logged[0], output);
+            output.WriteLine($"stopped at {trainer.Transitions:N0} transitions; checkpoint in {recorder.Run.CheckpointDirectory}");
+        }
+        if (recorder.LastEvaluation is { } final) EvaluationReport.WriteTable(final, recorder.Schedule.EvalEpisodes, output);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {recorder.Elapsed.TotalSeconds:F0} s; metrics, TensorBoard events and checkpoints in {recorder.Run.Path}"));
         return true;
     }
 
-    /// <summary>The next multiple of <paramref name="every"/> after <paramref name="transitions"/>, capped at <paramref name="total"/> without overflowing.</summary>
-    internal static long NextStop(long transitions, long every, long total)
+    /// <summary>A note under the progress line when the non-finite data policy skipped something since the last one.</summary>
+    private static (long Updates, long Transitions) WriteSkipped(ITrainer trainer, (long Updates, long Transitions) before, TextWriter output)
     {
-        var remaining = every - transitions % every;
-        return remaining > total - transitions ? total : transitions + remaining;
+        var now = (trainer.SkippedUpdates, trainer.SkippedTransitions);
+        if (now == before) return now;
+        var last = trainer.LastNonFinite is { } value ? $"; last: {value}" : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"skipped",12} {now.SkippedUpdates - before.Updates:N0} updates (non-finite loss or gradient) and {now.SkippedTransitions - before.Transitions:N0} transitions (non-finite data) since the last line{last}"));
+        return now;
     }
 
-    /// <summary>
-    /// Each task's last training episodes (up to 100, acting as during training), then the average,
-    /// median and worst task — the numbers multi-task results are compared by.
-    /// </summary>
-    private static void WriteTaskSummary(ReadOnlySpan<EpisodeStatistics> tasks, TextWriter output)
+    private static void WriteLogLine(MetricRecord run, TextWriter output) => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{run.Transitions,12:N0} {run[MetricNames.Episodes],9:N0} {run[MetricNames.Return],9:F3} {run[MetricNames.Success],8:P0} {run[MetricNames.Length],7:F1} {run[MetricNames.Loss],10:G3} {run[MetricNames.TransitionsPerSecond],10:N0}"));
+
+    private static void WriteEvaluationLine(EvaluationResult result, TextWriter output)
     {
-        if (tasks.Length < 2) return;
-        output.WriteLine($"per task, over each task's last {tasks[0].Window} training episodes:");
-        output.WriteLine($"{"task",12} {"episodes",9} {"return",9} {"success",8} {"length",7}");
-        var returns = new double[tasks.Length];
-        var successes = new double[tasks.Length];
-        for (var t = 0; t < tasks.Length; t++)
+        var success = result.Success;
+        var returns = result.Return;
+        output.WriteLine(double.IsNaN(success.Average)
+            ? string.Create(CultureInfo.InvariantCulture, $"{"eval",12} return average {returns.Average:F3}, median {returns.Median:F3}, worst {returns.Worst:F3}")
+            : string.Create(CultureInfo.InvariantCulture, $"{"eval",12} success average {success.Average:P0}, median {success.Median:P0}, worst {success.Worst:P0}; return average {returns.Average:F3}"));
+    }
+
+    /// <summary>Every seed's final average, median and worst task, their mean and spread, printed and written to <c>summary.json</c>.</summary>
+    private static void WriteSeedSummary(List<(ulong Seed, EvaluationResult Result)> finals, string root, TextWriter output)
+    {
+        output.WriteLine($"{finals.Count} seeds, final greedy evaluation:");
+        output.WriteLine($"{"seed",12} {"success avg",12} {"median",8} {"worst",8} {"return avg",11}");
+        foreach (var (seed, result) in finals)
         {
-            var episodes = tasks[t];
-            returns[t] = episodes.MeanReturn;
-            successes[t] = episodes.TerminationRate;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{t,12} {episodes.Episodes,9:N0} {episodes.MeanReturn,9:F3} {episodes.TerminationRate,8:P0} {episodes.MeanLength,7:F1}"));
+                $"{seed,12} {result.Success.Average,12:P0} {result.Success.Median,8:P0} {result.Success.Worst,8:P0} {result.Return.Average,11:F3}"));
         }
-        foreach (var (name, pick) in new (string, Func<double[], double>)[] { ("average", Average), ("median", Median), ("worst", values => values.Min()) })
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,12} {"",9} {pick(returns),9:F3} {pick(successes),8:P0}"));
-        }
-    }
-
-    private static double Average(double[] values) => values.Average();
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle]);
+        var summary = SeedSummary.Of(finals);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"mean ± sd",12} {summary.SuccessAverage.Mean,6:P0} ± {summary.SuccessAverage.StdDev:P0}  return {summary.ReturnAverage.Mean:F3} ± {summary.ReturnAverage.StdDev:F3}"));
+        var path = Path.Combine(root, "summary.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions(SettingsJson) { WriteIndented = true }) + "\n");
+        output.WriteLine($"wrote {path}");
     }
 
     private static int Save(ITrainer trainer, string path, TextWriter output, TextWriter error)
@@ -295,6 +299,54 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>The most environments stepped together (<c>--envs</c>).</summary>
     public const int MaxEnvironments = 65_536;
 
+    /// <summary>The most episodes per task in one evaluation (<c>--eval-episodes</c>).</summary>
+    public const int MaxEvalEpisodes = 100_000;
+
+    /// <summary>The most checkpoints kept (<c>--keep-checkpoints</c>).</summary>
+    public const int MaxKeptCheckpoints = 1_000;
+
+    /// <summary>The most seeds one command trains (<c>--seeds</c>).</summary>
+    public const int MaxSeeds = 100;
+
+    /// <summary>Where run directories go; null: <c>$MTRL_RUNS_DIR</c>, else <c>runs</c>.</summary>
+    public string? RunsDir { get; init; }
+
+    /// <summary>Transitions between evaluations; null: a tenth of the run; 0: only at the end.</summary>
+    public long? EvalEvery { get; init; }
+
+    /// <summary>Episodes per task in each evaluation.</summary>
+    public int EvalEpisodes { get; init; } = 10;
+
+    /// <summary>Transitions between checkpoints; null: a fifth of the run; 0: only at the end.</summary>
+    public long? CheckpointEvery { get; init; }
+
+    /// <summary>Checkpoints kept in the run directory.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>Seeds trained one after another.</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>fail or skip: the non-finite data policy.</summary>
+    public string OnNonFinite { get; init; } = "fail";
+
+    /// <summary>The policy <see cref="OnNonFinite"/> names.</summary>
+    public NonFinitePolicy NonFinitePolicy => OnNonFinite == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
+
+    /// <summary>The directory run directories go into.</summary>
+    public string RunsRoot => RunsDir ?? (System.Environment.GetEnvironmentVariable("MTRL_RUNS_DIR") is { Length: > 0 } fromEnvironment ? fromEnvironment : "runs");
+
+    /// <summary>The agent and environment part of the request.</summary>
+    public AgentRequest ToAgentRequest() => new(File, Environment, Agent, Environments, Threads, CartPole ?? CartPoleSettings.None);
+
+    /// <summary>The run's schedule for <paramref name="steps"/> transitions, defaults filled in.</summary>
+    public RunSchedule ScheduleFor(long steps) => new(
+        steps,
+        LogEvery ?? Math.Max(steps / 20, 1),
+        EvalEvery ?? Math.Max(steps / 10, 1),
+        EvalEpisodes,
+        CheckpointEvery ?? Math.Max(steps / 5, 1),
+        KeepCheckpoints);
+
     /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
     public string? Check()
     {
@@ -304,6 +356,13 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";
         if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";
         if (LogEvery is < 1) return $"--log-every must be at least 1; found {LogEvery}";
+        if (EvalEvery is < 0) return $"--eval-every must be at least 0 (0: only at the end); found {EvalEvery}";
+        if (EvalEpisodes is < 1 or > MaxEvalEpisodes) return $"--eval-episodes must be in [1, {MaxEvalEpisodes}]; found {EvalEpisodes}";
+        if (CheckpointEvery is < 0) return $"--checkpoint-every must be at least 0 (0: only at the end); found {CheckpointEvery}";
+        if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
+        if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
+        if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
+        if (Seeds > 1 && Save is not null) return "--save keeps one agent, but --seeds trains several; each seed's checkpoints are in its run directory";
         if (CartPole?.FirstGiven is { } option && Environment != "cartpole") return $"{option} applies only to --env cartpole; found --env {Environment}";
         if (CartPole is not null && CartPole.ToOptions(out var cartPoleProblem) is null) return cartPoleProblem;
         return null;

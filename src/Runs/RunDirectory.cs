@@ -31,7 +31,12 @@ public sealed class RunDirectory
     private const string CheckpointPrefix = "transitions-";
     private const string CheckpointExtension = ".ckpt";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file for people: '+' and non-ASCII as they are
+    };
 
     private RunDirectory(string path) => Path = path;
 
@@ -57,25 +62,39 @@ public sealed class RunDirectory
     public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
 
     /// <summary>
-    /// Makes a new run directory <c>ROOT/NAME-yyyyMMdd-HHmmss</c> (with <c>-2</c>, <c>-3</c>… when
-    /// that exists), with the spec copy and the manifest in it.
+    /// Makes a new run directory <c>ROOT/NAME</c> (with <c>-2</c>, <c>-3</c>… when that exists),
+    /// with the spec copy and the manifest in it.
     /// </summary>
     /// <exception cref="RunDirectoryException">The directory cannot be made or written.</exception>
-    public static RunDirectory Create(string root, string name, DateTimeOffset started, string specText, RunManifest manifest)
+    public static RunDirectory Create(string root, string name, string specText, RunManifest manifest)
+    {
+        try
+        {
+            var run = new RunDirectory(CreatePlain(root, name));
+            Directory.CreateDirectory(run.CheckpointDirectory);
+            WriteAtomically(run.SpecFile, specText);
+            run.WriteManifest(manifest);
+            return run;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new RunDirectoryException($"cannot make a run directory under '{root}': {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Makes a new empty directory <c>ROOT/NAME</c> (or <c>NAME-2</c>, <c>NAME-3</c>…) and returns its path; seeds of one command share one.</summary>
+    /// <exception cref="RunDirectoryException">It cannot be made.</exception>
+    public static string CreatePlain(string root, string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var stem = System.IO.Path.Combine(root, $"{name}-{started.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        var stem = System.IO.Path.Combine(root, name);
         try
         {
             Directory.CreateDirectory(root);
             var path = stem;
             for (var n = 2; !TryReserve(path); n++) path = $"{stem}-{n}";
-            var run = new RunDirectory(path);
-            Directory.CreateDirectory(run.CheckpointDirectory);
-            WriteAtomically(run.SpecFile, specText);
-            run.WriteManifest(manifest);
-            return run;
+            return System.IO.Path.GetFullPath(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

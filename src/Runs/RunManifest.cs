@@ -18,6 +18,7 @@ namespace Mtrl.Runs;
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Settings">The training options actually used, as JSON (every field, defaults filled).</param>
 /// <param name="Run">How the run reports: evaluation and checkpoint schedules.</param>
+/// <param name="EnvironmentOptions">The environment's options as given on the command line (e.g. CartPole's physics ranges).</param>
 /// <param name="Machine">The machine.</param>
 /// <param name="Started">When the run started.</param>
 /// <param name="CommandLine">The arguments the run was started with.</param>
@@ -31,6 +32,7 @@ public sealed record RunManifest(
     ulong Seed,
     JsonElement Settings,
     RunSchedule Run,
+    IReadOnlyDictionary<string, string> EnvironmentOptions,
     MachineFacts Machine,
     DateTimeOffset Started,
     IReadOnlyList<string> CommandLine);

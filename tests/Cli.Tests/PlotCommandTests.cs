@@ -26,8 +26,8 @@ public sealed class PlotCommandTests
     private static RunDirectory MakeRun(string root, string name, double offset)
     {
         var manifest = new RunManifest("mtrl test", "x.mtrl", "A", "dqn", "gridworld", 4, 1, JsonSerializer.SerializeToElement(new { }),
-            new RunSchedule(3_000, 1_000, 1_000, 5, 0, 1), MachineFacts.Current(), DateTimeOffset.UnixEpoch, Array.Empty<string>());
-        var run = RunDirectory.Create(root, name, DateTimeOffset.UnixEpoch, "", manifest);
+            new RunSchedule(3_000, 1_000, 1_000, 5, 0, 1), new System.Collections.Generic.Dictionary<string, string>(), MachineFacts.Current(), DateTimeOffset.UnixEpoch, Array.Empty<string>());
+        var run = RunDirectory.Create(root, name, "", manifest);
         using var writer = new JsonLinesMetricsWriter(run.MetricsFile);
         for (var k = 1; k <= 3; k++)
         {

@@ -3,12 +3,15 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Mtrl.Runs;
+using Mtrl.Runs.Metrics;
 using Mtrl.Runtime.Checkpoints;
 using Xunit;
 
 namespace Mtrl.Cli.Tests;
 
 /// <summary><c>mtrl train</c>: the in-process agent trains, reports progress and saves; bad requests get one clear line.</summary>
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class TrainCommandTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mtrl-train-" + Guid.NewGuid().ToString("N"));
@@ -18,6 +21,8 @@ public sealed class TrainCommandTests : IDisposable
         Directory.CreateDirectory(_directory);
         // Keep compiled agents out of the user's cache.
         Environment.SetEnvironmentVariable("MTRL_CACHE_DIR", Path.Combine(_directory, "cache"));
+        // And run directories out of the working directory.
+        Environment.SetEnvironmentVariable("MTRL_RUNS_DIR", Path.Combine(_directory, "runs"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -57,20 +62,107 @@ public sealed class TrainCommandTests : IDisposable
         var spec = Spec("flip.mtrl", SmallBitFlip);
         var checkpoint = Path.Combine(_directory, "flip.ckpt");
 
-        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--envs", "4", "--steps", "4000", "--log-every", "1000", "--save", checkpoint);
+        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--envs", "4", "--steps", "4000", "--log-every", "1000",
+            "--eval-every", "2000", "--eval-episodes", "6", "--checkpoint-every", "1000", "--keep-checkpoints", "2", "--save", checkpoint);
 
         Assert.True(code == 0, error);
         Assert.Contains("agent Flip: generated and compiled", output);
-        Assert.Contains("training for 4,000 transitions in 4 × bitflip", output);
-        Assert.Contains("       4,000 ", output);
-        Assert.Equal(4, output.Split('\n').Count(line => line.Contains(" %", StringComparison.Ordinal))); // one progress row per 1,000
+        Assert.Contains("training for 4,000 transitions in 4 × bitflip, seed 3", output);
+        var lines = output.Split('\n');
+        Assert.Equal(new[] { "1,000", "2,000", "3,000", "4,000" }, lines.Where(l => Regex.IsMatch(l, @"^ +[0-9]{1,3}(,[0-9]{3})+ ")).Select(l => l.Trim().Split(' ')[0]));
+        Assert.Equal(2, lines.Count(l => l.TrimStart().StartsWith("eval success average", StringComparison.Ordinal)));
+        Assert.Contains("greedy evaluation at 4,000 transitions, 6 episodes per task:", output);
         var saved = CheckpointFile.Load(checkpoint);
         Assert.Equal(4_000, saved.Counter("transitions"));
         Assert.True(saved.Counter("updates") > 500);
 
+        // The run directory: manifest, spec copy, metrics that hold what was printed, TensorBoard events, the newest checkpoints.
+        var run = RunDirectory.Open(Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "runs"))));
+        Assert.StartsWith("flip-Flip-", Path.GetFileName(run.Path));
+        Assert.Contains($"run {run.Path}", output);
+        var manifest = run.ReadManifest();
+        Assert.Equal(("Flip", "dqn", "bitflip", 4, 3UL), (manifest.Agent, manifest.Algorithm, manifest.Environment, manifest.Environments, manifest.Seed));
+        Assert.Equal(new RunSchedule(4_000, 1_000, 2_000, 6, 1_000, 2), manifest.Run);
+        Assert.Equal(0.9, manifest.Settings.GetProperty("gamma").GetDouble());
+        Assert.Equal(4_000, manifest.Settings.GetProperty("steps").GetInt64());
+        Assert.Equal(SmallBitFlip, File.ReadAllText(run.SpecFile));
+        var records = MetricsFile.Read(run.MetricsFile);
+        var training = records.Where(r => r.Kind == MetricKinds.Train).ToList();
+        Assert.Equal(new long[] { 1_000, 2_000, 3_000, 4_000 }, training.Select(r => r.Transitions));
+        var evaluations = records.Where(r => r.Kind == MetricKinds.Eval && r.Task == 0).ToList();
+        Assert.Equal(new long[] { 2_000, 4_000 }, evaluations.Select(r => r.Transitions));
+        Assert.All(evaluations, r => Assert.Equal(6, r[MetricNames.Episodes]));
+        var finalRow = lines.Single(l => Regex.IsMatch(l, @"^ +0 +-?[0-9]"));
+        Assert.Equal(evaluations[^1][MetricNames.Success].ToString("P0", System.Globalization.CultureInfo.InvariantCulture), finalRow.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2] + " %");
+        var lastLog = lines.Last(l => Regex.IsMatch(l, @"^ +4,000 "));
+        Assert.Contains(training[^1][MetricNames.Return].ToString("F3", System.Globalization.CultureInfo.InvariantCulture), lastLog);
+        Assert.Equal(records.Sum(r => r.Values.Count), File.ReadAllLines(run.CsvFile).Length - 1);
+        Assert.Single(Directory.GetFiles(run.TensorBoardDirectory, "events.out.tfevents.*"));
+        Assert.Equal(new long[] { 3_000, 4_000 }, run.Checkpoints().Select(c => c.Transitions));
+        Assert.Equal(saved.Arrays["parameters"], CheckpointFile.Load(run.LatestCheckpoint()!.Value.Path).Arrays["parameters"]);
+
         var (again, secondOutput, _) = Run("train", spec, "--env", "bitflip", "--envs", "4", "--steps", "400");
         Assert.Equal(0, again);
         Assert.Contains("agent Flip: loaded from cache", secondOutput);
+    }
+
+    [Fact]
+    public void SeveralSeedsTrainOneAfterAnotherAndTheirSpreadIsSummarised()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        var (code, output, error) = Run("train", spec, "--env", "bitflip", "--envs", "4", "--steps", "800", "--seed", "10", "--seeds", "3", "--eval-episodes", "2");
+
+        Assert.True(code == 0, error);
+        var parent = Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "runs")));
+        var runs = Directory.GetDirectories(parent).Order(StringComparer.Ordinal).Select(RunDirectory.Open).ToList();
+        Assert.Equal(new[] { "seed-10", "seed-11", "seed-12" }, runs.Select(r => Path.GetFileName(r.Path)));
+        Assert.Equal(new ulong[] { 10, 11, 12 }, runs.Select(r => r.ReadManifest().Seed));
+        Assert.Contains("3 seeds, final greedy evaluation:", output);
+
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(parent, "summary.json")));
+        var finals = runs.Select(r => MetricsFile.Read(r.MetricsFile).Last(m => m.Kind == MetricKinds.Eval && m.Task is null)[MetricNames.Success + MetricNames.Average]).ToArray();
+        var seeds = summary.RootElement.GetProperty("seeds").EnumerateArray().ToList();
+        Assert.Equal(finals, seeds.Select(s => s.GetProperty("success").GetProperty("average").GetDouble()));
+        Assert.Equal(finals.Average(), summary.RootElement.GetProperty("success_average").GetProperty("mean").GetDouble(), 12);
+
+        var (plotCode, _, plotError) = Run("plot", parent, "--output", Path.Combine(_directory, "plots"));
+        Assert.True(plotCode == 0, plotError);
+        Assert.True(File.Exists(Path.Combine(_directory, "plots", "success-runs.png")));
+
+        var (refused, _, refusal) = Run("train", spec, "--env", "bitflip", "--seeds", "2", "--save", Path.Combine(_directory, "x.ckpt"));
+        Assert.Equal(2, refused);
+        Assert.Contains("--save keeps one agent, but --seeds trains several", refusal);
+    }
+
+    [Fact]
+    public void StoppingARunWritesALoadableCheckpointAndExitsCleanly()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        using var stop = new System.Threading.CancellationTokenSource();
+        // What Ctrl+C (SIGINT) or SIGTERM does through System.CommandLine: cancel the command's token — here once training has begun.
+        var output = new CancellingWriter(stop, line => Regex.IsMatch(line, "^ +[0-9]"));
+        var error = new StringWriter();
+        var code = TrainCommand.Run(new TrainRequest(spec, "bitflip", null, 4, 50_000_000, null, 1, 1_000, null), output, error, stop.Token);
+
+        Assert.True(code == 0, error.ToString());
+        var run = RunDirectory.Open(Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "runs"))));
+        var (transitions, path) = run.LatestCheckpoint()!.Value;
+        Assert.InRange(transitions, 1_000, 50_000_000 - 1);
+        Assert.Contains($"stopped at {transitions:N0} transitions; checkpoint in {run.CheckpointDirectory}", output.ToString());
+        Assert.Equal(transitions, CheckpointFile.Load(path).Counter("transitions"));
+        var records = MetricsFile.Read(run.MetricsFile);
+        Assert.Equal((MetricKinds.Train, transitions), (records[^1].Kind, records[^1].Transitions));
+        Assert.Single(records, r => r.Transitions == transitions);
+    }
+
+    /// <summary>Cancels <paramref name="source"/> when a line <paramref name="trigger"/> accepts is written.</summary>
+    private sealed class CancellingWriter(System.Threading.CancellationTokenSource source, Func<string, bool> trigger) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value is not null && trigger(value)) source.Cancel();
+        }
     }
 
     [Theory]
@@ -117,7 +209,7 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(code == 0, error);
         var lines = output.Split('\n').Select(l => l.Trim()).ToArray();
-        Assert.Contains(lines, l => l.StartsWith($"per task, over each task's last {Mtrl.Runtime.Algorithms.OffPolicyLoop.TaskWindow} training episodes", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("greedy evaluation at 1,100 transitions, 10 episodes per task:", StringComparison.Ordinal));
         for (var t = 0; t < 10; t++) Assert.Contains(lines, l => l.StartsWith($"{t} ", StringComparison.Ordinal) && l.Contains('%'));
         foreach (var name in new[] { "average", "median", "worst" }) Assert.Contains(lines, l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains('%'));
         Assert.Contains(lines, l => l.StartsWith("wall time", StringComparison.Ordinal));
@@ -332,5 +424,5 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData(long.MaxValue - 5, long.MaxValue / 20, long.MaxValue, long.MaxValue)]
     [InlineData(7L, long.MaxValue, long.MaxValue, long.MaxValue)]
     public void TheNextProgressLineNeverOverflows(long transitions, long every, long total, long expected)
-        => Assert.Equal(expected, TrainCommand.NextStop(transitions, every, total));
+        => Assert.Equal(expected, RunRecorder.NextMultiple(transitions, every, total));
 }

@@ -55,6 +55,7 @@ public sealed class MetricsFileTests
         Assert.Equal(0.5, records[0]["success"]);
         Assert.Equal(-6.0, records[0]["return"]);
         Assert.Equal(42, records[0]["updates"]);
+        Assert.Equal((3.0, 5.0, 40.0), (records[0]["skipped_updates"], records[0]["nonfinite_transitions"], records[0]["skipped_transitions"]));
         Assert.Equal(0.0, records[1]["success"]); // survival: task 0's only episode terminated
         Assert.Equal(1.0, records[2]["success"]);
         Assert.True(double.IsNaN(MetricRecords.FromTraining(trainer, SuccessSignal.None, 1, 1)[0]["success"]));
@@ -149,11 +150,11 @@ public sealed class MetricsFileTests
 
         public double LastLoss => 0.5;
 
-        public long SkippedUpdates => 0;
+        public long SkippedUpdates => 3;
 
-        public long NonFiniteTransitions => 0;
+        public long NonFiniteTransitions => 5;
 
-        public long SkippedTransitions => 0;
+        public long SkippedTransitions => 40;
 
         public Mtrl.Runtime.Replay.NonFiniteValue? LastNonFinite => null;
 

@@ -24,6 +24,15 @@ public static class MetricNames
     /// <summary>Loss of the last update.</summary>
     public const string Loss = "loss";
 
+    /// <summary>Updates whose optimizer step was skipped for a non-finite loss or gradient.</summary>
+    public const string SkippedUpdates = "skipped_updates";
+
+    /// <summary>Transitions that held NaN or ±∞ (non-finite policy Skip).</summary>
+    public const string NonFiniteTransitions = "nonfinite_transitions";
+
+    /// <summary>Transitions not stored in replay because their vector step held a non-finite value.</summary>
+    public const string SkippedTransitions = "skipped_transitions";
+
     /// <summary>Transitions per second since the previous log point (clock-derived: never compared).</summary>
     public const string TransitionsPerSecond = "transitions_per_s";
 

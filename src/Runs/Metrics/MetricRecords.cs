@@ -42,7 +42,8 @@ public static class MetricRecords
     }
 
     /// <summary>
-    /// One record for the run (updates, loss, the pooled training episodes, speed), then one per
+    /// One record for the run (updates, loss, the pooled training episodes, what the non-finite
+    /// data policy skipped, speed), then one per
     /// task over its recent training episodes when the trainer runs several tasks.
     /// </summary>
     /// <param name="trainer">The trainer, read at this log point.</param>
@@ -62,6 +63,9 @@ public static class MetricRecords
             new(MetricNames.Return, pooled.MeanReturn),
             new(MetricNames.Success, SuccessRate(pooled, signal)),
             new(MetricNames.Length, pooled.MeanLength),
+            new(MetricNames.SkippedUpdates, trainer.SkippedUpdates),
+            new(MetricNames.NonFiniteTransitions, trainer.NonFiniteTransitions),
+            new(MetricNames.SkippedTransitions, trainer.SkippedTransitions),
             new(MetricNames.TransitionsPerSecond, transitionsPerSecond),
         }));
         if (tasks.Length < 2) return records;

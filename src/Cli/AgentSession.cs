@@ -1,0 +1,181 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Mtrl.Cli.InProcess;
+using Mtrl.Dsl.Model;
+using Mtrl.Kernels;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Environments;
+
+namespace Mtrl.Cli;
+
+/// <summary>What names an agent and where it runs: the spec, the agent in it, the environment and its settings.</summary>
+internal sealed record AgentRequest(string File, string Environment, string? Agent, int Environments, int Threads, CartPoleSettings CartPole);
+
+/// <summary>
+/// A spec's agent made ready to train or evaluate, shared by <c>mtrl train</c> and <c>mtrl eval</c>:
+/// the spec read and checked, the agent picked, its environments shaped to it, the generated code
+/// compiled and loaded (or taken from the cache), and a factory for its trainers. Every failure a
+/// user can cause is one line on the error stream and an exit code, never an exception.
+/// </summary>
+internal sealed class AgentSession : IDisposable
+{
+    private readonly MethodInfo _createOptions;
+    private readonly MethodInfo _create;
+
+    private AgentSession(AgentRequest request, string specText, AgentModel agent, CpuAccelerator accelerator, MethodInfo createOptions, MethodInfo create)
+    {
+        Request = request;
+        SpecText = specText;
+        Agent = agent;
+        Accelerator = accelerator;
+        _createOptions = createOptions;
+        _create = create;
+    }
+
+    public AgentRequest Request { get; }
+
+    /// <summary>The spec's text as compiled.</summary>
+    public string SpecText { get; }
+
+    public AgentModel Agent { get; }
+
+    public CpuAccelerator Accelerator { get; }
+
+    /// <summary>dqn, sac or td3.</summary>
+    public string Algorithm => Agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "sac", Dsl.Model.Algorithm.Td3 => "td3", _ => "dqn" };
+
+    /// <summary>The training options the spec declares (before command-line overrides).</summary>
+    public OffPolicyOptions SpecOptions => (OffPolicyOptions)_createOptions.Invoke(null, null)!;
+
+    /// <summary>Opens the agent; null after one line on <paramref name="error"/>, with <paramref name="code"/> the exit code.</summary>
+    public static AgentSession? Open(AgentRequest request, TextWriter output, TextWriter error, out int code)
+    {
+        code = 1;
+        var (result, text) = SpecFiles.LoadWithText(request.File, error);
+        if (result is null) return null;
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            (diagnostic.IsError ? error : output).WriteLine(diagnostic.ToMsBuildString());
+        }
+        if (result.HasErrors)
+        {
+            error.WriteLine($"mtrl: {request.File} has errors; fix them to train");
+            return null;
+        }
+        code = 2;
+        var agent = PickAgent(result.Model, request.Agent, out var agentProblem);
+        if (agent is null)
+        {
+            error.WriteLine($"mtrl: error: {agentProblem}");
+            return null;
+        }
+        if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
+        {
+            // At the train section, where the generator reports the same reason (MTRL0410).
+            var train = agent.Training.Span;
+            error.WriteLine($"{train.File}({train.Line},{train.Column}): error: agent '{agent.Name}' cannot be trained yet: {unsupported}");
+            return null;
+        }
+
+        var accelerator = new CpuAccelerator(request.Threads);
+        var opened = false;
+        try
+        {
+            // The environment is shaped to the agent here once, so a mismatch is reported before compiling.
+            if (CreateEnvironment(request, agent, accelerator, error) is null) return null;
+
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var loaded = AgentAssemblyCache.Default().Load(request.File, text);
+            if (loaded.CacheNote is { } note) error.WriteLine($"mtrl: note: {note}");
+            if (loaded.Assembly is null)
+            {
+                foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic.ToString());
+                error.WriteLine($"mtrl: internal error: the code generated for {request.File} did not compile; please report it with the spec");
+                code = 1;
+                return null;
+            }
+            output.WriteLine($"agent {agent.Name}: {(loaded.FromCache ? "loaded from cache" : "generated and compiled")} in {watch.Elapsed.TotalMilliseconds:F0} ms");
+
+            var type = loaded.Assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
+            var algorithm = agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "Sac", Dsl.Model.Algorithm.Td3 => "Td3", _ => "Dqn" };
+            var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
+            var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer" && m.GetParameters().Length == 3);
+            if (createOptions is null || create is null)
+            {
+                error.WriteLine($"mtrl: error: the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer)");
+                return null;
+            }
+            opened = true;
+            code = 0;
+            return new AgentSession(request, text, agent, accelerator, createOptions, create);
+        }
+        finally
+        {
+            if (!opened) accelerator.Dispose();
+        }
+    }
+
+    /// <summary>A new set of the request's environments (training and evaluation each get their own); null after one line on <paramref name="error"/>.</summary>
+    public IVectorEnvironment? CreateEnvironment(TextWriter error) => CreateEnvironment(Request, Agent, Accelerator, error);
+
+    /// <summary>A trainer on <paramref name="environment"/> with <paramref name="options"/>; null with the problem in one line.</summary>
+    public ITrainer? CreateTrainer(IVectorEnvironment environment, OffPolicyOptions options, out string problem)
+    {
+        problem = "";
+        var environmentType = _create.GetParameters()[0].ParameterType;
+        if (!environmentType.IsInstanceOfType(environment))
+        {
+            problem = $"agent '{Agent.Name}' trains with {Algorithm.ToUpperInvariant()}, which needs {(Agent.Action.Kind == Dsl.Model.ActionKind.Continuous ? "continuous" : "discrete")} actions; {Request.Environment} does not provide them";
+            return null;
+        }
+        try
+        {
+            return (ITrainer)_create.Invoke(null, new object?[] { environment, options, Accelerator })!;
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)
+        {
+            problem = $"not enough memory to build the trainer of agent '{Agent.Name}' (batch {options.BatchSize:N0}, replay capacity {options.ReplayCapacity:N0}, {Request.Environments:N0} environments); lower them";
+            return null;
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
+        {
+            // The spec passed check and the environment fits it, so this is a gap in those checks;
+            // it is still a sentence about the agent, not a stack trace.
+            problem = $"cannot build the trainer of agent '{Agent.Name}': {CliApp.OneLine(inner.Message)}";
+            return null;
+        }
+    }
+
+    public void Dispose() => Accelerator.Dispose();
+
+    private static IVectorEnvironment? CreateEnvironment(AgentRequest request, AgentModel agent, Accelerator accelerator, TextWriter error)
+    {
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole, accelerator, out var problem, out var at);
+        if (environment is null)
+        {
+            // A mismatch declared in the spec is reported where it is declared, as check reports errors.
+            error.WriteLine(at is { } span
+                ? $"{span.File}({span.Line},{span.Column}): error: --env {request.Environment} does not fit the spec: {problem}"
+                : $"mtrl: error: {problem}");
+        }
+        return environment;
+    }
+
+    private static AgentModel? PickAgent(SpecModel model, string? name, out string problem)
+    {
+        problem = "";
+        if (name is not null)
+        {
+            var named = model.Agents.FirstOrDefault(a => a.Name == name);
+            if (named is null) problem = $"--agent must name an agent of the spec ({string.Join(", ", model.Agents.Select(a => a.Name))}); found '{name}'";
+            return named;
+        }
+        if (model.Agents.Count == 1) return model.Agents[0];
+        problem = model.Agents.Count == 0
+            ? "the spec declares no agent"
+            : $"the spec declares {model.Agents.Count} agents ({string.Join(", ", model.Agents.Select(a => a.Name))}); choose one with --agent";
+        return null;
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using Mtrl.Runs;
+using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Evaluation;
+
+namespace Mtrl.Cli;
+
+/// <summary>
+/// <c>mtrl eval RUN_OR_CHECKPOINT</c>: loads a saved agent and evaluates its greedy policy on
+/// every task of its environment. A run directory (or a checkpoint inside one) brings its spec,
+/// agent and environment; a checkpoint saved elsewhere (<c>train --save</c>) needs them named.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var target = new Argument<string>("target") { Description = "A run directory (its newest checkpoint) or a checkpoint file." };
+        var episodes = new Option<int>("--episodes") { Description = $"Episodes per task (1–{TrainRequest.MaxEvalEpisodes:N0}).", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a table." };
+        var spec = new Option<string?>("--spec") { Description = "The spec, for a checkpoint outside a run directory." };
+        var environment = new Option<string?>("--env") { Description = $"The environment, for a checkpoint outside a run directory: {string.Join(", ", TrainingEnvironments.Names)}." };
+        var agent = new Option<string?>("--agent") { Description = "Which agent of the spec (when it declares several)." };
+        var environments = new Option<int?>("--envs") { Description = "Environments stepped together (default: the run's)." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the evaluation episodes.", DefaultValueFactory = _ => (long)new EvaluationOptions().Seed };
+        var command = new Command("eval", "Evaluate a saved agent's greedy policy on every task.") { target, episodes, json, spec, environment, agent, environments, seed };
+        command.SetAction(parse => Run(new EvalRequest(parse.GetValue(target)!, parse.GetValue(episodes), parse.GetValue(json), parse.GetValue(spec),
+            parse.GetValue(environment), parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(seed)), output, error));
+        return command;
+    }
+
+    public static int Run(EvalRequest request, TextWriter output, TextWriter error)
+    {
+        if (request.Check() is { } problem)
+        {
+            error.WriteLine($"mtrl: error: {problem}");
+            return 2;
+        }
+        if (Locate(request, error) is not { } located) return 2;
+        var (checkpointPath, agentRequest) = located;
+
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = CheckpointFile.Load(checkpointPath);
+        }
+        catch (CheckpointException exception)
+        {
+            error.WriteLine($"mtrl: error: {CliApp.OneLine(exception.Message)}");
+            return 1;
+        }
+
+        // With --json, standard output holds only the JSON.
+        using var session = AgentSession.Open(agentRequest, request.Json ? error : output, error, out var code);
+        if (session is null) return code;
+        var environment = session.CreateEnvironment(error);
+        var evaluation = session.CreateEnvironment(error);
+        if (environment is null || evaluation is null) return 2;
+        var trainer = session.CreateTrainer(environment, session.SpecOptions, out var trainerProblem);
+        if (trainer is null)
+        {
+            error.WriteLine($"mtrl: error: {trainerProblem}");
+            return 2;
+        }
+        try
+        {
+            trainer.Restore(checkpoint);
+        }
+        catch (CheckpointException exception)
+        {
+            error.WriteLine($"mtrl: error: {checkpointPath} does not fit agent '{session.Agent.Name}' of {agentRequest.File}: {CliApp.OneLine(exception.Message)}");
+            return 1;
+        }
+
+        var evaluator = new PolicyEvaluator(evaluation, new EvaluationOptions { EpisodesPerTask = request.Episodes, Seed = (ulong)request.Seed });
+        var result = evaluator.EvaluateTrainer(trainer) with
+        {
+            Transitions = checkpoint.Counters.TryGetValue("transitions", out var transitions) ? transitions : 0,
+        };
+        if (request.Json)
+        {
+            EvaluationReport.WriteJson(result, checkpointPath, request.Episodes, output);
+        }
+        else
+        {
+            output.WriteLine($"checkpoint {checkpointPath}");
+            EvaluationReport.WriteTable(result, request.Episodes, output);
+        }
+        return 0;
+    }
+
+    /// <summary>The checkpoint to load and the agent it belongs to; null after one line on <paramref name="error"/>.</summary>
+    private static (string Checkpoint, AgentRequest Agent)? Locate(EvalRequest request, TextWriter error)
+    {
+        try
+        {
+            var target = request.Target;
+            RunDirectory? run = null;
+            string checkpoint;
+            if (Directory.Exists(target))
+            {
+                run = RunDirectory.Open(target);
+                checkpoint = run.LatestCheckpoint()?.Path
+                    ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint yet");
+            }
+            else if (File.Exists(target))
+            {
+                checkpoint = target;
+                // RUN/checkpoints/transitions-N.ckpt belongs to RUN.
+                var parent = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(target)));
+                if (request.Spec is null && parent is not null && File.Exists(Path.Combine(parent, RunDirectory.ManifestName))) run = RunDirectory.Open(parent);
+            }
+            else
+            {
+                error.WriteLine($"mtrl: error: '{target}' is neither a run directory nor a checkpoint file");
+                return null;
+            }
+
+            if (run is not null && request.Spec is null)
+            {
+                var manifest = run.ReadManifest();
+                return (checkpoint, new AgentRequest(run.SpecFile, request.Environment ?? manifest.Environment, request.Agent ?? manifest.Agent,
+                    request.Environments ?? manifest.Environments, 1, CartPoleSettings.FromGiven(manifest.EnvironmentOptions)));
+            }
+            if (request.Spec is null || request.Environment is null)
+            {
+                error.WriteLine($"mtrl: error: '{target}' is not in a run directory; name its agent with --spec FILE and --env NAME");
+                return null;
+            }
+            return (checkpoint, new AgentRequest(request.Spec, request.Environment, request.Agent, request.Environments ?? 8, 1, CartPoleSettings.None));
+        }
+        catch (RunDirectoryException exception)
+        {
+            error.WriteLine($"mtrl: error: {exception.Message}");
+            return null;
+        }
+    }
+}
+
+/// <summary>The arguments of <c>mtrl eval</c>.</summary>
+internal sealed record EvalRequest(string Target, int Episodes, bool Json, string? Spec, string? Environment, string? Agent, int? Environments, long Seed)
+{
+    /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
+    public string? Check()
+    {
+        if (Target.Trim().Length == 0) return "the target must name a run directory or a checkpoint file; found an empty path";
+        if (Episodes is < 1 or > TrainRequest.MaxEvalEpisodes) return $"--episodes must be in [1, {TrainRequest.MaxEvalEpisodes}]; found {Episodes}";
+        if (Environment is not null && Array.IndexOf(TrainingEnvironments.Names, Environment) < 0) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
+        if (Environments is < 1 or > TrainRequest.MaxEnvironments) return $"--envs must be in [1, {TrainRequest.MaxEnvironments}]; found {Environments}";
+        if (Seed < 0) return $"--seed must be at least 0; found {Seed}";
+        return null;
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Mtrl.Runs;
+using Mtrl.Runs.Metrics;
+using Mtrl.Runs.TensorBoard;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Evaluation;
+
+namespace Mtrl.Cli;
+
+/// <summary>
+/// What <c>mtrl train</c> leaves in a run directory while it trains: training log points and
+/// greedy evaluations as JSON Lines, CSV and TensorBoard events, and checkpoints on schedule.
+/// It decides nothing about training; the command asks it when to stop next and reports there.
+/// </summary>
+internal sealed class RunRecorder : IDisposable
+{
+    private readonly IMetricsWriter[] _writers;
+    private readonly PolicyEvaluator _evaluator;
+    private readonly SuccessSignal _trainingSignal;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _lastLogTransitions;
+    private TimeSpan _lastLogTime;
+    private long _previous;
+    private long _loggedAt = -1;
+    private long _evaluatedAt = -1;
+    private long _checkpointedAt = -1;
+
+    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal)
+    {
+        Run = run;
+        Schedule = schedule;
+        _trainingSignal = trainingSignal;
+        _evaluator = new PolicyEvaluator(evaluationEnvironment, new EvaluationOptions { EpisodesPerTask = schedule.EvalEpisodes, Seed = evaluationSeed });
+        _writers = new IMetricsWriter[]
+        {
+            new JsonLinesMetricsWriter(run.MetricsFile),
+            new CsvMetricsWriter(run.CsvFile),
+            new TensorBoardWriter(run.TensorBoardDirectory),
+        };
+    }
+
+    public RunDirectory Run { get; }
+
+    public RunSchedule Schedule { get; }
+
+    /// <summary>The last evaluation (null before the first).</summary>
+    public EvaluationResult? LastEvaluation { get; private set; }
+
+    /// <summary>Wall-clock time since the recorder started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>The next transition count at which something is due after <paramref name="transitions"/>, capped at the run's end.</summary>
+    public long NextStop(long transitions)
+    {
+        var next = Schedule.Steps;
+        foreach (var every in new[] { Schedule.LogEvery, Schedule.EvalEvery, Schedule.CheckpointEvery })
+        {
+            if (every > 0) next = Math.Min(next, NextMultiple(transitions, every, Schedule.Steps));
+        }
+        return next;
+    }
+
+    /// <summary>The next multiple of <paramref name="every"/> after <paramref name="transitions"/>, capped at <paramref name="total"/> without overflowing.</summary>
+    internal static long NextMultiple(long transitions, long every, long total)
+    {
+        var remaining = every - transitions % every;
+        return remaining > total - transitions ? total : transitions + remaining;
+    }
+
+    /// <summary>
+    /// Writes whatever fell due at the trainer's current transitions — everything when
+    /// <paramref name="final"/>, except the evaluation when <paramref name="evaluate"/> is false
+    /// (a run stopped by Ctrl+C saves its checkpoint at once).
+    /// </summary>
+    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated) Report(ITrainer trainer, bool final, bool evaluate = true)
+    {
+        var transitions = trainer.Transitions;
+        IReadOnlyList<MetricRecord>? logged = null;
+        if (Due(final, transitions, Schedule.LogEvery, ref _loggedAt))
+        {
+            var elapsed = _clock.Elapsed;
+            var rate = (transitions - _lastLogTransitions) / Math.Max((elapsed - _lastLogTime).TotalSeconds, 1e-9);
+            _lastLogTransitions = transitions;
+            _lastLogTime = elapsed;
+            logged = MetricRecords.FromTraining(trainer, _trainingSignal, elapsed.TotalSeconds, rate);
+            Write(logged);
+        }
+        EvaluationResult? evaluated = null;
+        if (evaluate && Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
+        {
+            evaluated = LastEvaluation = _evaluator.EvaluateTrainer(trainer);
+            Write(MetricRecords.FromEvaluation(evaluated, _clock.Elapsed.TotalSeconds));
+        }
+        if (Due(final, transitions, Schedule.CheckpointEvery, ref _checkpointedAt))
+        {
+            Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints);
+        }
+        _previous = transitions;
+        return (logged, evaluated);
+    }
+
+    /// <summary>
+    /// True when a multiple of <paramref name="every"/> lies in (previous report, transitions], or at
+    /// the end — but never twice for one transition count (a stop right after a log point).
+    /// </summary>
+    private bool Due(bool final, long transitions, long every, ref long doneAt)
+    {
+        var due = (final || (every > 0 && transitions / every > _previous / every)) && doneAt != transitions;
+        if (due) doneAt = transitions;
+        return due;
+    }
+
+    private void Write(IReadOnlyList<MetricRecord> records)
+    {
+        foreach (var writer in _writers) writer.Write(records);
+    }
+
+    public void Dispose()
+    {
+        foreach (var writer in _writers) writer.Dispose();
+    }
+}
