@@ -32,7 +32,8 @@ public sealed class LargeSpecTests
     [Fact]
     public void AnMlpOfManyLayersIsEmittedWhole()
     {
-        const int layers = 30_000;
+        // The front end allows at most MaxLayers per mlp (a 100,000-layer mlp is MTRL0300 before emission).
+        const int layers = Dsl.SpecLimits.MaxLayers;
         var source = Generate($"    h = mlp(obs, widths: [{string.Join(", ", Enumerable.Repeat("1", layers))}])\n    out v = q_values(h)\n");
         Occurrences(source, ".ForwardRelu(", out var fused);
         Assert.Equal(layers, fused);
@@ -47,7 +48,7 @@ public sealed class LargeSpecTests
     [Fact]
     public void PerTaskHeadsOfOneTaskAreWrittenOutWithoutALoop()
     {
-        const int layers = 20_000;
+        const int layers = Dsl.SpecLimits.MaxLayers;
         var source = Generate($"    h = heads(obs, widths: [{string.Join(", ", Enumerable.Repeat("1", layers))}])\n    out v = q_values(h)\n", "tasks: 1");
         Occurrences(source, "layout.AddAffine(\"q.h.task0.fc", out var affine);
         Assert.Equal(layers, affine);
