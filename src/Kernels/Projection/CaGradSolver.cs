@@ -72,12 +72,29 @@ public static class CaGradSolver
             throw new ArgumentException($"scratch must hold at least {ScratchPerTask} × taskCount = {ScratchPerTask * taskCount} doubles; it holds {scratch.Length}.", nameof(scratch));
         }
 
+        int bad = FirstNonFinite(gram.Slice(0, taskCount * taskCount));
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"gram must be finite; element ({bad / taskCount}, {bad % taskCount}) is {gram[bad]}.", nameof(gram));
+        }
+
         return SolveUnchecked(gram, taskCount, phi, x, scratch);
     }
 
+    /// <summary>
+    /// As <see cref="Solve"/> without argument checks; a Gram matrix holding NaN or ±∞ (a task
+    /// gradient that overflowed) gives NaN weights at once instead of a search that never meets its
+    /// stopping tests, so the caller's optimizer skips the step.
+    /// </summary>
     internal static int SolveUnchecked(ReadOnlySpan<double> gram, int taskCount, double phi, Span<double> x, Span<double> scratch)
     {
         int t = taskCount;
+        if (FirstNonFinite(gram.Slice(0, t * t)) >= 0 || !double.IsFinite(phi))
+        {
+            x.Slice(0, t).Fill(double.NaN);
+            return 0;
+        }
+
         x.Fill(1.0 / t);
         double scale = 0.0;
         for (int k = 0; k < t; k++)
@@ -262,5 +279,19 @@ public static class CaGradSolver
 
             result[i] = sum;
         }
+    }
+
+    /// <summary>Index of the first NaN or ±∞, or −1.</summary>
+    private static int FirstNonFinite(ReadOnlySpan<double> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }

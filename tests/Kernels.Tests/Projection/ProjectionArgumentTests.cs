@@ -53,6 +53,26 @@ public sealed class ProjectionArgumentTests
         Throws<ArgumentOutOfRangeException>("rescale", "None, OnePlusCSquared or OnePlusC", () => CaGrad.Combine(Block, 3, 4, 0.5, GradientReduction.Mean, output, (CaGradRescale)3));
         Throws<ArgumentOutOfRangeException>("phi", "finite and at least 0", () => CaGradSolver.Solve(new double[9], 3, double.PositiveInfinity, new double[3], new double[24]));
         Throws<ArgumentException>("scratch", "at least 8 × taskCount = 24", () => CaGradSolver.Solve(new double[9], 3, 1, new double[3], new double[23]));
+        double[] gram = { 1, 0, 0, 0, 1, 0, 0, double.NaN, 1 };
+        Throws<ArgumentException>("gram", "element (2, 1) is NaN", () => CaGradSolver.Solve(gram, 3, 1, new double[3], new double[24]));
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void ANonFiniteGramMatrixGivesNaNWeightsInsteadOfASearchThatNeverEnds(double value)
+    {
+        // An overflowed task gradient reaches the solver as ±∞ or NaN in the Gram matrix; the search's
+        // stopping tests are all comparisons, which NaN never satisfies, so the solver must stop first.
+        for (int position = 0; position < 9; position++)
+        {
+            double[] gram = { 2, 0.5, 0.1, 0.5, 3, 0.2, 0.1, 0.2, 1 };
+            gram[position] = value;
+            double[] x = new double[3];
+            Assert.Equal(0, CaGradSolver.SolveUnchecked(gram, 3, 0.7, x, new double[24]));
+            Assert.All(x, w => Assert.True(double.IsNaN(w)));
+        }
     }
 
     [Fact]
