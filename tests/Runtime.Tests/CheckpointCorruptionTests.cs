@@ -25,8 +25,8 @@ public sealed class CheckpointCorruptionTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    /// <summary>A small checkpoint with both section kinds and a multi-byte UTF-8 name.</summary>
-    private static Checkpoint Sample()
+    /// <summary>A small checkpoint with every section kind (integer arrays only from version 3) and a multi-byte UTF-8 name.</summary>
+    private static Checkpoint Sample(bool integers = true)
     {
         var checkpoint = new Checkpoint(0x0123_4567_89ab_cdefUL);
         var parameters = new float[61];
@@ -36,13 +36,32 @@ public sealed class CheckpointCorruptionTests : IDisposable
         checkpoint.Arrays["größe"] = [];
         checkpoint.Counters["adam.steps"] = 12345;
         checkpoint.Counters["rng"] = -7;
+        if (integers)
+        {
+            checkpoint.Integers["env.steps"] = [0, long.MaxValue, -3, 42];
+            checkpoint.Integers["none"] = [];
+        }
         return checkpoint;
     }
 
-    private byte[] SavedCheckpoint()
+    [Fact]
+    public void EverySectionKindReadsBackExactly()
+    {
+        var path = PathOf("round.ckpt");
+        CheckpointFile.Save(path, Sample());
+        var loaded = CheckpointFile.Load(path);
+        Assert.Equal(Sample().Arrays["parameters"], loaded.Arrays["parameters"]);
+        Assert.Equal(12345, loaded.Counter("adam.steps"));
+        Assert.Equal(new long[] { 0, long.MaxValue, -3, 42 }, loaded.RequireIntegers("env.steps", 4));
+        Assert.Empty(loaded.RequireIntegers("none", 0));
+        Assert.Contains("holds 4 integers, expected 5", Assert.Throws<CheckpointException>(() => loaded.RequireIntegers("env.steps", 5)).Message);
+        Assert.Contains("has no 'missing' section", Assert.Throws<CheckpointException>(() => loaded.RequireIntegers("missing", 1)).Message);
+    }
+
+    private byte[] SavedCheckpoint(bool integers = true)
     {
         var path = PathOf("sample.ckpt");
-        CheckpointFile.Save(path, Sample());
+        CheckpointFile.Save(path, Sample(integers));
         return File.ReadAllBytes(path);
     }
 
@@ -152,8 +171,8 @@ public sealed class CheckpointCorruptionTests : IDisposable
     [Fact]
     public void VersionOneFilesStillLoad()
     {
-        // Version 1 had no length field: drop it and reseal the way version 1 did.
-        var bytes = SavedCheckpoint();
+        // Version 1 had no length field (nor integer arrays): drop it and reseal the way version 1 did.
+        var bytes = SavedCheckpoint(integers: false);
         var old = new byte[bytes.Length - 8];
         bytes.AsSpan(0, 28).CopyTo(old);
         bytes.AsSpan(36).CopyTo(old.AsSpan(28));

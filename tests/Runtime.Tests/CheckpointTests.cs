@@ -144,9 +144,9 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("not an Mtrl checkpoint", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
 
         other = (byte[])bytes.Clone();
-        other[8] = 3;
+        other[8] = (byte)(CheckpointFile.Version + 1);
         File.WriteAllBytes(path, other);
-        Assert.Contains("format version 3", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
+        Assert.Contains($"format version {CheckpointFile.Version + 1}", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
 
         Assert.Contains("cannot read", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(PathOf("missing.ckpt"))).Message);
     }

@@ -23,6 +23,9 @@ public sealed class Checkpoint
     /// <summary>Named 64-bit counters ("adam.steps", "rng.env", …).</summary>
     public Dictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Named arrays of integers (environment step counts, task ids, episode returns as bits) — state that floats cannot hold exactly.</summary>
+    public Dictionary<string, long[]> Integers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Captures the parameter values of a store.</summary>
     public static Checkpoint Of(ParameterStore store)
     {
@@ -68,6 +71,15 @@ public sealed class Checkpoint
     /// <summary>Copies the array saved as <paramref name="name"/> into <paramref name="destination"/>, which it must fill exactly.</summary>
     /// <exception cref="CheckpointException">The section is missing or has another length.</exception>
     public void RestoreArray(string name, Span<float> destination) => Require(name, destination.Length).CopyTo(destination);
+
+    /// <summary>The integer array saved as <paramref name="name"/>, which must hold exactly <paramref name="length"/> values.</summary>
+    /// <exception cref="CheckpointException">The section is missing or has another length.</exception>
+    public long[] RequireIntegers(string name, int length)
+    {
+        if (!Integers.TryGetValue(name, out var values)) throw new CheckpointException($"the checkpoint has no '{name}' section");
+        if (values.Length != length) throw new CheckpointException($"section '{name}' holds {values.Length} integers, expected {length}");
+        return values;
+    }
 
     /// <summary>Restores an Adam optimizer saved under <paramref name="name"/>.</summary>
     public void RestoreTo(Adam adam, string name = "adam")

@@ -7,14 +7,16 @@ using System.Text;
 namespace Mtrl.Runtime.Checkpoints;
 
 /// <summary>
-/// The on-disk checkpoint format (version 2, little-endian):
+/// The on-disk checkpoint format (version 3, little-endian):
 /// <code>
 /// "MTRLCKPT" | u32 version | u32 flags (0) | u64 layout hash | u32 sections | u64 file length
-/// section: u8 kind (1 = float32 array, 2 = int64) | u16 name length | UTF-8 name | (u64 count | floats) or i64
+/// section: u8 kind (1 = float32 array, 2 = int64, 3 = int64 array) | u16 name length | UTF-8 name
+///          | (u64 count | floats) or i64 or (u64 count | int64s)
 /// u64 checksum of every byte before it
 /// </code>
 /// Version 2 added the file length, so a cut-off file is reported as truncated rather than only as
-/// failing its checksum; version 1 files are still read. Loading checks the header, then the
+/// failing its checksum; version 3 added integer arrays (the state of environments and replay a
+/// resumed run needs). Versions 1 and 2 are still read. Loading checks the header, then the
 /// checksum over the whole file, and only then interprets the sections, each length and count
 /// checked against the bytes that remain: a damaged file is always refused with a
 /// <see cref="CheckpointException"/> naming the file and the damage, never loaded and never
@@ -25,7 +27,7 @@ namespace Mtrl.Runtime.Checkpoints;
 public static class CheckpointFile
 {
     /// <summary>Format version written by this build; files from newer versions are refused.</summary>
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     private const int HeaderLengthVersion1 = 28;
     private const int HeaderLength = 36;
@@ -44,7 +46,7 @@ public static class CheckpointFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines");
-        var names = new byte[checkpoint.Arrays.Count + checkpoint.Counters.Count][];
+        var names = new byte[checkpoint.Arrays.Count + checkpoint.Counters.Count + checkpoint.Integers.Count][];
         long length = HeaderLength + 8;
         var index = 0;
         foreach (var (name, values) in checkpoint.Arrays)
@@ -56,6 +58,11 @@ public static class CheckpointFile
         {
             names[index] = NameBytes(name);
             length += 3 + names[index++].Length + 8;
+        }
+        foreach (var (name, values) in checkpoint.Integers)
+        {
+            names[index] = NameBytes(name);
+            length += 3 + names[index++].Length + 8 + 8L * values.Length;
         }
 
         AtomicFile.Write(path, stream =>
@@ -88,6 +95,13 @@ public static class CheckpointFile
                 WriteName(2, names[section++], Write);
                 BinaryPrimitives.WriteInt64LittleEndian(number, value);
                 Write(number);
+            }
+            foreach (var values in checkpoint.Integers.Values)
+            {
+                WriteName(3, names[section++], Write);
+                BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)values.Length);
+                Write(number);
+                Write(MemoryMarshal.AsBytes(values.AsSpan()));
             }
             BinaryPrimitives.WriteUInt64LittleEndian(number, hasher.Value);
             stream.Write(number);
@@ -216,7 +230,7 @@ public static class CheckpointFile
             var kind = cursor.Byte("the kind of section " + s);
             var nameLength = cursor.UInt16("the name length of section " + s);
             var name = cursor.Name(nameLength, s);
-            if (checkpoint.Arrays.ContainsKey(name) || checkpoint.Counters.ContainsKey(name))
+            if (checkpoint.Arrays.ContainsKey(name) || checkpoint.Counters.ContainsKey(name) || checkpoint.Integers.ContainsKey(name))
             {
                 throw new CheckpointException($"'{path}' is corrupt: section '{name}' appears twice");
             }
@@ -235,8 +249,18 @@ public static class CheckpointFile
                 case 2:
                     checkpoint.Counters[name] = (long)cursor.UInt64($"counter '{name}'");
                     break;
+                case 3 when version >= 3:
+                    var integerCount = cursor.UInt64($"the length of section '{name}'");
+                    if (integerCount > (ulong)(cursor.Remaining / 8))
+                    {
+                        throw new CheckpointException($"'{path}' is corrupt: section '{name}' announces {integerCount} integers, but only {cursor.Remaining} bytes remain before the checksum");
+                    }
+                    var integers = new long[(int)integerCount];
+                    MemoryMarshal.Cast<byte, long>(cursor.Bytes((int)integerCount * 8, $"section '{name}'")).CopyTo(integers);
+                    checkpoint.Integers[name] = integers;
+                    break;
                 default:
-                    throw new CheckpointException($"'{path}' is corrupt: section {s} ('{name}') has unknown kind {kind} (1 = float array, 2 = counter)");
+                    throw new CheckpointException($"'{path}' is corrupt: section {s} ('{name}') has unknown kind {kind} (1 = float array, 2 = counter{(version >= 3 ? ", 3 = integer array" : "")})");
             }
         }
         if (cursor.Remaining != 0)
