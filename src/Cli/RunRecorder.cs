@@ -28,8 +28,17 @@ internal sealed class RunRecorder : IDisposable
     private long _evaluatedAt = -1;
     private long _checkpointedAt = -1;
 
-    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal)
+    /// <param name="run">The run directory written to.</param>
+    /// <param name="schedule">When to log, evaluate and checkpoint.</param>
+    /// <param name="evaluationEnvironment">Environments of the evaluations' own.</param>
+    /// <param name="evaluationSeed">Seed every evaluation starts from.</param>
+    /// <param name="trainingSignal">What success is in the training environment.</param>
+    /// <param name="resumedAt">Transitions of the checkpoint a resumed run continues from: everything due there was done.</param>
+    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0)
     {
+        _previous = resumedAt;
+        if (resumedAt > 0) _loggedAt = _evaluatedAt = _checkpointedAt = resumedAt;
+        _lastLogTransitions = resumedAt;
         Run = run;
         Schedule = schedule;
         _trainingSignal = trainingSignal;
@@ -70,12 +79,8 @@ internal sealed class RunRecorder : IDisposable
         return remaining > total - transitions ? total : transitions + remaining;
     }
 
-    /// <summary>
-    /// Writes whatever fell due at the trainer's current transitions — everything when
-    /// <paramref name="final"/>, except the evaluation when <paramref name="evaluate"/> is false
-    /// (a run stopped by Ctrl+C saves its checkpoint at once).
-    /// </summary>
-    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated) Report(ITrainer trainer, bool final, bool evaluate = true)
+    /// <summary>Writes whatever fell due at the trainer's current transitions, and everything when <paramref name="final"/>.</summary>
+    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated) Report(ITrainer trainer, bool final)
     {
         var transitions = trainer.Transitions;
         IReadOnlyList<MetricRecord>? logged = null;
@@ -89,17 +94,26 @@ internal sealed class RunRecorder : IDisposable
             Write(logged);
         }
         EvaluationResult? evaluated = null;
-        if (evaluate && Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
+        if (Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
         {
             evaluated = LastEvaluation = _evaluator.EvaluateTrainer(trainer);
             Write(MetricRecords.FromEvaluation(evaluated, _clock.Elapsed.TotalSeconds));
         }
         if (Due(final, transitions, Schedule.CheckpointEvery, ref _checkpointedAt))
         {
-            Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints);
+            Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, trainer.Replay);
         }
         _previous = transitions;
         return (logged, evaluated);
+    }
+
+    /// <summary>A checkpoint now (a run being stopped), unless one was just written at this point.</summary>
+    public void CheckpointNow(ITrainer trainer)
+    {
+        var transitions = trainer.Transitions;
+        if (_checkpointedAt == transitions) return;
+        _checkpointedAt = transitions;
+        Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, trainer.Replay);
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Evaluation;
+using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Cli;
 
@@ -31,8 +32,9 @@ internal static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("file") { Description = "The spec whose agent to train (.mtrl)." };
-        var environment = new Option<string>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)}.", Required = true };
+        var file = new Argument<string?>("file") { Description = "The spec whose agent to train (.mtrl); not with --resume.", Arity = ArgumentArity.ZeroOrOne };
+        var environment = new Option<string?>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)} (required unless --resume)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this run directory from its newest checkpoint, exactly as if it had not stopped.", HelpName = "RUN_DIR" };
         var agent = new Option<string?>("--agent") { Description = "Which agent of the spec (needed when it declares several)." };
         var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8, CustomParser = Integer("--envs", 1, TrainRequest.MaxEnvironments) };
         var steps = new Option<long?>("--steps") { Description = "Transitions to train for (default: the spec's steps).", CustomParser = NullableInteger("--steps", 1) };
@@ -54,11 +56,11 @@ internal static class TrainCommand
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
-            runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite,
+            runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
             massCart, massPole, poleLength, force,
         };
         command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
-            parse.GetValue(file)!, parse.GetValue(environment)!, parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
+            parse.GetValue(file) ?? "", parse.GetValue(environment) ?? "", parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
             parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save),
             new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force)))
         {
@@ -69,6 +71,7 @@ internal static class TrainCommand
             KeepCheckpoints = parse.GetValue(keepCheckpoints),
             Seeds = parse.GetValue(seeds),
             OnNonFinite = parse.GetValue(onNonFinite)!,
+            Resume = parse.GetValue(resume),
         }, output, error, cancellation)));
         return command;
     }
@@ -113,6 +116,7 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: {runsProblem}");
             return 2;
         }
+        if (request.Resume is { } resumeDirectory) return Resume(request, resumeDirectory, output, error, cancellation);
         using var session = AgentSession.Open(request.ToAgentRequest(), output, error, out var code);
         if (session is null) return code;
 
@@ -161,12 +165,95 @@ internal static class TrainCommand
             }
             output.WriteLine($"run {run.Path}");
             using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal);
-            if (!Train(trainer, recorder, request, output, error, cancellation)) return 1;
+            if (!Train(trainer, recorder, output, error, cancellation)) return 1;
             if (recorder.LastEvaluation is { } final) finals.Add((seed, final));
             last = trainer;
         }
         if (request.Seeds > 1 && finals.Count > 0) WriteSeedSummary(finals, root, output);
         return request.Save is null || last is null ? 0 : Save(last, request.Save, output, error);
+    }
+
+    /// <summary>
+    /// <c>--resume RUN_DIR</c>: rebuilds the run's agent and environments from its manifest and spec
+    /// copy, checks the training settings come out as recorded, restores the newest checkpoint and
+    /// its replay buffer, rewinds the metrics to it and trains on to the run's end (or a new
+    /// <c>--steps</c>); the metrics then match an uninterrupted run's record for record.
+    /// </summary>
+    private static int Resume(TrainRequest request, string directory, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        RunDirectory run;
+        RunManifest manifest;
+        (long Transitions, string Path) latest;
+        try
+        {
+            run = RunDirectory.Open(directory);
+            manifest = run.ReadManifest();
+            latest = run.LatestCheckpoint() ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint to resume from");
+        }
+        catch (RunDirectoryException exception)
+        {
+            error.WriteLine($"mtrl: error: {exception.Message}");
+            return 1;
+        }
+        var replay = RunDirectory.ReplayFileOf(latest.Path);
+        if (!System.IO.File.Exists(replay))
+        {
+            error.WriteLine($"mtrl: error: {latest.Path} has no replay buffer beside it ({Path.GetFileName(replay)}), so the run cannot be resumed exactly");
+            return 1;
+        }
+        var steps = request.Steps ?? manifest.Run.Steps;
+        if (steps < latest.Transitions)
+        {
+            error.WriteLine($"mtrl: error: --steps must be at least the {latest.Transitions:N0} transitions the run has reached; found {steps:N0}");
+            return 2;
+        }
+
+        var agentRequest = new AgentRequest(run.SpecFile, manifest.Environment, manifest.Agent, manifest.Environments, request.Threads, CartPoleSettings.FromGiven(manifest.EnvironmentOptions));
+        using var session = AgentSession.Open(agentRequest, output, error, out var code);
+        if (session is null) return code;
+        var policy = manifest.Settings.TryGetProperty("non_finite", out var recorded) && recorded.GetString() == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
+        var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy };
+        var rebuilt = JsonSerializer.Serialize(JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson));
+        if (rebuilt != JsonSerializer.Serialize(manifest.Settings))
+        {
+            error.WriteLine($"mtrl: error: the training settings of {run.SpecFile} no longer come out as {run.ManifestFile} records them (a different tool version?); the run cannot be resumed exactly");
+            return 1;
+        }
+        options = options with { Steps = steps };
+        var environment = session.CreateEnvironment(error);
+        var evaluation = session.CreateEnvironment(error);
+        if (environment is null || evaluation is null) return 2;
+        var trainer = session.CreateTrainer(environment, options, out var trainerProblem);
+        if (trainer is null)
+        {
+            error.WriteLine($"mtrl: error: {trainerProblem}");
+            return 2;
+        }
+        try
+        {
+            trainer.Resume(CheckpointFile.Load(latest.Path));
+            ReplayBufferFile.LoadInto(replay, trainer.Replay);
+            var schedule = manifest.Run with { Steps = steps };
+            if (schedule != manifest.Run)
+            {
+                run.WriteManifest(manifest with { Run = schedule, Settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson) });
+            }
+            run.RewindMetrics(latest.Transitions, manifest.Started);
+            output.WriteLine($"resuming {run.Path} from {latest.Transitions:N0} transitions");
+            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal, resumedAt: latest.Transitions);
+            if (!Train(trainer, recorder, output, error, cancellation)) return 1;
+        }
+        catch (CheckpointException exception)
+        {
+            error.WriteLine($"mtrl: error: cannot resume {run.Path}: {CliApp.OneLine(exception.Message)}");
+            return 1;
+        }
+        catch (RunDirectoryException exception)
+        {
+            error.WriteLine($"mtrl: error: {exception.Message}");
+            return 1;
+        }
+        return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
     }
 
     /// <summary>The spec's file name without extension, reduced to characters every file system takes.</summary>
@@ -198,10 +285,11 @@ internal static class TrainCommand
         "mtrl " + (typeof(TrainCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
 
     /// <summary>Trains to the target, printing progress and recording the run; false (after one line on <paramref name="error"/>) if training failed.</summary>
-    private static bool Train(ITrainer trainer, RunRecorder recorder, TrainRequest request, TextWriter output, TextWriter error, CancellationToken cancellation)
+    private static bool Train(ITrainer trainer, RunRecorder recorder, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var total = trainer.TargetTransitions;
-        output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {request.Environments} × {request.Environment}, seed {recorder.Run.ReadManifest().Seed}");
+        var manifest = recorder.Run.ReadManifest();
+        output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {manifest.Environments} × {manifest.Environment}, seed {manifest.Seed}");
         output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
         var skipped = (Updates: 0L, Transitions: 0L);
         while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
@@ -216,7 +304,7 @@ internal static class TrainCommand
                 error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
                 return false;
             }
-            if (cancellation.IsCancellationRequested) break;
+            // Also when stopped: what fell due at this point is written as an uninterrupted run would.
             var report = recorder.Report(trainer, final: trainer.Transitions >= total);
             if (report.Logged is { } logged)
             {
@@ -227,8 +315,8 @@ internal static class TrainCommand
         }
         if (cancellation.IsCancellationRequested)
         {
-            // Stopped (Ctrl+C, SIGTERM): record where training got to and checkpoint it now; no evaluation.
-            if (recorder.Report(trainer, final: true, evaluate: false).Logged is { } logged) WriteLogLine(logged[0], output);
+            // Stopped (Ctrl+C, SIGTERM): a checkpoint where training got to, so --resume continues from here.
+            recorder.CheckpointNow(trainer);
             output.WriteLine($"stopped at {trainer.Transitions:N0} transitions; checkpoint in {recorder.Run.CheckpointDirectory}");
         }
         if (recorder.LastEvaluation is { } final) EvaluationReport.WriteTable(final, recorder.Schedule.EvalEpisodes, output);
@@ -326,6 +414,9 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>Seeds trained one after another.</summary>
     public int Seeds { get; init; } = 1;
 
+    /// <summary>A run directory to continue from its newest checkpoint (the spec and environment come from it).</summary>
+    public string? Resume { get; init; }
+
     /// <summary>fail or skip: the non-finite data policy.</summary>
     public string OnNonFinite { get; init; } = "fail";
 
@@ -350,7 +441,20 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>The first argument out of range, as a message naming it and the range; null if all are fine.</summary>
     public string? Check()
     {
-        if (!TrainingEnvironments.Names.Contains(Environment)) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
+        if (Resume is not null)
+        {
+            if (Resume.Trim().Length == 0) return "--resume must name a run directory; found an empty path";
+            if (File.Length > 0) return $"--resume takes the spec from the run directory; do not also pass one (found '{File}')";
+            if (Environment.Length > 0 || Agent is not null || Seed is not null || Seeds != 1 || RunsDir is not null)
+            {
+                return "--resume takes the environment, agent, seed and directory from the run; only --steps (a new total), --threads, --save and the schedule options may be given";
+            }
+        }
+        else
+        {
+            if (File.Length == 0) return "a spec file is required (or --resume RUN_DIR)";
+            if (!TrainingEnvironments.Names.Contains(Environment)) return $"--env must be one of {string.Join(", ", TrainingEnvironments.Names)}; found '{Environment}'";
+        }
         if (Environments is < 1 or > MaxEnvironments) return $"--envs must be in [1, {MaxEnvironments}]; found {Environments}";
         if (Steps is < 1) return $"--steps must be at least 1; found {Steps}";
         if (Seed is < 0) return $"--seed must be at least 0; found {Seed}";

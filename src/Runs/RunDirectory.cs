@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runs;
 
@@ -131,19 +132,79 @@ public sealed class RunDirectory
     public void WriteManifest(RunManifest manifest) => WriteAtomically(ManifestFile, JsonSerializer.Serialize(manifest, Json) + "\n");
 
     /// <summary>
-    /// Saves a checkpoint taken at <paramref name="transitions"/> (atomically) and deletes all but
-    /// the newest <paramref name="keep"/>; returns its path.
+    /// Saves a checkpoint taken at <paramref name="transitions"/> and, when given, the replay buffer
+    /// beside it (<see cref="ReplayFileOf"/>; written first, so a checkpoint that exists always has
+    /// its buffer), each atomically; then deletes all but the newest <paramref name="keep"/>.
+    /// Returns the checkpoint's path.
     /// </summary>
-    public string SaveCheckpoint(Checkpoint checkpoint, long transitions, int keep)
+    public string SaveCheckpoint(Checkpoint checkpoint, long transitions, int keep, ReplayBuffer? replay = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(transitions);
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
         Directory.CreateDirectory(CheckpointDirectory);
         var path = System.IO.Path.Combine(CheckpointDirectory, string.Create(CultureInfo.InvariantCulture, $"{CheckpointPrefix}{transitions:D12}{CheckpointExtension}"));
+        replay?.Save(ReplayFileOf(path));
         CheckpointFile.Save(path, checkpoint);
-        foreach (var old in Checkpoints().SkipLast(keep)) File.Delete(old.Path);
+        foreach (var old in Checkpoints().SkipLast(keep))
+        {
+            File.Delete(old.Path);
+            File.Delete(ReplayFileOf(old.Path));
+        }
         return path;
     }
+
+    /// <summary>
+    /// Rewinds the metrics to a checkpoint taken at <paramref name="transitions"/>, before a resumed
+    /// run writes on: JSON Lines and CSV keep their records up to it (a record a killed run wrote
+    /// halfway is dropped), and the TensorBoard events are rewritten from the records kept, so no
+    /// curve shows a point twice.
+    /// </summary>
+    /// <exception cref="RunDirectoryException">A metrics file cannot be read or written.</exception>
+    public void RewindMetrics(long transitions, DateTimeOffset started)
+    {
+        try
+        {
+            var kept = new List<string>();
+            if (File.Exists(MetricsFile))
+            {
+                var lines = File.ReadAllText(MetricsFile).Split('\n');
+                var records = Metrics.MetricsFile.Read(MetricsFile);
+                // Read returns one record per complete non-empty line, in order.
+                var complete = lines.Take(lines.Length - 1).Where(l => l.Length > 0).ToList();
+                for (var i = 0; i < records.Count; i++)
+                {
+                    if (records[i].Transitions <= transitions) kept.Add(complete[i]);
+                }
+                WriteAtomically(MetricsFile, string.Concat(kept.Select(l => l + "\n")));
+            }
+            if (File.Exists(CsvFile))
+            {
+                var rows = File.ReadAllLines(CsvFile);
+                var keptRows = rows.Take(1).Concat(rows.Skip(1).Where(row =>
+                    row.Split(',') is { Length: 6 } cells && long.TryParse(cells[1], NumberStyles.None, CultureInfo.InvariantCulture, out var at) && at <= transitions));
+                WriteAtomically(CsvFile, string.Concat(keptRows.Select(l => l + "\n")));
+            }
+            if (Directory.Exists(TensorBoardDirectory))
+            {
+                foreach (var events in Directory.EnumerateFiles(TensorBoardDirectory, "events.out.tfevents.*")) File.Delete(events);
+            }
+            var recordsKept = File.Exists(MetricsFile) ? Metrics.MetricsFile.Read(MetricsFile) : new List<Metrics.MetricRecord>();
+            var clock = started.ToUnixTimeMilliseconds() / 1000.0;
+            using var writer = new TensorBoard.TensorBoardWriter(TensorBoardDirectory, () => clock);
+            foreach (var record in recordsKept)
+            {
+                clock = started.ToUnixTimeMilliseconds() / 1000.0 + record.Seconds;
+                writer.Write(new[] { record });
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Metrics.MetricsFileException)
+        {
+            throw new RunDirectoryException($"cannot rewind the metrics of '{Path}' to {transitions} transitions: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>The replay file saved beside a checkpoint (<c>transitions-N.replay</c>).</summary>
+    public static string ReplayFileOf(string checkpointPath) => System.IO.Path.ChangeExtension(checkpointPath, ".replay");
 
     /// <summary>The run's checkpoints, oldest first.</summary>
     public IReadOnlyList<(long Transitions, string Path)> Checkpoints()

@@ -134,6 +134,57 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("--save keeps one agent, but --seeds trains several", refusal);
     }
 
+    /// <summary>The metrics of a run without the clock-derived fields, one JSON text per record.</summary>
+    private static string[] ReproducibleMetrics(RunDirectory run) => File.ReadAllLines(run.MetricsFile).Select(line =>
+    {
+        var record = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+        record.Remove("time_s");
+        record.Remove("transitions_per_s");
+        return record.ToJsonString();
+    }).ToArray();
+
+    [Fact]
+    public void AResumedRunWritesTheSameMetricsLineForLineAsAnUninterruptedOne()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        TrainRequest Request(string runs) => new(spec, "bitflip", null, 4, 3_000, null, 1, 500, null)
+        {
+            RunsDir = Path.Combine(_directory, runs), EvalEvery = 1_000, EvalEpisodes = 3, CheckpointEvery = 1_000,
+        };
+
+        Assert.Equal(0, TrainCommand.Run(Request("whole"), new StringWriter(), new StringWriter()));
+        var whole = RunDirectory.Open(Directory.GetDirectories(Path.Combine(_directory, "whole")).Single());
+
+        // Stopped (as by Ctrl+C) at the progress line of 1,500 transitions, between scheduled checkpoints.
+        using var stop = new System.Threading.CancellationTokenSource();
+        Assert.Equal(0, TrainCommand.Run(Request("parts"), new CancellingWriter(stop, line => line.StartsWith("       1,500 ", StringComparison.Ordinal)), new StringWriter(), stop.Token));
+        var parts = RunDirectory.Open(Directory.GetDirectories(Path.Combine(_directory, "parts")).Single());
+        Assert.Equal(1_500, parts.LatestCheckpoint()!.Value.Transitions);
+        // What a run killed later leaves behind: a record past the checkpoint and half a line.
+        File.AppendAllText(parts.MetricsFile, "{\"kind\":\"train\",\"transitions\":2000,\"time_s\":9,\"loss\":1}\n{\"kind\":\"tra");
+        File.AppendAllText(parts.CsvFile, "train,2000,9,,loss,1\n");
+
+        var (code, output, error) = Run("train", "--resume", parts.Path);
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"resuming {parts.Path} from 1,500 transitions", output);
+        Assert.Equal(ReproducibleMetrics(whole), ReproducibleMetrics(parts));
+        static string[] Csv(RunDirectory run) => File.ReadAllLines(run.CsvFile).Select(row => row.Split(','))
+            .Where(cells => cells[4] != "transitions_per_s").Select(cells => string.Join(',', cells.Where((_, i) => i != 2))).ToArray();
+        Assert.Equal(Csv(whole), Csv(parts));
+        var last = (CheckpointFile.Load(whole.LatestCheckpoint()!.Value.Path), CheckpointFile.Load(parts.LatestCheckpoint()!.Value.Path));
+        Assert.Equal(last.Item1.Arrays["parameters"], last.Item2.Arrays["parameters"]);
+        Assert.Equal(3_000, last.Item2.Counter("transitions"));
+        Assert.Single(Directory.GetFiles(parts.TensorBoardDirectory));
+
+        var (again, _, refusal) = Run("train", "--resume", parts.Path, "--steps", "1000");
+        Assert.Equal(2, again);
+        Assert.Contains("--steps must be at least the 3,000 transitions the run has reached", refusal);
+        (again, _, refusal) = Run("train", spec, "--resume", parts.Path);
+        Assert.Equal(2, again);
+        Assert.Contains("--resume takes the spec from the run directory", refusal);
+    }
+
     [Fact]
     public void StoppingARunWritesALoadableCheckpointAndExitsCleanly()
     {

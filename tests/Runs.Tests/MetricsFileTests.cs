@@ -169,5 +169,9 @@ public sealed class MetricsFileTests
         public Checkpoint CreateCheckpoint() => throw new NotSupportedException();
 
         public void Restore(Checkpoint checkpoint) => throw new NotSupportedException();
+
+        public Mtrl.Runtime.Replay.ReplayBuffer Replay => throw new NotSupportedException();
+
+        public void Resume(Checkpoint checkpoint) => throw new NotSupportedException();
     }
 }

@@ -338,8 +338,32 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         checkpoint.Arrays["twin"] = (float[])TwinParameters.Values.Clone();
         checkpoint.Arrays["target"] = (float[])TargetParameters.Values.Clone();
         checkpoint.Arrays["twin_target"] = (float[])TwinTargetParameters.Values.Clone();
+        checkpoint.Counters["skipped_updates"] = SkippedUpdates;
+        checkpoint.Counters["last_loss"] = BitConverter.DoubleToInt64Bits(LastLoss);
+        checkpoint.Counters["last_actor_loss"] = BitConverter.DoubleToInt64Bits(LastActorLoss);
+        _criticCombiner?.SaveState(checkpoint, "critic_gradients.");
+        _twinCombiner?.SaveState(checkpoint, "twin_gradients.");
+        ActorCombiner?.SaveState(checkpoint, "actor_gradients.");
+        Loop.SaveState(checkpoint);
         AddToCheckpoint(checkpoint);
         return checkpoint;
+    }
+
+    /// <inheritdoc />
+    public ReplayBuffer Replay => Loop.Replay;
+
+    /// <inheritdoc />
+    public void Resume(Checkpoint checkpoint)
+    {
+        Restore(checkpoint);
+        Loop.RestoreState(checkpoint);
+        _criticCombiner?.RestoreState(checkpoint, "critic_gradients.");
+        _twinCombiner?.RestoreState(checkpoint, "twin_gradients.");
+        ActorCombiner?.RestoreState(checkpoint, "actor_gradients.");
+        Updates = checkpoint.Counter("updates");
+        SkippedUpdates = checkpoint.Counter("skipped_updates");
+        LastLoss = BitConverter.Int64BitsToDouble(checkpoint.Counter("last_loss"));
+        LastActorLoss = BitConverter.Int64BitsToDouble(checkpoint.Counter("last_actor_loss"));
     }
 
     /// <inheritdoc />

@@ -179,15 +179,30 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
     }
 
     /// <summary>
-    /// Parameters, target parameters (<c>target</c>), Adam's moments (<c>adam</c>) and the
-    /// counters <c>transitions</c> and <c>updates</c>. Replay contents and environment states are
-    /// not part of it: save the buffer with <see cref="ReplayBuffer.Save"/> if needed.
+    /// Parameters, target parameters (<c>target</c>), Adam's moments (<c>adam</c>), the counters
+    /// (<c>transitions</c>, <c>updates</c>, …), GradNorm's state and the loop's (running episodes,
+    /// episode statistics, the environments' state when they can save it). The replay buffer is
+    /// not part of it: save it with <see cref="ReplayBuffer.Save"/>.
     /// </summary>
     public Checkpoint CreateCheckpoint()
     {
-        var checkpoint = Checkpoint.Of(Parameters).With(_adam).With("transitions", Transitions).With("updates", Updates);
+        var checkpoint = Checkpoint.Of(Parameters).With(_adam).With("transitions", Transitions).With("updates", Updates)
+            .With("skipped_updates", SkippedUpdates).With("last_loss", BitConverter.DoubleToInt64Bits(LastLoss));
         checkpoint.Arrays["target"] = (float[])TargetParameters.Values.Clone();
+        _taskGradients?.SaveState(checkpoint, "task_gradients.");
+        _loop.SaveState(checkpoint);
         return checkpoint;
+    }
+
+    /// <inheritdoc />
+    public void Resume(Checkpoint checkpoint)
+    {
+        Restore(checkpoint);
+        _loop.RestoreState(checkpoint);
+        _taskGradients?.RestoreState(checkpoint, "task_gradients.");
+        Updates = checkpoint.Counter("updates");
+        SkippedUpdates = checkpoint.Counter("skipped_updates");
+        LastLoss = BitConverter.Int64BitsToDouble(checkpoint.Counter("last_loss"));
     }
 
     /// <inheritdoc />

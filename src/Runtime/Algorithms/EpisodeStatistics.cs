@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -66,6 +67,49 @@ public sealed class EpisodeStatistics
         _terminated[_next] = terminated;
         _next = (_next + 1) % _returns.Length;
         Episodes++;
+    }
+
+    /// <summary>Writes the window and counters under <paramref name="prefix"/> (returns as their exact bits).</summary>
+    internal void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        var returns = new long[_returns.Length];
+        var lengths = new long[_returns.Length];
+        var terminated = new long[_returns.Length];
+        for (var i = 0; i < returns.Length; i++)
+        {
+            returns[i] = BitConverter.DoubleToInt64Bits(_returns[i]);
+            lengths[i] = _lengths[i];
+            terminated[i] = _terminated[i] ? 1 : 0;
+        }
+        checkpoint.Integers[prefix + "returns"] = returns;
+        checkpoint.Integers[prefix + "lengths"] = lengths;
+        checkpoint.Integers[prefix + "terminated"] = terminated;
+        checkpoint.Counters[prefix + "next"] = _next;
+        checkpoint.Counters[prefix + "episodes"] = Episodes;
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote into statistics of the same window.</summary>
+    /// <exception cref="CheckpointException">A section is missing, has another window, or holds impossible counters.</exception>
+    internal void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var returns = checkpoint.RequireIntegers(prefix + "returns", _returns.Length);
+        var lengths = checkpoint.RequireIntegers(prefix + "lengths", _returns.Length);
+        var terminated = checkpoint.RequireIntegers(prefix + "terminated", _returns.Length);
+        var next = checkpoint.Counter(prefix + "next");
+        var episodes = checkpoint.Counter(prefix + "episodes");
+        if (next < 0 || next >= _returns.Length || episodes < 0)
+        {
+            throw new CheckpointException($"episode statistics '{prefix}' hold impossible counters (next {next}, episodes {episodes}, window {_returns.Length})");
+        }
+        for (var i = 0; i < returns.Length; i++)
+        {
+            if (lengths[i] is < 0 or > int.MaxValue) throw new CheckpointException($"episode statistics '{prefix}' hold an impossible episode length {lengths[i]}");
+            _returns[i] = BitConverter.Int64BitsToDouble(returns[i]);
+            _lengths[i] = (int)lengths[i];
+            _terminated[i] = terminated[i] != 0;
+        }
+        _next = (int)next;
+        Episodes = episodes;
     }
 
     private double Mean(double[] values)

@@ -57,4 +57,18 @@ public interface ITrainer
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint belongs to another agent or lacks a section.</exception>
     void Restore(Checkpoint checkpoint);
+
+    /// <summary>The replay buffer; a resumable run saves it beside each checkpoint (<see cref="ReplayBuffer.Save"/>).</summary>
+    ReplayBuffer Replay { get; }
+
+    /// <summary>
+    /// Restores the whole training state a <see cref="CreateCheckpoint"/> holds — the learned state,
+    /// the counters (which also fix every random stream's position), the running episodes and
+    /// episode statistics, the environments' state and what task weighting learned — into a
+    /// trainer built like the saved one. With its replay buffer reloaded
+    /// (<see cref="ReplayBufferFile.LoadInto"/>), training then continues exactly as if it had never
+    /// stopped.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint belongs to another agent or environment, lacks a section, or the environments cannot restore their state.</exception>
+    void Resume(Checkpoint checkpoint);
 }

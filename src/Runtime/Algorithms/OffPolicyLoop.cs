@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Mtrl.Kernels;
+using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Replay;
 
@@ -350,5 +351,54 @@ public sealed class OffPolicyLoop
             _episodeReturns[i] = 0;
             _episodeLengths[i] = 0;
         }
+    }
+
+    /// <summary>
+    /// Writes what the loop keeps between steps — counters, the running episodes, the episode
+    /// statistics and the environments' state — so that a resumed run continues exactly; the
+    /// replay buffer is saved on its own (<see cref="ReplayBuffer.Save"/>).
+    /// </summary>
+    internal void SaveState(Checkpoint checkpoint)
+    {
+        checkpoint.Counters["loop.transitions"] = Transitions;
+        checkpoint.Counters["loop.vector_steps"] = VectorSteps;
+        checkpoint.Counters["loop.nonfinite_transitions"] = NonFiniteTransitions;
+        checkpoint.Counters["loop.skipped_transitions"] = SkippedTransitions;
+        checkpoint.Integers["loop.episode_returns"] = Array.ConvertAll(_episodeReturns, BitConverter.DoubleToInt64Bits);
+        checkpoint.Integers["loop.episode_lengths"] = Array.ConvertAll(_episodeLengths, length => (long)length);
+        Episodes.SaveState(checkpoint, "loop.episodes.");
+        for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t].SaveState(checkpoint, $"loop.task{t}.");
+        if (_environment is IResumableEnvironment resumable) resumable.SaveState(checkpoint, "environment.");
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote, into a loop built for the same environments and options.</summary>
+    /// <exception cref="CheckpointException">Something is missing or does not fit, or the environments cannot restore their state.</exception>
+    internal void RestoreState(Checkpoint checkpoint)
+    {
+        if (_environment is not IResumableEnvironment resumable)
+        {
+            throw new CheckpointException($"{_environment.GetType().Name} cannot restore its state (it does not implement IResumableEnvironment), so the run cannot be resumed exactly");
+        }
+        var transitions = checkpoint.Counter("loop.transitions");
+        var vectorSteps = checkpoint.Counter("loop.vector_steps");
+        if (transitions < 0 || vectorSteps < 0 || transitions != vectorSteps * _environment.EnvironmentCount)
+        {
+            throw new CheckpointException($"the checkpoint's {transitions} transitions in {vectorSteps} vector steps do not fit {_environment.EnvironmentCount} environments");
+        }
+        var returns = checkpoint.RequireIntegers("loop.episode_returns", _episodeReturns.Length);
+        var lengths = checkpoint.RequireIntegers("loop.episode_lengths", _episodeLengths.Length);
+        resumable.RestoreState(checkpoint, "environment.");
+        Episodes.RestoreState(checkpoint, "loop.episodes.");
+        for (var t = 0; t < TaskEpisodes.Length; t++) TaskEpisodes[t].RestoreState(checkpoint, $"loop.task{t}.");
+        for (var i = 0; i < returns.Length; i++)
+        {
+            if (lengths[i] is < 0 or > int.MaxValue) throw new CheckpointException($"environment {i}'s running episode has an impossible length {lengths[i]}");
+            _episodeReturns[i] = BitConverter.Int64BitsToDouble(returns[i]);
+            _episodeLengths[i] = (int)lengths[i];
+        }
+        Transitions = transitions;
+        VectorSteps = vectorSteps;
+        NonFiniteTransitions = checkpoint.Counter("loop.nonfinite_transitions");
+        SkippedTransitions = checkpoint.Counter("loop.skipped_transitions");
     }
 }

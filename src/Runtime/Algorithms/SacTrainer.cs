@@ -178,6 +178,7 @@ public sealed class SacTrainer : ActorCriticTrainer
     protected override void AddToCheckpoint(Checkpoint checkpoint)
     {
         checkpoint.Arrays["log_alpha"] = LogAlpha.ToArray();
+        checkpoint.Counters["last_alpha_loss"] = BitConverter.DoubleToInt64Bits(LastAlphaLoss);
         if (_temperatureOptimizer is not null)
         {
             checkpoint.Arrays["alpha_adam.m"] = (float[])_temperatureOptimizer.FirstMoment.Clone();
@@ -189,6 +190,7 @@ public sealed class SacTrainer : ActorCriticTrainer
     /// <inheritdoc />
     protected override void RestoreFromCheckpoint(Checkpoint checkpoint)
     {
+        if (checkpoint.Counters.TryGetValue("last_alpha_loss", out var alphaLoss)) LastAlphaLoss = BitConverter.Int64BitsToDouble(alphaLoss);
         checkpoint.RestoreArray("log_alpha", _temperatures.ValuesOf(_logAlpha));
         if (_temperatureOptimizer is not null)
         {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics.Tensors;
 using Mtrl.Kernels;
+using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.MultiTask;
 using Mtrl.Runtime.Parameters;
 
@@ -77,6 +78,26 @@ public sealed class TaskGradientCombiner
 
     /// <summary>Task count T.</summary>
     public int TaskCount => _lossWeights.Length;
+
+    /// <summary>Writes what GradNorm learns over a run (each task's first loss and its weight) under <paramref name="prefix"/>.</summary>
+    internal void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        checkpoint.Integers[prefix + "initial_losses"] = Array.ConvertAll(_initialTaskLosses, BitConverter.DoubleToInt64Bits);
+        checkpoint.Integers[prefix + "loss_weights"] = Array.ConvertAll(_lossWeights, BitConverter.DoubleToInt64Bits);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
+    /// <exception cref="CheckpointException">A section is missing or has another task count.</exception>
+    internal void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var initial = checkpoint.RequireIntegers(prefix + "initial_losses", _initialTaskLosses.Length);
+        var weights = checkpoint.RequireIntegers(prefix + "loss_weights", _lossWeights.Length);
+        for (var t = 0; t < initial.Length; t++)
+        {
+            _initialTaskLosses[t] = BitConverter.Int64BitsToDouble(initial[t]);
+            _lossWeights[t] = BitConverter.Int64BitsToDouble(weights[t]);
+        }
+    }
 
     /// <summary>GradNorm's current task loss weights (they sum to T); all 1 for the other methods.</summary>
     public ReadOnlySpan<double> LossWeights => _weightSource is null ? _lossWeights : _weightSource.LossWeights;

@@ -111,7 +111,20 @@ public static class ReplayBufferFile
     /// <param name="expected">The options the caller's agent needs; null accepts any.</param>
     /// <param name="accelerator">Runs the loaded buffer's kernels; null uses <see cref="CpuAccelerator.Default"/>.</param>
     /// <exception cref="CheckpointException">The file cannot be read, is corrupt, or holds a buffer of another shape.</exception>
-    public static ReplayBuffer Load(string path, ReplayBufferOptions? expected, Accelerator? accelerator = null)
+    public static ReplayBuffer Load(string path, ReplayBufferOptions? expected, Accelerator? accelerator = null) => Load(path, expected, accelerator, into: null);
+
+    /// <summary>
+    /// Loads a file into <paramref name="buffer"/>, which must have the file's shape: a resumed
+    /// run keeps the buffer its trainer built (and every batch bound to it) and refills it.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file cannot be read, is corrupt, or holds a buffer of another shape.</exception>
+    public static void LoadInto(string path, ReplayBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        Load(path, buffer.Options, accelerator: null, into: buffer);
+    }
+
+    private static ReplayBuffer Load(string path, ReplayBufferOptions? expected, Accelerator? accelerator, ReplayBuffer? into)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         FileStream stream;
@@ -128,7 +141,7 @@ public static class ReplayBufferFile
         {
             try
             {
-                return Read(stream, path, expected, accelerator);
+                return Read(stream, path, expected, accelerator, into);
             }
             catch (EndOfStreamException exception)
             {
@@ -142,7 +155,7 @@ public static class ReplayBufferFile
     /// scalars (a few hundred bytes), the file size they imply, the checksum over the whole file,
     /// and only then the buffer is allocated and filled.
     /// </summary>
-    private static ReplayBuffer Read(FileStream stream, string path, ReplayBufferOptions? expected, Accelerator? accelerator)
+    private static ReplayBuffer Read(FileStream stream, string path, ReplayBufferOptions? expected, Accelerator? accelerator, ReplayBuffer? into)
     {
         var reader = new Reader(stream);
         Span<byte> header = stackalloc byte[16];
@@ -218,7 +231,7 @@ public static class ReplayBufferFile
         ReplayBuffer buffer;
         try
         {
-            buffer = new ReplayBuffer(options, accelerator);
+            buffer = into ?? new ReplayBuffer(options, accelerator);
         }
         catch (OutOfMemoryException exception)
         {
