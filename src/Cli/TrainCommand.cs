@@ -19,6 +19,7 @@ using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Replay;
+using Spectre.Console;
 
 namespace Mtrl.Cli;
 
@@ -291,28 +292,10 @@ internal static class TrainCommand
         var manifest = recorder.Run.ReadManifest();
         output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {manifest.Environments} × {manifest.Environment}, seed {manifest.Seed}");
         output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
-        var skipped = (Updates: 0L, Transitions: 0L);
-        while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
-        {
-            try
-            {
-                trainer.Train(recorder.NextStop(trainer.Transitions), cancellation);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // Bad data from the environment or a numerical failure: what happened and where, then stop.
-                error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
-                return false;
-            }
-            // Also when stopped: what fell due at this point is written as an uninterrupted run would.
-            var report = recorder.Report(trainer, final: trainer.Transitions >= total);
-            if (report.Logged is { } logged)
-            {
-                WriteLogLine(logged[0], output);
-                skipped = WriteSkipped(trainer, skipped, output);
-            }
-            if (report.Evaluated is { } evaluated) WriteEvaluationLine(evaluated, output);
-        }
+        var trained = ProgressSink.IsTerminal(output)
+            ? LiveProgress.Show(AnsiConsole.Console, total, trainer.Transitions, live => TrainLoop(trainer, recorder, live, error, cancellation))
+            : TrainLoop(trainer, recorder, new PlainProgress(output), error, cancellation);
+        if (!trained) return false;
         if (cancellation.IsCancellationRequested)
         {
             // Stopped (Ctrl+C, SIGTERM): a checkpoint where training got to, so --resume continues from here.
@@ -324,27 +307,61 @@ internal static class TrainCommand
         return true;
     }
 
-    /// <summary>A note under the progress line when the non-finite data policy skipped something since the last one.</summary>
-    private static (long Updates, long Transitions) WriteSkipped(ITrainer trainer, (long Updates, long Transitions) before, TextWriter output)
+    /// <summary>Steps the trainer from stop to stop (log, evaluation, checkpoint, display) until the run's end or cancellation.</summary>
+    private static bool TrainLoop(ITrainer trainer, RunRecorder recorder, ProgressSink progress, TextWriter error, CancellationToken cancellation)
     {
-        var now = (trainer.SkippedUpdates, trainer.SkippedTransitions);
-        if (now == before) return now;
-        var last = trainer.LastNonFinite is { } value ? $"; last: {value}" : "";
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{"skipped",12} {now.SkippedUpdates - before.Updates:N0} updates (non-finite loss or gradient) and {now.SkippedTransitions - before.Transitions:N0} transitions (non-finite data) since the last line{last}"));
-        return now;
+        var total = trainer.TargetTransitions;
+        var refresh = progress.RefreshEvery(total);
+        var skipped = (Updates: 0L, Transitions: 0L);
+        while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
+        {
+            var next = recorder.NextStop(trainer.Transitions);
+            if (refresh > 0) next = Math.Min(next, RunRecorder.NextMultiple(trainer.Transitions, refresh, total));
+            try
+            {
+                trainer.Train(next, cancellation);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Bad data from the environment or a numerical failure: what happened and where, then stop.
+                error.WriteLine($"mtrl: error: training stopped at {trainer.Transitions:N0} transitions: {CliApp.OneLine(exception.Message)}");
+                return false;
+            }
+            // Also when stopped: what fell due at this point is written as an uninterrupted run would.
+            var report = recorder.Report(trainer, final: trainer.Transitions >= total);
+            if (report.Logged is { } logged)
+            {
+                progress.Line(LogLine(logged[0]));
+                if (SkippedLine(trainer, ref skipped) is { } note) progress.Line(note);
+            }
+            if (report.Evaluated is { } evaluated) progress.Line(EvaluationLine(evaluated));
+            progress.Tick(trainer, recorder.LastEvaluation);
+        }
+        return true;
     }
 
-    private static void WriteLogLine(MetricRecord run, TextWriter output) => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{run.Transitions,12:N0} {run[MetricNames.Episodes],9:N0} {run[MetricNames.Return],9:F3} {run[MetricNames.Success],8:P0} {run[MetricNames.Length],7:F1} {run[MetricNames.Loss],10:G3} {run[MetricNames.TransitionsPerSecond],10:N0}"));
+    /// <summary>A note under the progress line when the non-finite data policy skipped something since the last one.</summary>
+    private static string? SkippedLine(ITrainer trainer, ref (long Updates, long Transitions) before)
+    {
+        var now = (trainer.SkippedUpdates, trainer.SkippedTransitions);
+        if (now == before) return null;
+        var last = trainer.LastNonFinite is { } value ? $"; last: {value}" : "";
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{"skipped",12} {now.SkippedUpdates - before.Updates:N0} updates (non-finite loss or gradient) and {now.SkippedTransitions - before.Transitions:N0} transitions (non-finite data) since the last line{last}");
+        before = now;
+        return line;
+    }
 
-    private static void WriteEvaluationLine(EvaluationResult result, TextWriter output)
+    private static string LogLine(MetricRecord run) => string.Create(CultureInfo.InvariantCulture,
+        $"{run.Transitions,12:N0} {run[MetricNames.Episodes],9:N0} {run[MetricNames.Return],9:F3} {run[MetricNames.Success],8:P0} {run[MetricNames.Length],7:F1} {run[MetricNames.Loss],10:G3} {run[MetricNames.TransitionsPerSecond],10:N0}");
+
+    private static string EvaluationLine(EvaluationResult result)
     {
         var success = result.Success;
         var returns = result.Return;
-        output.WriteLine(double.IsNaN(success.Average)
+        return double.IsNaN(success.Average)
             ? string.Create(CultureInfo.InvariantCulture, $"{"eval",12} return average {returns.Average:F3}, median {returns.Median:F3}, worst {returns.Worst:F3}")
-            : string.Create(CultureInfo.InvariantCulture, $"{"eval",12} success average {success.Average:P0}, median {success.Median:P0}, worst {success.Worst:P0}; return average {returns.Average:F3}"));
+            : string.Create(CultureInfo.InvariantCulture, $"{"eval",12} success average {success.Average:P0}, median {success.Median:P0}, worst {success.Worst:P0}; return average {returns.Average:F3}");
     }
 
     /// <summary>Every seed's final average, median and worst task, their mean and spread, printed and written to <c>summary.json</c>.</summary>
