@@ -24,9 +24,23 @@ public sealed class TensorBoardWriter : IMetricsWriter
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
         Directory.CreateDirectory(directory);
         var now = _clock();
-        var name = string.Create(CultureInfo.InvariantCulture, $"events.out.tfevents.{(long)now}.{Environment.MachineName}.mtrl");
-        Path = System.IO.Path.Combine(directory, name);
-        _records = new TfRecordWriter(new FileStream(Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
+        // A resumed run may start its file in the same second as the rewound one: number them apart.
+        FileStream? stream = null;
+        var path = "";
+        for (var n = 1; stream is null; n++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"events.out.tfevents.{(long)now}.{Environment.MachineName}.mtrl{(n == 1 ? "" : n.ToString(CultureInfo.InvariantCulture))}");
+            path = System.IO.Path.Combine(directory, name);
+            try
+            {
+                stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            }
+            catch (IOException) when (File.Exists(path) && n < 1_000)
+            {
+            }
+        }
+        Path = path;
+        _records = new TfRecordWriter(stream);
         _records.Write(EventEncoding.FileVersionEvent(now));
     }
 
