@@ -60,7 +60,10 @@ internal static class TrainCommand
             runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
             massCart, massPole, poleLength, force,
         };
-        command.SetAction((parse, cancellation) => System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
+        command.SetAction((parse, cancellation) =>
+        {
+            using var stop = StopSignals.Listen(cancellation);
+            return System.Threading.Tasks.Task.FromResult(Run(new TrainRequest(
             parse.GetValue(file) ?? "", parse.GetValue(environment) ?? "", parse.GetValue(agent), parse.GetValue(environments), parse.GetValue(steps),
             parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(logEvery), parse.GetValue(save),
             new CartPoleSettings(parse.GetValue(massCart), parse.GetValue(massPole), parse.GetValue(poleLength), parse.GetValue(force)))
@@ -73,7 +76,8 @@ internal static class TrainCommand
             Seeds = parse.GetValue(seeds),
             OnNonFinite = parse.GetValue(onNonFinite)!,
             Resume = parse.GetValue(resume),
-        }, output, error, cancellation)));
+        }, output, error, stop.Token));
+        });
         return command;
     }
 

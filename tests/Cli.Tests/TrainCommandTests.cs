@@ -187,6 +187,38 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void SigtermStopsTheProcessWithACheckpointThatResumes()
+    {
+        if (!OperatingSystem.IsLinux()) return; // sends the signal with kill(1)
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        var runs = Path.Combine(_directory, "signalled");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "mtrl.dll"), "train", spec, "--env", "bitflip", "--envs", "4", "--steps", "50000000", "--log-every", "400", "--runs-dir", runs })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["MTRL_CACHE_DIR"] = Path.Combine(_directory, "cache");
+        using var process = Process.Start(start)!;
+        var seen = new System.Text.StringBuilder();
+        string? line;
+        while ((line = process.StandardOutput.ReadLine()) is not null)
+        {
+            seen.AppendLine(line);
+            if (Regex.IsMatch(line, "^ +[0-9]")) break; // training is under way
+        }
+        Process.Start("kill", new[] { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!.WaitForExit();
+        seen.Append(process.StandardOutput.ReadToEnd());
+        Assert.True(process.WaitForExit(60_000), "the process did not stop after SIGTERM");
+
+        Assert.True(process.ExitCode == 0, seen + process.StandardError.ReadToEnd());
+        var run = RunDirectory.Open(Assert.Single(Directory.GetDirectories(runs)));
+        var (transitions, path) = run.LatestCheckpoint()!.Value;
+        Assert.Contains($"stopped at {transitions:N0} transitions", seen.ToString());
+        Assert.Equal(transitions, CheckpointFile.Load(path).Counter("transitions"));
+        Assert.True(File.Exists(RunDirectory.ReplayFileOf(path)));
+    }
+
+    [Fact]
     public void StoppingARunWritesALoadableCheckpointAndExitsCleanly()
     {
         var spec = Spec("flip.mtrl", SmallBitFlip);
