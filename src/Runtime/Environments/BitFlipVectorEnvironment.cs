@@ -1,6 +1,7 @@
 using System;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Environments;
 
@@ -17,7 +18,7 @@ namespace Mtrl.Runtime.Environments;
 /// environment i draws its start state and goal from Philox block (seed, i, k·2^32); see
 /// <see cref="BitFlipRules"/>.
 /// </remarks>
-public sealed class BitFlipVectorEnvironment : IDiscreteVectorEnvironment, IGoalVectorEnvironment
+public sealed class BitFlipVectorEnvironment : IDiscreteVectorEnvironment, IGoalVectorEnvironment, IResumableEnvironment
 {
     private const int EnvironmentGrain = 256;
     private const int GoalRowGrain = 1024;
@@ -121,6 +122,51 @@ public sealed class BitFlipVectorEnvironment : IDiscreteVectorEnvironment, IGoal
         int rows = EnvironmentArguments.CheckGoalBatch(achievedGoals, desiredGoals, terminated.Length, Bits, nameof(terminated));
         var kernel = new BitFlipGoalRewardKernel(achievedGoals, desiredGoals, Bits, default, terminated);
         _accelerator.LaunchChunked(rows, GoalRowGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Saves the kind, N, n, the time limit, the seed and started flag, each environment's state
+    /// and goal bits, step and episode counters, and every step buffer.
+    /// </summary>
+    /// <inheritdoc />
+    public void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        var writer = new EnvironmentStateWriter(checkpoint, prefix, EnvironmentKind.BitFlip);
+        writer.Shape(this);
+        writer.Counter("bits", Bits);
+        writer.Counter("maxEpisodeSteps", MaxEpisodeSteps);
+        writer.Progress(Seed, _started);
+        writer.Words("states", _states);
+        writer.Words("goals", _goals);
+        writer.Integers("steps", _steps);
+        writer.Integers("episodes", _episodes);
+        writer.Buffers(Buffers);
+    }
+
+    /// <summary>Also refuses a checkpoint saved with another bit count or time limit; nothing changes unless the whole state is valid.</summary>
+    /// <inheritdoc />
+    public void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var reader = new EnvironmentStateReader(checkpoint, prefix, EnvironmentKind.BitFlip);
+        reader.RequireSize("bits", "bit count", Bits);
+        reader.RequireShape(this);
+        reader.RequireSize("maxEpisodeSteps", "time limit (MaxEpisodeSteps)", MaxEpisodeSteps);
+        int n = EnvironmentCount;
+        var (seed, started) = reader.Progress();
+        long[] states = reader.Words("states", n, Bits);
+        long[] goals = reader.Words("goals", n, Bits);
+        long[] steps = reader.Integers("steps", n, 0, MaxEpisodeSteps - 1);
+        long[] episodes = reader.Integers("episodes", n, 0, uint.MaxValue);
+        SavedStepBuffers buffers = reader.Buffers(Buffers, TaskCount);
+
+        // Everything has been read and checked; only now does the environment change.
+        EnvironmentStateReader.Copy(states, _states);
+        EnvironmentStateReader.Copy(goals, _goals);
+        EnvironmentStateReader.Copy(steps, _steps);
+        EnvironmentStateReader.Copy(episodes, _episodes);
+        buffers.CopyTo(Buffers);
+        Seed = seed;
+        _started = started;
     }
 
     private BitFlipState State() => new(_states, _goals, _steps, _episodes);

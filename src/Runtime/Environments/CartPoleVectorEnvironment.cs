@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Environments;
 
@@ -22,7 +23,7 @@ namespace Mtrl.Runtime.Environments;
 /// <see cref="VectorStepBuffers"/>); episode k of environment i draws its start state from
 /// Philox block (seed, i, k·2^32) and its physics from block (seed, i, k·2^32 + 1).
 /// </remarks>
-public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
+public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment, IResumableEnvironment
 {
     // Groups of 8 environments per chunk: 32 groups = 256 environments, about a microsecond of work.
     private const int GroupGrain = 32;
@@ -135,6 +136,74 @@ public sealed class CartPoleVectorEnvironment : IDiscreteVectorEnvironment
         EnvironmentArguments.CheckDiscreteActions(actions, EnvironmentCount, 2);
         var kernel = new CartPoleStepKernel(State(), actions, Buffers.StepOutputs(), _ranges, Options.MaxEpisodeSteps, Seed);
         _accelerator.LaunchChunked(CartPoleStepKernel.GroupCount(EnvironmentCount), GroupGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Saves the kind, N, the task count and assignment, the time limit, the seed and started
+    /// flag, each environment's x, ẋ, θ, θ̇, step and episode counters and its current episode's
+    /// physics (force, pole mass, total mass, half pole length and their product), and every step
+    /// buffer.
+    /// </summary>
+    /// <inheritdoc />
+    public void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        var writer = new EnvironmentStateWriter(checkpoint, prefix, EnvironmentKind.CartPole);
+        writer.Shape(this);
+        writer.Integers("taskAssignment", _taskIds);
+        writer.Counter("maxEpisodeSteps", Options.MaxEpisodeSteps);
+        writer.Progress(Seed, _started);
+        writer.Floats("x", _x);
+        writer.Floats("xDot", _xDot);
+        writer.Floats("theta", _theta);
+        writer.Floats("thetaDot", _thetaDot);
+        writer.Integers("steps", _steps);
+        writer.Integers("episodes", _episodes);
+        writer.Floats("forceMagnitude", _forceMagnitude);
+        writer.Floats("massPole", _massPole);
+        writer.Floats("totalMass", _totalMass);
+        writer.Floats("halfPoleLength", _halfPoleLength);
+        writer.Floats("poleMassLength", _poleMassLength);
+        writer.Buffers(Buffers);
+    }
+
+    /// <summary>Also refuses a checkpoint saved with another task assignment or time limit; nothing changes unless the whole state is valid.</summary>
+    /// <inheritdoc />
+    public void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var reader = new EnvironmentStateReader(checkpoint, prefix, EnvironmentKind.CartPole);
+        reader.RequireShape(this);
+        reader.RequireTaskAssignment(_taskIds, TaskCount);
+        reader.RequireSize("maxEpisodeSteps", "time limit (MaxEpisodeSteps)", Options.MaxEpisodeSteps);
+        int n = EnvironmentCount;
+        var (seed, started) = reader.Progress();
+        float[] x = reader.Floats("x", n);
+        float[] xDot = reader.Floats("xDot", n);
+        float[] theta = reader.Floats("theta", n);
+        float[] thetaDot = reader.Floats("thetaDot", n);
+        long[] steps = reader.Integers("steps", n, 0, Options.MaxEpisodeSteps - 1);
+        long[] episodes = reader.Integers("episodes", n, 0, uint.MaxValue);
+        float[] forceMagnitude = reader.Floats("forceMagnitude", n);
+        float[] massPole = reader.Floats("massPole", n);
+        float[] totalMass = reader.Floats("totalMass", n);
+        float[] halfPoleLength = reader.Floats("halfPoleLength", n);
+        float[] poleMassLength = reader.Floats("poleMassLength", n);
+        SavedStepBuffers buffers = reader.Buffers(Buffers, TaskCount);
+
+        // Everything has been read and checked; only now does the environment change.
+        x.CopyTo(_x, 0);
+        xDot.CopyTo(_xDot, 0);
+        theta.CopyTo(_theta, 0);
+        thetaDot.CopyTo(_thetaDot, 0);
+        EnvironmentStateReader.Copy(steps, _steps);
+        EnvironmentStateReader.Copy(episodes, _episodes);
+        forceMagnitude.CopyTo(_forceMagnitude, 0);
+        massPole.CopyTo(_massPole, 0);
+        totalMass.CopyTo(_totalMass, 0);
+        halfPoleLength.CopyTo(_halfPoleLength, 0);
+        poleMassLength.CopyTo(_poleMassLength, 0);
+        buffers.CopyTo(Buffers);
+        Seed = seed;
+        _started = started;
     }
 
     private CartPoleState State() => new(

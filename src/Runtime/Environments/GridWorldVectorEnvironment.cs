@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Environments;
 
@@ -17,7 +18,7 @@ namespace Mtrl.Runtime.Environments;
 /// autoreset (see <see cref="VectorStepBuffers"/>). Episode k of environment i draws its start
 /// cell from Philox block (seed, i, k·2^32); see <see cref="GridWorldRules"/>.
 /// </remarks>
-public sealed class GridWorldVectorEnvironment : IDiscreteVectorEnvironment
+public sealed class GridWorldVectorEnvironment : IDiscreteVectorEnvironment, IResumableEnvironment
 {
     private const int EnvironmentGrain = 512;
 
@@ -96,6 +97,53 @@ public sealed class GridWorldVectorEnvironment : IDiscreteVectorEnvironment
         EnvironmentArguments.CheckDiscreteActions(actions, EnvironmentCount, GridWorldRules.ActionCount);
         var kernel = new GridWorldStepKernel(State(), Layout.Maze(), actions, Buffers.StepOutputs(), _parameters, Seed);
         _accelerator.LaunchChunked(EnvironmentCount, EnvironmentGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Saves the kind, N, the observation width, the map's width and height, the task count and
+    /// assignment, the time limit, the seed and started flag, each environment's cell, step and
+    /// episode counters, and every step buffer.
+    /// </summary>
+    /// <inheritdoc />
+    public void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        var writer = new EnvironmentStateWriter(checkpoint, prefix, EnvironmentKind.GridWorld);
+        writer.Shape(this);
+        writer.Counter("width", Layout.Width);
+        writer.Counter("height", Layout.Height);
+        writer.Integers("taskAssignment", _taskIds);
+        writer.Counter("maxEpisodeSteps", Options.MaxEpisodeSteps);
+        writer.Progress(Seed, _started);
+        writer.Integers("cells", _cells);
+        writer.Integers("steps", _steps);
+        writer.Integers("episodes", _episodes);
+        writer.Buffers(Buffers);
+    }
+
+    /// <summary>Also refuses a checkpoint saved on a map of another size, with another task assignment or time limit; nothing changes unless the whole state is valid.</summary>
+    /// <inheritdoc />
+    public void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var reader = new EnvironmentStateReader(checkpoint, prefix, EnvironmentKind.GridWorld);
+        reader.RequireSize("width", "map width", Layout.Width);
+        reader.RequireSize("height", "map height", Layout.Height);
+        reader.RequireShape(this);
+        reader.RequireTaskAssignment(_taskIds, TaskCount);
+        reader.RequireSize("maxEpisodeSteps", "time limit (MaxEpisodeSteps)", Options.MaxEpisodeSteps);
+        int n = EnvironmentCount;
+        var (seed, started) = reader.Progress();
+        long[] cells = reader.Integers("cells", n, 0, (long)Layout.Width * Layout.Height - 1);
+        long[] steps = reader.Integers("steps", n, 0, Options.MaxEpisodeSteps - 1);
+        long[] episodes = reader.Integers("episodes", n, 0, uint.MaxValue);
+        SavedStepBuffers buffers = reader.Buffers(Buffers, TaskCount);
+
+        // Everything has been read and checked; only now does the environment change.
+        EnvironmentStateReader.Copy(cells, _cells);
+        EnvironmentStateReader.Copy(steps, _steps);
+        EnvironmentStateReader.Copy(episodes, _episodes);
+        buffers.CopyTo(Buffers);
+        Seed = seed;
+        _started = started;
     }
 
     private GridWorldState State() => new(_cells, _steps, _episodes, _taskIds);

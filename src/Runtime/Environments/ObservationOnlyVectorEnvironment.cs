@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Environments;
 
@@ -13,8 +14,12 @@ namespace Mtrl.Runtime.Environments;
 /// Reset, Step and the buffers are the wrapped environment's own; nothing is copied. The goal
 /// buffers of <see cref="Buffers"/> are still written, but hindsight relabeling is not available
 /// through this view (relabeling would have to rewrite the goal inside the observation too).
+/// Saving and restoring state is the wrapped environment's too, under the same names, so a
+/// checkpoint of the view and one of the bare environment are interchangeable; it throws
+/// <see cref="NotSupportedException"/> when the wrapped environment is not
+/// <see cref="IResumableEnvironment"/> (see <see cref="IsResumable"/>).
 /// </remarks>
-public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironment
+public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironment, IResumableEnvironment
 {
     private readonly IContinuousVectorEnvironment _inner;
 
@@ -25,6 +30,9 @@ public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironm
 
     /// <summary>The wrapped environment.</summary>
     public IContinuousVectorEnvironment Inner => _inner;
+
+    /// <summary>Whether <see cref="SaveState"/> and <see cref="RestoreState"/> work: the wrapped environment is <see cref="IResumableEnvironment"/>.</summary>
+    public bool IsResumable => _inner is IResumableEnvironment;
 
     /// <inheritdoc />
     public int EnvironmentCount => _inner.EnvironmentCount;
@@ -52,4 +60,17 @@ public sealed class ObservationOnlyVectorEnvironment : IContinuousVectorEnvironm
 
     /// <inheritdoc />
     public void Step(ReadOnlySpan<float> actions) => _inner.Step(actions);
+
+    /// <summary>Saves the wrapped environment's state.</summary>
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The wrapped environment is not <see cref="IResumableEnvironment"/>.</exception>
+    public void SaveState(Checkpoint checkpoint, string prefix) => Resumable().SaveState(checkpoint, prefix);
+
+    /// <summary>Restores the wrapped environment's state.</summary>
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The wrapped environment is not <see cref="IResumableEnvironment"/>.</exception>
+    public void RestoreState(Checkpoint checkpoint, string prefix) => Resumable().RestoreState(checkpoint, prefix);
+
+    private IResumableEnvironment Resumable() => _inner as IResumableEnvironment
+        ?? throw new NotSupportedException($"the wrapped {_inner.GetType().Name} does not implement IResumableEnvironment, so its state cannot be saved or restored");
 }

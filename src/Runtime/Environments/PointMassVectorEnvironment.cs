@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
+using Mtrl.Runtime.Checkpoints;
 
 namespace Mtrl.Runtime.Environments;
 
@@ -20,7 +21,7 @@ namespace Mtrl.Runtime.Environments;
 /// (round-robin unless given). Same-step autoreset (see <see cref="VectorStepBuffers"/>). Episode k of environment
 /// i draws start and goal from Philox block (seed, i, k·2^32); see <see cref="PointMassRules"/>.
 /// </remarks>
-public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, IGoalVectorEnvironment
+public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, IGoalVectorEnvironment, IResumableEnvironment
 {
     private const int EnvironmentGrain = 512;
     private const int GoalRowGrain = 2048;
@@ -129,6 +130,64 @@ public sealed class PointMassVectorEnvironment : IContinuousVectorEnvironment, I
         int rows = EnvironmentArguments.CheckGoalBatch(achievedGoals, desiredGoals, terminated.Length, GoalSize, nameof(terminated));
         var kernel = new PointMassGoalRewardKernel(achievedGoals, desiredGoals, _parameters, default, terminated);
         _accelerator.LaunchChunked(rows, GoalRowGrain, in kernel);
+    }
+
+    /// <summary>
+    /// Saves the kind, N, the observation width, the task count and assignment, the time limit,
+    /// the seed and started flag, each environment's position, velocity, goal, step and episode
+    /// counters, and every step buffer.
+    /// </summary>
+    /// <inheritdoc />
+    public void SaveState(Checkpoint checkpoint, string prefix)
+    {
+        var writer = new EnvironmentStateWriter(checkpoint, prefix, EnvironmentKind.PointMass);
+        writer.Shape(this);
+        writer.Integers("taskAssignment", _taskIds);
+        writer.Counter("maxEpisodeSteps", Options.MaxEpisodeSteps);
+        writer.Progress(Seed, _started);
+        writer.Floats("positionX", _positionX);
+        writer.Floats("positionY", _positionY);
+        writer.Floats("velocityX", _velocityX);
+        writer.Floats("velocityY", _velocityY);
+        writer.Floats("goalX", _goalX);
+        writer.Floats("goalY", _goalY);
+        writer.Integers("steps", _steps);
+        writer.Integers("episodes", _episodes);
+        writer.Buffers(Buffers);
+    }
+
+    /// <summary>Also refuses a checkpoint saved with another task assignment or time limit; nothing changes unless the whole state is valid.</summary>
+    /// <inheritdoc />
+    public void RestoreState(Checkpoint checkpoint, string prefix)
+    {
+        var reader = new EnvironmentStateReader(checkpoint, prefix, EnvironmentKind.PointMass);
+        reader.RequireShape(this);
+        reader.RequireTaskAssignment(_taskIds, TaskCount);
+        reader.RequireSize("maxEpisodeSteps", "time limit (MaxEpisodeSteps)", Options.MaxEpisodeSteps);
+        int n = EnvironmentCount;
+        var (seed, started) = reader.Progress();
+        float[] positionX = reader.Floats("positionX", n);
+        float[] positionY = reader.Floats("positionY", n);
+        float[] velocityX = reader.Floats("velocityX", n);
+        float[] velocityY = reader.Floats("velocityY", n);
+        float[] goalX = reader.Floats("goalX", n);
+        float[] goalY = reader.Floats("goalY", n);
+        long[] steps = reader.Integers("steps", n, 0, Options.MaxEpisodeSteps - 1);
+        long[] episodes = reader.Integers("episodes", n, 0, uint.MaxValue);
+        SavedStepBuffers buffers = reader.Buffers(Buffers, TaskCount);
+
+        // Everything has been read and checked; only now does the environment change.
+        positionX.CopyTo(_positionX, 0);
+        positionY.CopyTo(_positionY, 0);
+        velocityX.CopyTo(_velocityX, 0);
+        velocityY.CopyTo(_velocityY, 0);
+        goalX.CopyTo(_goalX, 0);
+        goalY.CopyTo(_goalY, 0);
+        EnvironmentStateReader.Copy(steps, _steps);
+        EnvironmentStateReader.Copy(episodes, _episodes);
+        buffers.CopyTo(Buffers);
+        Seed = seed;
+        _started = started;
     }
 
     private PointMassState State() => new(_positionX, _positionY, _velocityX, _velocityY, _goalX, _goalY, _steps, _episodes, _taskIds);
