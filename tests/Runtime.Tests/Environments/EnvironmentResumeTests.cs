@@ -71,6 +71,19 @@ public sealed class EnvironmentResumeTests : IDisposable
             finishedBefore += saved.Buffers.Finished.Count(f => f);
         }
 
+        // Save right after a step in which an environment was truncated, so the saved flags are
+        // not all clear (a restore that dropped them would go unnoticed).
+        int extra = 0;
+        while (!saved.Buffers.Truncated.Any(f => f) && extra < 200)
+        {
+            Step(saved, before + extra);
+            finishedBefore += saved.Buffers.Finished.Count(f => f);
+            extra++;
+        }
+
+        Assert.True(extra < 200, $"{configuration}: no step with a truncation within {before + 200} steps");
+        before += extra;
+
         // Episodes must have ended (and restarted) before the save, or the counters saved would be trivial.
         Assert.True(finishedBefore >= Count, $"{configuration}: only {finishedBefore} episodes ended in the first {before} steps");
 
@@ -91,6 +104,8 @@ public sealed class EnvironmentResumeTests : IDisposable
             Step(fromMemory, 1000 + t);
         }
 
+        // Values no step writes (NaN, set flags): whatever the restore leaves out shows.
+        StepBufferAssert.Poison(fromMemory.Buffers);
         ((IResumableEnvironment)fromMemory).RestoreState(checkpoint, Prefix);
         Assert.Equal(saved.Seed, fromFile.Seed);
         Assert.Equal(saved.Seed, fromMemory.Seed);
