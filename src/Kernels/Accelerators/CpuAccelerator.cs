@@ -42,9 +42,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private readonly object _startLock = new();
     private readonly SemaphoreSlim _wake = new(0);
 
-    // Completion is signalled through a plain monitor rather than ManualResetEventSlim, whose
-    // lazily created lock object would be a (one-off) allocation in the middle of a hot loop.
-    private readonly object _doneLock = new();
+    // Completion is polled (spin, yield, then sleep), never waited on: see WaitForWorkers.
+    private readonly object _wakeWarmUp = new();
     private Thread[]? _workers;
     private long[] _workerAllocatedBytes = [];
     private int _busy;
@@ -208,7 +207,7 @@ public sealed unsafe class CpuAccelerator : Accelerator
         }
     }
 
-    /// <summary>Polls for a while (workers usually finish together with the caller), then blocks.</summary>
+    /// <summary>Polls for the workers: spins, yields for a while (they usually finish together with the caller), then sleeps between polls.</summary>
     private void WaitForWorkers()
     {
         long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
@@ -224,15 +223,11 @@ public sealed unsafe class CpuAccelerator : Accelerator
             }
             else
             {
-                lock (_doneLock)
-                {
-                    while (Volatile.Read(ref _pendingWorkers) != 0)
-                    {
-                        Monitor.Wait(_doneLock);
-                    }
-                }
-
-                return;
+                // Workers are descheduled (a loaded machine): sleep-poll rather than block. The
+                // first Monitor.Wait on a thread allocates its waiter (hundreds of bytes on .NET
+                // 10), and the launching thread is the caller's, so blocking would allocate in
+                // the middle of a hot loop the first time the machine is busy.
+                Thread.Sleep(1);
             }
         }
     }
@@ -298,6 +293,13 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private void WorkerLoop(object? state)
     {
         int index = (int)state!;
+        // A worker blocks in _wake.Wait (a Monitor.Wait inside); its first one allocates the
+        // thread's waiter, so make that first wait here, before any launch is measured.
+        lock (_wakeWarmUp)
+        {
+            Monitor.Wait(_wakeWarmUp, 1);
+        }
+
         while (true)
         {
             if (!PollForLaunch())
@@ -312,13 +314,7 @@ public sealed unsafe class CpuAccelerator : Accelerator
 
             RunChunks();
             _workerAllocatedBytes[index] = GC.GetAllocatedBytesForCurrentThread();
-            if (Interlocked.Decrement(ref _pendingWorkers) == 0)
-            {
-                lock (_doneLock)
-                {
-                    Monitor.PulseAll(_doneLock);
-                }
-            }
+            Interlocked.Decrement(ref _pendingWorkers);
         }
     }
 
