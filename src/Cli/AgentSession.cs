@@ -23,9 +23,11 @@ internal sealed class AgentSession : IDisposable
 {
     private readonly MethodInfo _createOptions;
     private readonly MethodInfo _create;
+    private IVectorEnvironment? _checked;
 
-    private AgentSession(AgentRequest request, string specText, AgentModel agent, CpuAccelerator accelerator, MethodInfo createOptions, MethodInfo create)
+    private AgentSession(AgentRequest request, string specText, AgentModel agent, CpuAccelerator accelerator, MethodInfo createOptions, MethodInfo create, IVectorEnvironment environment)
     {
+        _checked = environment;
         Request = request;
         SpecText = specText;
         Agent = agent;
@@ -83,8 +85,8 @@ internal sealed class AgentSession : IDisposable
         var opened = false;
         try
         {
-            // The environment is shaped to the agent here once, so a mismatch is reported before compiling.
-            if (CreateEnvironment(request, agent, accelerator, error) is null) return null;
+            // The environment is shaped to the agent before compiling, so a mismatch is reported first.
+            if (CreateEnvironment(request, agent, accelerator, error) is not { } environment) return null;
 
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var loaded = AgentAssemblyCache.Default().Load(request.File, text);
@@ -109,7 +111,7 @@ internal sealed class AgentSession : IDisposable
             }
             opened = true;
             code = 0;
-            return new AgentSession(request, text, agent, accelerator, createOptions, create);
+            return new AgentSession(request, text, agent, accelerator, createOptions, create, environment);
         }
         finally
         {
@@ -117,8 +119,13 @@ internal sealed class AgentSession : IDisposable
         }
     }
 
-    /// <summary>A new set of the request's environments (training and evaluation each get their own); null after one line on <paramref name="error"/>.</summary>
-    public IVectorEnvironment? CreateEnvironment(TextWriter error) => CreateEnvironment(Request, Agent, Accelerator, error);
+    /// <summary>A new set of the request's environments (training and evaluation each get their own; the first is the one built to check the fit); null after one line on <paramref name="error"/>.</summary>
+    public IVectorEnvironment? CreateEnvironment(TextWriter error)
+    {
+        var environment = _checked ?? CreateEnvironment(Request, Agent, Accelerator, error);
+        _checked = null;
+        return environment;
+    }
 
     /// <summary>A trainer on <paramref name="environment"/> with <paramref name="options"/>; null with the problem in one line.</summary>
     public ITrainer? CreateTrainer(IVectorEnvironment environment, OffPolicyOptions options, out string problem)

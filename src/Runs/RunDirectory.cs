@@ -164,19 +164,10 @@ public sealed class RunDirectory
     {
         try
         {
-            var kept = new List<string>();
-            if (File.Exists(MetricsFile))
-            {
-                var lines = File.ReadAllText(MetricsFile).Split('\n');
-                var records = Metrics.MetricsFile.Read(MetricsFile);
-                // Read returns one record per complete non-empty line, in order.
-                var complete = lines.Take(lines.Length - 1).Where(l => l.Length > 0).ToList();
-                for (var i = 0; i < records.Count; i++)
-                {
-                    if (records[i].Transitions <= transitions) kept.Add(complete[i]);
-                }
-                WriteAtomically(MetricsFile, string.Concat(kept.Select(l => l + "\n")));
-            }
+            var kept = File.Exists(MetricsFile)
+                ? Metrics.MetricsFile.ReadLines(MetricsFile).Where(line => line.Record.Transitions <= transitions).ToList()
+                : new List<(string Line, Metrics.MetricRecord Record)>();
+            if (File.Exists(MetricsFile)) WriteAtomically(MetricsFile, string.Concat(kept.Select(line => line.Line + "\n")));
             if (File.Exists(CsvFile))
             {
                 var rows = File.ReadAllLines(CsvFile);
@@ -188,10 +179,9 @@ public sealed class RunDirectory
             {
                 foreach (var events in Directory.EnumerateFiles(TensorBoardDirectory, "events.out.tfevents.*")) File.Delete(events);
             }
-            var recordsKept = File.Exists(MetricsFile) ? Metrics.MetricsFile.Read(MetricsFile) : new List<Metrics.MetricRecord>();
             var clock = started.ToUnixTimeMilliseconds() / 1000.0;
             using var writer = new TensorBoard.TensorBoardWriter(TensorBoardDirectory, () => clock);
-            foreach (var record in recordsKept)
+            foreach (var (_, record) in kept)
             {
                 clock = started.ToUnixTimeMilliseconds() / 1000.0 + record.Seconds;
                 writer.Write(new[] { record });
@@ -233,17 +223,6 @@ public sealed class RunDirectory
         return true;
     }
 
-    private static void WriteAtomically(string path, string text)
-    {
-        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+    private static void WriteAtomically(string path, string text) =>
+        AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 }

@@ -16,7 +16,11 @@ public static class MetricsFile
     /// run killed while writing it and is skipped; any other malformed line is an error.
     /// </summary>
     /// <exception cref="MetricsFileException">The file cannot be read, or a line is not a metrics record.</exception>
-    public static List<MetricRecord> Read(string path)
+    public static List<MetricRecord> Read(string path) => ReadLines(path).ConvertAll(line => line.Record);
+
+    /// <summary>As <see cref="Read"/>, each record with the line it was read from.</summary>
+    /// <exception cref="MetricsFileException">The file cannot be read, or a line is not a metrics record.</exception>
+    public static List<(string Line, MetricRecord Record)> ReadLines(string path)
     {
         string text;
         try
@@ -27,13 +31,13 @@ public static class MetricsFile
         {
             throw new MetricsFileException($"{path}: cannot read the metrics: {exception.Message}", exception);
         }
-        var records = new List<MetricRecord>();
+        var records = new List<(string, MetricRecord)>();
         // The element after the last newline is empty, or the unfinished line of a killed run: never parsed.
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length - 1; i++)
         {
             if (lines[i].Length == 0) continue;
-            records.Add(Parse(lines[i], path, i + 1));
+            records.Add((lines[i], Parse(lines[i], path, i + 1)));
         }
         return records;
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using Google.Protobuf;
@@ -29,50 +30,48 @@ public static class EventEncoding
     internal const int SimpleValueField = 2; // float
 
     /// <summary><c>Event { wall_time, file_version: "brain.Event:2" }</c>.</summary>
-    public static byte[] FileVersionEvent(double wallTime)
+    public static byte[] FileVersionEvent(double wallTime) => Message(output =>
     {
-        using var memory = new MemoryStream();
-        var output = new CodedOutputStream(memory);
         output.WriteTag(WallTimeField, WireFormat.WireType.Fixed64);
         output.WriteDouble(wallTime);
         output.WriteTag(FileVersionField, WireFormat.WireType.LengthDelimited);
         output.WriteString(FileVersion);
-        output.Flush();
-        return memory.ToArray();
-    }
+    });
 
     /// <summary><c>Event { wall_time, step, summary { value { tag, simple_value } … } }</c>.</summary>
     public static byte[] ScalarsEvent(double wallTime, long step, IEnumerable<KeyValuePair<string, float>> scalars)
     {
-        using var summary = new MemoryStream();
-        var summaryOutput = new CodedOutputStream(summary);
-        foreach (var (tag, value) in scalars)
+        var summary = Message(output =>
         {
-            summaryOutput.WriteTag(SummaryValueField, WireFormat.WireType.LengthDelimited);
-            summaryOutput.WriteBytes(ByteString.CopyFrom(Value(tag, value)));
-        }
-        summaryOutput.Flush();
-
-        using var memory = new MemoryStream();
-        var output = new CodedOutputStream(memory);
-        output.WriteTag(WallTimeField, WireFormat.WireType.Fixed64);
-        output.WriteDouble(wallTime);
-        output.WriteTag(StepField, WireFormat.WireType.Varint);
-        output.WriteInt64(step);
-        output.WriteTag(SummaryField, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFrom(summary.ToArray()));
-        output.Flush();
-        return memory.ToArray();
+            foreach (var (tag, value) in scalars)
+            {
+                output.WriteTag(SummaryValueField, WireFormat.WireType.LengthDelimited);
+                output.WriteBytes(ByteString.CopyFrom(Message(item =>
+                {
+                    item.WriteTag(TagField, WireFormat.WireType.LengthDelimited);
+                    item.WriteString(tag);
+                    item.WriteTag(SimpleValueField, WireFormat.WireType.Fixed32);
+                    item.WriteFloat(value);
+                })));
+            }
+        });
+        return Message(output =>
+        {
+            output.WriteTag(WallTimeField, WireFormat.WireType.Fixed64);
+            output.WriteDouble(wallTime);
+            output.WriteTag(StepField, WireFormat.WireType.Varint);
+            output.WriteInt64(step);
+            output.WriteTag(SummaryField, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(ByteString.CopyFrom(summary));
+        });
     }
 
-    private static byte[] Value(string tag, float value)
+    /// <summary>The bytes of one message written field by field.</summary>
+    private static byte[] Message(Action<CodedOutputStream> write)
     {
         using var memory = new MemoryStream();
         var output = new CodedOutputStream(memory);
-        output.WriteTag(TagField, WireFormat.WireType.LengthDelimited);
-        output.WriteString(tag);
-        output.WriteTag(SimpleValueField, WireFormat.WireType.Fixed32);
-        output.WriteFloat(value);
+        write(output);
         output.Flush();
         return memory.ToArray();
     }

@@ -11,7 +11,7 @@ namespace Mtrl.Runtime.Checkpoints;
 /// outright (power loss, SIGKILL) cannot clean up, so every save first removes the temporaries
 /// that earlier saves of the same target left behind.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     private const string Marker = ".tmp-";
     private const int SuffixDigits = 32;
