@@ -44,7 +44,9 @@ internal static class AgentEmitter
         w.WriteLine("using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;");
         w.WriteLine("using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;");
         w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
+        w.WriteLine("using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;");
         w.WriteLine("using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;");
+        w.WriteLine("using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;");
         w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
         w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
@@ -53,10 +55,14 @@ internal static class AgentEmitter
         w.WriteLine("using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;");
         w.WriteLine("using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;");
         w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
+        w.WriteLine("using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;");
+        w.WriteLine("using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;");
         w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
         w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
         w.WriteLine("using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;");
         w.WriteLine("using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;");
+        w.WriteLine("using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;");
+        w.WriteLine("using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;");
         w.WriteLine("using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;");
         w.WriteLine("using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;");
         w.WriteLine("using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;");

@@ -773,6 +773,8 @@ internal sealed partial class NetworkEmitter
             w.Indent--;
             w.WriteLine("}");
             w.WriteLineNoTabs("");
+            w.WriteLine("int IProgressiveNetwork.Columns => Tasks;");
+            w.WriteLineNoTabs("");
             w.WriteLine("/// <summary><paramref name=\"count\"/> parts of one width: the earlier columns a lateral adapter reads.</summary>");
             w.WriteLine("private static int[] Parts(int count, int width)");
             w.WriteLine("{");

@@ -21,7 +21,6 @@ internal static class TrainerFactoryEmitter
     {
         var training = agent.Training;
         var replay = agent.Replay;
-        if (training.Schedule.Kind == ScheduleKind.Sequential) return $"the {Name(training.Algorithm)} trainer trains tasks jointly; the sequential schedule (progressive columns, PathNet evolution) is not supported yet";
         if (replay.Priority is not null && replay.Her is not null)
         {
             // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
@@ -112,6 +111,61 @@ internal static class TrainerFactoryEmitter
         w.Indent++;
         w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(actor)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(critic)}(store, batch), options ?? Create{name}Options(), accelerator);");
         w.Indent--;
+        if (training.Schedule.Kind == ScheduleKind.Sequential) EmitSequential(w, agent, name, "IContinuousVectorEnvironment");
+    }
+
+    /// <summary>
+    /// For a sequential schedule: its settings (budget per task, PathNet's tournament) and a
+    /// <c>CreateSequentialTrainer</c> that builds one trainer per task on environments that all run it.
+    /// </summary>
+    private static void EmitSequential(IndentedTextWriter w, AgentModel agent, string algorithm, string environmentType)
+    {
+        var training = agent.Training;
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>The sequential schedule of the spec (line {training.Span.Line}): tasks one after another, {Long(training.Schedule.StepsPerTask)} transitions each{(agent.Evolution is null ? "" : ", PathNet pathways evolved by tournament")}.</summary>");
+        w.WriteLine("public static SequentialOptions CreateSequentialOptions() => new()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"StepsPerTask = {Long(training.Schedule.StepsPerTask)},");
+        if (agent.Evolution is { } evolution)
+        {
+            w.WriteLine("Evolution = new PathNetEvolutionOptions");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"Population = {Int(evolution.Population)},");
+            w.WriteLine($"Tournament = {Int(evolution.Tournament)},");
+            w.WriteLine($"MutationProbability = {Double(evolution.MutationProbability)},");
+            w.WriteLine($"MutationShift = {Int(evolution.MutationShift)},");
+            w.WriteLine($"StepsPerEvaluation = {Long(evolution.StepsPerEvaluation)},");
+            w.WriteLine($"Fitness = PathwayFitness.{evolution.Fitness},");
+            w.Indent--;
+            w.WriteLine("},");
+        }
+        w.WriteLine($"Seed = {Int(training.Seed)}UL,");
+        w.Indent--;
+        w.WriteLine("};");
+        w.WriteLineNoTabs("");
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Trains the tasks one after another: stage k runs a fresh trainer (seed + k) on <paramref name=\"environmentForTask\"/>(k),");
+        w.WriteLine("/// starting from what stage k − 1 learned, after the architecture's transfer step.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <param name=\"environmentForTask\">Environments that all run task k, for training and evaluation.</param>");
+        w.WriteLine($"/// <param name=\"options\">Each stage's trainer settings; null takes <see cref=\"Create{algorithm}Options\"/>.</param>");
+        w.WriteLine("/// <param name=\"sequential\">The schedule's settings; null takes <see cref=\"CreateSequentialOptions\"/>.</param>");
+        w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
+        w.WriteLine($"public static SequentialTrainer CreateSequentialTrainer(Func<int, {environmentType}> environmentForTask, {algorithm}Options? options = null, SequentialOptions? sequential = null, Accelerator? accelerator = null)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ArgumentNullException.ThrowIfNull(environmentForTask);");
+        w.WriteLine($"var settings = options ?? Create{algorithm}Options();");
+        w.WriteLine("return new SequentialTrainer(");
+        w.Indent++;
+        w.WriteLine("task => environmentForTask(task),");
+        w.WriteLine($"(stage, environment) => CreateTrainer(({environmentType})environment, settings with {{ Seed = settings.Seed + (ulong)stage }}, accelerator),");
+        w.WriteLine("sequential ?? CreateSequentialOptions());");
+        w.Indent--;
+        w.Indent--;
+        w.WriteLine("}");
     }
 
     /// <summary>The settings every off-policy algorithm shares.</summary>
@@ -186,6 +240,7 @@ internal static class TrainerFactoryEmitter
         w.Indent++;
         w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(network)}(store, batch), options ?? CreateDqnOptions(), accelerator);");
         w.Indent--;
+        if (training.Schedule.Kind == ScheduleKind.Sequential) EmitSequential(w, agent, "Dqn", "IDiscreteVectorEnvironment");
     }
 
 }

@@ -59,6 +59,8 @@ public sealed class LiveProgressTests
         public ReplayBuffer Replay => throw new NotSupportedException();
 
         public void Resume(Checkpoint checkpoint) => throw new NotSupportedException();
+        public System.Collections.Generic.IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class => [];
+        public void Reinitialize(System.Collections.Generic.IReadOnlyList<Mtrl.Runtime.Parameters.ParameterSlice> slices, ulong seed) => throw new NotSupportedException();
     }
 
     [Fact]

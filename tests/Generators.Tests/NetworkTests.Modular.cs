@@ -629,7 +629,7 @@ public partial class NetworkTests
         int[][] path = { new[] { 1, 3 }, new[] { 0, 9 }, new[] { 2, 4, 6 } };
         for (var layer = 0; layer < 3; layer++) setPathway.Invoke(null, new object[] { network, 0, layer, path[layer] });
         var before = store.Values.ToArray();
-        type.GetMethod("FreezePathway")!.Invoke(network, new object[] { 0, 99UL });
+        type.GetMethod("FreezePathway", new[] { typeof(int), typeof(ulong) })!.Invoke(network, new object[] { 0, 99UL });
 
         var fresh = new ParameterStore(layout);
         fresh.Initialize(99);

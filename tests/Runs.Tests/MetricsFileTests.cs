@@ -173,5 +173,7 @@ public sealed class MetricsFileTests
         public Mtrl.Runtime.Replay.ReplayBuffer Replay => throw new NotSupportedException();
 
         public void Resume(Checkpoint checkpoint) => throw new NotSupportedException();
+        public System.Collections.Generic.IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class => [];
+        public void Reinitialize(System.Collections.Generic.IReadOnlyList<Mtrl.Runtime.Parameters.ParameterSlice> slices, ulong seed) => throw new NotSupportedException();
     }
 }

@@ -80,8 +80,8 @@ public static class DiagnosticCatalog
     /// <summary>Multi-task gradient methods do nothing with one task.</summary>
     public static readonly DiagnosticDescriptor SingleTaskGradients = new("MTRL0402", DiagnosticSeverity.Warning, "Multi-task gradient method with one task");
 
-    /// <summary>A sequential schedule needs progressive columns or a PathNet grid.</summary>
-    public static readonly DiagnosticDescriptor SequentialWithoutColumns = new("MTRL0403", DiagnosticSeverity.Error, "Sequential schedule without columns or PathNet");
+    /// <summary>A sequential schedule without progressive columns or a PathNet grid fine-tunes one network from task to task.</summary>
+    public static readonly DiagnosticDescriptor SequentialWithoutColumns = new("MTRL0403", DiagnosticSeverity.Info, "Sequential schedule without columns or PathNet");
 
     /// <summary>The algorithm needs a network the agent does not declare.</summary>
     public static readonly DiagnosticDescriptor MissingNetworkRole = new("MTRL0404", DiagnosticSeverity.Error, "Algorithm needs a network that is missing");

@@ -94,15 +94,15 @@ public static class GeneratedNames
     {
         // using aliases (AgentEmitter)
         "Accelerator", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
-        "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IPolicyNetwork", "IQNetwork",
+        "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
         "Initializer", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",
-        "ParameterStore", "PriorityOptions", "ReplaySampling", "SacOptions", "SacTrainer", "TaskGradientMethod",
+        "ParameterStore", "PathNetEvolutionOptions", "PathwayFitness", "PriorityOptions", "ReplaySampling", "SacOptions", "SacTrainer", "SequentialOptions", "SequentialTrainer", "TaskGradientMethod",
         "TaskLossWeighting", "Td3Options", "Td3Trainer", "TdLossKind", "TemperatureMode", "Activation", "ActivationKind",
         "Concat", "ElementwiseProduct", "Embedding", "Film", "LayerNorm", "Linear", "LinearMap", "ModuleMix", "OneHot",
         "RowSoftmax", "RowTopKSoftmax", "Scale", "Split", "StopGradient", "TaskBatch", "TaskLinear", "TaskRows",
         "TensorPrimitives",
         // System and System.Collections.Generic types and namespaces used by name
-        "System", "Array", "ArgumentException", "ArgumentOutOfRangeException", "InvalidOperationException", "Func",
+        "System", "Array", "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException", "InvalidOperationException", "Func",
         "IReadOnlyList", "List", "Span", "ReadOnlySpan", "StringComparison", "Math", "MathF", "Exception", "Object", "String",
     };
 
@@ -110,7 +110,7 @@ public static class GeneratedNames
     public static IReadOnlyCollection<string> AgentMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "Tasks", "ActionSize", "DiscreteActions", "ActionLow", "ActionHigh", "CreateLayout", "Training", "CreateTrainer",
-        "CreateDqnOptions", "CreateSacOptions", "CreateTd3Options",
+        "CreateDqnOptions", "CreateSacOptions", "CreateTd3Options", "CreateSequentialOptions", "CreateSequentialTrainer",
     };
 
     /// <summary>

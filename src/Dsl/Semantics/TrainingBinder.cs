@@ -277,7 +277,7 @@ internal static class TrainingBinder
             if (!agent.HasColumnsOrPaths)
             {
                 diagnostics.Report(DiagnosticCatalog.SequentialWithoutColumns, raw.Span,
-                    "a sequential schedule trains tasks one after another and needs progressive columns or a pathnet grid to keep earlier tasks; no network has them");
+                    "no network has progressive columns or a pathnet grid, so each task fine-tunes the network the previous one left and earlier tasks may be forgotten (the fine-tuning baseline of transfer)");
             }
         }
         o.Settings.ReportUnknown();

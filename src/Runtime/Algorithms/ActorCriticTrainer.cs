@@ -305,6 +305,30 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     protected virtual long ExtraSkippedSteps => 0;
 
     /// <inheritdoc />
+    public IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class
+    {
+        object?[] bound = { Actor, Critic, TwinCritic, TargetCritic, TwinTargetCritic, TargetActor };
+        foreach (var network in bound)
+        {
+            if (network is TNetwork match) yield return match;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Critic 2 draws from its own seed, as at construction, so the twins stay different.</remarks>
+    public void Reinitialize(IReadOnlyList<ParameterSlice> slices, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        Parameters.Reinitialize(slices, seed);
+        TargetParameters.Reinitialize(slices, seed);
+        TwinParameters.Reinitialize(slices, seed + TwinSeedOffset);
+        TwinTargetParameters.Reinitialize(slices, seed + TwinSeedOffset);
+        ActorOptimizer.ResetMoments(slices);
+        CriticOptimizer.ResetMoments(slices);
+        TwinOptimizer.ResetMoments(slices);
+    }
+
+    /// <inheritdoc />
     public int MaxRows => Actor.MaxBatch;
 
     /// <summary>Deterministic actions in the environment's bounds for the given rows (evaluation): tanh(μ) mapped onto the bounds.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
@@ -212,6 +213,22 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         checkpoint.RestoreTo(Parameters);
         checkpoint.RestoreArray("target", TargetParameters.Values);
         checkpoint.RestoreTo(_adam);
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class
+    {
+        if (_online is TNetwork online) yield return online;
+        if (_target is TNetwork target) yield return target;
+    }
+
+    /// <inheritdoc />
+    public void Reinitialize(IReadOnlyList<ParameterSlice> slices, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        Parameters.Reinitialize(slices, seed);
+        TargetParameters.Reinitialize(slices, seed);
+        _adam.ResetMoments(slices);
     }
 
     /// <inheritdoc />

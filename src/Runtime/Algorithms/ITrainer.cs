@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Parameters;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -57,6 +59,20 @@ public interface ITrainer
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint belongs to another agent or lacks a section.</exception>
     void Restore(Checkpoint checkpoint);
+
+    /// <summary>
+    /// The networks the trainer bound — online, target and twin copies alike — that implement
+    /// <typeparamref name="TNetwork"/>, so a transfer step (a new progressive column, a PathNet
+    /// pathway, frozen slices) reaches every copy.
+    /// </summary>
+    IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class;
+
+    /// <summary>
+    /// Draws <paramref name="slices"/> afresh from <paramref name="seed"/> in every parameter copy
+    /// (online and target alike, so they agree) and clears the optimizers' moments of those slices:
+    /// a re-initialised module learns as a new one would.
+    /// </summary>
+    void Reinitialize(IReadOnlyList<ParameterSlice> slices, ulong seed);
 
     /// <summary>The replay buffer; a resumable run saves it beside each checkpoint (<see cref="ReplayBuffer.Save"/>).</summary>
     ReplayBuffer Replay { get; }

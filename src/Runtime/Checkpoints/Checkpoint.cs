@@ -81,6 +81,11 @@ public sealed class Checkpoint
         return values;
     }
 
+    /// <summary>The integer array saved as <paramref name="name"/>, of any length (records that decode and check themselves).</summary>
+    /// <exception cref="CheckpointException">The section is missing.</exception>
+    public long[] RequireIntegers(string name) =>
+        Integers.TryGetValue(name, out var values) ? values : throw new CheckpointException($"the checkpoint has no '{name}' section");
+
     /// <summary>Restores an Adam optimizer saved under <paramref name="name"/>.</summary>
     public void RestoreTo(Adam adam, string name = "adam")
     {

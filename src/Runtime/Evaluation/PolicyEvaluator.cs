@@ -126,19 +126,29 @@ public sealed class PolicyEvaluator
 
         environment.Reset(Options.Seed);
         var buffers = environment.Buffers;
-        var missing = Enumerable.Range(0, taskCount).Where(t => Array.IndexOf(buffers.TaskIds, t) < 0).ToArray();
+        var evaluated = Options.Tasks is { } listed ? listed.OrderBy(t => t).ToArray() : Enumerable.Range(0, taskCount).ToArray();
+        if (evaluated[^1] >= taskCount)
+        {
+            throw new ArgumentException($"EvaluationOptions.Tasks lists task {evaluated[^1]}, but the evaluation environment runs tasks in [0, {taskCount})");
+        }
+        var missing = evaluated.Where(t => Array.IndexOf(buffers.TaskIds, t) < 0).ToArray();
         if (missing.Length > 0)
         {
             throw new ArgumentException(
-                $"the evaluation environment runs {n} environment(s), none of them on task(s) {string.Join(", ", missing)}; give it at least {taskCount} environments so that every task is evaluated");
+                Options.Tasks is null
+                    ? $"the evaluation environment runs {n} environment(s), none of them on task(s) {string.Join(", ", missing)}; give it at least {taskCount} environments so that every task is evaluated"
+                    : $"the evaluation environment runs no environment on task(s) {string.Join(", ", missing)} listed in EvaluationOptions.Tasks");
         }
 
-        var remaining = taskCount;
+        // Tasks not evaluated count as done from the start.
+        for (var t = 0; t < taskCount; t++) _episodes[t] = wanted;
+        foreach (var t in evaluated) _episodes[t] = 0;
+        var remaining = evaluated.Length;
         for (long vectorStep = 0; remaining > 0; vectorStep++)
         {
             if (vectorStep == Options.MaxVectorSteps)
             {
-                var unfinished = Enumerable.Range(0, taskCount).Where(t => _episodes[t] < wanted).Select(t => $"{t} ({_episodes[t]} of {wanted})");
+                var unfinished = evaluated.Where(t => _episodes[t] < wanted).Select(t => $"{t} ({_episodes[t]} of {wanted})");
                 throw new InvalidOperationException(
                     $"evaluation stopped after {Options.MaxVectorSteps:N0} vector steps with tasks {string.Join(", ", unfinished)} episodes short; do the environments end their episodes?");
             }
@@ -182,13 +192,14 @@ public sealed class PolicyEvaluator
             }
         }
 
-        var tasks = new TaskEvaluation[taskCount];
-        for (var t = 0; t < taskCount; t++)
+        var tasks = new TaskEvaluation[evaluated.Length];
+        for (var k = 0; k < evaluated.Length; k++)
         {
+            var t = evaluated[k];
             var count = _episodes[t];
             var mean = _returnSums[t] / count;
             var variance = Math.Max(_returnSquares[t] / count - mean * mean, 0.0);
-            tasks[t] = new TaskEvaluation(
+            tasks[k] = new TaskEvaluation(
                 t, count, mean, Math.Sqrt(variance),
                 signal == SuccessSignal.None ? double.NaN : (double)_successes[t] / count,
                 (double)_lengthSums[t] / count);

@@ -95,6 +95,17 @@ public sealed class Adam
     /// <summary>Norm of the last gradient seen (before clipping).</summary>
     public double LastGradientNorm { get; private set; }
 
+    /// <summary>Zeroes both moments of <paramref name="slices"/>: a re-initialised slice then starts as a fresh parameter would (the step count, shared by all slices, is kept).</summary>
+    public void ResetMoments(IEnumerable<ParameterSlice> slices)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        foreach (var slice in slices)
+        {
+            Array.Clear(FirstMoment, slice.Offset, slice.Length);
+            Array.Clear(SecondMoment, slice.Offset, slice.Length);
+        }
+    }
+
     /// <summary>Applies one update from the store's gradients; false if skipped for a non-finite gradient.</summary>
     public bool Step()
     {

@@ -16,7 +16,9 @@ namespace Consumer.Agents
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
+    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -25,10 +27,14 @@ namespace Consumer.Agents
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
+    using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
+    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
+    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
     using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
     using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
@@ -160,9 +166,73 @@ namespace Consumer.Agents
             public const int HerK = 0;
         }
 
+        /// <summary>The DQN settings of the spec (line 15), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static DqnOptions CreateDqnOptions() => new()
+        {
+            Gamma = 0.99,
+            LearningRate = 0.001f,
+            BatchSize = 256,
+            Steps = 1000000L,
+            Warmup = 1000L,
+            TrainEvery = 4,
+            GradientSteps = 1,
+            GradientClip = 10f,
+            Tau = 1f,
+            ReplayCapacity = 1000000,
+            Sampling = ReplaySampling.Uniform,
+            Seed = 0UL,
+            TargetUpdateEvery = 1000,
+            Double = true,
+            Loss = TdLossKind.Huber,
+            EpsilonStart = 1.0,
+            EpsilonEnd = 0.05,
+            EpsilonDecaySteps = 100000L,
+        };
+
+        /// <summary>A DQN trainer for this agent in <paramref name="environment"/>: parameters initialised from the seed, <see cref="QNetwork"/> bound as online and target network, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateDqnOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static DqnTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DqnOptions? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new QNetwork(store, batch), options ?? CreateDqnOptions(), accelerator);
+
+        /// <summary>The sequential schedule of the spec (line 15): tasks one after another, 50000L transitions each, PathNet pathways evolved by tournament.</summary>
+        public static SequentialOptions CreateSequentialOptions() => new()
+        {
+            StepsPerTask = 50000L,
+            Evolution = new PathNetEvolutionOptions
+            {
+                Population = 64,
+                Tournament = 2,
+                MutationProbability = 0.08333333333333333,
+                MutationShift = 2,
+                StepsPerEvaluation = 500L,
+                Fitness = PathwayFitness.Return,
+            },
+            Seed = 0UL,
+        };
+
+        /// <summary>
+        /// Trains the tasks one after another: stage k runs a fresh trainer (seed + k) on <paramref name="environmentForTask"/>(k),
+        /// starting from what stage k − 1 learned, after the architecture's transfer step.
+        /// </summary>
+        /// <param name="environmentForTask">Environments that all run task k, for training and evaluation.</param>
+        /// <param name="options">Each stage's trainer settings; null takes <see cref="CreateDqnOptions"/>.</param>
+        /// <param name="sequential">The schedule's settings; null takes <see cref="CreateSequentialOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static SequentialTrainer CreateSequentialTrainer(Func<int, IDiscreteVectorEnvironment> environmentForTask, DqnOptions? options = null, SequentialOptions? sequential = null, Accelerator? accelerator = null)
+        {
+            ArgumentNullException.ThrowIfNull(environmentForTask);
+            var settings = options ?? CreateDqnOptions();
+            return new SequentialTrainer(
+                task => environmentForTask(task),
+                (stage, environment) => CreateTrainer((IDiscreteVectorEnvironment)environment, settings with { Seed = settings.Seed + (ulong)stage }, accelerator),
+                sequential ?? CreateSequentialOptions());
+        }
+
         /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 10. Output: q_values, 2 values per sample.</remarks>
-        public sealed class QNetwork : IQNetwork
+        public sealed class QNetwork : IQNetwork, IPathNetNetwork
         {
             private readonly float[] _state;
             private readonly ParameterStore _store;
@@ -390,13 +460,8 @@ namespace Consumer.Agents
                 return modules.ToArray();
             }
 
-            /// <summary>
-            /// Ends task <paramref name="task"/> (Fernando et al. 2017): freezes the modules on its pathway
-            /// and its readout in the parameter store, then reinitialises every module of the grid that is not frozen,
-            /// drawing from <paramref name="seed"/> (pass a seed other than the first initialisation's for fresh values).
-            /// Optimizer state of the reinitialised slices is the caller's to reset.
-            /// </summary>
-            public void FreezePathway(int task, ulong seed)
+            /// <summary>Freezes the modules on task <paramref name="task"/>'s pathway and its readout in the parameter store, so optimizers leave them untouched.</summary>
+            public void FreezePathway(int task)
             {
                 if ((uint)task >= Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"task must be in [0, {Tasks})");
                 for (var layer = 0; layer < PathLayers; layer++)
@@ -410,18 +475,42 @@ namespace Consumer.Agents
                     }
                 }
                 foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Task(task), "q.q.")) _store.SetFrozen(slice, true);
-                var rest = new System.Collections.Generic.List<ParameterSlice>();
+            }
+
+            /// <summary>The weight and bias slices of every module of the grid that is not frozen (on no finished task's pathway).</summary>
+            public IReadOnlyList<ParameterSlice> UnfrozenModuleSlices()
+            {
+                var slices = new List<ParameterSlice>();
                 foreach (var layer in _h_modules)
                 {
                     foreach (var module in layer)
                     {
                         if (_store.IsFrozen(module.Weight)) continue;
-                        rest.Add(module.Weight);
-                        rest.Add(module.Bias);
+                        slices.Add(module.Weight);
+                        slices.Add(module.Bias);
                     }
                 }
-                _store.Reinitialize(rest, seed);
+                return slices;
             }
+
+            /// <summary>
+            /// Ends task <paramref name="task"/> (Fernando et al. 2017): freezes its pathway (<see cref="FreezePathway(int)"/>), then
+            /// reinitialises every module of the grid that is not frozen, drawing from <paramref name="seed"/> (pass a seed
+            /// other than the first initialisation's for fresh values). Optimizer state of the reinitialised slices is the caller's to reset.
+            /// </summary>
+            public void FreezePathway(int task, ulong seed)
+            {
+                FreezePathway(task);
+                _store.Reinitialize(UnfrozenModuleSlices(), seed);
+            }
+
+            int IPathNetNetwork.Tasks => Tasks;
+
+            int IPathNetNetwork.PathLayers => PathLayers;
+
+            int IPathNetNetwork.PathModules => PathModules;
+
+            int IPathNetNetwork.PathActive => PathActive;
 
             /// <summary>True when module <paramref name="module"/> of <paramref name="layer"/> is frozen (on the pathway of a finished task).</summary>
             public bool IsModuleFrozen(int layer, int module)

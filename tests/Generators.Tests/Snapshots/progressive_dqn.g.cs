@@ -16,7 +16,9 @@ namespace Consumer.Agents
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
+    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -25,10 +27,14 @@ namespace Consumer.Agents
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
+    using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
+    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
+    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
     using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
     using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
@@ -165,9 +171,65 @@ namespace Consumer.Agents
             public const int HerK = 0;
         }
 
+        /// <summary>The DQN settings of the spec (line 17), every default filled in; change any with <c>with { … }</c>.</summary>
+        public static DqnOptions CreateDqnOptions() => new()
+        {
+            Gamma = 0.99,
+            LearningRate = 0.0005f,
+            BatchSize = 256,
+            Steps = 1000000L,
+            Warmup = 1000L,
+            TrainEvery = 4,
+            GradientSteps = 1,
+            GradientClip = 10f,
+            Tau = 1f,
+            ReplayCapacity = 100000,
+            Sampling = ReplaySampling.Prioritized,
+            Priority = new PriorityOptions(0.6f, 0.4f, 1f, 1E-06f),
+            Seed = 0UL,
+            TargetUpdateEvery = 1000,
+            Double = true,
+            Loss = TdLossKind.Huber,
+            EpsilonStart = 1.0,
+            EpsilonEnd = 0.05,
+            EpsilonDecaySteps = 100000L,
+        };
+
+        /// <summary>A DQN trainer for this agent in <paramref name="environment"/>: parameters initialised from the seed, <see cref="QNetwork"/> bound as online and target network, ready to <c>Train()</c>.</summary>
+        /// <param name="environment">Environments whose observation, goal and action widths match the spec.</param>
+        /// <param name="options">Settings; null takes <see cref="CreateDqnOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static DqnTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DqnOptions? options = null, Accelerator? accelerator = null) =>
+            new(environment, CreateLayout(), static (store, batch) => new QNetwork(store, batch), options ?? CreateDqnOptions(), accelerator);
+
+        /// <summary>The sequential schedule of the spec (line 17): tasks one after another, 100000L transitions each.</summary>
+        public static SequentialOptions CreateSequentialOptions() => new()
+        {
+            StepsPerTask = 100000L,
+            Seed = 0UL,
+        };
+
+        /// <summary>
+        /// Trains the tasks one after another: stage k runs a fresh trainer (seed + k) on <paramref name="environmentForTask"/>(k),
+        /// starting from what stage k − 1 learned, after the architecture's transfer step.
+        /// </summary>
+        /// <param name="environmentForTask">Environments that all run task k, for training and evaluation.</param>
+        /// <param name="options">Each stage's trainer settings; null takes <see cref="CreateDqnOptions"/>.</param>
+        /// <param name="sequential">The schedule's settings; null takes <see cref="CreateSequentialOptions"/>.</param>
+        /// <param name="accelerator">Where kernels run; null uses the default CPU accelerator.</param>
+        public static SequentialTrainer CreateSequentialTrainer(Func<int, IDiscreteVectorEnvironment> environmentForTask, DqnOptions? options = null, SequentialOptions? sequential = null, Accelerator? accelerator = null)
+        {
+            ArgumentNullException.ThrowIfNull(environmentForTask);
+            var settings = options ?? CreateDqnOptions();
+            return new SequentialTrainer(
+                task => environmentForTask(task),
+                (stage, environment) => CreateTrainer((IDiscreteVectorEnvironment)environment, settings with { Seed = settings.Seed + (ulong)stage }, accelerator),
+                sequential ?? CreateSequentialOptions());
+        }
+
         /// <summary>The critic network <c>q</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>
         /// <remarks>Declared at line 11. Output: q_values, 4 values per sample.</remarks>
-        public sealed class QNetwork : IQNetwork
+        public sealed class QNetwork : IQNetwork, IProgressiveNetwork
         {
             private readonly float[] _cells;
             private readonly ParameterStore _store;
@@ -457,6 +519,8 @@ namespace Consumer.Agents
                 foreach (var slice in OwnedSlices(_store.Layout, ParameterOwner.Column(column), "q.h.")) if (!_store.IsFrozen(slice)) return false;
                 return true;
             }
+
+            int IProgressiveNetwork.Columns => Tasks;
 
             /// <summary><paramref name="count"/> parts of one width: the earlier columns a lateral adapter reads.</summary>
             private static int[] Parts(int count, int width)

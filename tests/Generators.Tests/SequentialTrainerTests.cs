@@ -1,0 +1,243 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Replay;
+using Mtrl.Runtime.Transfer;
+using Xunit;
+
+namespace Mtrl.Generators.Tests;
+
+/// <summary>
+/// Sequential schedules on generated agents: progressive columns frozen bit for bit, PathNet's
+/// winning pathway frozen and the rest re-initialised, every task evaluated after every stage,
+/// and a schedule resumed mid-stage continuing bit-identically.
+/// </summary>
+public sealed class SequentialTrainerTests
+{
+    private const string Progressive = """
+        agent Prog {
+          tasks: 2
+          input state: 4
+          action: discrete(2)
+          network q {
+            h = progressive(state, widths: [16, 16], reduction: 4)
+            out q = q_values(h, per_task: true)
+          }
+          train dqn { lr: 1e-3  batch: 32  warmup: 64  train_every: 2  target_update_every: 50  epsilon_decay_steps: 200  seed: 5
+                      schedule: sequential(steps_per_task: 240) }
+          replay { capacity: 2_000 }
+        }
+        """;
+
+    private const string PathNet = """
+        agent Path {
+          tasks: 2
+          input state: 4
+          action: discrete(2)
+          network q {
+            h = pathnet(state, layers: 2, modules: 5, active: 2, width: 8)
+            out q = q_values(h, per_task: true)
+          }
+          train dqn { lr: 1e-3  batch: 32  warmup: 64  train_every: 2  target_update_every: 50  epsilon_decay_steps: 200  seed: 9
+                      schedule: sequential(steps_per_task: 320) }
+          replay { capacity: 2_000 }
+          evolution { population: 4  steps_per_evaluation: 40 }
+        }
+        """;
+
+    /// <summary>CreateSequentialTrainer of the agent on 4 CartPole environments per stage, all running the stage's task (CartPole-v1, then the long heavy pole).</summary>
+    private static Func<SequentialOptions?, SequentialTrainer> Factory(string spec, string agent)
+    {
+        var (_, output, diagnostics) = GeneratorHarness.Run(new[] { new MtrlText("/specs/sequential.mtrl", spec) }, null, $$"""
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Transfer.SequentialTrainer Create(global::Mtrl.Runtime.Transfer.SequentialOptions? sequential) =>
+                    Consumer.Agents.{{agent}}.CreateSequentialTrainer(
+                        task => new global::Mtrl.Runtime.Environments.CartPoleVectorEnvironment(4,
+                            new global::Mtrl.Runtime.Environments.CartPoleOptions { Tasks = global::Mtrl.Runtime.Environments.CartPoleTaskSuite.Two },
+                            global::Mtrl.Kernels.CpuAccelerator.Sequential, new[] { task, task, task, task }),
+                        accelerator: global::Mtrl.Kernels.CpuAccelerator.Sequential,
+                        sequential: sequential);
+                public static global::Mtrl.Runtime.Transfer.SequentialOptions Options() => Consumer.Agents.{{agent}}.CreateSequentialOptions();
+            }
+            """);
+        Assert.Empty(diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        using var stream = new MemoryStream();
+        var emitted = output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        var driver = Assembly.Load(stream.ToArray()).GetType("Consumer.Driver")!;
+        var defaults = (SequentialOptions)driver.GetMethod("Options")!.Invoke(null, null)!;
+        return options => (SequentialTrainer)driver.GetMethod("Create")!.Invoke(null, new object?[] { options ?? defaults with { Evaluation = new() { EpisodesPerTask = 2 } } })!;
+    }
+
+    private static DqnTrainer Stage(SequentialTrainer trainer) => (DqnTrainer)trainer.StageTrainer;
+
+    [Fact]
+    public void ProgressiveColumnsTrainOneAfterAnotherAndEarlierColumnsStayBitIdentical()
+    {
+        var trainer = Factory(Progressive, "Prog")(null);
+        Assert.Equal(2, trainer.Tasks);
+        Assert.Equal(480, trainer.TargetTransitions);
+        Assert.Equal(1, trainer.EvaluableTasks);
+
+        var first = Stage(trainer);
+        while (trainer.Stage == 0) trainer.Step();
+        Assert.Equal(240, trainer.Transitions);
+        var layout = first.Parameters.Layout;
+        var column0 = layout.Slices.Where(s => s.Owner == ParameterOwner.Column(0) || s.Owner == ParameterOwner.Task(0)).ToList();
+        var column1 = layout.Slices.Where(s => s.Owner == ParameterOwner.Column(1)).ToList();
+        Assert.NotEmpty(column0);
+        Assert.NotEmpty(column1);
+
+        // The next stage's trainer starts from what stage 0 learned, column 0 frozen and column 1 active.
+        var second = Stage(trainer);
+        Assert.NotSame(first, second);
+        Assert.Equal(2, trainer.EvaluableTasks);
+        Assert.Equal(first.Parameters.Values, second.Parameters.Values);
+        var progressive = second.NetworksOf<IProgressiveNetwork>().ToList();
+        Assert.Equal(2, progressive.Count); // online and target
+        Assert.All(progressive, p => Assert.True(p.IsColumnFrozen(0)));
+        Assert.All(progressive, p => Assert.False(p.IsColumnFrozen(1)));
+        var values = second.Parameters.Values.ToArray();
+        var m = second.Optimizer.FirstMoment.ToArray();
+        var v = second.Optimizer.SecondMoment.ToArray();
+
+        trainer.Train();
+        Assert.True(trainer.IsFinished);
+        Assert.Equal(480, trainer.Transitions);
+        Assert.True(second.Updates > 50);
+        foreach (var slice in column0)
+        {
+            Assert.True(second.Parameters.ValuesOf(slice).SequenceEqual(values.AsSpan(slice.Offset, slice.Length)), slice.Name);
+            Assert.True(second.Optimizer.FirstMoment.AsSpan(slice.Offset, slice.Length).SequenceEqual(m.AsSpan(slice.Offset, slice.Length)), slice.Name);
+            Assert.True(second.Optimizer.SecondMoment.AsSpan(slice.Offset, slice.Length).SequenceEqual(v.AsSpan(slice.Offset, slice.Length)), slice.Name);
+        }
+        Assert.Contains(column1, s => !second.Parameters.ValuesOf(s).SequenceEqual(values.AsSpan(s.Offset, s.Length)));
+
+        // Every task the network could run was evaluated after every stage.
+        Assert.Equal(2, trainer.Results.Count);
+        Assert.Equal(new[] { 0 }, trainer.Results[0].Evaluation.Tasks.Select(t => t.Task));
+        Assert.Equal(new[] { 0, 1 }, trainer.Results[1].Evaluation.Tasks.Select(t => t.Task));
+        Assert.All(trainer.Results, r => Assert.Equal(r.Stage, r.Curve[^1].Evaluation.Task));
+        Assert.Equal(new long[] { 240, 480 }, trainer.Results.Select(r => r.Transitions));
+        Assert.All(trainer.Results.SelectMany(r => r.Evaluation.Tasks), t => Assert.True(t.MeanReturn >= 1 && t.Episodes == 2));
+    }
+
+    [Fact]
+    public void PathNetFreezesTheBestPathwayReinitialisesTheRestAndTrainsTheNextTaskAroundIt()
+    {
+        var trainer = Factory(PathNet, "Path")(null);
+        var evolution = trainer.Evolution!;
+        var first = Stage(trainer);
+        Assert.Equal(4, evolution.Population);
+        // 320 transitions in windows of 40: 8 contestants, 4 tournaments of 2.
+        while (trainer.Stage == 0)
+        {
+            var before = evolution.Tournaments;
+            trainer.Step();
+            if (trainer.Stage == 0) Assert.InRange(evolution.Tournaments - before, 0, 1);
+        }
+        Assert.Equal(4, evolution.Tournaments);
+        var best = evolution.Best;
+        Assert.False(double.IsNaN(evolution.Fitness(best)));
+        var grid = first.NetworksOf<IPathNetNetwork>().First();
+        var expected = Enumerable.Range(0, 2).Select(layer => evolution.Genotype(best).Slice(layer * 2, 2).ToArray().Distinct().OrderBy(x => x).ToArray()).ToArray();
+        for (var layer = 0; layer < 2; layer++) Assert.Equal(expected[layer], grid.GetPathway(0, layer));
+
+        var second = Stage(trainer);
+        var secondGrid = second.NetworksOf<IPathNetNetwork>().First();
+        for (var layer = 0; layer < 2; layer++) Assert.Equal(expected[layer], secondGrid.GetPathway(0, layer));
+        var layout = second.Parameters.Layout;
+        var frozen = layout.Slices.Where(s => s.Owner.Kind == ParameterOwnerKind.Module && expected[s.Owner.Index].Contains(s.Owner.Index2)).ToList();
+        var free = layout.Slices.Where(s => s.Owner.Kind == ParameterOwnerKind.Module && !expected[s.Owner.Index].Contains(s.Owner.Index2)).ToList();
+        Assert.All(frozen, s => Assert.True(second.Parameters.IsFrozen(s), s.Name));
+        Assert.All(free, s => Assert.False(second.Parameters.IsFrozen(s), s.Name));
+        Assert.Equal(free.Select(s => s.Name).OrderBy(n => n), secondGrid.UnfrozenModuleSlices().Select(s => s.Name).OrderBy(n => n));
+        // Modules off the pathway start over: fresh values, online and target alike, and no optimizer moments.
+        foreach (var slice in free)
+        {
+            Assert.True(second.Parameters.ValuesOf(slice).SequenceEqual(second.TargetParameters.ValuesOf(slice)), slice.Name);
+            Assert.All(second.Optimizer.FirstMoment.AsSpan(slice.Offset, slice.Length).ToArray(), x => Assert.Equal(0f, x));
+        }
+        var values = second.Parameters.Values.ToArray();
+        trainer.Train();
+        Assert.True(trainer.IsFinished);
+        foreach (var slice in frozen) Assert.True(second.Parameters.ValuesOf(slice).SequenceEqual(values.AsSpan(slice.Offset, slice.Length)), slice.Name);
+        Assert.Contains(free, s => !second.Parameters.ValuesOf(s).SequenceEqual(values.AsSpan(s.Offset, s.Length)));
+        // PathNet can run every task at every stage, so task 1 is also evaluated zero-shot after stage 0.
+        Assert.Equal(new[] { 0, 1 }, trainer.Results[0].Evaluation.Tasks.Select(t => t.Task));
+    }
+
+    [Theory]
+    [InlineData("Prog", 100)]
+    [InlineData("Prog", 300)]
+    [InlineData("Path", 180)]
+    [InlineData("Path", 420)]
+    public void AScheduleResumedMidStageContinuesBitIdentically(string agent, long stopAt)
+    {
+        var create = Factory(agent == "Prog" ? Progressive : PathNet, agent);
+        var options = new SequentialOptions { StepsPerTask = agent == "Prog" ? 240 : 320, EvaluateEvery = 80, Evaluation = new() { EpisodesPerTask = 2 }, Seed = 3, Evolution = new() { Population = 4, StepsPerEvaluation = 40 } };
+
+        var straight = create(options);
+        straight.Train();
+
+        var first = create(options);
+        first.Train(stopAt);
+        var replay = Path.GetTempFileName();
+        var saved = Path.GetTempFileName();
+        try
+        {
+            CheckpointFile.Save(saved, first.CreateCheckpoint());
+            var checkpoint = CheckpointFile.Load(saved);
+            first.Replay.Save(replay);
+            var resumed = create(options);
+            resumed.Resume(checkpoint);
+            ReplayBufferFile.LoadInto(replay, resumed.Replay);
+            Assert.Equal(first.Transitions, resumed.Transitions);
+            Assert.Equal(first.Stage, resumed.Stage);
+            resumed.Train();
+
+            Assert.Equal(straight.Transitions, resumed.Transitions);
+            Assert.Equal(straight.Updates, resumed.Updates);
+            Assert.Equal(Stage(straight).Parameters.Values, Stage(resumed).Parameters.Values);
+            Assert.Equal(Stage(straight).Optimizer.FirstMoment, Stage(resumed).Optimizer.FirstMoment);
+            Assert.Equal(straight.Results.Count, resumed.Results.Count);
+            for (var i = 0; i < straight.Results.Count; i++)
+            {
+                Assert.Equal(straight.Results[i].Evaluation.Tasks, resumed.Results[i].Evaluation.Tasks);
+                Assert.Equal(straight.Results[i].Curve, resumed.Results[i].Curve);
+            }
+            // Every 80 transitions within the stage, and at its end.
+            Assert.Equal(options.StepsPerTask / 80, straight.Results[0].Curve.Count);
+            Assert.Equal(Enumerable.Range(1, (int)(options.StepsPerTask / 80)).Select(k => k * 80L), straight.Results[0].Curve.Select(p => p.StageTransitions));
+        }
+        finally
+        {
+            File.Delete(replay);
+            File.Delete(saved);
+        }
+    }
+
+    [Fact]
+    public void ADamagedScheduleCheckpointIsRefusedAndChangesNothing()
+    {
+        var create = Factory(Progressive, "Prog");
+        var trainer = create(null);
+        trainer.Train(300);
+        var checkpoint = trainer.CreateCheckpoint();
+        var fresh = create(null);
+        checkpoint.Integers["sequential.results"] = new long[] { 5, 1 };
+        Assert.Throws<CheckpointException>(() => fresh.Resume(checkpoint));
+        Assert.Equal(0, fresh.Stage);
+        Assert.Equal(0, fresh.Transitions);
+        checkpoint.Counters["sequential.stage"] = 7;
+        var error = Assert.Throws<CheckpointException>(() => fresh.Resume(checkpoint));
+        Assert.Contains("stage 7", error.Message);
+    }
+}
