@@ -7,6 +7,7 @@ using Mtrl.Dsl.Model;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
+using Mtrl.Runtime.Transfer;
 
 namespace Mtrl.Cli;
 
@@ -23,10 +24,12 @@ internal sealed class AgentSession : IDisposable
 {
     private readonly MethodInfo _createOptions;
     private readonly MethodInfo _create;
+    private readonly MethodInfo? _createSequentialOptions;
     private IVectorEnvironment? _checked;
 
-    private AgentSession(AgentRequest request, string specText, AgentModel agent, CpuAccelerator accelerator, MethodInfo createOptions, MethodInfo create, IVectorEnvironment environment)
+    private AgentSession(AgentRequest request, string specText, AgentModel agent, CpuAccelerator accelerator, MethodInfo createOptions, MethodInfo create, MethodInfo? createSequentialOptions, IVectorEnvironment environment)
     {
+        _createSequentialOptions = createSequentialOptions;
         _checked = environment;
         Request = request;
         SpecText = specText;
@@ -47,6 +50,13 @@ internal sealed class AgentSession : IDisposable
 
     /// <summary>dqn, sac or td3.</summary>
     public string Algorithm => Agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "sac", Dsl.Model.Algorithm.Td3 => "td3", _ => "dqn" };
+
+    /// <summary>True when the spec trains its tasks one after another (<c>schedule: sequential</c>).</summary>
+    public bool IsSequential => _createSequentialOptions is not null;
+
+    /// <summary>The spec's sequential schedule (budget per task, PathNet's tournament); only when <see cref="IsSequential"/>.</summary>
+    public SequentialOptions SpecSequentialOptions =>
+        (SequentialOptions)(_createSequentialOptions ?? throw new InvalidOperationException("the spec's schedule is joint")).Invoke(null, null)!;
 
     /// <summary>The training options the spec declares (before command-line overrides).</summary>
     public OffPolicyOptions SpecOptions => (OffPolicyOptions)_createOptions.Invoke(null, null)!;
@@ -104,14 +114,16 @@ internal sealed class AgentSession : IDisposable
             var algorithm = agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "Sac", Dsl.Model.Algorithm.Td3 => "Td3", _ => "Dqn" };
             var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
             var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer" && m.GetParameters().Length == 3);
-            if (createOptions is null || create is null)
+            var sequential = agent.Training.Schedule.Kind == ScheduleKind.Sequential;
+            var createSequentialOptions = sequential ? type?.GetMethod("CreateSequentialOptions", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes) : null;
+            if (createOptions is null || create is null || (sequential && createSequentialOptions is null))
             {
-                error.WriteLine($"mtrl: error: the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer)");
+                error.WriteLine($"mtrl: error: the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer{(sequential ? ", CreateSequentialOptions" : "")})");
                 return null;
             }
             opened = true;
             code = 0;
-            return new AgentSession(request, text, agent, accelerator, createOptions, create, environment);
+            return new AgentSession(request, text, agent, accelerator, createOptions, create, createSequentialOptions, environment);
         }
         finally
         {
@@ -154,6 +166,43 @@ internal sealed class AgentSession : IDisposable
             return null;
         }
     }
+
+    /// <summary>
+    /// The sequential schedule's trainer: stage k trains a fresh trainer (seed + k, from
+    /// <paramref name="options"/>) on the request's environments all running task k, starting from
+    /// what stage k − 1 learned; null with the problem in one line.
+    /// </summary>
+    public SequentialTrainer? CreateSequentialTrainer(OffPolicyOptions options, SequentialOptions sequential, out string problem)
+    {
+        string? failure = null;
+        IVectorEnvironment Environment(int task)
+        {
+            var taskIds = Enumerable.Repeat(task, Request.Environments).ToArray();
+            return TrainingEnvironments.Create(Request.Environment, Agent, Request.Environments, Request.CartPole, Accelerator, taskIds, out var environmentProblem, out _)
+                ?? throw new SessionException(environmentProblem);
+        }
+        ITrainer Trainer(int stage, IVectorEnvironment environment) =>
+            CreateTrainer(environment, options with { Seed = options.Seed + (ulong)stage }, out var trainerProblem) ?? throw new SessionException(trainerProblem);
+        try
+        {
+            _checked = null;
+            problem = "";
+            return new SequentialTrainer(Environment, Trainer, sequential);
+        }
+        catch (SessionException exception)
+        {
+            failure = exception.Message;
+        }
+        catch (ArgumentException exception)
+        {
+            failure = $"cannot build the sequential schedule of agent '{Agent.Name}': {CliApp.OneLine(exception.Message)}";
+        }
+        problem = failure;
+        return null;
+    }
+
+    /// <summary>A failure building one stage's environments or trainer, already worded for the user.</summary>
+    private sealed class SessionException(string message) : Exception(message);
 
     public void Dispose() => Accelerator.Dispose();
 

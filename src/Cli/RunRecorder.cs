@@ -7,6 +7,7 @@ using Mtrl.Runs.TensorBoard;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Evaluation;
+using Mtrl.Runtime.Transfer;
 
 namespace Mtrl.Cli;
 
@@ -27,6 +28,9 @@ internal sealed class RunRecorder : IDisposable
     private long _loggedAt = -1;
     private long _evaluatedAt = -1;
     private long _checkpointedAt = -1;
+    private readonly long _resumedAt;
+    private int _recordedStages;
+    private int _recordedCurve;
 
     /// <param name="run">The run directory written to.</param>
     /// <param name="schedule">When to log, evaluate and checkpoint.</param>
@@ -36,7 +40,7 @@ internal sealed class RunRecorder : IDisposable
     /// <param name="resumedAt">Transitions of the checkpoint a resumed run continues from: everything due there was done.</param>
     public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0)
     {
-        _previous = resumedAt;
+        _previous = _resumedAt = resumedAt;
         if (resumedAt > 0) _loggedAt = _evaluatedAt = _checkpointedAt = resumedAt;
         _lastLogTransitions = resumedAt;
         Run = run;
@@ -94,7 +98,12 @@ internal sealed class RunRecorder : IDisposable
             Write(logged);
         }
         EvaluationResult? evaluated = null;
-        if (Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
+        if (trainer is SequentialTrainer sequential)
+        {
+            // A sequential schedule evaluates on its own clock: its stage task during each stage, every task when a stage ends.
+            evaluated = RecordStages(sequential);
+        }
+        else if (Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
         {
             evaluated = LastEvaluation = _evaluator.EvaluateTrainer(trainer);
             Write(MetricRecords.FromEvaluation(evaluated, _clock.Elapsed.TotalSeconds));
@@ -105,6 +114,43 @@ internal sealed class RunRecorder : IDisposable
         }
         _previous = transitions;
         return (logged, evaluated);
+    }
+
+    /// <summary>
+    /// Writes the sequential schedule's evaluations made since the last report: each stage task's
+    /// learning-curve points as one-task evaluations and each finished stage's evaluation of every
+    /// task (nothing at or before a resumed run's checkpoint, which the metrics already hold).
+    /// </summary>
+    private EvaluationResult? RecordStages(SequentialTrainer sequential)
+    {
+        EvaluationResult? last = null;
+        var elapsed = _clock.Elapsed.TotalSeconds;
+        void Record(EvaluationResult result)
+        {
+            if (result.Transitions <= _resumedAt) return;
+            Write(MetricRecords.FromEvaluation(result, elapsed));
+            last = result;
+        }
+        void RecordCurve(IReadOnlyList<StageCurvePoint> curve, int count, long stageStart)
+        {
+            for (; _recordedCurve < count; _recordedCurve++)
+            {
+                var point = curve[_recordedCurve];
+                Record(new EvaluationResult(stageStart + point.StageTransitions, _trainingSignal, new[] { point.Evaluation }));
+            }
+        }
+        for (; _recordedStages < sequential.Results.Count; _recordedStages++)
+        {
+            var stage = sequential.Results[_recordedStages];
+            var stageStart = stage.Transitions - stage.Curve[^1].StageTransitions;
+            // The curve's last point is the stage's end, which the evaluation of every task covers.
+            RecordCurve(stage.Curve, stage.Curve.Count - 1, stageStart);
+            _recordedCurve = 0;
+            Record(stage.Evaluation);
+            if (stage.Transitions > _resumedAt) LastEvaluation = stage.Evaluation;
+        }
+        if (!sequential.IsFinished) RecordCurve(sequential.CurrentCurve, sequential.CurrentCurve.Count, sequential.Transitions - sequential.StageTransitions);
+        return last;
     }
 
     /// <summary>A checkpoint now (a run being stopped), unless one was just written at this point.</summary>

@@ -19,6 +19,7 @@ using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Replay;
+using Mtrl.Runtime.Transfer;
 using Spectre.Console;
 
 namespace Mtrl.Cli;
@@ -126,9 +127,11 @@ internal static class TrainCommand
         if (session is null) return code;
 
         var specOptions = session.SpecOptions;
-        var steps = request.Steps ?? specOptions.Steps;
+        var sequential = session.IsSequential ? SequentialFor(request, session) : null;
+        var steps = sequential is not null ? session.Agent.Tasks * StageBudget(sequential, request.Environments) : request.Steps ?? specOptions.Steps;
         var baseSeed = request.Seed is { } given ? (ulong)given : specOptions.Seed;
         var schedule = request.ScheduleFor(steps);
+        if (sequential is not null) schedule = schedule with { EvalEvery = sequential.EvaluateEvery };
         var started = DateTimeOffset.UtcNow;
         var name = $"{RunName(request.File)}-{session.Agent.Name}-{started.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
         string root;
@@ -151,7 +154,9 @@ internal static class TrainCommand
             var environment = session.CreateEnvironment(error);
             var evaluation = session.CreateEnvironment(error);
             if (environment is null || evaluation is null) return 2;
-            var trainer = session.CreateTrainer(environment, options, out var trainerProblem);
+            var trainer = sequential is null
+                ? session.CreateTrainer(environment, options, out var trainerProblem)
+                : session.CreateSequentialTrainer(options, sequential with { Seed = seed }, out trainerProblem);
             if (trainer is null)
             {
                 error.WriteLine($"mtrl: error: {trainerProblem}");
@@ -216,6 +221,11 @@ internal static class TrainCommand
         var agentRequest = new AgentRequest(run.SpecFile, manifest.Environment, manifest.Agent, manifest.Environments, request.Threads, CartPoleSettings.FromGiven(manifest.EnvironmentOptions));
         using var session = AgentSession.Open(agentRequest, output, error, out var code);
         if (session is null) return code;
+        if (session.IsSequential && steps != manifest.Run.Steps)
+        {
+            error.WriteLine($"mtrl: error: --steps cannot change a sequential schedule's budget ({manifest.Run.Steps:N0} transitions over its tasks) when resuming; found {steps:N0}");
+            return 2;
+        }
         var policy = manifest.Settings.TryGetProperty("non_finite", out var recorded) && recorded.GetString() == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
         var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy };
         var rebuilt = JsonSerializer.Serialize(JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson));
@@ -228,7 +238,9 @@ internal static class TrainCommand
         var environment = session.CreateEnvironment(error);
         var evaluation = session.CreateEnvironment(error);
         if (environment is null || evaluation is null) return 2;
-        var trainer = session.CreateTrainer(environment, options, out var trainerProblem);
+        var trainer = session.IsSequential
+            ? session.CreateSequentialTrainer(options, SequentialFor(request with { Steps = manifest.Run.Steps, EvalEvery = manifest.Run.EvalEvery, EvalEpisodes = manifest.Run.EvalEpisodes, Environments = manifest.Environments }, session) with { Seed = manifest.Seed }, out var trainerProblem)
+            : session.CreateTrainer(environment, options, out trainerProblem);
         if (trainer is null)
         {
             error.WriteLine($"mtrl: error: {trainerProblem}");
@@ -260,6 +272,28 @@ internal static class TrainCommand
         }
         return request.Save is null ? 0 : Save(trainer, request.Save, output, error);
     }
+
+    /// <summary>
+    /// A sequential schedule's settings: the spec's, with <c>--steps</c> as the whole schedule's
+    /// budget split evenly over the tasks, <c>--eval-every</c> (default: a tenth of a stage) as the
+    /// stage task's evaluation period and <c>--eval-episodes</c> per evaluation.
+    /// </summary>
+    private static SequentialOptions SequentialFor(TrainRequest request, AgentSession session)
+    {
+        var spec = session.SpecSequentialOptions;
+        var tasks = session.Agent.Tasks;
+        var perTask = request.Steps is { } total ? (total + tasks - 1) / tasks : spec.StepsPerTask;
+        return spec with
+        {
+            StepsPerTask = perTask,
+            EvaluateEvery = request.EvalEvery ?? Math.Max(perTask / 10, 1),
+            Evaluation = new EvaluationOptions { EpisodesPerTask = request.EvalEpisodes },
+        };
+    }
+
+    /// <summary>Transitions of one stage: the budget per task rounded up to whole vector steps.</summary>
+    private static long StageBudget(SequentialOptions sequential, int environments) =>
+        (sequential.StepsPerTask + environments - 1) / environments * environments;
 
     /// <summary>The spec's file name without extension, reduced to characters every file system takes.</summary>
     private static string RunName(string file)
@@ -306,7 +340,15 @@ internal static class TrainCommand
             recorder.CheckpointNow(trainer);
             output.WriteLine($"stopped at {trainer.Transitions:N0} transitions; checkpoint in {recorder.Run.CheckpointDirectory}");
         }
-        if (recorder.LastEvaluation is { } final) EvaluationReport.WriteTable(final, recorder.Schedule.EvalEpisodes, output);
+        if (trainer is SequentialTrainer { Results.Count: > 0 } sequential)
+        {
+            StageTable.Write(sequential, output);
+            StageTable.Save(sequential, recorder.Run.Path);
+        }
+        else if (recorder.LastEvaluation is { } final)
+        {
+            EvaluationReport.WriteTable(final, recorder.Schedule.EvalEpisodes, output);
+        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time {recorder.Elapsed.TotalSeconds:F0} s; metrics, TensorBoard events and checkpoints in {recorder.Run.Path}"));
         return true;
     }
@@ -317,6 +359,7 @@ internal static class TrainCommand
         var total = trainer.TargetTransitions;
         var refresh = progress.RefreshEvery(total);
         var skipped = (Updates: 0L, Transitions: 0L);
+        var stagesShown = trainer is SequentialTrainer resumed ? resumed.Results.Count : 0;
         while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
         {
             var next = recorder.NextStop(trainer.Transitions);
@@ -339,6 +382,10 @@ internal static class TrainCommand
                 if (SkippedLine(trainer, ref skipped) is { } note) progress.Line(note);
             }
             if (report.Evaluated is { } evaluated) progress.Line(EvaluationLine(evaluated));
+            if (trainer is SequentialTrainer sequential)
+            {
+                for (; stagesShown < sequential.Results.Count; stagesShown++) progress.Line(StageTable.Line(sequential.Results[stagesShown]));
+            }
             progress.Tick(trainer, recorder.LastEvaluation);
         }
         return true;

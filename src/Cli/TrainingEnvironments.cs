@@ -41,6 +41,13 @@ internal static class TrainingEnvironments
     /// never an exception from its constructor; the rest is compared with the built environment.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, out string problem, out SourceSpan? at)
+        => Create(name, agent, count, cartPole, accelerator, taskIds: null, out problem, out at);
+
+    /// <summary>
+    /// As above, with the task each environment runs: <paramref name="taskIds"/> (N values, as a
+    /// sequential schedule's stage runs every environment on its task), or null for task i mod T.
+    /// </summary>
+    public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, IReadOnlyList<int>? taskIds, out string problem, out SourceSpan? at)
     {
         problem = "";
         at = null;
@@ -81,10 +88,10 @@ internal static class TrainingEnvironments
                     if (cartPole.FirstGiven is null) at = agent.Span;
                     return null;
                 }
-                environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator);
+                environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator, taskIds: taskIds);
                 break;
             case "gridworld":
-                environment = new GridWorldVectorEnvironment(count, accelerator: accelerator);
+                environment = new GridWorldVectorEnvironment(count, taskIds: taskIds, accelerator: accelerator);
                 break;
             case "pointmass":
             case "pointmass-goal":
@@ -96,7 +103,7 @@ internal static class TrainingEnvironments
                 }
                 var goalInObservation = name == "pointmass";
                 var pointMass = new PointMassVectorEnvironment(
-                    count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, accelerator: accelerator);
+                    count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, taskIds, accelerator);
                 // The goal is part of the observation; trainers must not also feed it as a goal input.
                 environment = goalInObservation ? new ObservationOnlyVectorEnvironment(pointMass) : pointMass;
                 agentGoal = goalInObservation ? 0 : pointMass.GoalSize;
@@ -125,7 +132,7 @@ internal static class TrainingEnvironments
             at = agent.Span;
             return null;
         }
-        if (count < environment.TaskCount)
+        if (taskIds is null && count < environment.TaskCount)
         {
             problem = $"--envs must be at least {environment.TaskCount} for {name}, so that each of its {environment.TaskCount} tasks runs in some environment (environment i runs task i mod {environment.TaskCount}); found {count}";
             return null;
@@ -141,12 +148,18 @@ internal static class TrainingEnvironments
 
     /// <summary>
     /// CartPole for the agent: CartPole-v1 with the command line's randomization for a 1-task
-    /// agent, <see cref="CartPoleTaskSuite.Two"/> (fixed physics per task) for a 2-task agent.
+    /// agent, <see cref="CartPoleTaskSuite.Two"/> or <see cref="CartPoleTaskSuite.Three"/> (fixed
+    /// physics per task) for a 2- or 3-task agent.
     /// </summary>
     private static CartPoleOptions? CartPoleFor(AgentModel agent, CartPoleSettings settings, out string problem)
     {
-        var suite = CartPoleTaskSuite.Two;
-        if (agent.Tasks == suite.Count)
+        var suite = agent.Tasks switch
+        {
+            2 => CartPoleTaskSuite.Two,
+            3 => CartPoleTaskSuite.Three,
+            _ => null,
+        };
+        if (suite is not null)
         {
             problem = settings.FirstGiven is { } option
                 ? $"{option} applies only to single-task CartPole; agent '{agent.Name}' learns {agent.Tasks} tasks, which have fixed physics each"
@@ -154,7 +167,7 @@ internal static class TrainingEnvironments
             return problem.Length > 0 ? null : new CartPoleOptions { Tasks = suite };
         }
         if (agent.Tasks == 1) return settings.ToOptions(out problem);
-        problem = $"cartpole runs 1 task, or {suite.Count} (CartPole-v1 and a long heavy pole) for an agent with tasks: {suite.Count}; agent '{agent.Name}' learns {agent.Tasks}";
+        problem = $"cartpole runs 1 task, 2 (CartPole-v1 and a long heavy pole) or 3 (and a heavy cart with a short pole) for agents with tasks: 2 or 3; agent '{agent.Name}' learns {agent.Tasks}";
         return null;
     }
 

@@ -200,8 +200,10 @@ public sealed class TrainingEnvironmentTests : IDisposable
     [Fact]
     public void CartPoleTaskCountsAndRandomizationOfMultiTaskCartPoleAreNamed()
     {
-        Assert.Null(Create("cartpole", Agent(3, "  input obs: 4", "discrete(2)", "dqn"), 8, out var problem));
-        Assert.Equal("cartpole runs 1 task, or 2 (CartPole-v1 and a long heavy pole) for an agent with tasks: 2; agent 'A' learns 3", problem);
+        Assert.Null(Create("cartpole", Agent(4, "  input obs: 4", "discrete(2)", "dqn"), 8, out var problem));
+        Assert.Equal("cartpole runs 1 task, 2 (CartPole-v1 and a long heavy pole) or 3 (and a heavy cart with a short pole) for agents with tasks: 2 or 3; agent 'A' learns 4", problem);
+        var three = Create("cartpole", Agent(3, "  input obs: 4", "discrete(2)", "dqn"), 8, out problem);
+        Assert.True(three is CartPoleVectorEnvironment { TaskCount: 3 }, problem);
 
         Assert.Null(Create("cartpole", Agent(2, "  input obs: 4", "discrete(2)", "dqn"), 8, out problem, new CartPoleSettings(MassPole: "0.1:0.2")));
         Assert.Equal("--cartpole-mass-pole applies only to single-task CartPole; agent 'A' learns 2 tasks, which have fixed physics each", problem);

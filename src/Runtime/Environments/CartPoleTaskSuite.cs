@@ -15,4 +15,16 @@ public static class CartPoleTaskSuite
         CartPoleTask.CartPoleV1,
         CartPoleTask.CartPoleV1 with { MassPole = 0.5f, HalfPoleLength = 1.0f },
     ];
+
+    /// <summary>
+    /// Three tasks for transfer in sequence: <see cref="Two"/>'s CartPole-v1 and long heavy pole,
+    /// then a cart four times as heavy (4 kg) with a short pole (half length 0.3 m) pushed by 15 N,
+    /// which answers a push more sluggishly and tips faster.
+    /// </summary>
+    public static IReadOnlyList<CartPoleTask> Three { get; } =
+    [
+        Two[0],
+        Two[1],
+        CartPoleTask.CartPoleV1 with { MassCart = 4.0f, HalfPoleLength = 0.3f, ForceMagnitude = 15f },
+    ];
 }
