@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -172,13 +173,17 @@ internal sealed class AgentSession : IDisposable
     /// <paramref name="options"/>) on the request's environments all running task k, starting from
     /// what stage k − 1 learned; null with the problem in one line.
     /// </summary>
-    public SequentialTrainer? CreateSequentialTrainer(OffPolicyOptions options, SequentialOptions sequential, out string problem)
+    /// <param name="options">Each stage's trainer settings (the stage adds itself to the seed).</param>
+    /// <param name="sequential">The schedule's settings.</param>
+    /// <param name="problem">Why no trainer could be built.</param>
+    /// <param name="taskOrder">The suite's tasks in the order the agent's tasks 0, 1, … take them (null: as the suite lists them).</param>
+    public SequentialTrainer? CreateSequentialTrainer(OffPolicyOptions options, SequentialOptions sequential, out string problem, IReadOnlyList<int>? taskOrder = null)
     {
         string? failure = null;
         IVectorEnvironment Environment(int task)
         {
             var taskIds = Enumerable.Repeat(task, Request.Environments).ToArray();
-            return TrainingEnvironments.Create(Request.Environment, Agent, Request.Environments, Request.CartPole, Accelerator, taskIds, out var environmentProblem, out _)
+            return TrainingEnvironments.Create(Request.Environment, Agent, Request.Environments, Request.CartPole, Accelerator, taskIds, taskOrder, out var environmentProblem, out _)
                 ?? throw new SessionException(environmentProblem);
         }
         ITrainer Trainer(int stage, IVectorEnvironment environment) =>

@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(DescribeCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(TransferCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(PlotCommand.Create(output, error));
         var parse = root.Parse(args);

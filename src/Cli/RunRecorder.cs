@@ -19,7 +19,7 @@ namespace Mtrl.Cli;
 internal sealed class RunRecorder : IDisposable
 {
     private readonly IMetricsWriter[] _writers;
-    private readonly PolicyEvaluator _evaluator;
+    private readonly PolicyEvaluator? _evaluator;
     private readonly SuccessSignal _trainingSignal;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _lastLogTransitions;
@@ -34,11 +34,11 @@ internal sealed class RunRecorder : IDisposable
 
     /// <param name="run">The run directory written to.</param>
     /// <param name="schedule">When to log, evaluate and checkpoint.</param>
-    /// <param name="evaluationEnvironment">Environments of the evaluations' own.</param>
+    /// <param name="evaluationEnvironment">Environments of the evaluations' own (null for a sequential schedule, which evaluates in its own).</param>
     /// <param name="evaluationSeed">Seed every evaluation starts from.</param>
     /// <param name="trainingSignal">What success is in the training environment.</param>
     /// <param name="resumedAt">Transitions of the checkpoint a resumed run continues from: everything due there was done.</param>
-    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0)
+    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment? evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0)
     {
         _previous = _resumedAt = resumedAt;
         if (resumedAt > 0) _loggedAt = _evaluatedAt = _checkpointedAt = resumedAt;
@@ -46,7 +46,7 @@ internal sealed class RunRecorder : IDisposable
         Run = run;
         Schedule = schedule;
         _trainingSignal = trainingSignal;
-        _evaluator = new PolicyEvaluator(evaluationEnvironment, new EvaluationOptions { EpisodesPerTask = schedule.EvalEpisodes, Seed = evaluationSeed });
+        _evaluator = evaluationEnvironment is null ? null : new PolicyEvaluator(evaluationEnvironment, new EvaluationOptions { EpisodesPerTask = schedule.EvalEpisodes, Seed = evaluationSeed });
         _writers = new IMetricsWriter[]
         {
             new JsonLinesMetricsWriter(run.MetricsFile),
@@ -105,7 +105,7 @@ internal sealed class RunRecorder : IDisposable
         }
         else if (Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
         {
-            evaluated = LastEvaluation = _evaluator.EvaluateTrainer(trainer);
+            evaluated = LastEvaluation = (_evaluator ?? throw new InvalidOperationException("the recorder has no evaluation environments")).EvaluateTrainer(trainer);
             Write(MetricRecords.FromEvaluation(evaluated, _clock.Elapsed.TotalSeconds));
         }
         if (Due(final, transitions, Schedule.CheckpointEvery, ref _checkpointedAt))

@@ -303,7 +303,7 @@ internal static class TrainCommand
         return safe.Length == 0 ? "run" : safe[..Math.Min(safe.Length, 64)];
     }
 
-    private static RunManifest Manifest(TrainRequest request, AgentSession session, OffPolicyOptions options, RunSchedule schedule, DateTimeOffset started)
+    internal static RunManifest Manifest(TrainRequest request, AgentSession session, OffPolicyOptions options, RunSchedule schedule, DateTimeOffset started)
     {
         var settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson);
         var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -323,16 +323,16 @@ internal static class TrainCommand
     internal static string ToolVersion =>
         "mtrl " + (typeof(TrainCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
 
-    /// <summary>Trains to the target, printing progress and recording the run; false (after one line on <paramref name="error"/>) if training failed.</summary>
-    private static bool Train(ITrainer trainer, RunRecorder recorder, TextWriter output, TextWriter error, CancellationToken cancellation)
+    /// <summary>Trains to <paramref name="until"/> (default: the trainer's target), printing progress and recording the run; false (after one line on <paramref name="error"/>) if training failed.</summary>
+    internal static bool Train(ITrainer trainer, RunRecorder recorder, TextWriter output, TextWriter error, CancellationToken cancellation, long? until = null)
     {
-        var total = trainer.TargetTransitions;
+        var total = until ?? trainer.TargetTransitions;
         var manifest = recorder.Run.ReadManifest();
         output.WriteLine($"training for {total.ToString("N0", CultureInfo.InvariantCulture)} transitions in {manifest.Environments} × {manifest.Environment}, seed {manifest.Seed}");
         output.WriteLine($"{"transitions",12} {"episodes",9} {"return",9} {"success",8} {"length",7} {"loss",10} {"steps/s",10}");
         var trained = ProgressSink.IsTerminal(output)
-            ? LiveProgress.Show(AnsiConsole.Console, total, trainer.Transitions, live => TrainLoop(trainer, recorder, live, error, cancellation))
-            : TrainLoop(trainer, recorder, new PlainProgress(output), error, cancellation);
+            ? LiveProgress.Show(AnsiConsole.Console, total, trainer.Transitions, live => TrainLoop(trainer, total, recorder, live, error, cancellation))
+            : TrainLoop(trainer, total, recorder, new PlainProgress(output), error, cancellation);
         if (!trained) return false;
         if (cancellation.IsCancellationRequested)
         {
@@ -354,9 +354,8 @@ internal static class TrainCommand
     }
 
     /// <summary>Steps the trainer from stop to stop (log, evaluation, checkpoint, display) until the run's end or cancellation.</summary>
-    private static bool TrainLoop(ITrainer trainer, RunRecorder recorder, ProgressSink progress, TextWriter error, CancellationToken cancellation)
+    private static bool TrainLoop(ITrainer trainer, long total, RunRecorder recorder, ProgressSink progress, TextWriter error, CancellationToken cancellation)
     {
-        var total = trainer.TargetTransitions;
         var refresh = progress.RefreshEvery(total);
         var skipped = (Updates: 0L, Transitions: 0L);
         var stagesShown = trainer is SequentialTrainer resumed ? resumed.Results.Count : 0;

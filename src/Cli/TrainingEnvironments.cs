@@ -48,6 +48,14 @@ internal static class TrainingEnvironments
     /// sequential schedule's stage runs every environment on its task), or null for task i mod T.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, IReadOnlyList<int>? taskIds, out string problem, out SourceSpan? at)
+        => Create(name, agent, count, cartPole, accelerator, taskIds, taskOrder: null, out problem, out at);
+
+    /// <summary>
+    /// As above, with the suite's tasks reordered: the agent's task t is the suite's task
+    /// <paramref name="taskOrder"/>[t] (a permutation; null keeps the order). A from-scratch
+    /// baseline of task k trains the first stage of a schedule whose order starts with k.
+    /// </summary>
+    public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, IReadOnlyList<int>? taskIds, IReadOnlyList<int>? taskOrder, out string problem, out SourceSpan? at)
     {
         problem = "";
         at = null;
@@ -88,10 +96,15 @@ internal static class TrainingEnvironments
                     if (cartPole.FirstGiven is null) at = agent.Span;
                     return null;
                 }
+                if (options.Tasks is { } cartPoleTasks && taskOrder is not null) options = options with { Tasks = Reorder(cartPoleTasks, taskOrder) };
                 environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator, taskIds: taskIds);
                 break;
             case "gridworld":
-                environment = new GridWorldVectorEnvironment(count, taskIds: taskIds, accelerator: accelerator);
+                var rooms = GridWorldLayout.FourRooms();
+                // An agent of fewer tasks learns the first goals of the four rooms.
+                var goals = agent.Tasks is >= 1 and < 4 ? rooms.TaskGoals.Take(agent.Tasks).ToList() : rooms.TaskGoals;
+                if (taskOrder is not null && taskOrder.Count == goals.Count) goals = Reorder(goals, taskOrder);
+                environment = new GridWorldVectorEnvironment(count, new GridWorldOptions { Layout = new GridWorldLayout(rooms.Rows, goals) }, taskIds, accelerator);
                 break;
             case "pointmass":
             case "pointmass-goal":
@@ -101,6 +114,7 @@ internal static class TrainingEnvironments
                     at = agent.Span;
                     return null;
                 }
+                if (taskOrder is not null && taskOrder.Count == tasks.Count) tasks = Reorder(tasks, taskOrder);
                 var goalInObservation = name == "pointmass";
                 var pointMass = new PointMassVectorEnvironment(
                     count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, taskIds, accelerator);
@@ -181,6 +195,10 @@ internal static class TrainingEnvironments
         problem = $"{name} runs {suite.Count} tasks (or only its task 0, for an agent with tasks: 1), but agent '{agent.Name}' learns {agent.Tasks}";
         return null;
     }
+
+    /// <summary>The suite with task t taken from <paramref name="order"/>[t].</summary>
+    private static IReadOnlyList<T> Reorder<T>(IReadOnlyList<T> suite, IReadOnlyList<int> order) =>
+        order.Count == suite.Count ? order.Select(t => suite[t]).ToArray() : suite;
 
     /// <summary>The first declaration of an input of <paramref name="kind"/>, else the agent (it declares none).</summary>
     private static SourceSpan FirstInput(AgentModel agent, InputKind kind) =>

@@ -311,15 +311,6 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void ADqnAgentWithAnUnsupportedScheduleSaysWhy()
-    {
-        var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "progressive_dqn.mtrl"), "--env", "gridworld", "--steps", "10");
-        AssertOneLineFailure(2, code, error, "sequential schedule");
-        Assert.Contains("progressive_dqn.mtrl(", error);
-        Assert.Contains("): error: agent 'ProgressiveGridWorld' cannot be trained yet: ", error);
-    }
-
-    [Fact]
     public void ASpecWithSeveralAgentsNeedsAgent()
     {
         var spec = Spec("two.mtrl", SmallBitFlip + "\n" + SmallBitFlip.Replace("agent Flip", "agent Flop"));

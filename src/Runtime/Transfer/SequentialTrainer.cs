@@ -377,6 +377,8 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         checkpoint.Integers[Prefix + "results"] = StageRecords.EncodeResults(_results);
         checkpoint.Integers[Prefix + "curve"] = StageRecords.EncodeCurve(_curve);
         _evolution?.Save(checkpoint, Prefix + "evolution.");
+        // Finished tasks' training episodes live in no stage trainer any more.
+        for (var task = 0; task < Stage; task++) _taskEpisodes[task].SaveState(checkpoint, $"{Prefix}task{task}.episodes.");
         return checkpoint;
     }
 
@@ -437,6 +439,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             _windowEpisodes = checkpoint.Counter(Prefix + "window_episodes");
             _windowFinished = checkpoint.Counter(Prefix + "window_finished");
             _windowSuccesses = checkpoint.Counter(Prefix + "window_successes");
+            for (var task = 0; task < stage; task++) _taskEpisodes[task].RestoreState(checkpoint, $"{Prefix}task{task}.episodes.");
             _results.AddRange(results);
             _curve.AddRange(curve);
         });
