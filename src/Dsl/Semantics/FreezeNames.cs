@@ -256,7 +256,7 @@ public static class FreezeNames
         var candidates = Candidates(networks);
         return candidates.Count == 0
             ? "the agent has no parameters"
-            : $"names that can be frozen: {Quoted(candidates)} (mtrl describe lists every slice)";
+            : $"names that can be frozen: {Quoted(candidates)} (mtrl describe --slices lists every slice)";
     }
 
     private static string Quoted(IEnumerable<string> names)
