@@ -20,16 +20,22 @@ internal static class DescribeCommand
         var emit = new Option<bool>("--emit") { Description = "Print the C# the source generator emits for the spec instead of the description." };
         var directory = new Option<string?>("--output", "-o") { Description = "With --emit: write the generated files into this directory instead of printing them." };
         var rootNamespace = new Option<string>("--namespace") { Description = "With --emit: the namespace of the generated agents (a project's RootNamespace).", DefaultValueFactory = _ => AgentCompiler.DefaultNamespace };
+        var slices = new Option<bool>("--slices") { Description = "Also list every parameter slice: name, shape, owner and whether it is frozen (the names freeze and --init-from work with)." };
         var command = new Command("describe", "Show networks, widths, parameter counts and the full training configuration of a spec, or the C# generated from it.")
         {
-            file, emit, directory, rootNamespace,
+            file, emit, directory, rootNamespace, slices,
         };
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(emit), parse.GetValue(directory), parse.GetValue(rootNamespace)!, output, error));
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(emit), parse.GetValue(directory), parse.GetValue(rootNamespace)!, output, error, parse.GetValue(slices)));
         return command;
     }
 
-    public static int Run(string file, bool emit, string? directory, string rootNamespace, TextWriter output, TextWriter error)
+    public static int Run(string file, bool emit, string? directory, string rootNamespace, TextWriter output, TextWriter error, bool slices = false)
     {
+        if (slices && emit)
+        {
+            error.WriteLine("mtrl: error: --slices applies to the description, not with --emit");
+            return 2;
+        }
         if (directory is not null && !emit)
         {
             error.WriteLine("mtrl: error: --output only applies with --emit");
@@ -61,6 +67,7 @@ internal static class DescribeCommand
         foreach (var agent in result.Model.Agents)
         {
             ModelDescriber.Describe(agent, output);
+            if (slices) ModelDescriber.DescribeSlices(agent, output);
         }
         return 0;
     }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 
 namespace Mtrl.Cli;
 
@@ -74,9 +75,41 @@ internal static class ModelDescriber
         output.WriteLine();
         output.WriteLine($"agent parameters: {Count(agentTotal)} ({Count(agentTotal - agentSpecific)} shared, {Count(agentSpecific)} task-specific);" +
                          " blocks counted once; twins and target copies made by the algorithm not included");
+        var names = FreezeNames.Candidates(agent.Networks);
+        if (names.Count > 0)
+        {
+            const int Shown = 20;
+            output.WriteLine($"names for freeze (each covers the slices named NAME or NAME.…; --slices lists them): {string.Join(", ", names.Take(Shown))}" +
+                             (names.Count > Shown ? $" and {Count(names.Count - Shown)} more" : ""));
+        }
+        if (agent.Training.Freeze.Count > 0)
+        {
+            var frozen = distinct.Where(p => agent.Training.Freeze.Any(prefix => FreezeNames.Covers(prefix, p.Name))).ToList();
+            output.WriteLine($"frozen: {Count(frozen.Sum(p => p.Count))} parameters in {Count(frozen.Count)} slices ({string.Join(", ", agent.Training.Freeze)})");
+        }
         output.WriteLine();
         output.WriteLine("training configuration (defaults filled in)");
         TrainingWriter.Write(agent, output, "  ");
+        output.WriteLine();
+    }
+
+    /// <summary>
+    /// Every parameter slice of the agent in layout order (blocks once), with shape, owner and
+    /// whether the spec freezes it: the names <c>freeze</c> and <c>--freeze</c> take prefixes of, and
+    /// that a checkpoint of another agent is matched by.
+    /// </summary>
+    public static void DescribeSlices(AgentModel agent, TextWriter output)
+    {
+        output.WriteLine($"parameter slices of agent {agent.Name}");
+        var table = new TextTable("slice", "shape", "parameters", "owner", "frozen").AlignRight(2);
+        var seen = new HashSet<string>();
+        foreach (var group in agent.Networks.SelectMany(n => n.Parameters))
+        {
+            if (!seen.Add(group.Name)) continue;
+            var frozen = agent.Training.Freeze.Any(prefix => FreezeNames.Covers(prefix, group.Name));
+            table.Add(group.Name, $"{group.Rows}x{group.Columns}", Count(group.Count), group.Owner.ToString(), frozen ? "frozen" : "");
+        }
+        table.Write(output, "  ");
         output.WriteLine();
     }
 

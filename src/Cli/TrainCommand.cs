@@ -11,6 +11,7 @@ using System.Text.Json.Serialization;
 using System.Threading;
 using Mtrl.Cli.InProcess;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using Mtrl.Kernels;
 using Mtrl.Runs;
 using Mtrl.Runs.Metrics;
@@ -55,11 +56,13 @@ internal static class TrainCommand
         var massPole = new Option<string?>(CartPoleSettings.MassPoleOption) { Description = "CartPole pole mass (kg), LO:HI or one value (default 0.1).", HelpName = "LO:HI" };
         var poleLength = new Option<string?>(CartPoleSettings.PoleLengthOption) { Description = "CartPole half pole length (m), LO:HI or one value (default 0.5).", HelpName = "LO:HI" };
         var force = new Option<string?>(CartPoleSettings.ForceOption) { Description = "CartPole push magnitude (N), LO:HI or one value (default 10).", HelpName = "LO:HI" };
+        var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from this checkpoint's parameters (a checkpoint file, or a run directory's newest checkpoint); another layout loads the slices whose name and shape agree.", HelpName = "CHECKPOINT_OR_RUN" };
+        var freeze = new Option<string[]>("--freeze") { Description = "Parameter slices to keep unchanged, added to the spec's freeze: networks, blocks or nodes such as encoder,q.h (see mtrl describe).", HelpName = "NAMES", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
             runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
-            massCart, massPole, poleLength, force,
+            massCart, massPole, poleLength, force, initFrom, freeze,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -77,6 +80,8 @@ internal static class TrainCommand
             Seeds = parse.GetValue(seeds),
             OnNonFinite = parse.GetValue(onNonFinite)!,
             Resume = parse.GetValue(resume),
+            InitFrom = parse.GetValue(initFrom),
+            Freeze = parse.GetValue(freeze) ?? Array.Empty<string>(),
         }, output, error, stop.Token));
         });
         return command;
@@ -123,10 +128,18 @@ internal static class TrainCommand
             return 2;
         }
         if (request.Resume is { } resumeDirectory) return Resume(request, resumeDirectory, output, error, cancellation);
+        // Before compiling: a missing or damaged checkpoint found after it would waste the wait.
+        InitialCheckpoint? initial = null;
+        if (request.InitFrom is { } initFrom && (initial = LoadInitial(initFrom, error)) is null) return 1;
         using var session = AgentSession.Open(request.ToAgentRequest(), output, error, out var code);
         if (session is null) return code;
 
         var specOptions = session.SpecOptions;
+        if (ResolveFreeze(session.Agent, specOptions.Freeze, request.FreezeArguments, out var freezeProblem) is not { } frozen)
+        {
+            error.WriteLine($"mtrl: error: --freeze: {freezeProblem}");
+            return 2;
+        }
         var sequential = session.IsSequential ? SequentialFor(request, session) : null;
         var steps = sequential is not null ? session.Agent.Tasks * StageBudget(sequential, request.Environments) : request.Steps ?? specOptions.Steps;
         var baseSeed = request.Seed is { } given ? (ulong)given : specOptions.Seed;
@@ -150,7 +163,7 @@ internal static class TrainCommand
         for (var k = 0; k < request.Seeds && !cancellation.IsCancellationRequested; k++)
         {
             var seed = baseSeed + (ulong)k;
-            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy };
+            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy, Freeze = frozen };
             var environment = session.CreateEnvironment(error);
             var evaluation = session.CreateEnvironment(error);
             if (environment is null || evaluation is null) return 2;
@@ -162,11 +175,25 @@ internal static class TrainCommand
                 error.WriteLine($"mtrl: error: {trainerProblem}");
                 return 2;
             }
+            FineTuneResult? loaded = null;
+            if (initial is not null)
+            {
+                try
+                {
+                    loaded = trainer.InitializeFrom(initial.Checkpoint);
+                }
+                catch (Exception exception) when (exception is CheckpointException or NotSupportedException)
+                {
+                    error.WriteLine($"mtrl: error: --init-from: {initial.Path} cannot initialise agent '{session.Agent.Name}': {CliApp.OneLine(exception.Message)}");
+                    return 1;
+                }
+                if (k == 0) output.WriteLine($"initialised from {initial.Path}: {loaded.Summary()}");
+            }
             RunDirectory run;
             try
             {
                 run = RunDirectory.Create(root, request.Seeds == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"seed-{seed}"), session.SpecText,
-                    Manifest(request, session, options, schedule, started));
+                    Manifest(request, session, options, schedule, started) with { FineTune = FineTuneRecordOf(initial, loaded, frozen, request.FreezeArguments) });
             }
             catch (RunDirectoryException exception)
             {
@@ -227,7 +254,11 @@ internal static class TrainCommand
             return 2;
         }
         var policy = manifest.Settings.TryGetProperty("non_finite", out var recorded) && recorded.GetString() == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
-        var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy };
+        // Frozen slices as the run recorded them: --freeze names of the first command are not in the spec.
+        var frozen = manifest.Settings.TryGetProperty("freeze", out var recordedFreeze) && recordedFreeze.ValueKind == JsonValueKind.Array
+            ? recordedFreeze.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
+            : session.SpecOptions.Freeze;
+        var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy, Freeze = frozen };
         var rebuilt = JsonSerializer.Serialize(JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson));
         if (rebuilt != JsonSerializer.Serialize(manifest.Settings))
         {
@@ -317,7 +348,93 @@ internal static class TrainCommand
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // An empty freeze list is left out, so runs that freeze nothing record (and resume) exactly as before it existed.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { OmitEmptyFreeze } },
     };
+
+    private static void OmitEmptyFreeze(System.Text.Json.Serialization.Metadata.JsonTypeInfo info)
+    {
+        if (!typeof(OffPolicyOptions).IsAssignableFrom(info.Type)) return;
+        foreach (var property in info.Properties)
+        {
+            if (property.Name == "freeze") property.ShouldSerialize = (_, value) => value is IReadOnlyList<string> { Count: > 0 };
+        }
+    }
+
+    /// <summary>The checkpoint <c>--init-from</c> names, loaded, and where it came from.</summary>
+    private sealed record InitialCheckpoint(string Path, string? Run, Checkpoint Checkpoint);
+
+    /// <summary>
+    /// Loads the checkpoint of <c>--init-from</c>: a checkpoint file, or a run directory's newest
+    /// checkpoint; null after one line naming the option and the problem.
+    /// </summary>
+    private static InitialCheckpoint? LoadInitial(string target, TextWriter error)
+    {
+        try
+        {
+            string path;
+            string? run = null;
+            if (Directory.Exists(target))
+            {
+                var directory = RunDirectory.Open(target);
+                path = directory.LatestCheckpoint()?.Path
+                    ?? throw new RunDirectoryException($"{directory.CheckpointDirectory} holds no checkpoint yet");
+                run = directory.Path;
+            }
+            else if (File.Exists(target))
+            {
+                path = Path.GetFullPath(target);
+                // RUN/checkpoints/transitions-N.ckpt belongs to RUN.
+                var parent = Path.GetDirectoryName(Path.GetDirectoryName(path));
+                if (parent is not null && File.Exists(Path.Combine(parent, RunDirectory.ManifestName))) run = parent;
+            }
+            else
+            {
+                error.WriteLine($"mtrl: error: --init-from must name a checkpoint file or a run directory; '{target}' is neither");
+                return null;
+            }
+            return new InitialCheckpoint(path, run, CheckpointFile.Load(path));
+        }
+        catch (RunDirectoryException exception)
+        {
+            error.WriteLine($"mtrl: error: --init-from: {CliApp.OneLine(exception.Message)}");
+            return null;
+        }
+        catch (CheckpointException exception)
+        {
+            error.WriteLine($"mtrl: error: --init-from: {CliApp.OneLine(exception.Message)}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The spec's frozen prefixes followed by those <c>--freeze</c> names resolve to (the spec's rule,
+    /// <see cref="FreezeNames"/>), each once; null when a name matches no slice or everything would be frozen.
+    /// </summary>
+    private static IReadOnlyList<string>? ResolveFreeze(AgentModel agent, IReadOnlyList<string> spec, IReadOnlyList<string> names, out string problem)
+    {
+        problem = "";
+        var prefixes = new List<string>(spec);
+        foreach (var name in names)
+        {
+            if (FreezeNames.Resolve(agent, name, out problem) is not { } prefix) return null;
+            if (!prefixes.Contains(prefix)) prefixes.Add(prefix);
+        }
+        if (names.Count > 0 && FreezeNames.NothingLeftToTrain(agent, prefixes) is { } everything)
+        {
+            problem = everything;
+            return null;
+        }
+        return prefixes;
+    }
+
+    private static FineTuneRecord? FineTuneRecordOf(InitialCheckpoint? initial, FineTuneResult? loaded, IReadOnlyList<string> frozen, IReadOnlyList<string> freezeOption)
+    {
+        if (initial is null && frozen.Count == 0) return null;
+        long? transitions = initial is not null && initial.Checkpoint.Counters.TryGetValue("transitions", out var at) ? at : null;
+        return new FineTuneRecord(initial?.Path, initial?.Run, transitions, loaded?.SameLayout ?? false, loaded?.Loaded.Count ?? 0,
+            loaded?.Skipped.Select(s => s.ToString()).ToArray() ?? Array.Empty<string>(), frozen.ToArray(), freezeOption.ToArray());
+    }
 
     /// <summary><c>mtrl VERSION</c> from the build.</summary>
     internal static string ToolVersion =>
@@ -487,6 +604,15 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>fail or skip: the non-finite data policy.</summary>
     public string OnNonFinite { get; init; } = "fail";
 
+    /// <summary>A checkpoint file or run directory whose parameters a new run starts from (fine-tuning).</summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary><c>--freeze</c> as given: names separated by commas, possibly over several occurrences.</summary>
+    public IReadOnlyList<string> Freeze { get; init; } = Array.Empty<string>();
+
+    /// <summary>The names of <see cref="Freeze"/>, split at commas and trimmed.</summary>
+    public IReadOnlyList<string> FreezeArguments => Freeze.SelectMany(f => f.Split(',')).Select(n => n.Trim()).ToArray();
+
     /// <summary>The policy <see cref="OnNonFinite"/> names.</summary>
     public NonFinitePolicy NonFinitePolicy => OnNonFinite == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Fail;
 
@@ -511,6 +637,11 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (Resume is not null)
         {
             if (Resume.Trim().Length == 0) return "--resume must name a run directory; found an empty path";
+            if (InitFrom is not null)
+            {
+                return "--init-from starts a new run from a checkpoint's parameters, --resume continues a run from its own newest checkpoint; give one of the two (to fine-tune from a run, pass its directory to --init-from)";
+            }
+            if (Freeze.Count > 0) return "--freeze applies to a new run; a resumed run keeps the slices it froze when it started (recorded in its run.json)";
             if (File.Length > 0) return $"--resume takes the spec from the run directory; do not also pass one (found '{File}')";
             if (Environment.Length > 0 || Agent is not null || Seed is not null || Seeds != 1 || RunsDir is not null)
             {
@@ -534,6 +665,11 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
         if (Seeds > 1 && Save is not null) return "--save keeps one agent, but --seeds trains several; each seed's checkpoints are in its run directory";
+        if (InitFrom is not null && InitFrom.Trim().Length == 0) return "--init-from must name a checkpoint file or a run directory; found an empty path";
+        if (FreezeArguments.FirstOrDefault(n => n.Length == 0) is not null)
+        {
+            return $"--freeze takes names separated by commas, such as encoder,q.h; found an empty name in '{string.Join(",", Freeze)}'";
+        }
         if (CartPole?.FirstGiven is { } option && Environment != "cartpole") return $"{option} applies only to --env cartpole; found --env {Environment}";
         if (CartPole is not null && CartPole.ToOptions(out var cartPoleProblem) is null) return cartPoleProblem;
         return null;

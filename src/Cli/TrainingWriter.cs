@@ -74,6 +74,7 @@ internal static class TrainingWriter
         output.WriteLine(t.Schedule.Kind == ScheduleKind.Sequential
             ? $"{inner}schedule: sequential(steps_per_task: {t.Schedule.StepsPerTask})"
             : $"{inner}schedule: joint");
+        output.WriteLine($"{inner}freeze: [{string.Join(", ", t.Freeze)}]");
         output.WriteLine($"{indent}}}");
 
         var r = agent.Replay;

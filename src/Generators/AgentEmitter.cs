@@ -204,6 +204,9 @@ internal static class AgentEmitter
         Const(w, "ReplayPerTask", "bool", r.PerTask ? "true" : "false", "One replay buffer per task.");
         Const(w, "HerStrategy", "string", r.Her is null ? "\"none\"" : $"\"{r.Her.Strategy.ToString().ToLowerInvariant()}\"", "Hindsight relabeling strategy.");
         Const(w, "HerK", "int", (r.Her?.K ?? 0).ToString(CultureInfo.InvariantCulture), "Relabeled goals per real one.");
+        Blank(w);
+        Doc(w, "Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.");
+        w.WriteLine($"public static IReadOnlyList<string> Freeze {{ get; }} = {(t.Freeze.Count == 0 ? "Array.Empty<string>()" : $"new[] {{ {string.Join(", ", t.Freeze.Select(Str))} }}")};");
         w.Indent--;
         w.WriteLine("}");
     }

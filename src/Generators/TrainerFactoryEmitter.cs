@@ -209,6 +209,7 @@ internal static class TrainerFactoryEmitter
                 w.WriteLine($"GradNormLearningRate = {Double(training.Gradients.GradNormLearningRate)},");
             }
         }
+        if (training.Freeze.Count > 0) w.WriteLine($"Freeze = new[] {{ {string.Join(", ", training.Freeze.Select(Str))} }},");
         w.WriteLine($"Seed = {Int(training.Seed)}UL,");
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Mtrl.Runs;
 
@@ -22,6 +23,8 @@ namespace Mtrl.Runs;
 /// <param name="Machine">The machine.</param>
 /// <param name="Started">When the run started.</param>
 /// <param name="CommandLine">The arguments the run was started with.</param>
+/// <param name="FineTune">Where the run started from and what it froze, when it was started with
+/// <c>--init-from</c> or freezes anything (absent from the file otherwise, and in runs of earlier versions).</param>
 public sealed record RunManifest(
     string Tool,
     string Spec,
@@ -35,7 +38,30 @@ public sealed record RunManifest(
     IReadOnlyDictionary<string, string> EnvironmentOptions,
     MachineFacts Machine,
     DateTimeOffset Started,
-    IReadOnlyList<string> CommandLine);
+    IReadOnlyList<string> CommandLine,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FineTuneRecord? FineTune = null);
+
+/// <summary>
+/// A fine-tuning run's starting point (<c>run.json</c>'s <c>fine_tune</c>): the checkpoint whose
+/// parameters it started from, what of them it took, and which slices it kept frozen.
+/// </summary>
+/// <param name="InitFrom">The checkpoint file (full path) the parameters came from; null when the run started from its own initialisation and only freezes.</param>
+/// <param name="InitFromRun">The run directory that checkpoint belongs to, when it is in one.</param>
+/// <param name="InitTransitions">Transitions the checkpoint's run had trained when it was saved, when it records them.</param>
+/// <param name="SameLayout">The checkpoint was saved for exactly this agent's layout (every slice loaded).</param>
+/// <param name="LoadedSlices">How many of the agent's slices were loaded.</param>
+/// <param name="SkippedSlices">The agent's slices left as initialised, each "name (reason)".</param>
+/// <param name="Freeze">The slice-name prefixes frozen: the spec's <c>freeze</c> and <c>--freeze</c> together, resolved.</param>
+/// <param name="FreezeOption">The names given with <c>--freeze</c>, as written.</param>
+public sealed record FineTuneRecord(
+    string? InitFrom,
+    string? InitFromRun,
+    long? InitTransitions,
+    bool SameLayout,
+    int LoadedSlices,
+    IReadOnlyList<string> SkippedSlices,
+    IReadOnlyList<string> Freeze,
+    IReadOnlyList<string> FreezeOption);
 
 /// <summary>How often a run evaluates, logs and checkpoints, in transitions.</summary>
 /// <param name="Steps">Transitions to train for.</param>

@@ -33,6 +33,7 @@ public class DiagnosticTests
         ("MTRL0109", SpecAssert.Agent("  block enc = mlp(@@obs, widths: [4])\n" + Q)),
         ("MTRL0110", SpecAssert.Agent(Network("    @@h = mlp(obs, widths: [4])\n    out q = q_values(obs)"))),
         ("MTRL0111", SpecAssert.Agent(Network("    h_x = mlp(obs, widths: [4])\n    @@hX = mlp(h_x, widths: [4])\n    out q = q_values(hX)"))),
+        ("MTRL0112", SpecAssert.Agent(Q, train: "train dqn { freeze: [@@enc] }")),
         ("MTRL0200", SpecAssert.Agent("  block enc = mlp(widths: [4])\n" +
             Network("    a = enc(obs)\n    b = enc(@@concat(obs, obs))\n    out q = q_values(concat(a, b))"))),
         ("MTRL0201", SpecAssert.Agent(Network("    out q = q_values(mlp(@@task, widths: [4]))"))),
@@ -48,6 +49,7 @@ public class DiagnosticTests
         ("MTRL0407", SpecAssert.Agent(Network("    out q = @@q_values(pathnet(obs, layers: 2, modules: 3, active: 2, width: 4))"))),
         ("MTRL0408", SpecAssert.Agent(Q + "\n  @@network q2 {\n    out q = q_values(obs)\n  }")),
         ("MTRL0411", SpecAssert.Agent(Network("    out q = q_values(obs, per_task: true)"), train: "train dqn { gradients: @@gradnorm }")),
+        ("MTRL0412", SpecAssert.Agent("  block enc = mlp(widths: [8])\n" + Network("    out q = q_values(enc(obs))"), train: "train dqn { freeze: @@[q, enc] }")),
     };
 
     public static TheoryData<string> Codes()

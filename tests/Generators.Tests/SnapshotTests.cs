@@ -14,10 +14,14 @@ public class SnapshotTests
 {
     private static string SnapshotDirectory([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
 
+    /// <summary>Specs of the tests alone (tests/Generators.Tests/Specs): features no example uses, such as <c>freeze</c>.</summary>
+    private static string TestSpecDirectory([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Specs");
+
     public static TheoryData<string> Examples()
     {
         var data = new TheoryData<string>();
         foreach (var file in GeneratorHarness.ExampleFiles) data.Add(Path.GetFileName(file));
+        foreach (var file in Directory.GetFiles(TestSpecDirectory(), "*.mtrl").Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(file));
         return data;
     }
 
@@ -26,6 +30,7 @@ public class SnapshotTests
     public void GeneratedSourceMatchesTheSnapshot(string name)
     {
         var path = Path.Combine(GeneratorHarness.SpecsDirectory, name);
+        if (!File.Exists(path)) path = Path.Combine(TestSpecDirectory(), name);
         // Paths in the output are file names only, so snapshots do not depend on the checkout.
         var output = SpecGenerator.Analyze(new SpecInput("/specs/" + name, File.ReadAllText(path), "Consumer.Agents"));
         Assert.NotNull(output.Source);

@@ -44,6 +44,39 @@ public sealed class TrainerFactoryTests
         """;
 
     [Fact]
+    public void FrozenNamesReachTheOptionsAndTheTrainingClassAndStayFrozen()
+    {
+        var spec = BitFlip.Replace("seed: 3 }", "seed: 3  freeze: [h] }");
+        var assembly = Build(spec, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.DqnOptions Options() => Consumer.Agents.Flip.CreateDqnOptions();
+                public static global::System.Collections.Generic.IReadOnlyList<string> Listed() => Consumer.Agents.Flip.Training.Freeze;
+                public static global::Mtrl.Runtime.Algorithms.DqnTrainer Create() =>
+                    Consumer.Agents.Flip.CreateTrainer(new global::Mtrl.Runtime.Environments.BitFlipVectorEnvironment(4, 8));
+            }
+            """);
+        Assert.Equal(new[] { "q.h" }, ((DqnOptions)Call(assembly, "Options")!).Freeze);
+        Assert.Equal(new[] { "q.h" }, (System.Collections.Generic.IReadOnlyList<string>)Call(assembly, "Listed")!);
+        var trainer = (DqnTrainer)Call(assembly, "Create")!;
+        var frozen = trainer.Parameters.Layout.Slices.Where(trainer.Parameters.IsFrozen).Select(s => s.Name);
+        Assert.Equal(new[] { "q.h.fc0.weight", "q.h.fc0.bias" }, frozen);
+
+        // Without freeze the options keep the runtime's default and the class lists nothing.
+        var plain = Build(BitFlip, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.DqnOptions Options() => Consumer.Agents.Flip.CreateDqnOptions();
+                public static global::System.Collections.Generic.IReadOnlyList<string> Listed() => Consumer.Agents.Flip.Training.Freeze;
+            }
+            """);
+        Assert.Empty(((DqnOptions)Call(plain, "Options")!).Freeze);
+        Assert.Empty((System.Collections.Generic.IReadOnlyList<string>)Call(plain, "Listed")!);
+    }
+
+    [Fact]
     public void TheGeneratedFactoryCarriesTheSpecsSettingsAndTrains()
     {
         var assembly = Build(BitFlip, """

@@ -25,8 +25,8 @@ public sealed class CheckpointCorruptionTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    /// <summary>A small checkpoint with every section kind (integer arrays only from version 3) and a multi-byte UTF-8 name.</summary>
-    private static Checkpoint Sample(bool integers = true)
+    /// <summary>A small checkpoint with every section kind (integer arrays only from version 3, strings from 4) and a multi-byte UTF-8 name.</summary>
+    private static Checkpoint Sample(bool integers = true, bool strings = true)
     {
         var checkpoint = new Checkpoint(0x0123_4567_89ab_cdefUL);
         var parameters = new float[61];
@@ -40,6 +40,11 @@ public sealed class CheckpointCorruptionTests : IDisposable
         {
             checkpoint.Integers["env.steps"] = [0, long.MaxValue, -3, 42];
             checkpoint.Integers["none"] = [];
+        }
+        if (strings)
+        {
+            checkpoint.Strings["layout.names"] = ["q.fc0.weight", "", "größe.bias"];
+            checkpoint.Strings["no strings"] = [];
         }
         return checkpoint;
     }
@@ -56,12 +61,14 @@ public sealed class CheckpointCorruptionTests : IDisposable
         Assert.Empty(loaded.RequireIntegers("none", 0));
         Assert.Contains("holds 4 integers, expected 5", Assert.Throws<CheckpointException>(() => loaded.RequireIntegers("env.steps", 5)).Message);
         Assert.Contains("has no 'missing' section", Assert.Throws<CheckpointException>(() => loaded.RequireIntegers("missing", 1)).Message);
+        Assert.Equal(new[] { "q.fc0.weight", "", "größe.bias" }, loaded.Strings["layout.names"]);
+        Assert.Empty(loaded.Strings["no strings"]);
     }
 
-    private byte[] SavedCheckpoint(bool integers = true)
+    private byte[] SavedCheckpoint(bool integers = true, bool strings = true)
     {
         var path = PathOf("sample.ckpt");
-        CheckpointFile.Save(path, Sample(integers));
+        CheckpointFile.Save(path, Sample(integers, strings));
         return File.ReadAllBytes(path);
     }
 
@@ -172,7 +179,7 @@ public sealed class CheckpointCorruptionTests : IDisposable
     public void VersionOneFilesStillLoad()
     {
         // Version 1 had no length field (nor integer arrays): drop it and reseal the way version 1 did.
-        var bytes = SavedCheckpoint(integers: false);
+        var bytes = SavedCheckpoint(integers: false, strings: false);
         var old = new byte[bytes.Length - 8];
         bytes.AsSpan(0, 28).CopyTo(old);
         bytes.AsSpan(36).CopyTo(old.AsSpan(28));
@@ -190,6 +197,45 @@ public sealed class CheckpointCorruptionTests : IDisposable
         // A version 1 file cut short can only fail its checksum, which the message says may be truncation.
         File.WriteAllBytes(path, old.AsSpan(0, old.Length - 5).ToArray());
         Assert.Contains("truncated or corrupt", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
+    }
+
+    [Fact]
+    public void VersionThreeFilesStillLoadAndCannotHoldStrings()
+    {
+        // Version 3 is version 4 without string arrays: the same bytes with the version field set to 3.
+        var path = PathOf("v3.ckpt");
+        var bytes = SavedCheckpoint(strings: false);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 3);
+        File.WriteAllBytes(path, Resealed(bytes));
+        var loaded = CheckpointFile.Load(path);
+        Assert.Equal(Sample().Arrays["parameters"], loaded.Arrays["parameters"]);
+        Assert.Empty(loaded.Strings);
+        Assert.Null(loaded.Slices);
+
+        var withStrings = SavedCheckpoint();
+        BinaryPrimitives.WriteUInt32LittleEndian(withStrings.AsSpan(8), 3);
+        File.WriteAllBytes(path, Resealed(withStrings));
+        Assert.Contains("unknown kind 4", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
+    }
+
+    [Fact]
+    public void AStringLongerThanTheFileIsRefused()
+    {
+        var checkpoint = new Checkpoint(1);
+        checkpoint.Strings["s"] = ["abc"];
+        var path = PathOf("string.ckpt");
+        CheckpointFile.Save(path, checkpoint);
+        var bytes = File.ReadAllBytes(path);
+        // Header (36), kind, name length, "s", the count (8): then the string's length.
+        var at = 36 + 3 + 1 + 8;
+        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at)));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), uint.MaxValue);
+        File.WriteAllBytes(path, Resealed(bytes));
+        Assert.Contains("string 0 of section 's' announces 4294967295 bytes", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), 3);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at - 8), 1_000);
+        File.WriteAllBytes(path, Resealed(bytes));
+        Assert.Contains("announces 1000 strings", Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path)).Message);
     }
 
     [Fact]

@@ -59,6 +59,9 @@ public static class DiagnosticCatalog
     /// <summary>A name would not make valid, unique C# in the generated code (a keyword, a clash after mangling or with the generator's own names, too long).</summary>
     public static readonly DiagnosticDescriptor GeneratedNameConflict = new("MTRL0111", DiagnosticSeverity.Error, "Name unusable in generated C#");
 
+    /// <summary>A name in <c>freeze</c> matches no parameter slice (unknown, ambiguous, or a node without parameters of its own).</summary>
+    public static readonly DiagnosticDescriptor UnknownParameterName = new("MTRL0112", DiagnosticSeverity.Error, "Name matches no parameter slice");
+
     /// <summary>Two widths that must agree do not.</summary>
     public static readonly DiagnosticDescriptor WidthMismatch = new("MTRL0200", DiagnosticSeverity.Error, "Width mismatch");
 
@@ -104,6 +107,9 @@ public static class DiagnosticCatalog
     /// <summary>GradNorm has no shared weight matrix to balance the tasks' gradient norms on.</summary>
     public static readonly DiagnosticDescriptor NoSharedWeights = new("MTRL0411", DiagnosticSeverity.Error, "GradNorm without shared weights");
 
+    /// <summary><c>freeze</c> covers every parameter the algorithm trains, so training would change nothing.</summary>
+    public static readonly DiagnosticDescriptor NothingToTrain = new("MTRL0412", DiagnosticSeverity.Error, "Everything frozen");
+
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
 
@@ -118,11 +124,11 @@ public static class DiagnosticCatalog
     {
         SyntaxError, InvalidNumber, TooManyErrors, NoAgent, NestingTooDeep,
         UnknownKeyword, UnknownName, UnknownFunction, UnknownArgument, DuplicateName, DuplicateSetting,
-        Cycle, Missing, WrongKind, MisplacedArgument, Unused, GeneratedNameConflict,
+        Cycle, Missing, WrongKind, MisplacedArgument, Unused, GeneratedNameConflict, UnknownParameterName,
         WidthMismatch, ValueNotAllowed,
         OutOfRange, TooLarge,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights, NothingToTrain,
         InternalError,
     };
 }

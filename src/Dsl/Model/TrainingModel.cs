@@ -13,7 +13,11 @@ public enum Algorithm
     Td3,
 }
 
-/// <summary>Settings every algorithm shares, with the algorithm's own on the side.</summary>
+/// <summary>
+/// Settings every algorithm shares, with the algorithm's own on the side. <see cref="Freeze"/>
+/// holds the parameter-slice name prefixes the spec's <c>freeze: […]</c> resolved to (empty when
+/// nothing is frozen): a slice is frozen when its name equals a prefix or starts with it and a '.'.
+/// </summary>
 public sealed record TrainingModel(
     Algorithm Algorithm,
     double Gamma,
@@ -32,7 +36,11 @@ public sealed record TrainingModel(
     GradientHandling Gradients,
     LossWeighting LossWeights,
     Schedule Schedule,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>Slice-name prefixes whose parameters training leaves unchanged (docs/language.md, "Freezing").</summary>
+    public EquatableArray<string> Freeze { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>Regression loss of the TD error.</summary>
 public enum TdLoss

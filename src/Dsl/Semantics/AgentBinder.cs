@@ -145,7 +145,7 @@ internal sealed class AgentBinder
         {
             _diagnostics.Report(DiagnosticCatalog.Missing, train.Head.Span, "'train' needs an algorithm: train dqn { … }, train sac { … } or train td3 { … }");
         }
-        var training = TrainingBinder.Train(train, draft, _diagnostics);
+        var training = TrainingBinder.Train(train, draft, quiet ? null : networkModels, _diagnostics);
         var replayModel = TrainingBinder.Replay(replay, draft, _diagnostics);
         var evolutionModel = TrainingBinder.Evolution(evolution, draft, allOps.OfType<PathNetOp>().FirstOrDefault(), _diagnostics);
         if (train is not null && !quiet) CheckRoles(training, networkModels, action, train);

@@ -67,7 +67,11 @@ internal static class TrainingBinder
     /// <summary>Names an algorithm section may carry, for suggestions.</summary>
     public static IEnumerable<string> AlgorithmNames => Algorithms.Keys;
 
-    public static TrainingModel Train(Item? section, AgentModelDraft agent, DiagnosticBag diagnostics)
+    /// <summary>
+    /// Reads <c>train</c>. <paramref name="networks"/> are the agent's bound networks, against which
+    /// <c>freeze</c> names are resolved; null when they failed to bind (names are then not checked).
+    /// </summary>
+    public static TrainingModel Train(Item? section, AgentModelDraft agent, IReadOnlyList<NetworkModel>? networks, DiagnosticBag diagnostics)
     {
         var span = section?.Span ?? agent.Span;
         var algorithm = Algorithm.Dqn;
@@ -140,10 +144,11 @@ internal static class TrainingBinder
         var gradients = ReadGradients(s, agent, diagnostics);
         var weights = ReadLossWeights(s, agent, algorithm, sac, diagnostics);
         var schedule = ReadSchedule(s, agent, steps, diagnostics);
+        var freeze = FreezeNames.Bind(s, algorithm, networks, diagnostics);
         s.ReportUnknown();
 
         return new TrainingModel(algorithm, gamma, lr, batch, steps, warmup, trainEvery, gradientSteps, clip, tau, seed,
-            dqn, sac, td3, gradients, weights, schedule, span);
+            dqn, sac, td3, gradients, weights, schedule, span) { Freeze = freeze };
     }
 
     private static SacSettings ReadSac(Settings s, AgentModelDraft agent, double lr, DiagnosticBag diagnostics)

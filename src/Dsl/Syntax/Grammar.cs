@@ -100,6 +100,32 @@ internal static class Grammar
     public static readonly Parser<Identifier> Identifier =
         Token(IdentifierText.Span()).Select(s => new Identifier(s.Value, ToSpan(s))).Named("identifier");
 
+    /// <summary>
+    /// Identifiers joined by '.' with nothing between them (<c>q.h</c>, <c>encoder.fc0</c>): the
+    /// names of parameter slices, which <c>freeze</c> lists. A '.' not followed by an identifier
+    /// is left for the next parser (which reports it).
+    /// </summary>
+    private static readonly Parser<string> DottedText = input =>
+    {
+        var first = IdentifierText(input);
+        if (!first.WasSuccessful) return first;
+        var builder = new StringBuilder(first.Value);
+        input = first.Remainder;
+        while (!input.AtEnd && input.Current == '.')
+        {
+            var after = input.Advance();
+            if (after.AtEnd || !IsIdentifierStart(after.Current)) break;
+            var part = IdentifierText(after);
+            builder.Append('.').Append(part.Value);
+            input = part.Remainder;
+        }
+        return Result.Success(builder.ToString(), input);
+    };
+
+    /// <summary>A name as a value: an identifier, or a dotted path of them (see <see cref="DottedText"/>).</summary>
+    private static readonly Parser<Identifier> DottedName =
+        Token(DottedText.Span()).Select(s => new Identifier(s.Value, ToSpan(s))).Named("identifier");
+
     private static bool IsDigit(char c) => c is >= '0' and <= '9';
 
     // Scans the widest number-looking token, then validates it, so "1__0" is one bad number
@@ -280,7 +306,7 @@ internal static class Grammar
          select (name, value)).Select(s => new Argument(s.Value.name.GetOrDefault(), s.Value.value, ToSpan(s)));
 
     private static readonly Parser<Expression> NameOrCall =
-        TokenSpan(from name in Identifier
+        TokenSpan(from name in DottedName
          from open in Symbol('(').Optional()
          from args in open.IsDefined
             ? CommaList(Argument, ')').Select(items => (List<Argument>?)items)

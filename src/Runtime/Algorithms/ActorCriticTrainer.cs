@@ -90,6 +90,9 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         Parameters.Initialize(options.Seed);
         TwinParameters = new ParameterStore(layout);
         TwinParameters.Initialize(options.Seed + TwinSeedOffset);
+        // A frozen critic slice is frozen in both critics (the twin has the same layout).
+        Parameters.FreezeCovered(options.Freeze);
+        TwinParameters.FreezeCovered(options.Freeze);
         TargetParameters = new ParameterStore(layout);
         TargetParameters.CopyValuesFrom(Parameters);
         TwinTargetParameters = new ParameterStore(layout);
@@ -402,6 +405,27 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         checkpoint.RestoreTo(CriticOptimizer, "critic_adam");
         checkpoint.RestoreTo(TwinOptimizer, "twin_adam");
         RestoreFromCheckpoint(checkpoint);
+    }
+
+    /// <summary>
+    /// Starts from <paramref name="checkpoint"/>'s parameters (<see cref="ITrainer.InitializeFrom"/>):
+    /// the actor and critic 1 from its <c>parameters</c>, critic 2 from its <c>twin</c> (a checkpoint
+    /// without one — a DQN agent's — leaves critic 2 as initialised, since two critics started
+    /// equal would stay equal), both targets copied, every optimizer reset. The algorithm's own
+    /// state (SAC's temperatures) starts from the options, as in a new run.
+    /// </summary>
+    public FineTuneResult InitializeFrom(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (Transitions != 0 || Updates != 0) throw new InvalidOperationException("a trainer starts from a checkpoint's parameters before its first step");
+        var result = FineTune.LoadParameters(Parameters, checkpoint);
+        if (checkpoint.Arrays.ContainsKey("twin")) FineTune.LoadParameters(TwinParameters, checkpoint, "twin");
+        TargetParameters.CopyValuesFrom(Parameters);
+        TwinTargetParameters.CopyValuesFrom(TwinParameters);
+        ActorOptimizer.Reset();
+        CriticOptimizer.Reset();
+        TwinOptimizer.Reset();
+        return result;
     }
 
     /// <summary>Normalised actions in [−1, 1] for the rows the environments are at (after warm-up).</summary>

@@ -72,6 +72,7 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         var batch = options.BatchSize;
         Parameters = new ParameterStore(layout);
         Parameters.Initialize(options.Seed);
+        Parameters.FreezeCovered(options.Freeze);
         TargetParameters = new ParameterStore(layout);
         TargetParameters.CopyValuesFrom(Parameters);
         _online = createNetwork(Parameters, Math.Max(batch, n));
@@ -229,6 +230,17 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         Parameters.Reinitialize(slices, seed);
         TargetParameters.Reinitialize(slices, seed);
         _adam.ResetMoments(slices);
+    }
+
+    /// <inheritdoc />
+    public FineTuneResult InitializeFrom(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (Transitions != 0 || Updates != 0) throw new InvalidOperationException("a trainer starts from a checkpoint's parameters before its first step");
+        var result = FineTune.LoadParameters(Parameters, checkpoint);
+        TargetParameters.CopyValuesFrom(Parameters);
+        _adam.Reset();
+        return result;
     }
 
     /// <inheritdoc />

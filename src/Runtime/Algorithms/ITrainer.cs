@@ -74,6 +74,21 @@ public interface ITrainer
     /// </summary>
     void Reinitialize(IReadOnlyList<ParameterSlice> slices, ulong seed);
 
+    /// <summary>
+    /// Fine-tuning's start: takes the parameters of <paramref name="checkpoint"/> (another run's, or
+    /// another agent's) as this fresh trainer's starting point, by <see cref="FineTune.LoadParameters"/>
+    /// — whole for the same layout, else slice by slice where name and shape agree, every other slice
+    /// keeping its initialisation. Targets become copies of the loaded parameters, optimizers start
+    /// afresh and counters stay at zero; frozen slices (<see cref="OffPolicyOptions.Freeze"/>) stay
+    /// frozen. Call it before the first <see cref="Step"/>.
+    /// </summary>
+    /// <returns>Which slices were loaded and which kept their initialisation.</returns>
+    /// <exception cref="CheckpointException">No slice matches, or the checkpoint lacks its parameters.</exception>
+    /// <exception cref="InvalidOperationException">The trainer has already stepped.</exception>
+    /// <exception cref="NotSupportedException">The trainer cannot start from a checkpoint's parameters.</exception>
+    FineTuneResult InitializeFrom(Checkpoint checkpoint) =>
+        throw new NotSupportedException($"{GetType().Name} cannot start from a checkpoint's parameters");
+
     /// <summary>The replay buffer; a resumable run saves it beside each checkpoint (<see cref="ReplayBuffer.Save"/>).</summary>
     ReplayBuffer Replay { get; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -156,6 +157,15 @@ public abstract record OffPolicyOptions
     /// <summary>What happens to NaN or ±∞ in observations, rewards, goals or actions: fail the run (default) or skip and count.</summary>
     public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Fail;
 
+    /// <summary>
+    /// Parameter-slice name prefixes to freeze (fine-tuning): the trainer freezes every slice of its
+    /// online parameters (both critics' with twin critics) whose name is a prefix or starts with a
+    /// prefix and a '.', so the optimizer never changes them nor their moments. Empty by default.
+    /// A prefix covering no slice makes the trainer's constructor throw an
+    /// <see cref="ArgumentException"/> naming it. The spec's <c>freeze: […]</c> resolves to these.
+    /// </summary>
+    public IReadOnlyList<string> Freeze { get; init; } = Array.Empty<string>();
+
     /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
     public virtual void Validate()
     {
@@ -188,6 +198,14 @@ public abstract record OffPolicyOptions
         if (!(GradNormAlpha >= 0) || double.IsInfinity(GradNormAlpha)) throw new ArgumentOutOfRangeException(nameof(GradNormAlpha), GradNormAlpha, "must be finite and at least 0");
         if (!(GradNormLearningRate > 0) || double.IsInfinity(GradNormLearningRate)) throw new ArgumentOutOfRangeException(nameof(GradNormLearningRate), GradNormLearningRate, "must be finite and greater than 0");
         if (!(CaGradC >= 0) || double.IsInfinity(CaGradC)) throw new ArgumentOutOfRangeException(nameof(CaGradC), CaGradC, "must be finite and at least 0");
+        if (Freeze is null) throw new ArgumentNullException(nameof(Freeze), "must be a list (empty to freeze nothing)");
+        foreach (var prefix in Freeze)
+        {
+            if (string.IsNullOrEmpty(prefix) || prefix[0] == '.' || prefix[^1] == '.' || prefix.Contains("..", StringComparison.Ordinal) || prefix.Any(char.IsWhiteSpace))
+            {
+                throw new ArgumentException($"Freeze holds '{prefix}'; each entry must be a slice name or a prefix of one, such as 'encoder' or 'q.h'", nameof(Freeze));
+            }
+        }
         if (IsPrioritized && Her is not null)
         {
             // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.

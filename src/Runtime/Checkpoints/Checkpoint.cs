@@ -26,12 +26,72 @@ public sealed class Checkpoint
     /// <summary>Named arrays of integers (environment step counts, task ids, episode returns as bits) — state that floats cannot hold exactly.</summary>
     public Dictionary<string, long[]> Integers { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Captures the parameter values of a store.</summary>
+    /// <summary>Named arrays of strings (the layout's slice names; format version 4 and later).</summary>
+    public Dictionary<string, string[]> Strings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Section holding the slice names of the layout the parameter arrays belong to.</summary>
+    public const string LayoutNamesSection = "layout.names";
+
+    /// <summary>Section holding offset, rows and columns of each slice named in <see cref="LayoutNamesSection"/>.</summary>
+    public const string LayoutShapesSection = "layout.shapes";
+
+    /// <summary>Captures the parameter values of a store, with its layout's slice names and shapes (<see cref="Slices"/>).</summary>
     public static Checkpoint Of(ParameterStore store)
     {
         var checkpoint = new Checkpoint(store.Layout.Hash);
         checkpoint.Arrays["parameters"] = (float[])store.Values.Clone();
+        checkpoint.WithLayout(store.Layout);
         return checkpoint;
+    }
+
+    /// <summary>
+    /// Records the slices of <paramref name="layout"/> (name, offset, rows, columns), so that a
+    /// checkpoint can initialise an agent of another layout slice by slice (<see cref="FineTune"/>).
+    /// </summary>
+    public Checkpoint WithLayout(ParameterLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var names = new string[layout.Slices.Count];
+        var shapes = new long[3 * names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var slice = layout.Slices[i];
+            names[i] = slice.Name;
+            shapes[3 * i] = slice.Offset;
+            shapes[3 * i + 1] = slice.Rows;
+            shapes[3 * i + 2] = slice.Columns;
+        }
+        Strings[LayoutNamesSection] = names;
+        Integers[LayoutShapesSection] = shapes;
+        return this;
+    }
+
+    /// <summary>
+    /// The slices of the layout the parameter arrays belong to, or null when the checkpoint does not
+    /// record them (written before format version 4, or built by hand).
+    /// </summary>
+    /// <exception cref="CheckpointException">The two layout sections do not agree, or a slice has a non-positive shape.</exception>
+    public IReadOnlyList<CheckpointSlice>? Slices
+    {
+        get
+        {
+            if (!Strings.TryGetValue(LayoutNamesSection, out var names)) return null;
+            if (!Integers.TryGetValue(LayoutShapesSection, out var shapes) || shapes.Length != 3 * (long)names.Length)
+            {
+                throw new CheckpointException($"the checkpoint's '{LayoutShapesSection}' section does not hold three numbers for each of the {names.Length} slices named in '{LayoutNamesSection}'");
+            }
+            var slices = new CheckpointSlice[names.Length];
+            for (var i = 0; i < names.Length; i++)
+            {
+                var (offset, rows, columns) = (shapes[3 * i], shapes[3 * i + 1], shapes[3 * i + 2]);
+                if (offset < 0 || rows < 1 || columns < 1 || rows > int.MaxValue || columns > int.MaxValue || offset > int.MaxValue)
+                {
+                    throw new CheckpointException($"the checkpoint's slice '{names[i]}' has an impossible shape (offset {offset}, {rows} × {columns})");
+                }
+                slices[i] = new CheckpointSlice(names[i], (int)offset, (int)rows, (int)columns);
+            }
+            return slices;
+        }
     }
 
     /// <summary>Adds an Adam optimizer's moments and counters under <paramref name="name"/>.</summary>
@@ -122,6 +182,17 @@ public sealed class Checkpoint
         if (values.Length != length) throw new CheckpointException($"section '{name}' holds {values.Length} values, expected {length}");
         return values;
     }
+}
+
+/// <summary>One parameter slice as a checkpoint records it: where it lies in the saved arrays and its shape.</summary>
+/// <param name="Name">The slice's name (<c>q.h.fc0.weight</c>).</param>
+/// <param name="Offset">First float of the slice in each saved parameter array.</param>
+/// <param name="Rows">Rows of the tensor.</param>
+/// <param name="Columns">Columns of the tensor.</param>
+public sealed record CheckpointSlice(string Name, int Offset, int Rows, int Columns)
+{
+    /// <summary>Number of floats.</summary>
+    public long Length => (long)Rows * Columns;
 }
 
 /// <summary>A checkpoint could not be read or does not fit; the message names the reason.</summary>

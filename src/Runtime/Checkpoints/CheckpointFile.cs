@@ -7,16 +7,17 @@ using System.Text;
 namespace Mtrl.Runtime.Checkpoints;
 
 /// <summary>
-/// The on-disk checkpoint format (version 3, little-endian):
+/// The on-disk checkpoint format (version 4, little-endian):
 /// <code>
 /// "MTRLCKPT" | u32 version | u32 flags (0) | u64 layout hash | u32 sections | u64 file length
-/// section: u8 kind (1 = float32 array, 2 = int64, 3 = int64 array) | u16 name length | UTF-8 name
-///          | (u64 count | floats) or i64 or (u64 count | int64s)
+/// section: u8 kind (1 = float32 array, 2 = int64, 3 = int64 array, 4 = string array) | u16 name length | UTF-8 name
+///          | (u64 count | floats) or i64 or (u64 count | int64s) or (u64 count | (u32 length | UTF-8)…)
 /// u64 checksum of every byte before it
 /// </code>
 /// Version 2 added the file length, so a cut-off file is reported as truncated rather than only as
 /// failing its checksum; version 3 added integer arrays (the state of environments and replay a
-/// resumed run needs). Versions 1 and 2 are still read. Loading checks the header, then the
+/// resumed run needs); version 4 added string arrays (the layout's slice names, so a checkpoint can
+/// initialise an agent of another layout slice by slice). Versions 1 to 3 are still read. Loading checks the header, then the
 /// checksum over the whole file, and only then interprets the sections, each length and count
 /// checked against the bytes that remain: a damaged file is always refused with a
 /// <see cref="CheckpointException"/> naming the file and the damage, never loaded and never
@@ -27,7 +28,7 @@ namespace Mtrl.Runtime.Checkpoints;
 public static class CheckpointFile
 {
     /// <summary>Format version written by this build; files from newer versions are refused.</summary>
-    public const uint Version = 3;
+    public const uint Version = 4;
 
     private const int HeaderLengthVersion1 = 28;
     private const int HeaderLength = 36;
@@ -46,7 +47,7 @@ public static class CheckpointFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines");
-        var names = new byte[checkpoint.Arrays.Count + checkpoint.Counters.Count + checkpoint.Integers.Count][];
+        var names = new byte[checkpoint.Arrays.Count + checkpoint.Counters.Count + checkpoint.Integers.Count + checkpoint.Strings.Count][];
         long length = HeaderLength + 8;
         var index = 0;
         foreach (var (name, values) in checkpoint.Arrays)
@@ -63,6 +64,19 @@ public static class CheckpointFile
         {
             names[index] = NameBytes(name);
             length += 3 + names[index++].Length + 8 + 8L * values.Length;
+        }
+        var texts = new byte[checkpoint.Strings.Count][][];
+        var textIndex = 0;
+        foreach (var (name, values) in checkpoint.Strings)
+        {
+            names[index] = NameBytes(name);
+            length += 3 + names[index++].Length + 8;
+            var encoded = texts[textIndex++] = new byte[values.Length][];
+            for (var i = 0; i < values.Length; i++)
+            {
+                encoded[i] = Encoding.UTF8.GetBytes(values[i] ?? throw new ArgumentException($"string section '{name}' holds null at {i}", nameof(checkpoint)));
+                length += 4 + encoded[i].Length;
+            }
         }
 
         AtomicFile.Write(path, stream =>
@@ -102,6 +116,18 @@ public static class CheckpointFile
                 BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)values.Length);
                 Write(number);
                 Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+            foreach (var encoded in texts)
+            {
+                WriteName(4, names[section++], Write);
+                BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)encoded.Length);
+                Write(number);
+                foreach (var text in encoded)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(number, (uint)text.Length);
+                    Write(number.Slice(0, 4));
+                    Write(text);
+                }
             }
             BinaryPrimitives.WriteUInt64LittleEndian(number, hasher.Value);
             stream.Write(number);
@@ -230,7 +256,7 @@ public static class CheckpointFile
             var kind = cursor.Byte("the kind of section " + s);
             var nameLength = cursor.UInt16("the name length of section " + s);
             var name = cursor.Name(nameLength, s);
-            if (checkpoint.Arrays.ContainsKey(name) || checkpoint.Counters.ContainsKey(name) || checkpoint.Integers.ContainsKey(name))
+            if (checkpoint.Arrays.ContainsKey(name) || checkpoint.Counters.ContainsKey(name) || checkpoint.Integers.ContainsKey(name) || checkpoint.Strings.ContainsKey(name))
             {
                 throw new CheckpointException($"'{path}' is corrupt: section '{name}' appears twice");
             }
@@ -259,8 +285,26 @@ public static class CheckpointFile
                     MemoryMarshal.Cast<byte, long>(cursor.Bytes((int)integerCount * 8, $"section '{name}'")).CopyTo(integers);
                     checkpoint.Integers[name] = integers;
                     break;
+                case 4 when version >= 4:
+                    var stringCount = cursor.UInt64($"the length of section '{name}'");
+                    if (stringCount > (ulong)(cursor.Remaining / 4))
+                    {
+                        throw new CheckpointException($"'{path}' is corrupt: section '{name}' announces {stringCount} strings, but only {cursor.Remaining} bytes remain before the checksum");
+                    }
+                    var strings = new string[(int)stringCount];
+                    for (var i = 0; i < strings.Length; i++)
+                    {
+                        var textLength = cursor.UInt32($"the length of string {i} of section '{name}'");
+                        if (textLength > (uint)cursor.Remaining)
+                        {
+                            throw new CheckpointException($"'{path}' is corrupt: string {i} of section '{name}' announces {textLength} bytes, but only {cursor.Remaining} remain before the checksum");
+                        }
+                        strings[i] = cursor.Text((int)textLength, $"string {i} of section '{name}'");
+                    }
+                    checkpoint.Strings[name] = strings;
+                    break;
                 default:
-                    throw new CheckpointException($"'{path}' is corrupt: section {s} ('{name}') has unknown kind {kind} (1 = float array, 2 = counter{(version >= 3 ? ", 3 = integer array" : "")})");
+                    throw new CheckpointException($"'{path}' is corrupt: section {s} ('{name}') has unknown kind {kind} (1 = float array, 2 = counter{(version >= 3 ? ", 3 = integer array" : "")}{(version >= 4 ? ", 4 = string array" : "")})");
             }
         }
         if (cursor.Remaining != 0)
@@ -303,16 +347,20 @@ public static class CheckpointFile
 
         public ulong UInt64(string what) => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8, what));
 
-        public string Name(int length, int section)
+        public uint UInt32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4, what));
+
+        public string Name(int length, int section) => Text(length, $"the name of section {section}");
+
+        public string Text(int length, string what)
         {
-            var bytes = Bytes(length, $"the name of section {section}");
+            var bytes = Bytes(length, what);
             try
             {
                 return s_strictUtf8.GetString(bytes);
             }
             catch (DecoderFallbackException exception)
             {
-                throw new CheckpointException($"'{_path}' is corrupt: the name of section {section} is not valid UTF-8", exception);
+                throw new CheckpointException($"'{_path}' is corrupt: {what} is not valid UTF-8", exception);
             }
         }
     }

@@ -106,6 +106,16 @@ public sealed class Adam
         }
     }
 
+    /// <summary>Forgets everything learned about the gradients: zero moments and step counts, as newly made (fine-tuning starts so).</summary>
+    public void Reset()
+    {
+        Array.Clear(FirstMoment);
+        Array.Clear(SecondMoment);
+        Steps = 0;
+        SkippedSteps = 0;
+        LastGradientNorm = 0;
+    }
+
     /// <summary>Applies one update from the store's gradients; false if skipped for a non-finite gradient.</summary>
     public bool Step()
     {

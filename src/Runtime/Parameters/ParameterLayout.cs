@@ -76,6 +76,46 @@ public sealed class ParameterLayout
         return selected;
     }
 
+    /// <summary>
+    /// The slices a name prefix covers, in buffer order: the slice called <paramref name="prefix"/>
+    /// and every slice named <c>prefix.…</c> (so <c>q</c> covers <c>q.h.fc0.weight</c>, not
+    /// <c>qq.weight</c>). This is what <c>freeze</c> names mean.
+    /// </summary>
+    public IReadOnlyList<ParameterSlice> SlicesCoveredBy(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var selected = new List<ParameterSlice>();
+        foreach (var slice in Slices)
+        {
+            if (Covers(prefix, slice.Name)) selected.Add(slice);
+        }
+        return selected;
+    }
+
+    /// <summary>True when <paramref name="prefix"/> covers the slice name <paramref name="name"/> (equal, or followed by a '.').</summary>
+    public static bool Covers(string prefix, string name) =>
+        name.Length == prefix.Length
+            ? string.Equals(name, prefix, StringComparison.Ordinal)
+            : name.Length > prefix.Length && name[prefix.Length] == '.' && name.StartsWith(prefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The first one or two parts of the slice names (<c>encoder</c>, <c>q.h</c>, …), each once, in
+    /// buffer order: the names worth showing someone who named a slice that does not exist.
+    /// </summary>
+    public IReadOnlyList<string> TopNames()
+    {
+        var names = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var slice in Slices)
+        {
+            var dot = slice.Name.IndexOf('.');
+            var second = dot < 0 ? -1 : slice.Name.IndexOf('.', dot + 1);
+            var top = second < 0 ? slice.Name : slice.Name.Substring(0, second);
+            if (seen.Add(top)) names.Add(top);
+        }
+        return names;
+    }
+
     private static ulong ComputeHash(IReadOnlyList<ParameterSlice> slices, int length)
     {
         var hash = Fnv1a.Mix(Fnv1a.Offset, length);

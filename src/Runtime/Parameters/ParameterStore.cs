@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Mtrl.Runtime.Parameters;
 
@@ -83,6 +84,31 @@ public sealed class ParameterStore
         {
             if (predicate(slice)) SetFrozen(slice, true);
         }
+    }
+
+    /// <summary>
+    /// Freezes every slice one of <paramref name="prefixes"/> covers (<see cref="ParameterLayout.SlicesCoveredBy"/>):
+    /// fine-tuning's frozen parameters. Every prefix is checked before anything is frozen.
+    /// </summary>
+    /// <returns>The slices frozen, in buffer order.</returns>
+    /// <exception cref="ArgumentException">A prefix is empty or covers no slice; the message names it and some of the layout's names.</exception>
+    public IReadOnlyList<ParameterSlice> FreezeCovered(IEnumerable<string> prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        var covered = new SortedDictionary<int, ParameterSlice>();
+        foreach (var prefix in prefixes)
+        {
+            var slices = string.IsNullOrEmpty(prefix) ? Array.Empty<ParameterSlice>() : Layout.SlicesCoveredBy(prefix);
+            if (slices.Count == 0)
+            {
+                var top = Layout.TopNames();
+                var shown = string.Join(", ", top.Take(8).Select(n => $"'{n}'")) + (top.Count > 8 ? $" and {top.Count - 8} more" : "");
+                throw new ArgumentException($"'{prefix}' names no parameter slice of the layout, whose names start with {shown}", nameof(prefixes));
+            }
+            foreach (var slice in slices) covered[slice.Index] = slice;
+        }
+        foreach (var slice in covered.Values) SetFrozen(slice, true);
+        return covered.Values.ToArray();
     }
 
     /// <summary>Multiplier on the learning rate of a slice (1 by default).</summary>

@@ -510,6 +510,13 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
 
     // ----- the current stage's networks and policy -----
 
+    /// <summary>Fine-tuning's start for the whole schedule: stage 0's trainer takes the checkpoint's parameters (see <see cref="ITrainer.InitializeFrom"/>); later stages inherit them as they inherit everything.</summary>
+    public FineTuneResult InitializeFrom(Checkpoint checkpoint)
+    {
+        if (Stage != 0 || Transitions != 0) throw new InvalidOperationException("a sequential schedule starts from a checkpoint's parameters before its first step");
+        return _trainer.InitializeFrom(checkpoint);
+    }
+
     /// <inheritdoc />
     public IEnumerable<TNetwork> NetworksOf<TNetwork>() where TNetwork : class => _trainer.NetworksOf<TNetwork>();
 

@@ -169,6 +169,9 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+
+            /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
+            public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
         }
 
         /// <summary>The DQN settings of the spec (line 17), every default filled in; change any with <c>with { … }</c>.</summary>

@@ -174,6 +174,9 @@ namespace Consumer.Agents
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 0;
+
+            /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
+            public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
         }
 
         /// <summary>The SAC settings of the spec (line 29), every default filled in; change any with <c>with { … }</c>.</summary>
