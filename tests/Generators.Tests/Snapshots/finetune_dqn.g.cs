@@ -16,7 +16,9 @@ namespace Consumer.Agents
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
+    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
@@ -25,10 +27,14 @@ namespace Consumer.Agents
     using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
+    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
+    using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
+    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
+    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
     using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
     using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
     using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
