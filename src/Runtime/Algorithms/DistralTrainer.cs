@@ -196,6 +196,12 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
     /// <summary>The batch of the last update (tests read it).</summary>
     internal ReplayBatch LastBatch => _loop.Batch;
 
+    /// <summary>π_i of every environment at the last step after warm-up, environments × actions (tests read it).</summary>
+    internal ReadOnlySpan<float> LastBehaviour => _behaviour;
+
+    /// <summary>The actions of the last step (tests read them).</summary>
+    internal ReadOnlySpan<int> LastActions => _chosenActions;
+
     /// <summary>Called just before the optimizer steps, the gradients complete (tests read them there).</summary>
     internal Action? BeforeOptimizerStep { get; set; }
 

@@ -26,6 +26,17 @@ internal static class DistillationAgents
         ],
         [new GridCell(1, 1), new GridCell(3, 4)]);
 
+    /// <summary>Two 3 × 3 rooms joined by a doorway, four tasks with a goal in each outer corner.</summary>
+    public static GridWorldLayout TwoRooms() => new(
+        [
+            "#########",
+            "#...#...#",
+            "#.......#",
+            "#...#...#",
+            "#########",
+        ],
+        [new GridCell(1, 1), new GridCell(3, 1), new GridCell(1, 7), new GridCell(3, 7)]);
+
     /// <summary>Step cost 0.01 and a 60-step limit: the optimal return is 1 − 0.01·(steps − 1).</summary>
     public static GridWorldOptions GridOptions(GridWorldLayout? layout = null) => new()
     {
