@@ -107,7 +107,7 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
         }
         var goalWidth = (environment as IGoalVectorEnvironment)?.GoalSize ?? 0;
         _teachers = new TeacherRouter(forwards, maxBatches, _actions, environment.ObservationSize, goalWidth, rows);
-        Teachers = new TeacherPolicy(_teachers, rows);
+        TeacherPolicy = new RoutedGreedyPolicy(_teachers, rows);
 
         if (features is not null)
         {
@@ -157,7 +157,7 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
     public ParameterStore Parameters { get; }
 
     /// <summary>The teachers' greedy policy (each row by its task's teacher): what the student is measured against.</summary>
-    public IDiscreteGreedyPolicy Teachers { get; }
+    public IDiscreteGreedyPolicy TeacherPolicy { get; }
 
     /// <summary>The replay buffer.</summary>
     public ReplayBuffer Replay => _loop.Replay;
@@ -378,12 +378,12 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
     }
 
     /// <summary>Greedy actions of the routed teachers.</summary>
-    private sealed class TeacherPolicy : IDiscreteGreedyPolicy
+    private sealed class RoutedGreedyPolicy : IDiscreteGreedyPolicy
     {
         private readonly TeacherRouter _router;
         private readonly float[] _q;
 
-        public TeacherPolicy(TeacherRouter router, int rows)
+        public RoutedGreedyPolicy(TeacherRouter router, int rows)
         {
             _router = router;
             MaxRows = rows;

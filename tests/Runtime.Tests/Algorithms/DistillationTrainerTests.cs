@@ -64,7 +64,7 @@ public sealed class DistillationTrainerTests
         var grid = DistillationAgents.GridOptions();
         var (trainer, _) = Tabular(grid, 8, Quick(method));
         var evaluator = () => new PolicyEvaluator(DistillationAgents.GridWorld(8, grid), new EvaluationOptions { EpisodesPerTask = 40 });
-        var teachers = evaluator().Evaluate(trainer.Teachers);
+        var teachers = evaluator().Evaluate(trainer.TeacherPolicy);
         var untrained = evaluator().EvaluateTrainer(trainer);
         Assert.True(untrained.Return.Worst < 0.5 * teachers.Return.Worst, $"the untrained student already returns {untrained.Return.Worst:F3}");
 
@@ -263,6 +263,34 @@ public sealed class DistillationTrainerTests
             Assert.True(values[s].AsSpan().SequenceEqual(stores[s].Values), $"teacher store {s} changed");
             Assert.All(stores[s].Gradients, g => Assert.Equal(0.25f, g));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TeachersWithLittleBatchRoomAnswerInChunksWithTheSameResult(bool perTask)
+    {
+        // Teachers that take 3 rows a call answer 16-row batches and 8-environment steps in chunks; the
+        // run equals the one whose teachers take everything at once. One teacher for both tasks as well.
+        var grid = DistillationAgents.GridOptions(DistillationAgents.SmallRoom());
+        var options = Quick(DistillationMethod.Kl) with { Collector = DistillationCollector.Teacher, BatchSize = 16, Warmup = 100 };
+        DistillationTrainer Create(int teacherRoom)
+        {
+            var environment = DistillationAgents.GridWorld(8, grid);
+            var cells = environment.ObservationSize;
+            var (teachers, _) = DistillationAgents.TableTeachers(grid, Gamma, teacherRoom);
+            var builder = new ParameterLayoutBuilder();
+            var chain = new SequentialBuilder(builder, "student", cells).TaskLinear(4, 2);
+            return new DistillationTrainer(environment, builder.Build(), (store, batch) => new SequentialQNetwork(chain.Bind(store, batch), cells),
+                perTask ? teachers : [teachers[1]], options);
+        }
+        var whole = Create(64);
+        var chunked = Create(3);
+        whole.Train(800);
+        chunked.Train(800);
+        Assert.True(whole.Updates > 300);
+        Assert.Equal(whole.Parameters.Values, chunked.Parameters.Values);
+        Assert.Equal(whole.Episodes.MeanReturn, chunked.Episodes.MeanReturn);
     }
 
     [Fact]
