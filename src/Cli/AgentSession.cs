@@ -13,7 +13,19 @@ using Mtrl.Runtime.Transfer;
 namespace Mtrl.Cli;
 
 /// <summary>What names an agent and where it runs: the spec, the agent in it, the environment and its settings.</summary>
-internal sealed record AgentRequest(string File, string Environment, string? Agent, int Environments, int Threads, CartPoleSettings CartPole);
+internal sealed record AgentRequest(string File, string Environment, string? Agent, int Environments, int Threads, CartPoleSettings CartPole)
+{
+    /// <summary>The one task of the environment's suite to learn (<c>--task</c>), or null for the agent's tasks.</summary>
+    public int? Task { get; init; }
+
+    /// <summary>
+    /// What <see cref="Task"/> means for the environments: a single-task agent learns the suite's
+    /// task k (as its task 0); a multi-task agent runs task k in every environment.
+    /// </summary>
+    public (IReadOnlyList<int>? TaskIds, IReadOnlyList<int>? TaskOrder) TaskChoice(AgentModel agent) => Task is not { } task
+        ? (null, null)
+        : agent.Tasks == 1 ? (null, new[] { task }) : (Enumerable.Repeat(task, Environments).ToArray(), null);
+}
 
 /// <summary>
 /// A spec's agent made ready to train or evaluate, shared by <c>mtrl train</c> and <c>mtrl eval</c>:
@@ -50,7 +62,13 @@ internal sealed class AgentSession : IDisposable
     public CpuAccelerator Accelerator { get; }
 
     /// <summary>dqn, sac or td3.</summary>
-    public string Algorithm => Agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "sac", Dsl.Model.Algorithm.Td3 => "td3", _ => "dqn" };
+    public string Algorithm => Agent.Training.Algorithm.ToString().ToLowerInvariant();
+
+    /// <summary>True when the agent is a student distilled from teachers (<c>train distill</c>).</summary>
+    public bool IsDistillation => Agent.Training.Algorithm == Dsl.Model.Algorithm.Distill;
+
+    /// <summary>The teachers of a distillation (<c>--teacher</c>), one per task or one for all.</summary>
+    public IReadOnlyList<Runtime.Algorithms.IQNetwork>? Teachers { get; set; }
 
     /// <summary>True when the spec trains its tasks one after another (<c>schedule: sequential</c>).</summary>
     public bool IsSequential => _createSequentialOptions is not null;
@@ -112,9 +130,16 @@ internal sealed class AgentSession : IDisposable
             output.WriteLine($"agent {agent.Name}: {(loaded.FromCache ? "loaded from cache" : "generated and compiled")} in {watch.Elapsed.TotalMilliseconds:F0} ms");
 
             var type = loaded.Assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
-            var algorithm = agent.Training.Algorithm switch { Dsl.Model.Algorithm.Sac => "Sac", Dsl.Model.Algorithm.Td3 => "Td3", _ => "Dqn" };
+            var algorithm = agent.Training.Algorithm switch
+            {
+                Dsl.Model.Algorithm.Sac => "Sac",
+                Dsl.Model.Algorithm.Td3 => "Td3",
+                Dsl.Model.Algorithm.Distill => "Distillation",
+                Dsl.Model.Algorithm.Distral => "Distral",
+                _ => "Dqn",
+            };
             var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
-            var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer" && m.GetParameters().Length == 3);
+            var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer");
             var sequential = agent.Training.Schedule.Kind == ScheduleKind.Sequential;
             var createSequentialOptions = sequential ? type?.GetMethod("CreateSequentialOptions", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes) : null;
             if (createOptions is null || create is null || (sequential && createSequentialOptions is null))
@@ -152,7 +177,10 @@ internal sealed class AgentSession : IDisposable
         }
         try
         {
-            return (ITrainer)_create.Invoke(null, new object?[] { environment, options, Accelerator })!;
+            var arguments = IsDistillation
+                ? new object?[] { environment, Teachers ?? throw new InvalidOperationException("a distillation needs its teachers loaded first"), options, Accelerator }
+                : new object?[] { environment, options, Accelerator };
+            return (ITrainer)_create.Invoke(null, arguments)!;
         }
         catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)
         {
@@ -213,7 +241,13 @@ internal sealed class AgentSession : IDisposable
 
     private static IVectorEnvironment? CreateEnvironment(AgentRequest request, AgentModel agent, Accelerator accelerator, TextWriter error)
     {
-        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole, accelerator, out var problem, out var at);
+        if (request.Task is { } task && agent.Tasks > 1 && task >= agent.Tasks)
+        {
+            error.WriteLine($"mtrl: error: --task must be in [0, {agent.Tasks - 1}] for agent '{agent.Name}', which learns {agent.Tasks} tasks; found {task}");
+            return null;
+        }
+        var (taskIds, taskOrder) = request.TaskChoice(agent);
+        var environment = TrainingEnvironments.Create(request.Environment, agent, request.Environments, request.CartPole, accelerator, taskIds, taskOrder, out var problem, out var at);
         if (environment is null)
         {
             // A mismatch declared in the spec is reported where it is declared, as check reports errors.

@@ -58,8 +58,11 @@ internal static class TrainCommand
         var force = new Option<string?>(CartPoleSettings.ForceOption) { Description = "CartPole push magnitude (N), LO:HI or one value (default 10).", HelpName = "LO:HI" };
         var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from this checkpoint's parameters (a checkpoint file, or a run directory's newest checkpoint); another layout loads the slices whose name and shape agree.", HelpName = "CHECKPOINT_OR_RUN" };
         var freeze = new Option<string[]>("--freeze") { Description = "Parameter slices to keep unchanged, added to the spec's freeze: networks, blocks or nodes such as encoder,q.h (see mtrl describe).", HelpName = "NAMES", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var task = new Option<int?>("--task") { Description = "Learn only this task of the environment's suite (a single-task agent learns it as its task 0; e.g. a distillation teacher).", CustomParser = NullableInt("--task") };
+        var teacher = new Option<string[]>("--teacher") { Description = "A distillation's teachers: run directories (their newest checkpoint) or checkpoints in one, one per task in task order, or one for all.", HelpName = "RUN", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
+            task, teacher,
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
             runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
             massCart, massPole, poleLength, force, initFrom, freeze,
@@ -81,6 +84,8 @@ internal static class TrainCommand
             OnNonFinite = parse.GetValue(onNonFinite)!,
             Resume = parse.GetValue(resume),
             InitFrom = parse.GetValue(initFrom),
+            Task = parse.GetValue(task),
+            Teachers = parse.GetValue(teacher) ?? Array.Empty<string>(),
             Freeze = parse.GetValue(freeze) ?? Array.Empty<string>(),
         }, output, error, stop.Token));
         });
@@ -98,6 +103,15 @@ internal static class TrainCommand
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
         result.AddError($"{option} must be an integer in [{min}, {max}]; found '{text}'");
         return 0;
+    };
+
+    /// <summary>As <see cref="Integer"/>, for an optional int whose range <see cref="TrainRequest.Check"/> decides.</summary>
+    private static Func<System.CommandLine.Parsing.ArgumentResult, int?> NullableInt(string option) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+        result.AddError($"{option} must be an integer; found '{text}'");
+        return null;
     };
 
     /// <summary>As <see cref="Integer"/>, for an optional 64-bit option with no upper limit of its own.</summary>
@@ -133,6 +147,7 @@ internal static class TrainCommand
         if (request.InitFrom is { } initFrom && (initial = LoadInitial(initFrom, error)) is null) return 1;
         using var session = AgentSession.Open(request.ToAgentRequest(), output, error, out var code);
         if (session is null) return code;
+        if (LoadTeachers(request, session, output, error) is { } teacherCode) return teacherCode;
 
         var specOptions = session.SpecOptions;
         if (ResolveFreeze(session.Agent, specOptions.Freeze, request.FreezeArguments, out var freezeProblem) is not { } frozen)
@@ -245,9 +260,14 @@ internal static class TrainCommand
             return 2;
         }
 
-        var agentRequest = new AgentRequest(run.SpecFile, manifest.Environment, manifest.Agent, manifest.Environments, request.Threads, CartPoleSettings.FromGiven(manifest.EnvironmentOptions));
+        var agentRequest = new AgentRequest(run.SpecFile, manifest.Environment, manifest.Agent, manifest.Environments, request.Threads, CartPoleSettings.FromGiven(manifest.EnvironmentOptions))
+        {
+            Task = manifest.EnvironmentOptions.TryGetValue("--task", out var recordedTask) ? int.Parse(recordedTask, CultureInfo.InvariantCulture) : null,
+        };
         using var session = AgentSession.Open(agentRequest, output, error, out var code);
         if (session is null) return code;
+        var teachers = manifest.EnvironmentOptions.TryGetValue("--teacher", out var recordedTeachers) ? recordedTeachers.Split('\n') : Array.Empty<string>();
+        if (LoadTeachers(request with { Teachers = teachers }, session, output, error) is { } teacherCode) return teacherCode;
         if (session.IsSequential && steps != manifest.Run.Steps)
         {
             error.WriteLine($"mtrl: error: --steps cannot change a sequential schedule's budget ({manifest.Run.Steps:N0} transitions over its tasks) when resuming; found {steps:N0}");
@@ -339,6 +359,9 @@ internal static class TrainCommand
         var settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson);
         var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, value) in request.CartPole?.Given ?? Array.Empty<(string, string)>()) environmentOptions[option] = value;
+        if (request.Task is { } task) environmentOptions["--task"] = task.ToString(CultureInfo.InvariantCulture);
+        // A resumed distillation reloads the same teachers.
+        if (request.Teachers.Count > 0) environmentOptions["--teacher"] = string.Join("\n", request.Teachers.Select(Path.GetFullPath));
         return new RunManifest(ToolVersion, request.File, session.Agent.Name, session.Algorithm, request.Environment, request.Environments,
             options.Seed, settings, schedule, environmentOptions, MachineFacts.Current(), started, System.Environment.GetCommandLineArgs().Skip(1).ToArray());
     }
@@ -405,6 +428,35 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: --init-from: {CliApp.OneLine(exception.Message)}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// A distillation's teachers from <c>--teacher</c> (one per task, or one for all); null when
+    /// they loaded (or the agent is no student and none were given), else the exit code after one
+    /// line on <paramref name="error"/>.
+    /// </summary>
+    private static int? LoadTeachers(TrainRequest request, AgentSession session, TextWriter output, TextWriter error)
+    {
+        var tasks = session.Agent.Tasks;
+        if (!session.IsDistillation)
+        {
+            if (request.Teachers.Count == 0) return null;
+            error.WriteLine($"mtrl: error: --teacher applies to a distillation (train distill); agent '{session.Agent.Name}' trains with {session.Algorithm}");
+            return 2;
+        }
+        if (request.Teachers.Count != 1 && request.Teachers.Count != tasks)
+        {
+            error.WriteLine($"mtrl: error: --teacher must be given once for every task ({tasks}) or once for all; found {request.Teachers.Count}");
+            return 2;
+        }
+        var teachers = new List<IQNetwork>();
+        foreach (var target in request.Teachers)
+        {
+            if (TeacherLoader.Load(target, session.SpecOptions.BatchSize, output, error) is not { } teacher) return 1;
+            teachers.Add(teacher);
+        }
+        session.Teachers = teachers;
+        return null;
     }
 
     /// <summary>
@@ -620,7 +672,13 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     public string RunsRoot => RunsDir ?? (System.Environment.GetEnvironmentVariable("MTRL_RUNS_DIR") is { Length: > 0 } fromEnvironment ? fromEnvironment : "runs");
 
     /// <summary>The agent and environment part of the request.</summary>
-    public AgentRequest ToAgentRequest() => new(File, Environment, Agent, Environments, Threads, CartPole ?? CartPoleSettings.None);
+    public AgentRequest ToAgentRequest() => new(File, Environment, Agent, Environments, Threads, CartPole ?? CartPoleSettings.None) { Task = Task };
+
+    /// <summary><c>--task</c>: the one task of the environment's suite to learn.</summary>
+    public int? Task { get; init; }
+
+    /// <summary><c>--teacher</c>: a distillation's teachers, in task order.</summary>
+    public IReadOnlyList<string> Teachers { get; init; } = Array.Empty<string>();
 
     /// <summary>The run's schedule for <paramref name="steps"/> transitions, defaults filled in.</summary>
     public RunSchedule ScheduleFor(long steps) => new(
@@ -664,6 +722,10 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
         if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
+        if (Task is { } task && Resume is null && (task < 0 || task >= TrainingEnvironments.SuiteSize(Environment)))
+        {
+            return $"--task must be in [0, {TrainingEnvironments.SuiteSize(Environment) - 1}] for {Environment}, whose suite has {TrainingEnvironments.SuiteSize(Environment)} task(s); found {task}";
+        }
         if (Seeds > 1 && Save is not null) return "--save keeps one agent, but --seeds trains several; each seed's checkpoints are in its run directory";
         if (InitFrom is not null && InitFrom.Trim().Length == 0) return "--init-from must name a checkpoint file or a run directory; found an empty path";
         if (FreezeArguments.FirstOrDefault(n => n.Length == 0) is not null)

@@ -52,7 +52,8 @@ internal static class TrainingEnvironments
 
     /// <summary>
     /// As above, with the suite's tasks reordered: the agent's task t is the suite's task
-    /// <paramref name="taskOrder"/>[t] (a permutation; null keeps the order). A from-scratch
+    /// <paramref name="taskOrder"/>[t] (null keeps the order; a single-task agent with [k] learns
+    /// the suite's task k). A from-scratch
     /// baseline of task k trains the first stage of a schedule whose order starts with k.
     /// </summary>
     public static IVectorEnvironment? Create(string name, AgentModel agent, int count, CartPoleSettings cartPole, Accelerator accelerator, IReadOnlyList<int>? taskIds, IReadOnlyList<int>? taskOrder, out string problem, out SourceSpan? at)
@@ -96,14 +97,18 @@ internal static class TrainingEnvironments
                     if (cartPole.FirstGiven is null) at = agent.Span;
                     return null;
                 }
-                if (options.Tasks is { } cartPoleTasks && taskOrder is not null) options = options with { Tasks = Reorder(cartPoleTasks, taskOrder) };
+                if (taskOrder is not null)
+                {
+                    // The agent's tasks from the three-task suite (one of them for a single-task agent).
+                    options = options with { Tasks = Reorder(agent.Tasks == 2 ? CartPoleTaskSuite.Two : CartPoleTaskSuite.Three, taskOrder) };
+                }
                 environment = new CartPoleVectorEnvironment(count, options, accelerator: accelerator, taskIds: taskIds);
                 break;
             case "gridworld":
                 var rooms = GridWorldLayout.FourRooms();
                 // An agent of fewer tasks learns the first goals of the four rooms.
-                var goals = agent.Tasks is >= 1 and < 4 ? rooms.TaskGoals.Take(agent.Tasks).ToList() : rooms.TaskGoals;
-                if (taskOrder is not null && taskOrder.Count == goals.Count) goals = Reorder(goals, taskOrder);
+                var goals = taskOrder is not null ? Reorder(rooms.TaskGoals, taskOrder)
+                    : agent.Tasks is >= 1 and < 4 ? rooms.TaskGoals.Take(agent.Tasks).ToList() : rooms.TaskGoals;
                 environment = new GridWorldVectorEnvironment(count, new GridWorldOptions { Layout = new GridWorldLayout(rooms.Rows, goals) }, taskIds, accelerator);
                 break;
             case "pointmass":
@@ -114,7 +119,7 @@ internal static class TrainingEnvironments
                     at = agent.Span;
                     return null;
                 }
-                if (taskOrder is not null && taskOrder.Count == tasks.Count) tasks = Reorder(tasks, taskOrder);
+                if (taskOrder is not null) tasks = Reorder(PointMassTaskSuite.Ten, taskOrder);
                 var goalInObservation = name == "pointmass";
                 var pointMass = new PointMassVectorEnvironment(
                     count, new PointMassOptions { Tasks = tasks, GoalInObservation = goalInObservation, SparseReward = !goalInObservation }, taskIds, accelerator);
@@ -196,9 +201,17 @@ internal static class TrainingEnvironments
         return null;
     }
 
-    /// <summary>The suite with task t taken from <paramref name="order"/>[t].</summary>
-    private static IReadOnlyList<T> Reorder<T>(IReadOnlyList<T> suite, IReadOnlyList<int> order) =>
-        order.Count == suite.Count ? order.Select(t => suite[t]).ToArray() : suite;
+    /// <summary>The agent's task t taken from the suite's task <paramref name="order"/>[t] (callers check the range: <see cref="SuiteSize"/>).</summary>
+    private static IReadOnlyList<T> Reorder<T>(IReadOnlyList<T> suite, IReadOnlyList<int> order) => order.Select(t => suite[t]).ToArray();
+
+    /// <summary>Tasks of the environment's full suite, which <c>--task</c> picks from: 1 for BitFlip.</summary>
+    public static int SuiteSize(string name) => name switch
+    {
+        "cartpole" => CartPoleTaskSuite.Three.Count,
+        "gridworld" => GridWorldLayout.FourRooms().TaskGoals.Count,
+        "pointmass" or "pointmass-goal" => PointMassTaskSuite.Ten.Count,
+        _ => 1,
+    };
 
     /// <summary>The first declaration of an input of <paramref name="kind"/>, else the agent (it declares none).</summary>
     private static SourceSpan FirstInput(AgentModel agent, InputKind kind) =>

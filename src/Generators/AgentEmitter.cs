@@ -35,6 +35,12 @@ internal static class AgentEmitter
         w.WriteLine("using global::System;");
         w.WriteLine("using global::System.Collections.Generic;");
         w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
+        w.WriteLine("using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;");
+        w.WriteLine("using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;");
+        w.WriteLine("using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;");
+        w.WriteLine("using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;");
+        w.WriteLine("using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;");
+        w.WriteLine("using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;");
         w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
         w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
         w.WriteLine("using GemmBackend = global::Mtrl.Kernels.GemmBackend;");

@@ -770,6 +770,10 @@ internal sealed partial class NetworkEmitter
     public static bool IsQNetwork(AgentModel agent, NetworkModel network) =>
         network.Output.Op is QValuesOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
 
+    /// <summary>True for a categorical head over discrete actions that does not read the action: its logits are read as an IQNetwork's values (Distral's distilled policy).</summary>
+    public static bool IsLogitsNetwork(AgentModel agent, NetworkModel network) =>
+        network.Output.Op is CategoricalOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
+
     /// <summary>True for a gaussian or deterministic policy over continuous actions: it implements the runtime's IPolicyNetwork.</summary>
     public static bool IsPolicyNetwork(AgentModel agent, NetworkModel network) =>
         network.Output.Op is GaussianOp or DeterministicOp && agent.Action.Kind == ActionKind.Continuous && !network.ReadsAction;
@@ -788,7 +792,7 @@ internal sealed partial class NetworkEmitter
 
     /// <summary>The runtime interface the generated class implements, or null.</summary>
     private string? RowInterface =>
-        IsQNetwork(_agent, _network) ? "IQNetwork"
+        IsQNetwork(_agent, _network) || IsLogitsNetwork(_agent, _network) ? "IQNetwork"
         : IsPolicyNetwork(_agent, _network) ? "IPolicyNetwork"
         : IsCriticNetwork(_agent, _network) && _contributions.ContainsKey("action") ? "ICriticNetwork"
         : null;

@@ -27,6 +27,18 @@ internal static class TrainerFactoryEmitter
             return "prioritized replay cannot be combined with HER (a relabeled row has no stored priority)";
         }
         if (replay.Capacity > MaxReplayCapacity) return $"replay capacity {replay.Capacity} exceeds the runtime's {MaxReplayCapacity}";
+        if (training.Algorithm is Algorithm.Distill or Algorithm.Distral)
+        {
+            var name = Name(training.Algorithm);
+            if (training.Schedule.Kind == ScheduleKind.Sequential) return $"{name} trains its tasks jointly; a sequential schedule needs dqn, sac or td3";
+            if (training.Gradients.Method != GradientMethod.None) return $"{name} does not combine per-task gradients; use 'loss_weights: fixed(…)' to weigh tasks";
+            if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
+            if (training.Algorithm == Algorithm.Distill && replay.Priority is not null) return "distill has no TD error to prioritise replay by; drop 'priority'";
+            var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
+            if (qNetworks != 1) return $"{name} needs exactly one q_values network, found {qNetworks}";
+            if (training.Algorithm == Algorithm.Distral && agent.Networks.Count(n => NetworkEmitter.IsLogitsNetwork(agent, n)) != 1) return "distral needs exactly one categorical network (the distilled policy)";
+            return null;
+        }
         if (training.Algorithm == Algorithm.Dqn)
         {
             var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
@@ -54,6 +66,12 @@ internal static class TrainerFactoryEmitter
         {
             case Algorithm.Dqn:
                 EmitDqn(w, agent);
+                break;
+            case Algorithm.Distill:
+                EmitDistill(w, agent);
+                break;
+            case Algorithm.Distral:
+                EmitDistral(w, agent);
                 break;
             default:
                 EmitActorCritic(w, agent);
@@ -211,6 +229,66 @@ internal static class TrainerFactoryEmitter
         }
         if (training.Freeze.Count > 0) w.WriteLine($"Freeze = new[] {{ {string.Join(", ", training.Freeze.Select(Str))} }},");
         w.WriteLine($"Seed = {Int(training.Seed)}UL,");
+    }
+
+    private static void EmitDistill(IndentedTextWriter w, AgentModel agent)
+    {
+        var training = agent.Training;
+        var distill = training.Distill!;
+        var student = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>The distillation settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
+        w.WriteLine("public static DistillationOptions CreateDistillationOptions() => new()");
+        w.WriteLine("{");
+        w.Indent++;
+        WriteSharedOptions(w, agent);
+        w.WriteLine($"Method = DistillationMethod.{distill.Method},");
+        w.WriteLine($"Temperature = {Float(distill.Temperature)},");
+        w.WriteLine($"Collector = DistillationCollector.{distill.Collector},");
+        w.WriteLine($"EpsilonStart = {Double(distill.EpsilonStart)},");
+        w.WriteLine($"EpsilonEnd = {Double(distill.EpsilonEnd)},");
+        w.WriteLine($"EpsilonDecaySteps = {Long(distill.EpsilonDecaySteps)},");
+        w.Indent--;
+        w.WriteLine("};");
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>A distillation trainer for this agent in <paramref name=\"environment\"/>: <see cref=\"{NetworkEmitter.ClassName(student)}\"/> as the student, learning from <paramref name=\"teachers\"/>.</summary>");
+        w.WriteLine("/// <param name=\"environment\">Environments whose observation, goal and action widths match the spec.</param>");
+        w.WriteLine("/// <param name=\"teachers\">One trained network per task (teacher t answers for task t), or one for every task; never updated.</param>");
+        w.WriteLine("/// <param name=\"options\">Settings; null takes <see cref=\"CreateDistillationOptions\"/>.</param>");
+        w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
+        w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null) =>");
+        w.Indent++;
+        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator);");
+        w.Indent--;
+    }
+
+    private static void EmitDistral(IndentedTextWriter w, AgentModel agent)
+    {
+        var training = agent.Training;
+        var distral = training.Distral!;
+        var columns = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        var distilled = agent.Networks.Single(n => NetworkEmitter.IsLogitsNetwork(agent, n));
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>The Distral settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
+        w.WriteLine("public static DistralOptions CreateDistralOptions() => new()");
+        w.WriteLine("{");
+        w.Indent++;
+        WriteSharedOptions(w, agent);
+        w.WriteLine($"KlCoefficient = {Float(distral.KlCoefficient)},");
+        w.WriteLine($"EntropyCoefficient = {Float(distral.EntropyCoefficient)},");
+        w.WriteLine($"TargetUpdateEvery = {Int(distral.TargetUpdateEvery)},");
+        w.WriteLine($"Loss = TdLossKind.{(distral.Loss == TdLoss.Huber ? "Huber" : "SquaredError")},");
+        w.Indent--;
+        w.WriteLine("};");
+        w.WriteLineNoTabs("");
+        w.WriteLine($"/// <summary>A Distral trainer for this agent in <paramref name=\"environment\"/>: <see cref=\"{NetworkEmitter.ClassName(columns)}\"/> as the task columns f_i, <see cref=\"{NetworkEmitter.ClassName(distilled)}\"/> as the distilled policy's logits h.</summary>");
+        w.WriteLine("/// <param name=\"environment\">Environments whose observation, goal and action widths match the spec.</param>");
+        w.WriteLine("/// <param name=\"options\">Settings; null takes <see cref=\"CreateDistralOptions\"/>.</param>");
+        w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
+        w.WriteLine("public static DistralTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DistralOptions? options = null, Accelerator? accelerator = null) =>");
+        w.Indent++;
+        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(columns)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(distilled)}(store, batch), options ?? CreateDistralOptions(), accelerator);");
+        w.Indent--;
     }
 
     private static void EmitDqn(IndentedTextWriter w, AgentModel agent)

@@ -11,6 +11,10 @@ public enum Algorithm
     Sac,
     /// <summary>Twin delayed DDPG (continuous actions).</summary>
     Td3,
+    /// <summary>Policy distillation and Actor-Mimic: a student learns from teachers loaded from checkpoints (discrete actions).</summary>
+    Distill,
+    /// <summary>Distral: task policies regularised toward a distilled policy learned from all tasks (discrete actions).</summary>
+    Distral,
 }
 
 /// <summary>
@@ -40,7 +44,51 @@ public sealed record TrainingModel(
 {
     /// <summary>Slice-name prefixes whose parameters training leaves unchanged (docs/language.md, "Freezing").</summary>
     public EquatableArray<string> Freeze { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Distillation's own settings (<c>train distill</c>).</summary>
+    public DistillSettings? Distill { get; init; }
+
+    /// <summary>Distral's own settings (<c>train distral</c>).</summary>
+    public DistralSettings? Distral { get; init; }
 }
+
+/// <summary>What a distilled student matches of its teachers.</summary>
+public enum DistillMethod
+{
+    /// <summary>KL from the teacher's softmax(Q/τ) to the student's softmax (Rusu et al. 2015).</summary>
+    Kl,
+    /// <summary>Negative log-likelihood of the teacher's greedy action (Rusu et al. 2015).</summary>
+    Nll,
+    /// <summary>Squared error between student and teacher Q values (Rusu et al. 2015).</summary>
+    Mse,
+    /// <summary>Actor-Mimic's policy regression: cross-entropy to the teacher's softmax(Q/τ) (Parisotto et al. 2015).</summary>
+    ActorMimic,
+}
+
+/// <summary>Who acts while a distillation collects states.</summary>
+public enum DistillCollector
+{
+    /// <summary>The student, ε-greedily (Actor-Mimic's choice).</summary>
+    Student,
+    /// <summary>The teachers, ε-greedily (Rusu et al.'s).</summary>
+    Teacher,
+}
+
+/// <summary>Distillation's own settings.</summary>
+public sealed record DistillSettings(
+    DistillMethod Method,
+    double Temperature,
+    DistillCollector Collector,
+    double EpsilonStart,
+    double EpsilonEnd,
+    long EpsilonDecaySteps);
+
+/// <summary>Distral's own settings: c_KL and c_Ent give α = c_KL/(c_KL + c_Ent) and β = 1/(c_KL + c_Ent).</summary>
+public sealed record DistralSettings(
+    double KlCoefficient,
+    double EntropyCoefficient,
+    int TargetUpdateEvery,
+    TdLoss Loss);
 
 /// <summary>Regression loss of the TD error.</summary>
 public enum TdLoss

@@ -353,7 +353,7 @@ internal sealed class AgentBinder
         var at = train.Name?.Span ?? train.Head.Span;
         if (training.Algorithm != Algorithm.Sac)
         {
-            var needed = training.Algorithm == Algorithm.Dqn ? ActionKind.Discrete : ActionKind.Continuous;
+            var needed = training.Algorithm == Algorithm.Td3 ? ActionKind.Continuous : ActionKind.Discrete;
             if (action.Kind != needed)
             {
                 _diagnostics.Report(DiagnosticCatalog.OutputActionMismatch, at,
@@ -394,10 +394,18 @@ internal sealed class AgentBinder
                     n => n.Output.Op is DeterministicOp, "needs a deterministic policy head");
                 Need(NetworkRole.Critic, "a critic network with a q_values output");
                 break;
+            case Algorithm.Distill:
+                Need(NetworkRole.Critic, "a student network with a q_values output (its values are read as logits)");
+                break;
+            case Algorithm.Distral:
+                Need(NetworkRole.Critic, "a network of task columns with a q_values output");
+                Need(NetworkRole.Policy, "a distilled policy network with a categorical output",
+                    n => n.Output.Op is CategoricalOp, "needs the distilled policy as a categorical head");
+                break;
         }
         foreach (var network in networks)
         {
-            var used = training.Algorithm == Algorithm.Dqn
+            var used = training.Algorithm is Algorithm.Dqn or Algorithm.Distill
                 ? network.Role == NetworkRole.Critic
                 : network.Role is NetworkRole.Critic or NetworkRole.Policy;
             if (!used)

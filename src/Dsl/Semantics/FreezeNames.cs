@@ -162,7 +162,7 @@ public static class FreezeNames
     {
         var frozen = prefixes.ToList();
         if (frozen.Count == 0) return null;
-        var trained = networks.Where(n => algorithm == Algorithm.Dqn ? n.Role == NetworkRole.Critic : n.Role is NetworkRole.Critic or NetworkRole.Policy).ToList();
+        var trained = networks.Where(n => algorithm is Algorithm.Dqn or Algorithm.Distill ? n.Role == NetworkRole.Critic : n.Role is NetworkRole.Critic or NetworkRole.Policy).ToList();
         var slices = SliceNames(trained);
         if (slices.Count == 0 || slices.Any(s => !frozen.Any(p => Covers(p, s)))) return null;
         return $"freezing {Quoted(frozen)} covers every parameter {algorithm.ToString().ToLowerInvariant()} trains ({slices.Count} slices of {Quoted(trained.Select(n => n.Name))}); nothing would train; leave some slices unfrozen";

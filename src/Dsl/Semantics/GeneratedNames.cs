@@ -93,7 +93,7 @@ public static class GeneratedNames
     public static IReadOnlyCollection<string> ReservedTypeNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         // using aliases (AgentEmitter)
-        "Accelerator", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
+        "Accelerator", "DistillationCollector", "DistillationMethod", "DistillationOptions", "DistillationTrainer", "DistralOptions", "DistralTrainer", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
         "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
         "Initializer", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",
         "ParameterStore", "PathNetEvolutionOptions", "PathwayFitness", "PriorityOptions", "ReplaySampling", "SacOptions", "SacTrainer", "SequentialOptions", "SequentialTrainer", "TaskGradientMethod",
@@ -110,7 +110,7 @@ public static class GeneratedNames
     public static IReadOnlyCollection<string> AgentMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "Tasks", "ActionSize", "DiscreteActions", "ActionLow", "ActionHigh", "CreateLayout", "Training", "CreateTrainer",
-        "CreateDqnOptions", "CreateSacOptions", "CreateTd3Options", "CreateSequentialOptions", "CreateSequentialTrainer",
+        "CreateDqnOptions", "CreateSacOptions", "CreateTd3Options", "CreateDistillationOptions", "CreateDistralOptions", "CreateSequentialOptions", "CreateSequentialTrainer",
     };
 
     /// <summary>

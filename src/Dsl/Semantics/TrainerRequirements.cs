@@ -20,7 +20,7 @@ internal static class TrainerRequirements
         // GradNorm learns task weights on one loss and balances the tasks' gradient norms on the
         // last shared weight matrix that loss trains: every network's for DQN (its one loss), the
         // critic's for SAC and TD3 (the actor borrows the critic's weights).
-        var dqn = training.Algorithm == Algorithm.Dqn;
+        var dqn = training.Algorithm is Algorithm.Dqn or Algorithm.Distill or Algorithm.Distral;
         var balanced = dqn ? networks.ToList() : networks.Where(n => n.Role == NetworkRole.Critic).ToList();
         if (balanced.Count == 0) return; // The missing network is reported already.
         if (balanced.SelectMany(n => n.Parameters).Any(p => p.Owner.Kind == OwnerKind.Shared && p.Name.EndsWith(".weight", StringComparison.Ordinal))) return;

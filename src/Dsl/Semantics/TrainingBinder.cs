@@ -16,6 +16,14 @@ internal static class TrainingBinder
         ["dqn"] = Algorithm.Dqn,
         ["sac"] = Algorithm.Sac,
         ["td3"] = Algorithm.Td3,
+        ["distill"] = Algorithm.Distill,
+        ["distral"] = Algorithm.Distral,
+    };
+
+    private static readonly IReadOnlyDictionary<string, DistillCollector> Collectors = new Dictionary<string, DistillCollector>
+    {
+        ["student"] = DistillCollector.Student,
+        ["teacher"] = DistillCollector.Teacher,
     };
 
     private static readonly IReadOnlyDictionary<string, TdLoss> Losses = new Dictionary<string, TdLoss>
@@ -46,11 +54,15 @@ internal static class TrainingBinder
     private static readonly IReadOnlyDictionary<string, Algorithm[]> AlgorithmSpecific = new Dictionary<string, Algorithm[]>
     {
         ["double"] = new[] { Algorithm.Dqn },
-        ["loss"] = new[] { Algorithm.Dqn },
-        ["epsilon_start"] = new[] { Algorithm.Dqn },
-        ["epsilon_end"] = new[] { Algorithm.Dqn },
-        ["epsilon_decay_steps"] = new[] { Algorithm.Dqn },
-        ["target_update_every"] = new[] { Algorithm.Dqn, Algorithm.Sac },
+        ["loss"] = new[] { Algorithm.Dqn, Algorithm.Distral },
+        ["epsilon_start"] = new[] { Algorithm.Dqn, Algorithm.Distill },
+        ["epsilon_end"] = new[] { Algorithm.Dqn, Algorithm.Distill },
+        ["epsilon_decay_steps"] = new[] { Algorithm.Dqn, Algorithm.Distill },
+        ["target_update_every"] = new[] { Algorithm.Dqn, Algorithm.Sac, Algorithm.Distral },
+        ["method"] = new[] { Algorithm.Distill },
+        ["collector"] = new[] { Algorithm.Distill },
+        ["kl"] = new[] { Algorithm.Distral },
+        ["entropy"] = new[] { Algorithm.Distral },
         ["alpha"] = new[] { Algorithm.Sac },
         ["alpha_init"] = new[] { Algorithm.Sac },
         ["alpha_lr"] = new[] { Algorithm.Sac },
@@ -94,22 +106,41 @@ internal static class TrainingBinder
         var s = Settings.FromItems($"train {algorithm.ToString().ToLowerInvariant()}", span, body, diagnostics);
 
         var gamma = s.Real("gamma", 0.99, new NumberRange(0, 1, MinExclusive: true));
-        var lr = s.Real("lr", algorithm switch { Algorithm.Dqn => 1e-4, Algorithm.Sac => 3e-4, _ => 1e-3 }, NumberRange.Positive);
+        // Value-based and distillation algorithms share DQN's defaults.
+        var valueBased = algorithm is Algorithm.Dqn or Algorithm.Distill or Algorithm.Distral;
+        var lr = s.Real("lr", algorithm switch { Algorithm.Sac => 3e-4, Algorithm.Td3 => 1e-3, _ => 1e-4 }, NumberRange.Positive);
         var batch = s.Int("batch", 256, NumberRange.Integers(1, SpecLimits.MaxBatch));
         CheckBatchActivations(s, batch, agent, diagnostics);
         var steps = s.Long("steps", 1_000_000, NumberRange.Steps);
         var warmup = s.Long("warmup", 1000, NumberRange.Integers(0, SpecLimits.MaxSteps));
-        var trainEvery = s.Int("train_every", algorithm == Algorithm.Dqn ? 4 : 1, NumberRange.Interval);
+        var trainEvery = s.Int("train_every", valueBased ? 4 : 1, NumberRange.Interval);
         var gradientSteps = s.Int("gradient_steps", 1, NumberRange.Interval);
-        var clip = s.Real("grad_clip", algorithm == Algorithm.Dqn ? 10 : 0, NumberRange.NonNegative);
-        var tau = s.Real("tau", algorithm == Algorithm.Dqn ? 1.0 : 0.005, new NumberRange(0, 1, MinExclusive: true));
+        var clip = s.Real("grad_clip", valueBased ? 10 : 0, NumberRange.NonNegative);
+        var tau = s.Real("tau", valueBased ? 1.0 : 0.005, new NumberRange(0, 1, MinExclusive: true));
         var seed = s.Long("seed", 0, NumberRange.Integers(0, 9_007_199_254_740_991));
 
         DqnSettings? dqn = null;
         SacSettings? sac = null;
         Td3Settings? td3 = null;
+        DistillSettings? distill = null;
+        DistralSettings? distral = null;
         switch (algorithm)
         {
+            case Algorithm.Distill:
+                distill = ReadDistill(s, steps, diagnostics);
+                break;
+            case Algorithm.Distral:
+                distral = new DistralSettings(
+                    s.Real("kl", 0.05, NumberRange.NonNegative),
+                    s.Real("entropy", 0.01, NumberRange.NonNegative),
+                    s.Int("target_update_every", 1000, NumberRange.Interval),
+                    s.Choice("loss", TdLoss.Huber, Losses));
+                if (distral.KlCoefficient + distral.EntropyCoefficient <= 0)
+                {
+                    diagnostics.Report(DiagnosticCatalog.OutOfRange, s.Has("kl") ? s.SpanOf("kl") : span,
+                        "distral needs kl + entropy > 0 (β = 1/(kl + entropy)); found both 0");
+                }
+                break;
             case Algorithm.Dqn:
                 dqn = new DqnSettings(
                     s.Bool("double", true),
@@ -148,7 +179,35 @@ internal static class TrainingBinder
         s.ReportUnknown();
 
         return new TrainingModel(algorithm, gamma, lr, batch, steps, warmup, trainEvery, gradientSteps, clip, tau, seed,
-            dqn, sac, td3, gradients, weights, schedule, span) { Freeze = freeze };
+            dqn, sac, td3, gradients, weights, schedule, span) { Freeze = freeze, Distill = distill, Distral = distral };
+    }
+
+    /// <summary><c>method: kl(tau: …) | nll | mse | actor_mimic(tau: …)</c>, <c>collector</c> and the ε schedule.</summary>
+    private static DistillSettings ReadDistill(Settings s, long steps, DiagnosticBag diagnostics)
+    {
+        var method = DistillMethod.Kl;
+        var temperature = 0.01;
+        var raw = s.Raw("method");
+        if (raw is not null && Options.Read(s, "method", raw, new[] { "kl", "nll", "mse", "actor_mimic" }, diagnostics) is { } o)
+        {
+            method = o.Name switch
+            {
+                "nll" => DistillMethod.Nll,
+                "mse" => DistillMethod.Mse,
+                "actor_mimic" => DistillMethod.ActorMimic,
+                _ => DistillMethod.Kl,
+            };
+            if (method is DistillMethod.Kl or DistillMethod.ActorMimic)
+            {
+                temperature = o.Settings.Real("tau", method == DistillMethod.Kl ? 0.01 : 1.0, NumberRange.Positive);
+            }
+            o.Settings.ReportUnknown();
+        }
+        return new DistillSettings(method, temperature,
+            s.Choice("collector", DistillCollector.Student, Collectors),
+            s.Real("epsilon_start", 1.0, NumberRange.Probability),
+            s.Real("epsilon_end", 0.05, NumberRange.Probability),
+            s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps));
     }
 
     private static SacSettings ReadSac(Settings s, AgentModelDraft agent, double lr, DiagnosticBag diagnostics)

@@ -1,0 +1,100 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Mtrl.Cli.InProcess;
+using Mtrl.Kernels;
+using Mtrl.Runs;
+using Mtrl.Runtime.Algorithms;
+using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Parameters;
+
+namespace Mtrl.Cli;
+
+/// <summary>
+/// A distillation's teachers (<c>--teacher</c>): each a trained agent's Q network from a run
+/// directory (its newest checkpoint) or a checkpoint file inside one, rebuilt from the run's spec
+/// copy and manifest and never updated. A teacher that learned one task answers as task 0 for
+/// whichever task it teaches.
+/// </summary>
+internal static class TeacherLoader
+{
+    /// <summary>The teacher at <paramref name="target"/>, or null after one line on <paramref name="error"/>.</summary>
+    public static IQNetwork? Load(string target, int maxBatch, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            RunDirectory run;
+            string checkpointPath;
+            if (Directory.Exists(target))
+            {
+                run = RunDirectory.Open(target);
+                checkpointPath = run.LatestCheckpoint()?.Path ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint yet");
+            }
+            else if (File.Exists(target))
+            {
+                checkpointPath = Path.GetFullPath(target);
+                var parent = Path.GetDirectoryName(Path.GetDirectoryName(checkpointPath));
+                if (parent is null || !File.Exists(Path.Combine(parent, RunDirectory.ManifestName)))
+                {
+                    throw new RunDirectoryException($"{target} is not inside a run directory, whose spec copy says what network it holds; give the run directory or a checkpoint in its checkpoints/ folder");
+                }
+                run = RunDirectory.Open(parent);
+            }
+            else
+            {
+                error.WriteLine($"mtrl: error: --teacher must name a run directory or a checkpoint file in one; '{target}' is neither");
+                return null;
+            }
+
+            var manifest = run.ReadManifest();
+            var text = File.ReadAllText(run.SpecFile);
+            var loaded = AgentAssemblyCache.Default().Load(run.SpecFile, text);
+            var type = loaded.Assembly?.GetType($"{AgentCompiler.DefaultNamespace}.{manifest.Agent}");
+            if (type is null)
+            {
+                error.WriteLine($"mtrl: error: --teacher {target}: the run's spec copy no longer builds agent '{manifest.Agent}'");
+                return null;
+            }
+            var candidates = type.GetNestedTypes().Where(t => typeof(IQNetwork).IsAssignableFrom(t) && t.GetConstructor(new[] { typeof(ParameterStore), typeof(int) }) is not null).ToList();
+            if (candidates.Count != 1)
+            {
+                error.WriteLine($"mtrl: error: --teacher {target}: a teacher is an agent with one q_values network (a dqn agent); '{manifest.Agent}' has {candidates.Count} networks that read rows into action values");
+                return null;
+            }
+            var networkType = candidates[0];
+            var layout = (ParameterLayout)type.GetMethod("CreateLayout", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+            var store = new ParameterStore(layout);
+            CheckpointFile.Load(checkpointPath).RestoreTo(store);
+            var network = (IQNetwork)Activator.CreateInstance(networkType, store, maxBatch)!;
+            network.UseGemm(GemmBackend.Auto, null);
+            var tasks = (int)type.GetField("Tasks")!.GetValue(null)!;
+            output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}");
+            return tasks == 1 ? new TaskZeroNetwork(network) : network;
+        }
+        catch (Exception exception) when (exception is RunDirectoryException or CheckpointException or IOException)
+        {
+            error.WriteLine($"mtrl: error: --teacher {target}: {CliApp.OneLine(exception.Message)}");
+            return null;
+        }
+    }
+
+    /// <summary>A single-task teacher asked about any task answers as its own task 0.</summary>
+    private sealed class TaskZeroNetwork(IQNetwork inner) : IQNetwork
+    {
+        public int MaxBatch => inner.MaxBatch;
+
+        public int ObservationWidth => inner.ObservationWidth;
+
+        public int GoalWidth => inner.GoalWidth;
+
+        public int ActionCount => inner.ActionCount;
+
+        public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs) =>
+            inner.Forward(new NetworkInputs(inputs.Observations, inputs.Goals, default, inputs.Count));
+
+        public void UseGemm(GemmBackend backend, Accelerator? accelerator) => inner.UseGemm(backend, accelerator);
+
+        public void Backward(ReadOnlySpan<float> outputGradient) => throw new NotSupportedException("a teacher is never trained");
+    }
+}
