@@ -131,8 +131,8 @@ public sealed class TrainingEnvironmentTests : IDisposable
         "pointmass runs 10 tasks (or only its task 0, for an agent with tasks: 1), but agent 'A' learns 3")]
     [InlineData("pointmass-goal", 2, "  input obs: 4\n  goal target: 2", "continuous(2)",
         "pointmass-goal runs 10 tasks (or only its task 0, for an agent with tasks: 1), but agent 'A' learns 2")]
-    [InlineData("gridworld", 3, "  input obs: 169", "discrete(4)",
-        "gridworld runs 4 task(s), but agent 'A' learns 3")]
+    [InlineData("gridworld", 5, "  input obs: 169", "discrete(4)",
+        "gridworld runs 4 task(s), but agent 'A' learns 5")]
     public void EveryMismatchIsOneLineNamingBothSides(string name, int tasks, string inputs, string action, string message)
     {
         var agent = Agent(tasks, inputs, action, action.StartsWith("discrete", StringComparison.Ordinal) ? "dqn" : "sac");
