@@ -7,6 +7,12 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;
+    using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;
+    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
+    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
+    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
+    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
