@@ -362,7 +362,7 @@ public sealed class TrainCommandTests : IDisposable
         // A goal the environment has and the agent lacks: at the agent (there is no goal input to point at).
         { "bitflip", "input obs: 4", "action: discrete(4)", "(1,1): error: --env bitflip does not fit the spec: bitflip needs an agent whose observation and goal are the same width" },
         // Task count: at the agent.
-        { "gridworld", "input obs: 169", "action: discrete(4)", "(1,1): error: --env gridworld does not fit the spec: gridworld runs 4 task(s), but agent 'A' learns 1" },
+        { "gridworld", "tasks: 5\n  input obs: 169", "action: discrete(4)", "(1,1): error: --env gridworld does not fit the spec: gridworld runs 4 task(s), but agent 'A' learns 5" },
     };
 
     [Theory]
