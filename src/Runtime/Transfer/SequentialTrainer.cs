@@ -176,7 +176,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         var stageTransitions = _trainer.Transitions;
         if (Options.EvaluateEvery > 0 && stageTransitions >= _nextEvaluation && stageTransitions < StageBudget)
         {
-            _curve.Add(new StageCurvePoint(stageTransitions, EvaluateTask(Stage)));
+            _curve.Add(new StageCurvePoint(stageTransitions, EvaluateStageTask()));
             _nextEvaluation += Options.EvaluateEvery;
         }
         if (stageTransitions >= StageBudget) EndStage();
@@ -197,6 +197,20 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         var environment = _evaluationEnvironments[task] ??= CreateEnvironment(task);
         var evaluator = new PolicyEvaluator(environment, Options.Evaluation with { Tasks = new[] { task } });
         return evaluator.EvaluateTrainer(_trainer).Tasks[0];
+    }
+
+    /// <summary>
+    /// The stage task's learning-curve point: with PathNet, the best pathway so far is evaluated (the
+    /// one a stage ending now would keep), not the contestant that happens to be training.
+    /// </summary>
+    private TaskEvaluation EvaluateStageTask()
+    {
+        if (_evolution is null) return EvaluateTask(Stage);
+        var grids = _trainer.NetworksOf<IPathNetNetwork>().ToList();
+        foreach (var grid in grids) SetPathway(grid, Stage, Pathway(_evolution, _evolution.Best));
+        var evaluation = EvaluateTask(Stage);
+        foreach (var grid in grids) SetPathway(grid, Stage, Pathway(_evolution, _evolution.Current));
+        return evaluation;
     }
 
     private void EndStage()
