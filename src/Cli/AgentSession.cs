@@ -22,6 +22,9 @@ internal sealed record AgentRequest(string File, string Environment, string? Age
     /// What <see cref="Task"/> means for the environments: a single-task agent learns the suite's
     /// task k (as its task 0); a multi-task agent runs task k in every environment.
     /// </summary>
+    /// <summary>The tasks an evaluation of this request covers: only <see cref="Task"/> for a multi-task agent run on it, else all.</summary>
+    public IReadOnlyList<int>? EvaluatedTasks(AgentModel agent) => Task is { } task && agent.Tasks > 1 ? new[] { task } : null;
+
     public (IReadOnlyList<int>? TaskIds, IReadOnlyList<int>? TaskOrder) TaskChoice(AgentModel agent) => Task is not { } task
         ? (null, null)
         : agent.Tasks == 1 ? (null, new[] { task }) : (Enumerable.Repeat(task, Environments).ToArray(), null);
@@ -70,6 +73,9 @@ internal sealed class AgentSession : IDisposable
     /// <summary>The teachers of a distillation (<c>--teacher</c>), one per task or one for all.</summary>
     public IReadOnlyList<Runtime.Algorithms.IQNetwork>? Teachers { get; set; }
 
+    /// <summary>The checkpoint files the <see cref="Teachers"/> were loaded from, in order.</summary>
+    public IReadOnlyList<string>? TeacherCheckpoints { get; set; }
+
     /// <summary>True when the spec trains its tasks one after another (<c>schedule: sequential</c>).</summary>
     public bool IsSequential => _createSequentialOptions is not null;
 
@@ -110,6 +116,12 @@ internal sealed class AgentSession : IDisposable
             return null;
         }
 
+        if (request.Task is not null && agent.Training.Schedule.Kind == ScheduleKind.Sequential)
+        {
+            error.WriteLine($"mtrl: error: --task trains one task, but agent '{agent.Name}' has a sequential schedule, which trains every task in turn; drop --task");
+            code = 2;
+            return null;
+        }
         var accelerator = new CpuAccelerator(request.Threads);
         var opened = false;
         try
@@ -197,7 +209,7 @@ internal sealed class AgentSession : IDisposable
     }
 
     /// <summary>
-    /// The sequential schedule's trainer: stage k trains a fresh trainer (seed + k, from
+    /// The sequential schedule's trainer: stage k trains a fresh trainer (its own seed, from
     /// <paramref name="options"/>) on the request's environments all running task k, starting from
     /// what stage k − 1 learned; null with the problem in one line.
     /// </summary>
@@ -215,7 +227,8 @@ internal sealed class AgentSession : IDisposable
                 ?? throw new SessionException(environmentProblem);
         }
         ITrainer Trainer(int stage, IVectorEnvironment environment) =>
-            CreateTrainer(environment, options with { Seed = options.Seed + (ulong)stage }, out var trainerProblem) ?? throw new SessionException(trainerProblem);
+            // One task per stage: per-task replay would leave every other task's share empty.
+            CreateTrainer(environment, options with { Seed = SequentialTrainer.StageSeed(options.Seed, stage), PerTaskReplay = false }, out var trainerProblem) ?? throw new SessionException(trainerProblem);
         try
         {
             _checked = null;

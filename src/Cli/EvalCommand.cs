@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using Mtrl.Runs;
@@ -38,7 +39,7 @@ internal static class EvalCommand
             return 2;
         }
         if (Locate(request, error) is not { } located) return 2;
-        var (checkpointPath, agentRequest) = located;
+        var (checkpointPath, agentRequest, teachers) = located;
 
         Checkpoint checkpoint;
         try
@@ -54,10 +55,26 @@ internal static class EvalCommand
         // With --json, standard output holds only the JSON.
         using var session = AgentSession.Open(agentRequest, request.Json ? error : output, error, out var code);
         if (session is null) return code;
+        if (session.IsDistillation)
+        {
+            // A student acts alone, but its trainer is built with the teachers it learned from.
+            if (teachers.Count == 0)
+            {
+                error.WriteLine($"mtrl: error: agent '{session.Agent.Name}' is a distilled student; evaluate it from its run directory, which records its teachers");
+                return 2;
+            }
+            var teacherRequest = new TrainRequest(agentRequest.File, agentRequest.Environment, agentRequest.Agent, agentRequest.Environments, null, null, 1, null, null) { Teachers = teachers };
+            if (TrainCommand.LoadTeachers(teacherRequest, session, error, error) is { } teacherCode) return teacherCode;
+        }
         var environment = session.CreateEnvironment(error);
         var evaluation = session.CreateEnvironment(error);
         if (environment is null || evaluation is null) return 2;
-        var trainer = session.CreateTrainer(environment, session.SpecOptions, out var trainerProblem);
+        var evaluationOptions = new EvaluationOptions { EpisodesPerTask = request.Episodes, Seed = (ulong)request.Seed, Tasks = agentRequest.EvaluatedTasks(session.Agent) };
+        var trainerProblem = "";
+        var sequential = session.IsSequential
+            ? session.CreateSequentialTrainer(session.SpecOptions, session.SpecSequentialOptions with { Evaluation = evaluationOptions with { Tasks = null } }, out trainerProblem)
+            : null;
+        var trainer = session.IsSequential ? sequential : session.CreateTrainer(environment, session.SpecOptions, out trainerProblem);
         if (trainer is null)
         {
             error.WriteLine($"mtrl: error: {trainerProblem}");
@@ -65,6 +82,7 @@ internal static class EvalCommand
         }
         try
         {
+            // A sequential schedule rebuilds the stage the checkpoint was saved in: its columns and pathways.
             trainer.Restore(checkpoint);
         }
         catch (CheckpointException exception)
@@ -73,11 +91,11 @@ internal static class EvalCommand
             return 1;
         }
 
-        var evaluator = new PolicyEvaluator(evaluation, new EvaluationOptions { EpisodesPerTask = request.Episodes, Seed = (ulong)request.Seed });
-        var result = evaluator.EvaluateTrainer(trainer) with
-        {
-            Transitions = checkpoint.Counters.TryGetValue("transitions", out var transitions) ? transitions : 0,
-        };
+        var transitions = (checkpoint.Counters.TryGetValue("transitions", out var stageTransitions) ? stageTransitions : 0)
+            + (checkpoint.Counters.TryGetValue("sequential.completed_transitions", out var completed) ? completed : 0);
+        // A sequential schedule evaluates every task its network can run, each on environments running it.
+        var result = (sequential is not null ? sequential.EvaluateTasks() : new PolicyEvaluator(evaluation, evaluationOptions).EvaluateTrainer(trainer))
+            with { Transitions = transitions };
         if (request.Json)
         {
             EvaluationReport.WriteJson(result, checkpointPath, request.Episodes, output);
@@ -91,7 +109,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The checkpoint to load and the agent it belongs to; null after one line on <paramref name="error"/>.</summary>
-    private static (string Checkpoint, AgentRequest Agent)? Locate(EvalRequest request, TextWriter error)
+    private static (string Checkpoint, AgentRequest Agent, IReadOnlyList<string> Teachers)? Locate(EvalRequest request, TextWriter error)
     {
         try
         {
@@ -120,15 +138,21 @@ internal static class EvalCommand
             if (run is not null && request.Spec is null)
             {
                 var manifest = run.ReadManifest();
+                var options = manifest.EnvironmentOptions;
                 return (checkpoint, new AgentRequest(run.SpecFile, request.Environment ?? manifest.Environment, request.Agent ?? manifest.Agent,
-                    request.Environments ?? manifest.Environments, 1, CartPoleSettings.FromGiven(manifest.EnvironmentOptions)));
+                    request.Environments ?? manifest.Environments, 1, CartPoleSettings.FromGiven(options))
+                {
+                    // The run's one task (--task), evaluated as it was trained.
+                    Task = options.TryGetValue("--task", out var task) ? int.Parse(task, System.Globalization.CultureInfo.InvariantCulture) : null,
+                },
+                options.TryGetValue("--teacher", out var teachers) ? teachers.Split('\n') : Array.Empty<string>());
             }
             if (request.Spec is null || request.Environment is null)
             {
                 error.WriteLine($"mtrl: error: '{target}' is not in a run directory; name its agent with --spec FILE and --env NAME");
                 return null;
             }
-            return (checkpoint, new AgentRequest(request.Spec, request.Environment, request.Agent, request.Environments ?? 8, 1, CartPoleSettings.None));
+            return (checkpoint, new AgentRequest(request.Spec, request.Environment, request.Agent, request.Environments ?? 8, 1, CartPoleSettings.None), Array.Empty<string>());
         }
         catch (RunDirectoryException exception)
         {

@@ -38,7 +38,8 @@ internal sealed class RunRecorder : IDisposable
     /// <param name="evaluationSeed">Seed every evaluation starts from.</param>
     /// <param name="trainingSignal">What success is in the training environment.</param>
     /// <param name="resumedAt">Transitions of the checkpoint a resumed run continues from: everything due there was done.</param>
-    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment? evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0)
+    /// <param name="evaluatedTasks">The tasks evaluations cover (<c>--task</c> on a multi-task agent), or null for all.</param>
+    public RunRecorder(RunDirectory run, RunSchedule schedule, IVectorEnvironment? evaluationEnvironment, ulong evaluationSeed, SuccessSignal trainingSignal, long resumedAt = 0, IReadOnlyList<int>? evaluatedTasks = null)
     {
         _previous = _resumedAt = resumedAt;
         if (resumedAt > 0) _loggedAt = _evaluatedAt = _checkpointedAt = resumedAt;
@@ -46,7 +47,7 @@ internal sealed class RunRecorder : IDisposable
         Run = run;
         Schedule = schedule;
         _trainingSignal = trainingSignal;
-        _evaluator = evaluationEnvironment is null ? null : new PolicyEvaluator(evaluationEnvironment, new EvaluationOptions { EpisodesPerTask = schedule.EvalEpisodes, Seed = evaluationSeed });
+        _evaluator = evaluationEnvironment is null ? null : new PolicyEvaluator(evaluationEnvironment, new EvaluationOptions { EpisodesPerTask = schedule.EvalEpisodes, Seed = evaluationSeed, Tasks = evaluatedTasks });
         _writers = new IMetricsWriter[]
         {
             new JsonLinesMetricsWriter(run.MetricsFile),

@@ -19,8 +19,8 @@ namespace Mtrl.Cli;
 /// </summary>
 internal static class TeacherLoader
 {
-    /// <summary>The teacher at <paramref name="target"/>, or null after one line on <paramref name="error"/>.</summary>
-    public static IQNetwork? Load(string target, int maxBatch, TextWriter output, TextWriter error)
+    /// <summary>The teacher at <paramref name="target"/> and the checkpoint file it came from, or null after one line on <paramref name="error"/>.</summary>
+    public static (IQNetwork Network, string Checkpoint)? Load(string target, int maxBatch, TextWriter output, TextWriter error)
     {
         try
         {
@@ -56,6 +56,11 @@ internal static class TeacherLoader
                 error.WriteLine($"mtrl: error: --teacher {target}: the run's spec copy no longer builds agent '{manifest.Agent}'");
                 return null;
             }
+            if (type.GetNestedType("Training")?.GetField("Schedule")?.GetValue(null) is "sequential")
+            {
+                error.WriteLine($"mtrl: error: --teacher {target}: agent '{manifest.Agent}' trained with a sequential schedule, whose columns or pathways a teacher cannot rebuild yet; use a jointly trained agent");
+                return null;
+            }
             var candidates = type.GetNestedTypes().Where(t => typeof(IQNetwork).IsAssignableFrom(t) && t.GetConstructor(new[] { typeof(ParameterStore), typeof(int) }) is not null).ToList();
             if (candidates.Count != 1)
             {
@@ -70,7 +75,7 @@ internal static class TeacherLoader
             network.UseGemm(GemmBackend.Auto, null);
             var tasks = (int)type.GetField("Tasks")!.GetValue(null)!;
             output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}");
-            return tasks == 1 ? new TaskZeroNetwork(network) : network;
+            return (tasks == 1 ? new TaskZeroNetwork(network) : network, checkpointPath);
         }
         catch (Exception exception) when (exception is RunDirectoryException or CheckpointException or IOException)
         {

@@ -216,7 +216,8 @@ internal static class TrainCommand
                 return 1;
             }
             output.WriteLine($"run {run.Path}");
-            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal);
+            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal,
+                evaluatedTasks: request.ToAgentRequest().EvaluatedTasks(session.Agent));
             if (!Train(trainer, recorder, output, error, cancellation)) return 1;
             if (recorder.LastEvaluation is { } final) finals.Add((seed, final));
             last = trainer;
@@ -251,6 +252,11 @@ internal static class TrainCommand
         if (!System.IO.File.Exists(replay))
         {
             error.WriteLine($"mtrl: error: {latest.Path} has no replay buffer beside it ({Path.GetFileName(replay)}), so the run cannot be resumed exactly");
+            return 1;
+        }
+        if (manifest.EnvironmentOptions.ContainsKey(ScratchOrderKey))
+        {
+            error.WriteLine($"mtrl: error: {run.Path} is a from-scratch baseline of mtrl transfer (one stage of a reordered schedule), which --resume cannot continue; run mtrl transfer again");
             return 1;
         }
         var steps = request.Steps ?? manifest.Run.Steps;
@@ -308,7 +314,8 @@ internal static class TrainCommand
             }
             run.RewindMetrics(latest.Transitions, manifest.Started);
             output.WriteLine($"resuming {run.Path} from {latest.Transitions:N0} transitions");
-            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal, resumedAt: latest.Transitions);
+            using var recorder = new RunRecorder(run, schedule, evaluation, new EvaluationOptions().Seed, environment.SuccessSignal, resumedAt: latest.Transitions,
+                evaluatedTasks: agentRequest.EvaluatedTasks(session.Agent));
             if (!Train(trainer, recorder, output, error, cancellation)) return 1;
         }
         catch (CheckpointException exception)
@@ -354,6 +361,9 @@ internal static class TrainCommand
         return safe.Length == 0 ? "run" : safe[..Math.Min(safe.Length, 64)];
     }
 
+    /// <summary>The run.json environment option that marks a from-scratch baseline of <c>mtrl transfer</c> (its task order).</summary>
+    internal const string ScratchOrderKey = "--scratch-task-order";
+
     internal static RunManifest Manifest(TrainRequest request, AgentSession session, OffPolicyOptions options, RunSchedule schedule, DateTimeOffset started)
     {
         var settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson);
@@ -361,7 +371,7 @@ internal static class TrainCommand
         foreach (var (option, value) in request.CartPole?.Given ?? Array.Empty<(string, string)>()) environmentOptions[option] = value;
         if (request.Task is { } task) environmentOptions["--task"] = task.ToString(CultureInfo.InvariantCulture);
         // A resumed distillation reloads the same teachers.
-        if (request.Teachers.Count > 0) environmentOptions["--teacher"] = string.Join("\n", request.Teachers.Select(Path.GetFullPath));
+        if (session.TeacherCheckpoints is { Count: > 0 } teachers) environmentOptions["--teacher"] = string.Join("\n", teachers);
         return new RunManifest(ToolVersion, request.File, session.Agent.Name, session.Algorithm, request.Environment, request.Environments,
             options.Seed, settings, schedule, environmentOptions, MachineFacts.Current(), started, System.Environment.GetCommandLineArgs().Skip(1).ToArray());
     }
@@ -435,7 +445,7 @@ internal static class TrainCommand
     /// they loaded (or the agent is no student and none were given), else the exit code after one
     /// line on <paramref name="error"/>.
     /// </summary>
-    private static int? LoadTeachers(TrainRequest request, AgentSession session, TextWriter output, TextWriter error)
+    internal static int? LoadTeachers(TrainRequest request, AgentSession session, TextWriter output, TextWriter error)
     {
         var tasks = session.Agent.Tasks;
         if (!session.IsDistillation)
@@ -450,12 +460,16 @@ internal static class TrainCommand
             return 2;
         }
         var teachers = new List<IQNetwork>();
+        var checkpoints = new List<string>();
         foreach (var target in request.Teachers)
         {
             if (TeacherLoader.Load(target, session.SpecOptions.BatchSize, output, error) is not { } teacher) return 1;
-            teachers.Add(teacher);
+            teachers.Add(teacher.Network);
+            checkpoints.Add(teacher.Checkpoint);
         }
         session.Teachers = teachers;
+        // The checkpoints themselves, so a resumed run reloads exactly these even if the teachers' runs went on.
+        session.TeacherCheckpoints = checkpoints;
         return null;
     }
 
@@ -722,6 +736,7 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
         if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
+        if (Task is not null && CartPole?.FirstGiven is { } physics) return $"--task picks a task of fixed physics from the suite; {physics} randomises the physics of single-task CartPole; give one or the other";
         if (Task is { } task && Resume is null && (task < 0 || task >= TrainingEnvironments.SuiteSize(Environment)))
         {
             return $"--task must be in [0, {TrainingEnvironments.SuiteSize(Environment) - 1}] for {Environment}, whose suite has {TrainingEnvironments.SuiteSize(Environment)} task(s); found {task}";

@@ -156,7 +156,7 @@ internal static class TrainingEnvironments
             problem = $"--envs must be at least {environment.TaskCount} for {name}, so that each of its {environment.TaskCount} tasks runs in some environment (environment i runs task i mod {environment.TaskCount}); found {count}";
             return null;
         }
-        if (agent.Replay.PerTask && count % environment.TaskCount != 0)
+        if (taskIds is null && agent.Replay.PerTask && count % environment.TaskCount != 0)
         {
             // Per-task replay splits the capacity evenly, so every task needs as many environments as the others.
             problem = $"--envs must be a multiple of {environment.TaskCount} for agent '{agent.Name}', whose replay is per_task (each of the {environment.TaskCount} tasks gets an equal share, so each needs as many environments; environment i runs task i mod {environment.TaskCount}); found {count}";

@@ -108,6 +108,8 @@ internal static class TransferCommand
 
         var reports = new List<(string Name, TransferReport Report)>();
         var (minimum, maximum) = Range(request, methods.Select(m => m.Trainer), scratch);
+        // One threshold for every method, so their steps to it and speed-ups compare.
+        var threshold = request.Threshold ?? DefaultThreshold(methods.SelectMany(m => m.Trainer.Results.Select(r => Curve(r, request.Metric))), scratch);
         foreach (var (name, trainer) in methods)
         {
             var matrix = new TransferMatrix(trainer.Tasks);
@@ -116,7 +118,6 @@ internal static class TransferCommand
                 foreach (var task in stage.Evaluation.Tasks) matrix[stage.Stage, task.Task] = Value(task, request.Metric);
             }
             var curves = trainer.Results.Select(r => Curve(r, request.Metric)).ToList();
-            var threshold = request.Threshold ?? DefaultThreshold(curves, scratch);
             var report = TransferReport.Create(matrix, curves, scratch, trainer.StageBudget, threshold, minimum, maximum);
             reports.Add((name, report));
             Write(name, report, request.Metric, output);
@@ -168,7 +169,15 @@ internal static class TransferCommand
         RunDirectory run;
         try
         {
-            run = RunDirectory.Create(root, name, session.SpecText, TrainCommand.Manifest(train, session, options with { Steps = steps }, schedule, DateTimeOffset.UtcNow));
+            var manifest = TrainCommand.Manifest(train, session, options with { Steps = steps }, schedule, DateTimeOffset.UtcNow);
+            if (taskOrder is not null)
+            {
+                // A from-scratch baseline is one stage of a reordered schedule, which --resume cannot rebuild; say so in the run.
+                var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal) { [TrainCommand.ScratchOrderKey] = string.Join(",", taskOrder) };
+                foreach (var (key, value) in manifest.EnvironmentOptions) environmentOptions[key] = value;
+                manifest = manifest with { EnvironmentOptions = environmentOptions };
+            }
+            run = RunDirectory.Create(root, name, session.SpecText, manifest);
         }
         catch (RunDirectoryException exception)
         {
@@ -257,6 +266,9 @@ internal sealed record TransferRequest(
     string File, string Environment, IReadOnlyList<string> Compare, double? Threshold, string Metric, string? ReturnRange, long? StepsPerTask,
     int Environments, long? Seed, int Threads, long? EvalEvery, int EvalEpisodes, string? RunsDir, bool NoScratch)
 {
+    /// <summary>The most transitions per task (the spec's limit for steps).</summary>
+    public const long MaxStepsPerTask = 1_000_000_000_000;
+
     /// <summary>The same agent and run settings as <c>mtrl train</c> would take them.</summary>
     public TrainRequest ToTrainRequest() => new(File, Environment, null, Environments, null, Seed, Threads, null, null)
     {
@@ -270,7 +282,7 @@ internal sealed record TransferRequest(
     {
         if (Metric is not ("return" or "success")) return $"--metric must be return or success; found '{Metric}'";
         if (Threshold is { } threshold && !double.IsFinite(threshold)) return $"--threshold must be a finite number; found {threshold}";
-        if (StepsPerTask is < 1) return $"--steps-per-task must be at least 1; found {StepsPerTask}";
+        if (StepsPerTask is < 1 or > MaxStepsPerTask) return $"--steps-per-task must be in [1, {MaxStepsPerTask}]; found {StepsPerTask}";
         if (EvalEvery is < 0) return $"--eval-every must be at least 0 (0: only at each stage's end); found {EvalEvery}";
         if (ReturnRange is { } range)
         {

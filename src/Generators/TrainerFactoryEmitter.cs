@@ -164,7 +164,7 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("};");
         w.WriteLineNoTabs("");
         w.WriteLine("/// <summary>");
-        w.WriteLine("/// Trains the tasks one after another: stage k runs a fresh trainer (seed + k) on <paramref name=\"environmentForTask\"/>(k),");
+        w.WriteLine("/// Trains the tasks one after another: stage k runs a fresh trainer (its own seed, one task, so no per-task replay) on <paramref name=\"environmentForTask\"/>(k),");
         w.WriteLine("/// starting from what stage k − 1 learned, after the architecture's transfer step.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"environmentForTask\">Environments that all run task k, for training and evaluation.</param>");
@@ -179,7 +179,7 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("return new SequentialTrainer(");
         w.Indent++;
         w.WriteLine("task => environmentForTask(task),");
-        w.WriteLine($"(stage, environment) => CreateTrainer(({environmentType})environment, settings with {{ Seed = settings.Seed + (ulong)stage }}, accelerator),");
+        w.WriteLine($"(stage, environment) => CreateTrainer(({environmentType})environment, settings with {{ Seed = SequentialTrainer.StageSeed(settings.Seed, stage), PerTaskReplay = false }}, accelerator),");
         w.WriteLine("sequential ?? CreateSequentialOptions());");
         w.Indent--;
         w.Indent--;

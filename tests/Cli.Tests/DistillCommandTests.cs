@@ -53,6 +53,10 @@ public sealed class DistillCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Equal(4, output.Split('\n').Count(line => line.StartsWith("teacher GridWorldTeacher (1 task) from ", StringComparison.Ordinal)));
         Assert.Contains("greedy evaluation at 1,200 transitions", output);
+        // The student's run records its teachers' checkpoints, so mtrl eval can rebuild it.
+        var student = Directory.GetDirectories(Path.Combine(_directory, "runs")).Single();
+        var (evaluated, _, evalError) = Run("eval", student, "--episodes", "1");
+        Assert.True(evaluated == 0, evalError);
 
         (code, _, error) = Run("train", Example("distill_gridworld.mtrl"), "--env", "gridworld", "--steps", "400", "--teacher", runs[0], "--teacher", runs[1]);
         Assert.Equal(2, code);
@@ -76,5 +80,34 @@ public sealed class DistillCommandTests : IDisposable
         (code, _, error) = Run("train", Example("gridworld_teacher.mtrl"), "--env", "gridworld", "--task", "4");
         Assert.Equal(2, code);
         Assert.Contains("--task must be in [0, 3] for gridworld, whose suite has 4 task(s); found 4", error);
+        (code, _, error) = Run("train", Example("gridworld_teacher.mtrl"), "--env", "cartpole", "--task", "1", "--cartpole-pole-length", "0.5:1.0");
+        Assert.Equal(2, code);
+        Assert.Contains("--task picks a task of fixed physics from the suite", error);
+    }
+
+    [Fact]
+    public void AMultiTaskAgentTrainedOnOneTaskIsEvaluatedOnThatTask()
+    {
+        var spec = Path.Combine(_directory, "four.mtrl");
+        File.WriteAllText(spec, """
+            agent Four {
+              tasks: 4
+              input cells: 169
+              action: discrete(4)
+              network q {
+                out q = q_values(mlp(cells, widths: [16]), per_task: true)
+              }
+              train dqn { warmup: 100  seed: 1 }
+              replay { capacity: 2_000 }
+            }
+            """);
+        var (code, output, error) = Run("train", spec, "--env", "gridworld", "--task", "2", "--steps", "400", "--envs", "4", "--eval-episodes", "1");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"(?m)^\s+2\s", output);
+        var run = Directory.GetDirectories(Path.Combine(_directory, "runs")).Single();
+        var (evaluated, evaluation, evalError) = Run("eval", run, "--episodes", "1");
+        Assert.True(evaluated == 0, evalError);
+        Assert.Matches(@"(?m)^\s+2\s", evaluation);
+        Assert.DoesNotMatch(@"(?m)^\s+0\s", evaluation);
     }
 }

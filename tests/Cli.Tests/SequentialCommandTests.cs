@@ -67,6 +67,17 @@ public sealed class SequentialCommandTests : IDisposable
         // A progressive network runs only the tasks whose columns exist: after stage k, tasks 0..k.
         Assert.Equal(new[] { 1, 2, 3, 4 }, stages.Select(s => s!["tasks"]!.AsArray().Count));
         Assert.All(stages, s => Assert.NotEmpty(s!["curve"]!.AsArray()));
+
+        // mtrl eval rebuilds the last stage (all four columns) and evaluates every task.
+        var (evaluated, evaluation, evalError) = Run("eval", run, "--episodes", "1");
+        Assert.True(evaluated == 0, evalError);
+        Assert.Contains("at 800 transitions", evaluation);
+        for (var task = 0; task < 4; task++) Assert.Matches($@"(?m)^\s+{task}\s", evaluation);
+
+        // --task trains one task; a sequential schedule trains all of them in turn.
+        var (refused, _, refusal) = Run("train", Example("specs", "progressive_dqn.mtrl"), "--env", "gridworld", "--task", "1");
+        Assert.Equal(2, refused);
+        Assert.Contains("--task trains one task, but agent 'ProgressiveGridWorld' has a sequential schedule", refusal);
     }
 
     [Fact]
@@ -125,6 +136,11 @@ public sealed class SequentialCommandTests : IDisposable
         var first = report["progressive_cartpole"]!["tasks"]![0]!;
         Assert.Equal((double)first["auc"]!, (double)first["scratch_auc"]!);
         Assert.Contains("backward transfer", output);
+
+        // A from-scratch baseline is one stage of a reordered schedule: not something --resume continues.
+        var (resumed, _, refusal) = Run("train", "--resume", Path.Combine(comparison, "scratch-task1"));
+        Assert.Equal(1, resumed);
+        Assert.Contains("is a from-scratch baseline of mtrl transfer", refusal);
     }
 
     [Fact]

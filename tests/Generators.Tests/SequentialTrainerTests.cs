@@ -214,9 +214,9 @@ public sealed class SequentialTrainerTests
                 Assert.Equal(straight.Results[i].Evaluation.Tasks, resumed.Results[i].Evaluation.Tasks);
                 Assert.Equal(straight.Results[i].Curve, resumed.Results[i].Curve);
             }
-            // Every 80 transitions within the stage, and at its end.
-            Assert.Equal(options.StepsPerTask / 80, straight.Results[0].Curve.Count);
-            Assert.Equal(Enumerable.Range(1, (int)(options.StepsPerTask / 80)).Select(k => k * 80L), straight.Results[0].Curve.Select(p => p.StageTransitions));
+            // Before any training in the stage, every 80 transitions within it, and at its end.
+            Assert.Equal(options.StepsPerTask / 80 + 1, straight.Results[0].Curve.Count);
+            Assert.Equal(Enumerable.Range(0, (int)(options.StepsPerTask / 80) + 1).Select(k => k * 80L), straight.Results[0].Curve.Select(p => p.StageTransitions));
         }
         finally
         {

@@ -85,6 +85,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         for (var t = 0; t < Tasks; t++) _taskEpisodes[t] = new EpisodeStatistics(OffPolicyLoop.TaskWindow);
         _pathways = new int[Tasks][][];
         _trainer = BuildStage(0, _environment, previous: null);
+        StartCurve();
     }
 
     /// <summary>The settings.</summary>
@@ -229,7 +230,9 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
                 grid.FreezePathway(stage);
             }
             // Every module no frozen pathway uses starts over, online and target copies alike.
-            _trainer.Reinitialize(grids[0].UnfrozenModuleSlices(), Mix(Options.Seed, ReinitializeStream, (ulong)stage));
+            // Every grid's free modules (an actor's and a critic's alike), each slice once.
+            var free = grids.SelectMany(g => g.UnfrozenModuleSlices()).DistinctBy(slice => slice.Index).ToList();
+            _trainer.Reinitialize(free, Mix(Options.Seed, ReinitializeStream, (ulong)stage));
         }
 
         var curve = _curve.ToList();
@@ -252,6 +255,16 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         Stage = stage + 1;
         _environment = CreateEnvironment(Stage);
         _trainer = BuildStage(Stage, _environment, learned);
+        StartCurve();
+    }
+
+    /// <summary>
+    /// The stage task's curve starts with its evaluation before any training in the stage, so the
+    /// area under it covers the whole stage (and a fresh network's value is known).
+    /// </summary>
+    private void StartCurve()
+    {
+        if (Options.EvaluateEvery > 0) _curve.Add(new StageCurvePoint(0, EvaluateStageTask()));
     }
 
     /// <summary>A fresh trainer for <paramref name="stage"/> with the structure earlier stages left (active and frozen columns, frozen pathways), then their learned state.</summary>
@@ -274,6 +287,10 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
                 SetPathway(grid, task, _pathways[task]);
                 grid.FreezePathway(task);
             }
+        }
+        if (grids.Any(g => (g.PathLayers, g.PathModules, g.PathActive) != (grids[0].PathLayers, grids[0].PathModules, grids[0].PathActive)))
+        {
+            throw new ArgumentException("the agent's PathNet grids differ in layers, modules or active modules; one population of pathways drives them all, so they must have the same shape");
         }
         _evolution = grids.Count == 0 ? null : new PathwayEvolution(
             grids[0].PathLayers, grids[0].PathModules, grids[0].PathActive,
@@ -367,6 +384,14 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         return environment;
     }
 
+    /// <summary>
+    /// The seed of stage <paramref name="stage"/>'s trainer: <paramref name="seed"/> itself for
+    /// stage 0 (so a task's from-scratch run is the first stage of a schedule that starts with it),
+    /// a mixed one after, so that stage k of seed s shares no random stream with stage 0 of seed s + k.
+    /// </summary>
+    public static ulong StageSeed(ulong seed, int stage) =>
+        stage == 0 ? seed : Mix(seed, 0x5354_4147_4553, (ulong)stage); // "STAGES"
+
     /// <summary>A seed for one stage's draws, distinct per purpose and stage.</summary>
     private static ulong Mix(ulong seed, ulong purpose, ulong stage) => seed ^ (purpose * 0x9E37_79B9_7F4A_7C15UL) ^ ((stage + 1) * 0xBF58_476D_1CE4_E5B9UL);
 
@@ -399,8 +424,8 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     /// <summary>
     /// Loads a checkpoint's learned state for evaluation or further training: the stage it was
     /// saved in is rebuilt (its columns and frozen pathways), then the stage trainer restores its
-    /// learned state. Counters and results start from this stage. Nothing changes unless the
-    /// whole checkpoint fits.
+    /// learned state (mid-stage with PathNet, the stage task takes the best pathway so far).
+    /// Counters and results start from this stage. Nothing changes unless the whole checkpoint fits.
     /// </summary>
     public void Restore(Checkpoint checkpoint)
     {
@@ -412,6 +437,13 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         {
             Rebuild(stage, pathways, finished);
             _trainer.Restore(checkpoint);
+            if (_evolution is not null && !finished)
+            {
+                // Mid-stage, the stage task acts with the best pathway so far: what the stage would keep.
+                _evolution.Restore(checkpoint, Prefix + "evolution.");
+                var best = Pathway(_evolution, _evolution.Best);
+                foreach (var grid in _trainer.NetworksOf<IPathNetNetwork>()) SetPathway(grid, Stage, best);
+            }
         });
     }
 

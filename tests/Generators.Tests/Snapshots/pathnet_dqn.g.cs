@@ -222,7 +222,7 @@ namespace Consumer.Agents
         };
 
         /// <summary>
-        /// Trains the tasks one after another: stage k runs a fresh trainer (seed + k) on <paramref name="environmentForTask"/>(k),
+        /// Trains the tasks one after another: stage k runs a fresh trainer (its own seed, one task, so no per-task replay) on <paramref name="environmentForTask"/>(k),
         /// starting from what stage k − 1 learned, after the architecture's transfer step.
         /// </summary>
         /// <param name="environmentForTask">Environments that all run task k, for training and evaluation.</param>
@@ -235,7 +235,7 @@ namespace Consumer.Agents
             var settings = options ?? CreateDqnOptions();
             return new SequentialTrainer(
                 task => environmentForTask(task),
-                (stage, environment) => CreateTrainer((IDiscreteVectorEnvironment)environment, settings with { Seed = settings.Seed + (ulong)stage }, accelerator),
+                (stage, environment) => CreateTrainer((IDiscreteVectorEnvironment)environment, settings with { Seed = SequentialTrainer.StageSeed(settings.Seed, stage), PerTaskReplay = false }, accelerator),
                 sequential ?? CreateSequentialOptions());
         }
 
