@@ -97,7 +97,7 @@ internal static class TrainCommand
     /// integer or does not fit (the default message names a .NET type instead); the range itself
     /// is checked by <see cref="TrainRequest.Check"/> so that in-process callers get it too.
     /// </summary>
-    private static Func<System.CommandLine.Parsing.ArgumentResult, int> Integer(string option, int min, int max) => result =>
+    internal static Func<System.CommandLine.Parsing.ArgumentResult, int> Integer(string option, int min, int max) => result =>
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
@@ -114,8 +114,17 @@ internal static class TrainCommand
         return null;
     };
 
+    /// <summary>As <see cref="Integer"/>, for an optional finite real number.</summary>
+    internal static Func<System.CommandLine.Parsing.ArgumentResult, double?> NullableReal(string option) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)) return value;
+        result.AddError($"{option} must be a finite number; found '{text}'");
+        return null;
+    };
+
     /// <summary>As <see cref="Integer"/>, for an optional 64-bit option with no upper limit of its own.</summary>
-    private static Func<System.CommandLine.Parsing.ArgumentResult, long?> NullableInteger(string option, long min) => result =>
+    internal static Func<System.CommandLine.Parsing.ArgumentResult, long?> NullableInteger(string option, long min) => result =>
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;

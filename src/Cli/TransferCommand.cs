@@ -28,15 +28,15 @@ internal static class TransferCommand
         var file = new Argument<string>("file") { Description = "The spec whose sequential schedule to measure (.mtrl)." };
         var environment = new Option<string>("--env") { Description = $"The environment: {string.Join(", ", TrainingEnvironments.Names)}.", Required = true };
         var compare = new Option<string[]>("--compare") { Description = "Further specs to train in the same sequence and report beside it (e.g. one network fine-tuned from task to task).", AllowMultipleArgumentsPerToken = true };
-        var threshold = new Option<double?>("--threshold") { Description = "The greedy return (or success rate, with --metric success) whose first crossing counts as learned." };
+        var threshold = new Option<double?>("--threshold") { Description = "The greedy return (or success rate, with --metric success) whose first crossing counts as learned.", CustomParser = TrainCommand.NullableReal("--threshold") };
         var metric = new Option<string>("--metric") { Description = "What the curves hold: return or success.", DefaultValueFactory = _ => "return" };
-        var range = new Option<string?>("--return-range") { Description = "LO:HI, the returns mapped to 0 and 1 for forward transfer (default: the lowest and highest value any curve reached).", HelpName = "LO:HI" };
-        var stepsPerTask = new Option<long?>("--steps-per-task") { Description = "Transitions per task (default: the spec's steps_per_task)." };
-        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8 };
-        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's)." };
-        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => 1 };
-        var evalEvery = new Option<long?>("--eval-every") { Description = "Transitions between evaluations of the task being learned (default: a tenth of a stage)." };
-        var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Episodes per task in each evaluation.", DefaultValueFactory = _ => 10 };
+        var range = new Option<string?>("--return-range") { Description = "LO:HI, the returns mapped to 0 and 1 for forward transfer (default: the lowest and highest return of any curve or stage-end evaluation).", HelpName = "LO:HI" };
+        var stepsPerTask = new Option<long?>("--steps-per-task") { Description = "Transitions per task (default: the spec's steps_per_task).", CustomParser = TrainCommand.NullableInteger("--steps-per-task", 1) };
+        var environments = new Option<int>("--envs") { Description = "Environments stepped together (1–65,536).", DefaultValueFactory = _ => 8, CustomParser = TrainCommand.Integer("--envs", 1, TrainRequest.MaxEnvironments) };
+        var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's).", CustomParser = TrainCommand.NullableInteger("--seed", 0) };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1, CustomParser = TrainCommand.Integer("--threads", 1, System.Environment.ProcessorCount) };
+        var evalEvery = new Option<long?>("--eval-every") { Description = "Transitions between evaluations of the task being learned (default: a tenth of a stage).", CustomParser = TrainCommand.NullableInteger("--eval-every", 0) };
+        var evalEpisodes = new Option<int>("--eval-episodes") { Description = $"Episodes per task in each evaluation (1–{TrainRequest.MaxEvalEpisodes:N0}).", DefaultValueFactory = _ => 10, CustomParser = TrainCommand.Integer("--eval-episodes", 1, TrainRequest.MaxEvalEpisodes) };
         var runsDir = new Option<string?>("--runs-dir") { Description = "Where the comparison directory goes (default: $MTRL_RUNS_DIR, else ./runs)." };
         var noScratch = new Option<bool>("--no-scratch") { Description = "Skip the from-scratch baseline (no speed-up or forward transfer)." };
         var command = new Command("transfer", "Measure a sequential schedule as transfer: against every task trained from scratch and against other specs in the same sequence.")

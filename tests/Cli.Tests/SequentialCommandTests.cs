@@ -158,6 +158,12 @@ public sealed class SequentialCommandTests : IDisposable
         (code, _, error) = Run("transfer", Example("transfer", "progressive_cartpole.mtrl"), "--env", "cartpole", "--return-range", "5:1");
         Assert.Equal(2, code);
         Assert.Contains("--return-range must be LO:HI with finite LO < HI; found '5:1'", error);
+        (code, _, error) = Run("transfer", Example("transfer", "progressive_cartpole.mtrl"), "--env", "cartpole", "--threshold", "high");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--threshold must be a finite number; found 'high'", error);
+        (code, _, error) = Run("transfer", Example("transfer", "progressive_cartpole.mtrl"), "--env", "cartpole", "--steps-per-task", "2000000000000");
+        Assert.Equal(2, code);
+        Assert.Contains("--steps-per-task must be in [1, 1000000000000]; found 2000000000000", error);
     }
 
     /// <summary>The metrics without wall-clock fields, which differ between runs.</summary>
