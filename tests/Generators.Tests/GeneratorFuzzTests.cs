@@ -29,6 +29,7 @@ public sealed class GeneratorFuzzTests
     {
         "h", "x", "z", "foo_bar", "fooBar", "FooBar", "q", "Q", "class", "int", "float", "var", "record", "nameof", "value",
         "Linear", "Concat", "Array", "System", "Tasks", "Training", "CreateTrainer", "tasks", "batch", "store", "scratch",
+        "CreateSequentialTrainer", "SequentialTrainer", "Distral", "teachers", "environment_for_task", "pathways", "Columns",
         "task_ids", "active_columns", "layer", "module", "column", "count", "start", "pre", "b", "h_fc0", "h_grad", "h_layer",
         "d_h", "hFc0", "_x", "x_", "__x", "_1", "a1", "i_q", "Obs", "obs", "QNetwork", "ObsWidth", "out_", "in_", "layout",
         "output", "observation", "Mtrl", "Fuzz", "Forward", "Run", "max_batch", "outputGradient", "inputs", "actions",
@@ -64,10 +65,16 @@ public sealed class GeneratorFuzzTests
     {
         var random = new Random(2026);
         var cases = Enumerable.Range(0, 90).Select(i => RandomSpec(random, i)).ToList();
-        var trainers = 0;
-        var accepted = Run(cases, () => trainers++);
+        var trainers = new List<AgentModel>();
+        var accepted = Run(cases, trainers.Add);
         Assert.True(accepted >= cases.Count / 3, $"only {accepted} of {cases.Count} random specs passed the front end; the fuzzer tests too little");
-        Assert.True(trainers >= 10, $"only {trainers} trainers were created");
+        Assert.True(trainers.Count >= 10, $"only {trainers.Count} trainers were created");
+        // Every algorithm, and a sequential schedule, reached a built trainer.
+        foreach (var algorithm in new[] { Algorithm.Dqn, Algorithm.Sac, Algorithm.Td3, Algorithm.Distill, Algorithm.Distral })
+        {
+            Assert.Contains(trainers, a => a.Training.Algorithm == algorithm);
+        }
+        Assert.Contains(trainers, a => a.Training.Schedule.Kind == ScheduleKind.Sequential);
     }
 
     private static readonly Regex Declared = new(@"(?:\b(?:agent|input|goal|block|network|out)\s+|^\s*)(?<name>[A-Za-z_][A-Za-z0-9_]*)(?=\s*[:={])", RegexOptions.CultureInvariant | RegexOptions.Multiline);
@@ -146,11 +153,14 @@ public sealed class GeneratorFuzzTests
 
     private static string Widths(Random random) => "[" + string.Join(", ", Enumerable.Range(0, 1 + random.Next(3)).Select(_ => (2 + random.Next(5)).ToString())) + "]";
 
-    /// <summary>A random agent: dqn shaped for BitFlip(8) or sac/td3 shaped for PointMass, over random ops and names.</summary>
+    /// <summary>
+    /// A random agent: dqn, distill or distral shaped for BitFlip(8), or sac/td3 shaped for
+    /// PointMass, over random ops and names; dqn, sac and td3 sometimes with a sequential schedule.
+    /// </summary>
     private static Case RandomSpec(Random random, int index)
     {
-        var algorithm = new[] { "dqn", "sac", "td3" }[random.Next(3)];
-        var discrete = algorithm == "dqn";
+        var algorithm = new[] { "dqn", "sac", "td3", "dqn", "distill", "distral" }[random.Next(6)];
+        var discrete = algorithm is "dqn" or "distill" or "distral";
         var tasks = discrete ? 1 + random.Next(2) * random.Next(3) : 1 + random.Next(3);
         var obs = Name(random, "obs");
         var goal = Name(random, "target");
@@ -221,13 +231,23 @@ public sealed class GeneratorFuzzTests
         }
         spec.Append($"  network {Fresh(discrete ? "q" : "actor")} {{\n{Body(critic: false)}  }}\n");
         if (!discrete) spec.Append($"  network {Fresh("critic")} {{\n{Body(critic: true)}  }}\n");
-        var gradients = tasks > 1 && random.Next(2) == 0 ? "  gradients: pcgrad" : "";
-        spec.Append($"  train {algorithm} {{ batch: 8  warmup: 16  steps: 64{gradients} }}\n  replay {{ capacity: 512 }}\n}}\n");
+        // Distral's distilled policy: a categorical network beside the task columns.
+        if (algorithm == "distral") spec.Append($"  network {Fresh("pi0")} {{\n    out {Fresh("logits")} = categorical(mlp({obs}, widths: {Widths(random)}))\n  }}\n");
+        var jointOnly = algorithm is "distill" or "distral";
+        var gradients = tasks > 1 && !jointOnly && random.Next(2) == 0 ? "  gradients: pcgrad" : "";
+        var schedule = tasks > 1 && !jointOnly && random.Next(3) == 0 ? "  schedule: sequential(steps_per_task: 32)" : "";
+        var settings = algorithm switch
+        {
+            "distill" => $"  method: {new[] { "kl(tau: 0.5)", "nll", "mse", "actor_mimic" }[random.Next(4)]}",
+            "distral" => "  kl: 0.1  entropy: 0.02",
+            _ => "",
+        };
+        spec.Append($"  train {algorithm} {{ batch: 8  warmup: 16  steps: 64{gradients}{schedule}{settings} }}\n  replay {{ capacity: 512 }}\n}}\n");
         return new Case($"r{index}", spec.ToString(), discrete ? (tasks == 1 ? "bitflip" : null) : "pointmass");
     }
 
     /// <summary>Compiles every case the front end accepts, in batches, and checks each agent; returns how many were accepted.</summary>
-    private static int Run(List<Case> cases, Action? trainerCreated = null)
+    private static int Run(List<Case> cases, Action<AgentModel>? trainerCreated = null)
     {
         var accepted = cases.Where(c => !SpecCompiler.Compile($"/fuzz/{c.Name}.mtrl", c.Text).HasErrors).ToList();
         for (var start = 0; start < accepted.Count; start += 40)
@@ -239,7 +259,7 @@ public sealed class GeneratorFuzzTests
 
     private static string Namespace(Case c) => "Fuzz." + c.Name;
 
-    private static void RunBatch(List<Case> batch, Action? trainerCreated)
+    private static void RunBatch(List<Case> batch, Action<AgentModel>? trainerCreated)
     {
         var texts = batch.Select(c => new MtrlText($"/fuzz/{c.Name}.mtrl", c.Text)).ToList();
         var options = new TestOptions("Fuzz", batch.ToDictionary(c => $"/fuzz/{c.Name}.mtrl", Namespace));
@@ -270,7 +290,7 @@ public sealed class GeneratorFuzzTests
         }
     }
 
-    private static void CheckAgent(Assembly assembly, Case c, AgentModel agent, Action? trainerCreated)
+    private static void CheckAgent(Assembly assembly, Case c, AgentModel agent, Action<AgentModel>? trainerCreated)
     {
         var type = assembly.GetType($"{Namespace(c)}.{agent.Name}");
         Assert.True(type is not null, $"{c.Name}: no class for agent '{agent.Name}'\n{c.Text}");
@@ -294,9 +314,23 @@ public sealed class GeneratorFuzzTests
             {
                 Tasks = Mtrl.Runtime.Environments.PointMassTaskSuite.Ten.Take(agent.Tasks).ToArray(),
             });
-        var trainer = factory.Invoke(null, new[] { environment, null, null });
+        object? trainer;
+        if (agent.Training.Algorithm == Algorithm.Distill)
+        {
+            // The student's own network class, bound to a store of its own, serves as the teacher.
+            var student = type.GetNestedTypes().Single(t => typeof(Mtrl.Runtime.Algorithms.IQNetwork).IsAssignableFrom(t));
+            var teacherStore = new Mtrl.Runtime.Parameters.ParameterStore(layout);
+            var teacher = (Mtrl.Runtime.Algorithms.IQNetwork)Activator.CreateInstance(student, teacherStore, 8)!;
+            trainer = factory.Invoke(null, new object?[] { environment, new[] { teacher }, null, null });
+        }
+        else
+        {
+            trainer = factory.Invoke(null, new[] { environment, null, null });
+        }
         Assert.NotNull(trainer);
-        trainerCreated?.Invoke();
+        var sequential = type.GetMethod("CreateSequentialTrainer");
+        Assert.Equal(agent.Training.Schedule.Kind == ScheduleKind.Sequential, sequential is not null);
+        trainerCreated?.Invoke(agent);
         (trainer as IDisposable)?.Dispose();
     }
 
