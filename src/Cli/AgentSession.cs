@@ -219,7 +219,6 @@ internal sealed class AgentSession : IDisposable
     /// <param name="taskOrder">The suite's tasks in the order the agent's tasks 0, 1, … take them (null: as the suite lists them).</param>
     public SequentialTrainer? CreateSequentialTrainer(OffPolicyOptions options, SequentialOptions sequential, out string problem, IReadOnlyList<int>? taskOrder = null)
     {
-        string? failure = null;
         IVectorEnvironment Environment(int task)
         {
             var taskIds = Enumerable.Repeat(task, Request.Environments).ToArray();
@@ -229,21 +228,20 @@ internal sealed class AgentSession : IDisposable
         ITrainer Trainer(int stage, IVectorEnvironment environment) =>
             // One task per stage: per-task replay would leave every other task's share empty.
             CreateTrainer(environment, options with { Seed = SequentialTrainer.StageSeed(options.Seed, stage), PerTaskReplay = false }, out var trainerProblem) ?? throw new SessionException(trainerProblem);
+        problem = "";
         try
         {
             _checked = null;
-            problem = "";
             return new SequentialTrainer(Environment, Trainer, sequential);
         }
         catch (SessionException exception)
         {
-            failure = exception.Message;
+            problem = exception.Message;
         }
         catch (ArgumentException exception)
         {
-            failure = $"cannot build the sequential schedule of agent '{Agent.Name}': {CliApp.OneLine(exception.Message)}";
+            problem = $"cannot build the sequential schedule of agent '{Agent.Name}': {CliApp.OneLine(exception.Message)}";
         }
-        problem = failure;
         return null;
     }
 

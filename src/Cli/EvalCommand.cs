@@ -114,38 +114,24 @@ internal static class EvalCommand
         try
         {
             var target = request.Target;
-            RunDirectory? run = null;
-            string checkpoint;
-            if (Directory.Exists(target))
-            {
-                run = RunDirectory.Open(target);
-                checkpoint = run.LatestCheckpoint()?.Path
-                    ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint yet");
-            }
-            else if (File.Exists(target))
-            {
-                checkpoint = target;
-                // RUN/checkpoints/transitions-N.ckpt belongs to RUN.
-                var parent = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(target)));
-                if (request.Spec is null && parent is not null && File.Exists(Path.Combine(parent, RunDirectory.ManifestName))) run = RunDirectory.Open(parent);
-            }
-            else
+            if (RunDirectory.LocateCheckpoint(target) is not var (checkpoint, run))
             {
                 error.WriteLine($"mtrl: error: '{target}' is neither a run directory nor a checkpoint file");
                 return null;
             }
+            // A checkpoint file's run names its agent unless --spec does.
+            if (request.Spec is not null && !Directory.Exists(target)) run = null;
 
             if (run is not null && request.Spec is null)
             {
                 var manifest = run.ReadManifest();
-                var options = manifest.EnvironmentOptions;
                 return (checkpoint, new AgentRequest(run.SpecFile, request.Environment ?? manifest.Environment, request.Agent ?? manifest.Agent,
-                    request.Environments ?? manifest.Environments, 1, CartPoleSettings.FromGiven(options))
+                    request.Environments ?? manifest.Environments, 1, CartPoleSettings.FromGiven(manifest.EnvironmentOptions))
                 {
                     // The run's one task (--task), evaluated as it was trained.
-                    Task = options.TryGetValue("--task", out var task) ? int.Parse(task, System.Globalization.CultureInfo.InvariantCulture) : null,
+                    Task = TrainCommand.RecordedTask(manifest),
                 },
-                options.TryGetValue("--teacher", out var teachers) ? teachers.Split('\n') : Array.Empty<string>());
+                TrainCommand.RecordedTeachers(manifest));
             }
             if (request.Spec is null || request.Environment is null)
             {

@@ -24,28 +24,13 @@ internal static class TeacherLoader
     {
         try
         {
-            RunDirectory run;
-            string checkpointPath;
-            if (Directory.Exists(target))
-            {
-                run = RunDirectory.Open(target);
-                checkpointPath = run.LatestCheckpoint()?.Path ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint yet");
-            }
-            else if (File.Exists(target))
-            {
-                checkpointPath = Path.GetFullPath(target);
-                var parent = Path.GetDirectoryName(Path.GetDirectoryName(checkpointPath));
-                if (parent is null || !File.Exists(Path.Combine(parent, RunDirectory.ManifestName)))
-                {
-                    throw new RunDirectoryException($"{target} is not inside a run directory, whose spec copy says what network it holds; give the run directory or a checkpoint in its checkpoints/ folder");
-                }
-                run = RunDirectory.Open(parent);
-            }
-            else
+            if (RunDirectory.LocateCheckpoint(target) is not var (located, found))
             {
                 error.WriteLine($"mtrl: error: --teacher must name a run directory or a checkpoint file in one; '{target}' is neither");
                 return null;
             }
+            var run = found ?? throw new RunDirectoryException($"{target} is not inside a run directory, whose spec copy says what network it holds; give the run directory or a checkpoint in its checkpoints/ folder");
+            var checkpointPath = Path.GetFullPath(located);
 
             var manifest = run.ReadManifest();
             var text = File.ReadAllText(run.SpecFile);

@@ -277,11 +277,11 @@ internal static class TrainCommand
 
         var agentRequest = new AgentRequest(run.SpecFile, manifest.Environment, manifest.Agent, manifest.Environments, request.Threads, CartPoleSettings.FromGiven(manifest.EnvironmentOptions))
         {
-            Task = manifest.EnvironmentOptions.TryGetValue("--task", out var recordedTask) ? int.Parse(recordedTask, CultureInfo.InvariantCulture) : null,
+            Task = RecordedTask(manifest),
         };
         using var session = AgentSession.Open(agentRequest, output, error, out var code);
         if (session is null) return code;
-        var teachers = manifest.EnvironmentOptions.TryGetValue("--teacher", out var recordedTeachers) ? recordedTeachers.Split('\n') : Array.Empty<string>();
+        var teachers = RecordedTeachers(manifest);
         if (LoadTeachers(request with { Teachers = teachers }, session, output, error) is { } teacherCode) return teacherCode;
         if (session.IsSequential && steps != manifest.Run.Steps)
         {
@@ -349,14 +349,16 @@ internal static class TrainCommand
     {
         var spec = session.SpecSequentialOptions;
         var tasks = session.Agent.Tasks;
-        var perTask = request.Steps is { } total ? (total + tasks - 1) / tasks : spec.StepsPerTask;
-        return spec with
-        {
-            StepsPerTask = perTask,
-            EvaluateEvery = request.EvalEvery ?? Math.Max(perTask / 10, 1),
-            Evaluation = new EvaluationOptions { EpisodesPerTask = request.EvalEpisodes },
-        };
+        return SequentialFor(spec, request.Steps is { } total ? (total + tasks - 1) / tasks : spec.StepsPerTask, request.EvalEvery, request.EvalEpisodes);
     }
+
+    /// <summary>The spec's schedule with <paramref name="perTask"/> transitions per task, the stage task evaluated every <paramref name="evalEvery"/> (default: a tenth of a stage).</summary>
+    internal static SequentialOptions SequentialFor(SequentialOptions spec, long perTask, long? evalEvery, int evalEpisodes) => spec with
+    {
+        StepsPerTask = perTask,
+        EvaluateEvery = evalEvery ?? Math.Max(perTask / 10, 1),
+        Evaluation = new EvaluationOptions { EpisodesPerTask = evalEpisodes },
+    };
 
     /// <summary>Transitions of one stage: the budget per task rounded up to whole vector steps.</summary>
     private static long StageBudget(SequentialOptions sequential, int environments) =>
@@ -370,6 +372,20 @@ internal static class TrainCommand
         return safe.Length == 0 ? "run" : safe[..Math.Min(safe.Length, 64)];
     }
 
+    /// <summary>The run.json environment option recording <c>--task</c>.</summary>
+    private const string TaskKey = "--task";
+
+    /// <summary>The run.json environment option recording the teachers' checkpoint files, one per line.</summary>
+    private const string TeachersKey = "--teacher";
+
+    /// <summary>The one task a run learned (<c>--task</c>), or null.</summary>
+    internal static int? RecordedTask(RunManifest manifest) =>
+        manifest.EnvironmentOptions.TryGetValue(TaskKey, out var task) ? int.Parse(task, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The checkpoint files a distillation run's teachers were loaded from (none for other runs).</summary>
+    internal static string[] RecordedTeachers(RunManifest manifest) =>
+        manifest.EnvironmentOptions.TryGetValue(TeachersKey, out var teachers) ? teachers.Split('\n') : Array.Empty<string>();
+
     /// <summary>The run.json environment option that marks a from-scratch baseline of <c>mtrl transfer</c> (its task order).</summary>
     internal const string ScratchOrderKey = "--scratch-task-order";
 
@@ -378,9 +394,9 @@ internal static class TrainCommand
         var settings = JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson);
         var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, value) in request.CartPole?.Given ?? Array.Empty<(string, string)>()) environmentOptions[option] = value;
-        if (request.Task is { } task) environmentOptions["--task"] = task.ToString(CultureInfo.InvariantCulture);
+        if (request.Task is { } task) environmentOptions[TaskKey] = task.ToString(CultureInfo.InvariantCulture);
         // A resumed distillation reloads the same teachers.
-        if (session.TeacherCheckpoints is { Count: > 0 } teachers) environmentOptions["--teacher"] = string.Join("\n", teachers);
+        if (session.TeacherCheckpoints is { Count: > 0 } teachers) environmentOptions[TeachersKey] = string.Join("\n", teachers);
         return new RunManifest(ToolVersion, request.File, session.Agent.Name, session.Algorithm, request.Environment, request.Environments,
             options.Seed, settings, schedule, environmentOptions, MachineFacts.Current(), started, System.Environment.GetCommandLineArgs().Skip(1).ToArray());
     }
@@ -414,28 +430,13 @@ internal static class TrainCommand
     {
         try
         {
-            string path;
-            string? run = null;
-            if (Directory.Exists(target))
-            {
-                var directory = RunDirectory.Open(target);
-                path = directory.LatestCheckpoint()?.Path
-                    ?? throw new RunDirectoryException($"{directory.CheckpointDirectory} holds no checkpoint yet");
-                run = directory.Path;
-            }
-            else if (File.Exists(target))
-            {
-                path = Path.GetFullPath(target);
-                // RUN/checkpoints/transitions-N.ckpt belongs to RUN.
-                var parent = Path.GetDirectoryName(Path.GetDirectoryName(path));
-                if (parent is not null && File.Exists(Path.Combine(parent, RunDirectory.ManifestName))) run = parent;
-            }
-            else
+            if (RunDirectory.LocateCheckpoint(target) is not var (checkpoint, run))
             {
                 error.WriteLine($"mtrl: error: --init-from must name a checkpoint file or a run directory; '{target}' is neither");
                 return null;
             }
-            return new InitialCheckpoint(path, run, CheckpointFile.Load(path));
+            var path = Path.GetFullPath(checkpoint);
+            return new InitialCheckpoint(path, run?.Path, CheckpointFile.Load(path));
         }
         catch (RunDirectoryException exception)
         {

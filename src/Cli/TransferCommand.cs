@@ -150,14 +150,7 @@ internal static class TransferCommand
         var seed = request.Seed is { } given ? (ulong)given : session.SpecOptions.Seed;
         var options = session.SpecOptions with { Seed = seed };
         var spec = session.SpecSequentialOptions;
-        var perTask = request.StepsPerTask ?? spec.StepsPerTask;
-        var sequential = spec with
-        {
-            StepsPerTask = perTask,
-            EvaluateEvery = request.EvalEvery ?? Math.Max(perTask / 10, 1),
-            Evaluation = new EvaluationOptions { EpisodesPerTask = request.EvalEpisodes },
-            Seed = seed,
-        };
+        var sequential = TrainCommand.SequentialFor(spec, request.StepsPerTask ?? spec.StepsPerTask, request.EvalEvery, request.EvalEpisodes) with { Seed = seed };
         var trainer = session.CreateSequentialTrainer(options, sequential, out var problem, taskOrder);
         if (trainer is null)
         {

@@ -113,6 +113,24 @@ public sealed class RunDirectory
         return run;
     }
 
+    /// <summary>
+    /// The checkpoint a user points at with a path: a run directory's newest checkpoint, or a
+    /// checkpoint file as given, with the run it belongs to when it sits in one
+    /// (RUN/checkpoints/transitions-N.ckpt); null when the path is neither a directory nor a file.
+    /// </summary>
+    /// <exception cref="RunDirectoryException">The directory is not a run, or holds no checkpoint yet.</exception>
+    public static (string Checkpoint, RunDirectory? Run)? LocateCheckpoint(string target)
+    {
+        if (Directory.Exists(target))
+        {
+            var run = Open(target);
+            return (run.LatestCheckpoint()?.Path ?? throw new RunDirectoryException($"{run.CheckpointDirectory} holds no checkpoint yet"), run);
+        }
+        if (!File.Exists(target)) return null;
+        var parent = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)));
+        return (target, parent is not null && File.Exists(System.IO.Path.Combine(parent, ManifestName)) ? Open(parent) : null);
+    }
+
     /// <summary>Reads run.json.</summary>
     /// <exception cref="RunDirectoryException">It cannot be read or is not a run manifest.</exception>
     public RunManifest ReadManifest()

@@ -12,3 +12,15 @@ public enum SuccessSignal
     /// <summary>Episodes carry no success signal; only returns and lengths are meaningful.</summary>
     None,
 }
+
+/// <summary>How a finished episode is judged under a <see cref="SuccessSignal"/>.</summary>
+public static class SuccessSignals
+{
+    /// <summary>True when an episode that ended <paramref name="terminated"/> (or truncated, if false) succeeded.</summary>
+    public static bool IsSuccess(this SuccessSignal signal, bool terminated) => signal switch
+    {
+        SuccessSignal.Termination => terminated,
+        SuccessSignal.Survival => !terminated,
+        _ => false,
+    };
+}

@@ -178,13 +178,7 @@ public sealed class PolicyEvaluator
                     _returnSums[task] += episodeReturn;
                     _returnSquares[task] += episodeReturn * episodeReturn;
                     _lengthSums[task] += _runningLengths[i];
-                    var success = signal switch
-                    {
-                        SuccessSignal.Termination => buffers.Terminated[i],
-                        SuccessSignal.Survival => !buffers.Terminated[i],
-                        _ => false,
-                    };
-                    if (success) _successes[task]++;
+                    if (signal.IsSuccess(buffers.Terminated[i])) _successes[task]++;
                     if (_episodes[task] == wanted) remaining--;
                 }
                 _runningReturns[i] = 0;

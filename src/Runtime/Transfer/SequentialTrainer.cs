@@ -207,10 +207,9 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     private TaskEvaluation EvaluateStageTask()
     {
         if (_evolution is null) return EvaluateTask(Stage);
-        var grids = _trainer.NetworksOf<IPathNetNetwork>().ToList();
-        foreach (var grid in grids) SetPathway(grid, Stage, Pathway(_evolution, _evolution.Best));
+        UseGenotype(_evolution.Best);
         var evaluation = EvaluateTask(Stage);
-        foreach (var grid in grids) SetPathway(grid, Stage, Pathway(_evolution, _evolution.Current));
+        UseGenotype(_evolution.Current);
         return evaluation;
     }
 
@@ -307,8 +306,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     private void StartContestant()
     {
         if (_evolution is null) return;
-        var pathway = Pathway(_evolution, _evolution.Current);
-        foreach (var grid in _trainer.NetworksOf<IPathNetNetwork>()) SetPathway(grid, Stage, pathway);
+        UseGenotype(_evolution.Current);
         _windowSteps = 0;
         _windowReward = 0;
         _windowEpisodes = _environment.EnvironmentCount;
@@ -333,13 +331,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             _windowReward += buffers.Rewards[i];
             if (!buffers.Finished[i]) continue;
             finished++;
-            var success = signal switch
-            {
-                SuccessSignal.Termination => buffers.Terminated[i],
-                SuccessSignal.Survival => !buffers.Terminated[i],
-                _ => false,
-            };
-            if (success) _windowSuccesses++;
+            if (signal.IsSuccess(buffers.Terminated[i])) _windowSuccesses++;
         }
         _windowFinished += finished;
         _windowSteps++;
@@ -355,6 +347,13 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             : _windowReward / _windowEpisodes;
         _evolution.Report(fitness);
         StartContestant();
+    }
+
+    /// <summary>Puts genotype <paramref name="index"/> of the population on every grid copy as the stage task's pathway.</summary>
+    private void UseGenotype(int index)
+    {
+        var pathway = Pathway(_evolution!, index);
+        foreach (var grid in _trainer.NetworksOf<IPathNetNetwork>()) SetPathway(grid, Stage, pathway);
     }
 
     private static int[][] Pathway(PathwayEvolution evolution, int index)
@@ -441,8 +440,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             {
                 // Mid-stage, the stage task acts with the best pathway so far: what the stage would keep.
                 _evolution.Restore(checkpoint, Prefix + "evolution.");
-                var best = Pathway(_evolution, _evolution.Best);
-                foreach (var grid in _trainer.NetworksOf<IPathNetNetwork>()) SetPathway(grid, Stage, best);
+                UseGenotype(_evolution.Best);
             }
         });
     }
@@ -471,8 +469,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             if (_evolution is not null && !finished)
             {
                 _evolution.Restore(checkpoint, Prefix + "evolution.");
-                var pathway = Pathway(_evolution, _evolution.Current);
-                foreach (var grid in _trainer.NetworksOf<IPathNetNetwork>()) SetPathway(grid, Stage, pathway);
+                UseGenotype(_evolution.Current);
             }
             _completedTransitions = checkpoint.Counter(Prefix + "completed_transitions");
             _completedUpdates = checkpoint.Counter(Prefix + "completed_updates");
