@@ -143,7 +143,7 @@ internal static class ModelDescriber
         DetachOp => "detach",
         HeadsOp h => $"heads {Widths(h.Widths)} {Act(h.Activation)} x{h.Tasks} tasks",
         MoeOp m => $"moe {m.Experts} experts {Widths(m.Widths)}, gate {Gate(m)}",
-        SoftModularOp s => $"soft_modular {s.Layers}x{s.Modules} modules of {s.Width}, routing {s.RoutingWidth}, {s.Mix.ToString().ToLowerInvariant()}",
+        SoftModularOp s => $"soft_modular {s.Layers}x{s.Modules} modules of {s.Width}, routing {s.RoutingWidth}, {s.Mix.ToString().ToLowerInvariant()}, style {(s.Style == SoftModularStyle.SoftModule ? "soft_module" : "mtrl")}",
         ProgressiveOp p => $"progressive {p.Columns} columns {Widths(p.Widths)}, reduction {p.Reduction}, alpha {Number(p.AlphaInit)}",
         PathNetOp p => $"pathnet {p.Layers}x{p.Modules} modules of {p.Width}, {p.Active} active",
         GaussianOp g => $"gaussian tanh-squashed, log_std [{Number(g.LogStdMin)}, {Number(g.LogStdMax)}]{PerTask(g.PerTask)}",

@@ -224,7 +224,7 @@ internal sealed partial class NetworkEmitter
     }
 
     /// <summary>
-    /// Soft modularization (docs/language.md): the routing cascade on u = route_in(x ⊙ by), L
+    /// Soft modularization, <c>style: mtrl</c> (docs/language.md): the routing cascade on u = route_in(x ⊙ by), L
     /// layers of n modules mixed by the routing probabilities, then a mean or gated output mix.
     /// Each module's ReLU runs inside its call (ForwardRelu; the backward masks by the module's
     /// output). The routing ReLUs read elementwise products, so they run apart, but each output
@@ -239,8 +239,13 @@ internal sealed partial class NetworkEmitter
         var by = In(node, "by");
         var d = InWidth(node, "x");
         int n = op.Modules, layers = op.Layers, w = op.Width, r = op.RoutingWidth, n2 = op.Modules * op.Modules;
-        var gated = op.Mix == SoftModularMix.Gated;
         _softModular.Add((node, op));
+        if (op.Style == SoftModularStyle.SoftModule)
+        {
+            PlanSoftModule(node, op, backward);
+            return;
+        }
+        var gated = op.Mix == SoftModularMix.Gated;
         var needs = _needsGradient.Contains(name);
 
         var modules = Field(name, "Modules");

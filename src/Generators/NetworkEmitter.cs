@@ -139,6 +139,8 @@ internal sealed partial class NetworkEmitter
                     MlpOp mlp when input.Parameter == "film" => mlp.Widths.Count,
                     PathNetOp grid => grid.Modules,
                     MoeOp { Gate: not GateKind.PerTask } moe when input.Parameter == "x" => moe.Experts,
+                    // Soft-Module's modules read relu(x) and sum their parts before that ReLU's backward.
+                    SoftModularOp { Style: SoftModularStyle.SoftModule } when input.Parameter == "x" => 2,
                     SoftModularOp soft when input.Parameter == "x" => soft.Modules + 1,
                     _ => 1,
                 };

@@ -199,6 +199,33 @@ public class DiagnosticTests
         Assert.EndsWith(hint, diagnostic.Message);
     }
 
+    [Theory]
+    [InlineData("layers: 2, modules: 2, width: 4, style: softmodule", "MTRL0100", "expected 'soft_module' or 'mtrl'; did you mean 'soft_module'?")]
+    [InlineData("layers: 2, modules: 2, width: 4, style: mtlr", "MTRL0100", "did you mean 'mtrl'?")]
+    [InlineData("layers: 1, modules: 2, width: 4", "MTRL0300", "style: soft_module needs layers ≥ 2")]
+    [InlineData("layers: 2, modules: 2, width: 4, mix: mean", "MTRL0201", "mix: mean needs style: mtrl")]
+    [InlineData("layers: 2, modules: 2, width: 4, mix: mean, style: soft_module", "MTRL0201", "mix: mean needs style: mtrl")]
+    public void SoftModularStylesAreCheckedAtTheSetting(string settings, string code, string words)
+    {
+        var text = SpecAssert.Agent(Network($"    r = soft_modular(obs, by: obs, {settings})\n    out q = q_values(r)"));
+        var diagnostic = Assert.Single(SpecAssert.Compile(text).Diagnostics, d => d.Severity == Mtrl.Dsl.Diagnostics.DiagnosticSeverity.Error);
+        Assert.Equal(code, diagnostic.Code);
+        Assert.Contains(words, diagnostic.Message);
+        // The diagnostic points at the offending value.
+        var key = code switch { "MTRL0300" => "layers", "MTRL0201" => "mix", _ => "style" };
+        var value = settings.Split(", ").Single(p => p.StartsWith(key + ":", System.StringComparison.Ordinal)).Substring(key.Length + 2);
+        var line = text.Split('\n')[diagnostic.Span.Line - 1];
+        Assert.Contains("soft_modular", line);
+        Assert.StartsWith(value, line.Substring(diagnostic.Span.Column - 1));
+    }
+
+    [Theory]
+    [InlineData("layers: 1, modules: 2, width: 4, mix: mean, style: mtrl")]
+    [InlineData("layers: 2, modules: 2, width: 4, style: soft_module")]
+    [InlineData("layers: 3, modules: 2, width: 4")]
+    public void SoftModularStylesAcceptTheirShapes(string settings) =>
+        SpecAssert.Clean(SpecAssert.Agent(Network($"    r = soft_modular(obs, by: obs, {settings})\n    out q = q_values(r)")));
+
     [Fact]
     public void WidthMismatchNamesBothWidthsAndWhereTheyCameFrom()
     {

@@ -35,11 +35,14 @@ public class ParameterCountTests
             (new MoeOp(3, W(4, 5), Activation.Relu, GateKind.Attention, 3, 1.0, W()), new[] { 7, 9 }),
             (new MoeOp(3, W(4), Activation.Relu, GateKind.PerTask, 3, 1.0, W()), new[] { 7 }),
             (new MoeOp(3, W(4), Activation.Relu, GateKind.Ensemble, 3, 1.0, W(8, 8)), new[] { 7 }),
-            (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Gated), new[] { 7, 7 }),
-            (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Mean), new[] { 7, 7 }),
-            (new SoftModularOp(2, 3, 5, 4, SoftModularMix.Gated), new[] { 7, 7 }),
-            (new SoftModularOp(4, 3, 5, 6, SoftModularMix.Mean), new[] { 7, 7 }),
-            (new SoftModularOp(4, 2, 5, 6, SoftModularMix.Gated), new[] { 7, 7 }),
+            (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.Mtrl), new[] { 7, 7 }),
+            (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Mean, SoftModularStyle.Mtrl), new[] { 7, 7 }),
+            (new SoftModularOp(2, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.Mtrl), new[] { 7, 7 }),
+            (new SoftModularOp(4, 3, 5, 6, SoftModularMix.Mean, SoftModularStyle.Mtrl), new[] { 7, 7 }),
+            (new SoftModularOp(4, 2, 5, 6, SoftModularMix.Gated, SoftModularStyle.Mtrl), new[] { 7, 7 }),
+            (new SoftModularOp(2, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
+            (new SoftModularOp(3, 3, 5, 6, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
+            (new SoftModularOp(5, 2, 5, 6, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
             (new ProgressiveOp(1, W(5, 6), Activation.Relu, 3, 0.01), new[] { 7 }),
             (new ProgressiveOp(3, W(5), Activation.Relu, 3, 0.01), new[] { 7 }),
             (new ProgressiveOp(4, W(5, 6, 7), Activation.Relu, 3, 0.01), new[] { 7 }),
@@ -100,7 +103,7 @@ public class ParameterCountTests
     public void CountsBeyondThirtyTwoBitsAreExact()
     {
         // 65,536 modules: modules² = 2³², which wrapped to 0 in 32-bit arithmetic.
-        var soft = LayerSizes.Measure(new SoftModularOp(2, 65_536, 4, 4, SoftModularMix.Mean), new[] { 4, 4 }, 1);
+        var soft = LayerSizes.Measure(new SoftModularOp(2, 65_536, 4, 4, SoftModularMix.Mean, SoftModularStyle.Mtrl), new[] { 4, 4 }, 1);
         Assert.Equal(Affine(4, 4) + Affine(4, BigInteger.Pow(65_536, 2)) + 2 * 65_536 * Affine(4, 4), soft.Parameters);
         Assert.Equal(21_477_457_940, soft.Parameters);
 

@@ -85,10 +85,26 @@ public class SemanticModelTests
     [Fact]
     public void SoftModularWithOneLayerAndMeanMixing()
     {
-        var q = Net("    h = soft_modular(obs, by: linear(onehot(task), width: 8), layers: 1, modules: 2, width: 4, mix: mean)\n    out q = q_values(h)");
+        var q = Net("    h = soft_modular(obs, by: linear(onehot(task), width: 8), layers: 1, modules: 2, width: 4, mix: mean, style: mtrl)\n    out q = q_values(h)");
         var op = (SoftModularOp)q.Nodes.Single(n => n.Name == "h").Op;
-        Assert.Equal((1, 2, 4, 4, SoftModularMix.Mean), (op.Layers, op.Modules, op.Width, op.RoutingWidth, op.Mix));
+        Assert.Equal((1, 2, 4, 4, SoftModularMix.Mean, SoftModularStyle.Mtrl), (op.Layers, op.Modules, op.Width, op.RoutingWidth, op.Mix, op.Style));
         Assert.Equal(Affine(8, 4) + 2 * Affine(8, 4), q.Parameters.Where(p => p.Node == "h").Sum(p => p.Count));
+    }
+
+    [Fact]
+    public void SoftModuleStyleIsTheDefaultAndItsConditionsReadEveryEarlierLayer()
+    {
+        var q = Net("    h = soft_modular(obs, by: linear(onehot(task), width: 8), layers: 4, modules: 3, width: 4, routing: 6)\n    out q = q_values(h)");
+        var op = (SoftModularOp)q.Nodes.Single(n => n.Name == "h").Op;
+        Assert.Equal((SoftModularStyle.SoftModule, SoftModularMix.Gated), (op.Style, op.Mix));
+        int Rows(string name) => q.Parameters.Single(p => p.Name == "q.h.route." + name + ".weight").Rows;
+        // up_l reads [p⁰ | … | p^{l−1}] (l·n² values); up_gate all L − 1 matrices.
+        Assert.Equal((9, 18, 27), (Rows("up1"), Rows("up2"), Rows("up_gate")));
+        var mtrl = Net("    h = soft_modular(obs, by: linear(onehot(task), width: 8), layers: 4, modules: 3, width: 4, routing: 6, style: mtrl)\n    out q = q_values(h)");
+        Assert.All(new[] { "up1", "up2", "up_gate" }, name => Assert.Equal(9, mtrl.Parameters.Single(p => p.Name == "q.h.route." + name + ".weight").Rows));
+        // Only up2 and up_gate widen.
+        Assert.Equal(Affine(18, 6) - Affine(9, 6) + Affine(27, 6) - Affine(9, 6),
+            q.Parameters.Where(p => p.Node == "h").Sum(p => p.Count) - mtrl.Parameters.Where(p => p.Node == "h").Sum(p => p.Count));
     }
 
     [Fact]

@@ -212,7 +212,9 @@ public sealed class GeneratorFuzzTests
                         2 => $"moe({x}, experts: {2 + random.Next(3)}, widths: {Widths(random)}, gate: topk(k: 1, temperature: 0.5, widths: {Widths(random)}), by: {Pick()})",
                         _ => $"moe({x}, experts: {1 + random.Next(3)}, widths: {Widths(random)}, activation: {act})",
                     },
-                    8 => $"soft_modular(linear({x}, width: 5), by: linear(onehot(task), width: 5), layers: {1 + random.Next(3)}, modules: {1 + random.Next(3)}, width: {2 + random.Next(4)}, mix: {(random.Next(2) == 0 ? "mean" : "gated")})",
+                    8 => random.Next(2) == 0
+                        ? $"soft_modular(linear({x}, width: 5), by: linear(onehot(task), width: 5), layers: {1 + random.Next(3)}, modules: {1 + random.Next(3)}, width: {2 + random.Next(4)}, mix: {(random.Next(2) == 0 ? "mean" : "gated")}, style: mtrl)"
+                        : $"soft_modular(linear({x}, width: 5), by: {(random.Next(2) == 0 ? "linear(onehot(task), width: 5)" : $"linear({Pick()}, width: 5)")}, layers: {2 + random.Next(3)}, modules: {1 + random.Next(3)}, width: {2 + random.Next(4)}{(random.Next(2) == 0 ? ", style: soft_module" : "")})",
                     9 => $"progressive({x}, widths: {Widths(random)}, reduction: {1 + random.Next(3)}, activation: {act})",
                     10 => $"pathnet({x}, layers: {1 + random.Next(3)}, modules: 3, active: {1 + random.Next(3)}, width: {2 + random.Next(3)}, activation: {act})",
                     _ => $"mlp(concat({x}, {Pick()}), widths: {Widths(random)})",

@@ -155,7 +155,7 @@ public partial class NetworkTests
             e = linear(onehot(task), width: 4)
             m = moe(p, by: e, experts: 2, widths: [4, 3], gate: attention(widths: [5, 4]))
             t = moe(p, experts: 2, widths: [3], activation: tanh, gate: ensemble)
-            s = soft_modular(g, by: e, layers: 2, modules: 3, width: 4, routing: 5, mix: gated)
+            s = soft_modular(g, by: e, layers: 2, modules: 3, width: 4, routing: 5, mix: gated, style: mtrl)
             out q = q_values(concat(m, t, s), per_task: true)
           }
           train dqn { }

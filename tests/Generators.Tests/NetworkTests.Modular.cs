@@ -30,8 +30,8 @@ public partial class NetworkTests
             b = moe(obs, experts: 2, widths: [6], activation: elu, gate: ensemble)
             c = moe(obs, experts: 3, widths: [6], gate: per_task)
             e = linear(onehot(task), width: 6)
-            s = soft_modular(b, by: e, layers: 2, modules: 3, width: 4, routing: 5, mix: mean)
-            g = soft_modular(c, by: c, layers: 1, modules: 2, width: 3)
+            s = soft_modular(b, by: e, layers: 2, modules: 3, width: 4, routing: 5, mix: mean, style: mtrl)
+            g = soft_modular(c, by: c, layers: 1, modules: 2, width: 3, style: mtrl)
             out pi = gaussian(concat(a, s, g), per_task: true)
           }
           network critic {
@@ -52,7 +52,7 @@ public partial class NetworkTests
           network q {
             p = progressive(obs, widths: [4])
             m = moe(p, experts: 1, widths: [3], gate: per_task)
-            s = soft_modular(m, by: m, layers: 1, modules: 1, width: 2, mix: mean)
+            s = soft_modular(m, by: m, layers: 1, modules: 1, width: 2, mix: mean, style: mtrl)
             t = moe(s, experts: 2, widths: [2], gate: topk(k: 1))
             out q = q_values(concat(t, s))
           }
@@ -272,7 +272,7 @@ public partial class NetworkTests
           action: discrete(2)
           network q {
             e = linear(onehot(task), width: 5)
-            s = soft_modular(obs, by: e, layers: {{layers}}, modules: 3, width: 4, routing: 6, mix: {{mix}})
+            s = soft_modular(obs, by: e, layers: {{layers}}, modules: 3, width: 4, routing: 6, mix: {{mix}}, style: mtrl)
             out q = q_values(s)
           }
           train dqn { }
@@ -673,6 +673,7 @@ public partial class NetworkTests
         { "modular", "ModularProbe", "ActorNetwork" },
         { "modular", "ModularProbe", "CriticNetwork" },
         { "soft", "SoftProbe", "QNetwork" },
+        { "soft_module", "SoftModuleProbe", "QNetwork" },
         { "progressive", "ProgressiveProbe", "QNetwork" },
         { "moe", "MoeProbe", "QNetwork" },
         { "modular_relu", "ModularReluProbe", "QNetwork" },
@@ -690,6 +691,7 @@ public partial class NetworkTests
         var text = spec switch
         {
             "soft" => SoftModularSpec(3, "gated"),
+            "soft_module" => SoftModuleTwinSpec,
             "progressive" => ProgressiveSpec,
             "moe" => MoeSpec("topk(k: 2, temperature: 0.5, widths: [5])"),
             _ => SpecText(spec),

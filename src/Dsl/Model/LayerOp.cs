@@ -39,6 +39,22 @@ public enum SoftModularMix
     Gated,
 }
 
+/// <summary>Which reference implementation a soft-modular node's forward pass follows (docs/language.md).</summary>
+public enum SoftModularStyle
+{
+    /// <summary>
+    /// Yang et al. 2020 as RchalYang/Soft-Module's ModularGatedCascadeCondNet computes it: each routing
+    /// layer and the final gate condition on all earlier layers' probabilities, modules are affine and
+    /// the ReLU follows each mix. The default.
+    /// </summary>
+    SoftModule,
+    /// <summary>
+    /// facebookresearch/mtrl's cascade (each routing layer reads the previous layer's probabilities
+    /// only), modules affine + ReLU before mixing, with an optional Soft-Module gate on the output.
+    /// </summary>
+    Mtrl,
+}
+
 /// <summary>What a node computes and with which settings (every default already applied).</summary>
 public abstract record LayerOp
 {
@@ -128,9 +144,10 @@ public sealed record MoeOp(
 /// <summary>
 /// <c>soft_modular(x, by)</c>: <see cref="Layers"/> layers of <see cref="Modules"/> modules of
 /// width <see cref="Width"/>, mixed between layers by routing probabilities computed from
-/// x ⊙ by (see docs/language.md for the exact definition).
+/// x ⊙ by, following the reference <see cref="Style"/> names (see docs/language.md for both exact
+/// definitions).
 /// </summary>
-public sealed record SoftModularOp(int Layers, int Modules, int Width, int RoutingWidth, SoftModularMix Mix) : LayerOp
+public sealed record SoftModularOp(int Layers, int Modules, int Width, int RoutingWidth, SoftModularMix Mix, SoftModularStyle Style) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "soft_modular";

@@ -66,6 +66,12 @@ internal static class OpCatalog
         ["gated"] = SoftModularMix.Gated,
     };
 
+    private static readonly IReadOnlyDictionary<string, SoftModularStyle> Styles = new Dictionary<string, SoftModularStyle>
+    {
+        ["soft_module"] = SoftModularStyle.SoftModule,
+        ["mtrl"] = SoftModularStyle.Mtrl,
+    };
+
     private static readonly OpInput X = new("x", ValueKind.Features, true);
     private static readonly OpInput Task = new("task", ValueKind.TaskId, true);
 
@@ -238,7 +244,23 @@ internal static class OpCatalog
         var width = s.RequiredInt("width", NumberRange.Width);
         var routing = s.Int("routing", width, NumberRange.Width);
         var mix = s.Choice("mix", SoftModularMix.Gated, Mixes);
-        return new SoftModularOp(layers, modules, width, routing, mix);
+        var style = s.Choice("style", SoftModularStyle.SoftModule, Styles);
+        if (style == SoftModularStyle.SoftModule)
+        {
+            // Soft-Module's final gate conditions on the routing probabilities between layers, and
+            // its output is always gated: neither exists with one layer or a mean.
+            if (layers == 1 && s.Has("layers"))
+            {
+                c.Diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("layers"),
+                    "soft_modular with style: soft_module needs layers ≥ 2 (its gate conditions on the routing between layers), found 1; use style: mtrl for one layer");
+            }
+            if (mix == SoftModularMix.Mean)
+            {
+                c.Diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, s.SpanOf("mix"),
+                    "mix: mean needs style: mtrl; style: soft_module (the default) always gates its output");
+            }
+        }
+        return new SoftModularOp(layers, modules, width, routing, mix, style);
     }
 
     private static int SoftModularWidth(OpContext c, LayerOp op, IReadOnlyList<Value?> v)

@@ -82,15 +82,17 @@ internal static class ParameterLayout
                 {
                     var n = s.Modules;
                     var r = s.RoutingWidth;
+                    // up_l reads p^{l−1} (mtrl) or [p⁰ | … | p^{l−1}] (Soft-Module); up_gate likewise the last or all of them.
+                    var history = s.Style == SoftModularStyle.SoftModule;
                     Affine(list, node, $"{prefix}.route.in", ParameterOwner.Shared, x, r);
                     for (var l = 0; l < s.Layers - 1; l++)
                     {
-                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, checked(n * n), r);
+                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, checked((history ? l : 1) * n * n), r);
                         Affine(list, node, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, checked(n * n));
                     }
                     if (s.Mix == SoftModularMix.Gated)
                     {
-                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, checked(n * n), r);
+                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, checked((history ? s.Layers - 1 : 1) * n * n), r);
                         Affine(list, node, $"{prefix}.route.gate", ParameterOwner.Shared, r, n);
                     }
                     for (var l = 0; l < s.Layers; l++)

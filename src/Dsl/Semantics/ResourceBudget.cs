@@ -110,14 +110,23 @@ internal static class LayerSizes
                     long n = s.Modules, r = s.RoutingWidth, w = s.Width;
                     var squared = Saturating.Multiply(n, n);
                     var size = Affine(x, r);
+                    var history = s.Style == SoftModularStyle.SoftModule;
                     if (s.Layers > 1)
                     {
                         size += Affine(r, squared).Times(s.Layers - 1);
-                        size += Affine(squared, r).Times(s.Layers - 2);
+                        if (history)
+                        {
+                            // up_l reads the l earlier probability matrices side by side.
+                            for (var l = 1; l < s.Layers - 1; l++) size += Affine(Saturating.Multiply(l, squared), r);
+                        }
+                        else
+                        {
+                            size += Affine(squared, r).Times(s.Layers - 2);
+                        }
                     }
                     if (s.Mix == SoftModularMix.Gated)
                     {
-                        if (s.Layers > 1) size += Affine(squared, r);
+                        if (s.Layers > 1) size += Affine(history ? Saturating.Multiply(s.Layers - 1, squared) : squared, r);
                         size += Affine(r, n);
                     }
                     size += Affine(x, w).Times(n);
@@ -176,7 +185,12 @@ internal static class LayerSizes
                     long n = s.Modules, r = s.RoutingWidth;
                     var routing = Saturating.Multiply(s.Layers, Saturating.Add(Saturating.Multiply(n, n), r));
                     var modules = Saturating.Multiply(s.Layers, n, s.Width);
-                    return Saturating.Add(Saturating.Add(routing, modules), Saturating.Add(n, s.Width));
+                    var total = Saturating.Add(Saturating.Add(routing, modules), Saturating.Add(n, s.Width));
+                    if (s.Style != SoftModularStyle.SoftModule) return total;
+                    // Soft-Module also keeps relu(x), relu(x ⊙ by), the mixes before their ReLU, and
+                    // the concatenated probabilities each conditioning layer reads (Σ l·n² for l < L).
+                    var history = Saturating.Multiply(Saturating.Multiply(s.Layers, s.Layers - 1) / 2, Saturating.Multiply(n, n));
+                    return Saturating.Add(Saturating.Add(total, history), Saturating.Add(Saturating.Multiply(2, x), Saturating.Multiply(s.Layers, n, s.Width)));
                 }
             case ProgressiveOp p:
                 return Saturating.Multiply(Saturating.Add(Sum(p.Widths), Saturating.Multiply(p.Widths.Count, p.Reduction)), p.Columns);
