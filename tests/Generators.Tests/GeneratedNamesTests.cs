@@ -127,6 +127,11 @@ public sealed class GeneratedNamesTests
     [InlineData("input obs: 4", "h = film(mlp(obs, widths: [8]), by: onehot(task))\n    h_layer = film(h, by: onehot(task))\n    h_gamma_beta = mlp(h_layer, widths: [8])\n    out v = q_values(h_gamma_beta, per_task: true)")]
     [InlineData("input layer: 4\n  input module: 4\n  input column: 4\n  input count: 4\n  input start: 4", "h = progressive(concat(layer, module, column, count, start), widths: [8, 8], reduction: 4)\n    out v = q_values(h, per_task: true)")]
     [InlineData("input store_x: 4\n  input value: 4", "h = mlp(concat(store_x, value), widths: [8])\n    out v = q_values(h)")]
+    [InlineData("input earlier: 4\n  input module: 4\n  input layer: 4",
+        "s = soft_modular(linear(concat(earlier, module, layer), width: 4), by: linear(onehot(task), width: 4), layers: 3, modules: 2, width: 4)\n" +
+        "    s_condition2 = soft_modular(s, by: s, layers: 2, modules: 2, width: 4, style: soft_module)\n" +
+        "    s_earlier2 = linear(s_condition2, width: 4)\n    s_routing_features = soft_modular(s_earlier2, by: s_earlier2, layers: 3, modules: 2, width: 4, style: mtrl)\n" +
+        "    out v = q_values(s_routing_features)")]
     public void NamesNearTheGeneratorsOwnCompile(string inputs, string body)
     {
         var spec = Spec(inputs: inputs, body: body).Replace("discrete(2)", "discrete(2)\n  tasks: 3");
