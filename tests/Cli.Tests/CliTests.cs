@@ -124,6 +124,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void DescribeShowsEachSoftModularStyleWithItsParameterCount()
+    {
+        // Example: style mtrl, 4 layers of 4 modules of 128, routing 256 on 256-wide inputs.
+        var (code, output, _) = Run("describe", Path.Combine(Specs, "soft_modular_sac.mtrl"));
+        Assert.Equal(0, code);
+        const long r = 256, n2 = 16;
+        long Affine(long i, long o) => i * o + o;
+        var mtrl = Affine(256, r) + 3 * Affine(r, n2) + 2 * Affine(n2, r) + Affine(n2, r) + Affine(r, 4) + 4 * Affine(256, 128) + 12 * Affine(128, 128);
+        Assert.Matches($@"routed\s+soft_modular 4x4 modules of 128, routing 256, gated, style mtrl\s+base:256, emb:256\s+128\s+{mtrl.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}", output);
+
+        // The same node in Soft-Module's style: up1, up2 and up_gate read 1, 2 and 3 routing matrices.
+        var path = Path.Combine(_directory, "soft_module.mtrl");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(Specs, "soft_modular_sac.mtrl")).Replace("style: mtrl", "style: soft_module"));
+        (code, output, _) = Run("describe", path);
+        Assert.Equal(0, code);
+        var softModule = mtrl - 2 * Affine(n2, r) - Affine(n2, r) + Affine(n2, r) + Affine(2 * n2, r) + Affine(3 * n2, r);
+        Assert.Matches($@"routed\s+soft_modular 4x4 modules of 128, routing 256, gated, style soft_module\s+base:256, emb:256\s+128\s+{softModule.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}", output);
+        (code, output, _) = Run("describe", "--slices", path);
+        Assert.Equal(0, code);
+        Assert.Matches(@"actor\.routed\.route\.up2\.weight\s+32x256\s", output);
+        Assert.Matches(@"actor\.routed\.route\.up_gate\.weight\s+48x256\s", output);
+    }
+
+    [Fact]
     public void DescribeOutputsTrainingConfigurationThatParsesBack()
     {
         var (_, output, _) = Run("describe", Path.Combine(Specs, "pathnet_dqn.mtrl"));

@@ -691,7 +691,6 @@ public partial class NetworkTests
         var text = spec switch
         {
             "soft" => SoftModularSpec(3, "gated"),
-            "soft_module" => SoftModuleTwinSpec,
             "progressive" => ProgressiveSpec,
             "moe" => MoeSpec("topk(k: 2, temperature: 0.5, widths: [5])"),
             _ => SpecText(spec),

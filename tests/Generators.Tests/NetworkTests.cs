@@ -237,6 +237,7 @@ public partial class NetworkTests
             { "relu", "ReluProbe", "ActorNetwork" },
             { "relu", "ReluProbe", "CriticNetwork" },
             { "modular_relu", "ModularReluProbe", "QNetwork" },
+            { "soft_module", "SoftModuleProbe", "QNetwork" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
@@ -327,6 +328,7 @@ public partial class NetworkTests
         "edges" => Edges,
         "relu" => ReluChains,
         "modular_relu" => ModularRelu,
+        "soft_module" => SoftModuleTwinSpec,
         _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
     };
 
