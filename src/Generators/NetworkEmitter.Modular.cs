@@ -727,7 +727,7 @@ internal sealed partial class NetworkEmitter
             if (op.Mix == SoftModularMix.Gated)
             {
                 w.WriteLineNoTabs("");
-                w.WriteLine($"/// <summary>The output gate g of <c>{node.Name}</c> from the last Forward, [batch, {Int(n)}]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>");
+                w.WriteLine($"/// <summary>The output gate g of <c>{node.Name}</c> from the last Forward, [batch, {Int(n)}]: the weight of each last-layer module; rows sum to one (docs/language.md, {(op.Style == SoftModularStyle.SoftModule ? "style soft_module, step 3" : "step 4")}).</summary>");
                 w.WriteLine($"public ReadOnlySpan<float> {qualifier}GateProbabilities => {Field(node.Name, "GateWeights")}.AsSpan(0, _batch * {Int(n)});");
             }
         }

@@ -625,7 +625,7 @@ namespace Consumer.Agents
                 return _routed_probabilities[layer].AsSpan(0, _batch * 16);
             }
 
-            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
+            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, style soft_module, step 3).</summary>
             public ReadOnlySpan<float> GateProbabilities => _routed_gateWeights.AsSpan(0, _batch * 4);
         }
 
@@ -1021,7 +1021,7 @@ namespace Consumer.Agents
                 return _routed_probabilities[layer].AsSpan(0, _batch * 16);
             }
 
-            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, step 4).</summary>
+            /// <summary>The output gate g of <c>routed</c> from the last Forward, [batch, 4]: the weight of each last-layer module; rows sum to one (docs/language.md, style soft_module, step 3).</summary>
             public ReadOnlySpan<float> GateProbabilities => _routed_gateWeights.AsSpan(0, _batch * 4);
         }
     }
