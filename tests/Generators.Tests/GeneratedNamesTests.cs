@@ -61,6 +61,12 @@ public sealed class GeneratedNamesTests
             { Spec(agent: "A" + longName), 1, 7, "at most 256" },
             { Spec(body: "__ = mlp(obs, widths: [8])\n    out v = q_values(__)"), 6, 5, "letter or digit" },
             { Spec(extra: "block q = mlp(widths: [8])", body: "fc0 = linear(q(obs), width: 8)\n    out v = q_values(fc0)"), 6, 11, "'q.fc0.weight'" },
+            { Spec(network: "actor_mimic", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 5, 11, "'ActorMimicFeatures'" },
+            { Spec(agent: "QFeatures", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 1, 7, "features class of network 'q'" },
+            { Spec(agent: "IFeatureNetwork"), 1, 7, "hides the type 'IFeatureNetwork'" },
+            { Spec(network: "i_feature", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 5, 11, "'IFeatureNetwork'" },
+            { Spec(body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out batch = features(h)"), 8, 9, "'_batch'" },
+            { Spec(body: "h_x = mlp(obs, widths: [8])\n    out v = q_values(h_x)\n    out hX = features(h_x)"), 8, 9, "both become '_hX'" },
         };
     }
 
@@ -127,6 +133,8 @@ public sealed class GeneratedNamesTests
     [InlineData("input obs: 4", "h = film(mlp(obs, widths: [8]), by: onehot(task))\n    h_layer = film(h, by: onehot(task))\n    h_gamma_beta = mlp(h_layer, widths: [8])\n    out v = q_values(h_gamma_beta, per_task: true)")]
     [InlineData("input layer: 4\n  input module: 4\n  input column: 4\n  input count: 4\n  input start: 4", "h = progressive(concat(layer, module, column, count, start), widths: [8, 8], reduction: 4)\n    out v = q_values(h, per_task: true)")]
     [InlineData("input store_x: 4\n  input value: 4", "h = mlp(concat(store_x, value), widths: [8])\n    out v = q_values(h)")]
+    [InlineData("input obs: 4", "h = mlp(obs, widths: [8])\n    f_fc0 = mlp(h, widths: [8])\n    f_grad = mlp(f_fc0, widths: [8])\n    out v = q_values(f_grad, per_task: true)\n    out f = features(h, width: 4, per_task: true)")]
+    [InlineData("input features: 4", "h = mlp(features, widths: [8])\n    out v = q_values(h)\n    out q_features = features(h)")]
     public void NamesNearTheGeneratorsOwnCompile(string inputs, string body)
     {
         var spec = Spec(inputs: inputs, body: body).Replace("discrete(2)", "discrete(2)\n  tasks: 3");
