@@ -75,6 +75,9 @@ public sealed class GeneratorFuzzTests
             Assert.Contains(trainers, a => a.Training.Algorithm == algorithm);
         }
         Assert.Contains(trainers, a => a.Training.Schedule.Kind == ScheduleKind.Sequential);
+        // ... and a distillation regressing features through a generated features class.
+        Assert.Contains(trainers, a => a.Training.Distill is { FeatureWeight: > 0 } && a.Networks.Any(n => n.Features is not null));
+        Assert.Contains(trainers, a => a.Training.Algorithm != Algorithm.Distill && a.Networks.Any(n => n.Features is not null));
     }
 
     private static readonly Regex Declared = new(@"(?:\b(?:agent|input|goal|block|network|out)\s+|^\s*)(?<name>[A-Za-z_][A-Za-z0-9_]*)(?=\s*[:={])", RegexOptions.CultureInvariant | RegexOptions.Multiline);
