@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Mtrl.Runs;
+using Mtrl.Runs.Metrics;
 using Mtrl.Runtime.Checkpoints;
 using Xunit;
 
@@ -107,6 +109,16 @@ public sealed class DistillCommandTests : IDisposable
         var off = Student(offSpec, "off", features: false);
         Assert.NotEqual(Slice(regressed, "q.h.fc0.weight"), Slice(off, "q.h.fc0.weight"));
         Assert.NotEqual(Slice(regressed, "q.features.task0.weight"), Slice(off, "q.features.task0.weight"));
+        // The run records the feature loss it adds (and a run without feature regression does not).
+        static IEnumerable<Metric> Trained(string run) => MetricsFile.Read(RunDirectory.Open(run).MetricsFile)
+            .Where(r => r.Kind == MetricKinds.Train && r.Task is null).SelectMany(r => r.Values);
+        Assert.Contains(Trained(regressed), m => m.Name == MetricNames.FeatureLoss && double.IsFinite(m.Value) && m.Value > 0);
+        Assert.DoesNotContain(Trained(off), m => m.Name == MetricNames.FeatureLoss);
+        // mtrl describe shows the predictor beside the head, and the method with its weight.
+        var (described, description, _) = Run("describe", Example("actor_mimic_gridworld.mtrl"));
+        Assert.Equal(0, described);
+        Assert.Matches(@"(?m)^\s+features\s+features predictor 128, per task\s+h:128\s+128\s+66,048$", description);
+        Assert.Contains("method: actor_mimic(tau: 0.01, features: 0.01)", description);
         // mtrl eval rebuilds the student with its recorded teachers and their features.
         var (evaluated, _, evalError) = Run("eval", regressed, "--episodes", "1");
         Assert.True(evaluated == 0, evalError);
