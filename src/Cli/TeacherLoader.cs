@@ -18,7 +18,8 @@ namespace Mtrl.Cli;
 /// A distillation's teachers (<c>--teacher</c>): each a trained agent's Q network from a run
 /// directory (its newest checkpoint) or a checkpoint file inside one, rebuilt from the run's spec
 /// copy and manifest and never updated. A teacher that learned one task answers as task 0 for
-/// whichever task it teaches.
+/// whichever task it teaches. For Actor-Mimic's feature regression a teacher also brings its
+/// identity features (<c>out features = features(h)</c>) over the same restored parameters.
 /// </summary>
 internal static class TeacherLoader
 {
