@@ -73,6 +73,9 @@ internal sealed class AgentSession : IDisposable
     /// <summary>The teachers of a distillation (<c>--teacher</c>), one per task or one for all.</summary>
     public IReadOnlyList<Runtime.Algorithms.IQNetwork>? Teachers { get; set; }
 
+    /// <summary>The teachers' features h_E, in the order of <see cref="Teachers"/>, when the student regresses them (Actor-Mimic); else null.</summary>
+    public IReadOnlyList<Runtime.Algorithms.IFeatureNetwork>? TeacherFeatures { get; set; }
+
     /// <summary>The checkpoint files the <see cref="Teachers"/> were loaded from, in order.</summary>
     public IReadOnlyList<string>? TeacherCheckpoints { get; set; }
 
@@ -189,9 +192,12 @@ internal sealed class AgentSession : IDisposable
         }
         try
         {
-            var arguments = IsDistillation
-                ? new object?[] { environment, Teachers ?? throw new InvalidOperationException("a distillation needs its teachers loaded first"), options, Accelerator }
-                : new object?[] { environment, options, Accelerator };
+            var arguments = !IsDistillation
+                ? new object?[] { environment, options, Accelerator }
+                : _create.GetParameters().Length == 5
+                    // A student with a features output also takes its teachers' features (null: no feature regression).
+                    ? new object?[] { environment, Teachers ?? throw new InvalidOperationException("a distillation needs its teachers loaded first"), options, Accelerator, TeacherFeatures }
+                    : new object?[] { environment, Teachers ?? throw new InvalidOperationException("a distillation needs its teachers loaded first"), options, Accelerator };
             return (ITrainer)_create.Invoke(null, arguments)!;
         }
         catch (TargetInvocationException exception) when (exception.InnerException is OutOfMemoryException)

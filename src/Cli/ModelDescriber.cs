@@ -51,7 +51,8 @@ internal static class ModelDescriber
             var table = new TextTable("node", "op", "inputs", "out", "shared", "task-specific").AlignRight(3, 4, 5);
             var blocksShown = new HashSet<string>();
             var byNode = network.Parameters.ToLookup(p => p.Node);
-            foreach (var node in network.Nodes)
+            // The features output (Actor-Mimic) is listed after the head it sits beside.
+            foreach (var node in network.Features is { } features ? network.Nodes.Append(features) : network.Nodes)
             {
                 var groups = byNode[node.Block ?? node.Name];
                 var showParameters = node.Block is null || blocksShown.Add(node.Block);
@@ -151,6 +152,8 @@ internal static class ModelDescriber
         DeterministicOp d => $"deterministic tanh{PerTask(d.PerTask)}",
         QValuesOp q => $"q_values{PerTask(q.PerTask)}",
         ValueOp v => $"value{PerTask(v.PerTask)}",
+        FeaturesOp { Affine: false } => "features (identity)",
+        FeaturesOp f => $"features predictor {f.Width}{PerTask(f.PerTask)}",
         _ => op.Kind,
     };
 

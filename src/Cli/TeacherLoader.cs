@@ -3,6 +3,9 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using Mtrl.Cli.InProcess;
+using Mtrl.Dsl;
+using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using Mtrl.Kernels;
 using Mtrl.Runs;
 using Mtrl.Runtime.Algorithms;
@@ -15,12 +18,18 @@ namespace Mtrl.Cli;
 /// A distillation's teachers (<c>--teacher</c>): each a trained agent's Q network from a run
 /// directory (its newest checkpoint) or a checkpoint file inside one, rebuilt from the run's spec
 /// copy and manifest and never updated. A teacher that learned one task answers as task 0 for
-/// whichever task it teaches.
+/// whichever task it teaches. For Actor-Mimic's feature regression a teacher also brings its
+/// identity features (<c>out features = features(h)</c>) over the same restored parameters.
 /// </summary>
 internal static class TeacherLoader
 {
-    /// <summary>The teacher at <paramref name="target"/> and the checkpoint file it came from, or null after one line on <paramref name="error"/>.</summary>
-    public static (IQNetwork Network, string Checkpoint)? Load(string target, int maxBatch, TextWriter output, TextWriter error)
+    /// <summary>
+    /// The teacher at <paramref name="target"/>, the checkpoint file it came from and, when
+    /// <paramref name="featureWidth"/> is given (the student regresses features, Actor-Mimic), its
+    /// identity features h_E of that width over the same parameters; or null after one line on
+    /// <paramref name="error"/>.
+    /// </summary>
+    public static (IQNetwork Network, string Checkpoint, IFeatureNetwork? Features)? Load(string target, int maxBatch, TextWriter output, TextWriter error, int? featureWidth = null)
     {
         try
         {
@@ -53,20 +62,76 @@ internal static class TeacherLoader
                 return null;
             }
             var networkType = candidates[0];
+            Type? featureType = null;
+            if (featureWidth is { } width)
+            {
+                if (IdentityFeatures(target, run.SpecFile, text, manifest.Agent, networkType.Name, width, error) is not { } featureClass) return null;
+                featureType = type.GetNestedType(featureClass);
+                if (featureType is null || !typeof(IFeatureNetwork).IsAssignableFrom(featureType))
+                {
+                    error.WriteLine($"mtrl: error: --teacher {target}: the code generated for agent '{manifest.Agent}' has no features class {featureClass}");
+                    return null;
+                }
+            }
             var layout = (ParameterLayout)type.GetMethod("CreateLayout", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
             var store = new ParameterStore(layout);
             CheckpointFile.Load(checkpointPath).RestoreTo(store);
             var network = (IQNetwork)Activator.CreateInstance(networkType, store, maxBatch)!;
             network.UseGemm(GemmBackend.Auto, null);
             var tasks = (int)type.GetField("Tasks")!.GetValue(null)!;
-            output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}");
-            return (tasks == 1 ? new TaskZeroNetwork(network) : network, checkpointPath);
+            IFeatureNetwork? features = null;
+            if (featureType is not null)
+            {
+                features = (IFeatureNetwork)Activator.CreateInstance(featureType, store, maxBatch)!;
+                features.UseGemm(GemmBackend.Auto, null);
+                if (tasks == 1) features = new TaskZeroFeatures(features);
+            }
+            output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}{(features is null ? "" : $", with its {features.Width} features")}");
+            return (tasks == 1 ? new TaskZeroNetwork(network) : network, checkpointPath, features);
         }
         catch (Exception exception) when (exception is RunDirectoryException or CheckpointException or IOException)
         {
             error.WriteLine($"mtrl: error: --teacher {target}: {CliApp.OneLine(exception.Message)}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The features class of the teacher's q network (class <paramref name="networkClass"/>) when
+    /// its spec declares identity features <c>features(h)</c> of <paramref name="width"/>, the
+    /// student's predictor width; else null after one line naming the teacher run and both widths.
+    /// </summary>
+    private static string? IdentityFeatures(string target, string specFile, string text, string agentName, string networkClass, int width, TextWriter error)
+    {
+        var agent = SpecCompiler.Compile(specFile, text).Model.Agents.FirstOrDefault(a => a.Name == agentName);
+        var network = agent?.Networks.FirstOrDefault(n => GeneratedNames.NetworkClass(n.Name) == networkClass);
+        if (network?.Features is not { Op: FeaturesOp { Affine: false } } features)
+        {
+            var found = network?.Features is { } predictor ? $"its features output '{predictor.Name}' is a predictor (features(…, width: …)), not its hidden layer" : "it declares no features output";
+            error.WriteLine($"mtrl: error: --teacher {target}: the student regresses its teachers' features (actor_mimic(features: β)), but {found}; add 'out features = features(h)' to network '{network?.Name ?? networkClass}' of the teacher's spec (it adds no parameters, so the checkpoint still fits)");
+            return null;
+        }
+        if (features.Width != width)
+        {
+            error.WriteLine($"mtrl: error: --teacher {target}: the teacher's features '{features.Name}' are {features.Width} wide but the student's predictor gives {width}; make the student's features(…, width: {features.Width})");
+            return null;
+        }
+        return GeneratedNames.FeatureClass(network.Name);
+    }
+
+    /// <summary>A single-task teacher's features, asked about any task, are those of its own task 0.</summary>
+    private sealed class TaskZeroFeatures(IFeatureNetwork inner) : IFeatureNetwork
+    {
+        public int MaxBatch => inner.MaxBatch;
+
+        public int Width => inner.Width;
+
+        public ReadOnlySpan<float> Forward(scoped in NetworkInputs inputs) =>
+            inner.Forward(new NetworkInputs(inputs.Observations, inputs.Goals, default, inputs.Count));
+
+        public void UseGemm(GemmBackend backend, Accelerator? accelerator) => inner.UseGemm(backend, accelerator);
+
+        public void Backward(ReadOnlySpan<float> outputGradient) => throw new NotSupportedException("a teacher is never trained");
     }
 
     /// <summary>A single-task teacher asked about any task answers as its own task 0.</summary>

@@ -471,13 +471,20 @@ internal static class TrainCommand
         }
         var teachers = new List<IQNetwork>();
         var checkpoints = new List<string>();
+        // Actor-Mimic's feature regression: each teacher's hidden layer, as wide as the student's predictor.
+        var featureWidth = session.Agent.Training.Distill is { FeatureWeight: > 0 }
+            ? session.Agent.Networks.FirstOrDefault(n => n.Output.Op is QValuesOp)?.Features?.Width
+            : null;
+        var features = featureWidth is null ? null : new List<IFeatureNetwork>();
         foreach (var target in request.Teachers)
         {
-            if (TeacherLoader.Load(target, session.SpecOptions.BatchSize, output, error) is not { } teacher) return 1;
+            if (TeacherLoader.Load(target, session.SpecOptions.BatchSize, output, error, featureWidth) is not { } teacher) return 1;
             teachers.Add(teacher.Network);
             checkpoints.Add(teacher.Checkpoint);
+            if (teacher.Features is { } teacherFeatures) features!.Add(teacherFeatures);
         }
         session.Teachers = teachers;
+        session.TeacherFeatures = features;
         // The checkpoints themselves, so a resumed run reloads exactly these even if the teachers' runs went on.
         session.TeacherCheckpoints = checkpoints;
         return null;

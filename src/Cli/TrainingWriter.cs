@@ -56,6 +56,27 @@ internal static class TrainingWriter
             output.WriteLine($"{inner}actor_lr: {n(td3.ActorLearningRate)}");
             output.WriteLine($"{inner}critic_lr: {n(td3.CriticLearningRate)}");
         }
+        if (t.Distill is { } distill)
+        {
+            output.WriteLine(distill.Method switch
+            {
+                DistillMethod.Kl => $"{inner}method: kl(tau: {n(distill.Temperature)})",
+                DistillMethod.ActorMimic => $"{inner}method: actor_mimic(tau: {n(distill.Temperature)}, features: {n(distill.FeatureWeight)})" +
+                                            (distill.FeatureWeight > 0 ? "" : "    # no feature regression"),
+                _ => $"{inner}method: {distill.Method.ToString().ToLowerInvariant()}",
+            });
+            output.WriteLine($"{inner}collector: {distill.Collector.ToString().ToLowerInvariant()}");
+            output.WriteLine($"{inner}epsilon_start: {n(distill.EpsilonStart)}");
+            output.WriteLine($"{inner}epsilon_end: {n(distill.EpsilonEnd)}");
+            output.WriteLine($"{inner}epsilon_decay_steps: {distill.EpsilonDecaySteps}");
+        }
+        if (t.Distral is { } distral)
+        {
+            output.WriteLine($"{inner}kl: {n(distral.KlCoefficient)}");
+            output.WriteLine($"{inner}entropy: {n(distral.EntropyCoefficient)}");
+            output.WriteLine($"{inner}target_update_every: {distral.TargetUpdateEvery}");
+            output.WriteLine($"{inner}loss: {distral.Loss.ToString().ToLowerInvariant()}");
+        }
         var g = t.Gradients;
         var reduction = g.Reduction.ToString().ToLowerInvariant();
         output.WriteLine(g.Method switch

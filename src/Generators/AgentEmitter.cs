@@ -35,6 +35,7 @@ internal static class AgentEmitter
         w.WriteLine("using global::System;");
         w.WriteLine("using global::System.Collections.Generic;");
         w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
+        w.WriteLine("using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;");
         w.WriteLine("using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;");
         w.WriteLine("using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;");
         w.WriteLine("using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;");
@@ -50,6 +51,7 @@ internal static class AgentEmitter
         w.WriteLine("using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;");
         w.WriteLine("using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;");
         w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
+        w.WriteLine("using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;");
         w.WriteLine("using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;");
         w.WriteLine("using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;");
         w.WriteLine("using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;");
@@ -140,7 +142,11 @@ internal static class AgentEmitter
         EmitLayout(w, agent);
         EmitTraining(w, agent);
         if (TrainerFactoryEmitter.Unsupported(agent) is null) TrainerFactoryEmitter.Emit(w, agent);
-        foreach (var network in agent.Networks) NetworkEmitter.Emit(w, agent, network);
+        foreach (var network in agent.Networks)
+        {
+            NetworkEmitter.Emit(w, agent, network);
+            if (network.Features is not null) NetworkEmitter.EmitFeatures(w, agent, network);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -157,6 +163,7 @@ internal static class AgentEmitter
             {
                 if (node.Block is null) ops[$"{network.Name}.{node.Name}"] = node.Op;
             }
+            if (network.Features is { } features) ops[$"{network.Name}.{features.Name}"] = features.Op;
             foreach (var group in network.Parameters)
             {
                 if (seen.Add(group.Name)) groups.Add((group, network.Name));

@@ -2,6 +2,7 @@ using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
@@ -36,10 +37,14 @@ internal sealed partial class NetworkEmitter
     private (NodeModel Node, PathNetOp Grid)? _pathNet;
     private int _scratchWidth;
 
-    private NetworkEmitter(AgentModel agent, NetworkModel network)
+    /// <summary>The network whose features output this emitter schedules, or null for a network itself.</summary>
+    private readonly NetworkModel? _featuresOf;
+
+    private NetworkEmitter(AgentModel agent, NetworkModel network, NetworkModel? featuresOf = null)
     {
         _agent = agent;
         _network = network;
+        _featuresOf = featuresOf;
         _nodes = network.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
         var read = new HashSet<string>(network.Nodes.SelectMany(n => n.Inputs).Select(i => i.Source), StringComparer.Ordinal);
         _inputs = agent.Inputs.Where(i => read.Contains(i.Name)).ToList();
@@ -54,12 +59,54 @@ internal sealed partial class NetworkEmitter
 
     public static string ClassName(NetworkModel network) => GeneratedNames.NetworkClass(network.Name);
 
+    /// <summary>The class of the features output of <paramref name="network"/> (which must have one).</summary>
+    public static string FeatureClassName(NetworkModel network) => GeneratedNames.FeatureClass(network.Name);
+
     public static void Emit(IndentedTextWriter w, AgentModel agent, NetworkModel network)
     {
         var emitter = new NetworkEmitter(agent, network);
         emitter.Plan();
         emitter.Write(w);
     }
+
+    /// <summary>
+    /// The features output of <paramref name="network"/> as a class of its own over the same
+    /// parameter store: the nodes the features read, then the features node as its output. Bound
+    /// to one store with the network, its backward reaches the same body parameters.
+    /// </summary>
+    public static void EmitFeatures(IndentedTextWriter w, AgentModel agent, NetworkModel network)
+    {
+        var emitter = new NetworkEmitter(agent, FeatureSchedule(network), network);
+        emitter.Plan();
+        emitter.Write(w);
+    }
+
+    /// <summary>The features output's schedule: the nodes it reads, in the network's order, ending in the features node.</summary>
+    private static NetworkModel FeatureSchedule(NetworkModel network)
+    {
+        var features = network.Features ?? throw new InvalidOperationException($"network '{network.Name}' has no features output");
+        var byName = network.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(features.Inputs[0].Source);
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (!byName.TryGetValue(name, out var node) || !read.Add(name)) continue;
+            foreach (var input in node.Inputs) pending.Push(input.Source);
+        }
+        var nodes = network.Nodes.Where(n => read.Contains(n.Name)).Append(features).ToEquatableArray();
+        return network with
+        {
+            Nodes = nodes,
+            ReadsAction = nodes.Any(n => n.Inputs.Any(i => i.Source == "action")),
+            Features = null,
+        };
+    }
+
+    /// <summary>True when <paramref name="network"/>'s features output implements the runtime's IFeatureNetwork (it does not read the action).</summary>
+    public static bool HasFeatureNetwork(AgentModel agent, NetworkModel network) =>
+        network.Features is not null && !FeatureSchedule(network).ReadsAction;
 
     private NodeModel Output => _network.Output;
 
@@ -119,7 +166,7 @@ internal sealed partial class NetworkEmitter
         var trainable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in _network.Nodes)
         {
-            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp or MoeOp or SoftModularOp or ProgressiveOp;
+            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp or MoeOp or SoftModularOp or ProgressiveOp or FeaturesOp { Affine: true };
             if (node.Op is not DetachOp && (hasParameters || node.Inputs.Any(i => trainable.Contains(i.Source) || i.Source == "action")))
             {
                 trainable.Add(node.Name);
@@ -165,7 +212,7 @@ internal sealed partial class NetworkEmitter
             }
         }
         _usesTasks = _network.Nodes.Any(n => n.Op is OneHotOp or EmbeddingOp or HeadsOp or PathNetOp or ProgressiveOp
-            || n.Op is HeadOp { PerTask: true }
+            || n.Op is HeadOp { PerTask: true } || n.Op is FeaturesOp { PerTask: true }
             || n.Op is MoeOp { Gate: GateKind.PerTask } || n.Op is MoeOp { Gate: GateKind.Attention or GateKind.TopK } && !n.Inputs.Any(i => i.Parameter == "by"));
         if (_network.Nodes.Any(n => n.Op is ProgressiveOp or PathNetOp))
         {
@@ -336,6 +383,22 @@ internal sealed partial class NetworkEmitter
             case HeadsOp heads:
                 PlanAffineChain(node, backward, heads.Widths.ToArray(), heads.Activation, layerNorm: false, film: false, perTask: true, readout: false);
                 break;
+            case FeaturesOp { Affine: true } features:
+                PlanAffineChain(node, backward, new[] { features.Width }, Activation.None, layerNorm: false, film: false, perTask: features.PerTask, readout: true);
+                break;
+            case FeaturesOp:
+                {
+                    // The features are x itself: copied out, so the output survives the caller's next use of x's workspace.
+                    var x = In(node, "x");
+                    var size = $"batch * {Int(node.Width)}";
+                    _forward.Add($"{Value(x)}.AsSpan(0, {size}).CopyTo({output});");
+                    if (!needs) break;
+                    var target = InputGradient(x, node.Width, out var accumulate);
+                    if (target == "default") break;
+                    backward.Add($"{dy}.Slice(0, {size}).CopyTo({target});");
+                    if (accumulate) Accumulate(backward, x, node.Width);
+                    break;
+                }
             case HeadOp head:
                 PlanAffineChain(node, backward, new[] { head.ReadoutWidth }, head is DeterministicOp ? Activation.Tanh : Activation.None,
                     layerNorm: false, film: false, perTask: head.PerTask, readout: true);
@@ -794,7 +857,8 @@ internal sealed partial class NetworkEmitter
 
     /// <summary>The runtime interface the generated class implements, or null.</summary>
     private string? RowInterface =>
-        IsQNetwork(_agent, _network) || IsLogitsNetwork(_agent, _network) ? "IQNetwork"
+        _featuresOf is not null ? (_network.ReadsAction ? null : "IFeatureNetwork")
+        : IsQNetwork(_agent, _network) || IsLogitsNetwork(_agent, _network) ? "IQNetwork"
         : IsPolicyNetwork(_agent, _network) ? "IPolicyNetwork"
         : IsCriticNetwork(_agent, _network) && _contributions.ContainsKey("action") ? "ICriticNetwork"
         : null;
@@ -830,6 +894,11 @@ internal sealed partial class NetworkEmitter
         {
             w.WriteLine("/// <summary>Q values per row: one per action.</summary>");
             w.WriteLine("public int ActionCount => OutputWidth;");
+        }
+        else if (contract == "IFeatureNetwork")
+        {
+            w.WriteLine("/// <summary>Features per row.</summary>");
+            w.WriteLine("public int Width => OutputWidth;");
         }
         else
         {
@@ -953,11 +1022,21 @@ internal sealed partial class NetworkEmitter
 
     private void Write(IndentedTextWriter w)
     {
-        var className = ClassName(_network);
+        var className = _featuresOf is null ? ClassName(_network) : FeatureClassName(_featuresOf);
         var role = _network.Role.ToString().ToLowerInvariant();
         w.WriteLineNoTabs("");
-        w.WriteLine($"/// <summary>The {role} network <c>{_network.Name}</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>");
-        w.WriteLine($"/// <remarks>Declared at line {_network.Span.Line}. Output: {_network.Output.Op.Kind}, {Int(Width(Output))} values per sample{(Output.Op is GaussianOp ? " (mean, then unsquashed log-std)" : "")}.</remarks>");
+        if (_featuresOf is null)
+        {
+            w.WriteLine($"/// <summary>The {role} network <c>{_network.Name}</c>: forward and backward as a fixed schedule over preallocated workspaces.</summary>");
+            w.WriteLine($"/// <remarks>Declared at line {_network.Span.Line}. Output: {_network.Output.Op.Kind}, {Int(Width(Output))} values per sample{(Output.Op is GaussianOp ? " (mean, then unsquashed log-std)" : "")}.</remarks>");
+        }
+        else
+        {
+            var features = (FeaturesOp)Output.Op;
+            var source = In(Output, "x");
+            w.WriteLine($"/// <summary>The features output <c>{Output.Name}</c> of network <c>{_network.Name}</c> (Actor-Mimic's feature regression): {(features.Affine ? $"an affine predictor{(features.PerTask ? " per task" : "")} of <c>{source}</c>" : $"<c>{source}</c> as it is")}, with the network's schedule up to it.</summary>");
+            w.WriteLine($"/// <remarks>Declared at line {Output.Span.Line}. Output: {Int(Width(Output))} features per sample. Bound to the store of <see cref=\"{ClassName(_featuresOf)}\"/>, so Backward reaches the same parameters.</remarks>");
+        }
         var contract = RowInterface;
         var contracts = new List<string>();
         if (contract is not null) contracts.Add(contract);

@@ -248,18 +248,31 @@ internal static class TrainerFactoryEmitter
         w.WriteLine($"EpsilonStart = {Double(distill.EpsilonStart)},");
         w.WriteLine($"EpsilonEnd = {Double(distill.EpsilonEnd)},");
         w.WriteLine($"EpsilonDecaySteps = {Long(distill.EpsilonDecaySteps)},");
+        if (distill.Method == DistillMethod.ActorMimic) w.WriteLine($"FeatureWeight = {Float(distill.FeatureWeight)},");
         w.Indent--;
         w.WriteLine("};");
         w.WriteLineNoTabs("");
-        w.WriteLine($"/// <summary>A distillation trainer for this agent in <paramref name=\"environment\"/>: <see cref=\"{NetworkEmitter.ClassName(student)}\"/> as the student, learning from <paramref name=\"teachers\"/>.</summary>");
+        var features = NetworkEmitter.HasFeatureNetwork(agent, student);
+        w.WriteLine($"/// <summary>A distillation trainer for this agent in <paramref name=\"environment\"/>: <see cref=\"{NetworkEmitter.ClassName(student)}\"/> as the student, learning from <paramref name=\"teachers\"/>{(features ? $"; given <paramref name=\"teacherFeatures\"/>, <see cref=\"{NetworkEmitter.FeatureClassName(student)}\"/> also regresses their features (Actor-Mimic, weighted by FeatureWeight)" : "")}.</summary>");
         w.WriteLine("/// <param name=\"environment\">Environments whose observation, goal and action widths match the spec.</param>");
         w.WriteLine("/// <param name=\"teachers\">One trained network per task (teacher t answers for task t), or one for every task; never updated.</param>");
         w.WriteLine("/// <param name=\"options\">Settings; null takes <see cref=\"CreateDistillationOptions\"/>.</param>");
         w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
-        w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null) =>");
+        if (!features)
+        {
+            w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null) =>");
+            w.Indent++;
+            w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator);");
+            w.Indent--;
+            return;
+        }
+        w.WriteLine($"/// <param name=\"teacherFeatures\">The teachers' features h_E, in the order of <paramref name=\"teachers\"/> and {Int(student.Features!.Width)} wide; null trains without feature regression.</param>");
+        w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null, IReadOnlyList<IFeatureNetwork>? teacherFeatures = null) =>");
         w.Indent++;
-        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator);");
-        w.Indent--;
+        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator,");
+        w.Indent++;
+        w.WriteLine($"teacherFeatures is null ? null : new ActorMimicFeatures(static (store, batch) => new {NetworkEmitter.FeatureClassName(student)}(store, batch), teacherFeatures));");
+        w.Indent -= 2;
     }
 
     private static void EmitDistral(IndentedTextWriter w, AgentModel agent)

@@ -50,6 +50,7 @@ public class DiagnosticTests
         ("MTRL0408", SpecAssert.Agent(Q + "\n  @@network q2 {\n    out q = q_values(obs)\n  }")),
         ("MTRL0411", SpecAssert.Agent(Network("    out q = q_values(obs, per_task: true)"), train: "train dqn { gradients: @@gradnorm }")),
         ("MTRL0412", SpecAssert.Agent("  block enc = mlp(widths: [8])\n" + Network("    out q = q_values(enc(obs))"), train: "train dqn { freeze: @@[q, enc] }")),
+        ("MTRL0413", SpecAssert.Agent(Q, train: "train distill { method: @@actor_mimic(features: 0.01) }")),
     };
 
     public static TheoryData<string> Codes()

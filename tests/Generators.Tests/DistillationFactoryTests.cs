@@ -102,4 +102,79 @@ public sealed class DistillationFactoryTests
         Assert.True(trainer.Updates > 10, $"{trainer.Updates} updates");
         Assert.True(double.IsFinite(trainer.LastLoss) && double.IsFinite(trainer.LastDistilledLoss));
     }
+
+    private const string ActorMimic = """
+        agent Teacher {
+          tasks: 1
+          input cells: 169
+          action: discrete(4)
+          network q {
+            h = mlp(cells, widths: [16])
+            out q = q_values(h)
+            out features = features(h)
+          }
+          train dqn { }
+          replay { capacity: 1_000 }
+        }
+
+        agent Mimic {
+          tasks: 4
+          input cells: 169
+          action: discrete(4)
+          network q {
+            h = mlp(concat(cells, onehot(task)), widths: [32])
+            out q = q_values(h, per_task: true)
+            out f = features(h, width: 16, per_task: true)
+          }
+          train distill { method: actor_mimic(tau: 0.5, features: 0.5)  lr: 1e-3  batch: 16  warmup: 32  epsilon_decay_steps: 300  seed: 4 }
+          replay { capacity: 2_000 }
+        }
+        """;
+
+    [Fact]
+    public void AnActorMimicFactoryRegressesTheTeachersFeaturesIntoTheStudentsBody()
+    {
+        var driver = Build(ActorMimic, """
+            namespace Consumer;
+            public static class Driver
+            {
+                public static global::Mtrl.Runtime.Algorithms.DistillationOptions Options() => Consumer.Agents.Mimic.CreateDistillationOptions();
+                public static global::Mtrl.Runtime.Algorithms.DistillationTrainer Train(float featureWeight, bool features)
+                {
+                    // Four teachers, each a differently initialised Teacher with its hidden layer as features.
+                    var teachers = new global::Mtrl.Runtime.Algorithms.IQNetwork[4];
+                    var teacherFeatures = new global::Mtrl.Runtime.Algorithms.IFeatureNetwork[4];
+                    for (var t = 0; t < 4; t++)
+                    {
+                        var store = new global::Mtrl.Runtime.Parameters.ParameterStore(Consumer.Agents.Teacher.CreateLayout());
+                        store.Initialize((ulong)(10 + t));
+                        teachers[t] = new Consumer.Agents.Teacher.QNetwork(store, 16);
+                        teacherFeatures[t] = new Consumer.Agents.Teacher.QFeatures(store, 16);
+                    }
+                    var environment = new global::Mtrl.Runtime.Environments.GridWorldVectorEnvironment(4);
+                    var trainer = Consumer.Agents.Mimic.CreateTrainer(environment, teachers, Options() with { Steps = 600, FeatureWeight = featureWeight },
+                        teacherFeatures: features ? teacherFeatures : null);
+                    trainer.Train();
+                    return trainer;
+                }
+            }
+            """);
+        var options = (DistillationOptions)driver.GetMethod("Options")!.Invoke(null, null)!;
+        Assert.Equal((DistillationMethod.ActorMimic, 0.5f, 0.5f), (options.Method, options.Temperature, options.FeatureWeight));
+        DistillationTrainer Train(float weight, bool features) => (DistillationTrainer)driver.GetMethod("Train")!.Invoke(null, new object[] { weight, features })!;
+
+        var regressed = Train(0.5f, features: true);
+        Assert.True(regressed.Updates > 10, $"{regressed.Updates} updates");
+        Assert.True(double.IsFinite(regressed.LastFeatureLoss) && regressed.LastFeatureLoss > 0, $"feature loss {regressed.LastFeatureLoss}");
+        var layout = regressed.Parameters.Layout;
+        var off = Train(0f, features: true);
+        Assert.True(double.IsNaN(off.LastFeatureLoss));
+        var none = Train(0.5f, features: false);
+        Assert.True(double.IsNaN(none.LastFeatureLoss));
+        // Same seed, same data until the first update: the feature loss alone moves the body and the predictor apart.
+        Assert.NotEqual(regressed.Parameters.ValuesOf(layout["q.h.fc0.weight"]).ToArray(), off.Parameters.ValuesOf(layout["q.h.fc0.weight"]).ToArray());
+        Assert.NotEqual(regressed.Parameters.ValuesOf(layout["q.f.task0.weight"]).ToArray(), off.Parameters.ValuesOf(layout["q.f.task0.weight"]).ToArray());
+        // Weight 0 and no features at all train identically: nothing else changes.
+        Assert.Equal(off.Parameters.Values.ToArray(), none.Parameters.Values.ToArray());
+    }
 }

@@ -61,6 +61,12 @@ public sealed class GeneratedNamesTests
             { Spec(agent: "A" + longName), 1, 7, "at most 256" },
             { Spec(body: "__ = mlp(obs, widths: [8])\n    out v = q_values(__)"), 6, 5, "letter or digit" },
             { Spec(extra: "block q = mlp(widths: [8])", body: "fc0 = linear(q(obs), width: 8)\n    out v = q_values(fc0)"), 6, 11, "'q.fc0.weight'" },
+            { Spec(network: "actor_mimic", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 5, 11, "'ActorMimicFeatures'" },
+            { Spec(agent: "QFeatures", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 1, 7, "features class of network 'q'" },
+            { Spec(agent: "IFeatureNetwork"), 1, 7, "hides the type 'IFeatureNetwork'" },
+            { Spec(network: "i_feature", body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out f = features(h)"), 5, 11, "'IFeatureNetwork'" },
+            { Spec(body: "h = mlp(obs, widths: [8])\n    out v = q_values(h)\n    out batch = features(h)"), 8, 9, "'_batch'" },
+            { Spec(body: "h_x = mlp(obs, widths: [8])\n    out v = q_values(h_x)\n    out hX = features(h_x)"), 8, 9, "both become '_hX'" },
         };
     }
 
@@ -132,6 +138,8 @@ public sealed class GeneratedNamesTests
         "    s_condition2 = soft_modular(s, by: s, layers: 2, modules: 2, width: 4, style: soft_module)\n" +
         "    s_earlier2 = linear(s_condition2, width: 4)\n    s_routing_features = soft_modular(s_earlier2, by: s_earlier2, layers: 3, modules: 2, width: 4, style: mtrl)\n" +
         "    out v = q_values(s_routing_features)")]
+    [InlineData("input obs: 4", "h = mlp(obs, widths: [8])\n    f_fc0 = mlp(h, widths: [8])\n    f_grad = mlp(f_fc0, widths: [8])\n    out v = q_values(f_grad, per_task: true)\n    out f = features(h, width: 4, per_task: true)")]
+    [InlineData("input features: 4", "h = mlp(features, widths: [8])\n    out v = q_values(h)\n    out q_features = features(h)")]
     public void NamesNearTheGeneratorsOwnCompile(string inputs, string body)
     {
         var spec = Spec(inputs: inputs, body: body).Replace("discrete(2)", "discrete(2)\n  tasks: 3");

@@ -75,6 +75,9 @@ public sealed class GeneratorFuzzTests
             Assert.Contains(trainers, a => a.Training.Algorithm == algorithm);
         }
         Assert.Contains(trainers, a => a.Training.Schedule.Kind == ScheduleKind.Sequential);
+        // ... and a distillation regressing features through a generated features class.
+        Assert.Contains(trainers, a => a.Training.Distill is { FeatureWeight: > 0 } && a.Networks.Any(n => n.Features is not null));
+        Assert.Contains(trainers, a => a.Training.Algorithm != Algorithm.Distill && a.Networks.Any(n => n.Features is not null));
     }
 
     private static readonly Regex Declared = new(@"(?:\b(?:agent|input|goal|block|network|out)\s+|^\s*)(?<name>[A-Za-z_][A-Za-z0-9_]*)(?=\s*[:={])", RegexOptions.CultureInvariant | RegexOptions.Multiline);
@@ -229,6 +232,18 @@ public sealed class GeneratorFuzzTests
                 : discrete ? (random.Next(8) == 0 ? $"categorical({last}{perTask})" : $"q_values({last}{perTask})")
                 : algorithm == "sac" ? $"gaussian({last}{perTask})" : $"deterministic({last}{perTask})";
             body.Append($"    out {Fresh("out")} = {head}\n");
+            // Sometimes a features output: the head's input as it is, or an affine predictor of it, shared or per task.
+            if (random.Next(3) == 0)
+            {
+                var width = 2 + random.Next(4);
+                var features = random.Next(3) switch
+                {
+                    0 => $"features({last})",
+                    1 => $"features({last}, width: {width})",
+                    _ => $"features({last}, width: {width}, per_task: true)",
+                };
+                body.Append($"    out {Fresh("feat")} = {features}\n");
+            }
             return body.ToString();
         }
         spec.Append($"  network {Fresh(discrete ? "q" : "actor")} {{\n{Body(critic: false)}  }}\n");
@@ -240,7 +255,7 @@ public sealed class GeneratorFuzzTests
         var schedule = tasks > 1 && !jointOnly && random.Next(3) == 0 ? "  schedule: sequential(steps_per_task: 32)" : "";
         var settings = algorithm switch
         {
-            "distill" => $"  method: {new[] { "kl(tau: 0.5)", "nll", "mse", "actor_mimic" }[random.Next(4)]}",
+            "distill" => $"  method: {new[] { "kl(tau: 0.5)", "nll", "mse", "actor_mimic", "actor_mimic(tau: 0.5, features: 0.1)" }[random.Next(5)]}",
             "distral" => "  kl: 0.1  entropy: 0.02",
             _ => "",
         };
@@ -305,6 +320,10 @@ public sealed class GeneratorFuzzTests
             var nested = type.GetNestedType(Dsl.Semantics.GeneratedNames.NetworkClass(network.Name));
             Assert.True(nested is not null, $"{c.Name}: no class for network '{network.Name}'\n{c.Text}");
             Activator.CreateInstance(nested!, store, 2);
+            if (network.Features is null) continue;
+            var features = type.GetNestedType(Dsl.Semantics.GeneratedNames.FeatureClass(network.Name));
+            Assert.True(features is not null, $"{c.Name}: no features class for network '{network.Name}'\n{c.Text}");
+            Activator.CreateInstance(features!, store, 2);
         }
         var factory = type.GetMethod("CreateTrainer");
         var supported = TrainerFactoryEmitter.Unsupported(agent) is null;
@@ -323,7 +342,16 @@ public sealed class GeneratorFuzzTests
             var student = type.GetNestedTypes().Single(t => typeof(Mtrl.Runtime.Algorithms.IQNetwork).IsAssignableFrom(t));
             var teacherStore = new Mtrl.Runtime.Parameters.ParameterStore(layout);
             var teacher = (Mtrl.Runtime.Algorithms.IQNetwork)Activator.CreateInstance(student, teacherStore, 8)!;
-            trainer = factory.Invoke(null, new object?[] { environment, new[] { teacher }, null, null });
+            var arguments = new List<object?> { environment, new[] { teacher }, null, null };
+            if (factory.GetParameters().Length == 5)
+            {
+                // A features output: the student's own features class, on the teacher's store, gives the teacher's features.
+                var featureClass = type.GetNestedTypes().Single(t => typeof(Mtrl.Runtime.Algorithms.IFeatureNetwork).IsAssignableFrom(t));
+                arguments.Add(new[] { (Mtrl.Runtime.Algorithms.IFeatureNetwork)Activator.CreateInstance(featureClass, teacherStore, 8)! });
+            }
+            trainer = factory.Invoke(null, arguments.ToArray());
+            // Feature regression runs inside the update: make a few.
+            if (agent.Training.Distill!.FeatureWeight > 0 && arguments.Count == 5) ((Mtrl.Runtime.Algorithms.ITrainer)trainer!).Train();
         }
         else
         {

@@ -74,7 +74,7 @@ public partial class NetworkTests
         var agentSymbol = output.GetTypeByMetadataName($"Consumer.Agents.{agentName}")!;
         var wrappers = new StringBuilder("namespace Consumer.Harness {\n");
         var found = new List<(string Network, string[] Inputs)>();
-        foreach (var nested in agentSymbol.GetTypeMembers().Where(t => t.Name.EndsWith("Network", StringComparison.Ordinal)))
+        foreach (var nested in agentSymbol.GetTypeMembers().Where(t => t.Name.EndsWith("Network", StringComparison.Ordinal) || t.Name.EndsWith("Features", StringComparison.Ordinal)))
         {
             // The typed overload; q networks also have Forward(in NetworkInputs), tested separately.
             var forward = nested.GetMembers("Forward").OfType<IMethodSymbol>().Single(m => m.Parameters.All(p => p.Type.Name != "NetworkInputs"));
@@ -238,6 +238,10 @@ public partial class NetworkTests
             { "relu", "ReluProbe", "CriticNetwork" },
             { "modular_relu", "ModularReluProbe", "QNetwork" },
             { "soft_module", "SoftModuleProbe", "QNetwork" },
+            { "features", "FeatureTeacher", "QFeatures" },
+            { "features", "FeatureStudent", "QNetwork" },
+            { "features", "FeatureStudent", "QFeatures" },
+            { "features", "FeatureCritic", "CriticFeatures" },
         };
         foreach (var file in GeneratorHarness.ExampleFiles)
         {
@@ -329,6 +333,7 @@ public partial class NetworkTests
         "relu" => ReluChains,
         "modular_relu" => ModularRelu,
         "soft_module" => SoftModuleTwinSpec,
+        "features" => FeatureSpecs,
         _ => File.ReadAllText(Path.Combine(GeneratorHarness.SpecsDirectory, spec)),
     };
 
@@ -336,14 +341,17 @@ public partial class NetworkTests
     private static IEnumerable<ParameterSlice> DetachedSlices(string text, string agentName, string networkName, ParameterLayout layout)
     {
         var agent = Mtrl.Dsl.SpecCompiler.Compile("n.mtrl", text).Model.Agents.Single(a => a.Name == agentName);
-        var network = agent.Networks.Single(n => NetworkEmitter.ClassName(n) == networkName);
-        var trained = new HashSet<string> { network.Output.Name };
-        foreach (var node in network.Nodes.Reverse())
+        var network = agent.Networks.Single(n => NetworkEmitter.ClassName(n) == networkName || n.Features is not null && NetworkEmitter.FeatureClassName(n) == networkName);
+        // A features class trains what its features output reads; the network's head is not part of it.
+        var output = NetworkEmitter.ClassName(network) == networkName ? network.Output : network.Features!;
+        var nodes = network.Features is { } features ? network.Nodes.Append(features).ToList() : network.Nodes.ToList();
+        var trained = new HashSet<string> { output.Name };
+        foreach (var node in Enumerable.Reverse(nodes))
         {
             if (!trained.Contains(node.Name) || node.Op is Mtrl.Dsl.Model.DetachOp) continue;
             foreach (var input in node.Inputs) trained.Add(input.Source);
         }
-        var owners = new HashSet<string>(network.Nodes.Where(n => trained.Contains(n.Name)).Select(n => n.Block ?? n.Name));
+        var owners = new HashSet<string>(nodes.Where(n => trained.Contains(n.Name)).Select(n => n.Block ?? n.Name));
         return network.Parameters.Where(p => !owners.Contains(p.Node)).Select(p => layout[p.Name]);
     }
 

@@ -110,6 +110,9 @@ public static class DiagnosticCatalog
     /// <summary><c>freeze</c> covers every parameter the algorithm trains, so training would change nothing.</summary>
     public static readonly DiagnosticDescriptor NothingToTrain = new("MTRL0412", DiagnosticSeverity.Error, "Everything frozen");
 
+    /// <summary>A distillation regresses features (<c>actor_mimic(features: β)</c>, β &gt; 0) but the student has no <c>features</c> output.</summary>
+    public static readonly DiagnosticDescriptor FeaturesOutputMissing = new("MTRL0413", DiagnosticSeverity.Error, "Feature regression without a features output");
+
     /// <summary>The front end failed internally; the message names the spec.</summary>
     public static readonly DiagnosticDescriptor InternalError = new("MTRL9000", DiagnosticSeverity.Error, "Internal error");
 
@@ -128,7 +131,7 @@ public static class DiagnosticCatalog
         WidthMismatch, ValueNotAllowed,
         OutOfRange, TooLarge,
         OutputActionMismatch, HerWithoutGoal, SingleTaskGradients, SequentialWithoutColumns,
-        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights, NothingToTrain,
+        MissingNetworkRole, NetworkOutputCount, NoEffect, SharedReadout, AmbiguousNetworkRole, NoTrainerFactory, NoSharedWeights, NothingToTrain, FeaturesOutputMissing,
         InternalError,
     };
 }

@@ -173,6 +173,22 @@ public sealed record PathNetOp(int Layers, int Modules, int Active, int Width, A
     public override string Kind => "pathnet";
 }
 
+/// <summary>
+/// <c>features(x)</c>: a network's second output, the features Actor-Mimic's feature regression
+/// (Parisotto et al. 2015, Eq. 3) compares: x itself (<see cref="Affine"/> false; a teacher's
+/// h_E(s), <see cref="Width"/> = x's width), or an affine predictor of x with <see cref="Width"/>
+/// outputs, shared or one per task (the student's f_i). It ends no schedule: the network's output
+/// head stays its output, and the generator builds the features as a companion network.
+/// </summary>
+public sealed record FeaturesOp(int Width, bool Affine, bool PerTask) : LayerOp
+{
+    /// <inheritdoc />
+    public override string Kind => "features";
+
+    /// <summary>An output: nothing may read it.</summary>
+    public override bool IsHead => true;
+}
+
 /// <summary>Base of output heads: an affine readout, shared or one per task.</summary>
 public abstract record HeadOp(bool PerTask) : LayerOp
 {

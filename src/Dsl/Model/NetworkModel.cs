@@ -27,6 +27,13 @@ public sealed record NetworkModel(
 {
     /// <summary>The output head (the last node).</summary>
     public NodeModel Output => Nodes[Nodes.Count - 1];
+
+    /// <summary>
+    /// The <c>out name = features(x)</c> output (a <see cref="FeaturesOp"/> node reading a node of
+    /// <see cref="Nodes"/> or an input), or null. It is not part of <see cref="Nodes"/>; its
+    /// predictor's parameters, if any, are the last of <see cref="Parameters"/>.
+    /// </summary>
+    public NodeModel? Features { get; init; }
 }
 
 /// <summary>

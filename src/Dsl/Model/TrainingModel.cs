@@ -81,7 +81,14 @@ public sealed record DistillSettings(
     DistillCollector Collector,
     double EpsilonStart,
     double EpsilonEnd,
-    long EpsilonDecaySteps);
+    long EpsilonDecaySteps)
+{
+    /// <summary>
+    /// β of Actor-Mimic's feature regression (<c>actor_mimic(features: β)</c>, Parisotto et al.
+    /// 2015, Eq. 4); 0, the default, leaves it off. Above 0 the student needs a features output.
+    /// </summary>
+    public double FeatureWeight { get; init; }
+}
 
 /// <summary>Distral's own settings: c_KL and c_Ent give α = c_KL/(c_KL + c_Ent) and β = 1/(c_KL + c_Ent).</summary>
 public sealed record DistralSettings(

@@ -150,6 +150,7 @@ internal sealed class AgentBinder
         var evolutionModel = TrainingBinder.Evolution(evolution, draft, allOps.OfType<PathNetOp>().FirstOrDefault(), _diagnostics);
         if (train is not null && !quiet) CheckRoles(training, networkModels, action, train);
         if (train is not null && !quiet) TrainerRequirements.Check(training, networkModels, train, _diagnostics);
+        if (!quiet) TrainingBinder.CheckUnusedPredictors(training, networkModels, _diagnostics);
 
         var blockModels = scope.Blocks.Values.Select(b => new BlockModel(
             b.Name.Text, b.Op,

@@ -93,6 +93,7 @@ public static class FreezeNames
             {
                 if (node.Block is null) Add($"{network.Name}.{node.Name}");
             }
+            if (network.Features is { } features) Add($"{network.Name}.{features.Name}");
         }
         return result;
     }

@@ -15,7 +15,8 @@ namespace Mtrl.Dsl.Semantics;
 /// compiles. The generator's naming scheme (docs/generator.md, "Names"):
 /// <list type="bullet">
 /// <item>agent → class of the same name; input or goal <c>x</c> → constant <c>{Pascal(x)}Width</c>;
-/// network <c>n</c> → nested class <c>{Pascal(n)}Network</c>;</item>
+/// network <c>n</c> → nested class <c>{Pascal(n)}Network</c>, and with a features output also
+/// <c>{Pascal(n)}Features</c>;</item>
 /// <item>inside a network class, an input or node <c>x</c> → field <c>_{Camel(x)}</c>, the generator's
 /// other fields for it <c>_{Camel(x)}_{role}</c> and gradients <c>_{Camel(x)}_grad</c> / <c>_{Camel(x)}_{role}Grad</c>
 /// (a camel name holds no underscore after its first character, so these never collide
@@ -94,7 +95,7 @@ public static class GeneratedNames
     {
         // using aliases (AgentEmitter)
         "Accelerator", "DistillationCollector", "DistillationMethod", "DistillationOptions", "DistillationTrainer", "DistralOptions", "DistralTrainer", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
-        "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
+        "ActorMimicFeatures", "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IFeatureNetwork", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
         "Initializer", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",
         "ParameterStore", "PathNetEvolutionOptions", "PathwayFitness", "PriorityOptions", "ReplaySampling", "SacOptions", "SacTrainer", "SequentialOptions", "SequentialTrainer", "TaskGradientMethod",
         "TaskLossWeighting", "Td3Options", "Td3Trainer", "TdLossKind", "TemperatureMode", "Activation", "ActivationKind",
@@ -130,6 +131,9 @@ public static class GeneratedNames
 
     /// <summary>The nested class the generator writes for network <paramref name="network"/>.</summary>
     public static string NetworkClass(string network) => Pascal(network) + "Network";
+
+    /// <summary>The nested class the generator writes for the features output of network <paramref name="network"/>.</summary>
+    public static string FeatureClass(string network) => Pascal(network) + "Features";
 
     /// <summary>The agent constant holding the width of input or goal <paramref name="input"/>.</summary>
     public static string WidthConstant(string input) => Pascal(input) + "Width";
@@ -240,6 +244,16 @@ public static class GeneratedNames
                 }
                 networks.Add(className, network);
                 members[className] = $"the class of {what}";
+                if (network.Features is { } features)
+                {
+                    var featureClass = FeatureClass(network.Name);
+                    if (ReservedTypeNames.Contains(featureClass))
+                    {
+                        Report(span, $"{what} would give its features output the class '{Q(featureClass)}', which hides the type of that name the generated code uses; rename it");
+                        continue;
+                    }
+                    members[featureClass] = $"the features class of {what}";
+                }
                 CheckNodes(network, item, inputs);
             }
 
@@ -273,7 +287,7 @@ public static class GeneratedNames
             }
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in inputs) fields[pair.Key] = $"input '{Q(pair.Value.Name)}'";
-            foreach (var node in network.Nodes)
+            foreach (var node in NamedNodes(network))
             {
                 var span = bindings.TryGetValue(node.Name, out var named) ? named : node.Span;
                 var what = $"'{Q(node.Name)}' in network '{Q(network.Name)}'";
@@ -293,6 +307,10 @@ public static class GeneratedNames
             }
         }
 
+        /// <summary>A network's nodes and its features output: all of them name fields and slices.</summary>
+        private static IEnumerable<NodeModel> NamedNodes(NetworkModel network) =>
+            network.Features is { } features ? network.Nodes.Append(features) : network.Nodes;
+
         /// <summary>Parameter slices are looked up by name: two owners (blocks or network nodes) must not produce one name.</summary>
         private void CheckSlices()
         {
@@ -302,7 +320,7 @@ public static class GeneratedNames
             foreach (var network in _agent.Networks)
             {
                 var nodes = new Dictionary<string, NodeModel>(StringComparer.Ordinal);
-                foreach (var node in network.Nodes)
+                foreach (var node in NamedNodes(network))
                 {
                     if (node.Block is null && !nodes.ContainsKey(node.Name)) nodes.Add(node.Name, node);
                 }

@@ -65,12 +65,15 @@ internal sealed class NetworkBinder
         CollectBindings();
         foreach (var binding in _bindings.Values) ResolveFrom(binding);
 
-        var outputs = _bindings.Values.Where(b => b.IsOutput).ToList();
+        var featureOutputs = _bindings.Values.Where(b => b.IsOutput && IsFeatureOutput(b)).ToList();
+        var outputs = _bindings.Values.Where(b => b.IsOutput && !IsFeatureOutput(b)).ToList();
         if (outputs.Count == 0)
         {
             if (_network.IsIncomplete) return null;
             _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, _network.Head.Span.Cover(_network.Name!.Span),
-                $"network '{_name}' has no output; end it with 'out name = head(…)' using gaussian, categorical, deterministic, q_values or value");
+                featureOutputs.Count == 0
+                    ? $"network '{_name}' has no output; end it with 'out name = head(…)' using gaussian, categorical, deterministic, q_values or value"
+                    : $"network '{_name}' has only a features output; it also needs 'out name = head(…)' using gaussian, categorical, deterministic, q_values or value");
             return null;
         }
         if (outputs.Count > 1)
@@ -78,13 +81,19 @@ internal sealed class NetworkBinder
             foreach (var extra in outputs.Skip(1))
             {
                 _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, extra.Name.Span,
-                    $"network '{_name}' already has output '{outputs[0].Name.Text}' (line {outputs[0].Name.Span.Line}); a network has exactly one output");
+                    $"network '{_name}' already has output '{outputs[0].Name.Text}' (line {outputs[0].Name.Span.Line}); a network has exactly one output head (besides at most one features output)");
             }
+        }
+        foreach (var extra in featureOutputs.Skip(1))
+        {
+            _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, extra.Name.Span,
+                $"network '{_name}' already has features output '{featureOutputs[0].Name.Text}' (line {featureOutputs[0].Name.Span.Line}); a network has at most one");
         }
         var output = outputs[0];
         if (output.Result is not { Kind: ValueKind.Head } head) return null;
 
         var reachable = Reachable(head.Source);
+        var features = FeatureNode(featureOutputs, reachable, head.Source);
         foreach (var binding in _bindings.Values)
         {
             if (binding.IsOutput || binding.Result is null || binding.Result.IsError || _network.IsIncomplete) continue;
@@ -127,7 +136,35 @@ internal sealed class NetworkBinder
                 parameters.AddRange(groups);
             }
         }
-        return new NetworkModel(_name, role, nodes.ToEquatableArray(), parameters.ToEquatableArray(), readsAction, _network.Span);
+        if (features is not null)
+        {
+            if (_scope.Inputs.ContainsKey(features.Inputs[0].Source)) _scope.UsedInputs.Add(features.Inputs[0].Source);
+            if (_nodeParameters.TryGetValue(features.Name, out var predictor)) parameters.AddRange(predictor);
+        }
+        return new NetworkModel(_name, role, nodes.ToEquatableArray(), parameters.ToEquatableArray(), readsAction, _network.Span) { Features = features };
+    }
+
+    /// <summary>True for <c>out name = features(…)</c> (unless a block is called features, which makes it a head-less block call).</summary>
+    private bool IsFeatureOutput(Binding binding) =>
+        binding.Expression is CallExpression { Callee.Text: "features" } && !_scope.Blocks.ContainsKey("features");
+
+    /// <summary>
+    /// The node of the features output, or null: it must read the input or a hidden binding the
+    /// output head is computed from (Actor-Mimic regresses the features the policy acts on).
+    /// </summary>
+    private NodeModel? FeatureNode(List<Binding> featureOutputs, HashSet<string> reachable, string head)
+    {
+        if (featureOutputs.Count == 0 || featureOutputs[0].Result is not { Kind: ValueKind.Head } value) return null;
+        var node = _nodes.FirstOrDefault(n => n.Name == value.Source && n.Op is FeaturesOp);
+        if (node is null) return null;
+        var source = node.Inputs[0].Source;
+        if (!reachable.Contains(source) && !_scope.Inputs.ContainsKey(source))
+        {
+            _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, node.Span,
+                $"features output '{node.Name}' reads '{source}', which output '{head}' is not computed from; give it a hidden binding the head reads, e.g. features(h) for 'out {head} = …(h)'");
+            return null;
+        }
+        return node;
     }
 
     private void CheckRole(NetworkRole role, HeadOp head, bool readsAction, NodeModel headNode)
@@ -350,7 +387,7 @@ internal sealed class NetworkBinder
         if (binding.IsOutput && value.Kind is ValueKind.Features or ValueKind.TaskId)
         {
             _diagnostics.Report(DiagnosticCatalog.NetworkOutputCount, binding.Expression.Span,
-                $"output '{binding.Name.Text}' must be a head: gaussian, categorical, deterministic, q_values or value");
+                $"output '{binding.Name.Text}' must be a head (gaussian, categorical, deterministic, q_values or value) or features(…)");
             value = Value.Error(binding.Expression.Span);
         }
         else if (!binding.IsOutput && value.Kind == ValueKind.Head)
@@ -507,6 +544,16 @@ internal sealed class NetworkBinder
             settings.ReportUnknown();
             if (op is MlpOp mlp && values.Count > 1 && values[1] is not null) op = mlp with { Film = true };
             if (op is ConcatOp) op = new ConcatOp(values.Count);
+            if (op is FeaturesOp features)
+            {
+                if (!top || !_bindings.TryGetValue(binding, out var owner) || !owner.IsOutput)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.ValueNotAllowed, call.Span,
+                        $"features(…) is an output that nothing inside the network reads; write it as its own 'out {(top ? binding : "features")} = features(…)'");
+                    return Value.Error(call.Span);
+                }
+                if (!features.Affine) op = features with { Width = values.Count > 0 ? values[0]?.Width ?? 0 : 0 };
+            }
         }
         if (failed || values.Any(v => v is { IsError: true })) return Value.Error(call.Span);
 

@@ -121,6 +121,7 @@ internal static class OpCatalog
             new OpSignature("q_values", new[] { X },
                 (c, s) => new QValuesOp(c.Action.Kind == ActionKind.Discrete ? c.Action.Size : 1, s.Bool("per_task", false)), HeadWidth, isHead: true),
             new OpSignature("value", new[] { X }, (c, s) => new ValueOp(s.Bool("per_task", false)), HeadWidth, isHead: true),
+            new OpSignature("features", new[] { X }, BindFeatures, (c, op, v) => ((FeaturesOp)op).Affine ? ((FeaturesOp)op).Width : v[0]?.Width ?? 0, isHead: true),
         };
         return ops.ToDictionary(o => o.Name, StringComparer.Ordinal);
     }
@@ -172,6 +173,26 @@ internal static class OpCatalog
             }
         }
         return new GaussianOp(c.Action.Size, min, max, s.Bool("per_task", false));
+    }
+
+    /// <summary>
+    /// <c>features(x)</c> is x itself; <c>width</c> makes it an affine predictor of that many
+    /// outputs, <c>per_task</c> one predictor per task. The identity's width is x's, filled in
+    /// once x is known.
+    /// </summary>
+    private static LayerOp BindFeatures(OpContext c, Settings s)
+    {
+        var perTask = s.Bool("per_task", false);
+        if (!s.Has("width"))
+        {
+            if (perTask)
+            {
+                c.Diagnostics.Report(DiagnosticCatalog.Missing, s.SpanOf("per_task"),
+                    "'per_task' applies to a features predictor, which needs its width: features(x, width: …, per_task: true)");
+            }
+            return new FeaturesOp(0, Affine: false, PerTask: false);
+        }
+        return new FeaturesOp(s.RequiredInt("width", NumberRange.Width), Affine: true, perTask);
     }
 
     private static LayerOp BindMoe(OpContext c, Settings s)

@@ -132,6 +132,19 @@ internal static class ParameterLayout
                     }
                 }
                 break;
+            case FeaturesOp { Affine: true } features:
+                if (features.PerTask)
+                {
+                    for (var t = 0; t < tasks; t++)
+                    {
+                        Affine(list, node, $"{prefix}.task{t}", ParameterOwner.Task(t), x, features.Width);
+                    }
+                }
+                else
+                {
+                    Affine(list, node, prefix, ParameterOwner.Shared, x, features.Width);
+                }
+                break;
             case HeadOp head:
                 if (head.PerTask)
                 {

@@ -156,6 +156,8 @@ internal static class LayerSizes
                 }
             case PathNetOp pn:
                 return Affine(x, pn.Width).Times(pn.Modules) + Affine(pn.Width, pn.Width).Times(Saturating.Multiply(pn.Layers - 1, pn.Modules));
+            case FeaturesOp { Affine: true } features:
+                return features.PerTask ? Affine(x, features.Width, taskSpecific: true).Times(tasks) : Affine(x, features.Width);
             case HeadOp head:
                 return head.PerTask ? Affine(x, head.ReadoutWidth, taskSpecific: true).Times(tasks) : Affine(x, head.ReadoutWidth);
             default:

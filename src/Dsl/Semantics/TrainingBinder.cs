@@ -128,6 +128,7 @@ internal static class TrainingBinder
         {
             case Algorithm.Distill:
                 distill = ReadDistill(s, steps, diagnostics);
+                CheckFeatureRegression(s, distill, networks, diagnostics);
                 break;
             case Algorithm.Distral:
                 distral = new DistralSettings(
@@ -182,11 +183,12 @@ internal static class TrainingBinder
             dqn, sac, td3, gradients, weights, schedule, span) { Freeze = freeze, Distill = distill, Distral = distral };
     }
 
-    /// <summary><c>method: kl(tau: …) | nll | mse | actor_mimic(tau: …)</c>, <c>collector</c> and the ε schedule.</summary>
+    /// <summary><c>method: kl(tau: …) | nll | mse | actor_mimic(tau: …, features: β)</c>, <c>collector</c> and the ε schedule.</summary>
     private static DistillSettings ReadDistill(Settings s, long steps, DiagnosticBag diagnostics)
     {
         var method = DistillMethod.Kl;
         var temperature = 0.01;
+        var featureWeight = 0.0;
         var raw = s.Raw("method");
         if (raw is not null && Options.Read(s, "method", raw, new[] { "kl", "nll", "mse", "actor_mimic" }, diagnostics) is { } o)
         {
@@ -201,13 +203,42 @@ internal static class TrainingBinder
             {
                 temperature = o.Settings.Real("tau", method == DistillMethod.Kl ? 0.01 : 1.0, NumberRange.Positive);
             }
+            if (method == DistillMethod.ActorMimic) featureWeight = o.Settings.Real("features", 0.0, NumberRange.NonNegative);
             o.Settings.ReportUnknown();
         }
         return new DistillSettings(method, temperature,
             s.Choice("collector", DistillCollector.Student, Collectors),
             s.Real("epsilon_start", 1.0, NumberRange.Probability),
             s.Real("epsilon_end", 0.05, NumberRange.Probability),
-            s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps));
+            s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps)) { FeatureWeight = featureWeight };
+    }
+
+    /// <summary>
+    /// Feature regression needs the student (the q_values network) to have a features output
+    /// (MTRL0413); a features predictor nothing trains is reported on the network that has it.
+    /// Identity features cost nothing and are what a teacher offers, so any algorithm may have them.
+    /// </summary>
+    private static void CheckFeatureRegression(Settings s, DistillSettings distill, IReadOnlyList<NetworkModel>? networks, DiagnosticBag diagnostics)
+    {
+        if (networks is null) return;
+        var students = networks.Where(n => n.Output.Op is QValuesOp).ToList();
+        if (distill.FeatureWeight > 0 && students.Count > 0 && students.All(n => n.Features is null))
+        {
+            diagnostics.Report(DiagnosticCatalog.FeaturesOutputMissing, s.SpanOf("method"),
+                $"feature regression (features: {distill.FeatureWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)}) needs the student '{students[0].Name}' to declare what it regresses: add 'out features = features(h, width: …)' reading its hidden layer h");
+        }
+    }
+
+    /// <summary>MTRL0406 on a features predictor whose parameters nothing trains (anything but distill with <c>actor_mimic(features: β &gt; 0)</c>).</summary>
+    public static void CheckUnusedPredictors(TrainingModel training, IReadOnlyList<NetworkModel> networks, DiagnosticBag diagnostics)
+    {
+        if (training.Distill is { FeatureWeight: > 0 }) return;
+        foreach (var network in networks)
+        {
+            if (network.Features is not { Op: FeaturesOp { Affine: true } } features) continue;
+            diagnostics.Report(DiagnosticCatalog.NoEffect, features.Span,
+                $"the features predictor '{features.Name}' of network '{network.Name}' is trained only by a distillation with 'method: actor_mimic(features: β)', β > 0; here its parameters keep their initial values (a teacher's features output is features(h), without width)");
+        }
     }
 
     private static SacSettings ReadSac(Settings s, AgentModelDraft agent, double lr, DiagnosticBag diagnostics)

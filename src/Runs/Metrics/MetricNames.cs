@@ -24,6 +24,9 @@ public static class MetricNames
     /// <summary>Loss of the last update.</summary>
     public const string Loss = "loss";
 
+    /// <summary>Weighted feature-regression part of the last update's loss (Actor-Mimic; recorded only when the trainer regresses features).</summary>
+    public const string FeatureLoss = "feature_loss";
+
     /// <summary>Updates whose optimizer step was skipped for a non-finite loss or gradient.</summary>
     public const string SkippedUpdates = "skipped_updates";
 

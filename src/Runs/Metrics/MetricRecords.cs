@@ -41,6 +41,12 @@ public static class MetricRecords
         return records;
     }
 
+    private static bool HasPredictor(DistillationTrainer trainer)
+    {
+        foreach (var _ in trainer.NetworksOf<IFeatureNetwork>()) return true;
+        return false;
+    }
+
     /// <summary>
     /// One record for the run (updates, loss, the pooled training episodes, what the non-finite
     /// data policy skipped, speed), then one per
@@ -55,7 +61,7 @@ public static class MetricRecords
         var tasks = trainer.TaskEpisodes;
         var records = new List<MetricRecord>(tasks.Length + 1);
         var pooled = trainer.Episodes;
-        records.Add(new MetricRecord(MetricKinds.Train, trainer.Transitions, seconds, null, new Metric[]
+        var metrics = new List<Metric>
         {
             new(MetricNames.Updates, trainer.Updates),
             new(MetricNames.Loss, trainer.LastLoss),
@@ -67,7 +73,13 @@ public static class MetricRecords
             new(MetricNames.NonFiniteTransitions, trainer.NonFiniteTransitions),
             new(MetricNames.SkippedTransitions, trainer.SkippedTransitions),
             new(MetricNames.TransitionsPerSecond, transitionsPerSecond),
-        }));
+        };
+        // Actor-Mimic: the part of the loss that feature regression adds, so a run shows it is at work.
+        if (trainer is DistillationTrainer { Options.FeatureWeight: > 0f } distillation && HasPredictor(distillation))
+        {
+            metrics.Insert(2, new Metric(MetricNames.FeatureLoss, distillation.LastFeatureLoss));
+        }
+        records.Add(new MetricRecord(MetricKinds.Train, trainer.Transitions, seconds, null, metrics));
         if (tasks.Length < 2) return records;
         for (var t = 0; t < tasks.Length; t++)
         {

@@ -7,6 +7,7 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
     using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;
     using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;
     using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
@@ -22,6 +23,7 @@ namespace Consumer.Agents
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
     using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
