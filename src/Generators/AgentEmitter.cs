@@ -57,6 +57,7 @@ internal static class AgentEmitter
         w.WriteLine("using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;");
         w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
+        w.WriteLine("using LoserUpdates = global::Mtrl.Runtime.Transfer.LoserUpdates;");
         w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
         w.WriteLine("using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;");
         w.WriteLine("using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;");

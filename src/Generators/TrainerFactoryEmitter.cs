@@ -156,6 +156,7 @@ internal static class TrainerFactoryEmitter
             w.WriteLine($"MutationShift = {Int(evolution.MutationShift)},");
             w.WriteLine($"StepsPerEvaluation = {Long(evolution.StepsPerEvaluation)},");
             w.WriteLine($"Fitness = PathwayFitness.{evolution.Fitness},");
+            w.WriteLine($"LoserUpdates = LoserUpdates.{evolution.LoserUpdates},");
             w.Indent--;
             w.WriteLine("},");
         }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using Mtrl.Dsl.Diagnostics;
+using Mtrl.Dsl.Model;
 using Xunit;
 
 namespace Mtrl.Dsl.Tests;
@@ -226,6 +227,29 @@ public class DiagnosticTests
     [InlineData("layers: 3, modules: 2, width: 4")]
     public void SoftModularStylesAcceptTheirShapes(string settings) =>
         SpecAssert.Clean(SpecAssert.Agent(Network($"    r = soft_modular(obs, by: obs, {settings})\n    out q = q_values(r)")));
+
+    [Theory]
+    [InlineData("", LoserUpdates.Keep)]
+    [InlineData(" loser_updates: keep", LoserUpdates.Keep)]
+    [InlineData(" loser_updates: discard", LoserUpdates.Discard)]
+    public void LoserUpdatesDefaultToThePapersKeep(string setting, LoserUpdates expected)
+    {
+        var agent = SpecAssert.Clean(PathNetAgent($"evolution {{ population: 4{setting} }}"));
+        Assert.Equal(expected, agent.Evolution!.LoserUpdates);
+    }
+
+    [Fact]
+    public void UnknownLoserUpdatesSuggestTheClosestChoice()
+    {
+        var result = SpecAssert.Compile(PathNetAgent("evolution { loser_updates: discrad }"));
+        var diagnostic = Assert.Single(result.Diagnostics, d => d.Code == "MTRL0100");
+        Assert.Contains("expected 'keep' or 'discard'", diagnostic.Message);
+        Assert.EndsWith("did you mean 'discard'?", diagnostic.Message);
+    }
+
+    private static string PathNetAgent(string evolution) => SpecAssert.Agent(
+        Network("    out q = q_values(pathnet(obs, layers: 2, modules: 3, active: 2, width: 4), per_task: true)") + "\n  " + evolution,
+        train: "train dqn { schedule: sequential(steps_per_task: 100) }");
 
     [Fact]
     public void WidthMismatchNamesBothWidthsAndWhereTheyCameFrom()

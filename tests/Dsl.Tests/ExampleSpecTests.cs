@@ -111,6 +111,7 @@ public class ExampleSpecTests
         var evolution = agent.Evolution!;
         Assert.Equal(1.0 / (3 * 4), evolution.MutationProbability, 12);
         Assert.Equal(64, evolution.Population);
+        Assert.Equal(LoserUpdates.Keep, evolution.LoserUpdates);
     }
 
     [Fact]

@@ -259,7 +259,11 @@ public sealed class GeneratorFuzzTests
             "distral" => "  kl: 0.1  entropy: 0.02",
             _ => "",
         };
-        spec.Append($"  train {algorithm} {{ batch: 8  warmup: 16  steps: 64{gradients}{schedule}{settings} }}\n  replay {{ capacity: 512 }}\n}}\n");
+        // A sequential schedule sometimes tunes its PathNet tournaments (no effect, a warning, without a grid).
+        var evolution = schedule.Length > 0 && random.Next(2) == 0
+            ? $"  evolution {{ population: {2 + random.Next(3)}  steps_per_evaluation: 8  loser_updates: {(random.Next(2) == 0 ? "keep" : "discard")} }}\n"
+            : "";
+        spec.Append($"  train {algorithm} {{ batch: 8  warmup: 16  steps: 64{gradients}{schedule}{settings} }}\n  replay {{ capacity: 512 }}\n{evolution}}}\n");
         return new Case($"r{index}", spec.ToString(), discrete ? (tasks == 1 ? "bitflip" : null) : "pointmass");
     }
 

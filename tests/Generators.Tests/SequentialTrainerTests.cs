@@ -180,10 +180,17 @@ public sealed class SequentialTrainerTests
     [InlineData("Prog", 300)]
     [InlineData("Path", 180)]
     [InlineData("Path", 420)]
-    public void AScheduleResumedMidStageContinuesBitIdentically(string agent, long stopAt)
+    [InlineData("Path", 180, LoserUpdates.Discard)]
+    [InlineData("Path", 220, LoserUpdates.Discard)]
+    [InlineData("Path", 420, LoserUpdates.Discard)]
+    public void AScheduleResumedMidStageContinuesBitIdentically(string agent, long stopAt, LoserUpdates losers = LoserUpdates.Keep)
     {
         var create = Factory(agent == "Prog" ? Progressive : PathNet, agent);
-        var options = new SequentialOptions { StepsPerTask = agent == "Prog" ? 240 : 320, EvaluateEvery = 80, Evaluation = new() { EpisodesPerTask = 2 }, Seed = 3, Evolution = new() { Population = 4, StepsPerEvaluation = 40 } };
+        var options = new SequentialOptions
+        {
+            StepsPerTask = agent == "Prog" ? 240 : 320, EvaluateEvery = 80, Evaluation = new() { EpisodesPerTask = 2 }, Seed = 3,
+            Evolution = new() { Population = 4, StepsPerEvaluation = 40, LoserUpdates = losers },
+        };
 
         var straight = create(options);
         straight.Train();
@@ -223,6 +230,51 @@ public sealed class SequentialTrainerTests
             File.Delete(replay);
             File.Delete(saved);
         }
+    }
+
+    [Theory]
+    [InlineData(3UL)]
+    [InlineData(4UL)]
+    public void WithLosersDiscardedEveryContestantStartsFromTheTournamentsStartAndOnlyTheWinnersTrainingStays(ulong seed)
+    {
+        var create = Factory(PathNet, "Path");
+        SequentialOptions Options(LoserUpdates losers) => new()
+        {
+            StepsPerTask = 320, EvaluateEvery = 0, Evaluation = new() { EpisodesPerTask = 2 }, Seed = seed,
+            // Windows of 80 transitions: the first contestant's ends after the 64-transition warm-up, so it trains.
+            Evolution = new() { Population = 4, StepsPerEvaluation = 80, LoserUpdates = losers },
+        };
+        // Until the first contestant's window ends both runs are the same; the paper's run then shows what it trained to.
+        var discarding = create(Options(LoserUpdates.Discard));
+        var keeping = create(Options(LoserUpdates.Keep));
+        var evolution = discarding.Evolution!;
+        var first = evolution.Contestants[0];
+        var start = Stage(discarding).CreateCheckpoint();
+        while (evolution.Position == 0)
+        {
+            discarding.Step();
+            keeping.Step();
+        }
+        var trainedByFirst = Stage(keeping).Parameters.Values.ToArray();
+        Assert.NotEqual(start.Arrays["parameters"], trainedByFirst);
+        Assert.Equal(start.Arrays["parameters"], Stage(discarding).Parameters.Values);
+        Assert.Equal(start.Arrays["target"], Stage(discarding).TargetParameters.Values);
+        Assert.Equal(start.Arrays["adam.m"], Stage(discarding).Optimizer.FirstMoment);
+
+        while (evolution.Tournaments == 0) discarding.Step();
+        var kept = Stage(discarding).Parameters.Values;
+        if (evolution.LastWinner == first)
+        {
+            Assert.Equal(trainedByFirst, kept);
+        }
+        else
+        {
+            // The second contestant won: what it trained to from the start, neither the start nor the first's.
+            Assert.NotEqual(trainedByFirst, kept.ToArray());
+            Assert.NotEqual(start.Arrays["parameters"], kept.ToArray());
+        }
+        // Both branches are covered: with seed 4 the first contestant wins, with seed 3 the second.
+        Assert.Equal(seed == 4UL, evolution.LastWinner == first);
     }
 
     private const string FineTuned = """

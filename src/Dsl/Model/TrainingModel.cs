@@ -245,6 +245,15 @@ public enum Fitness
     Success,
 }
 
+/// <summary>What happens to a losing PathNet contestant's parameter updates.</summary>
+public enum LoserUpdates
+{
+    /// <summary>They stay (the paper).</summary>
+    Keep,
+    /// <summary>They are undone: each contestant trains from the tournament's starting parameters and only the winner's training is kept.</summary>
+    Discard,
+}
+
 /// <summary>PathNet's tournament evolution (Fernando et al. 2017).</summary>
 public sealed record EvolutionModel(
     int Population,
@@ -253,4 +262,5 @@ public sealed record EvolutionModel(
     int MutationShift,
     long StepsPerEvaluation,
     Fitness Fitness,
+    LoserUpdates LoserUpdates,
     SourceSpan Span);

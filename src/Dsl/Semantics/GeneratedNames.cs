@@ -96,7 +96,7 @@ public static class GeneratedNames
         // using aliases (AgentEmitter)
         "Accelerator", "DistillationCollector", "DistillationMethod", "DistillationOptions", "DistillationTrainer", "DistralOptions", "DistralTrainer", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
         "ActorMimicFeatures", "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IFeatureNetwork", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
-        "Initializer", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",
+        "Initializer", "LoserUpdates", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",
         "ParameterStore", "PathNetEvolutionOptions", "PathwayFitness", "PriorityOptions", "ReplaySampling", "SacOptions", "SacTrainer", "SequentialOptions", "SequentialTrainer", "TaskGradientMethod",
         "TaskLossWeighting", "Td3Options", "Td3Trainer", "TdLossKind", "TemperatureMode", "Activation", "ActivationKind",
         "Concat", "ElementwiseProduct", "Embedding", "Film", "LayerNorm", "Linear", "LinearMap", "ModuleMix", "OneHot",

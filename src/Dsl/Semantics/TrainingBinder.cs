@@ -50,6 +50,12 @@ internal static class TrainingBinder
         ["success"] = Fitness.Success,
     };
 
+    private static readonly IReadOnlyDictionary<string, LoserUpdates> LoserUpdateChoices = new Dictionary<string, LoserUpdates>
+    {
+        ["keep"] = LoserUpdates.Keep,
+        ["discard"] = LoserUpdates.Discard,
+    };
+
     // Settings only some algorithms read; written for another algorithm they get a warning.
     private static readonly IReadOnlyDictionary<string, Algorithm[]> AlgorithmSpecific = new Dictionary<string, Algorithm[]>
     {
@@ -470,8 +476,9 @@ internal static class TrainingBinder
         var shift = s.Int("mutation_shift", 2, NumberRange.Modules);
         var evaluation = s.Long("steps_per_evaluation", 1000, NumberRange.Steps);
         var fitness = s.Choice("fitness", Fitness.Return, Fitnesses);
+        var loserUpdates = s.Choice("loser_updates", LoserUpdates.Keep, LoserUpdateChoices);
         s.ReportUnknown();
-        return new EvolutionModel(population, tournament, mutation, shift, evaluation, fitness, span);
+        return new EvolutionModel(population, tournament, mutation, shift, evaluation, fitness, loserUpdates, span);
     }
 
     /// <summary>

@@ -35,6 +35,43 @@ public sealed class Checkpoint
     /// <summary>Section holding offset, rows and columns of each slice named in <see cref="LayoutNamesSection"/>.</summary>
     public const string LayoutShapesSection = "layout.shapes";
 
+    /// <summary>
+    /// Copies every section and counter of <paramref name="inner"/> into this checkpoint under
+    /// <paramref name="prefix"/> (arrays are shared, not cloned), so a whole checkpoint can travel
+    /// inside another; <see cref="Extract"/> takes it out again.
+    /// </summary>
+    /// <exception cref="CheckpointException"><paramref name="inner"/> belongs to another layout.</exception>
+    public void Embed(string prefix, Checkpoint inner)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(inner);
+        if (inner.LayoutHash != LayoutHash) throw new CheckpointException($"cannot embed a checkpoint of layout {inner.LayoutHash:x16} in one of layout {LayoutHash:x16}");
+        foreach (var (name, values) in inner.Arrays) Arrays[prefix + name] = values;
+        foreach (var (name, value) in inner.Counters) Counters[prefix + name] = value;
+        foreach (var (name, values) in inner.Integers) Integers[prefix + name] = values;
+        foreach (var (name, values) in inner.Strings) Strings[prefix + name] = values;
+    }
+
+    /// <summary>The checkpoint <see cref="Embed"/> stored under <paramref name="prefix"/> (every entry whose name starts with it, the prefix removed).</summary>
+    public Checkpoint Extract(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var inner = new Checkpoint(LayoutHash);
+        CopyPrefixed(Arrays, inner.Arrays, prefix);
+        CopyPrefixed(Counters, inner.Counters, prefix);
+        CopyPrefixed(Integers, inner.Integers, prefix);
+        CopyPrefixed(Strings, inner.Strings, prefix);
+        return inner;
+    }
+
+    private static void CopyPrefixed<T>(Dictionary<string, T> source, Dictionary<string, T> destination, string prefix)
+    {
+        foreach (var (name, value) in source)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal)) destination[name[prefix.Length..]] = value;
+        }
+    }
+
     /// <summary>Captures the parameter values of a store, with its layout's slice names and shapes (<see cref="Slices"/>).</summary>
     public static Checkpoint Of(ParameterStore store)
     {

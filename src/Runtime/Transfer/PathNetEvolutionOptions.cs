@@ -12,6 +12,20 @@ public enum PathwayFitness
     Success,
 }
 
+/// <summary>What happens to the parameter updates a contestant made during its window when it loses its tournament.</summary>
+public enum LoserUpdates
+{
+    /// <summary>They stay, as in the paper: every contestant trains the shared modules in turn.</summary>
+    Keep,
+
+    /// <summary>
+    /// They are undone: every contestant of a tournament trains from the parameters the tournament
+    /// started with, and only the winner's training is kept (the replay keeps every contestant's
+    /// transitions). Gentler on shared modules when contestants train one after another.
+    /// </summary>
+    Discard,
+}
+
 /// <summary>
 /// PathNet's tournament evolution settings (Fernando et al. 2017), mirroring the spec's
 /// <c>evolution { … }</c> section. <see cref="PathwayEvolution"/> applies them.
@@ -42,6 +56,9 @@ public sealed record PathNetEvolutionOptions
     /// <summary>What a contestant's fitness measures.</summary>
     public PathwayFitness Fitness { get; init; } = PathwayFitness.Return;
 
+    /// <summary>Whether a losing contestant's parameter updates stay (the paper) or are undone.</summary>
+    public LoserUpdates LoserUpdates { get; init; } = LoserUpdates.Keep;
+
     /// <summary>Checks every setting against its range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it and the allowed range.</exception>
     public void Validate()
@@ -58,5 +75,6 @@ public sealed record PathNetEvolutionOptions
         if (MutationShift < 0) throw new ArgumentOutOfRangeException(nameof(MutationShift), MutationShift, "must be at least 0");
         if (StepsPerEvaluation < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerEvaluation), StepsPerEvaluation, "must be at least 1");
         if (!Enum.IsDefined(Fitness)) throw new ArgumentOutOfRangeException(nameof(Fitness), Fitness, "must be Return or Success");
+        if (!Enum.IsDefined(LoserUpdates)) throw new ArgumentOutOfRangeException(nameof(LoserUpdates), LoserUpdates, "must be Keep or Discard");
     }
 }

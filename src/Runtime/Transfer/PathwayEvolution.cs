@@ -50,6 +50,7 @@ public sealed class PathwayEvolution
     private readonly int[] _swaps;
     private int _position;
     private long _tournaments;
+    private int _lastWinner = -1;
     private ulong _counter;
 
     /// <summary>Draws the initial population (every gene uniform in [0, M), as in the paper) and the first tournament.</summary>
@@ -114,6 +115,9 @@ public sealed class PathwayEvolution
     /// <summary>Indices into the population of the running tournament's contestants, in the order they are evaluated (distinct, drawn uniformly without replacement).</summary>
     public ReadOnlySpan<int> Contestants => _contestants;
 
+    /// <summary>Where <see cref="Current"/> stands in <see cref="Contestants"/>: 0 for a tournament's first contestant.</summary>
+    public int Position => _position;
+
     /// <summary>The contestant whose fitness <see cref="Report"/> expects next (an element of <see cref="Contestants"/>).</summary>
     public int Current => _contestants[_position];
 
@@ -141,6 +145,12 @@ public sealed class PathwayEvolution
             return best;
         }
     }
+
+    /// <summary>
+    /// The winner of the latest completed tournament (<see cref="Best"/> before the first): the
+    /// genotype whose fitness was measured last, closest to the shared modules as they are now.
+    /// </summary>
+    public int LastWinner => _lastWinner < 0 ? Best : _lastWinner;
 
     /// <summary>The L·N genes of genotype <paramref name="index"/>, layer-major (gene l·N + a), each in [0, M).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, P).</exception>
@@ -193,6 +203,7 @@ public sealed class PathwayEvolution
             Mutate(copy);
         }
 
+        _lastWinner = winner;
         _tournaments++;
         _position = 0;
         DrawContestants();
@@ -232,7 +243,8 @@ public sealed class PathwayEvolution
     /// <summary>
     /// Writes the whole state under <paramref name="prefix"/>: integer sections <c>shape</c>
     /// (L, M, N, P, T), <c>genes</c>, <c>fitness</c> (IEEE bits) and <c>contestants</c>, and
-    /// counters <c>position</c>, <c>tournaments</c> and <c>counter</c> (the Philox counter).
+    /// counters <c>position</c>, <c>tournaments</c>, <c>last_winner</c> (−1 before the first
+    /// tournament ends) and <c>counter</c> (the Philox counter).
     /// </summary>
     public void Save(Checkpoint checkpoint, string prefix)
     {
@@ -244,6 +256,7 @@ public sealed class PathwayEvolution
         checkpoint.Integers[prefix + "contestants"] = Array.ConvertAll(_contestants, c => (long)c);
         checkpoint.Counters[prefix + "position"] = _position;
         checkpoint.Counters[prefix + "tournaments"] = _tournaments;
+        checkpoint.Counters[prefix + "last_winner"] = _lastWinner;
         checkpoint.Counters[prefix + "counter"] = unchecked((long)_counter);
     }
 
@@ -268,6 +281,8 @@ public sealed class PathwayEvolution
         var contestants = checkpoint.RequireIntegers(prefix + "contestants", _contestants.Length);
         var position = checkpoint.Counter(prefix + "position");
         var tournaments = checkpoint.Counter(prefix + "tournaments");
+        // Checkpoints written before last_winner existed: no tournament winner is known.
+        var lastWinner = checkpoint.Counters.TryGetValue(prefix + "last_winner", out var saved) ? saved : -1;
         var counter = checkpoint.Counter(prefix + "counter");
 
         for (var g = 0; g < genes.Length; g++)
@@ -290,12 +305,17 @@ public sealed class PathwayEvolution
             throw new CheckpointException($"counter '{prefix}position' is {position}, outside [0, {_contestants.Length})");
         }
         if (tournaments < 0) throw new CheckpointException($"counter '{prefix}tournaments' is {tournaments}, negative");
+        if (lastWinner < -1 || lastWinner >= Population)
+        {
+            throw new CheckpointException($"counter '{prefix}last_winner' is {lastWinner}, outside [-1, {Population})");
+        }
 
         for (var g = 0; g < genes.Length; g++) _genes[g] = (int)genes[g];
         for (var i = 0; i < fitness.Length; i++) _fitness[i] = BitConverter.Int64BitsToDouble(fitness[i]);
         for (var k = 0; k < contestants.Length; k++) _contestants[k] = (int)contestants[k];
         _position = (int)position;
         _tournaments = tournaments;
+        _lastWinner = (int)lastWinner;
         _counter = unchecked((ulong)counter);
     }
 

@@ -34,6 +34,8 @@ namespace Mtrl.Runtime.Transfer;
 public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContinuousGreedyPolicy
 {
     private const string Prefix = "sequential.";
+    private const string TournamentStartPrefix = Prefix + "tournament_start.";
+    private const string LeaderPrefix = Prefix + "leader.";
     private const ulong ReinitializeStream = 0x5245_494E_4954; // "REINIT"
     private const ulong EvolutionStream = 0x5041_5448_4E45; // "PATHNE"
 
@@ -63,6 +65,12 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     private long _windowEpisodes;
     private long _windowFinished;
     private long _windowSuccesses;
+
+    // LoserUpdates.Discard: the learned state the running tournament started from (the last
+    // winner's), and the best contestant's so far with its fitness.
+    private Checkpoint? _tournamentStart;
+    private Checkpoint? _leader;
+    private double _leaderFitness;
 
     /// <summary>Builds stage 0: its environments, its trainer and, for PathNet, its population.</summary>
     /// <param name="createEnvironment">Environments that all run task k (training and evaluation each call it); every call's TaskCount must be the same.</param>
@@ -207,10 +215,34 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     private TaskEvaluation EvaluateStageTask()
     {
         if (_evolution is null) return EvaluateTask(Stage);
-        UseGenotype(_evolution.Best);
+        var now = DiscardsLosers ? _trainer.CreateCheckpoint() : null;
+        KeepPathway();
         var evaluation = EvaluateTask(Stage);
+        if (now is not null) _trainer.Restore(now);
         UseGenotype(_evolution.Current);
         return evaluation;
+    }
+
+    /// <summary>True when a losing contestant's parameter updates are undone (<see cref="LoserUpdates.Discard"/>).</summary>
+    private bool DiscardsLosers => _evolution?.Options.LoserUpdates == LoserUpdates.Discard;
+
+    /// <summary>
+    /// Puts the pathway a stage ending now would keep on every grid copy, with its learned state:
+    /// the best recorded fitness (the paper), or, when losers' updates are undone, the last
+    /// tournament's winner with the parameters its tournament left (a running tournament's
+    /// training so far is set aside). Returns the genotype.
+    /// </summary>
+    private int KeepPathway()
+    {
+        var evolution = _evolution!;
+        if (!DiscardsLosers)
+        {
+            UseGenotype(evolution.Best);
+            return evolution.Best;
+        }
+        _trainer.Restore(_tournamentStart!);
+        UseGenotype(evolution.LastWinner);
+        return evolution.LastWinner;
     }
 
     private void EndStage()
@@ -221,8 +253,8 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         var grids = _trainer.NetworksOf<IPathNetNetwork>().ToList();
         if (grids.Count > 0)
         {
-            var best = _evolution!.Best;
-            _pathways[stage] = Pathway(_evolution, best);
+            var kept = KeepPathway();
+            _pathways[stage] = Pathway(_evolution!, kept);
             foreach (var grid in grids)
             {
                 SetPathway(grid, stage, _pathways[stage]);
@@ -307,6 +339,11 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     {
         if (_evolution is null) return;
         UseGenotype(_evolution.Current);
+        if (DiscardsLosers && _evolution.Position == 0)
+        {
+            _tournamentStart = _trainer.CreateCheckpoint();
+            _leader = null;
+        }
         _windowSteps = 0;
         _windowReward = 0;
         _windowEpisodes = _environment.EnvironmentCount;
@@ -345,8 +382,28 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         var fitness = _evolution.Options.Fitness == PathwayFitness.Success
             ? (double)_windowSuccesses / Math.Max(_windowFinished, 1)
             : _windowReward / _windowEpisodes;
+        if (DiscardsLosers) KeepOrUndo(fitness);
         _evolution.Report(fitness);
         StartContestant();
+    }
+
+    /// <summary>
+    /// <see cref="LoserUpdates.Discard"/> at the end of a contestant's window: the next contestant
+    /// starts from the tournament's starting state; after the last one, the state the best
+    /// contestant trained to (ties: the earliest, as the tournament decides) is put back.
+    /// </summary>
+    private void KeepOrUndo(double fitness)
+    {
+        var evolution = _evolution!;
+        var last = evolution.Position == evolution.Contestants.Length - 1;
+        var leads = evolution.Position == 0 || fitness > _leaderFitness || (double.IsNaN(_leaderFitness) && !double.IsNaN(fitness));
+        if (leads)
+        {
+            _leaderFitness = fitness;
+            _leader = last ? null : _trainer.CreateCheckpoint();
+        }
+        if (!last) _trainer.Restore(_tournamentStart!);
+        else if (!leads) _trainer.Restore(_leader!);
     }
 
     /// <summary>Puts genotype <paramref name="index"/> of the population on every grid copy as the stage task's pathway.</summary>
@@ -417,13 +474,20 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         _evolution?.Save(checkpoint, Prefix + "evolution.");
         // Finished tasks' training episodes live in no stage trainer any more.
         for (var task = 0; task < Stage; task++) _taskEpisodes[task].SaveState(checkpoint, $"{Prefix}task{task}.episodes.");
+        if (_tournamentStart is not null) checkpoint.Embed(TournamentStartPrefix, _tournamentStart);
+        if (_leader is not null)
+        {
+            checkpoint.Embed(LeaderPrefix, _leader);
+            checkpoint.With(Prefix + "leader_fitness", BitConverter.DoubleToInt64Bits(_leaderFitness));
+        }
         return checkpoint;
     }
 
     /// <summary>
     /// Loads a checkpoint's learned state for evaluation or further training: the stage it was
     /// saved in is rebuilt (its columns and frozen pathways), then the stage trainer restores its
-    /// learned state (mid-stage with PathNet, the stage task takes the best pathway so far).
+    /// learned state (mid-stage with PathNet, the stage task takes the pathway the stage would keep,
+    /// with the learned state that goes with it).
     /// Counters and results start from this stage. Nothing changes unless the whole checkpoint fits.
     /// </summary>
     public void Restore(Checkpoint checkpoint)
@@ -438,9 +502,9 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             _trainer.Restore(checkpoint);
             if (_evolution is not null && !finished)
             {
-                // Mid-stage, the stage task acts with the best pathway so far: what the stage would keep.
                 _evolution.Restore(checkpoint, Prefix + "evolution.");
-                UseGenotype(_evolution.Best);
+                RestoreTournament(checkpoint);
+                KeepPathway();
             }
         });
     }
@@ -469,6 +533,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             if (_evolution is not null && !finished)
             {
                 _evolution.Restore(checkpoint, Prefix + "evolution.");
+                RestoreTournament(checkpoint);
                 UseGenotype(_evolution.Current);
             }
             _completedTransitions = checkpoint.Counter(Prefix + "completed_transitions");
@@ -486,6 +551,25 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             _results.AddRange(results);
             _curve.AddRange(curve);
         });
+    }
+
+    /// <summary>With <see cref="LoserUpdates.Discard"/>, the running tournament's starting state and its leader so far (after the first contestant).</summary>
+    private void RestoreTournament(Checkpoint checkpoint)
+    {
+        _tournamentStart = _leader = null;
+        if (!DiscardsLosers) return;
+        if (!checkpoint.Arrays.ContainsKey(TournamentStartPrefix + "parameters"))
+        {
+            throw new CheckpointException($"the schedule undoes losing contestants' updates but the checkpoint holds no '{TournamentStartPrefix}' state");
+        }
+        _tournamentStart = checkpoint.Extract(TournamentStartPrefix);
+        if (_evolution!.Position == 0) return;
+        if (!checkpoint.Arrays.ContainsKey(LeaderPrefix + "parameters"))
+        {
+            throw new CheckpointException($"the checkpoint is at contestant {_evolution.Position} of a tournament but holds no '{LeaderPrefix}' state");
+        }
+        _leader = checkpoint.Extract(LeaderPrefix);
+        _leaderFitness = BitConverter.Int64BitsToDouble(checkpoint.Counter(Prefix + "leader_fitness"));
     }
 
     private int ReadStage(Checkpoint checkpoint)
@@ -528,6 +612,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         var finished = IsFinished;
         var counters = (_completedTransitions, _completedUpdates, _completedSkippedUpdates, _completedNonFinite, _completedSkippedTransitions, _nextEvaluation);
         var window = (_windowSteps, _windowReward, _windowEpisodes, _windowFinished, _windowSuccesses);
+        var tournament = (_tournamentStart, _leader, _leaderFitness);
         var pathways = (int[][][])_pathways.Clone();
         var episodes = (EpisodeStatistics[])_taskEpisodes.Clone();
         var results = _results.ToList();
@@ -541,6 +626,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             (_environment, _trainer, _evolution, Stage, IsFinished) = (environment, trainer, evolution, stage, finished);
             (_completedTransitions, _completedUpdates, _completedSkippedUpdates, _completedNonFinite, _completedSkippedTransitions, _nextEvaluation) = counters;
             (_windowSteps, _windowReward, _windowEpisodes, _windowFinished, _windowSuccesses) = window;
+            (_tournamentStart, _leader, _leaderFitness) = tournament;
             pathways.CopyTo(_pathways, 0);
             episodes.CopyTo(_taskEpisodes, 0);
             _results.Clear();

@@ -13,7 +13,7 @@ public sealed class PathwayEvolutionTests
     /// <summary>Everything observable about an evolution, to compare two of them (fitness as bits, so NaN compares equal).</summary>
     private static long[] Snapshot(PathwayEvolution evolution)
     {
-        var state = new List<long> { evolution.Current, evolution.Tournaments, evolution.Best };
+        var state = new List<long> { evolution.Current, evolution.Tournaments, evolution.Best, evolution.LastWinner };
         foreach (var c in evolution.Contestants) state.Add(c);
         for (var i = 0; i < evolution.Population; i++)
         {
@@ -39,6 +39,42 @@ public sealed class PathwayEvolutionTests
         Enumerable.Range(0, evolution.Population).Select(i => evolution.Genotype(i).ToArray()).ToArray();
 
     [Fact]
+    public void LastWinnerIsTheLatestTournamentsWinnerEvenWhenAnOlderFitnessIsHigher()
+    {
+        var evolution = Make(new PathNetEvolutionOptions { Population = 4, Tournament = 2, MutationProbability = 0 }, layers: 2, modules: 4, active: 2);
+        Assert.Equal(evolution.Best, evolution.LastWinner);
+        Assert.Equal(0, evolution.Position);
+        var firstTournament = evolution.Contestants.ToArray();
+        evolution.Report(10);
+        Assert.Equal(1, evolution.Position);
+        evolution.Report(5);
+        Assert.Equal(firstTournament[0], evolution.LastWinner);
+        // Tournaments with the top genotype in them: it wins again (10 against NaN) and keeps its fitness.
+        var top = firstTournament[0];
+        while (evolution.Contestants.Contains(top))
+        {
+            evolution.Report(evolution.Current == top ? 10 : double.NaN);
+            evolution.Report(evolution.Current == top ? 10 : double.NaN);
+        }
+        var second = evolution.Contestants.ToArray();
+        evolution.Report(1);
+        evolution.Report(2);
+        Assert.Equal(second[1], evolution.LastWinner);
+        Assert.Equal(firstTournament[0], evolution.Best);
+
+        var checkpoint = new Checkpoint(0);
+        evolution.Save(checkpoint, "e.");
+        var restored = Make(new PathNetEvolutionOptions { Population = 4, Tournament = 2, MutationProbability = 0 }, layers: 2, modules: 4, active: 2);
+        restored.Restore(checkpoint, "e.");
+        Assert.Equal(second[1], restored.LastWinner);
+
+        // A checkpoint from before last_winner existed: no winner known, the best fitness stands in.
+        checkpoint.Counters.Remove("e.last_winner");
+        restored.Restore(checkpoint, "e.");
+        Assert.Equal(restored.Best, restored.LastWinner);
+    }
+
+    [Fact]
     public void TournamentCopiesTheWinnerOverEveryLoser()
     {
         var evolution = Make(new PathNetEvolutionOptions { Population = 8, Tournament = 4, MutationProbability = 0 }, layers: 4, modules: 50, active: 3);
@@ -59,6 +95,7 @@ public sealed class PathwayEvolutionTests
         var winner = contestants[1];
         Assert.Equal(3.0, evolution.Fitness(winner));
         Assert.Equal(winner, evolution.Best);
+        Assert.Equal(winner, evolution.LastWinner);
         foreach (var loser in contestants.Where(c => c != winner))
         {
             Assert.Equal(before[winner], evolution.Genotype(loser).ToArray());
@@ -315,6 +352,7 @@ public sealed class PathwayEvolutionTests
     [InlineData("position past tournament")]
     [InlineData("negative position")]
     [InlineData("negative tournaments")]
+    [InlineData("last winner outside population")]
     [InlineData("other shape")]
     [InlineData("other layers with the same gene count")]
     [InlineData("other prefix")]
@@ -341,6 +379,7 @@ public sealed class PathwayEvolutionTests
             case "position past tournament": checkpoint.Counters["e.position"] = 3; break;
             case "negative position": checkpoint.Counters["e.position"] = -1; break;
             case "negative tournaments": checkpoint.Counters["e.tournaments"] = -1; break;
+            case "last winner outside population": checkpoint.Counters["e.last_winner"] = 6; break;
             case "other shape":
                 checkpoint = new Checkpoint(0);
                 Make(options with { Tournament = 2 }, layers: 3, modules: 5, active: 2).Save(checkpoint, "e.");
