@@ -53,6 +53,11 @@ internal static class BenchCommand
 
     public static int Run(BenchRequest request, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
+        if (request.Check() is { } problem)
+        {
+            error.WriteLine($"mtrl: error: {problem}");
+            return 2;
+        }
         // With --json, standard output holds only the JSON.
         var log = request.Json ? error : output;
         var agentRequest = new AgentRequest(request.File, request.Environment, request.Agent, request.Environments, request.Threads, new CartPoleSettings(null, null, null, null));
@@ -71,11 +76,11 @@ internal static class BenchCommand
         if (environment is null) return 2;
         var trainer = session.IsSequential
             // The first stage outlasts the measurement, so no stage-end evaluation falls into it.
-            ? session.CreateSequentialTrainer(options, session.SpecSequentialOptions with { Seed = options.Seed, StepsPerTask = 2 * options.Steps, EvaluateEvery = 0 }, out var problem)
-            : session.CreateTrainer(environment, options, out problem);
+            ? session.CreateSequentialTrainer(options, session.SpecSequentialOptions with { Seed = options.Seed, StepsPerTask = 2 * options.Steps, EvaluateEvery = 0 }, out var trainerProblem)
+            : session.CreateTrainer(environment, options, out trainerProblem);
         if (trainer is null)
         {
-            error.WriteLine($"mtrl: error: {problem}");
+            error.WriteLine($"mtrl: error: {trainerProblem}");
             return 2;
         }
 
@@ -110,7 +115,19 @@ internal static class BenchCommand
 }
 
 /// <summary>What <c>mtrl bench</c> measures.</summary>
-internal sealed record BenchRequest(string File, string Environment, string? Agent, int Environments, long Steps, long? Warmup, long? Seed, int Threads, bool Json);
+internal sealed record BenchRequest(string File, string Environment, string? Agent, int Environments, long Steps, long? Warmup, long? Seed, int Threads, bool Json)
+{
+    /// <summary>The first argument out of range, as one line naming it and its range; null when all fit.</summary>
+    public string? Check()
+    {
+        if (Environments is < 1 or > TrainRequest.MaxEnvironments) return $"--envs must be in [1, {TrainRequest.MaxEnvironments}]; found {Environments}";
+        if (Steps < 1) return $"--steps must be an integer in [1, {long.MaxValue}]; found {Steps}";
+        if (Warmup < 0) return $"--warmup must be an integer in [0, {long.MaxValue}]; found {Warmup}";
+        if (Seed < 0) return $"--seed must be an integer in [0, {long.MaxValue}]; found {Seed}";
+        if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";
+        return null;
+    }
+}
 
 /// <summary>One phase's share of a benchmarked run.</summary>
 /// <param name="Phase">Its label (<see cref="TrainingProfile.Label"/>).</param>
