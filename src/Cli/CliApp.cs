@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(TransferCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(PlotCommand.Create(output, error));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -19,6 +19,8 @@ public sealed class LiveProgressTests
     {
         private readonly EpisodeStatistics[] _tasks = Enumerable.Range(0, 3).Select(_ => new EpisodeStatistics(20)).ToArray();
 
+        public Mtrl.Runtime.Profiling.TrainingProfile? Profile { get; set; }
+
         public SteppingTrainer()
         {
             _tasks[0].Add(-1, 2, terminated: true);

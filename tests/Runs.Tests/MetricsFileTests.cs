@@ -138,6 +138,8 @@ public sealed class MetricsFileTests
 
     private sealed class FakeTrainer(int tasks) : ITrainer
     {
+        public Mtrl.Runtime.Profiling.TrainingProfile? Profile { get; set; }
+
         public EpisodeStatistics Pooled { get; } = new();
 
         public EpisodeStatistics[] TaskStatistics { get; } = Enumerable.Range(0, tasks).Select(_ => new EpisodeStatistics(20)).ToArray();

@@ -6,6 +6,7 @@ using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -241,6 +242,16 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     /// <summary>Where kernels run.</summary>
     protected Accelerator? Accelerator => _accelerator;
 
+    /// <inheritdoc />
+    public TrainingProfile? Profile
+    {
+        get => Loop.Profile;
+        set => Loop.Profile = value;
+    }
+
+    /// <summary>Starts timing <paramref name="phase"/> when a profile is attached.</summary>
+    protected PhaseScope Measure(TrainingPhase phase) => TrainingProfile.Measure(Loop.Profile, phase);
+
     /// <summary>Called with "critic", "twin", "actor" or "alpha" just before that optimizer steps (tests read the gradients there).</summary>
     internal Action<string>? BeforeOptimizerStep { get; set; }
 
@@ -254,23 +265,26 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     /// <summary>One vector step: act (uniformly at random during warm-up), store the transitions, then make the updates that fall due.</summary>
     public void Step()
     {
-        Loop.BeginStep();
         var n = _environment.EnvironmentCount;
         var actions = _normalizedActions.AsSpan(0, n * ActionSize);
-        if (Loop.InWarmup)
+        using (Measure(TrainingPhase.Act))
         {
-            PhiloxFill.Uniform(actions, BaseOptions.Seed, WarmupStream, (ulong)Loop.VectorSteps * PhiloxFill.CountersForFloats(actions.Length), _accelerator);
-            for (var i = 0; i < actions.Length; i++) actions[i] = 2f * actions[i] - 1f;
-        }
-        else
-        {
-            Explore(Loop.CurrentInputs, actions);
-        }
-        Loop.CheckActions(actions);
-        for (var i = 0; i < actions.Length; i++)
-        {
-            var d = i % ActionSize;
-            _environmentActions[i] = _actionLow[d] + (actions[i] + 1f) * _actionScale[d];
+            Loop.BeginStep();
+            if (Loop.InWarmup)
+            {
+                PhiloxFill.Uniform(actions, BaseOptions.Seed, WarmupStream, (ulong)Loop.VectorSteps * PhiloxFill.CountersForFloats(actions.Length), _accelerator);
+                for (var i = 0; i < actions.Length; i++) actions[i] = 2f * actions[i] - 1f;
+            }
+            else
+            {
+                Explore(Loop.CurrentInputs, actions);
+            }
+            Loop.CheckActions(actions);
+            for (var i = 0; i < actions.Length; i++)
+            {
+                var d = i % ActionSize;
+                _environmentActions[i] = _actionLow[d] + (actions[i] + 1f) * _actionScale[d];
+            }
         }
         var updates = Loop.EndStep(_environmentActions, actions);
         for (var update = 0L; update < updates; update++) UpdateOnce();
@@ -463,12 +477,15 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         loss += UpdateCritic(TwinCritic, _twinBackward, TwinParameters, TwinOptimizer, _twinCombiner, inputs, actions, targets, first: false);
         LastLoss = loss;
         // A non-finite loss means a non-finite TD error, which a sum tree cannot hold; the update is counted as skipped.
-        if (BaseOptions.IsPrioritized && double.IsFinite(loss)) Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
+        if (!BaseOptions.IsPrioritized || !double.IsFinite(loss)) return;
+        using var phase = Measure(TrainingPhase.Sample);
+        Loop.Replay.UpdatePriorities(batch.Slots, _priorities.AsSpan(0, size));
     }
 
     /// <summary>Polyak-averages both target stores toward their online stores (every value, so a target reads exactly what its network would).</summary>
     protected void UpdateTargets(float tau)
     {
+        using var phase = Measure(TrainingPhase.TargetUpdate);
         Polyak.Update(TargetParameters, Parameters, tau);
         Polyak.Update(TwinTargetParameters, TwinParameters, tau);
     }
@@ -480,6 +497,7 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
     /// </summary>
     protected void BackwardActor(ReadOnlySpan<float> readoutGradient, int width, ReadOnlySpan<float> rowLosses)
     {
+        using var phase = Measure(TrainingPhase.BackwardPolicy);
         if (ActorCombiner is null)
         {
             Parameters.ZeroGradients();
@@ -493,30 +511,37 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         scoped in NetworkInputs inputs, ReadOnlySpan<float> actions, ReadOnlySpan<float> targets, bool first)
     {
         var size = inputs.Count;
-        var q = critic.Forward(inputs, actions);
+        ReadOnlySpan<float> q;
+        using (Measure(TrainingPhase.ForwardOnline)) q = critic.Forward(inputs, actions);
         var gradient = _criticGradient.AsSpan(0, size);
         double loss = 0;
-        for (var i = 0; i < size; i++)
+        using (Measure(TrainingPhase.Loss))
         {
-            var error = q[i] - targets[i];
-            loss += (double)RowWeights[i] * error * error;
-            gradient[i] = 2f * RowWeights[i] * error / size;
-            _rowLosses[i] = error * error;
-            var magnitude = 0.5f * MathF.Abs(error);
-            _priorities[i] = first ? magnitude : _priorities[i] + magnitude;
+            for (var i = 0; i < size; i++)
+            {
+                var error = q[i] - targets[i];
+                loss += (double)RowWeights[i] * error * error;
+                gradient[i] = 2f * RowWeights[i] * error / size;
+                _rowLosses[i] = error * error;
+                var magnitude = 0.5f * MathF.Abs(error);
+                _priorities[i] = first ? magnitude : _priorities[i] + magnitude;
+            }
         }
         if (SkipNonFinite(loss)) return loss / size;
-        if (combiner is null)
+        using (Measure(TrainingPhase.Backward))
         {
-            store.ZeroGradients();
-            critic.Backward(gradient);
-        }
-        else
-        {
-            BackwardPerTask(combiner, backward, gradient, 1, _rowLosses);
+            if (combiner is null)
+            {
+                store.ZeroGradients();
+                critic.Backward(gradient);
+            }
+            else
+            {
+                BackwardPerTask(combiner, backward, gradient, 1, _rowLosses);
+            }
         }
         BeforeOptimizerStep?.Invoke(first ? "critic" : "twin");
-        optimizer.Step();
+        using (Measure(TrainingPhase.Optimizer)) optimizer.Step();
         return loss / size;
     }
 

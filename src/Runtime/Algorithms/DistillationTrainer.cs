@@ -7,6 +7,7 @@ using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -214,11 +215,21 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
         while (Transitions < goal && !cancellation.IsCancellationRequested) Step();
     }
 
+    /// <inheritdoc />
+    public TrainingProfile? Profile
+    {
+        get => _loop.Profile;
+        set => _loop.Profile = value;
+    }
+
     /// <summary>One vector step: the collector acts ε-greedily, the transitions are stored, and the updates that fall due are made.</summary>
     public void Step()
     {
-        _loop.BeginStep();
-        ChooseActions(_environment.EnvironmentCount);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Act))
+        {
+            _loop.BeginStep();
+            ChooseActions(_environment.EnvironmentCount);
+        }
         var updates = _loop.EndStep(_chosenActions);
         for (var update = 0L; update < updates; update++) Update();
     }
@@ -314,8 +325,9 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
         var size = batch.Size;
         var inputs = _loop.BatchInputs(next: false);
         var teacherQ = _teacherQ.AsSpan(0, size * _actions);
-        _teachers.Forward(inputs, teacherQ);
-        var student = _student.Forward(inputs);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardTarget)) _teachers.Forward(inputs, teacherQ);
+        ReadOnlySpan<float> student;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardOnline)) student = _student.Forward(inputs);
         var gradient = _gradient.AsSpan(0, size * _actions);
         var loss = Options.Method switch
         {
@@ -349,11 +361,17 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
             return;
         }
 
-        Parameters.ZeroGradients();
-        _student.Backward(gradient);
-        if (regressFeatures) _predictor!.Backward(_featureGradient.AsSpan(0, size * _predictor.Width));
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Backward))
+        {
+            Parameters.ZeroGradients();
+            _student.Backward(gradient);
+            if (regressFeatures) _predictor!.Backward(_featureGradient.AsSpan(0, size * _predictor.Width));
+        }
         BeforeOptimizerStep?.Invoke();
-        if (!_adam.Step()) SkippedUpdates++;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Optimizer))
+        {
+            if (!_adam.Step()) SkippedUpdates++;
+        }
         Updates++;
     }
 

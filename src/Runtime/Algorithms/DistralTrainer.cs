@@ -7,6 +7,7 @@ using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -212,14 +213,25 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
         while (Transitions < goal && !cancellation.IsCancellationRequested) Step();
     }
 
+    /// <inheritdoc />
+    public TrainingProfile? Profile
+    {
+        get => _loop.Profile;
+        set => _loop.Profile = value;
+    }
+
     /// <summary>One vector step: sample actions from the task policies, store the transitions, then train and update the targets when due.</summary>
     public void Step()
     {
-        _loop.BeginStep();
-        ChooseActions(_environment.EnvironmentCount);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Act))
+        {
+            _loop.BeginStep();
+            ChooseActions(_environment.EnvironmentCount);
+        }
         var updates = _loop.EndStep(_chosenActions);
         for (var update = 0L; update < updates; update++) Update();
         var targetUpdates = _loop.Crossed(Options.TargetUpdateEvery);
+        using var phase = TrainingProfile.Measure(targetUpdates > 0 ? Profile : null, TrainingPhase.TargetUpdate);
         for (var i = 0L; i < targetUpdates; i++) Polyak.Update(TargetParameters, Parameters, Options.Tau);
     }
 
@@ -341,8 +353,12 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
 
         // Soft targets from the target networks.
         var next = _loop.BatchInputs(next: true);
-        var hNext = _targetDistilled.Forward(next);
-        var fNext = _targetColumns.Forward(next);
+        ReadOnlySpan<float> hNext, fNext;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardTarget))
+        {
+            hNext = _targetDistilled.Forward(next);
+            fNext = _targetColumns.Forward(next);
+        }
         var values = _values.AsSpan(0, size);
         DistillationLoss.DistralSoftValue(hNext.Slice(0, square), fNext.Slice(0, square), values, default, default, default, size, _actions, _alpha, _beta);
         var gamma = (float)Options.Gamma;
@@ -350,8 +366,12 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
 
         // Soft TD loss on the taken actions' columns, distilled loss on h toward the current π_i.
         var current = _loop.BatchInputs(next: false);
-        var f = _columns.Forward(current).Slice(0, square);
-        var h = _distilled.Forward(current).Slice(0, square);
+        ReadOnlySpan<float> f, h;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardOnline))
+        {
+            f = _columns.Forward(current).Slice(0, square);
+            h = _distilled.Forward(current).Slice(0, square);
+        }
         TemporalDifference.Chosen(f, batch.DiscreteActions, size, _actions, _chosen);
         var chosenGradient = _chosenGradient.AsSpan(0, size);
         LastLoss = Options.Loss == TdLossKind.Huber
@@ -385,11 +405,17 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
         }
         TemporalDifference.Scatter(chosenGradient, batch.DiscreteActions, size, _actions, _columnGradient);
 
-        Parameters.ZeroGradients();
-        _columns.Backward(_columnGradient.AsSpan(0, square));
-        _distilled.Backward(distilledGradient);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Backward))
+        {
+            Parameters.ZeroGradients();
+            _columns.Backward(_columnGradient.AsSpan(0, square));
+            _distilled.Backward(distilledGradient);
+        }
         BeforeOptimizerStep?.Invoke();
-        if (!_adam.Step()) SkippedUpdates++;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Optimizer))
+        {
+            if (!_adam.Step()) SkippedUpdates++;
+        }
         if (Options.IsPrioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
         Updates++;
     }

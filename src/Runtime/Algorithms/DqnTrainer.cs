@@ -7,6 +7,7 @@ using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -147,6 +148,13 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
     /// <inheritdoc />
     public NonFiniteValue? LastNonFinite => _loop.LastNonFinite;
 
+    /// <inheritdoc />
+    public TrainingProfile? Profile
+    {
+        get => _loop.Profile;
+        set => _loop.Profile = value;
+    }
+
     /// <summary>TD loss of the last update (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
@@ -172,11 +180,15 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
     /// <summary>One vector step: act ε-greedily, store the transitions, then train and update the target when due.</summary>
     public void Step()
     {
-        _loop.BeginStep();
-        ChooseActions(_environment.EnvironmentCount);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Act))
+        {
+            _loop.BeginStep();
+            ChooseActions(_environment.EnvironmentCount);
+        }
         var updates = _loop.EndStep(_chosenActions);
         for (var update = 0L; update < updates; update++) Update();
         var targetUpdates = _loop.Crossed(Options.TargetUpdateEvery);
+        using var phase = TrainingProfile.Measure(targetUpdates > 0 ? Profile : null, TrainingPhase.TargetUpdate);
         for (var i = 0L; i < targetUpdates; i++) Polyak.Update(TargetParameters, Parameters, Options.Tau);
     }
 
@@ -276,16 +288,19 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         var batch = _loop.Batch;
         var size = batch.Size;
         var next = _loop.BatchInputs(next: true);
-        if (Options.Double) _online.Forward(next).CopyTo(_onlineNext);
-        var targetNext = _target.Forward(next);
-        TemporalDifference.Targets(batch.Rewards, batch.Terminated, targetNext, Options.Double ? _onlineNext : default, size, _actions, (float)Options.Gamma, _targets);
+        if (Options.Double)
+        {
+            using var phase = TrainingProfile.Measure(Profile, TrainingPhase.ForwardNextOnline);
+            _online.Forward(next).CopyTo(_onlineNext);
+        }
+        ReadOnlySpan<float> targetNext;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardTarget)) targetNext = _target.Forward(next);
+        ReadOnlySpan<float> q;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.ForwardOnline)) q = _online.Forward(_loop.BatchInputs(next: false));
 
-        var q = _online.Forward(_loop.BatchInputs(next: false));
-        TemporalDifference.Chosen(q, batch.DiscreteActions, size, _actions, _chosen);
-        LastLoss = Options.Loss == TdLossKind.Huber
-            ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
-            : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
-        if (!double.IsFinite(LastLoss))
+        bool finite;
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Loss)) finite = LossGradient(batch, targetNext, q);
+        if (!finite)
         {
             // Non-finite Q values or targets (replay holds only finite data, so the networks diverged):
             // no step, no priorities (a sum tree cannot hold NaN), counted.
@@ -293,6 +308,43 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
             Updates++;
             return;
         }
+
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Backward))
+        {
+            if (_taskGradients is null)
+            {
+                Parameters.ZeroGradients();
+                _online.Backward(_qGradient);
+            }
+            else
+            {
+                BackwardPerTask(batch, size);
+            }
+        }
+        using (TrainingProfile.Measure(Profile, TrainingPhase.Optimizer))
+        {
+            var skippedBefore = _adam.SkippedSteps;
+            _adam.Step();
+            if (_adam.SkippedSteps != skippedBefore) SkippedUpdates++;
+        }
+        if (Options.IsPrioritized)
+        {
+            using var phase = TrainingProfile.Measure(Profile, TrainingPhase.Sample);
+            _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
+        }
+        Updates++;
+    }
+
+    /// <summary>TD targets, the loss (<see cref="LastLoss"/>) and ∂L/∂Q scattered to the chosen actions; false when the loss is not finite.</summary>
+    private bool LossGradient(ReplayBatch batch, ReadOnlySpan<float> targetNext, ReadOnlySpan<float> q)
+    {
+        var size = batch.Size;
+        TemporalDifference.Targets(batch.Rewards, batch.Terminated, targetNext, Options.Double ? _onlineNext : default, size, _actions, (float)Options.Gamma, _targets);
+        TemporalDifference.Chosen(q, batch.DiscreteActions, size, _actions, _chosen);
+        LastLoss = Options.Loss == TdLossKind.Huber
+            ? Loss.Huber(_chosen, _targets, _chosenGradient, size)
+            : Loss.MeanSquaredError(_chosen, _targets, _chosenGradient, size);
+        if (!double.IsFinite(LastLoss)) return false;
         if (Options.TaskWeights is { } taskWeights)
         {
             for (var i = 0; i < size; i++) _chosenGradient[i] *= (float)taskWeights[batch.TaskIds[i]];
@@ -307,21 +359,7 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
             }
         }
         TemporalDifference.Scatter(_chosenGradient, batch.DiscreteActions, size, _actions, _qGradient);
-
-        if (_taskGradients is null)
-        {
-            Parameters.ZeroGradients();
-            _online.Backward(_qGradient);
-        }
-        else
-        {
-            BackwardPerTask(batch, size);
-        }
-        var skippedBefore = _adam.SkippedSteps;
-        _adam.Step();
-        if (_adam.SkippedSteps != skippedBefore) SkippedUpdates++;
-        if (Options.IsPrioritized) _loop.Replay.UpdatePriorities(batch.Slots, _tdErrors);
-        Updates++;
+        return true;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -42,6 +43,9 @@ public interface ITrainer
 
     /// <summary>Finished episodes of each task (index = task id).</summary>
     ReadOnlySpan<EpisodeStatistics> TaskEpisodes { get; }
+
+    /// <summary>Where the training time goes, phase by phase (null, the default: nothing is timed).</summary>
+    TrainingProfile? Profile { get; set; }
 
     /// <summary>One vector-environment step, with the updates that fall due.</summary>
     void Step();

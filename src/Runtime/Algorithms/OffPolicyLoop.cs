@@ -5,6 +5,8 @@ using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Replay;
 
+using Mtrl.Runtime.Profiling;
+
 namespace Mtrl.Runtime.Algorithms;
 
 /// <summary>
@@ -157,6 +159,9 @@ public sealed class OffPolicyLoop
     /// <summary>The rows the agent acts on in this vector step (valid after <see cref="BeginStep"/>).</summary>
     public NetworkInputs CurrentInputs => new(_observations, _desiredGoals, _tasks, _environment.EnvironmentCount);
 
+    /// <summary>Times the loop's phases (environment step, store, sample) and the trainer's, which record into it too; null: nothing is timed.</summary>
+    public TrainingProfile? Profile { get; set; }
+
     /// <summary>Task ids of the environments in this vector step.</summary>
     public ReadOnlySpan<int> CurrentTasks => _tasks;
 
@@ -233,7 +238,7 @@ public sealed class OffPolicyLoop
     /// <summary>Steps discrete environments with <paramref name="actions"/>, stores the transitions and returns the updates now due.</summary>
     public long EndStep(ReadOnlySpan<int> actions)
     {
-        ((IDiscreteVectorEnvironment)_environment).Step(actions);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.EnvironmentStep)) ((IDiscreteVectorEnvironment)_environment).Step(actions);
         return Store(default, actions);
     }
 
@@ -247,7 +252,7 @@ public sealed class OffPolicyLoop
     {
         // CheckActions has normally cleaned them already; a caller that did not call it still gets the report.
         Inspect(storedActions, _environment.ActionSpace.Width, "policy", "action");
-        ((IContinuousVectorEnvironment)_environment).Step(environmentActions);
+        using (TrainingProfile.Measure(Profile, TrainingPhase.EnvironmentStep)) ((IContinuousVectorEnvironment)_environment).Step(environmentActions);
         return Store(storedActions, default);
     }
 
@@ -257,6 +262,7 @@ public sealed class OffPolicyLoop
     /// <summary>Fills <see cref="Batch"/> as the options ask: uniform (with HER fused in), task-balanced (then relabeled), prioritized, or prioritized within equal task shares.</summary>
     public void Sample()
     {
+        using var phase = TrainingProfile.Measure(Profile, TrainingPhase.Sample);
         switch (_options.Sampling)
         {
             case ReplaySampling.Uniform when _options.Her is { } her:
@@ -284,6 +290,7 @@ public sealed class OffPolicyLoop
 
     private long Store(ReadOnlySpan<float> actions, ReadOnlySpan<int> discreteActions)
     {
+        using var phase = TrainingProfile.Measure(Profile, TrainingPhase.Store);
         var buffers = _environment.Buffers;
         var n = _environment.EnvironmentCount;
         buffers.CopyNextObservations(_nextObservations);

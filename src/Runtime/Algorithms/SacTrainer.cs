@@ -6,6 +6,7 @@ using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Heads;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -153,15 +154,21 @@ public sealed class SacTrainer : ActorCriticTrainer
         var noiseCounters = PhiloxFill.CountersForFloats(noise.Length);
         PhiloxFill.Normal(noise, Options.Seed, NoiseStream, (ulong)update * 2 * noiseCounters, accelerator: Accelerator);
         var next = Loop.BatchInputs(next: true);
-        var nextReadout = Actor.Forward(next);
-        _head.Sample(nextReadout, noise, _sampled, _logProbability, size);
-        TargetCritic.Forward(next, _sampled).CopyTo(_q);
-        var twinNext = TwinTargetCritic.Forward(next, _sampled);
-        var gamma = (float)Options.Gamma;
-        for (var i = 0; i < size; i++)
+        using (Measure(TrainingPhase.ForwardNextOnline)) _head.Sample(Actor.Forward(next), noise, _sampled, _logProbability, size);
+        ReadOnlySpan<float> twinNext;
+        using (Measure(TrainingPhase.ForwardTarget))
         {
-            var value = MathF.Min(_q[i], twinNext[i]) - (float)AlphaOf(batch.TaskIds[i]) * _logProbability[i];
-            _targets[i] = batch.Rewards[i] + gamma * (1f - batch.Terminated[i]) * value;
+            TargetCritic.Forward(next, _sampled).CopyTo(_q);
+            twinNext = TwinTargetCritic.Forward(next, _sampled);
+        }
+        using (Measure(TrainingPhase.Loss))
+        {
+            var gamma = (float)Options.Gamma;
+            for (var i = 0; i < size; i++)
+            {
+                var value = MathF.Min(_q[i], twinNext[i]) - (float)AlphaOf(batch.TaskIds[i]) * _logProbability[i];
+                _targets[i] = batch.Rewards[i] + gamma * (1f - batch.Terminated[i]) * value;
+            }
         }
 
         // 2. Both critics.
@@ -208,12 +215,15 @@ public sealed class SacTrainer : ActorCriticTrainer
         var noise = _actorNoise.AsSpan(0, size * d);
         PhiloxFill.Normal(noise, Options.Seed, NoiseStream, ((ulong)update * 2 + 1) * noiseCounters, accelerator: Accelerator);
         var inputs = Loop.BatchInputs(next: false);
-        Actor.Forward(inputs).CopyTo(_readout);
-        _head.Sample(_readout, noise, _sampled, _logProbability, size);
+        using (Measure(TrainingPhase.ForwardPolicy))
+        {
+            Actor.Forward(inputs).CopyTo(_readout);
+            _head.Sample(_readout, noise, _sampled, _logProbability, size);
+            Critic.Forward(inputs, _sampled).CopyTo(_q);
+            TwinCritic.Forward(inputs, _sampled).CopyTo(_twinQ);
+        }
 
         // ∂L/∂Q flows only into the smaller critic of each row (the min's subgradient).
-        Critic.Forward(inputs, _sampled).CopyTo(_q);
-        TwinCritic.Forward(inputs, _sampled).CopyTo(_twinQ);
         double loss = 0;
         for (var i = 0; i < size; i++)
         {
@@ -229,19 +239,22 @@ public sealed class SacTrainer : ActorCriticTrainer
         }
         LastActorLoss = loss / size;
         if (SkipNonFinite(loss)) return;
-        // Only ∂L/∂a is wanted from the critics: their weight gradients are not computed.
-        Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = false;
-        TwinCritic.Backward(_twinGradient.AsSpan(0, size));
-        var actionGradient = _actionGradient.AsSpan(0, size * d);
-        TwinCritic.ActionGradient.CopyTo(actionGradient);
-        Critic.Backward(_criticGradient.AsSpan(0, size));
-        Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = true;
-        TensorPrimitives.Add(actionGradient, Critic.ActionGradient, actionGradient);
         var readoutGradient = _readoutGradient.AsSpan(0, size * 2 * d);
-        _head.Backward(_readout, noise, actionGradient, _logProbabilityGradient, readoutGradient, size);
+        using (Measure(TrainingPhase.BackwardPolicy))
+        {
+            // Only ∂L/∂a is wanted from the critics: their weight gradients are not computed.
+            Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = false;
+            TwinCritic.Backward(_twinGradient.AsSpan(0, size));
+            var actionGradient = _actionGradient.AsSpan(0, size * d);
+            TwinCritic.ActionGradient.CopyTo(actionGradient);
+            Critic.Backward(_criticGradient.AsSpan(0, size));
+            Parameters.AccumulatesGradients = TwinParameters.AccumulatesGradients = true;
+            TensorPrimitives.Add(actionGradient, Critic.ActionGradient, actionGradient);
+            _head.Backward(_readout, noise, actionGradient, _logProbabilityGradient, readoutGradient, size);
+        }
         BackwardActor(readoutGradient, 2 * d, _rowLosses);
         BeforeOptimizerStep?.Invoke("actor");
-        ActorOptimizer.Step();
+        using (Measure(TrainingPhase.Optimizer)) ActorOptimizer.Step();
 
         if (_temperatureOptimizer is null) return;
         // −log αₜ·(log π + H̄) averaged over the batch: each row pushes its own task's temperature.
@@ -258,6 +271,7 @@ public sealed class SacTrainer : ActorCriticTrainer
         LastAlphaLoss = alphaLoss / size;
         if (SkipNonFinite(alphaLoss)) return;
         BeforeOptimizerStep?.Invoke("alpha");
+        using var phase = Measure(TrainingPhase.Optimizer);
         _temperatureOptimizer.Step();
     }
 

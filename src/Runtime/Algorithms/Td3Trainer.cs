@@ -2,6 +2,7 @@ using System;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Profiling;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -84,23 +85,30 @@ public sealed class Td3Trainer : ActorCriticTrainer
         PhiloxFill.Normal(noise, Options.Seed, SmoothingStream, (ulong)update * PhiloxFill.CountersForFloats(noise.Length),
             standardDeviation: (float)Options.PolicyNoise, accelerator: Accelerator);
         var next = Loop.BatchInputs(next: true);
-        var target = TargetActor!.Forward(next);
-        var clip = (float)Options.NoiseClip;
-        for (var i = 0; i < size * d; i++) _nextActions[i] = Math.Clamp(target[i] + Math.Clamp(noise[i], -clip, clip), -1f, 1f);
-        TargetCritic.Forward(next, _nextActions).CopyTo(_q);
-        var twin = TwinTargetCritic.Forward(next, _nextActions);
-        var gamma = (float)Options.Gamma;
-        for (var i = 0; i < size; i++)
+        ReadOnlySpan<float> twin;
+        using (Measure(TrainingPhase.ForwardTarget))
         {
-            _targets[i] = batch.Rewards[i] + gamma * (1f - batch.Terminated[i]) * MathF.Min(_q[i], twin[i]);
+            var target = TargetActor!.Forward(next);
+            var clip = (float)Options.NoiseClip;
+            for (var i = 0; i < size * d; i++) _nextActions[i] = Math.Clamp(target[i] + Math.Clamp(noise[i], -clip, clip), -1f, 1f);
+            TargetCritic.Forward(next, _nextActions).CopyTo(_q);
+            twin = TwinTargetCritic.Forward(next, _nextActions);
+        }
+        using (Measure(TrainingPhase.Loss))
+        {
+            var gamma = (float)Options.Gamma;
+            for (var i = 0; i < size; i++)
+            {
+                _targets[i] = batch.Rewards[i] + gamma * (1f - batch.Terminated[i]) * MathF.Min(_q[i], twin[i]);
+            }
         }
         UpdateCritics(_targets.AsSpan(0, size));
 
         if ((update + 1) % Options.PolicyDelay != 0) return;
         // Delayed actor: maximise Q₁(s, π(s)); then every target follows.
         var inputs = Loop.BatchInputs(next: false);
-        var actions = Actor.Forward(inputs);
-        var q = Critic.Forward(inputs, actions);
+        ReadOnlySpan<float> q;
+        using (Measure(TrainingPhase.ForwardPolicy)) q = Critic.Forward(inputs, Actor.Forward(inputs));
         double loss = 0;
         for (var i = 0; i < size; i++)
         {
@@ -115,13 +123,16 @@ public sealed class Td3Trainer : ActorCriticTrainer
             return;
         }
         // Only ∂L/∂a is wanted from the critic: its weight gradients are not computed.
-        Parameters.AccumulatesGradients = false;
-        Critic.Backward(_criticGradient.AsSpan(0, size));
-        Parameters.AccumulatesGradients = true;
-        Critic.ActionGradient.CopyTo(_readoutGradient);
+        using (Measure(TrainingPhase.BackwardPolicy))
+        {
+            Parameters.AccumulatesGradients = false;
+            Critic.Backward(_criticGradient.AsSpan(0, size));
+            Parameters.AccumulatesGradients = true;
+            Critic.ActionGradient.CopyTo(_readoutGradient);
+        }
         BackwardActor(_readoutGradient.AsSpan(0, size * d), d, _rowLosses);
         BeforeOptimizerStep?.Invoke("actor");
-        ActorOptimizer.Step();
+        using (Measure(TrainingPhase.Optimizer)) ActorOptimizer.Step();
         UpdateTargets(Options.Tau);
     }
 

@@ -6,6 +6,7 @@ using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Evaluation;
+using Mtrl.Runtime.Profiling;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Transfer;
@@ -52,6 +53,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     private IVectorEnvironment _environment;
     private ITrainer _trainer;
     private PathwayEvolution? _evolution;
+    private TrainingProfile? _profile;
     private long _completedTransitions;
     private long _completedUpdates;
     private long _completedSkippedUpdates;
@@ -174,6 +176,18 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     {
         var goal = transitions ?? TargetTransitions;
         while (!IsFinished && Transitions < goal && !cancellation.IsCancellationRequested) Step();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Every stage's trainer records into it (evaluations between stages are not timed).</remarks>
+    public TrainingProfile? Profile
+    {
+        get => _profile;
+        set
+        {
+            _profile = value;
+            _trainer.Profile = value;
+        }
     }
 
     /// <summary>One vector step of the current stage; ends the stage (transfer step, evaluation, next stage) when its budget is spent.</summary>
@@ -328,6 +342,7 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
             Options.Evolution ?? new PathNetEvolutionOptions(), Options.Seed, Mix(Options.Seed, EvolutionStream, (ulong)stage));
         if (previous is not null) trainer.Restore(previous);
         _taskEpisodes[stage] = trainer.TaskEpisodes[stage];
+        trainer.Profile = _profile;
         _trainer = trainer;
         StartContestant();
         _nextEvaluation = Options.EvaluateEvery;
