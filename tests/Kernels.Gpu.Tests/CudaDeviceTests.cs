@@ -27,4 +27,21 @@ public sealed class CudaDeviceTests
         Assert.Equal(expectedUniform, uniform.GetAsArray1D());
         Assert.Equal(expectedIndices, indices.GetAsArray1D());
     }
+
+    [CudaFact]
+    public void DeviceReplayOnCudaSamplesWhatTheCpuBufferSamples()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        using var twins = new ReplayTwins(cuda, envs: 64, rows: 256, tasks: 5, usedTasks: 4, maxEpisode: 300, goalWidth: 3, seed: 9);
+        for (int step = 1; step <= 1024; step++)
+        {
+            twins.Step();
+            if (step % 128 == 0 && twins.Cpu.SampleableCount > 0)
+            {
+                twins.AssertSameEpisodes();
+                twins.AssertSameSample(4099, balanced: false);
+                twins.AssertSameSample(4099, balanced: true);
+            }
+        }
+    }
 }

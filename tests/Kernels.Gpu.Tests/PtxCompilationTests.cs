@@ -45,6 +45,13 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePhiloxFill.UniformKernel", names);
         Assert.Contains("DevicePhiloxFill.IndexKernel", names);
         Assert.Contains("DevicePhiloxFill.BlocksKernel", names);
+        Assert.Contains("DeviceAddKernels.Validate", names);
+        Assert.Contains("DeviceAddKernels.Write", names);
+        Assert.Contains("DeviceAddKernels.Advance", names);
+        Assert.Contains("DeviceSamplingKernels.Prefixes", names);
+        Assert.Contains("DeviceSamplingKernels.SelectUniform", names);
+        Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
+        Assert.Contains("DeviceGatherKernel.Gather", names);
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace Mtrl.Kernels.Gpu.Devices;
 
 /// <summary>
 /// An open ILGPU accelerator and the context that owns it: the one object the device kernels
-/// (<see cref="Random.DevicePhiloxFill"/> and the replay kernels) are created on.
+/// (<see cref="Random.DevicePhiloxFill"/>, <see cref="Replay.DeviceReplay"/>) are created on.
 /// Dispose it to release the device.
 /// </summary>
 public sealed class GpuDevice : IDisposable
