@@ -41,6 +41,7 @@ public sealed class CudaDeviceTests
                 twins.AssertSameEpisodes();
                 twins.AssertSameSample(4099, balanced: false);
                 twins.AssertSameSample(4099, balanced: true);
+                twins.AssertSameHerSample(4099, Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, true));
             }
         }
     }

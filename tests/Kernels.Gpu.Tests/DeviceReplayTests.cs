@@ -2,6 +2,7 @@ using System;
 using ILGPU;
 using ILGPU.Runtime;
 using Mtrl.Kernels.Gpu.Replay;
+using Mtrl.Kernels.Replay;
 using Xunit;
 
 namespace Mtrl.Kernels.Gpu.Tests;
@@ -38,6 +39,59 @@ public sealed class DeviceReplayTests(IlgpuCpuFixture fixture)
         {
             twins.AssertSameSample(batch + call, balanced: true);
         }
+    }
+
+    [Theory]
+    [InlineData(HerGoalStrategy.Future, 4, 0f, true, 37)]
+    [InlineData(HerGoalStrategy.Future, 1, 1.5f, false, 65)]
+    [InlineData(HerGoalStrategy.Final, 4, 0f, true, 33)]
+    [InlineData(HerGoalStrategy.Episode, 3, 1f, true, 1)]
+    [InlineData(HerGoalStrategy.Future, 0, 0f, true, 9)]
+    public void HerSampleEqualsTheCpuBuffersThroughRingWraps(HerGoalStrategy strategy, int k, float threshold, bool terminate, int batch)
+    {
+        using var twins = new ReplayTwins(fixture.Device, envs: 3, rows: 16, tasks: 2, usedTasks: 2, maxEpisode: 20, goalWidth: 2, seed: 77);
+        var reward = new ThresholdGoalReward(threshold, terminate);
+        int samples = 0;
+        for (int step = 1; step <= 64; step++)
+        {
+            twins.Step();
+            if (step % 8 == 0 && twins.Cpu.SampleableCount > 0)
+            {
+                twins.AssertSameHerSample(batch, strategy, k, reward);
+                samples++;
+            }
+        }
+
+        Assert.True(samples >= 6);
+    }
+
+    [Fact]
+    public void HerRewardsIncludeSuccessesAndRefuseAReplayWithoutGoals()
+    {
+        using var twins = new ReplayTwins(fixture.Device, envs: 2, rows: 16, tasks: 1, usedTasks: 1, maxEpisode: 5, goalWidth: 1, seed: 4);
+        for (int step = 0; step < 20; step++)
+        {
+            twins.Step();
+        }
+
+        using DeviceBatch batch = twins.Gpu.CreateBatch(50);
+        twins.Gpu.SampleHer(batch, HerGoalStrategy.Future, 4, new ThresholdGoalReward(0f, terminateOnSuccess: true));
+        float[] rewards = batch.Rewards.GetAsArray1D();
+        float[] terminated = batch.Terminated.GetAsArray1D();
+        Assert.Equal(10, batch.RelabeledStart);
+        Assert.Contains(0f, rewards[10..]);
+        Assert.Contains(-1f, rewards[10..]);
+        for (int row = 10; row < 50; row++)
+        {
+            Assert.Equal(rewards[row] == 0f ? 1f : 0f, terminated[row]);
+        }
+
+        using var plain = new ReplayTwins(fixture.Device, envs: 1, rows: 4, tasks: 1, usedTasks: 1, maxEpisode: 2, goalWidth: 0, seed: 4);
+        using DeviceBatch plainBatch = plain.Gpu.CreateBatch(2);
+        var error = Assert.Throws<InvalidOperationException>(() => plain.Gpu.SampleHer(plainBatch, HerGoalStrategy.Future, 4, new ThresholdGoalReward(0f, true)));
+        Assert.Contains("GoalWidth > 0", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => twins.Gpu.SampleHer(batch, HerGoalStrategy.Future, -1, new ThresholdGoalReward(0f, true)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => twins.Gpu.SampleHer(batch, (HerGoalStrategy)7, 4, new ThresholdGoalReward(0f, true)));
     }
 
     [Fact]

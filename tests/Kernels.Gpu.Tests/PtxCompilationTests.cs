@@ -52,6 +52,7 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceSamplingKernels.SelectUniform", names);
         Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
         Assert.Contains("DeviceGatherKernel.Gather", names);
+        Assert.Contains("DeviceRelabelKernel.Relabel", names);
     }
 
     [Theory]

@@ -68,9 +68,10 @@ internal sealed class ReplayTwins : IDisposable
         float[] actions = Values(envs * 2);
         float[] rewards = Values(envs);
         float[] next = Values(envs * 3);
-        float[] achieved = Values(envs * g);
-        float[] nextAchieved = Values(envs * g);
-        float[] desired = Values(envs * g);
+        // Goals on a small integer grid, so relabeled goals often match and distances are exact.
+        float[] achieved = GridValues(envs * g);
+        float[] nextAchieved = GridValues(envs * g);
+        float[] desired = GridValues(envs * g);
         var terminated = new bool[envs];
         var truncated = new bool[envs];
         var tasks = new int[envs];
@@ -200,6 +201,27 @@ internal sealed class ReplayTwins : IDisposable
         }
     }
 
+    /// <summary>HER-samples both with the same strategy, k and reward and asserts the same slots, goal slots, goals, rewards and flags.</summary>
+    public void AssertSameHerSample(int size, Mtrl.Kernels.Replay.HerGoalStrategy strategy, int k, Mtrl.Kernels.Replay.ThresholdGoalReward reward)
+    {
+        ReplayBatch cpu = Cpu.CreateBatch(size);
+        using DeviceBatch device = Gpu.CreateBatch(size);
+        Poison(device);
+        Cpu.SampleHer(cpu, new HerOptions(strategy, k), reward);
+        Gpu.SampleHer(device, strategy, k, reward);
+        Gpu.ThrowIfFaulted();
+        Assert.Equal(Cpu.RandomCounter, Gpu.RandomCounter);
+        Assert.Equal(cpu.RelabeledStart, device.RelabeledStart);
+        Assert.Equal(cpu.Slots, device.Slots.GetAsArray1D());
+        Assert.Equal(cpu.GoalSlots, device.GoalSlots.GetAsArray1D());
+        Assert.Equal(cpu.DesiredGoals, device.DesiredGoals.GetAsArray1D());
+        Assert.Equal(cpu.NextAchievedGoals, device.NextAchievedGoals.GetAsArray1D());
+        Assert.Equal(cpu.Rewards, device.Rewards.GetAsArray1D());
+        Assert.Equal(cpu.Terminated, device.Terminated.GetAsArray1D());
+        Assert.Equal(cpu.Truncated, device.Truncated.GetAsArray1D());
+        Assert.Equal(cpu.Observations, device.Observations.GetAsArray1D());
+    }
+
     /// <summary>Fills every field of a device batch with NaN (ints with −7), so an unwritten element fails the comparison.</summary>
     public static void Poison(DeviceBatch batch)
     {
@@ -214,7 +236,7 @@ internal sealed class ReplayTwins : IDisposable
             field.CopyFromCPU(nan);
         }
 
-        foreach (MemoryBuffer1D<int, Stride1D.Dense> field in new[] { batch.TaskIds, batch.Slots, batch.TaskRowStarts })
+        foreach (MemoryBuffer1D<int, Stride1D.Dense> field in new[] { batch.TaskIds, batch.Slots, batch.GoalSlots, batch.TaskRowStarts })
         {
             var bad = new int[field.Length];
             Array.Fill(bad, -7);
@@ -234,6 +256,17 @@ internal sealed class ReplayTwins : IDisposable
     }
 
     private static float[] Flags(bool[] flags) => Array.ConvertAll(flags, f => f ? 1f : 0f);
+
+    private float[] GridValues(int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = _random.Next(3);
+        }
+
+        return values;
+    }
 
     private float[] Values(int length)
     {

@@ -30,6 +30,7 @@ public sealed class DeviceBatch : IDisposable
         NextAchievedGoals = accelerator.Allocate1D<float>(goals);
         DesiredGoals = accelerator.Allocate1D<float>(goals);
         Slots = accelerator.Allocate1D<int>(size);
+        GoalSlots = accelerator.Allocate1D<int>(size);
         TaskRowStarts = accelerator.Allocate1D<int>(options.TaskCount + 1);
     }
 
@@ -72,6 +73,12 @@ public sealed class DeviceBatch : IDisposable
     /// <summary>The ring slot of each row (−1 for a row that had nothing to draw from).</summary>
     public MemoryBuffer1D<int, Stride1D.Dense> Slots { get; }
 
+    /// <summary>Per row, the slot whose next achieved goal became its desired goal; −1 for rows that were not relabeled.</summary>
+    public MemoryBuffer1D<int, Stride1D.Dense> GoalSlots { get; }
+
+    /// <summary>Rows [RelabeledStart, Size) carry hindsight goals after <see cref="DeviceReplay.SampleHer"/>; Size after the other samplers.</summary>
+    public int RelabeledStart { get; internal set; }
+
     /// <summary>After a balanced sample: task t owns rows [TaskRowStarts[t], TaskRowStarts[t + 1]).</summary>
     public MemoryBuffer1D<int, Stride1D.Dense> TaskRowStarts { get; }
 
@@ -88,6 +95,7 @@ public sealed class DeviceBatch : IDisposable
         NextAchievedGoals = NextAchievedGoals.View,
         DesiredGoals = DesiredGoals.View,
         Slots = Slots.View,
+        GoalSlots = GoalSlots.View,
     };
 
     /// <inheritdoc />
@@ -104,6 +112,7 @@ public sealed class DeviceBatch : IDisposable
         NextAchievedGoals.Dispose();
         DesiredGoals.Dispose();
         Slots.Dispose();
+        GoalSlots.Dispose();
         TaskRowStarts.Dispose();
     }
 }

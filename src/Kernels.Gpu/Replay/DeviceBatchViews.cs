@@ -16,4 +16,5 @@ internal struct DeviceBatchViews
     public ArrayView<float> NextAchievedGoals;
     public ArrayView<float> DesiredGoals;
     public ArrayView<int> Slots;
+    public ArrayView<int> GoalSlots;
 }

@@ -12,6 +12,7 @@ internal static class DeviceGatherKernel
     public static void Gather(Index1D row, DeviceRingViews ring, DeviceBatchViews batch)
     {
         int slot = batch.Slots[row];
+        batch.GoalSlots[row] = -1;
         if (slot < 0)
         {
             Poison(batch.Observations, row, ring.ObservationWidth);

@@ -2,6 +2,7 @@ using System;
 using ILGPU;
 using ILGPU.Runtime;
 using Mtrl.Kernels.Gpu.Devices;
+using Mtrl.Kernels.Replay;
 
 namespace Mtrl.Kernels.Gpu.Replay;
 
@@ -35,6 +36,7 @@ public sealed class DeviceReplay : IDisposable
     private readonly Action<Index1D, DeviceLedgerViews, ArrayView<int>, ArrayView<int>, ulong, ulong, ulong> _selectUniform;
     private readonly Action<Index1D, DeviceRingViews, DeviceLedgerViews, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ulong, ulong, ulong> _selectBalanced;
     private readonly Action<Index1D, DeviceRingViews, DeviceBatchViews> _gather;
+    private readonly Action<Index1D, DeviceRingViews, DeviceLedgerViews, DeviceBatchViews, int, int, float, int, ulong, ulong, ulong> _relabel;
 
     /// <summary>Allocates the ring and its bookkeeping on <paramref name="device"/> (zeroed) and compiles the kernels.</summary>
     /// <param name="device">An open device.</param>
@@ -124,6 +126,8 @@ public sealed class DeviceReplay : IDisposable
             Index1D, DeviceRingViews, DeviceLedgerViews, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ulong, ulong, ulong>(
             DeviceSamplingKernels.SelectBalanced);
         _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceRingViews, DeviceBatchViews>(DeviceGatherKernel.Gather);
+        _relabel = accelerator.LoadAutoGroupedStreamKernel<
+            Index1D, DeviceRingViews, DeviceLedgerViews, DeviceBatchViews, int, int, float, int, ulong, ulong, ulong>(DeviceRelabelKernel.Relabel);
     }
 
     /// <summary>The replay's shape.</summary>
@@ -174,6 +178,53 @@ public sealed class DeviceReplay : IDisposable
         _prefixes(1, _ledger, _envPrefix.View, _taskEnvPrefix.View, batch.TaskRowStarts.View, batch.Size, 0L);
         _selectUniform(batch.Size, _ledger, _envPrefix.View, batch.Slots.View, Options.Seed, Options.Stream, counter);
         _gather(batch.Size, _ring, batch.Views);
+        batch.RelabeledStart = batch.Size;
+    }
+
+    /// <summary>
+    /// stable-baselines3's HER sample, as the CPU buffer's <c>SampleHer</c> with a
+    /// <see cref="ThresholdGoalReward"/>: a uniform batch whose last ⌊size·k/(k+1)⌋ rows get as desired
+    /// goal the next achieved goal of a step of their own episode chosen by
+    /// <paramref name="strategy"/>, with rewards (and termination, if the reward defines it)
+    /// recomputed. Reserves two counters per row (slots, then goals), as the CPU buffer does.
+    /// </summary>
+    /// <param name="batch">A batch made by this replay.</param>
+    /// <param name="strategy">Future, Final or Episode.</param>
+    /// <param name="goalsPerTransition">k, in [0, 1000] (SB3's n_sampled_goal).</param>
+    /// <param name="reward">The sparse goal reward: 0 within its threshold of the goal, else −1.</param>
+    /// <exception cref="InvalidOperationException">The replay has no goals.</exception>
+    public void SampleHer(DeviceBatch batch, HerGoalStrategy strategy, int goalsPerTransition, ThresholdGoalReward reward)
+    {
+        if ((uint)strategy > (uint)HerGoalStrategy.Episode)
+        {
+            throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "strategy must be Future, Final or Episode");
+        }
+
+        if (goalsPerTransition < 0 || goalsPerTransition > 1_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(goalsPerTransition), goalsPerTransition, "goalsPerTransition must be in [0, 1000]");
+        }
+
+        if (Options.GoalWidth == 0)
+        {
+            throw new InvalidOperationException("hindsight relabeling needs goals: create the replay with DeviceReplayOptions.GoalWidth > 0");
+        }
+
+        CheckBatch(batch);
+        ulong sampleCounter = Reserve(batch.Size);
+        ulong goalCounter = Reserve(batch.Size);
+        int first = batch.Size - HerGoalSelection.RelabeledCount(batch.Size, goalsPerTransition);
+        _prefixes(1, _ledger, _envPrefix.View, _taskEnvPrefix.View, batch.TaskRowStarts.View, batch.Size, 0L);
+        _selectUniform(batch.Size, _ledger, _envPrefix.View, batch.Slots.View, Options.Seed, Options.Stream, sampleCounter);
+        _gather(batch.Size, _ring, batch.Views);
+        if (first < batch.Size)
+        {
+            _relabel(
+                batch.Size - first, _ring, _ledger, batch.Views, first, (int)strategy, reward.Threshold, reward.DefinesTermination ? 1 : 0,
+                Options.Seed, Options.Stream, goalCounter);
+        }
+
+        batch.RelabeledStart = first;
     }
 
     /// <summary>
@@ -192,6 +243,7 @@ public sealed class DeviceReplay : IDisposable
             batch.Size, _ring, _ledger, _envPrefix.View, _taskEnvPrefix.View, batch.TaskRowStarts.View, batch.Slots.View,
             Options.Seed, Options.Stream, counter);
         _gather(batch.Size, _ring, batch.Views);
+        batch.RelabeledStart = batch.Size;
     }
 
     /// <summary>
