@@ -45,4 +45,33 @@ public sealed class CudaDeviceTests
             }
         }
     }
+
+    [CudaFact]
+    public void PcGradOnCudaAgreesWithTheCpuKernel()
+    {
+        const int taskCount = 10;
+        const int parameterCount = 100_003;
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        var random = new System.Random(1);
+        var gradients = new float[taskCount * parameterCount];
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            gradients[i] = (float)((random.NextDouble() * 2) - 1 + (0.3 * Math.Sin(i % parameterCount)));
+        }
+
+        using var pcGrad = new Projection.DevicePcGrad(cuda, taskCount, parameterCount);
+        using MemoryBuffer1D<float, Stride1D.Dense> device = cuda.Accelerator.Allocate1D(gradients);
+        using MemoryBuffer1D<float, Stride1D.Dense> output = cuda.Accelerator.Allocate1D<float>(parameterCount);
+        pcGrad.Project(device.View, 3, 11, 5, GradientReduction.Mean, output.View);
+        var expected = new float[parameterCount];
+        PcGrad.Project(gradients, taskCount, parameterCount, 3, 11, 5, GradientReduction.Mean, expected);
+        var orders = new int[taskCount * (taskCount - 1)];
+        PcGradOrders.Draw(orders, taskCount, 3, 11, 5);
+        Assert.Equal(orders, pcGrad.Orders.GetAsArray1D());
+        float[] actual = output.GetAsArray1D();
+        for (int p = 0; p < parameterCount; p++)
+        {
+            Assert.True(Math.Abs(actual[p] - expected[p]) <= 1e-4 * (Math.Abs(expected[p]) + 1), $"output[{p}] = {actual[p]}, CPU {expected[p]}");
+        }
+    }
 }

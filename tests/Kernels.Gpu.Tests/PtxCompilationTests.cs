@@ -53,6 +53,11 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
         Assert.Contains("DeviceGatherKernel.Gather", names);
         Assert.Contains("DeviceRelabelKernel.Relabel", names);
+        Assert.Contains("DevicePcGradKernels.DrawOrders", names);
+        Assert.Contains("DevicePcGradKernels.GramPartials", names);
+        Assert.Contains("DevicePcGradKernels.GramReduce", names);
+        Assert.Contains("DevicePcGradKernels.Weights", names);
+        Assert.Contains("DevicePcGradKernels.Combine", names);
     }
 
     [Theory]
