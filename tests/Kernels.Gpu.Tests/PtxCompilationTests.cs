@@ -58,6 +58,8 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePcGradKernels.GramReduce", names);
         Assert.Contains("DevicePcGradKernels.Weights", names);
         Assert.Contains("DevicePcGradKernels.Combine", names);
+        Assert.Contains("DeviceCartPoleKernels.Reset", names);
+        Assert.Contains("DeviceCartPoleKernels.Step", names);
     }
 
     [Theory]
