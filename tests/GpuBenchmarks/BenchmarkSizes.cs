@@ -18,5 +18,5 @@ internal sealed record BenchmarkSizes(
         [200_000, 1_000_000], [256, 1_024, 4_096, 16_384, 65_536], 10, 1_000_000, [4_096, 65_536, 1_048_576], 21);
 
     /// <summary>Tiny sizes that finish in seconds on the emulator.</summary>
-    public static BenchmarkSizes Quick { get; } = new([2_048], [64], 3, 4_096, [256], 3);
+    public static BenchmarkSizes Quick { get; } = new([512], [64], 2, 1_024, [64], 3);
 }

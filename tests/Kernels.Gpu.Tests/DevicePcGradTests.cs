@@ -131,6 +131,15 @@ public sealed class DevicePcGradTests(IlgpuCpuFixture fixture)
         Assert.Equal(2, pcGrad.ReadProjectionCount());
     }
 
+    [Theory]
+    [InlineData(1, 1024)]
+    [InlineData(128, 1024)]
+    [InlineData(129, 512)]
+    [InlineData(724, 32)]
+    [InlineData(1024, 32)]
+    public void GramLanesShrinkOnlyForManyTasks(int taskCount, int lanes)
+        => Assert.Equal(lanes, DevicePcGradKernels.GramLanes(taskCount));
+
     [Fact]
     public void WrongSizesNameTheArgumentAndTheExpectedLength()
     {

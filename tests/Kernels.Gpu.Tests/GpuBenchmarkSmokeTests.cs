@@ -18,10 +18,10 @@ public sealed class GpuBenchmarkSmokeTests
         Assert.Equal(0, GpuBenchmarkRunner.Run(["--device", "ilgpu-cpu", "--quick"], output, error));
         string[] rows = output.ToString().Split('\n').Where(line => line.StartsWith("| ", StringComparison.Ordinal)).ToArray();
         Assert.Equal("| Benchmark | Size | Device µs | CPU µs | CPU / device |", rows[0].TrimEnd());
-        Assert.Contains(rows, row => row.StartsWith("| replay uniform sample | 2,048 / 64 |", StringComparison.Ordinal));
-        Assert.Contains(rows, row => row.StartsWith("| replay HER sample | 2,048 / 64 |", StringComparison.Ordinal));
-        Assert.Contains(rows, row => row.StartsWith("| PCGrad | T = 3, P = 4,096 |", StringComparison.Ordinal));
-        Assert.Contains(rows, row => row.StartsWith("| CartPole step | N = 256 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| replay uniform sample | 512 / 64 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| replay HER sample | 512 / 64 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| PCGrad | T = 2, P = 1,024 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| CartPole step | N = 64 |", StringComparison.Ordinal));
         Assert.Equal(5, rows.Length);
         Assert.Equal(string.Empty, error.ToString());
     }

@@ -23,8 +23,9 @@ public sealed class DevicePcGrad : IDisposable
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _coefficients;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _counts;
     private readonly Action<Index1D, ArrayView<int>, int, ulong, ulong, ulong> _drawOrders;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<double>, int, long> _gramPartials;
-    private readonly Action<Index1D, ArrayView<double>, ArrayView<double>, int> _gramReduce;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<double>, int, long, int> _gramPartials;
+    private readonly Action<Index1D, ArrayView<double>, ArrayView<double>, int, int> _gramReduce;
+    private readonly int _lanes;
     private readonly Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int> _weights;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, long> _combine;
 
@@ -47,12 +48,13 @@ public sealed class DevicePcGrad : IDisposable
         Gram = accelerator.Allocate1D<double>((long)taskCount * taskCount);
         Orders = accelerator.Allocate1D<int>(Math.Max(1L, (long)taskCount * (taskCount - 1)));
         Weights = accelerator.Allocate1D<double>(taskCount);
-        _partials = accelerator.Allocate1D<double>((long)taskCount * taskCount * DevicePcGradKernels.GramLanes);
+        _lanes = DevicePcGradKernels.GramLanes(taskCount);
+        _partials = accelerator.Allocate1D<double>((long)taskCount * taskCount * _lanes);
         _coefficients = accelerator.Allocate1D<double>((long)taskCount * taskCount);
         _counts = accelerator.Allocate1D<int>(1);
         _drawOrders = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, ulong, ulong, ulong>(DevicePcGradKernels.DrawOrders);
-        _gramPartials = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, int, long>(DevicePcGradKernels.GramPartials);
-        _gramReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, int>(DevicePcGradKernels.GramReduce);
+        _gramPartials = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, int, long, int>(DevicePcGradKernels.GramPartials);
+        _gramReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, int, int>(DevicePcGradKernels.GramReduce);
         _weights = accelerator.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int>(DevicePcGradKernels.Weights);
         _combine = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, long>(
@@ -127,8 +129,8 @@ public sealed class DevicePcGrad : IDisposable
     private void Run(ArrayView<float> taskGradients, GradientReduction reduction, ArrayView<float> output)
     {
         int pairs = TaskCount * TaskCount;
-        _gramPartials(pairs * DevicePcGradKernels.GramLanes, taskGradients, _partials.View, TaskCount, ParameterCount);
-        _gramReduce(pairs, _partials.View, Gram.View, TaskCount);
+        _gramPartials(pairs * _lanes, taskGradients, _partials.View, TaskCount, ParameterCount, _lanes);
+        _gramReduce(pairs, _partials.View, Gram.View, TaskCount, _lanes);
         _weights(1, Gram.View, Orders.View, _coefficients.View, Weights.View, _counts.View, TaskCount, reduction == GradientReduction.Mean ? 1 : 0);
         _combine(ParameterCount, taskGradients, Weights.View, output, TaskCount, ParameterCount);
     }

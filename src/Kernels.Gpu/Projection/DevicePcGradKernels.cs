@@ -12,11 +12,21 @@ namespace Mtrl.Kernels.Gpu.Projection;
 internal static class DevicePcGradKernels
 {
     /// <summary>
-    /// Lanes per Gram entry: lane l sums the products g_i[p]·g_j[p] (exact in float64) for
-    /// p ≡ l mod <see cref="GramLanes"/>, so neighbouring threads read neighbouring floats and
-    /// the summation order is fixed by this constant, not by the device.
+    /// Lanes per Gram entry for T tasks: lane l sums the products g_i[p]·g_j[p] (exact in float64)
+    /// for p ≡ l mod lanes, so neighbouring threads read neighbouring floats and the summation
+    /// order depends on T only, never on the device. 1,024 lanes up to T = 128, halved above (down
+    /// to 32) so the T²·lanes partial sums stay within 2^24 doubles (128 MB) up to T = 724.
     /// </summary>
-    public const int GramLanes = 1024;
+    public static int GramLanes(int taskCount)
+    {
+        int lanes = 1024;
+        while (lanes > 32 && (long)taskCount * taskCount * lanes > 1 << 24)
+        {
+            lanes >>= 1;
+        }
+
+        return lanes;
+    }
 
     /// <summary>One thread per task: task i's shuffle of the other tasks, as <see cref="PcGradOrders.Draw"/>.</summary>
     public static void DrawOrders(Index1D task, ArrayView<int> orders, int taskCount, ulong seed, ulong stream, ulong counter)
@@ -46,10 +56,10 @@ internal static class DevicePcGradKernels
     }
 
     /// <summary>One thread per (i ≥ j pair, lane): the lane's share of g_i·g_j, in float64.</summary>
-    public static void GramPartials(Index1D index, ArrayView<float> gradients, ArrayView<double> partials, int taskCount, long parameterCount)
+    public static void GramPartials(Index1D index, ArrayView<float> gradients, ArrayView<double> partials, int taskCount, long parameterCount, int lanes)
     {
-        int pair = index / GramLanes;
-        int lane = index - (pair * GramLanes);
+        int pair = index / lanes;
+        int lane = index - (pair * lanes);
         int i = pair / taskCount;
         int j = pair - (i * taskCount);
         if (j > i)
@@ -60,7 +70,7 @@ internal static class DevicePcGradKernels
         double sum = 0.0;
         long rowI = i * parameterCount;
         long rowJ = j * parameterCount;
-        for (long p = lane; p < parameterCount; p += GramLanes)
+        for (long p = lane; p < parameterCount; p += lanes)
         {
             sum += (double)gradients[rowI + p] * gradients[rowJ + p];
         }
@@ -69,7 +79,7 @@ internal static class DevicePcGradKernels
     }
 
     /// <summary>One thread per (i, j): sums the lanes in lane order and writes G[i, j] and G[j, i].</summary>
-    public static void GramReduce(Index1D pair, ArrayView<double> partials, ArrayView<double> gram, int taskCount)
+    public static void GramReduce(Index1D pair, ArrayView<double> partials, ArrayView<double> gram, int taskCount, int lanes)
     {
         int i = pair / taskCount;
         int j = pair - (i * taskCount);
@@ -79,9 +89,9 @@ internal static class DevicePcGradKernels
         }
 
         double sum = 0.0;
-        for (int lane = 0; lane < GramLanes; lane++)
+        for (int lane = 0; lane < lanes; lane++)
         {
-            sum += partials[(pair * GramLanes) + lane];
+            sum += partials[((long)(int)pair * lanes) + lane];
         }
 
         gram[(i * taskCount) + j] = sum;
