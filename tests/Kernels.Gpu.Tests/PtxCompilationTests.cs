@@ -60,6 +60,7 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePcGradKernels.Combine", names);
         Assert.Contains("DeviceCartPoleKernels.Reset", names);
         Assert.Contains("DeviceCartPoleKernels.Step", names);
+        Assert.Contains("DeviceStepAssembler.Assemble", names);
     }
 
     [Theory]

@@ -154,6 +154,16 @@ public sealed class DeviceCartPole : IDisposable
         _step(EnvironmentCount, _views, actions, MaxEpisodeSteps, Seed);
     }
 
+    /// <summary>The replay step of the step just taken, assembled on the device by <paramref name="assembler"/> (call its <see cref="Replay.DeviceStepAssembler.Before"/> with <see cref="Observations"/> before stepping).</summary>
+    /// <param name="assembler">An assembler for N envs with observations of 4.</param>
+    /// <param name="actions">The actions passed to <see cref="Step"/>.</param>
+    /// <param name="taskIds">N task ids.</param>
+    public Replay.DeviceReplayStep ReplayStep(Replay.DeviceStepAssembler assembler, ArrayView<int> actions, ArrayView<int> taskIds)
+    {
+        ArgumentNullException.ThrowIfNull(assembler);
+        return assembler.After(Observations.View, FinalObservations.View, Rewards.View, Terminated.View, Truncated.View, actions, taskIds);
+    }
+
     /// <summary>Host copies of x, ẋ, θ, θ̇ (synchronises), for inspection and tests.</summary>
     public (float[] X, float[] XDot, float[] Theta, float[] ThetaDot) ReadState()
         => (_floats[0].GetAsArray1D(), _floats[1].GetAsArray1D(), _floats[2].GetAsArray1D(), _floats[3].GetAsArray1D());
