@@ -9,7 +9,10 @@ using Mtrl.Runtime.Environments;
 
 namespace Mtrl.GpuBenchmarks;
 
-/// <summary>One step of N CartPoles with fixed random actions (autoresets included): device against the CPU vector environment.</summary>
+/// <summary>
+/// One step of N CartPoles, and of N PointMasses of the ten-task suite, with fixed random actions
+/// (autoresets included): device against the CPU vector environment.
+/// </summary>
 internal static class EnvironmentBenchmarks
 {
     public static IEnumerable<BenchmarkRow> Run(GpuDevice device, BenchmarkSizes sizes)
@@ -32,6 +35,37 @@ internal static class EnvironmentBenchmarks
                 "CartPole step", $"N = {n:N0}",
                 BenchmarkTimer.MedianMicroseconds(() => { gpu.Step(deviceActions.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
                 BenchmarkTimer.MedianMicroseconds(() => cpu.Step(actions), 3, sizes.Repetitions));
+        }
+
+        foreach (int n in sizes.CartPoleEnvironments)
+        {
+            var random = new Random(6);
+            var forces = new float[2 * n];
+            for (int i = 0; i < forces.Length; i++)
+            {
+                forces[i] = (float)((random.NextDouble() * 2) - 1);
+            }
+
+            var options = new PointMassOptions();
+            var cpu = new PointMassVectorEnvironment(n, options);
+            cpu.Reset(1);
+            var taskIds = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                taskIds[i] = i % options.Tasks.Count;
+            }
+
+            PointMassTask[] tasks = [.. options.Tasks];
+            var parameters = new PointMassStepParameters(
+                options.TimeStep, options.MaxForce, options.ArenaHalfSize, options.SuccessRadius, options.SparseReward,
+                options.TerminateOnSuccess, options.MaxEpisodeSteps, options.GoalInObservation);
+            using var gpu = new DevicePointMass(device, tasks, taskIds, parameters);
+            gpu.Reset(1);
+            using MemoryBuffer1D<float, Stride1D.Dense> deviceForces = device.Accelerator.Allocate1D(forces);
+            yield return new BenchmarkRow(
+                "PointMass step", $"N = {n:N0}",
+                BenchmarkTimer.MedianMicroseconds(() => { gpu.Step(deviceForces.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
+                BenchmarkTimer.MedianMicroseconds(() => cpu.Step(forces), 3, sizes.Repetitions));
         }
     }
 }

@@ -22,7 +22,8 @@ public sealed class GpuBenchmarkSmokeTests
         Assert.Contains(rows, row => row.StartsWith("| replay HER sample | 512 / 64 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| PCGrad | T = 2, P = 1,024 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| CartPole step | N = 64 |", StringComparison.Ordinal));
-        Assert.Equal(5, rows.Length);
+        Assert.Contains(rows, row => row.StartsWith("| PointMass step | N = 64 |", StringComparison.Ordinal));
+        Assert.Equal(6, rows.Length);
         Assert.Equal(string.Empty, error.ToString());
     }
 

@@ -61,6 +61,8 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceCartPoleKernels.Reset", names);
         Assert.Contains("DeviceCartPoleKernels.Step", names);
         Assert.Contains("DeviceStepAssembler.Assemble", names);
+        Assert.Contains("DevicePointMassKernels.Reset", names);
+        Assert.Contains("DevicePointMassKernels.Step", names);
     }
 
     [Theory]
