@@ -63,6 +63,8 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceStepAssembler.Assemble", names);
         Assert.Contains("DevicePointMassKernels.Reset", names);
         Assert.Contains("DevicePointMassKernels.Step", names);
+        Assert.Contains("DeviceBitFlipKernels.Reset", names);
+        Assert.Contains("DeviceBitFlipKernels.Step", names);
     }
 
     [Theory]
