@@ -1,0 +1,22 @@
+namespace Mtrl.GpuBenchmarks;
+
+/// <summary>
+/// The cases of issue #14's device benchmarks, and a quick set small enough for ILGPU's CPU
+/// emulator (used by the smoke test and to try the script without a GPU).
+/// </summary>
+/// <param name="ReplayCapacities">Replay sizes (slots).</param>
+/// <param name="Batches">Batch sizes sampled from each.</param>
+/// <param name="PcGradTasks">T of the PCGrad case.</param>
+/// <param name="PcGradParameters">P of the PCGrad case.</param>
+/// <param name="CartPoleEnvironments">N of the CartPole and PointMass cases.</param>
+/// <param name="Repetitions">Timed runs per case (the median is reported).</param>
+internal sealed record BenchmarkSizes(
+    int[] ReplayCapacities, int[] Batches, int PcGradTasks, int PcGradParameters, int[] CartPoleEnvironments, int Repetitions)
+{
+    /// <summary>The sizes the issue asks for: replay 200k and 1M with batches 256–65,536, PCGrad T = 10, P = 10^6, CartPole and PointMass N = 4,096 to 1,048,576.</summary>
+    public static BenchmarkSizes Full { get; } = new(
+        [200_000, 1_000_000], [256, 1_024, 4_096, 16_384, 65_536], 10, 1_000_000, [4_096, 65_536, 1_048_576], 21);
+
+    /// <summary>Tiny sizes that finish in seconds on the emulator.</summary>
+    public static BenchmarkSizes Quick { get; } = new([512], [64], 2, 1_024, [64], 3);
+}

@@ -1,0 +1,77 @@
+using System;
+using ILGPU;
+using ILGPU.Runtime;
+using Mtrl.Kernels.Gpu.Devices;
+using Mtrl.Kernels.Gpu.Random;
+using Xunit;
+
+namespace Mtrl.Kernels.Gpu.Tests;
+
+/// <summary>The device kernels on a real CUDA GPU against the CPU kernels; skipped (with the reason) without one.</summary>
+public sealed class CudaDeviceTests
+{
+    [CudaFact]
+    public void PhiloxFillsOnCudaEqualCpuFills()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        var fill = new DevicePhiloxFill(cuda);
+        const int length = 100_003;
+        using MemoryBuffer1D<float, Stride1D.Dense> uniform = cuda.Accelerator.Allocate1D<float>(length);
+        using MemoryBuffer1D<int, Stride1D.Dense> indices = cuda.Accelerator.Allocate1D<int>(length);
+        fill.Uniform(uniform.View, 5, 6, 0xffff_f000UL);
+        fill.Index(indices.View, 1_000_003, 5, 6, 7);
+        var expectedUniform = new float[length];
+        var expectedIndices = new int[length];
+        PhiloxFill.Uniform(expectedUniform, 5, 6, 0xffff_f000UL);
+        PhiloxFill.Index(expectedIndices, 1_000_003, 5, 6, 7);
+        Assert.Equal(expectedUniform, uniform.GetAsArray1D());
+        Assert.Equal(expectedIndices, indices.GetAsArray1D());
+    }
+
+    [CudaFact]
+    public void DeviceReplayOnCudaSamplesWhatTheCpuBufferSamples()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        using var twins = new ReplayTwins(cuda, envs: 64, rows: 256, tasks: 5, usedTasks: 4, maxEpisode: 300, goalWidth: 3, seed: 9);
+        for (int step = 1; step <= 1024; step++)
+        {
+            twins.Step();
+            if (step % 128 == 0 && twins.Cpu.SampleableCount > 0)
+            {
+                twins.AssertSameEpisodes();
+                twins.AssertSameSample(4099, balanced: false);
+                twins.AssertSameSample(4099, balanced: true);
+                twins.AssertSameHerSample(4099, Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, true));
+            }
+        }
+    }
+
+    [CudaFact]
+    public void PcGradOnCudaAgreesWithTheCpuKernel()
+    {
+        const int taskCount = 10;
+        const int parameterCount = 100_003;
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        var random = new System.Random(1);
+        var gradients = new float[taskCount * parameterCount];
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            gradients[i] = (float)((random.NextDouble() * 2) - 1 + (0.3 * Math.Sin(i % parameterCount)));
+        }
+
+        using var pcGrad = new Projection.DevicePcGrad(cuda, taskCount, parameterCount);
+        using MemoryBuffer1D<float, Stride1D.Dense> device = cuda.Accelerator.Allocate1D(gradients);
+        using MemoryBuffer1D<float, Stride1D.Dense> output = cuda.Accelerator.Allocate1D<float>(parameterCount);
+        pcGrad.Project(device.View, 3, 11, 5, GradientReduction.Mean, output.View);
+        var expected = new float[parameterCount];
+        PcGrad.Project(gradients, taskCount, parameterCount, 3, 11, 5, GradientReduction.Mean, expected);
+        var orders = new int[taskCount * (taskCount - 1)];
+        PcGradOrders.Draw(orders, taskCount, 3, 11, 5);
+        Assert.Equal(orders, pcGrad.Orders.GetAsArray1D());
+        float[] actual = output.GetAsArray1D();
+        for (int p = 0; p < parameterCount; p++)
+        {
+            Assert.True(Math.Abs(actual[p] - expected[p]) <= 1e-4 * (Math.Abs(expected[p]) + 1), $"output[{p}] = {actual[p]}, CPU {expected[p]}");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using Mtrl.Kernels.Gpu.Random;
+using Xunit;
+
+namespace Mtrl.Kernels.Gpu.Tests;
+
+/// <summary>
+/// Every device kernel compiles for ILGPU's PTX back end, without a CUDA device: ILGPU's CPU
+/// accelerator runs kernels as .NET code and would not notice a construct the GPU compiler
+/// rejects, so this is where such a construct is caught on a machine without a GPU.
+/// </summary>
+public sealed class PtxCompilationTests
+{
+    /// <summary>Every static method of the back end whose first parameter is a kernel index: by definition its kernels.</summary>
+    public static IReadOnlyList<MethodInfo> Kernels { get; } = typeof(DevicePhiloxFill).Assembly.GetTypes()
+        .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+        .Where(method => method.GetParameters() is [{ ParameterType: var index }, ..] && (index == typeof(Index1D) || index == typeof(Index2D)))
+        .OrderBy(method => method.DeclaringType!.FullName + "." + method.Name, StringComparer.Ordinal)
+        .ToArray();
+
+    public static TheoryData<string> KernelNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (MethodInfo kernel in Kernels)
+        {
+            data.Add(NameOf(kernel));
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void ScanFindsTheKnownKernels()
+    {
+        string[] names = Kernels.Select(NameOf).ToArray();
+        Assert.Contains("DevicePhiloxFill.UniformKernel", names);
+        Assert.Contains("DevicePhiloxFill.IndexKernel", names);
+        Assert.Contains("DevicePhiloxFill.BlocksKernel", names);
+        Assert.Contains("DeviceAddKernels.Validate", names);
+        Assert.Contains("DeviceAddKernels.Write", names);
+        Assert.Contains("DeviceAddKernels.Advance", names);
+        Assert.Contains("DeviceSamplingKernels.Prefixes", names);
+        Assert.Contains("DeviceSamplingKernels.SelectUniform", names);
+        Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
+        Assert.Contains("DeviceGatherKernel.Gather", names);
+        Assert.Contains("DeviceRelabelKernel.Relabel", names);
+        Assert.Contains("DevicePcGradKernels.DrawOrders", names);
+        Assert.Contains("DevicePcGradKernels.GramPartials", names);
+        Assert.Contains("DevicePcGradKernels.GramReduce", names);
+        Assert.Contains("DevicePcGradKernels.Weights", names);
+        Assert.Contains("DevicePcGradKernels.Combine", names);
+        Assert.Contains("DeviceCartPoleKernels.Reset", names);
+        Assert.Contains("DeviceCartPoleKernels.Step", names);
+        Assert.Contains("DeviceStepAssembler.Assemble", names);
+        Assert.Contains("DevicePointMassKernels.Reset", names);
+        Assert.Contains("DevicePointMassKernels.Step", names);
+        Assert.Contains("DeviceBitFlipKernels.Reset", names);
+        Assert.Contains("DeviceBitFlipKernels.Step", names);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void KernelCompilesToPtx(string name)
+    {
+        MethodInfo kernel = Kernels.Single(k => NameOf(k) == name);
+        using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default));
+        foreach ((CudaArchitecture architecture, CudaInstructionSet instructionSet) in Targets)
+        {
+            using var backend = new PTXBackend(context, architecture, instructionSet, nvvmAPI: null!);
+            var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+            var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
+            Assert.Contains($".target {architecture.ToString().ToLowerInvariant()}", compiled.PTXAssembly, StringComparison.Ordinal);
+            Assert.Contains(".visible .entry ", compiled.PTXAssembly, StringComparison.Ordinal);
+        }
+    }
+
+    // Pascal (the oldest architecture current CUDA toolkits target) and Turing. ILGPU lowers the
+    // target to what the PTX ISA version supports (ISA 7.1 with SM_86 gives sm_80), so each
+    // architecture is paired with an ISA that has it.
+    private static readonly (CudaArchitecture, CudaInstructionSet)[] Targets =
+    [
+        (CudaArchitecture.SM_60, CudaInstructionSet.ISA_60),
+        (CudaArchitecture.SM_75, CudaInstructionSet.ISA_75),
+    ];
+
+    private static string NameOf(MethodInfo kernel) => $"{kernel.DeclaringType!.Name}.{kernel.Name}";
+}
