@@ -29,6 +29,7 @@ namespace Consumer.Agents
     using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
+    using LoserUpdates = global::Mtrl.Runtime.Transfer.LoserUpdates;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;

@@ -7,6 +7,7 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
     using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;
     using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;
     using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
@@ -22,11 +23,13 @@ namespace Consumer.Agents
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
+    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
     using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
     using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
+    using LoserUpdates = global::Mtrl.Runtime.Transfer.LoserUpdates;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
