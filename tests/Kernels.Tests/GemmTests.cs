@@ -161,6 +161,31 @@ public sealed class ManagedGemmTests : GemmTestsBase
     }
 
     [Theory]
+    [InlineData(256, 40, 256)]
+    [InlineData(37, 45, 70)]
+    [InlineData(13, 17, 5)]
+    public void ANarrowLastTileGivesTheBitsOfTheFullTile(int m, int n, int k)
+    {
+        // The same product 64 wide: its columns past 32 come from full tiles, n wide from the half-width
+        // edge tile. (With beta ≠ 0 an edge tile's scalar update rounds differently from a full tile's,
+        // as it always has; the product itself is what must agree.)
+        const float beta = 0f;
+        const int Wide = 64;
+        foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
+        {
+            int lda = ta == GemmTranspose.None ? k : m;
+            float[] a = TestData.Uniform(m * k, 7), wideB = TestData.Uniform(k * Wide, 8);
+            var b = new float[k * n];
+            for (int p = 0; p < k; p++) Array.Copy(wideB, p * Wide, b, p * n, n);
+            float[] wide = TestData.Uniform(m * Wide, 9), narrow = new float[m * n];
+            for (int i = 0; i < m; i++) Array.Copy(wide, i * Wide, narrow, i * n, n);
+            Gemm.Multiply(ta, GemmTranspose.None, m, Wide, k, 0.7f, a, lda, wideB, Wide, beta, wide, Wide, GemmBackend.Managed, CpuAccelerator.Sequential);
+            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, beta, narrow, n, GemmBackend.Managed, CpuAccelerator.Sequential);
+            for (int i = 0; i < m; i++) Assert.Equal(wide.AsSpan(i * Wide, n).ToArray(), narrow.AsSpan(i * n, n).ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(1280, 8, 400)]
     [InlineData(400, 8, 1280)]
     [InlineData(17, 1, 16)]

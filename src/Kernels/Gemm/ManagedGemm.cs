@@ -331,18 +331,31 @@ internal static unsafe class ManagedGemm
             }
         }
 
-        /// <summary>A tile clipped by the edge of C: compute the full tile aside, then update only its valid part.</summary>
+        /// <summary>
+        /// A tile clipped by the edge of C: compute it aside, then update only its valid part. When
+        /// the valid columns fit the left half of an AVX-512 tile (a Q head's 40 actions leave 8),
+        /// only that half is computed: half the work, and the same bits (<see cref="Avx512MicroKernel.RunHalf"/>).
+        /// </summary>
         [SkipLocalsInit]
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EdgeTile(int kb, float* aPanel, float* bPanel, float* cTile, float beta, int mValid, int nValid)
         {
-            int nr = TKernel.Columns;
-            float* tile = stackalloc float[TKernel.Rows * nr];
-            TKernel.Run(kb, aPanel, bPanel, tile, nr, 1f, 0f);
+            bool half = typeof(TKernel) == typeof(Avx512MicroKernel) && nValid <= Avx512MicroKernel.Columns / 2;
+            int width = half ? Avx512MicroKernel.Columns / 2 : TKernel.Columns;
+            float* tile = stackalloc float[TKernel.Rows * TKernel.Columns];
+            if (half)
+            {
+                Avx512MicroKernel.RunHalf(kb, aPanel, bPanel, tile, width, 1f, 0f);
+            }
+            else
+            {
+                TKernel.Run(kb, aPanel, bPanel, tile, width, 1f, 0f);
+            }
+
             for (int r = 0; r < mValid; r++)
             {
                 float* cRow = cTile + ((nint)r * _ldc);
-                float* tRow = tile + (r * nr);
+                float* tRow = tile + (r * width);
                 if (beta == 0f)
                 {
                     for (int j = 0; j < nValid; j++)
