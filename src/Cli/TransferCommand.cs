@@ -211,7 +211,7 @@ internal static class TransferCommand
         return high > low ? (low, high) : (low, low + 1);
     }
 
-    private static void Write(string name, TransferReport report, string metric, TextWriter output)
+    internal static void Write(string name, TransferReport report, string metric, TextWriter output)
     {
         string Steps(long? steps) => steps is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : "never";
         string Number(double value, string format) => double.IsNaN(value) ? "—" : value.ToString(format, CultureInfo.InvariantCulture);
@@ -220,13 +220,13 @@ internal static class TransferCommand
         foreach (var task in report.Tasks)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{task.Task,6} {Steps(task.TransferSteps),13} {Steps(task.ScratchSteps),10} {(task.SpeedUp is { } up ? up.ToString("F2", CultureInfo.InvariantCulture) + "×" : "—"),9} {Number(task.TransferAuc, "F3"),9} {Number(task.ScratchAuc, "F3"),12} {Number(task.ForwardTransfer, "F2"),7} {Number(task.AfterOwnStage, "F3"),10} {Number(task.AfterLastStage, "F3"),11} {Number(task.Forgetting, "F3"),11}"));
+                $"{task.Task,6} {Steps(task.TransferSteps),13} {Steps(task.ScratchSteps),10} {SpeedUp(task.SpeedUp),9} {Number(task.TransferAuc, "F3"),9} {Number(task.ScratchAuc, "F3"),12} {Number(task.ForwardTransfer, "F2"),7} {Number(task.AfterOwnStage, "F3"),10} {Number(task.AfterLastStage, "F3"),11} {Number(task.Forgetting, "F3"),11}"));
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"",6} backward transfer {Number(report.BackwardTransfer, "F3")}, average forgetting {Number(report.AverageForgetting, "F3")}, average forward transfer {Number(report.AverageForwardTransfer, "F2")}, average after the last stage {Number(report.AverageFinal, "F3")}"));
     }
 
-    private static object Document(TransferReport report) => new
+    internal static object Document(TransferReport report) => new
     {
         budget = report.Budget,
         threshold = report.Threshold,
@@ -240,7 +240,8 @@ internal static class TransferCommand
             task = t.Task,
             steps_to_threshold = t.TransferSteps,
             scratch_steps_to_threshold = t.ScratchSteps,
-            speed_up = t.SpeedUp,
+            // Reached at 0 transitions while scratch needed some: infinite, written as null (the steps say why).
+            speed_up = t.SpeedUp is { } up && double.IsFinite(up) ? up : (double?)null,
             auc = Finite(t.TransferAuc),
             scratch_auc = Finite(t.ScratchAuc),
             forward_transfer = Finite(t.ForwardTransfer),
@@ -252,6 +253,14 @@ internal static class TransferCommand
     };
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>"2.50×"; "∞ (0)" when the task was at the threshold before training in the sequence (zero-shot); "—" when unknown.</summary>
+    private static string SpeedUp(double? speedUp) => speedUp switch
+    {
+        null => "—",
+        double.PositiveInfinity => "∞ (0)",
+        { } up => up.ToString("F2", CultureInfo.InvariantCulture) + "×",
+    };
 }
 
 /// <summary>The arguments of <c>mtrl transfer</c>.</summary>
