@@ -169,6 +169,12 @@ public sealed class SequentialTeacherTests : IDisposable
             Assert.Equal(expected, TeacherQ(perTask[task], observations, tasks));
             answers.Add(expected);
         }
+        // A two-task teacher cannot teach a three-task student's task 2.
+        var three = Write("three.mtrl", Student.Replace("tasks: 2", "tasks: 3"));
+        (code, _, error) = Run("train", three, "--env", "cartpole", "--envs", "4", "--steps", "400", "--teacher", teacher);
+        Assert.Equal(1, code);
+        Assert.Contains($"--teacher {teacher}: agent 'ProgTeacher' learned tasks 0–1, so it cannot teach task 2", error);
+
         // Task 1 runs through its own column (reading task 0's through laterals), so its answers differ.
         var (rows, _) = Rows(0);
         Assert.NotEqual(ScheduleQ(teacher, final, rows, new int[16]), ScheduleQ(teacher, final, rows, Enumerable.Repeat(1, 16).ToArray()));
