@@ -84,8 +84,12 @@ internal sealed class RunRecorder : IDisposable
         return remaining > total - transitions ? total : transitions + remaining;
     }
 
-    /// <summary>Writes whatever fell due at the trainer's current transitions, and everything when <paramref name="final"/>.</summary>
-    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated) Report(ITrainer trainer, bool final)
+    /// <summary>
+    /// Writes whatever fell due at the trainer's current transitions, and everything when
+    /// <paramref name="final"/>: the training log point, an evaluation of every task (a joint
+    /// schedule), or a sequential schedule's evaluations in the order made (<c>Stages</c>, empty otherwise).
+    /// </summary>
+    public (IReadOnlyList<MetricRecord>? Logged, EvaluationResult? Evaluated, IReadOnlyList<StageEvaluation> Stages) Report(ITrainer trainer, bool final)
     {
         var transitions = trainer.Transitions;
         IReadOnlyList<MetricRecord>? logged = null;
@@ -99,10 +103,11 @@ internal sealed class RunRecorder : IDisposable
             Write(logged);
         }
         EvaluationResult? evaluated = null;
+        IReadOnlyList<StageEvaluation> stages = Array.Empty<StageEvaluation>();
         if (trainer is SequentialTrainer sequential)
         {
             // A sequential schedule evaluates on its own clock: its stage task during each stage, every task when a stage ends.
-            evaluated = RecordStages(sequential);
+            stages = RecordStages(sequential);
         }
         else if (Due(final, transitions, Schedule.EvalEvery, ref _evaluatedAt))
         {
@@ -114,30 +119,33 @@ internal sealed class RunRecorder : IDisposable
             Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, trainer.Replay);
         }
         _previous = transitions;
-        return (logged, evaluated);
+        return (logged, evaluated, stages);
     }
 
     /// <summary>
     /// Writes the sequential schedule's evaluations made since the last report: each stage task's
     /// learning-curve points as one-task evaluations and each finished stage's evaluation of every
-    /// task (nothing at or before a resumed run's checkpoint, which the metrics already hold).
+    /// task (nothing at or before a resumed run's checkpoint, which the metrics already hold); returns
+    /// them in that order, each with the stage it belongs to.
     /// </summary>
-    private EvaluationResult? RecordStages(SequentialTrainer sequential)
+    private List<StageEvaluation> RecordStages(SequentialTrainer sequential)
     {
-        EvaluationResult? last = null;
+        var recorded = new List<StageEvaluation>();
         var elapsed = _clock.Elapsed.TotalSeconds;
-        void Record(EvaluationResult result)
+        var budget = sequential.StageBudget;
+        void Record(StageEvaluation evaluation)
         {
-            if (result.Transitions <= _resumedAt) return;
-            Write(MetricRecords.FromEvaluation(result, elapsed));
-            last = result;
+            if (evaluation.Result.Transitions <= _resumedAt) return;
+            Write(MetricRecords.FromEvaluation(evaluation.Result, elapsed));
+            recorded.Add(evaluation);
         }
-        void RecordCurve(IReadOnlyList<StageCurvePoint> curve, int count, long stageStart)
+        void RecordCurve(int stage, IReadOnlyList<StageCurvePoint> curve, int count, long stageStart)
         {
             for (; _recordedCurve < count; _recordedCurve++)
             {
                 var point = curve[_recordedCurve];
-                Record(new EvaluationResult(stageStart + point.StageTransitions, _trainingSignal, new[] { point.Evaluation }));
+                var result = new EvaluationResult(stageStart + point.StageTransitions, _trainingSignal, new[] { point.Evaluation });
+                Record(new StageEvaluation(stage, point.StageTransitions, budget, result, null));
             }
         }
         for (; _recordedStages < sequential.Results.Count; _recordedStages++)
@@ -145,13 +153,13 @@ internal sealed class RunRecorder : IDisposable
             var stage = sequential.Results[_recordedStages];
             var stageStart = stage.Transitions - stage.Curve[^1].StageTransitions;
             // The curve's last point is the stage's end, which the evaluation of every task covers.
-            RecordCurve(stage.Curve, stage.Curve.Count - 1, stageStart);
+            RecordCurve(stage.Stage, stage.Curve, stage.Curve.Count - 1, stageStart);
             _recordedCurve = 0;
-            Record(stage.Evaluation);
+            Record(new StageEvaluation(stage.Stage, stage.Curve[^1].StageTransitions, budget, stage.Evaluation, stage));
             if (stage.Transitions > _resumedAt) LastEvaluation = stage.Evaluation;
         }
-        if (!sequential.IsFinished) RecordCurve(sequential.CurrentCurve, sequential.CurrentCurve.Count, sequential.Transitions - sequential.StageTransitions);
-        return last;
+        if (!sequential.IsFinished) RecordCurve(sequential.Stage, sequential.CurrentCurve, sequential.CurrentCurve.Count, sequential.Transitions - sequential.StageTransitions);
+        return recorded;
     }
 
     /// <summary>A checkpoint now (a run being stopped), unless one was just written at this point.</summary>

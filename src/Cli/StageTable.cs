@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Mtrl.Runtime.Checkpoints;
+using Mtrl.Runtime.Evaluation;
 using Mtrl.Runtime.Transfer;
 
 namespace Mtrl.Cli;
@@ -14,12 +15,27 @@ namespace Mtrl.Cli;
 /// </summary>
 internal static class StageTable
 {
-    /// <summary>The progress line of a finished stage: the task it trained and every task's return after it.</summary>
-    public static string Line(StageResult stage)
+    /// <summary>
+    /// The progress line of one of the schedule's evaluations: at a stage's end, the task it trained
+    /// and every evaluated task's greedy return (and success); during a stage, the stage task's curve
+    /// point with how far into the stage it is (0: the task before any training in its stage).
+    /// </summary>
+    public static string Line(StageEvaluation evaluation)
     {
-        var tasks = string.Join(", ", stage.Evaluation.Tasks.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Task}: {t.MeanReturn:F2}")));
-        return string.Create(CultureInfo.InvariantCulture, $"{"stage",12} {stage.Stage} (task {stage.Stage}) ended at {stage.Transitions:N0} transitions; greedy return by task {tasks}");
+        if (evaluation.Ended is { } stage)
+        {
+            var tasks = string.Join(", ", stage.Evaluation.Tasks.Select(t => $"{t.Task}: {Score(t)}"));
+            return string.Create(CultureInfo.InvariantCulture, $"{"stage",12} {stage.Stage} (task {stage.Stage}) ended at {stage.Transitions:N0} transitions; greedy return by task {tasks}");
+        }
+        var point = evaluation.Result.Tasks[0];
+        var when = evaluation.StageTransitions == 0 ? "before its stage trains" : string.Create(CultureInfo.InvariantCulture, $"after {evaluation.StageTransitions:N0} of its stage's {evaluation.StageBudget:N0} transitions");
+        return string.Create(CultureInfo.InvariantCulture, $"{"eval",12} task {point.Task} (stage {evaluation.Stage}) {when}, at {evaluation.Result.Transitions:N0} transitions: greedy return {Score(point)}");
     }
+
+    /// <summary>A task's greedy return, with its success rate beside it where the environment has success.</summary>
+    private static string Score(TaskEvaluation task) => double.IsNaN(task.SuccessRate)
+        ? task.MeanReturn.ToString("F2", CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{task.MeanReturn:F2} ({task.SuccessRate:P0})");
 
     /// <summary>The matrix R[stage, task] of greedy returns (success rates beside them where the environment has success).</summary>
     public static void Write(SequentialTrainer trainer, TextWriter output)

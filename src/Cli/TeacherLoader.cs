@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -11,6 +12,7 @@ using Mtrl.Runs;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Parameters;
+using Mtrl.Runtime.Transfer;
 
 namespace Mtrl.Cli;
 
@@ -24,12 +26,14 @@ namespace Mtrl.Cli;
 internal static class TeacherLoader
 {
     /// <summary>
-    /// The teacher at <paramref name="target"/>, the checkpoint file it came from and, when
-    /// <paramref name="featureWidth"/> is given (the student regresses features, Actor-Mimic), its
-    /// identity features h_E of that width over the same parameters; or null after one line on
-    /// <paramref name="error"/>.
+    /// The teacher at <paramref name="target"/> for the student's <paramref name="taughtTasks"/>, the
+    /// checkpoint file it came from and, when <paramref name="featureWidth"/> is given (the student
+    /// regresses features, Actor-Mimic), its identity features h_E of that width over the same
+    /// parameters; or null after one line on <paramref name="error"/>. A teacher trained with a
+    /// sequential schedule gets the structure its checkpoint's stage left (progressive columns, frozen
+    /// PathNet pathways) and teaches only the tasks whose stages finished.
     /// </summary>
-    public static (IQNetwork Network, string Checkpoint, IFeatureNetwork? Features)? Load(string target, int maxBatch, TextWriter output, TextWriter error, int? featureWidth = null)
+    public static (IQNetwork Network, string Checkpoint, IFeatureNetwork? Features)? Load(string target, IReadOnlyList<int> taughtTasks, int maxBatch, TextWriter output, TextWriter error, int? featureWidth = null)
     {
         try
         {
@@ -50,9 +54,10 @@ internal static class TeacherLoader
                 error.WriteLine($"mtrl: error: --teacher {target}: the run's spec copy no longer builds agent '{manifest.Agent}'");
                 return null;
             }
-            if (type.GetNestedType("Training")?.GetField("Schedule")?.GetValue(null) is "sequential")
+            var sequential = type.GetNestedType("Training")?.GetField("Schedule")?.GetValue(null) is "sequential";
+            if (sequential && manifest.EnvironmentOptions.ContainsKey(TrainCommand.ScratchOrderKey))
             {
-                error.WriteLine($"mtrl: error: --teacher {target}: agent '{manifest.Agent}' trained with a sequential schedule, whose columns or pathways a teacher cannot rebuild yet; use a jointly trained agent");
+                error.WriteLine($"mtrl: error: --teacher {target}: run {run.Path} is a from-scratch baseline of mtrl transfer (one task of a reordered schedule, its network's task 0); give the sequential run it was compared with, or a run trained on that task alone (--task)");
                 return null;
             }
             var candidates = type.GetNestedTypes().Where(t => typeof(IQNetwork).IsAssignableFrom(t) && t.GetConstructor(new[] { typeof(ParameterStore), typeof(int) }) is not null).ToList();
@@ -73,20 +78,37 @@ internal static class TeacherLoader
                     return null;
                 }
             }
+            var tasks = (int)type.GetField("Tasks")!.GetValue(null)!;
+            if (tasks > 1 && taughtTasks.FirstOrDefault(t => t >= tasks, -1) is var beyond and >= 0)
+            {
+                error.WriteLine($"mtrl: error: --teacher {target}: agent '{manifest.Agent}' learned tasks 0–{tasks - 1}, so it cannot teach task {beyond}");
+                return null;
+            }
+            var checkpoint = CheckpointFile.Load(checkpointPath);
+            var saved = sequential ? SavedSchedule.Read(checkpoint, tasks) : null;
+            if (saved is not null && taughtTasks.Select(t => tasks == 1 ? 0 : t).FirstOrDefault(t => t >= saved.FinishedStages, -1) is var unlearned and >= 0)
+            {
+                var last = saved.FinishedStages == 0 ? "no stage has finished yet" : $"its last finished stage is {saved.FinishedStages - 1} (task {saved.FinishedStages - 1})";
+                error.WriteLine($"mtrl: error: --teacher {target}: run {run.Path} stopped in stage {saved.Stage} of its sequential schedule, before the stage of task {unlearned} finished, so it cannot teach task {unlearned}; {last}");
+                return null;
+            }
             var layout = (ParameterLayout)type.GetMethod("CreateLayout", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
             var store = new ParameterStore(layout);
-            CheckpointFile.Load(checkpointPath).RestoreTo(store);
+            checkpoint.RestoreTo(store);
             var network = (IQNetwork)Activator.CreateInstance(networkType, store, maxBatch)!;
+            // The saved stage's active and frozen columns and finished pathways, as SequentialTrainer.Restore rebuilds them.
+            saved?.Rebuild(network);
             network.UseGemm(GemmBackend.Auto, null);
-            var tasks = (int)type.GetField("Tasks")!.GetValue(null)!;
             IFeatureNetwork? features = null;
             if (featureType is not null)
             {
                 features = (IFeatureNetwork)Activator.CreateInstance(featureType, store, maxBatch)!;
+                saved?.Rebuild(features);
                 features.UseGemm(GemmBackend.Auto, null);
                 if (tasks == 1) features = new TaskZeroFeatures(features);
             }
-            output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}{(features is null ? "" : $", with its {features.Width} features")}");
+            var schedule = saved is null ? "" : saved.Finished ? ", its sequential schedule finished" : $", its sequential schedule in stage {saved.Stage} (tasks learned: {(saved.FinishedStages == 1 ? "0" : $"0–{saved.FinishedStages - 1}")})";
+            output.WriteLine($"teacher {manifest.Agent} ({tasks} task{(tasks == 1 ? "" : "s")}) from {checkpointPath}{schedule}{(features is null ? "" : $", with its {features.Width} features")}");
             return (tasks == 1 ? new TaskZeroNetwork(network) : network, checkpointPath, features);
         }
         catch (Exception exception) when (exception is RunDirectoryException or CheckpointException or IOException)

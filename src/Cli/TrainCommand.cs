@@ -476,9 +476,11 @@ internal static class TrainCommand
             ? session.Agent.Networks.FirstOrDefault(n => n.Output.Op is QValuesOp)?.Features?.Width
             : null;
         var features = featureWidth is null ? null : new List<IFeatureNetwork>();
-        foreach (var target in request.Teachers)
+        for (var index = 0; index < request.Teachers.Count; index++)
         {
-            if (TeacherLoader.Load(target, session.SpecOptions.BatchSize, output, error, featureWidth) is not { } teacher) return 1;
+            // One teacher for all tasks teaches every task; one per task teaches its own.
+            IReadOnlyList<int> taught = request.Teachers.Count == 1 ? Enumerable.Range(0, tasks).ToArray() : new[] { index };
+            if (TeacherLoader.Load(request.Teachers[index], taught, session.SpecOptions.BatchSize, output, error, featureWidth) is not { } teacher) return 1;
             teachers.Add(teacher.Network);
             checkpoints.Add(teacher.Checkpoint);
             if (teacher.Features is { } teacherFeatures) features!.Add(teacherFeatures);
@@ -558,7 +560,6 @@ internal static class TrainCommand
     {
         var refresh = progress.RefreshEvery(total);
         var skipped = (Updates: 0L, Transitions: 0L);
-        var stagesShown = trainer is SequentialTrainer resumed ? resumed.Results.Count : 0;
         while (trainer.Transitions < total && !cancellation.IsCancellationRequested)
         {
             var next = recorder.NextStop(trainer.Transitions);
@@ -581,10 +582,8 @@ internal static class TrainCommand
                 if (SkippedLine(trainer, ref skipped) is { } note) progress.Line(note);
             }
             if (report.Evaluated is { } evaluated) progress.Line(EvaluationLine(evaluated));
-            if (trainer is SequentialTrainer sequential)
-            {
-                for (; stagesShown < sequential.Results.Count; stagesShown++) progress.Line(StageTable.Line(sequential.Results[stagesShown]));
-            }
+            // A sequential schedule's evaluations in order, each saying whether it is a curve point of its stage's task or a stage's end.
+            foreach (var stage in report.Stages) progress.Line(StageTable.Line(stage));
             progress.Tick(trainer, recorder.LastEvaluation);
         }
         return true;

@@ -476,14 +476,14 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     public Checkpoint CreateCheckpoint()
     {
         var checkpoint = _trainer.CreateCheckpoint();
-        checkpoint.With(Prefix + "stage", Stage).With(Prefix + "finished", IsFinished ? 1 : 0)
+        checkpoint.With(SavedSchedule.StageCounter, Stage).With(SavedSchedule.FinishedCounter, IsFinished ? 1 : 0)
             .With(Prefix + "completed_transitions", _completedTransitions).With(Prefix + "completed_updates", _completedUpdates)
             .With(Prefix + "completed_skipped_updates", _completedSkippedUpdates).With(Prefix + "completed_non_finite", _completedNonFinite)
             .With(Prefix + "completed_skipped_transitions", _completedSkippedTransitions).With(Prefix + "next_evaluation", _nextEvaluation)
             .With(Prefix + "window_steps", _windowSteps).With(Prefix + "window_reward", BitConverter.DoubleToInt64Bits(_windowReward))
             .With(Prefix + "window_episodes", _windowEpisodes).With(Prefix + "window_finished", _windowFinished)
             .With(Prefix + "window_successes", _windowSuccesses);
-        checkpoint.Integers[Prefix + "pathways"] = StageRecords.EncodePathways(_pathways, Stage);
+        checkpoint.Integers[SavedSchedule.PathwaysSection] = StageRecords.EncodePathways(_pathways, Stage);
         checkpoint.Integers[Prefix + "results"] = StageRecords.EncodeResults(_results);
         checkpoint.Integers[Prefix + "curve"] = StageRecords.EncodeCurve(_curve);
         _evolution?.Save(checkpoint, Prefix + "evolution.");
@@ -508,9 +508,8 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     public void Restore(Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var stage = ReadStage(checkpoint);
-        var finished = checkpoint.Counter(Prefix + "finished") != 0;
-        var pathways = StageRecords.DecodePathways(checkpoint.RequireIntegers(Prefix + "pathways"), Tasks);
+        var saved = SavedSchedule.Read(checkpoint, Tasks);
+        var (stage, finished, pathways) = (saved.Stage, saved.Finished, saved.Pathways);
         Transaction(() =>
         {
             Rebuild(stage, pathways, finished);
@@ -532,9 +531,8 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
     public void Resume(Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var stage = ReadStage(checkpoint);
-        var finished = checkpoint.Counter(Prefix + "finished") != 0;
-        var pathways = StageRecords.DecodePathways(checkpoint.RequireIntegers(Prefix + "pathways"), Tasks);
+        var saved = SavedSchedule.Read(checkpoint, Tasks);
+        var (stage, finished, pathways) = (saved.Stage, saved.Finished, saved.Pathways);
         var results = StageRecords.DecodeResults(checkpoint.RequireIntegers(Prefix + "results"), _environment.SuccessSignal);
         var curve = StageRecords.DecodeCurve(checkpoint.RequireIntegers(Prefix + "curve"));
         if (results.Count != stage + (finished ? 1 : 0))
@@ -585,13 +583,6 @@ public sealed class SequentialTrainer : ITrainer, IDiscreteGreedyPolicy, IContin
         }
         _leader = checkpoint.Extract(LeaderPrefix);
         _leaderFitness = BitConverter.Int64BitsToDouble(checkpoint.Counter(Prefix + "leader_fitness"));
-    }
-
-    private int ReadStage(Checkpoint checkpoint)
-    {
-        var stage = checkpoint.Counter(Prefix + "stage");
-        if (stage < 0 || stage >= Tasks) throw new CheckpointException($"the checkpoint's stage {stage} is outside [0, {Tasks}) for this agent's {Tasks} tasks");
-        return (int)stage;
     }
 
     /// <summary>Replaces the stage trainer by a fresh one for <paramref name="stage"/> with the given finished pathways (and, for a finished schedule, the last stage's transfer step without re-initialising).</summary>
