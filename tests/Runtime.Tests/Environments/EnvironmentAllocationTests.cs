@@ -52,12 +52,24 @@ public sealed class EnvironmentAllocationTests
             StepAll(t);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int t = 0; t < 200; t++)
+        // A one-off runtime allocation (tiering, a timer) may land in a window, as it did once on a
+        // loaded CI machine; a per-step allocation lands in every window.
+        long allocated = 0;
+        for (int window = 0; window < 3; window++)
         {
-            StepAll(t);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int t = 0; t < 200; t++)
+            {
+                StepAll(t);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0)
+            {
+                return;
+            }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Fail($"{allocated} bytes allocated in 200 steps of every environment, in every window");
     }
 }
