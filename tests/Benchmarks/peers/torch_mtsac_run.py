@@ -11,7 +11,7 @@ src/Runtime/Algorithms/OffPolicyLoop.cs):
   reset once with the spec's seed (below, ported exactly).
   Acting. Once per vector step, on the 10 observations before the step: while fewer than --learning-starts
   (the spec's warmup, 1,000) transitions have been collected, actions uniform in [-1, 1]^2; after it,
-  one actor forward at 10 rows, a = tanh(mu + exp(log_std) eps), eps ~ N(0, 1) (no gradient).
+  one actor forward at 10 rows, a = tanh(mu + exp(log_std) eps), eps ~ N(0, 1), and log pi (no gradient).
   Replay. A preallocated numpy ring of capacity // 10 * 10 = 100,000 transitions (obs, action, reward,
   next obs, terminated, task); next obs is the final observation where an episode ended (terminated
   or truncated), and only terminated stops the bootstrap. Batches of 128 drawn uniformly with
@@ -265,7 +265,7 @@ def run_benchmark(args) -> None:
     import torch
     import torch.nn.functional as F
     from torch_mlp_step import set_threads
-    from torch_mtsac_update import LOG_STD_MAX, LOG_STD_MIN, Batch, MtSac, blas_description, cpu_model, update_flops
+    from torch_mtsac_update import Batch, MtSac, blas_description, cpu_model, update_flops
 
     set_threads(args.threads)
     torch.set_num_interop_threads(1)
@@ -285,9 +285,8 @@ def run_benchmark(args) -> None:
             return rng.uniform(-1.0, 1.0, size=(n, act)).astype(F32)
         with torch.no_grad():
             x = torch.cat([torch.from_numpy(observations), onehot_tasks], dim=-1)
-            mu, r = agent.actor(x).chunk(2, dim=-1)
-            log_std = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (torch.tanh(r) + 1)
-            return torch.tanh(mu + log_std.exp() * torch.randn_like(mu)).numpy()
+            actions, _ = agent.policy(x)  # log pi too, as our acting computes it
+            return actions.numpy()
 
     def update() -> None:
         idx = rng.integers(ring.size, size=args.batch)
