@@ -102,7 +102,6 @@ LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 GAMMA = 0.99
 TAU = 0.005
 LR = 3e-4
-TARGET_ENTROPY = -float(ACT)
 REPLAY_ROWS = 100_000
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 LOG2 = math.log(2.0)
@@ -144,15 +143,21 @@ class Replay:
 
 
 class MtSac:
-    def __init__(self, hidden: int = HIDDEN, freeze_critics: bool = True, foreach: bool = False):
-        self.actor = mlp(OBS + TASKS, hidden, 2 * ACT)
-        self.q1 = mlp(OBS + TASKS + ACT, hidden, 1)
-        self.q2 = mlp(OBS + TASKS + ACT, hidden, 1)
+    """The MT-SAC agent and its update; the sizes default to this benchmark's (torch_mtsac_run.py
+    trains one on PointMass: 6 observations, 2 action dims)."""
+
+    def __init__(self, hidden: int = HIDDEN, freeze_critics: bool = True, foreach: bool = False,
+                 obs: int = OBS, act: int = ACT, tasks: int = TASKS):
+        self.tasks = tasks
+        self.target_entropy = -float(act)
+        self.actor = mlp(obs + tasks, hidden, 2 * act)
+        self.q1 = mlp(obs + tasks + act, hidden, 1)
+        self.q2 = mlp(obs + tasks + act, hidden, 1)
         self.q1_target = copy.deepcopy(self.q1)
         self.q2_target = copy.deepcopy(self.q2)
         for p in list(self.q1_target.parameters()) + list(self.q2_target.parameters()):
             p.requires_grad_(False)
-        self.log_alpha = torch.zeros(TASKS, requires_grad=True)
+        self.log_alpha = torch.zeros(tasks, requires_grad=True)
         self.critic_params = list(self.q1.parameters()) + list(self.q2.parameters())
         self.target_params = list(self.q1_target.parameters()) + list(self.q2_target.parameters())
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=LR, foreach=foreach)
@@ -172,7 +177,7 @@ class MtSac:
         return torch.tanh(u), log_pi
 
     def update(self, b: Batch, eps_next=None, eps=None, trace: dict | None = None):
-        onehot = F.one_hot(b.task, TASKS).to(b.obs.dtype)
+        onehot = F.one_hot(b.task, self.tasks).to(b.obs.dtype)
         x = torch.cat([b.obs, onehot], dim=-1)
         x_next = torch.cat([b.next_obs, onehot], dim=-1)
         alpha = self.log_alpha.detach()[b.task].exp().unsqueeze(-1)  # B x 1, current temperatures
@@ -208,7 +213,7 @@ class MtSac:
                 p.requires_grad_(True)
 
         # 4. per-task temperature
-        alpha_loss = (-self.log_alpha[b.task] * (log_pi.detach().squeeze(-1) + TARGET_ENTROPY)).mean()
+        alpha_loss = (-self.log_alpha[b.task] * (log_pi.detach().squeeze(-1) + self.target_entropy)).mean()
         self.alpha_optimizer.zero_grad(set_to_none=False)
         alpha_loss.backward()
         self.alpha_optimizer.step()
@@ -226,10 +231,11 @@ class MtSac:
         return critic_loss, actor_loss, alpha_loss
 
 
-def update_flops(batch: int, hidden: int = HIDDEN, freeze_critics: bool = True) -> dict:
+def update_flops(batch: int, hidden: int = HIDDEN, freeze_critics: bool = True,
+                 obs: int = OBS, act: int = ACT, tasks: int = TASKS) -> dict:
     """Matrix FLOPs of one update by phase, by the convention in the module docstring."""
-    actor = [(OBS + TASKS, hidden), (hidden, hidden), (hidden, hidden), (hidden, 2 * ACT)]
-    critic = [(OBS + TASKS + ACT, hidden), (hidden, hidden), (hidden, hidden), (hidden, 1)]
+    actor = [(obs + tasks, hidden), (hidden, hidden), (hidden, hidden), (hidden, 2 * act)]
+    critic = [(obs + tasks + act, hidden), (hidden, hidden), (hidden, hidden), (hidden, 1)]
 
     def forward(layers):
         return sum(2 * batch * i * o for i, o in layers)
@@ -239,7 +245,7 @@ def update_flops(batch: int, hidden: int = HIDDEN, freeze_critics: bool = True) 
 
     targets = forward(actor) + 2 * forward(critic)
     critics = 2 * (forward(critic) + forward(critic) + input_grads(critic))
-    critic_back_in_actor_step = input_grads(critic) + 2 * batch * ACT * hidden
+    critic_back_in_actor_step = input_grads(critic) + 2 * batch * act * hidden
     if not freeze_critics:
         critic_back_in_actor_step += forward(critic)  # weight gradients
     actor_step = (forward(actor) + 2 * forward(critic) + 2 * critic_back_in_actor_step
