@@ -85,6 +85,31 @@ public sealed class DeviceLayerOpsTests(IlgpuCpuFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(1, 3, 0)]
+    [InlineData(5, 4, 4)]
+    [InlineData(9, 2, 7)]
+    public void ConcatColumnsPlacesEachRowsGoalAfterItsObservation(int rows, int leftWidth, int rightWidth)
+    {
+        var ops = new DeviceLayerOps(fixture.Device);
+        var random = new System.Random(rows);
+        float[] left = Values(random, rows * leftWidth);
+        float[] right = Values(random, Math.Max(1, rows * rightWidth));
+        int width = leftWidth + rightWidth;
+        var expected = new float[rows * width];
+        for (int i = 0; i < rows; i++)
+        {
+            left.AsSpan(i * leftWidth, leftWidth).CopyTo(expected.AsSpan(i * width));
+            right.AsSpan(0, rows * rightWidth).Slice(i * rightWidth, rightWidth).CopyTo(expected.AsSpan((i * width) + leftWidth));
+        }
+
+        using MemoryBuffer1D<float, Stride1D.Dense> dLeft = Allocate(left);
+        using MemoryBuffer1D<float, Stride1D.Dense> dRight = Allocate(right);
+        using MemoryBuffer1D<float, Stride1D.Dense> dOutput = Allocate(Poison(expected.Length));
+        ops.ConcatColumns(dLeft.View, dRight.View, rows, leftWidth, rightWidth, dOutput.View);
+        AssertBits(expected, dOutput.GetAsArray1D());
+    }
+
     [Fact]
     public void MismatchedLengthsAndTauAreRefused()
     {

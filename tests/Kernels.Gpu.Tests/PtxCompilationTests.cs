@@ -75,6 +75,7 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceLayerKernels.ColumnSums", names);
         Assert.Contains("DeviceLayerKernels.ReluBackward", names);
         Assert.Contains("DeviceLayerKernels.Blend", names);
+        Assert.Contains("DeviceLayerKernels.ConcatColumns", names);
         Assert.Contains("DeviceAdamKernels.NormPartials", names);
         Assert.Contains("DeviceAdamKernels.Prepare", names);
         Assert.Contains("DeviceAdamKernels.Update", names);

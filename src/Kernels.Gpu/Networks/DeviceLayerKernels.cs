@@ -28,6 +28,15 @@ internal static class DeviceLayerKernels
     public static void ReluBackward(Index1D i, ArrayView<float> x, ArrayView<float> gradOut, ArrayView<float> gradIn)
         => gradIn[i] = x[i] > 0f ? gradOut[i] : 0f;
 
+    /// <summary>One thread per output element: row i of output is row i of left followed by row i of right (an observation and its goal as one network input).</summary>
+    public static void ConcatColumns(Index1D index, ArrayView<float> left, ArrayView<float> right, ArrayView<float> output, int leftWidth, int rightWidth)
+    {
+        int width = leftWidth + rightWidth;
+        int row = index / width;
+        int column = index - (row * width);
+        output[index] = column < leftWidth ? left[((long)row * leftWidth) + column] : right[((long)row * rightWidth) + column - leftWidth];
+    }
+
     /// <summary>target[i] ← target[i]·(1 − τ) + source[i]·τ: Polyak averaging of a target network.</summary>
     public static void Blend(Index1D i, ArrayView<float> target, ArrayView<float> source, float tau)
         => target[i] = (target[i] * (1f - tau)) + (source[i] * tau);

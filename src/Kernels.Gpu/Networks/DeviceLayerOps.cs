@@ -14,6 +14,7 @@ public sealed class DeviceLayerOps
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _columnSums;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _reluBackward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _blend;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _concat;
 
     /// <summary>Compiles the kernels for <paramref name="device"/>.</summary>
     public DeviceLayerOps(GpuDevice device)
@@ -22,6 +23,7 @@ public sealed class DeviceLayerOps
         ILGPU.Runtime.Accelerator accelerator = device.Accelerator;
         _columnSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(DeviceLayerKernels.ColumnSums);
         _reluBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceLayerKernels.ReluBackward);
+        _concat = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DeviceLayerKernels.ConcatColumns);
         _blend = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(DeviceLayerKernels.Blend);
     }
 
@@ -77,6 +79,35 @@ public sealed class DeviceLayerOps
         if (target.Length > 0)
         {
             _blend(checked((int)target.Length), target, source, tau);
+        }
+    }
+
+    /// <summary>Row i of <paramref name="output"/> = row i of left, then row i of right: observations and goals side by side, as the CPU Q network's input.</summary>
+    /// <param name="left">rows × leftWidth.</param>
+    /// <param name="right">rows × rightWidth.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="leftWidth">Columns of left, at least 1.</param>
+    /// <param name="rightWidth">Columns of right, at least 0.</param>
+    /// <param name="output">rows × (leftWidth + rightWidth).</param>
+    public void ConcatColumns(ArrayView<float> left, ArrayView<float> right, int rows, int leftWidth, int rightWidth, ArrayView<float> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(leftWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rightWidth);
+        AtLeast(left, (long)rows * leftWidth, nameof(left));
+        AtLeast(right, (long)rows * rightWidth, nameof(right));
+        AtLeast(output, (long)rows * (leftWidth + rightWidth), nameof(output));
+        if (rows > 0)
+        {
+            _concat(checked(rows * (leftWidth + rightWidth)), left, right, output, leftWidth, rightWidth);
+        }
+    }
+
+    private static void AtLeast(ArrayView<float> view, long length, string name)
+    {
+        if (view.Length < length)
+        {
+            throw new ArgumentException($"{name} has {view.Length} values; it needs {length}", name);
         }
     }
 
