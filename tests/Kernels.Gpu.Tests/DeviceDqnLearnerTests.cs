@@ -4,6 +4,7 @@ using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using Mtrl.Kernels.Environments;
+using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Environments;
 using Mtrl.Kernels.Gpu.Learning;
 using Mtrl.Kernels.Gpu.Networks;
@@ -36,10 +37,12 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
     [InlineData(true, 10f)]
     [InlineData(false, 0.5f)]
     public void UpdatesMatchTheCpuTrainersUpdateOnTheSameBatches(bool doubleDqn, float clip)
+        => AssertUpdatesMatchCpu(fixture.Device, doubleDqn, clip, envs: 4, batchSize: 37, output.WriteLine);
+
+    /// <summary>Three updates on <paramref name="device"/> against the CPU sequence on the same batches, then a Polyak blend.</summary>
+    internal static void AssertUpdatesMatchCpu(GpuDevice device, bool doubleDqn, float clip, int envs, int batchSize, Action<string> log)
     {
-        const int envs = 4, batchSize = 37;
         const float gamma = 0.9f, learningRate = 1e-3f;
-        ILGPU.Runtime.Accelerator accelerator = fixture.Device.Accelerator;
 
         // The CPU network, as a DQN test builds it: observation → 24 → ReLU → 16 → ReLU → 2 Q values.
         var builder = new ParameterLayoutBuilder();
@@ -62,11 +65,11 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
         }
 
         var options = new DeviceDqnOptions { Gamma = gamma, Double = doubleDqn, Adam = new DeviceAdamOptions(LearningRate: learningRate, MaxGradientNorm: clip) };
-        using var learner = new DeviceDqnLearner(fixture.Device, layers, layout.Length, CartPoleRules.ObservationSize, 0, batchSize, options);
+        using var learner = new DeviceDqnLearner(device, layers, layout.Length, CartPoleRules.ObservationSize, 0, batchSize, options);
         learner.Parameters.CopyFromCPU(store.Values);
         learner.TargetParameters.CopyFromCPU(targetStore.Values);
 
-        using DeviceReplay replay = CollectCartPole(envs);
+        using DeviceReplay replay = CollectCartPole(device, envs);
         using DeviceBatch batch = replay.CreateBatch(batchSize);
         int clipped = 0;
         for (int update = 0; update < 3; update++)
@@ -97,8 +100,8 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
             clipped += adam.LastGradientNorm > clip ? 1 : 0;
 
             double deviceLoss = learner.Loss.ReadLoss();
-            output.WriteLine($"update {update}: loss CPU {loss:R} device {deviceLoss:R}; gradient norm CPU {adam.LastGradientNorm:R} device {learner.Optimizer.ReadLastGradientNorm():R}");
-            output.WriteLine($"  max |Δ| gradient {MaxDifference(store.Gradients, learner.Gradients.GetAsArray1D()):G3} (max |g| {MaxAbs(store.Gradients):G3}), parameters {MaxDifference(store.Values, learner.Parameters.GetAsArray1D()):G3}");
+            log($"update {update}: loss CPU {loss:R} device {deviceLoss:R}; gradient norm CPU {adam.LastGradientNorm:R} device {learner.Optimizer.ReadLastGradientNorm():R}");
+            log($"  max |Δ| gradient {MaxDifference(store.Gradients, learner.Gradients.GetAsArray1D()):G3} (max |g| {MaxAbs(store.Gradients):G3}), parameters {MaxDifference(store.Values, learner.Parameters.GetAsArray1D()):G3}");
             Assert.True(Math.Abs(deviceLoss - loss) <= 1e-5 * Math.Abs(loss), $"update {update}: loss {deviceLoss} vs CPU {loss}");
             AssertClose("gradient", store.Gradients, learner.Gradients.GetAsArray1D(), 1e-5 * MaxAbs(store.Gradients), update);
             AssertClose("parameters", store.Values, learner.Parameters.GetAsArray1D(), 1e-3 * learningRate, update);
@@ -125,7 +128,7 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
         values[12] = float.PositiveInfinity;
         learner.Parameters.CopyFromCPU(values);
         learner.TargetParameters.CopyFromCPU(values);
-        using DeviceReplay replay = CollectCartPole(2);
+        using DeviceReplay replay = CollectCartPole(fixture.Device, 2);
         using DeviceBatch batch = replay.CreateBatch(batchSize);
         replay.SampleUniform(batch);
         learner.Update(batch);
@@ -150,12 +153,12 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
     }
 
     /// <summary>Randomized CartPoles stepped with random actions into a device replay, all on the device.</summary>
-    private DeviceReplay CollectCartPole(int envs)
+    private static DeviceReplay CollectCartPole(GpuDevice device, int envs)
     {
-        ILGPU.Runtime.Accelerator accelerator = fixture.Device.Accelerator;
-        using var env = new DeviceCartPole(fixture.Device, envs, CartPolePhysicsRanges.CartPoleV1, maxEpisodeSteps: 10);
-        using var assembler = new DeviceStepAssembler(fixture.Device, envs, CartPoleRules.ObservationSize);
-        var replay = new DeviceReplay(fixture.Device, new DeviceReplayOptions { Capacity = envs * 64, EnvCount = envs, ObservationWidth = 4, Seed = 8 });
+        ILGPU.Runtime.Accelerator accelerator = device.Accelerator;
+        using var env = new DeviceCartPole(device, envs, CartPolePhysicsRanges.CartPoleV1, maxEpisodeSteps: 10);
+        using var assembler = new DeviceStepAssembler(device, envs, CartPoleRules.ObservationSize);
+        var replay = new DeviceReplay(device, new DeviceReplayOptions { Capacity = envs * 64, EnvCount = envs, ObservationWidth = 4, Seed = 8 });
         using MemoryBuffer1D<int, Stride1D.Dense> tasks = accelerator.Allocate1D(new int[envs]);
         using MemoryBuffer1D<int, Stride1D.Dense> actions = accelerator.Allocate1D<int>(envs);
         var random = new System.Random(envs);

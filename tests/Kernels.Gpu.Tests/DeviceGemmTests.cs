@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Networks;
 using Xunit;
 
@@ -21,9 +22,12 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
     [InlineData(37, 29, 41)]
     [InlineData(16, 16, 16)]
     [InlineData(3, 50, 70)]
-    public void MatchesCpuGemmForEveryTransposeWithPaddedStrides(int m, int n, int k)
+    public void MatchesCpuGemmForEveryTransposeWithPaddedStrides(int m, int n, int k) => AssertMatchesCpuGemm(fixture.Device, m, n, k);
+
+    /// <summary>Every transpose pair, two (α, β) pairs, padded strides, C poisoned where β = 0: the device GEMM on <paramref name="device"/> against the CPU's.</summary>
+    internal static void AssertMatchesCpuGemm(GpuDevice device, int m, int n, int k)
     {
-        using var gemm = new DeviceGemm(fixture.Device);
+        using var gemm = new DeviceGemm(device);
         var random = new System.Random((m * 1000) + (n * 10) + k);
         foreach (GemmTranspose transA in new[] { GemmTranspose.None, GemmTranspose.Transpose })
         {
@@ -34,7 +38,7 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
                     Operands o = Operands.Random(random, transA, transB, m, n, k, padding: 3, poison: beta == 0f);
                     float[] expected = (float[])o.C.Clone();
                     Gemm.Multiply(transA, transB, m, n, k, alpha, o.A, o.Lda, o.B, o.Ldb, beta, expected, o.Ldc, GemmEpilogue.None, GemmBackend.Managed);
-                    float[] actual = Run(gemm, o, transA, transB, m, n, k, alpha, beta, DeviceGemmEpilogue.None);
+                    float[] actual = Run(device, gemm, o, transA, transB, m, n, k, alpha, beta, DeviceGemmEpilogue.None);
                     AssertClose(expected, actual, o, transA, transB, m, n, k, alpha, beta, $"{transA}/{transB} α={alpha} β={beta}");
                 }
             }
@@ -70,7 +74,7 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
                 GemmEpilogueKind.AddBiasRelu => DeviceGemmEpilogue.AddBiasRelu(deviceValues.View),
                 _ => DeviceGemmEpilogue.ReluMask(deviceValues.View, stride),
             };
-            float[] actual = Run(gemm, o, GemmTranspose.None, transB, m, n, k, 1f, 0f, epilogue);
+            float[] actual = Run(fixture.Device, gemm, o, GemmTranspose.None, transB, m, n, k, 1f, 0f, epilogue);
             AssertClose(expected, actual, o, GemmTranspose.None, transB, m, n, k, 1f, 0f, $"{kind} {transB}", biasMagnitude: kind == GemmEpilogueKind.ReluMask ? null : values);
             if (kind != GemmEpilogueKind.AddBias)
             {
@@ -88,12 +92,12 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
         var random = new System.Random(77);
         Operands o = Operands.Random(random, GemmTranspose.Transpose, GemmTranspose.None, m, n, k, padding: 1, poison: true);
         using var largest = new DeviceGemm(fixture.Device);
-        float[] reference = Run(largest, o, GemmTranspose.Transpose, GemmTranspose.None, m, n, k, 1f, 0f, DeviceGemmEpilogue.None);
+        float[] reference = Run(fixture.Device, largest, o, GemmTranspose.Transpose, GemmTranspose.None, m, n, k, 1f, 0f, DeviceGemmEpilogue.None);
         for (int tile = 1; tile <= largest.Tile; tile *= 2)
         {
             using var gemm = new DeviceGemm(fixture.Device, tile);
             Assert.Equal(tile, gemm.Tile);
-            DeviceLayerOpsTests.AssertBits(reference, Run(gemm, o, GemmTranspose.Transpose, GemmTranspose.None, m, n, k, 1f, 0f, DeviceGemmEpilogue.None));
+            DeviceLayerOpsTests.AssertBits(reference, Run(fixture.Device, gemm, o, GemmTranspose.Transpose, GemmTranspose.None, m, n, k, 1f, 0f, DeviceGemmEpilogue.None));
         }
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new DeviceGemm(fixture.Device, largest.Tile + 1));
@@ -108,14 +112,14 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
         var random = new System.Random(5);
         Operands o = Operands.Random(random, GemmTranspose.None, GemmTranspose.None, 18, 17, 9, padding: 0, poison: false);
         Array.Fill(o.A, float.NaN);
-        float[] actual = Run(gemm, o, GemmTranspose.None, GemmTranspose.None, 18, 17, 9, 0f, 2f, DeviceGemmEpilogue.None);
+        float[] actual = Run(fixture.Device, gemm, o, GemmTranspose.None, GemmTranspose.None, 18, 17, 9, 0f, 2f, DeviceGemmEpilogue.None);
         for (int i = 0; i < actual.Length; i++)
         {
             Assert.Equal(2f * o.C[i], actual[i]);
         }
 
         Operands empty = Operands.Random(random, GemmTranspose.None, GemmTranspose.None, 5, 20, 0, padding: 0, poison: false);
-        float[] depthZero = Run(gemm, empty, GemmTranspose.None, GemmTranspose.None, 5, 20, 0, 1f, 0f, DeviceGemmEpilogue.None);
+        float[] depthZero = Run(fixture.Device, gemm, empty, GemmTranspose.None, GemmTranspose.None, 5, 20, 0, 1f, 0f, DeviceGemmEpilogue.None);
         Assert.All(depthZero, value => Assert.Equal(0f, value));
     }
 
@@ -137,11 +141,11 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
         Assert.Contains("bias holds 10 values; C has 12 columns", bias.Message, StringComparison.Ordinal);
     }
 
-    private float[] Run(
-        DeviceGemm gemm, Operands o, GemmTranspose transA, GemmTranspose transB, int m, int n, int k, float alpha, float beta,
+    private static float[] Run(
+        GpuDevice device, DeviceGemm gemm, Operands o, GemmTranspose transA, GemmTranspose transB, int m, int n, int k, float alpha, float beta,
         DeviceGemmEpilogue epilogue)
     {
-        ILGPU.Runtime.Accelerator accelerator = fixture.Device.Accelerator;
+        ILGPU.Runtime.Accelerator accelerator = device.Accelerator;
         using MemoryBuffer1D<float, Stride1D.Dense> a = accelerator.Allocate1D(o.A);
         using MemoryBuffer1D<float, Stride1D.Dense> b = accelerator.Allocate1D(o.B);
         using MemoryBuffer1D<float, Stride1D.Dense> c = accelerator.Allocate1D(o.C);
