@@ -19,9 +19,9 @@ public sealed class DeviceGemmTests(IlgpuCpuFixture fixture)
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(17, 33, 5)]
-    [InlineData(37, 29, 41)]
+    [InlineData(37, 19, 23)]
     [InlineData(16, 16, 16)]
-    [InlineData(3, 50, 70)]
+    [InlineData(3, 50, 37)]
     public void MatchesCpuGemmForEveryTransposeWithPaddedStrides(int m, int n, int k) => AssertMatchesCpuGemm(fixture.Device, m, n, k);
 
     /// <summary>Every transpose pair, two (α, β) pairs, padded strides, C poisoned where β = 0: the device GEMM on <paramref name="device"/> against the CPU's.</summary>

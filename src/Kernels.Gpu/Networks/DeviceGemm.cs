@@ -18,7 +18,6 @@ namespace Mtrl.Kernels.Gpu.Networks;
 /// </remarks>
 public sealed class DeviceGemm : IDisposable
 {
-    private readonly ILGPU.Runtime.Accelerator _accelerator;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _noEpilogue;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeviceGemmShape> _tiled;
 
@@ -29,9 +28,9 @@ public sealed class DeviceGemm : IDisposable
     public DeviceGemm(GpuDevice device, int tile = 0)
     {
         ArgumentNullException.ThrowIfNull(device);
-        _accelerator = device.Accelerator;
+        ILGPU.Runtime.Accelerator accelerator = device.Accelerator;
         int largest = DeviceGemmKernels.MaximumTile;
-        while (largest > 1 && largest * largest > _accelerator.MaxNumThreadsPerGroup)
+        while (largest > 1 && largest * largest > accelerator.MaxNumThreadsPerGroup)
         {
             largest /= 2;
         }
@@ -39,13 +38,13 @@ public sealed class DeviceGemm : IDisposable
         if (tile < 0 || tile > largest)
         {
             throw new ArgumentOutOfRangeException(nameof(tile), tile,
-                $"tile must be in [1, {largest}] ({device.Description} runs at most {_accelerator.MaxNumThreadsPerGroup} threads per group), or 0 for the largest");
+                $"tile must be in [1, {largest}] ({device.Description} runs at most {accelerator.MaxNumThreadsPerGroup} threads per group), or 0 for the largest");
         }
 
         Tile = tile == 0 ? largest : tile;
 
-        _noEpilogue = _accelerator.Allocate1D<float>(1);
-        _tiled = _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeviceGemmShape>(DeviceGemmKernels.Tiled);
+        _noEpilogue = accelerator.Allocate1D<float>(1);
+        _tiled = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeviceGemmShape>(DeviceGemmKernels.Tiled);
     }
 
     /// <summary>The tile edge T: groups of T×T threads, 2·T² floats of shared memory.</summary>

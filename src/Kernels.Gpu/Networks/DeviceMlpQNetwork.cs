@@ -51,11 +51,15 @@ public sealed class DeviceMlpQNetwork : IDisposable
         MaxBatch = maxBatch;
         ILGPU.Runtime.Accelerator accelerator = values.GetAccelerator();
         _outputs = new MemoryBuffer1D<float, Stride1D.Dense>[_layers.Length];
-        _inputGradients = new MemoryBuffer1D<float, Stride1D.Dense>[_layers.Length];
+        // dx is needed at every layer's input but the first: entry l − 1 is layer l's.
+        _inputGradients = new MemoryBuffer1D<float, Stride1D.Dense>[_layers.Length - 1];
         for (int l = 0; l < _layers.Length; l++)
         {
             _outputs[l] = accelerator.Allocate1D<float>((long)maxBatch * _layers[l].Outputs);
-            _inputGradients[l] = accelerator.Allocate1D<float>((long)maxBatch * _layers[l].Inputs);
+            if (l > 0)
+            {
+                _inputGradients[l - 1] = accelerator.Allocate1D<float>((long)maxBatch * _layers[l].Inputs);
+            }
         }
     }
 
@@ -133,7 +137,7 @@ public sealed class DeviceMlpQNetwork : IDisposable
             }
 
             // x is the previous layer's ReLU output: positive exactly where its input was.
-            ArrayView<float> dx = _inputGradients[l].View.SubView(0, (long)batch * layer.Inputs);
+            ArrayView<float> dx = _inputGradients[l - 1].View.SubView(0, (long)batch * layer.Inputs);
             _gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, layer.Inputs, layer.Outputs, 1f, dy, layer.Outputs, Weight(_values, layer), layer.Outputs,
                 0f, dx, layer.Inputs, DeviceGemmEpilogue.ReluMask(x, layer.Inputs));
             dy = dx;
