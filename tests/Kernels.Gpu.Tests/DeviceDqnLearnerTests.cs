@@ -178,6 +178,15 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
         error = Assert.Throws<ArgumentException>(() => new DeviceDqnLearner(fixture.Device, outside, 40, 4, 0, 8, new DeviceDqnOptions()));
         Assert.Contains("does not fit the 40 parameter values", error.Message, StringComparison.Ordinal);
         Assert.Equal("Gamma", Assert.Throws<ArgumentOutOfRangeException>(() => new DeviceDqnOptions { Gamma = 2f }.Validate()).ParamName);
+
+        var goalLayers = new[] { new DeviceDenseLayer(6, 3, 0, 24), new DeviceDenseLayer(3, 2, 32, 40) };
+        using var learner = new DeviceDqnLearner(fixture.Device, goalLayers, 48, 4, 2, 8, new DeviceDqnOptions());
+        using var replay = new DeviceReplay(fixture.Device, new DeviceReplayOptions { Capacity = 16, EnvCount = 1, ObservationWidth = 4, GoalWidth = 3, Seed = 1 });
+        using DeviceBatch batch = replay.CreateBatch(8);
+        error = Assert.Throws<ArgumentException>(() => learner.Update(batch));
+        Assert.Equal("batch", error.ParamName);
+        Assert.Contains("goals 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the learner needs observations 4, goals 2", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Randomized CartPoles stepped with random actions into a device replay, all on the device.</summary>

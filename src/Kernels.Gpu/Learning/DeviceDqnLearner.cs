@@ -114,7 +114,8 @@ public sealed class DeviceDqnLearner : IDisposable
     public void Update(DeviceBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Options.ObservationWidth != ObservationWidth || batch.Options.GoalWidth < GoalWidth || batch.Options.ActionWidth != 1)
+        // A learner without goals ignores the batch's; one with goals reads rows exactly as wide as its own.
+        if (batch.Options.ObservationWidth != ObservationWidth || (GoalWidth > 0 && batch.Options.GoalWidth != GoalWidth) || batch.Options.ActionWidth != 1)
         {
             throw new ArgumentException(
                 $"the batch has observations {batch.Options.ObservationWidth} wide, goals {batch.Options.GoalWidth} and actions {batch.Options.ActionWidth}; " +
