@@ -100,6 +100,66 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public void TheFirstUpdateMatchesDqnTrainersFirstUpdate()
+    {
+        const int envs = 4, batchSize = 29;
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", CartPoleRules.ObservationSize).Mlp(new[] { 16, 8 }).Linear(2);
+        ParameterLayout layout = builder.Build();
+        var dqn = new DqnOptions
+        {
+            Gamma = 0.9, LearningRate = 1e-3f, BatchSize = batchSize, Warmup = 200, TrainEvery = 4, GradientSteps = 1,
+            TargetUpdateEvery = 1_000_000, ReplayCapacity = 4_096, Seed = 3,
+        };
+        var trainer = new DqnTrainer(
+            new Mtrl.Runtime.Environments.CartPoleVectorEnvironment(envs), layout,
+            (store, rows) => new SequentialQNetwork(chain.Bind(store, rows), CartPoleRules.ObservationSize), dqn);
+
+        // Step until the trainer's first update, keeping the parameters it started from.
+        float[] before = [];
+        float[] targetBefore = [];
+        while (trainer.Updates == 0)
+        {
+            before = (float[])trainer.Parameters.Values.Clone();
+            targetBefore = (float[])trainer.TargetParameters.Values.Clone();
+            trainer.Step();
+        }
+
+        Assert.Equal(1, trainer.Updates);
+
+        // The batch it trained on: the first sample drew counters from 0, so rewinding the buffer's
+        // sample counter (a private setter) to 0 and sampling again draws the same rows.
+        typeof(Mtrl.Runtime.Replay.ReplayBuffer).GetProperty(nameof(Mtrl.Runtime.Replay.ReplayBuffer.RandomCounter))!.SetValue(trainer.Replay, 0UL);
+        Mtrl.Runtime.Replay.ReplayBatch cpuBatch = trainer.Replay.CreateBatch(batchSize);
+        trainer.Replay.SampleUniform(cpuBatch);
+
+        // The same update on the device, from the same parameters, on that batch.
+        var options = new DeviceDqnOptions
+        {
+            Gamma = (float)dqn.Gamma, Double = dqn.Double, Adam = new DeviceAdamOptions(LearningRate: dqn.LearningRate, MaxGradientNorm: dqn.GradientClip),
+        };
+        using var learner = new DeviceDqnLearner(fixture.Device, LayersOf(layout), layout.Length, CartPoleRules.ObservationSize, 0, batchSize, options);
+        learner.Parameters.CopyFromCPU(before);
+        learner.TargetParameters.CopyFromCPU(targetBefore);
+        using var replay = new DeviceReplay(fixture.Device, new DeviceReplayOptions { Capacity = 64, EnvCount = envs, ObservationWidth = CartPoleRules.ObservationSize, Seed = 1 });
+        using DeviceBatch batch = replay.CreateBatch(batchSize);
+        batch.Observations.CopyFromCPU(cpuBatch.Observations);
+        batch.NextObservations.CopyFromCPU(cpuBatch.NextObservations);
+        batch.Actions.CopyFromCPU(Array.ConvertAll(cpuBatch.DiscreteActions, a => (float)a));
+        batch.Rewards.CopyFromCPU(cpuBatch.Rewards);
+        batch.Terminated.CopyFromCPU(cpuBatch.Terminated);
+        learner.Update(batch);
+
+        double deviceLoss = learner.Loss.ReadLoss();
+        Assert.True(Math.Abs(deviceLoss - trainer.LastLoss) <= 1e-5 * Math.Abs(trainer.LastLoss), $"loss {deviceLoss} vs the trainer's {trainer.LastLoss}");
+        Assert.Equal(trainer.Optimizer.Steps, learner.Optimizer.ReadSteps());
+        AssertClose("gradient", trainer.Parameters.Gradients, learner.Gradients.GetAsArray1D(), 1e-5 * MaxAbs(trainer.Parameters.Gradients), 0);
+        AssertClose("parameters", trainer.Parameters.Values, learner.Parameters.GetAsArray1D(), 1e-3 * dqn.LearningRate, 0);
+        AssertClose("target parameters", trainer.TargetParameters.Values, learner.TargetParameters.GetAsArray1D(), 0, 0);
+        Assert.NotEqual(before, learner.Parameters.GetAsArray1D());
+    }
+
+    [Fact]
     public void AnUpdateWithGoalsOnAHerBatchMatchesTheCpuUpdate()
     {
         const int width = Mtrl.GpuBenchmarks.ReplayBenchmarks.Width, batchSize = 21;
