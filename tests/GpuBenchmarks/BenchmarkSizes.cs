@@ -10,13 +10,20 @@ namespace Mtrl.GpuBenchmarks;
 /// <param name="PcGradParameters">P of the PCGrad case.</param>
 /// <param name="CartPoleEnvironments">N of the CartPole and PointMass cases.</param>
 /// <param name="Repetitions">Timed runs per case (the median is reported).</param>
+/// <param name="DqnReplayCapacity">Replay size of the DQN update case.</param>
+/// <param name="DqnBatch">Batch of the DQN update case.</param>
+/// <param name="DqnHidden">Width of the DQN network's two hidden layers.</param>
 internal sealed record BenchmarkSizes(
-    int[] ReplayCapacities, int[] Batches, int PcGradTasks, int PcGradParameters, int[] CartPoleEnvironments, int Repetitions)
+    int[] ReplayCapacities, int[] Batches, int PcGradTasks, int PcGradParameters, int[] CartPoleEnvironments, int Repetitions,
+    int DqnReplayCapacity, int DqnBatch, int DqnHidden)
 {
-    /// <summary>The sizes the issue asks for: replay 200k and 1M with batches 256–65,536, PCGrad T = 10, P = 10^6, CartPole and PointMass N = 4,096 to 1,048,576.</summary>
+    /// <summary>
+    /// The sizes the issue asks for: replay 200k and 1M with batches 256–65,536, PCGrad T = 10, P = 10^6, CartPole and PointMass
+    /// N = 4,096 to 1,048,576; one DQN update (HER sample of 256 from 200k, two hidden layers of 256).
+    /// </summary>
     public static BenchmarkSizes Full { get; } = new(
-        [200_000, 1_000_000], [256, 1_024, 4_096, 16_384, 65_536], 10, 1_000_000, [4_096, 65_536, 1_048_576], 21);
+        [200_000, 1_000_000], [256, 1_024, 4_096, 16_384, 65_536], 10, 1_000_000, [4_096, 65_536, 1_048_576], 21, 200_000, 256, 256);
 
     /// <summary>Tiny sizes that finish in seconds on the emulator.</summary>
-    public static BenchmarkSizes Quick { get; } = new([512], [64], 2, 1_024, [64], 3);
+    public static BenchmarkSizes Quick { get; } = new([512], [64], 2, 1_024, [64], 3, 512, 16, 8);
 }

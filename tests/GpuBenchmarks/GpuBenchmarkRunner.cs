@@ -54,6 +54,7 @@ internal static class GpuBenchmarkRunner
                 ReplayBenchmarks.Run(device, sizes),
                 ProjectionBenchmarks.Run(device, sizes),
                 EnvironmentBenchmarks.Run(device, sizes),
+                LearnerBenchmarks.Run(device, sizes),
             };
             foreach (IEnumerable<BenchmarkRow> suite in suites)
             {

@@ -16,8 +16,8 @@ namespace Mtrl.GpuBenchmarks;
 /// </summary>
 internal static class ReplayBenchmarks
 {
-    private const int Envs = 8;
-    private const int Width = 40;
+    public const int Envs = 8;
+    public const int Width = 40;
     private const int EpisodeLength = 40;
 
     public static IEnumerable<BenchmarkRow> Run(GpuDevice device, BenchmarkSizes sizes)
@@ -48,7 +48,7 @@ internal static class ReplayBenchmarks
     }
 
     /// <summary>Adds capacity / envs + 20 rows of 0/1 data to both (so the ring has wrapped), one upload per row.</summary>
-    private static void Fill(GpuDevice device, ReplayBuffer cpu, DeviceReplay gpu)
+    public static void Fill(GpuDevice device, ReplayBuffer cpu, DeviceReplay gpu)
     {
         var random = new Random(7);
         float[] observations = new float[Envs * Width];

@@ -74,4 +74,18 @@ public sealed class CudaDeviceTests
             Assert.True(Math.Abs(actual[p] - expected[p]) <= 1e-4 * (Math.Abs(expected[p]) + 1), $"output[{p}] = {actual[p]}, CPU {expected[p]}");
         }
     }
+
+    [CudaFact]
+    public void GemmOnCudaAgreesWithTheCpuGemm()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        DeviceGemmTests.AssertMatchesCpuGemm(cuda, 300, 257, 129);
+    }
+
+    [CudaFact]
+    public void DqnUpdatesOnCudaAgreeWithTheCpuTrainersUpdate()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        DeviceDqnLearnerTests.AssertUpdatesMatchCpu(cuda, doubleDqn: true, clip: 10f, envs: 16, batchSize: 256, log: _ => { });
+    }
 }

@@ -8,6 +8,7 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Random;
 using Xunit;
 
@@ -20,10 +21,15 @@ namespace Mtrl.Kernels.Gpu.Tests;
 /// </summary>
 public sealed class PtxCompilationTests
 {
-    /// <summary>Every static method of the back end whose first parameter is a kernel index: by definition its kernels.</summary>
+    /// <summary>
+    /// Every static method of the back end whose first parameter is a kernel index (implicitly
+    /// grouped kernels) or that carries <see cref="ExplicitlyGroupedKernelAttribute"/> (explicitly
+    /// grouped ones, which ILGPU requires to take no index): by definition its kernels.
+    /// </summary>
     public static IReadOnlyList<MethodInfo> Kernels { get; } = typeof(DevicePhiloxFill).Assembly.GetTypes()
         .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-        .Where(method => method.GetParameters() is [{ ParameterType: var index }, ..] && (index == typeof(Index1D) || index == typeof(Index2D)))
+        .Where(method => IsExplicitlyGrouped(method)
+            || (method.GetParameters() is [{ ParameterType: var index }, ..] && (index == typeof(Index1D) || index == typeof(Index2D))))
         .OrderBy(method => method.DeclaringType!.FullName + "." + method.Name, StringComparer.Ordinal)
         .ToArray();
 
@@ -65,6 +71,16 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePointMassKernels.Step", names);
         Assert.Contains("DeviceBitFlipKernels.Reset", names);
         Assert.Contains("DeviceBitFlipKernels.Step", names);
+        Assert.Contains("DeviceGemmKernels.Tiled", names);
+        Assert.Contains("DeviceLayerKernels.ColumnSums", names);
+        Assert.Contains("DeviceLayerKernels.ReluBackward", names);
+        Assert.Contains("DeviceLayerKernels.Blend", names);
+        Assert.Contains("DeviceLayerKernels.ConcatColumns", names);
+        Assert.Contains("DeviceAdamKernels.NormPartials", names);
+        Assert.Contains("DeviceAdamKernels.Prepare", names);
+        Assert.Contains("DeviceAdamKernels.Update", names);
+        Assert.Contains("DeviceTdKernels.Rows", names);
+        Assert.Contains("DeviceTdKernels.Reduce", names);
     }
 
     [Theory]
@@ -76,7 +92,9 @@ public sealed class PtxCompilationTests
         foreach ((CudaArchitecture architecture, CudaInstructionSet instructionSet) in Targets)
         {
             using var backend = new PTXBackend(context, architecture, instructionSet, nvvmAPI: null!);
-            var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+            EntryPointDescription entry = IsExplicitlyGrouped(kernel)
+                ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel)
+                : EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
             Assert.Contains($".target {architecture.ToString().ToLowerInvariant()}", compiled.PTXAssembly, StringComparison.Ordinal);
             Assert.Contains(".visible .entry ", compiled.PTXAssembly, StringComparison.Ordinal);
@@ -91,6 +109,8 @@ public sealed class PtxCompilationTests
         (CudaArchitecture.SM_60, CudaInstructionSet.ISA_60),
         (CudaArchitecture.SM_75, CudaInstructionSet.ISA_75),
     ];
+
+    private static bool IsExplicitlyGrouped(MethodInfo method) => method.IsDefined(typeof(ExplicitlyGroupedKernelAttribute), inherit: false);
 
     private static string NameOf(MethodInfo kernel) => $"{kernel.DeclaringType!.Name}.{kernel.Name}";
 }
