@@ -73,7 +73,7 @@ internal static class TeacherLoader
                     return null;
                 }
             }
-            var layout = (ParameterLayout)type.GetMethod("CreateLayout", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+            var layout = (ParameterLayout)type.GetMethod(GeneratedNames.CreateLayout, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
             var store = new ParameterStore(layout);
             CheckpointFile.Load(checkpointPath).RestoreTo(store);
             var network = (IQNetwork)Activator.CreateInstance(networkType, store, maxBatch)!;

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
 using Xunit;
@@ -102,7 +103,7 @@ public sealed class TrainerFactoryTests
         Assert.Equal(2_000, options.EpsilonDecaySteps);
         Assert.Equal(20_000, options.ReplayCapacity);
         Assert.Equal(3UL, options.Seed);
-        Assert.Equal(new Mtrl.Runtime.Replay.HerOptions(Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4), options.Her);
+        Assert.Equal(new Mtrl.Runtime.Replay.HerOptions(HerGoalStrategy.Future, 4), options.Her);
         Assert.Equal(4, options.TrainEvery); // dqn's default, filled in by the front end
 
         var trainer = (ITrainer)Call(assembly, "Train", 6_000L)!;
@@ -205,7 +206,7 @@ public sealed class TrainerFactoryTests
             """);
         var options = (DqnOptions)Call(assembly, "Options")!;
         Assert.Equal(TaskGradientMethod.GradNorm, options.Gradients);
-        Assert.Equal(Mtrl.Kernels.GradientReduction.Sum, options.GradientReduction);
+        Assert.Equal(GradientReduction.Sum, options.GradientReduction);
         Assert.Equal(0.5, options.GradNormAlpha);
         Assert.Equal(0.01, options.GradNormLearningRate);
         Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
@@ -315,7 +316,7 @@ public sealed class TrainerFactoryTests
         Assert.Equal(3, trainer.Options.PolicyDelay);
         Assert.Equal(0.3, trainer.Options.NoiseClip);
         Assert.Equal(0.2, trainer.Options.ExplorationNoise);
-        Assert.Equal(Mtrl.Kernels.Replay.HerGoalStrategy.Final, trainer.Options.Her!.Value.Strategy);
+        Assert.Equal(HerGoalStrategy.Final, trainer.Options.Her!.Value.Strategy);
         Assert.InRange(trainer.Updates, 100, (400 - 100) / trainer.Options.TrainEvery * trainer.Options.GradientSteps);
         Assert.True(double.IsFinite(trainer.LastLoss));
     }
