@@ -4,6 +4,8 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Mtrl.Contracts;
+using Algorithm = Mtrl.Dsl.Model.Algorithm;
+using Mtrl.Dsl.Semantics;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
 using Xunit;
@@ -166,6 +168,23 @@ public sealed class TrainerFactoryTests
         Assert.Equal(new float[] { 5, 9, 4 }, results[2]);
         Assert.Equal(results[0], results[1]);
         Assert.Contains(results[0], v => v != 0f);
+    }
+
+    [Theory]
+    [InlineData("discrete(2)", "network q { out q = q_values(obs) }", "train dqn { }", Algorithm.Dqn)]
+    [InlineData("discrete(2)", "network q { out q = q_values(obs) }\n network pi { out pi = categorical(obs) }", "train distral { }", Algorithm.Distral)]
+    [InlineData("continuous(2)", "network pi { out pi = gaussian(obs) }\n network q { out q = q_values(concat(obs, action)) }", "train sac { }", Algorithm.Sac)]
+    [InlineData("continuous(2)", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, action)) }", "train td3 { }", Algorithm.Td3)]
+    public void TheFactoriesCarryTheNamesTheCliLooksUp(string action, string networks, string train, Algorithm algorithm)
+    {
+        var spec = $"agent A {{\n  tasks: 2\n  input obs: 3\n  action: {action}\n  {networks}\n  {train}\n}}\n";
+        var (_, output, diagnostics) = GeneratorHarness.Run(new[] { new MtrlText("/specs/a.mtrl", spec) });
+        Assert.DoesNotContain(diagnostics, d => d.Id == "MTRL0410");
+        var agent = output.GetTypeByMetadataName("Consumer.Agents.A")!;
+        Assert.Single(agent.GetMembers(GeneratedNames.CreateTrainer));
+        Assert.Single(agent.GetMembers(GeneratedNames.CreateLayout));
+        var options = Assert.Single(agent.GetMembers(GeneratedNames.CreateOptions(algorithm)));
+        Assert.Equal(GeneratedNames.OptionsType(algorithm), ((IMethodSymbol)options).ReturnType.Name);
     }
 
     [Theory]
