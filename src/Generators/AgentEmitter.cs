@@ -209,7 +209,8 @@ internal static class AgentEmitter
         Const(w, "GradientSteps", "int", t.GradientSteps.ToString(CultureInfo.InvariantCulture), "Updates per training round.");
         Const(w, "GradientClip", "double", Double(t.GradientClip), "Global gradient-norm clip (0 = off).");
         Const(w, "Tau", "double", Double(t.Tau), "Target-network smoothing.");
-        Const(w, "Seed", "long", $"{t.Seed}L", "Random seed.");
+        // ulong, as OffPolicyOptions.Seed: the factories and this constant agree on its type.
+        Const(w, "Seed", "ulong", $"{t.Seed}UL", "Random seed.");
         Const(w, "Gradients", "string", $"\"{t.Gradients.Method.ToString().ToLowerInvariant()}\"", "How task gradients on shared parameters are combined.");
         Const(w, "LossWeights", "string", $"\"{t.LossWeights.Kind.ToString().ToLowerInvariant()}\"", "How per-task losses are weighted.");
         Const(w, "Schedule", "string", $"\"{t.Schedule.Kind.ToString().ToLowerInvariant()}\"", "Joint or sequential task schedule.");

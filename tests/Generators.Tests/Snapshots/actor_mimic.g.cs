@@ -134,7 +134,7 @@ namespace Consumer.Agents
             public const double Tau = 1.0;
 
             /// <summary>Random seed.</summary>
-            public const long Seed = 1L;
+            public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
             public const string Gradients = "none";
@@ -454,7 +454,7 @@ namespace Consumer.Agents
             public const double Tau = 1.0;
 
             /// <summary>Random seed.</summary>
-            public const long Seed = 1L;
+            public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
             public const string Gradients = "none";

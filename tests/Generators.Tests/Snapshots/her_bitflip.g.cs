@@ -138,7 +138,7 @@ namespace Consumer.Agents
             public const double Tau = 1.0;
 
             /// <summary>Random seed.</summary>
-            public const long Seed = 7L;
+            public const ulong Seed = 7UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
             public const string Gradients = "none";

@@ -153,7 +153,7 @@ namespace Consumer.Agents
             public const double Tau = 1.0;
 
             /// <summary>Random seed.</summary>
-            public const long Seed = 0L;
+            public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
             public const string Gradients = "none";
