@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using Mtrl.Contracts;
 using Mtrl.Cli.InProcess;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
@@ -111,7 +113,7 @@ internal sealed class AgentSession : IDisposable
             error.WriteLine($"mtrl: error: {agentProblem}");
             return null;
         }
-        if (Generators.TrainerFactoryEmitter.Unsupported(agent) is { } unsupported)
+        if (TrainerSupport.Check(agent) is { } unsupported)
         {
             // At the train section, where the generator reports the same reason (MTRL0410).
             var train = agent.Training.Span;
@@ -145,21 +147,15 @@ internal sealed class AgentSession : IDisposable
             output.WriteLine($"agent {agent.Name}: {(loaded.FromCache ? "loaded from cache" : "generated and compiled")} in {watch.Elapsed.TotalMilliseconds:F0} ms");
 
             var type = loaded.Assembly.GetType($"{AgentCompiler.DefaultNamespace}.{agent.Name}");
-            var algorithm = agent.Training.Algorithm switch
-            {
-                Dsl.Model.Algorithm.Sac => "Sac",
-                Dsl.Model.Algorithm.Td3 => "Td3",
-                Dsl.Model.Algorithm.Distill => "Distillation",
-                Dsl.Model.Algorithm.Distral => "Distral",
-                _ => "Dqn",
-            };
-            var createOptions = type?.GetMethod($"Create{algorithm}Options", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
-            var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == "CreateTrainer");
+            // The generator names these factories with the same GeneratedNames.
+            var optionsFactory = GeneratedNames.CreateOptions(agent.Training.Algorithm);
+            var createOptions = type?.GetMethod(optionsFactory, BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
+            var create = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name == GeneratedNames.CreateTrainer);
             var sequential = agent.Training.Schedule.Kind == ScheduleKind.Sequential;
-            var createSequentialOptions = sequential ? type?.GetMethod("CreateSequentialOptions", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes) : null;
+            var createSequentialOptions = sequential ? type?.GetMethod(GeneratedNames.CreateSequentialOptions, BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes) : null;
             if (createOptions is null || create is null || (sequential && createSequentialOptions is null))
             {
-                error.WriteLine($"mtrl: error: the code generated for agent '{agent.Name}' has no trainer factory (Create{algorithm}Options, CreateTrainer{(sequential ? ", CreateSequentialOptions" : "")})");
+                error.WriteLine($"mtrl: error: the code generated for agent '{agent.Name}' has no trainer factory ({optionsFactory}, {GeneratedNames.CreateTrainer}{(sequential ? ", " + GeneratedNames.CreateSequentialOptions : "")})");
                 return null;
             }
             opened = true;
@@ -187,7 +183,7 @@ internal sealed class AgentSession : IDisposable
         var environmentType = _create.GetParameters()[0].ParameterType;
         if (!environmentType.IsInstanceOfType(environment))
         {
-            problem = $"agent '{Agent.Name}' trains with {Algorithm.ToUpperInvariant()}, which needs {(Agent.Action.Kind == Dsl.Model.ActionKind.Continuous ? "continuous" : "discrete")} actions; {Request.Environment} does not provide them";
+            problem = $"agent '{Agent.Name}' trains with {Algorithm.ToUpperInvariant()}, which needs {(Agent.Action.Kind == ActionKind.Continuous ? "continuous" : "discrete")} actions; {Request.Environment} does not provide them";
             return null;
         }
         try

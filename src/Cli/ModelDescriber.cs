@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
@@ -124,9 +125,9 @@ internal static class ModelDescriber
 
     private static string Widths(EquatableArray<int> widths) => "[" + string.Join(", ", widths) + "]";
 
-    private static string Act(Activation activation) => activation switch
+    private static string Act(ActivationKind activation) => activation switch
     {
-        Activation.LeakyRelu => "leaky_relu",
+        ActivationKind.LeakyRelu => "leaky_relu",
         _ => activation.ToString().ToLowerInvariant(),
     };
 
@@ -137,7 +138,7 @@ internal static class ModelDescriber
     {
         OneHotOp o => $"onehot({o.Tasks})",
         EmbeddingOp e => $"embedding {e.Tasks}x{e.Dim}",
-        LinearOp l => $"linear {l.Width}" + (l.Activation == Activation.None ? "" : $" {Act(l.Activation)}"),
+        LinearOp l => $"linear {l.Width}" + (l.Activation == ActivationKind.None ? "" : $" {Act(l.Activation)}"),
         MlpOp m => $"mlp {Widths(m.Widths)} {Act(m.Activation)}" + (m.LayerNorm ? ", layer_norm" : "") + (m.Film ? ", film" : ""),
         ConcatOp => "concat",
         FilmOp => "film",

@@ -92,7 +92,7 @@ internal static class TeacherLoader
                 error.WriteLine($"mtrl: error: --teacher {target}: run {run.Path} stopped in stage {saved.Stage} of its sequential schedule, before the stage of task {unlearned} finished, so it cannot teach task {unlearned}; {last}");
                 return null;
             }
-            var layout = (ParameterLayout)type.GetMethod("CreateLayout", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+            var layout = (ParameterLayout)type.GetMethod(GeneratedNames.CreateLayout, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
             var store = new ParameterStore(layout);
             checkpoint.RestoreTo(store);
             var network = (IQNetwork)Activator.CreateInstance(networkType, store, maxBatch)!;

@@ -1,13 +1,12 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Text;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
 using Mtrl.Runtime.Environments;
-using ActionKind = Mtrl.Runtime.Environments.ActionKind;
-using SpecActionKind = Mtrl.Dsl.Model.ActionKind;
 
 namespace Mtrl.Cli;
 
@@ -228,12 +227,11 @@ internal static class TrainingEnvironments
     private static string? ActionProblem(string name, ActionSpace space, AgentModel agent)
     {
         var action = agent.Action;
-        var declared = action.Kind == SpecActionKind.Discrete
+        var declared = action.Kind == ActionKind.Discrete
             ? $"discrete({action.Size})"
             : $"continuous({action.Size}, low: {Format(action.Low)}, high: {Format(action.High)})";
-        var environmentKind = space.Kind == ActionKind.Discrete ? SpecActionKind.Discrete : SpecActionKind.Continuous;
         var size = space.Kind == ActionKind.Discrete ? space.Count : space.Dimensions;
-        if (environmentKind != action.Kind || size != action.Size)
+        if (space.Kind != action.Kind || size != action.Size)
         {
             return $"{name} has {Describe(space)} actions, but agent '{agent.Name}' declares {declared}";
         }

@@ -1,5 +1,6 @@
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 
 namespace Mtrl.Cli;
@@ -34,10 +35,10 @@ internal static class TrainingWriter
         }
         if (t.Sac is { } sac)
         {
-            output.WriteLine(sac.AlphaMode == AlphaMode.Fixed
+            output.WriteLine(sac.AlphaMode == TemperatureMode.Fixed
                 ? $"{inner}alpha: {n(sac.AlphaInit)}"
-                : $"{inner}alpha: {(sac.AlphaMode == AlphaMode.PerTask ? "per_task" : "learned")}");
-            if (sac.AlphaMode != AlphaMode.Fixed) output.WriteLine($"{inner}alpha_init: {n(sac.AlphaInit)}");
+                : $"{inner}alpha: {(sac.AlphaMode == TemperatureMode.PerTask ? "per_task" : "learned")}");
+            if (sac.AlphaMode != TemperatureMode.Fixed) output.WriteLine($"{inner}alpha_init: {n(sac.AlphaInit)}");
             output.WriteLine($"{inner}alpha_lr: {n(sac.AlphaLearningRate)}");
             output.WriteLine(sac.TargetEntropy is { } entropy
                 ? $"{inner}target_entropy: {n(entropy)}"
@@ -60,8 +61,8 @@ internal static class TrainingWriter
         {
             output.WriteLine(distill.Method switch
             {
-                DistillMethod.Kl => $"{inner}method: kl(tau: {n(distill.Temperature)})",
-                DistillMethod.ActorMimic => $"{inner}method: actor_mimic(tau: {n(distill.Temperature)}, features: {n(distill.FeatureWeight)})" +
+                DistillationMethod.Kl => $"{inner}method: kl(tau: {n(distill.Temperature)})",
+                DistillationMethod.ActorMimic => $"{inner}method: actor_mimic(tau: {n(distill.Temperature)}, features: {n(distill.FeatureWeight)})" +
                                             (distill.FeatureWeight > 0 ? "" : "    # no feature regression"),
                 _ => $"{inner}method: {distill.Method.ToString().ToLowerInvariant()}",
             });
@@ -81,9 +82,9 @@ internal static class TrainingWriter
         var reduction = g.Reduction.ToString().ToLowerInvariant();
         output.WriteLine(g.Method switch
         {
-            GradientMethod.PcGrad => $"{inner}gradients: pcgrad(reduction: {reduction})",
-            GradientMethod.CaGrad => $"{inner}gradients: cagrad(c: {n(g.CaGradC)}, reduction: {reduction})",
-            GradientMethod.GradNorm => $"{inner}gradients: gradnorm(alpha: {n(g.GradNormAlpha)}, lr: {n(g.GradNormLearningRate)}, reduction: {reduction})",
+            TaskGradientMethod.PcGrad => $"{inner}gradients: pcgrad(reduction: {reduction})",
+            TaskGradientMethod.CaGrad => $"{inner}gradients: cagrad(c: {n(g.CaGradC)}, reduction: {reduction})",
+            TaskGradientMethod.GradNorm => $"{inner}gradients: gradnorm(alpha: {n(g.GradNormAlpha)}, lr: {n(g.GradNormLearningRate)}, reduction: {reduction})",
             _ => $"{inner}gradients: none",
         });
         output.WriteLine(t.LossWeights.Kind switch

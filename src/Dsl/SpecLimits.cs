@@ -1,3 +1,5 @@
+using Mtrl.Contracts;
+
 namespace Mtrl.Dsl;
 
 /// <summary>
@@ -39,8 +41,8 @@ public static class SpecLimits
     /// </summary>
     public const long MaxBatchActivations = 268_435_456;
 
-    /// <summary>Transitions in the replay buffer: slots are 32-bit and priorities need 2·capacity tree nodes (the runtime's ReplayBufferOptions.MaxCapacity).</summary>
-    public const int MaxReplayCapacity = 536_870_912;
+    /// <summary>Transitions in the replay buffer: slots are 32-bit and priorities need 2·capacity tree nodes (the runtime enforces the same limit).</summary>
+    public const int MaxReplayCapacity = ReplayLimits.MaxCapacity;
 
     /// <summary>Estimated bytes of the replay buffer (64 GiB).</summary>
     public const long MaxReplayBytes = 68_719_476_736;

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
@@ -36,8 +37,8 @@ internal static class AgentEmitter
         w.WriteLine("using global::System.Collections.Generic;");
         w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
         w.WriteLine("using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;");
-        w.WriteLine("using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;");
-        w.WriteLine("using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;");
+        w.WriteLine("using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;");
+        w.WriteLine("using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;");
         w.WriteLine("using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;");
         w.WriteLine("using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;");
         w.WriteLine("using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;");
@@ -45,8 +46,8 @@ internal static class AgentEmitter
         w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
         w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
         w.WriteLine("using GemmBackend = global::Mtrl.Kernels.GemmBackend;");
-        w.WriteLine("using GradientReduction = global::Mtrl.Kernels.GradientReduction;");
-        w.WriteLine("using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;");
+        w.WriteLine("using GradientReduction = global::Mtrl.Contracts.GradientReduction;");
+        w.WriteLine("using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;");
         w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
         w.WriteLine("using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;");
         w.WriteLine("using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;");
@@ -57,29 +58,29 @@ internal static class AgentEmitter
         w.WriteLine("using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;");
         w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
         w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
-        w.WriteLine("using LoserUpdates = global::Mtrl.Runtime.Transfer.LoserUpdates;");
+        w.WriteLine("using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;");
         w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
         w.WriteLine("using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;");
         w.WriteLine("using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;");
-        w.WriteLine("using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;");
+        w.WriteLine("using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;");
         w.WriteLine("using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;");
         w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
         w.WriteLine("using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;");
-        w.WriteLine("using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;");
+        w.WriteLine("using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;");
         w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
         w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
         w.WriteLine("using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;");
         w.WriteLine("using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;");
         w.WriteLine("using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;");
         w.WriteLine("using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;");
-        w.WriteLine("using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;");
+        w.WriteLine("using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;");
         w.WriteLine("using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;");
         w.WriteLine("using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;");
         w.WriteLine("using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;");
-        w.WriteLine("using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;");
-        w.WriteLine("using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;");
+        w.WriteLine("using TdLossKind = global::Mtrl.Contracts.TdLossKind;");
+        w.WriteLine("using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;");
         w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
-        w.WriteLine("using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;");
+        w.WriteLine("using ActivationKind = global::Mtrl.Contracts.ActivationKind;");
         w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
         w.WriteLine("using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;");
         w.WriteLine("using Embedding = global::Mtrl.Runtime.Layers.Embedding;");
@@ -142,7 +143,7 @@ internal static class AgentEmitter
 
         EmitLayout(w, agent);
         EmitTraining(w, agent);
-        if (TrainerFactoryEmitter.Unsupported(agent) is null) TrainerFactoryEmitter.Emit(w, agent);
+        if (TrainerSupport.Check(agent) is null) TrainerFactoryEmitter.Emit(w, agent);
         foreach (var network in agent.Networks)
         {
             NetworkEmitter.Emit(w, agent, network);
@@ -174,7 +175,7 @@ internal static class AgentEmitter
         Blank(w);
         Doc(w, $"The flat parameter layout of every network: {groups.Count} named slices, {total.ToString("N0", CultureInfo.InvariantCulture)} parameters; blocks appear once (networks that apply a block share its slices).",
             "Twin critics and target networks are copies made by the algorithm, not part of this layout.");
-        w.WriteLine($"public static ParameterLayout CreateLayout()");
+        w.WriteLine($"public static ParameterLayout {GeneratedNames.CreateLayout}()");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("var layout = new ParameterLayoutBuilder();");
@@ -208,7 +209,8 @@ internal static class AgentEmitter
         Const(w, "GradientSteps", "int", t.GradientSteps.ToString(CultureInfo.InvariantCulture), "Updates per training round.");
         Const(w, "GradientClip", "double", Double(t.GradientClip), "Global gradient-norm clip (0 = off).");
         Const(w, "Tau", "double", Double(t.Tau), "Target-network smoothing.");
-        Const(w, "Seed", "long", $"{t.Seed}L", "Random seed.");
+        // ulong, as OffPolicyOptions.Seed: the factories and this constant agree on its type.
+        Const(w, "Seed", "ulong", $"{t.Seed}UL", "Random seed.");
         Const(w, "Gradients", "string", $"\"{t.Gradients.Method.ToString().ToLowerInvariant()}\"", "How task gradients on shared parameters are combined.");
         Const(w, "LossWeights", "string", $"\"{t.LossWeights.Kind.ToString().ToLowerInvariant()}\"", "How per-task losses are weighted.");
         Const(w, "Schedule", "string", $"\"{t.Schedule.Kind.ToString().ToLowerInvariant()}\"", "Joint or sequential task schedule.");
@@ -251,10 +253,10 @@ internal static class AgentEmitter
             MoeOp moe => moe.Activation,
             ProgressiveOp p => p.Activation,
             PathNetOp p => p.Activation,
-            SoftModularOp => Activation.Relu,
-            _ => Activation.None,
+            SoftModularOp => ActivationKind.Relu,
+            _ => ActivationKind.None,
         };
-        return activation is Activation.Relu or Activation.LeakyRelu or Activation.Elu or Activation.Gelu
+        return activation is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Elu or ActivationKind.Gelu
             ? $"Initializer.KaimingUniform(1.41421354f)"
             : $"Initializer.XavierUniform(1f)";
     }

@@ -2,7 +2,7 @@ using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 
 namespace Mtrl.Generators;
@@ -16,9 +16,6 @@ internal static class LayoutLines
     /// <summary>One slice, or an affine pair (weight + bias), with the op it belongs to.</summary>
     internal sealed record Entry(string Name, ParameterOwner Owner, int Rows, int Columns, string Initializer, bool Affine, string Node, string OpKind);
 
-    private static readonly Regex Indexed = new(@"^(?<prefix>.*\.)(?<kind>task|expert)(?<index>\d+)(?<rest>.*)$", RegexOptions.CultureInvariant);
-    private static readonly Regex Module = new(@"^(?<prefix>.*\.module)(?<layer>\d+)_(?<index>\d+)(?<rest>.*)$", RegexOptions.CultureInvariant);
-
     /// <summary>Pairs and labels the groups; <c>Node</c> is the block name or network.node.</summary>
     public static List<Entry> Entries(IEnumerable<(ParameterGroup Group, string Node, LayerOp? Op, string Initializer)> groups)
     {
@@ -28,11 +25,11 @@ internal static class LayoutLines
         {
             var (group, node, op, init) = list[i];
             var kind = op?.Kind ?? "";
-            if (group.Name.EndsWith(".weight", StringComparison.Ordinal) && i + 1 < list.Count)
+            if (group.Name.EndsWith(ParameterNames.WeightSuffix, StringComparison.Ordinal) && i + 1 < list.Count)
             {
-                var prefix = group.Name.Substring(0, group.Name.Length - ".weight".Length);
+                var prefix = group.Name.Substring(0, group.Name.Length - ParameterNames.WeightSuffix.Length);
                 var bias = list[i + 1].Group;
-                if (bias.Name == prefix + ".bias" && bias.Owner == group.Owner && bias.Rows == 1 && bias.Columns == group.Columns)
+                if (bias.Name == ParameterNames.Bias(prefix) && bias.Owner == group.Owner && bias.Rows == 1 && bias.Columns == group.Columns)
                 {
                     entries.Add(new Entry(prefix, group.Owner, group.Rows, group.Columns, init, true, node, kind));
                     i++;
@@ -79,18 +76,14 @@ internal static class LayoutLines
     private static int? TryIndexedLoop(IndentedTextWriter w, List<Entry> entries, int start, int tasks, out int scanned)
     {
         scanned = 1;
-        var first = Indexed.Match(entries[start].Name);
-        if (!first.Success || first.Groups["index"].Value != "0") return null;
-        var prefix = first.Groups["prefix"].Value;
-        var kind = first.Groups["kind"].Value;
+        if (!ParameterNames.TryParseIndexed(entries[start].Name, out var prefix, out var experts, out var firstIndex, out _) || firstIndex != 0) return null;
         // The body: consecutive entries of index 0.
         var body = new List<(Entry Entry, string Tail)>();
         var i = start;
         for (; i < entries.Count; i++)
         {
-            var m = Indexed.Match(entries[i].Name);
-            if (!m.Success || m.Groups["prefix"].Value != prefix || m.Groups["kind"].Value != kind || m.Groups["index"].Value != "0") break;
-            body.Add((entries[i], m.Groups["rest"].Value));
+            if (!ParameterNames.TryParseIndexed(entries[i].Name, out var p, out var e, out var index, out var rest) || p != prefix || e != experts || index != 0) break;
+            body.Add((entries[i], rest));
         }
         scanned = body.Count;
         var count = 1;
@@ -103,22 +96,23 @@ internal static class LayoutLines
             {
                 var e = entries[offset + b];
                 var expected = body[b].Entry;
-                matches = e.Name == $"{prefix}{kind}{count}{body[b].Tail}" && e.Rows == expected.Rows && e.Columns == expected.Columns
-                          && e.Initializer == expected.Initializer && e.Affine == expected.Affine && e.Owner == Reindex(expected.Owner, count, kind);
+                matches = e.Name == ParameterNames.Indexed(prefix, experts, count.ToString(System.Globalization.CultureInfo.InvariantCulture)) + body[b].Tail
+                          && e.Rows == expected.Rows && e.Columns == expected.Columns
+                          && e.Initializer == expected.Initializer && e.Affine == expected.Affine && e.Owner == Reindex(expected.Owner, count, experts);
             }
             if (!matches) break;
             count++;
         }
         if (count < 2) return null;
-        var variable = kind == "task" ? "task" : "expert";
-        var bound = kind == "task" && count == tasks ? "Tasks" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var variable = experts ? "expert" : "task";
+        var bound = !experts && count == tasks ? "Tasks" : count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         w.WriteLine($"for (var {variable} = 0; {variable} < {bound}; {variable}++)");
         w.WriteLine("{");
         w.Indent++;
         foreach (var (entry, tail) in body)
         {
-            var owner = kind == "task" ? $"ParameterOwner.Task({variable})" : $"ParameterOwner.Module({entry.Owner.Index}, {variable})";
-            w.WriteLine(Statement($"{prefix}{kind}{{{variable}}}{tail}", entry, owner, interpolated: true));
+            var owner = experts ? $"ParameterOwner.Module({entry.Owner.Index}, {variable})" : $"ParameterOwner.Task({variable})";
+            w.WriteLine(Statement(ParameterNames.Indexed(prefix, experts, "{" + variable + "}") + tail, entry, owner, interpolated: true));
         }
         w.Indent--;
         w.WriteLine("}");
@@ -128,32 +122,29 @@ internal static class LayoutLines
     /// <summary>module{l}_{m} for every m of one layer.</summary>
     private static int? TryModuleLoop(IndentedTextWriter w, List<Entry> entries, int start)
     {
-        var first = Module.Match(entries[start].Name);
-        if (!first.Success || first.Groups["index"].Value != "0") return null;
-        var prefix = first.Groups["prefix"].Value;
-        var layer = first.Groups["layer"].Value;
-        var rest = first.Groups["rest"].Value;
+        if (!ParameterNames.TryParseModule(entries[start].Name, out var prefix, out var layer, out var firstModule, out var rest) || firstModule != 0) return null;
         var template = entries[start];
         var count = 1;
         while (start + count < entries.Count)
         {
             var e = entries[start + count];
-            if (e.Name != $"{prefix}{layer}_{count}{rest}" || e.Rows != template.Rows || e.Columns != template.Columns
+            if (e.Name != ParameterNames.Module(prefix, layer, count) + rest || e.Rows != template.Rows || e.Columns != template.Columns
                 || e.Initializer != template.Initializer || e.Affine != template.Affine) break;
             count++;
         }
         if (count < 2) return null;
+        var layerText = layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
         w.WriteLine($"for (var module = 0; module < {count}; module++)");
         w.WriteLine("{");
         w.Indent++;
-        w.WriteLine(Statement($"{prefix}{layer}_{{module}}{rest}", template, $"ParameterOwner.Module({layer}, module)", interpolated: true));
+        w.WriteLine(Statement(ParameterNames.Module(prefix, layerText, "{module}") + rest, template, $"ParameterOwner.Module({layerText}, module)", interpolated: true));
         w.Indent--;
         w.WriteLine("}");
         return count;
     }
 
-    private static ParameterOwner Reindex(ParameterOwner owner, int index, string kind) =>
-        kind == "task" ? ParameterOwner.Task(index) : ParameterOwner.Module(owner.Index, index);
+    private static ParameterOwner Reindex(ParameterOwner owner, int index, bool experts) =>
+        experts ? ParameterOwner.Module(owner.Index, index) : ParameterOwner.Task(index);
 
     private static string Statement(string name, Entry entry, string owner, bool interpolated = false)
     {
@@ -165,9 +156,9 @@ internal static class LayoutLines
 
     public static string Owner(ParameterOwner owner) => owner.Kind switch
     {
-        OwnerKind.Task => $"ParameterOwner.Task({owner.Index})",
-        OwnerKind.Column => $"ParameterOwner.Column({owner.Index})",
-        OwnerKind.Module => $"ParameterOwner.Module({owner.Index}, {owner.Index2})",
+        ParameterOwnerKind.Task => $"ParameterOwner.Task({owner.Index})",
+        ParameterOwnerKind.Column => $"ParameterOwner.Column({owner.Index})",
+        ParameterOwnerKind.Module => $"ParameterOwner.Module({owner.Index}, {owner.Index2})",
         _ => "ParameterOwner.Shared",
     };
 }

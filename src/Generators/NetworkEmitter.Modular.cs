@@ -2,6 +2,7 @@ using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
@@ -21,7 +22,7 @@ internal sealed partial class NetworkEmitter
 
     private static string Repeat(int width, int count) => string.Join(", ", Enumerable.Repeat(Int(width), count));
 
-    private static string NewActivation(Activation activation) => $"new Activation(ActivationKind.{ActivationName(activation)})";
+    private static string NewActivation(ActivationKind activation) => $"new Activation(ActivationKind.{activation})";
 
     private static string AddInto(string target, string part, string length) =>
         $"TensorPrimitives.Add({target}.AsSpan(0, {length}), {part}.AsSpan(0, {length}), {target}.AsSpan(0, {length}));";
@@ -70,7 +71,7 @@ internal sealed partial class NetworkEmitter
         var needs = _needsGradient.Contains(name);
         // relu(x·W + b) in one call; the activation object is then only needed for the last
         // layer's backward, which masks by the output (relu(a) > 0 ⇔ a > 0).
-        var fuse = moe.Activation == Activation.Relu;
+        var fuse = moe.Activation == ActivationKind.Relu;
 
         if (!fuse || needs) Layer("Activation", activation, NewActivation(moe.Activation));
         Layer("Concat", grid, $"new Concat({Repeat(width, experts)})");
@@ -87,7 +88,7 @@ internal sealed partial class NetworkEmitter
         _constructor.Add("    {");
         for (var i = 0; i < depth; i++)
         {
-            _constructor.Add($"        new Linear(store, layout[$\"{prefix}.expert{{expert}}.fc{i}.weight\"], layout[$\"{prefix}.expert{{expert}}.fc{i}.bias\"]),");
+            _constructor.Add($"        new Linear(store, {AffineSlices(ParameterNames.Layer(ParameterNames.Expert(prefix, "{expert}"), i))}),");
         }
         _constructor.Add("    };");
         if (!fuse) _constructor.Add($"    {pre}[expert] = new[] {{ {string.Join(", ", widths.Select(w => $"new float[maxBatch * {Int(w)}]"))} }};");
@@ -134,14 +135,14 @@ internal sealed partial class NetworkEmitter
             {
                 var fc = Field(name, $"Gate{i}");
                 var hidden = Field(name, $"GateHidden{i}");
-                Layer("Linear", fc, $"new Linear(store, layout[\"{prefix}.gate.fc{i}.weight\"], layout[\"{prefix}.gate.fc{i}.bias\"])");
+                Layer("Linear", fc, $"new Linear(store, {AffineSlices(ParameterNames.GateLayer(prefix, i))})");
                 Buffer(hidden, moe.GateWidths[i]);
                 _forward.Add($"{fc}.ForwardRelu({current}, {hidden}, batch);");
                 gateLayers.Add((fc, current, moe.GateWidths[i]));
                 current = hidden;
             }
             var gateOut = Field(name, "GateOut");
-            Layer("Linear", gateOut, $"new Linear(store, layout[\"{prefix}.gate.out.weight\"], layout[\"{prefix}.gate.out.bias\"])");
+            Layer("Linear", gateOut, $"new Linear(store, {AffineSlices(ParameterNames.GateOut(prefix))})");
             Buffer(logits, experts);
             _forward.Add($"{gateOut}.Forward({current}, {logits}, batch);");
             gateLayers.Add((gateOut, current, experts));
@@ -259,7 +260,7 @@ internal sealed partial class NetworkEmitter
         var mix = Field(name, "Mix");
         var product = Field(name, "Product");
         var u = Field(name, "RoutingInput");
-        Layer("Activation", relu, NewActivation(Activation.Relu));
+        Layer("Activation", relu, NewActivation(ActivationKind.Relu));
         Layer("Concat", concat, $"new Concat({Repeat(w, n)})");
         if (layers > 1)
         {
@@ -267,16 +268,16 @@ internal sealed partial class NetworkEmitter
             Layer("ModuleMix", route, $"new ModuleMix({Int(n)}, {Int(n)}, {Int(w)})");
         }
         Layer("ModuleMix", mix, $"new ModuleMix({Int(n)}, 1, {Int(w)})");
-        Layer("Linear", Field(name, "RouteIn"), $"new Linear(store, layout[\"{prefix}.route.in.weight\"], layout[\"{prefix}.route.in.bias\"])");
+        Layer("Linear", Field(name, "RouteIn"), $"new Linear(store, {AffineSlices(ParameterNames.RouteIn(prefix))})");
         for (var l = 0; l < layers - 1; l++)
         {
-            if (l > 0) Layer("Linear", Field(name, $"Up{l}"), $"new Linear(store, layout[\"{prefix}.route.up{l}.weight\"], layout[\"{prefix}.route.up{l}.bias\"])");
-            Layer("Linear", Field(name, $"Down{l}"), $"new Linear(store, layout[\"{prefix}.route.down{l}.weight\"], layout[\"{prefix}.route.down{l}.bias\"])");
+            if (l > 0) Layer("Linear", Field(name, $"Up{l}"), $"new Linear(store, {AffineSlices(ParameterNames.RouteUp(prefix, l))})");
+            Layer("Linear", Field(name, $"Down{l}"), $"new Linear(store, {AffineSlices(ParameterNames.RouteDown(prefix, l))})");
         }
         if (gated)
         {
-            if (layers > 1) Layer("Linear", Field(name, "UpGate"), $"new Linear(store, layout[\"{prefix}.route.up_gate.weight\"], layout[\"{prefix}.route.up_gate.bias\"])");
-            Layer("Linear", Field(name, "Gate"), $"new Linear(store, layout[\"{prefix}.route.gate.weight\"], layout[\"{prefix}.route.gate.bias\"])");
+            if (layers > 1) Layer("Linear", Field(name, "UpGate"), $"new Linear(store, {AffineSlices(ParameterNames.RouteUpGate(prefix))})");
+            Layer("Linear", Field(name, "Gate"), $"new Linear(store, {AffineSlices(ParameterNames.RouteGate(prefix))})");
         }
         Declare("Linear[][]", modules);
         _fields.Add($"private readonly float[][][] {post};");
@@ -292,7 +293,7 @@ internal sealed partial class NetworkEmitter
         if (layers > 1) _constructor.Add($"    {inputs}[layer] = new float[layer == 0 ? 0 : {Int(n)}][];");
         _constructor.Add($"    for (var module = 0; module < {Int(n)}; module++)");
         _constructor.Add("    {");
-        _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
+        _constructor.Add($"        {modules}[layer][module] = new Linear(store, {AffineSlices(ParameterNames.Module(prefix, "{layer}", "{module}"))});");
         _constructor.Add($"        {post}[layer][module] = new float[maxBatch * {Int(w)}];");
         if (layers > 1) _constructor.Add($"        if (layer > 0) {inputs}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add("    }");
@@ -495,7 +496,7 @@ internal sealed partial class NetworkEmitter
         var activation = Field(name, "Activation");
         var input = Field(name, "Input");
         var sorted = Field(name, "Sorted");
-        var fuse = op.Activation == Activation.Relu;
+        var fuse = op.Activation == ActivationKind.Relu;
         bool HasLaterals(int i) => i > 0 && columns > 1;
         bool Fused(int i) => fuse && !HasLaterals(i);
         if (!fuse || needs || (columns > 1 && depth > 1)) Layer("Activation", activation, NewActivation(op.Activation));
@@ -517,7 +518,7 @@ internal sealed partial class NetworkEmitter
             _constructor.Add($"{Field(name, $"Post{i}")} = new float[Tasks][];");
             _constructor.Add("for (var column = 0; column < Tasks; column++)");
             _constructor.Add("{");
-            _constructor.Add($"    {Field(name, $"Fc{i}")}[column] = new Linear(store, layout[$\"{prefix}.col{{column}}.fc{i}.weight\"], layout[$\"{prefix}.col{{column}}.fc{i}.bias\"]);");
+            _constructor.Add($"    {Field(name, $"Fc{i}")}[column] = new Linear(store, {AffineSlices(ParameterNames.Layer(ParameterNames.Column(prefix, "{column}"), i))});");
             if (!Fused(i)) _constructor.Add($"    {Field(name, $"Pre{i}")}[column] = new float[maxBatch * {Int(widths[i])}];");
             _constructor.Add($"    {Field(name, $"Post{i}")}[column] = new float[maxBatch * {Int(widths[i])}];");
             _constructor.Add("}");
@@ -537,9 +538,9 @@ internal sealed partial class NetworkEmitter
             }
             _constructor.Add("for (var column = 1; column < Tasks; column++)");
             _constructor.Add("{");
-            _constructor.Add($"    {Field(name, $"Alpha{i}")}[column - 1] = new Scale(store, layout[$\"{prefix}.col{{column}}.lateral{i}.alpha\"]);");
-            _constructor.Add($"    {Field(name, $"Reduce{i}")}[column - 1] = new Linear(store, layout[$\"{prefix}.col{{column}}.lateral{i}.reduce.weight\"], layout[$\"{prefix}.col{{column}}.lateral{i}.reduce.bias\"]);");
-            _constructor.Add($"    {Field(name, $"Up{i}")}[column - 1] = new LinearMap(store, layout[$\"{prefix}.col{{column}}.lateral{i}.up.weight\"]);");
+            _constructor.Add($"    {Field(name, $"Alpha{i}")}[column - 1] = new Scale(store, {Slice(ParameterNames.LateralAlpha(ParameterNames.Column(prefix, "{column}"), i))});");
+            _constructor.Add($"    {Field(name, $"Reduce{i}")}[column - 1] = new Linear(store, {AffineSlices(ParameterNames.LateralReduce(ParameterNames.Column(prefix, "{column}"), i))});");
+            _constructor.Add($"    {Field(name, $"Up{i}")}[column - 1] = new LinearMap(store, {Slice(ParameterNames.Weight(ParameterNames.LateralUp(ParameterNames.Column(prefix, "{column}"), i)))});");
             _constructor.Add($"    {Field(name, $"Earlier{i}")}[column - 1] = new Concat(Parts(column, {Int(wIn)}));");
             _constructor.Add($"    {Field(name, $"Lateral{i}")}[column - 1] = new float[maxBatch * column * {Int(wIn)}];");
             _constructor.Add($"    {Field(name, $"Scaled{i}")}[column - 1] = new float[maxBatch * column * {Int(wIn)}];");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using static Mtrl.Generators.CSharpLiterals;
 
@@ -39,19 +40,19 @@ internal sealed partial class NetworkEmitter
         var baseRelu = Field(name, "BaseActivation");
         var u = Field(name, "RoutingInput");
         var gateWeights = Field(name, "GateWeights");
-        Layer("Activation", relu, NewActivation(Activation.Relu));
+        Layer("Activation", relu, NewActivation(ActivationKind.Relu));
         Layer("Concat", concat, $"new Concat({Repeat(w, n)})");
         Layer("Split", split, $"new Split({Repeat(w, n)})");
         Layer("ModuleMix", route, $"new ModuleMix({Int(n)}, {Int(n)}, {Int(w)})");
         Layer("ModuleMix", mix, $"new ModuleMix({Int(n)}, 1, {Int(w)})");
-        Layer("Linear", Field(name, "RouteIn"), $"new Linear(store, layout[\"{prefix}.route.in.weight\"], layout[\"{prefix}.route.in.bias\"])");
+        Layer("Linear", Field(name, "RouteIn"), $"new Linear(store, {AffineSlices(ParameterNames.RouteIn(prefix))})");
         for (var l = 0; l < layers - 1; l++)
         {
-            if (l > 0) Layer("Linear", Field(name, $"Up{l}"), $"new Linear(store, layout[\"{prefix}.route.up{l}.weight\"], layout[\"{prefix}.route.up{l}.bias\"])");
-            Layer("Linear", Field(name, $"Down{l}"), $"new Linear(store, layout[\"{prefix}.route.down{l}.weight\"], layout[\"{prefix}.route.down{l}.bias\"])");
+            if (l > 0) Layer("Linear", Field(name, $"Up{l}"), $"new Linear(store, {AffineSlices(ParameterNames.RouteUp(prefix, l))})");
+            Layer("Linear", Field(name, $"Down{l}"), $"new Linear(store, {AffineSlices(ParameterNames.RouteDown(prefix, l))})");
         }
-        Layer("Linear", Field(name, "UpGate"), $"new Linear(store, layout[\"{prefix}.route.up_gate.weight\"], layout[\"{prefix}.route.up_gate.bias\"])");
-        Layer("Linear", Field(name, "Gate"), $"new Linear(store, layout[\"{prefix}.route.gate.weight\"], layout[\"{prefix}.route.gate.bias\"])");
+        Layer("Linear", Field(name, "UpGate"), $"new Linear(store, {AffineSlices(ParameterNames.RouteUpGate(prefix))})");
+        Layer("Linear", Field(name, "Gate"), $"new Linear(store, {AffineSlices(ParameterNames.RouteGate(prefix))})");
         // Condition l (l = 1 … L − 1, the last one the gate's) is [p⁰ | … | p^{l−1}]; with one part it is p⁰ itself.
         for (var l = 2; l < layers; l++)
         {
@@ -74,7 +75,7 @@ internal sealed partial class NetworkEmitter
         _constructor.Add($"    {inputs}[layer] = new float[layer == 0 ? 0 : {Int(n)}][];");
         _constructor.Add($"    for (var module = 0; module < {Int(n)}; module++)");
         _constructor.Add("    {");
-        _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
+        _constructor.Add($"        {modules}[layer][module] = new Linear(store, {AffineSlices(ParameterNames.Module(prefix, "{layer}", "{module}"))});");
         _constructor.Add($"        {outputs}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add($"        if (layer > 0) {inputs}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add("    }");

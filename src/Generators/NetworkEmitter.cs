@@ -2,6 +2,7 @@ using System;
 using System.CodeDom.Compiler;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
@@ -49,13 +50,6 @@ internal sealed partial class NetworkEmitter
         var read = new HashSet<string>(network.Nodes.SelectMany(n => n.Inputs).Select(i => i.Source), StringComparer.Ordinal);
         _inputs = agent.Inputs.Where(i => read.Contains(i.Name)).ToList();
     }
-
-    /// <summary>
-    /// False for an input whose value is read but whose gradient is defined to be zero: the
-    /// <c>by</c> of a per-task or ensemble gate, which reads nothing (MTRL0406 warns).
-    /// </summary>
-    private static bool CarriesGradient(NodeModel node, NodeInput input) =>
-        !(node.Op is MoeOp { Gate: GateKind.PerTask or GateKind.Ensemble } && input.Parameter == "by");
 
     public static string ClassName(NetworkModel network) => GeneratedNames.NetworkClass(network.Name);
 
@@ -133,7 +127,13 @@ internal sealed partial class NetworkEmitter
     /// <summary>Floats per sample a node writes: a head's raw readout (a Gaussian's is [μ | log-std], 2d wide), else its width.</summary>
     private static int Width(NodeModel node) => node.Op is HeadOp head ? head.ReadoutWidth : node.Width;
 
-    private string Prefix(NodeModel node) => node.Block ?? $"{_network.Name}.{node.Name}";
+    private string Prefix(NodeModel node) => node.Block ?? ParameterNames.Node(_network.Name, node.Name);
+
+    /// <summary>The C# expression of the slice named <paramref name="name"/>: an interpolated string when the name holds a loop variable (<c>{t}</c>).</summary>
+    private static string Slice(string name) => name.IndexOf('{') >= 0 ? $"layout[$\"{name}\"]" : $"layout[\"{name}\"]";
+
+    /// <summary>The weight and bias slices of the affine layer named <paramref name="affine"/>, as two arguments.</summary>
+    private static string AffineSlices(string affine) => $"{Slice(ParameterNames.Weight(affine))}, {Slice(ParameterNames.Bias(affine))}";
 
     private bool IsNode(string source) => _nodes.ContainsKey(source);
 
@@ -151,35 +151,14 @@ internal sealed partial class NetworkEmitter
 
     private void Plan()
     {
-        // Which nodes feed the output through something other than detach.
-        _needsGradient.Add(Output.Name);
-        foreach (var node in _network.Nodes.Reverse())
-        {
-            if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
-            foreach (var input in node.Inputs)
-            {
-                if (IsNode(input.Source) && CarriesGradient(node, input)) _needsGradient.Add(input.Source);
-            }
-        }
-        // ...and of those, only nodes with trainable parameters (or the action) somewhere upstream
-        // need a gradient at all: no GEMM is spent on the gradient of a concatenation of inputs.
-        var trainable = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in _network.Nodes)
-        {
-            var hasParameters = node.Op is EmbeddingOp or LinearOp or MlpOp or FilmOp or HeadsOp or HeadOp or PathNetOp or MoeOp or SoftModularOp or ProgressiveOp or FeaturesOp { Affine: true };
-            if (node.Op is not DetachOp && (hasParameters || node.Inputs.Any(i => trainable.Contains(i.Source) || i.Source == "action")))
-            {
-                trainable.Add(node.Name);
-            }
-        }
-        _needsGradient.IntersectWith(trainable);
+        _needsGradient.UnionWith(GradientFlow.NodesNeedingGradient(_network));
         var actionNeeded = false;
         foreach (var node in _network.Nodes)
         {
             if (!_needsGradient.Contains(node.Name) || node.Op is DetachOp) continue;
             foreach (var input in node.Inputs)
             {
-                if (input.Source != "action" && !_needsGradient.Contains(input.Source) || !CarriesGradient(node, input)) continue;
+                if (input.Source != "action" && !_needsGradient.Contains(input.Source) || !GradientFlow.CarriesGradient(node, input)) continue;
                 // Ops that add one part per module into their input's gradient count each part.
                 var count = node.Op switch
                 {
@@ -327,7 +306,7 @@ internal sealed partial class NetworkEmitter
                 _forward.Add($"{Field(name, "Layer")}.Forward(_taskIds, {output}, batch);");
                 break;
             case EmbeddingOp:
-                Layer("Embedding", Field(name, "Layer"), $"new Embedding(store, layout[\"{prefix}.table\"])");
+                Layer("Embedding", Field(name, "Layer"), $"new Embedding(store, {Slice(ParameterNames.Table(prefix))})");
                 _forward.Add($"{Field(name, "Layer")}.Forward(_taskIds, {output}, batch);");
                 if (needs) backward.Add($"{Field(name, "Layer")}.Backward(_taskIds, {dy}, batch);");
                 break;
@@ -354,7 +333,7 @@ internal sealed partial class NetworkEmitter
                 break;
             case FilmOp:
                 {
-                    Layer("Film", Field(name, "Layer"), $"new Film(store, layout[\"{prefix}.weight\"], layout[\"{prefix}.bias\"])");
+                    Layer("Film", Field(name, "Layer"), $"new Film(store, {AffineSlices(prefix)})");
                     Buffer(Field(name, "GammaBeta"), 2 * node.Width);
                     var x = In(node, "x");
                     var by = In(node, "by");
@@ -384,7 +363,7 @@ internal sealed partial class NetworkEmitter
                 PlanAffineChain(node, backward, heads.Widths.ToArray(), heads.Activation, layerNorm: false, film: false, perTask: true, readout: false);
                 break;
             case FeaturesOp { Affine: true } features:
-                PlanAffineChain(node, backward, new[] { features.Width }, Activation.None, layerNorm: false, film: false, perTask: features.PerTask, readout: true);
+                PlanAffineChain(node, backward, new[] { features.Width }, ActivationKind.None, layerNorm: false, film: false, perTask: features.PerTask, readout: true);
                 break;
             case FeaturesOp:
                 {
@@ -400,7 +379,7 @@ internal sealed partial class NetworkEmitter
                     break;
                 }
             case HeadOp head:
-                PlanAffineChain(node, backward, new[] { head.ReadoutWidth }, head is DeterministicOp ? Activation.Tanh : Activation.None,
+                PlanAffineChain(node, backward, new[] { head.ReadoutWidth }, head is DeterministicOp ? ActivationKind.Tanh : ActivationKind.None,
                     layerNorm: false, film: false, perTask: head.PerTask, readout: true);
                 break;
             case PathNetOp grid:
@@ -408,7 +387,7 @@ internal sealed partial class NetworkEmitter
                 break;
             case MoeOp { Gate: GateKind.PerTask } moe:
                 // Expert t for task t: a per-task MLP over the expert slices, rows grouped by task.
-                PlanAffineChain(node, backward, moe.Widths.ToArray(), moe.Activation, layerNorm: false, film: false, perTask: true, readout: false, taskSlice: "expert");
+                PlanAffineChain(node, backward, moe.Widths.ToArray(), moe.Activation, layerNorm: false, film: false, perTask: true, readout: false, experts: true);
                 break;
             case MoeOp moe:
                 PlanMoe(node, moe, backward);
@@ -443,8 +422,8 @@ internal sealed partial class NetworkEmitter
         var pre = Field(name, "Pre");
         var post = Field(name, "Out");
         var needs = _needsGradient.Contains(name);
-        var fuse = grid.Activation == Activation.Relu;
-        if (!fuse || needs) Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{ActivationName(grid.Activation)})");
+        var fuse = grid.Activation == ActivationKind.Relu;
+        if (!fuse || needs) Layer("Activation", Field(name, "Activation"), $"new Activation(ActivationKind.{grid.Activation})");
         Layer("Concat", Field(name, "Grid"), $"new Concat({string.Join(", ", Enumerable.Repeat(Int(w), m))})");
         Layer("ModuleMix", Field(name, "Sum"), $"new ModuleMix({Int(m)}, 1, {Int(w)})");
         _fields.Add($"private readonly float[] {Field(name, "Pathways")};");
@@ -462,7 +441,7 @@ internal sealed partial class NetworkEmitter
         _constructor.Add($"    {post}[layer] = new float[{Int(m)}][];");
         _constructor.Add($"    for (var module = 0; module < {Int(m)}; module++)");
         _constructor.Add("    {");
-        _constructor.Add($"        {modules}[layer][module] = new Linear(store, layout[$\"{prefix}.module{{layer}}_{{module}}.weight\"], layout[$\"{prefix}.module{{layer}}_{{module}}.bias\"]);");
+        _constructor.Add($"        {modules}[layer][module] = new Linear(store, {AffineSlices(ParameterNames.Module(prefix, "{layer}", "{module}"))});");
         if (!fuse) _constructor.Add($"        {pre}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add($"        {post}[layer][module] = new float[maxBatch * {Int(w)}];");
         _constructor.Add("    }");
@@ -538,7 +517,7 @@ internal sealed partial class NetworkEmitter
     /// BackwardThroughRelu carries the gradient through the ReLU it reads, and a ReLU ending the
     /// chain takes its mask from its output (relu(a) &gt; 0 ⇔ a &gt; 0).
     /// </summary>
-    private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, Activation activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false, string taskSlice = "task")
+    private void PlanAffineChain(NodeModel node, List<string> backward, int[] widths, ActivationKind activation, bool layerNorm, bool film, bool perTask, bool readout, bool single = false, bool experts = false)
     {
         var name = node.Name;
         var prefix = Prefix(node);
@@ -547,27 +526,27 @@ internal sealed partial class NetworkEmitter
         var filmSource = film ? In(node, "film") : null;
         var current = Value(x);
         var inputWidth = InWidth(node, "x");
-        var fuseRelu = activation == Activation.Relu && !perTask && !layerNorm && !film;
+        var fuseRelu = activation == ActivationKind.Relu && !perTask && !layerNorm && !film;
         // Gradient flow: each stage knows its input value, its output value and the span its output gradient lives in.
         var steps = new List<(string Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta)>();
         for (var i = 0; i < widths.Length; i++)
         {
             var width = widths[i];
             var last = i == widths.Length - 1;
-            var layerName = readout || single ? "" : $".fc{i}";
             var affineOut = Field(name, $"Affine{i}");
             var fc = Field(name, $"Fc{i}");
             if (perTask)
             {
                 _usesTaskSlices = true;
-                var slice = readout ? $"{prefix}.{taskSlice}{{t}}" : $"{prefix}.{taskSlice}{{t}}.fc{i}";
-                Layer("TaskLinear", fc, $"new TaskLinear(store, TaskSlices(layout, t => $\"{slice}.weight\"), TaskSlices(layout, t => $\"{slice}.bias\"), maxBatch)");
+                var part = ParameterNames.Indexed(prefix, experts, "{t}");
+                var slice = readout ? part : ParameterNames.Layer(part, i);
+                Layer("TaskLinear", fc, $"new TaskLinear(store, TaskSlices(layout, t => $\"{ParameterNames.Weight(slice)}\"), TaskSlices(layout, t => $\"{ParameterNames.Bias(slice)}\"), maxBatch)");
             }
             else
             {
-                Layer("Linear", fc, $"new Linear(store, layout[\"{prefix}{layerName}.weight\"], layout[\"{prefix}{layerName}.bias\"])");
+                Layer("Linear", fc, $"new Linear(store, {AffineSlices(readout || single ? prefix : ParameterNames.Layer(prefix, i))})");
             }
-            var hasActivation = !((readout || single) && activation == Activation.None);
+            var hasActivation = !((readout || single) && activation == ActivationKind.None);
             if (fuseRelu)
             {
                 // relu(x·W + b) in one call. The ReLU's step stays for the backward walk: the next
@@ -594,7 +573,7 @@ internal sealed partial class NetworkEmitter
             {
                 var norm = Field(name, $"Norm{i}");
                 var normOut = Field(name, $"Normalized{i}");
-                Layer("LayerNorm", norm, $"new LayerNorm(store, layout[\"{prefix}.norm{i}.gain\"], layout[\"{prefix}.norm{i}.shift\"])");
+                Layer("LayerNorm", norm, $"new LayerNorm(store, {Slice(ParameterNames.NormGain(prefix, i))}, {Slice(ParameterNames.NormShift(prefix, i))})");
                 Buffer(normOut, width);
                 _forward.Add($"{norm}.Forward({current}, {normOut}, batch);");
                 steps.Add(("norm", norm, current, normOut, width, width, ""));
@@ -605,7 +584,7 @@ internal sealed partial class NetworkEmitter
                 var filmLayer = Field(name, $"Film{i}");
                 var filmOut = Field(name, $"Modulated{i}");
                 var gammaBeta = Field(name, $"GammaBeta{i}");
-                Layer("Film", filmLayer, $"new Film(store, layout[\"{prefix}.film{i}.weight\"], layout[\"{prefix}.film{i}.bias\"])");
+                Layer("Film", filmLayer, $"new Film(store, {AffineSlices(ParameterNames.Film(prefix, i))})");
                 Buffer(filmOut, width);
                 Buffer(gammaBeta, 2 * width);
                 _forward.Add($"{filmLayer}.Forward({current}, {Value(filmSource!)}, {gammaBeta}, {filmOut}, batch);");
@@ -616,7 +595,7 @@ internal sealed partial class NetworkEmitter
             {
                 var act = Field(name, $"Activation{i}");
                 var actOut = last ? Field(name) : Field(name, $"Hidden{i}");
-                Layer("Activation", act, $"new Activation(ActivationKind.{ActivationName(activation)})");
+                Layer("Activation", act, $"new Activation(ActivationKind.{activation})");
                 if (!last) Buffer(actOut, width);
                 _forward.Add($"{act}.Forward({current}, {actOut}, batch * {Int(width)});");
                 steps.Add(("activation", act, current, actOut, width, width, ""));
@@ -831,36 +810,12 @@ internal sealed partial class NetworkEmitter
         w.WriteLine("}");
     }
 
-    /// <summary>True for a network with a q_values output over discrete actions that does not read the action.</summary>
-    public static bool IsQNetwork(AgentModel agent, NetworkModel network) =>
-        network.Output.Op is QValuesOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
-
-    /// <summary>True for a categorical head over discrete actions that does not read the action: its logits are read as an IQNetwork's values (Distral's distilled policy).</summary>
-    public static bool IsLogitsNetwork(AgentModel agent, NetworkModel network) =>
-        network.Output.Op is CategoricalOp && agent.Action.Kind == ActionKind.Discrete && !network.ReadsAction;
-
-    /// <summary>True for a gaussian or deterministic policy over continuous actions: it implements the runtime's IPolicyNetwork.</summary>
-    public static bool IsPolicyNetwork(AgentModel agent, NetworkModel network) =>
-        network.Output.Op is GaussianOp or DeterministicOp && agent.Action.Kind == ActionKind.Continuous && !network.ReadsAction;
-
-    /// <summary>True for a q_values network reading a continuous action: it implements the runtime's ICriticNetwork.</summary>
-    public static bool IsCriticNetwork(AgentModel agent, NetworkModel network) =>
-        network.Output.Op is QValuesOp { Outputs: 1 } && agent.Action.Kind == ActionKind.Continuous && network.ReadsAction;
-
-    /// <summary>True when the network's output depends on the action through something other than detach (a critic the actor can learn through).</summary>
-    public static bool ActionCarriesGradient(AgentModel agent, NetworkModel network)
-    {
-        var emitter = new NetworkEmitter(agent, network);
-        emitter.Plan();
-        return emitter._contributions.ContainsKey("action");
-    }
-
     /// <summary>The runtime interface the generated class implements, or null.</summary>
     private string? RowInterface =>
         _featuresOf is not null ? (_network.ReadsAction ? null : "IFeatureNetwork")
-        : IsQNetwork(_agent, _network) || IsLogitsNetwork(_agent, _network) ? "IQNetwork"
-        : IsPolicyNetwork(_agent, _network) ? "IPolicyNetwork"
-        : IsCriticNetwork(_agent, _network) && _contributions.ContainsKey("action") ? "ICriticNetwork"
+        : TrainerSupport.IsQNetwork(_agent, _network) || TrainerSupport.IsLogitsNetwork(_agent, _network) ? "IQNetwork"
+        : TrainerSupport.IsPolicyNetwork(_agent, _network) ? "IPolicyNetwork"
+        : TrainerSupport.IsCriticNetwork(_agent, _network) && _contributions.ContainsKey("action") ? "ICriticNetwork"
         : null;
 
     /// <summary>Prefixes of the parameter slices this network's backward pass trains (nodes and blocks it reaches through no detach).</summary>
@@ -1009,16 +964,6 @@ internal sealed partial class NetworkEmitter
         w.Indent--;
         w.WriteLine("}");
     }
-
-    private static string ActivationName(Activation activation) => activation switch
-    {
-        Activation.Relu => "Relu",
-        Activation.Tanh => "Tanh",
-        Activation.Elu => "Elu",
-        Activation.Gelu => "Gelu",
-        Activation.LeakyRelu => "LeakyRelu",
-        _ => "None",
-    };
 
     private void Write(IndentedTextWriter w)
     {

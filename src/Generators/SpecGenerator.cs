@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using Mtrl.Dsl;
+using Mtrl.Dsl.Semantics;
 
 namespace Mtrl.Generators;
 
@@ -125,7 +126,7 @@ public sealed class SpecGenerator : IIncrementalGenerator
     {
         foreach (var agent in model.Agents)
         {
-            if (TrainerFactoryEmitter.Unsupported(agent) is not { } reason) continue;
+            if (TrainerSupport.Check(agent) is not { } reason) continue;
             var span = agent.Training.Span;
             var descriptor = Dsl.Diagnostics.DiagnosticCatalog.NoTrainerFactory;
             yield return new DiagnosticInfo(descriptor.Code, descriptor.Severity,

@@ -1,6 +1,8 @@
 using System.CodeDom.Compiler;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using static Mtrl.Generators.CSharpLiterals;
 
 namespace Mtrl.Generators;
@@ -9,57 +11,11 @@ namespace Mtrl.Generators;
 /// Emits an agent's trainer factory: its training settings as the runtime's options record and a
 /// <c>CreateTrainer</c> that binds the generated networks to a trainer, so a generated agent
 /// trains with one call. Agents whose algorithm or features have no trainer yet get none, and the
-/// generator says why (MTRL0410).
+/// generator says why (MTRL0410, with the reason <see cref="TrainerSupport.Check"/> gives).
 /// </summary>
 internal static class TrainerFactoryEmitter
 {
-    /// <summary>The runtime's largest replay capacity (ReplayBufferOptions.MaxCapacity).</summary>
-    private const long MaxReplayCapacity = 1L << 29;
-
-    /// <summary>Why no factory can be generated for <paramref name="agent"/>, or null if one can.</summary>
-    public static string? Unsupported(AgentModel agent)
-    {
-        var training = agent.Training;
-        var replay = agent.Replay;
-        if (replay.Priority is not null && replay.Her is not null)
-        {
-            // Priorities belong to stored transitions; a relabeled row is a transition that is not stored.
-            return "prioritized replay cannot be combined with HER (a relabeled row has no stored priority)";
-        }
-        if (replay.Capacity > MaxReplayCapacity) return $"replay capacity {replay.Capacity} exceeds the runtime's {MaxReplayCapacity}";
-        if (training.Algorithm is Algorithm.Distill or Algorithm.Distral)
-        {
-            var name = Name(training.Algorithm);
-            if (training.Schedule.Kind == ScheduleKind.Sequential) return $"{name} trains its tasks jointly; a sequential schedule needs dqn, sac or td3";
-            if (training.Gradients.Method != GradientMethod.None) return $"{name} does not combine per-task gradients; use 'loss_weights: fixed(…)' to weigh tasks";
-            if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
-            if (training.Algorithm == Algorithm.Distill && replay.Priority is not null) return "distill has no TD error to prioritise replay by; drop 'priority'";
-            var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
-            if (qNetworks != 1) return $"{name} needs exactly one q_values network, found {qNetworks}";
-            if (training.Algorithm == Algorithm.Distral && agent.Networks.Count(n => NetworkEmitter.IsLogitsNetwork(agent, n)) != 1) return "distral needs exactly one categorical network (the distilled policy)";
-            return null;
-        }
-        if (training.Algorithm == Algorithm.Dqn)
-        {
-            var qNetworks = agent.Networks.Count(n => NetworkEmitter.IsQNetwork(agent, n));
-            if (qNetworks != 1) return $"dqn needs exactly one q_values network, found {qNetworks}";
-            if (training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs the sac trainer's per-task temperatures";
-            return null;
-        }
-        if (agent.Action.Kind != ActionKind.Continuous) return $"the {Name(training.Algorithm)} trainer needs continuous actions (a discrete-action SAC is not supported yet)";
-        var head = training.Algorithm == Algorithm.Sac ? "gaussian" : "deterministic";
-        var policies = agent.Networks.Where(n => NetworkEmitter.IsPolicyNetwork(agent, n) && n.Output.Op.Kind == head).ToList();
-        if (policies.Count != 1) return $"{Name(training.Algorithm)} needs exactly one policy network with a {head} head, found {policies.Count}";
-        var critics = agent.Networks.Where(n => NetworkEmitter.IsCriticNetwork(agent, n)).ToList();
-        if (critics.Count != 1) return $"{Name(training.Algorithm)} needs exactly one critic network (q_values reading the action), found {critics.Count}";
-        if (!NetworkEmitter.ActionCarriesGradient(agent, critics[0])) return $"the critic '{critics[0].Name}' reads the action only through detach, so the actor cannot learn through it";
-        if (training.Algorithm == Algorithm.Td3 && training.LossWeights.Kind == LossWeightingKind.AlphaSoftmax) return "'loss_weights: alpha_softmax' needs sac's per-task temperatures";
-        return null;
-    }
-
-    private static string Name(Algorithm algorithm) => algorithm.ToString().ToLowerInvariant();
-
-    /// <summary>Writes the options factory and <c>CreateTrainer</c> of the agent's algorithm; call only when <see cref="Unsupported"/> is null.</summary>
+    /// <summary>Writes the options factory and <c>CreateTrainer</c> of the agent's algorithm; call only when <see cref="TrainerSupport.Check"/> is null.</summary>
     public static void Emit(IndentedTextWriter w, AgentModel agent)
     {
         switch (agent.Training.Algorithm)
@@ -84,11 +40,11 @@ internal static class TrainerFactoryEmitter
         var training = agent.Training;
         var sac = training.Algorithm == Algorithm.Sac;
         var name = sac ? "Sac" : "Td3";
-        var actor = agent.Networks.Single(n => NetworkEmitter.IsPolicyNetwork(agent, n));
-        var critic = agent.Networks.Single(n => NetworkEmitter.IsCriticNetwork(agent, n));
+        var actor = agent.Networks.Single(n => TrainerSupport.IsPolicyNetwork(agent, n));
+        var critic = agent.Networks.Single(n => TrainerSupport.IsCriticNetwork(agent, n));
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The {name.ToUpperInvariant()} settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
-        w.WriteLine($"public static {name}Options Create{name}Options() => new()");
+        w.WriteLine($"public static {name}Options {GeneratedNames.CreateOptions(training.Algorithm)}() => new()");
         w.WriteLine("{");
         w.Indent++;
         WriteSharedOptions(w, agent);
@@ -125,9 +81,9 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("/// <param name=\"environment\">Continuous-action environments whose observation, goal and action widths match the spec.</param>");
         w.WriteLine($"/// <param name=\"options\">Settings; null takes <see cref=\"Create{name}Options\"/>.</param>");
         w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
-        w.WriteLine($"public static {name}Trainer CreateTrainer(IContinuousVectorEnvironment environment, {name}Options? options = null, Accelerator? accelerator = null) =>");
+        w.WriteLine($"public static {name}Trainer {GeneratedNames.CreateTrainer}(IContinuousVectorEnvironment environment, {name}Options? options = null, Accelerator? accelerator = null) =>");
         w.Indent++;
-        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(actor)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(critic)}(store, batch), options ?? Create{name}Options(), accelerator);");
+        w.WriteLine($"new(environment, {GeneratedNames.CreateLayout}(), static (store, batch) => new {NetworkEmitter.ClassName(actor)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(critic)}(store, batch), options ?? {GeneratedNames.CreateOptions(training.Algorithm)}(), accelerator);");
         w.Indent--;
         if (training.Schedule.Kind == ScheduleKind.Sequential) EmitSequential(w, agent, name, "IContinuousVectorEnvironment");
     }
@@ -141,7 +97,7 @@ internal static class TrainerFactoryEmitter
         var training = agent.Training;
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The sequential schedule of the spec (line {training.Span.Line}): tasks one after another, {Long(training.Schedule.StepsPerTask)} transitions each{(agent.Evolution is null ? "" : ", PathNet pathways evolved by tournament")}.</summary>");
-        w.WriteLine("public static SequentialOptions CreateSequentialOptions() => new()");
+        w.WriteLine($"public static SequentialOptions {GeneratedNames.CreateSequentialOptions}() => new()");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine($"StepsPerTask = {Long(training.Schedule.StepsPerTask)},");
@@ -180,8 +136,8 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("return new SequentialTrainer(");
         w.Indent++;
         w.WriteLine("task => environmentForTask(task),");
-        w.WriteLine($"(stage, environment) => CreateTrainer(({environmentType})environment, settings with {{ Seed = SequentialTrainer.StageSeed(settings.Seed, stage), PerTaskReplay = false }}, accelerator),");
-        w.WriteLine("sequential ?? CreateSequentialOptions());");
+        w.WriteLine($"(stage, environment) => {GeneratedNames.CreateTrainer}(({environmentType})environment, settings with {{ Seed = SequentialTrainer.StageSeed(settings.Seed, stage), PerTaskReplay = false }}, accelerator),");
+        w.WriteLine($"sequential ?? {GeneratedNames.CreateSequentialOptions}());");
         w.Indent--;
         w.Indent--;
         w.WriteLine("}");
@@ -217,12 +173,12 @@ internal static class TrainerFactoryEmitter
         {
             w.WriteLine($"TaskWeights = new[] {{ {string.Join(", ", training.LossWeights.Weights.Select(Double))} }},");
         }
-        if (training.Gradients.Method != GradientMethod.None)
+        if (training.Gradients.Method != TaskGradientMethod.None)
         {
             w.WriteLine($"Gradients = TaskGradientMethod.{training.Gradients.Method},");
             w.WriteLine($"GradientReduction = GradientReduction.{training.Gradients.Reduction},");
-            if (training.Gradients.Method == GradientMethod.CaGrad) w.WriteLine($"CaGradC = {Double(training.Gradients.CaGradC)},");
-            if (training.Gradients.Method == GradientMethod.GradNorm)
+            if (training.Gradients.Method == TaskGradientMethod.CaGrad) w.WriteLine($"CaGradC = {Double(training.Gradients.CaGradC)},");
+            if (training.Gradients.Method == TaskGradientMethod.GradNorm)
             {
                 w.WriteLine($"GradNormAlpha = {Double(training.Gradients.GradNormAlpha)},");
                 w.WriteLine($"GradNormLearningRate = {Double(training.Gradients.GradNormLearningRate)},");
@@ -236,10 +192,10 @@ internal static class TrainerFactoryEmitter
     {
         var training = agent.Training;
         var distill = training.Distill!;
-        var student = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        var student = agent.Networks.Single(n => TrainerSupport.IsQNetwork(agent, n));
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The distillation settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
-        w.WriteLine("public static DistillationOptions CreateDistillationOptions() => new()");
+        w.WriteLine($"public static DistillationOptions {GeneratedNames.CreateOptions(Algorithm.Distill)}() => new()");
         w.WriteLine("{");
         w.Indent++;
         WriteSharedOptions(w, agent);
@@ -249,7 +205,7 @@ internal static class TrainerFactoryEmitter
         w.WriteLine($"EpsilonStart = {Double(distill.EpsilonStart)},");
         w.WriteLine($"EpsilonEnd = {Double(distill.EpsilonEnd)},");
         w.WriteLine($"EpsilonDecaySteps = {Long(distill.EpsilonDecaySteps)},");
-        if (distill.Method == DistillMethod.ActorMimic) w.WriteLine($"FeatureWeight = {Float(distill.FeatureWeight)},");
+        if (distill.Method == DistillationMethod.ActorMimic) w.WriteLine($"FeatureWeight = {Float(distill.FeatureWeight)},");
         w.Indent--;
         w.WriteLine("};");
         w.WriteLineNoTabs("");
@@ -261,16 +217,16 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
         if (!features)
         {
-            w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null) =>");
+            w.WriteLine($"public static DistillationTrainer {GeneratedNames.CreateTrainer}(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null) =>");
             w.Indent++;
-            w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator);");
+            w.WriteLine($"new(environment, {GeneratedNames.CreateLayout}(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? {GeneratedNames.CreateOptions(Algorithm.Distill)}(), accelerator);");
             w.Indent--;
             return;
         }
         w.WriteLine($"/// <param name=\"teacherFeatures\">The teachers' features h_E, in the order of <paramref name=\"teachers\"/> and {Int(student.Features!.Width)} wide; null trains without feature regression.</param>");
-        w.WriteLine("public static DistillationTrainer CreateTrainer(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null, IReadOnlyList<IFeatureNetwork>? teacherFeatures = null) =>");
+        w.WriteLine($"public static DistillationTrainer {GeneratedNames.CreateTrainer}(IDiscreteVectorEnvironment environment, IReadOnlyList<IQNetwork> teachers, DistillationOptions? options = null, Accelerator? accelerator = null, IReadOnlyList<IFeatureNetwork>? teacherFeatures = null) =>");
         w.Indent++;
-        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? CreateDistillationOptions(), accelerator,");
+        w.WriteLine($"new(environment, {GeneratedNames.CreateLayout}(), static (store, batch) => new {NetworkEmitter.ClassName(student)}(store, batch), teachers, options ?? {GeneratedNames.CreateOptions(Algorithm.Distill)}(), accelerator,");
         w.Indent++;
         w.WriteLine($"teacherFeatures is null ? null : new ActorMimicFeatures(static (store, batch) => new {NetworkEmitter.FeatureClassName(student)}(store, batch), teacherFeatures));");
         w.Indent -= 2;
@@ -280,18 +236,18 @@ internal static class TrainerFactoryEmitter
     {
         var training = agent.Training;
         var distral = training.Distral!;
-        var columns = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
-        var distilled = agent.Networks.Single(n => NetworkEmitter.IsLogitsNetwork(agent, n));
+        var columns = agent.Networks.Single(n => TrainerSupport.IsQNetwork(agent, n));
+        var distilled = agent.Networks.Single(n => TrainerSupport.IsLogitsNetwork(agent, n));
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The Distral settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
-        w.WriteLine("public static DistralOptions CreateDistralOptions() => new()");
+        w.WriteLine($"public static DistralOptions {GeneratedNames.CreateOptions(Algorithm.Distral)}() => new()");
         w.WriteLine("{");
         w.Indent++;
         WriteSharedOptions(w, agent);
         w.WriteLine($"KlCoefficient = {Float(distral.KlCoefficient)},");
         w.WriteLine($"EntropyCoefficient = {Float(distral.EntropyCoefficient)},");
         w.WriteLine($"TargetUpdateEvery = {Int(distral.TargetUpdateEvery)},");
-        w.WriteLine($"Loss = TdLossKind.{(distral.Loss == TdLoss.Huber ? "Huber" : "SquaredError")},");
+        w.WriteLine($"Loss = TdLossKind.{distral.Loss},");
         w.Indent--;
         w.WriteLine("};");
         w.WriteLineNoTabs("");
@@ -299,9 +255,9 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("/// <param name=\"environment\">Environments whose observation, goal and action widths match the spec.</param>");
         w.WriteLine("/// <param name=\"options\">Settings; null takes <see cref=\"CreateDistralOptions\"/>.</param>");
         w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
-        w.WriteLine("public static DistralTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DistralOptions? options = null, Accelerator? accelerator = null) =>");
+        w.WriteLine($"public static DistralTrainer {GeneratedNames.CreateTrainer}(IDiscreteVectorEnvironment environment, DistralOptions? options = null, Accelerator? accelerator = null) =>");
         w.Indent++;
-        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(columns)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(distilled)}(store, batch), options ?? CreateDistralOptions(), accelerator);");
+        w.WriteLine($"new(environment, {GeneratedNames.CreateLayout}(), static (store, batch) => new {NetworkEmitter.ClassName(columns)}(store, batch), static (store, batch) => new {NetworkEmitter.ClassName(distilled)}(store, batch), options ?? {GeneratedNames.CreateOptions(Algorithm.Distral)}(), accelerator);");
         w.Indent--;
     }
 
@@ -309,16 +265,16 @@ internal static class TrainerFactoryEmitter
     {
         var training = agent.Training;
         var dqn = training.Dqn!;
-        var network = agent.Networks.Single(n => NetworkEmitter.IsQNetwork(agent, n));
+        var network = agent.Networks.Single(n => TrainerSupport.IsQNetwork(agent, n));
         w.WriteLineNoTabs("");
         w.WriteLine($"/// <summary>The DQN settings of the spec (line {training.Span.Line}), every default filled in; change any with <c>with {{ … }}</c>.</summary>");
-        w.WriteLine("public static DqnOptions CreateDqnOptions() => new()");
+        w.WriteLine($"public static DqnOptions {GeneratedNames.CreateOptions(Algorithm.Dqn)}() => new()");
         w.WriteLine("{");
         w.Indent++;
         WriteSharedOptions(w, agent);
         w.WriteLine($"TargetUpdateEvery = {Int(dqn.TargetUpdateEvery)},");
         w.WriteLine($"Double = {(dqn.Double ? "true" : "false")},");
-        w.WriteLine($"Loss = TdLossKind.{(dqn.Loss == TdLoss.Huber ? "Huber" : "SquaredError")},");
+        w.WriteLine($"Loss = TdLossKind.{dqn.Loss},");
         w.WriteLine($"EpsilonStart = {Double(dqn.EpsilonStart)},");
         w.WriteLine($"EpsilonEnd = {Double(dqn.EpsilonEnd)},");
         w.WriteLine($"EpsilonDecaySteps = {Long(dqn.EpsilonDecaySteps)},");
@@ -329,9 +285,9 @@ internal static class TrainerFactoryEmitter
         w.WriteLine("/// <param name=\"environment\">Environments whose observation, goal and action widths match the spec.</param>");
         w.WriteLine("/// <param name=\"options\">Settings; null takes <see cref=\"CreateDqnOptions\"/>.</param>");
         w.WriteLine("/// <param name=\"accelerator\">Where kernels run; null uses the default CPU accelerator.</param>");
-        w.WriteLine("public static DqnTrainer CreateTrainer(IDiscreteVectorEnvironment environment, DqnOptions? options = null, Accelerator? accelerator = null) =>");
+        w.WriteLine($"public static DqnTrainer {GeneratedNames.CreateTrainer}(IDiscreteVectorEnvironment environment, DqnOptions? options = null, Accelerator? accelerator = null) =>");
         w.Indent++;
-        w.WriteLine($"new(environment, CreateLayout(), static (store, batch) => new {NetworkEmitter.ClassName(network)}(store, batch), options ?? CreateDqnOptions(), accelerator);");
+        w.WriteLine($"new(environment, {GeneratedNames.CreateLayout}(), static (store, batch) => new {NetworkEmitter.ClassName(network)}(store, batch), options ?? {GeneratedNames.CreateOptions(Algorithm.Dqn)}(), accelerator);");
         w.Indent--;
         if (training.Schedule.Kind == ScheduleKind.Sequential) EmitSequential(w, agent, "Dqn", "IDiscreteVectorEnvironment");
     }

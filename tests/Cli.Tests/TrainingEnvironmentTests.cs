@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
 using Mtrl.Kernels;
@@ -60,7 +61,7 @@ public sealed class TrainingEnvironmentTests : IDisposable
         Assert.IsAssignableFrom<IContinuousVectorEnvironment>(environment);
         Assert.False(environment is IGoalVectorEnvironment, "the goal is in the observation; a trainer must not feed it again");
         Assert.Equal((6, 10, 20), (environment.ObservationSize, environment.TaskCount, environment.EnvironmentCount));
-        Assert.Equal(Mtrl.Runtime.Environments.ActionKind.Continuous, environment.ActionSpace.Kind);
+        Assert.Equal(ActionKind.Continuous, environment.ActionSpace.Kind);
         Assert.Equal([-1f, -1f], environment.ActionSpace.Low);
         Assert.Equal([1f, 1f], environment.ActionSpace.High);
 
@@ -378,7 +379,7 @@ public sealed class TrainingEnvironmentTests : IDisposable
                 var goalWidth = environment is IGoalVectorEnvironment g ? g.GoalSize : 0;
                 Assert.Equal((observation, goal, tasks), (environment.ObservationSize, goalWidth, environment.TaskCount));
                 var space = environment.ActionSpace;
-                Assert.Equal(discrete, space.Kind == Mtrl.Runtime.Environments.ActionKind.Discrete);
+                Assert.Equal(discrete, space.Kind == ActionKind.Discrete);
                 Assert.Equal(size, discrete ? space.Count : space.Dimensions);
                 Assert.True(count >= environment.TaskCount);
             }

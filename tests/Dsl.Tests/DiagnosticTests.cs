@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Xunit;

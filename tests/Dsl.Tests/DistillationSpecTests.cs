@@ -1,4 +1,5 @@
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Xunit;
 
@@ -15,13 +16,13 @@ public class DistillationSpecTests
     {
         var training = SpecAssert.Clean(SpecAssert.Agent(Q, train: "train distill { method: nll  collector: teacher  steps: 5000 }")).Training;
         Assert.Equal(Algorithm.Distill, training.Algorithm);
-        Assert.Equal(new DistillSettings(DistillMethod.Nll, 0.01, DistillCollector.Teacher, 1.0, 0.05, 500), training.Distill);
+        Assert.Equal(new DistillSettings(DistillationMethod.Nll, 0.01, DistillationCollector.Teacher, 1.0, 0.05, 500), training.Distill);
         Assert.Null(training.Distral);
         Assert.Equal((1e-4, 4, 10.0, 1.0), (training.LearningRate, training.TrainEvery, training.GradientClip, training.Tau));
 
-        Assert.Equal(new DistillSettings(DistillMethod.Kl, 0.5, DistillCollector.Student, 1.0, 0.05, 100_000),
+        Assert.Equal(new DistillSettings(DistillationMethod.Kl, 0.5, DistillationCollector.Student, 1.0, 0.05, 100_000),
             SpecAssert.Clean(SpecAssert.Agent(Q, train: "train distill { method: kl(tau: 0.5) }")).Training.Distill);
-        Assert.Equal(DistillMethod.ActorMimic, SpecAssert.Clean(SpecAssert.Agent(Q, train: "train distill { method: actor_mimic }")).Training.Distill!.Method);
+        Assert.Equal(DistillationMethod.ActorMimic, SpecAssert.Clean(SpecAssert.Agent(Q, train: "train distill { method: actor_mimic }")).Training.Distill!.Method);
         Assert.Equal(1.0, SpecAssert.Clean(SpecAssert.Agent(Q, train: "train distill { method: actor_mimic }")).Training.Distill!.Temperature);
     }
 
@@ -30,7 +31,7 @@ public class DistillationSpecTests
     {
         var training = SpecAssert.Clean(SpecAssert.Agent(Q + "\n" + Pi, train: "train distral { kl: 0.1  entropy: 0.02  target_update_every: 200  loss: mse }")).Training;
         Assert.Equal(Algorithm.Distral, training.Algorithm);
-        Assert.Equal(new DistralSettings(0.1, 0.02, 200, TdLoss.Mse), training.Distral);
+        Assert.Equal(new DistralSettings(0.1, 0.02, 200, TdLossKind.SquaredError), training.Distral);
 
         var missing = SpecAssert.Compile(SpecAssert.Agent(Q, train: "train @@distral { }".Replace("@@", "")));
         Assert.Contains(missing.Diagnostics, d => d.Code == "MTRL0404" && d.Message.Contains("categorical"));

@@ -1,5 +1,6 @@
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Xunit;
 
@@ -72,14 +73,14 @@ public class ExampleSpecTests
         // The same named groups appear in both networks: that is what sharing means to the runtime.
         Assert.Equal(actor.Parameters.Where(p => p.Node == "encoder"), critic.Parameters.Where(p => p.Node == "encoder"));
         // Gaussian head per task (mean and log-std of 2 actions): 10 x (256*4 + 4).
-        var head = actor.Parameters.Where(p => p.Owner.Kind == OwnerKind.Task).ToList();
+        var head = actor.Parameters.Where(p => p.Owner.Kind == ParameterOwnerKind.Task).ToList();
         Assert.Equal(10 * (256 * 4 + 4), head.Sum(p => p.Count));
         Assert.Equal(Enumerable.Range(0, 10), head.Select(p => p.Owner.Index).Distinct().OrderBy(i => i));
         Assert.Equal(NetworkRole.Policy, actor.Role);
         Assert.Equal(NetworkRole.Critic, critic.Role);
         Assert.True(critic.ReadsAction);
         Assert.Contains(actor.Nodes, n => n.Op is DetachOp);
-        Assert.Equal(AlphaMode.PerTask, agent.Training.Sac!.AlphaMode);
+        Assert.Equal(TemperatureMode.PerTask, agent.Training.Sac!.AlphaMode);
         Assert.Equal(ReplaySampling.Balanced, agent.Replay.Sampling);
     }
 
@@ -105,7 +106,7 @@ public class ExampleSpecTests
     {
         var agent = Load("pathnet_dqn.mtrl");
         var q = Assert.Single(agent.Networks);
-        var modules = q.Parameters.Where(p => p.Owner.Kind == OwnerKind.Module).ToList();
+        var modules = q.Parameters.Where(p => p.Owner.Kind == ParameterOwnerKind.Module).ToList();
         Assert.Equal(3 * 10, modules.Select(p => (p.Owner.Index, p.Owner.Index2)).Distinct().Count());
         Assert.Equal(10 * (4 * 20 + 20) + 2 * 10 * (20 * 20 + 20), modules.Sum(p => p.Count));
         var evolution = agent.Evolution!;
@@ -134,7 +135,7 @@ public class ExampleSpecTests
     public void HerBitFlipRelabelsFourFifths()
     {
         var agent = Load("her_bitflip.mtrl");
-        Assert.Equal(HerStrategy.Future, agent.Replay.Her!.Strategy);
+        Assert.Equal(HerGoalStrategy.Future, agent.Replay.Her!.Strategy);
         Assert.Equal(0.8, agent.Replay.Her.RelabelRatio, 12);
         Assert.Contains(agent.Inputs, i => i.Kind == InputKind.Goal && i.Width == 40);
         Assert.Equal(40, agent.Networks[0].Output.Width);
@@ -150,7 +151,7 @@ public class ExampleSpecTests
         var critic = agent.Networks.Single(n => n.Name == "critic");
         var gate = critic.Parameters.Where(p => p.Name.StartsWith("encoder.gate", System.StringComparison.Ordinal)).Sum(p => p.Count);
         Assert.Equal(50 * 50 + 50 + 50 * 50 + 50 + 50 * 4 + 4, gate);
-        Assert.Equal(4, critic.Parameters.Where(p => p.Owner.Kind == OwnerKind.Module).Select(p => p.Owner.Index2).Distinct().Count());
+        Assert.Equal(4, critic.Parameters.Where(p => p.Owner.Kind == ParameterOwnerKind.Module).Select(p => p.Owner.Index2).Distinct().Count());
     }
 
     [Fact]
@@ -162,6 +163,6 @@ public class ExampleSpecTests
         var mlp = Assert.IsType<MlpOp>(h.Op);
         Assert.True(mlp.Film);
         Assert.Equal(3 * (50 * 512 + 512), actor.Parameters.Where(p => p.Name.Contains(".film")).Sum(p => p.Count));
-        Assert.Equal(GradientMethod.PcGrad, agent.Training.Gradients.Method);
+        Assert.Equal(TaskGradientMethod.PcGrad, agent.Training.Gradients.Method);
     }
 }

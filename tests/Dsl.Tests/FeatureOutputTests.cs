@@ -1,4 +1,5 @@
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Xunit;
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
 using Xunit;
@@ -23,18 +24,18 @@ public class ParameterCountTests
         {
             (new OneHotOp(3), new int[0]),
             (new EmbeddingOp(3, 5), new int[0]),
-            (new LinearOp(6, Activation.None), new[] { 7 }),
-            (new MlpOp(W(3, 5), Activation.Relu, false, false), new[] { 7 }),
-            (new MlpOp(W(3, 5, 2), Activation.Relu, true, false), new[] { 7 }),
-            (new MlpOp(W(3, 5), Activation.Relu, true, true), new[] { 7, 4 }),
+            (new LinearOp(6, ActivationKind.None), new[] { 7 }),
+            (new MlpOp(W(3, 5), ActivationKind.Relu, false, false), new[] { 7 }),
+            (new MlpOp(W(3, 5, 2), ActivationKind.Relu, true, false), new[] { 7 }),
+            (new MlpOp(W(3, 5), ActivationKind.Relu, true, true), new[] { 7, 4 }),
             (new ConcatOp(2), new[] { 3, 4 }),
             (new FilmOp(), new[] { 6, 3 }),
             (new DetachOp(), new[] { 6 }),
-            (new HeadsOp(4, W(5, 6), Activation.Relu), new[] { 7 }),
-            (new MoeOp(3, W(4, 5), Activation.Relu, GateKind.TopK, 2, 1.0, W(6)), new[] { 7 }),
-            (new MoeOp(3, W(4, 5), Activation.Relu, GateKind.Attention, 3, 1.0, W()), new[] { 7, 9 }),
-            (new MoeOp(3, W(4), Activation.Relu, GateKind.PerTask, 3, 1.0, W()), new[] { 7 }),
-            (new MoeOp(3, W(4), Activation.Relu, GateKind.Ensemble, 3, 1.0, W(8, 8)), new[] { 7 }),
+            (new HeadsOp(4, W(5, 6), ActivationKind.Relu), new[] { 7 }),
+            (new MoeOp(3, W(4, 5), ActivationKind.Relu, GateKind.TopK, 2, 1.0, W(6)), new[] { 7 }),
+            (new MoeOp(3, W(4, 5), ActivationKind.Relu, GateKind.Attention, 3, 1.0, W()), new[] { 7, 9 }),
+            (new MoeOp(3, W(4), ActivationKind.Relu, GateKind.PerTask, 3, 1.0, W()), new[] { 7 }),
+            (new MoeOp(3, W(4), ActivationKind.Relu, GateKind.Ensemble, 3, 1.0, W(8, 8)), new[] { 7 }),
             (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.Mtrl), new[] { 7, 7 }),
             (new SoftModularOp(1, 3, 5, 4, SoftModularMix.Mean, SoftModularStyle.Mtrl), new[] { 7, 7 }),
             (new SoftModularOp(2, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.Mtrl), new[] { 7, 7 }),
@@ -43,11 +44,11 @@ public class ParameterCountTests
             (new SoftModularOp(2, 3, 5, 4, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
             (new SoftModularOp(3, 3, 5, 6, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
             (new SoftModularOp(5, 2, 5, 6, SoftModularMix.Gated, SoftModularStyle.SoftModule), new[] { 7, 7 }),
-            (new ProgressiveOp(1, W(5, 6), Activation.Relu, 3, 0.01), new[] { 7 }),
-            (new ProgressiveOp(3, W(5), Activation.Relu, 3, 0.01), new[] { 7 }),
-            (new ProgressiveOp(4, W(5, 6, 7), Activation.Relu, 3, 0.01), new[] { 7 }),
-            (new PathNetOp(1, 4, 2, 5, Activation.Relu), new[] { 7 }),
-            (new PathNetOp(3, 4, 2, 5, Activation.Relu), new[] { 7 }),
+            (new ProgressiveOp(1, W(5, 6), ActivationKind.Relu, 3, 0.01), new[] { 7 }),
+            (new ProgressiveOp(3, W(5), ActivationKind.Relu, 3, 0.01), new[] { 7 }),
+            (new ProgressiveOp(4, W(5, 6, 7), ActivationKind.Relu, 3, 0.01), new[] { 7 }),
+            (new PathNetOp(1, 4, 2, 5, ActivationKind.Relu), new[] { 7 }),
+            (new PathNetOp(3, 4, 2, 5, ActivationKind.Relu), new[] { 7 }),
             (new GaussianOp(2, -20, 2, false), new[] { 7 }),
             (new GaussianOp(2, -20, 2, true), new[] { 7 }),
             (new CategoricalOp(4, true), new[] { 7 }),
@@ -111,11 +112,11 @@ public class ParameterCountTests
         var film = LayerSizes.Measure(new FilmOp(), new[] { 1_000_000, 12_750 }, 1);
         Assert.Equal(25_502_000_000, film.Parameters);
 
-        var mlp = LayerSizes.Measure(new MlpOp(W(1_000_000, 1_000_000), Activation.Relu, true, true), new[] { 1_000_000, 1_000_000 }, 1);
+        var mlp = LayerSizes.Measure(new MlpOp(W(1_000_000, 1_000_000), ActivationKind.Relu, true, true), new[] { 1_000_000, 1_000_000 }, 1);
         Assert.Equal(2 * Affine(1_000_000, 1_000_000) + 4 * 1_000_000 + 2 * Affine(1_000_000, 2_000_000), mlp.Parameters);
 
         // Σ_k k·(w·r) for progressive laterals over 65,536 columns.
-        var progressive = LayerSizes.Measure(new ProgressiveOp(65_536, W(1_000, 1_000), Activation.Relu, 1_000, 0.01), new[] { 1_000 }, 65_536);
+        var progressive = LayerSizes.Measure(new ProgressiveOp(65_536, W(1_000, 1_000), ActivationKind.Relu, 1_000, 0.01), new[] { 1_000 }, 65_536);
         BigInteger columns = 65_536, earlier = columns * (columns - 1) / 2;
         var expected = columns * 2 * Affine(1_000, 1_000) + (columns - 1) * (1 + 1_000 + 1_000 * 1_000) + earlier * 1_000 * 1_000;
         Assert.Equal((long)expected, progressive.Parameters);
@@ -124,9 +125,9 @@ public class ParameterCountTests
     [Fact]
     public void SizesBeyondSixtyFourBitsSaturateInsteadOfWrapping()
     {
-        var huge = LayerSizes.Measure(new PathNetOp(int.MaxValue, int.MaxValue, 1, int.MaxValue, Activation.Relu), new[] { int.MaxValue }, 1);
+        var huge = LayerSizes.Measure(new PathNetOp(int.MaxValue, int.MaxValue, 1, int.MaxValue, ActivationKind.Relu), new[] { int.MaxValue }, 1);
         Assert.Equal(long.MaxValue, huge.Parameters);
-        var heads = LayerSizes.Measure(new HeadsOp(int.MaxValue, W(int.MaxValue, int.MaxValue), Activation.Relu), new[] { int.MaxValue }, int.MaxValue);
+        var heads = LayerSizes.Measure(new HeadsOp(int.MaxValue, W(int.MaxValue, int.MaxValue), ActivationKind.Relu), new[] { int.MaxValue }, int.MaxValue);
         Assert.Equal(long.MaxValue, heads.Parameters);
         Assert.Equal(long.MaxValue, Saturating.Multiply(long.MaxValue, 2));
         Assert.Equal(long.MaxValue, Saturating.Add(long.MaxValue, 1));

@@ -1,4 +1,5 @@
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 using Xunit;
 
@@ -32,9 +33,9 @@ public class SemanticModelTests
         Assert.Equal(Affine(8, 7), q.Parameters.Where(p => p.Node == "a").Sum(p => p.Count));
         Assert.Equal(Affine(7, 4) + 8 + Affine(4, 2) + 4, q.Parameters.Where(p => p.Node == "b").Sum(p => p.Count));
         var mlp = (MlpOp)q.Nodes.Single(n => n.Name == "b").Op;
-        Assert.Equal(Activation.Gelu, mlp.Activation);
+        Assert.Equal(ActivationKind.Gelu, mlp.Activation);
         Assert.True(mlp.LayerNorm);
-        Assert.Equal(Activation.Tanh, ((LinearOp)q.Nodes.Single(n => n.Name == "a").Op).Activation);
+        Assert.Equal(ActivationKind.Tanh, ((LinearOp)q.Nodes.Single(n => n.Name == "a").Op).Activation);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public class SemanticModelTests
         var q = Net("    h = heads(obs, widths: [4, 4])\n    out q = q_values(h)");
         var groups = q.Parameters.Where(p => p.Node == "h").ToList();
         Assert.Equal(3 * (Affine(8, 4) + Affine(4, 4)), groups.Sum(p => p.Count));
-        Assert.All(groups, g => Assert.Equal(OwnerKind.Task, g.Owner.Kind));
+        Assert.All(groups, g => Assert.Equal(ParameterOwnerKind.Task, g.Owner.Kind));
         Assert.Equal(new[] { 0, 1, 2 }, groups.Select(g => g.Owner.Index).Distinct());
     }
 
@@ -69,8 +70,8 @@ public class SemanticModelTests
         var moe = (MoeOp)q.Nodes.Single(n => n.Name == "h").Op;
         Assert.Equal(kind, moe.Gate);
         var groups = q.Parameters.Where(p => p.Node == "h").ToList();
-        Assert.Equal(3 * Affine(8, 4), groups.Where(g => g.Owner.Kind == OwnerKind.Module).Sum(g => g.Count));
-        Assert.Equal(gateParameters, groups.Where(g => g.Owner.Kind == OwnerKind.Shared).Sum(g => g.Count));
+        Assert.Equal(3 * Affine(8, 4), groups.Where(g => g.Owner.Kind == ParameterOwnerKind.Module).Sum(g => g.Count));
+        Assert.Equal(gateParameters, groups.Where(g => g.Owner.Kind == ParameterOwnerKind.Shared).Sum(g => g.Count));
         if (kind == GateKind.TopK) Assert.Equal(2, moe.TopK);
         if (kind == GateKind.Attention) Assert.Equal(0.5, moe.Temperature);
     }
@@ -117,7 +118,7 @@ public class SemanticModelTests
         var actor = policy.Networks.Single(n => n.Name == "pi");
         Assert.Equal(NetworkRole.Policy, actor.Role);
         Assert.Equal(3, actor.Output.Width);
-        Assert.Equal(2 * Affine(4, 3), actor.Parameters.Where(p => p.Owner.Kind == OwnerKind.Task).Sum(p => p.Count));
+        Assert.Equal(2 * Affine(4, 3), actor.Parameters.Where(p => p.Owner.Kind == ParameterOwnerKind.Task).Sum(p => p.Count));
         Assert.Equal(1, policy.Networks.Single(n => n.Name == "c").Output.Width);
         Assert.Equal((-2.0, 2.0), (policy.Action.Low, policy.Action.High));
 
@@ -173,15 +174,15 @@ public class SemanticModelTests
     {
         var dqn = SpecAssert.Clean(SpecAssert.Agent("  network q {\n    out q = q_values(obs)\n  }")).Training;
         Assert.Equal((Algorithm.Dqn, 0.99, 1e-4, 256, 1_000_000L, 4, 1.0), (dqn.Algorithm, dqn.Gamma, dqn.LearningRate, dqn.BatchSize, dqn.Steps, dqn.TrainEvery, dqn.Tau));
-        Assert.Equal((true, TdLoss.Huber, 1000, 100_000L), (dqn.Dqn!.Double, dqn.Dqn.Loss, dqn.Dqn.TargetUpdateEvery, dqn.Dqn.EpsilonDecaySteps));
-        Assert.Equal(GradientMethod.None, dqn.Gradients.Method);
+        Assert.Equal((true, TdLossKind.Huber, 1000, 100_000L), (dqn.Dqn!.Double, dqn.Dqn.Loss, dqn.Dqn.TargetUpdateEvery, dqn.Dqn.EpsilonDecaySteps));
+        Assert.Equal(TaskGradientMethod.None, dqn.Gradients.Method);
         Assert.Equal(ScheduleKind.Joint, dqn.Schedule.Kind);
 
         var continuous = "tasks: 1\n  input obs: 8\n  action: continuous(2)";
         var actorCritic = "  network pi {\n    out a = HEAD(obs)\n  }\n  network c {\n    out q = q_values(concat(obs, action))\n  }";
         var sac = SpecAssert.Clean(SpecAssert.Agent(actorCritic.Replace("HEAD", "gaussian"), continuous, "train sac { }")).Training;
         Assert.Equal((3e-4, 0.005, 1), (sac.LearningRate, sac.Tau, sac.TrainEvery));
-        Assert.Equal(AlphaMode.Learned, sac.Sac!.AlphaMode);
+        Assert.Equal(TemperatureMode.Learned, sac.Sac!.AlphaMode);
         Assert.Null(sac.Sac.TargetEntropy);
         Assert.Equal(sac.LearningRate, sac.Sac.ActorLearningRate);
 
@@ -195,12 +196,12 @@ public class SemanticModelTests
         var agent = SpecAssert.Clean(SpecAssert.Agent("  network q {\n    out q = q_values(obs)\n  }",
             train: "train dqn {\n    gradients: gradnorm(alpha: 0.5, lr: 0.01)\n    loss_weights: fixed(weights: [1, 2])\n    double: false\n    loss: mse\n    seed: 42\n    target_entropy_typo_free: 1\n  }".Replace("    target_entropy_typo_free: 1\n", "")));
         var t = agent.Training;
-        Assert.Equal((GradientMethod.GradNorm, 0.5, 0.01), (t.Gradients.Method, t.Gradients.GradNormAlpha, t.Gradients.GradNormLearningRate));
+        Assert.Equal((TaskGradientMethod.GradNorm, 0.5, 0.01), (t.Gradients.Method, t.Gradients.GradNormAlpha, t.Gradients.GradNormLearningRate));
         Assert.Equal(new[] { 1.0, 2.0 }, t.LossWeights.Weights.ToArray());
-        Assert.Equal((false, TdLoss.Mse, 42L), (t.Dqn!.Double, t.Dqn.Loss, t.Seed));
+        Assert.Equal((false, TdLossKind.SquaredError, 42L), (t.Dqn!.Double, t.Dqn.Loss, t.Seed));
 
         var cagrad = SpecAssert.Clean(SpecAssert.Agent("  network q {\n    out q = q_values(obs)\n  }", train: "train dqn { gradients: cagrad(c: 0.2, reduction: sum) }")).Training.Gradients;
-        Assert.Equal((GradientMethod.CaGrad, 0.2, Reduction.Sum), (cagrad.Method, cagrad.CaGradC, cagrad.Reduction));
+        Assert.Equal((TaskGradientMethod.CaGrad, 0.2, GradientReduction.Sum), (cagrad.Method, cagrad.CaGradC, cagrad.Reduction));
     }
 
     [Fact]
@@ -210,7 +211,7 @@ public class SemanticModelTests
         var r = agent.Replay;
         Assert.Equal((5000L, true, ReplaySampling.Balanced), (r.Capacity, r.PerTask, r.Sampling));
         Assert.Equal(new PriorityModel(0.7, 0.5, 0.9, 1e-5), r.Priority);
-        Assert.Equal((HerStrategy.Episode, 8), (r.Her!.Strategy, r.Her.K));
+        Assert.Equal((HerGoalStrategy.Episode, 8), (r.Her!.Strategy, r.Her.K));
         Assert.Equal(8.0 / 9.0, r.Her.RelabelRatio, 12);
     }
 

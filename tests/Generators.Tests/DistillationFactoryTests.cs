@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Algorithms;
 using Xunit;
 

@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Mtrl.Dsl;
 using Mtrl.Dsl.Model;
+using Mtrl.Dsl.Semantics;
 using Xunit;
 
 namespace Mtrl.Generators.Tests;
@@ -330,8 +331,8 @@ public sealed class GeneratorFuzzTests
             Activator.CreateInstance(features!, store, 2);
         }
         var factory = type.GetMethod("CreateTrainer");
-        var supported = TrainerFactoryEmitter.Unsupported(agent) is null;
-        Assert.True(supported == (factory is not null), $"{c.Name}: CreateTrainer {(factory is null ? "missing" : "present")} but the generator says {TrainerFactoryEmitter.Unsupported(agent) ?? "it has one"}\n{c.Text}");
+        var supported = TrainerSupport.Check(agent) is null;
+        Assert.True(supported == (factory is not null), $"{c.Name}: CreateTrainer {(factory is null ? "missing" : "present")} but the generator says {TrainerSupport.Check(agent) ?? "it has one"}\n{c.Text}");
         if (factory is null || c.Environment is null) return;
         object environment = c.Environment == "bitflip"
             ? new Mtrl.Runtime.Environments.BitFlipVectorEnvironment(2, 8)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Layers;
 using Mtrl.Runtime.Parameters;
 using Xunit;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Layers;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;

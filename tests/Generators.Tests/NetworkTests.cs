@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Layers;
 using Mtrl.Runtime.Parameters;
 using Xunit;

@@ -66,7 +66,7 @@ public sealed class PackageConsumerTests : IDisposable
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var version = "0.1.0-e2e" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
         var feed = Path.Combine(_root, "feed");
-        foreach (var project in new[] { "src/Kernels/Mtrl.Kernels.csproj", "src/Runtime/Mtrl.Runtime.csproj", "src/Generators/Mtrl.Generators.csproj" })
+        foreach (var project in new[] { "src/Contracts/Mtrl.Contracts.csproj", "src/Kernels/Mtrl.Kernels.csproj", "src/Runtime/Mtrl.Runtime.csproj", "src/Generators/Mtrl.Generators.csproj" })
         {
             var (code, output) = Dotnet(repository, "pack", project, "-c", configuration, "-o", feed, $"-p:Version={version}");
             Assert.True(code == 0, $"pack {project} failed:\n{output}");

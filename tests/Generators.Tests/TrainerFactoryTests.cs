@@ -3,6 +3,9 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using Mtrl.Contracts;
+using Algorithm = Mtrl.Dsl.Model.Algorithm;
+using Mtrl.Dsl.Semantics;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
 using Xunit;
@@ -102,7 +105,7 @@ public sealed class TrainerFactoryTests
         Assert.Equal(2_000, options.EpsilonDecaySteps);
         Assert.Equal(20_000, options.ReplayCapacity);
         Assert.Equal(3UL, options.Seed);
-        Assert.Equal(new Mtrl.Runtime.Replay.HerOptions(Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4), options.Her);
+        Assert.Equal(new Mtrl.Runtime.Replay.HerOptions(HerGoalStrategy.Future, 4), options.Her);
         Assert.Equal(4, options.TrainEvery); // dqn's default, filled in by the front end
 
         var trainer = (ITrainer)Call(assembly, "Train", 6_000L)!;
@@ -168,6 +171,23 @@ public sealed class TrainerFactoryTests
     }
 
     [Theory]
+    [InlineData("discrete(2)", "network q { out q = q_values(obs) }", "train dqn { }", Algorithm.Dqn)]
+    [InlineData("discrete(2)", "network q { out q = q_values(obs) }\n network pi { out pi = categorical(obs) }", "train distral { }", Algorithm.Distral)]
+    [InlineData("continuous(2)", "network pi { out pi = gaussian(obs) }\n network q { out q = q_values(concat(obs, action)) }", "train sac { }", Algorithm.Sac)]
+    [InlineData("continuous(2)", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, action)) }", "train td3 { }", Algorithm.Td3)]
+    public void TheFactoriesCarryTheNamesTheCliLooksUp(string action, string networks, string train, Algorithm algorithm)
+    {
+        var spec = $"agent A {{\n  tasks: 2\n  input obs: 3\n  action: {action}\n  {networks}\n  {train}\n}}\n";
+        var (_, output, diagnostics) = GeneratorHarness.Run(new[] { new MtrlText("/specs/a.mtrl", spec) });
+        Assert.DoesNotContain(diagnostics, d => d.Id == "MTRL0410");
+        var agent = output.GetTypeByMetadataName("Consumer.Agents.A")!;
+        Assert.Single(agent.GetMembers(GeneratedNames.CreateTrainer));
+        Assert.Single(agent.GetMembers(GeneratedNames.CreateLayout));
+        var options = Assert.Single(agent.GetMembers(GeneratedNames.CreateOptions(algorithm)));
+        Assert.Equal(GeneratedNames.OptionsType(algorithm), ((IMethodSymbol)options).ReturnType.Name);
+    }
+
+    [Theory]
     [InlineData("train sac { }", "network pi { out pi = categorical(obs) }\n network q { out q = q_values(obs) }", "discrete(2)", "needs continuous actions")]
     [InlineData("train sac { }", "goal g: 2\n network pi { out pi = gaussian(concat(obs, g)) }\n network q { out q = q_values(concat(obs, g, action)) }\n  replay { priority: proportional(alpha: 0.5)  her: future(k: 4) }", "continuous(2)", "prioritized replay cannot be combined with HER")]
     [InlineData("train td3 { }", "network pi { out pi = deterministic(obs) }\n network q { out q = q_values(concat(obs, detach(action))) }", "continuous(2)", "reads the action only through detach")]
@@ -205,7 +225,7 @@ public sealed class TrainerFactoryTests
             """);
         var options = (DqnOptions)Call(assembly, "Options")!;
         Assert.Equal(TaskGradientMethod.GradNorm, options.Gradients);
-        Assert.Equal(Mtrl.Kernels.GradientReduction.Sum, options.GradientReduction);
+        Assert.Equal(GradientReduction.Sum, options.GradientReduction);
         Assert.Equal(0.5, options.GradNormAlpha);
         Assert.Equal(0.01, options.GradNormLearningRate);
         Assert.Equal(ReplaySampling.TaskBalanced, options.Sampling);
@@ -315,7 +335,7 @@ public sealed class TrainerFactoryTests
         Assert.Equal(3, trainer.Options.PolicyDelay);
         Assert.Equal(0.3, trainer.Options.NoiseClip);
         Assert.Equal(0.2, trainer.Options.ExplorationNoise);
-        Assert.Equal(Mtrl.Kernels.Replay.HerGoalStrategy.Final, trainer.Options.Her!.Value.Strategy);
+        Assert.Equal(HerGoalStrategy.Final, trainer.Options.Her!.Value.Strategy);
         Assert.InRange(trainer.Updates, 100, (400 - 100) / trainer.Options.TrainEvery * trainer.Options.GradientSteps);
         Assert.True(double.IsFinite(trainer.LastLoss));
     }

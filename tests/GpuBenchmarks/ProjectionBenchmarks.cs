@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Projection;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Replay;
 using Mtrl.Kernels.Replay;

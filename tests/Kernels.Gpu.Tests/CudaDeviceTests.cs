@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Random;
 using Xunit;
@@ -41,7 +42,7 @@ public sealed class CudaDeviceTests
                 twins.AssertSameEpisodes();
                 twins.AssertSameSample(4099, balanced: false);
                 twins.AssertSameSample(4099, balanced: true);
-                twins.AssertSameHerSample(4099, Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, true));
+                twins.AssertSameHerSample(4099, HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, true));
             }
         }
     }

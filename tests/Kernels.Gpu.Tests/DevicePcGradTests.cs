@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Projection;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Replay;
 using Mtrl.Runtime.Replay;
@@ -202,7 +203,7 @@ internal sealed class ReplayTwins : IDisposable
     }
 
     /// <summary>HER-samples both with the same strategy, k and reward and asserts the same slots, goal slots, goals, rewards and flags.</summary>
-    public void AssertSameHerSample(int size, Mtrl.Kernels.Replay.HerGoalStrategy strategy, int k, Mtrl.Kernels.Replay.ThresholdGoalReward reward)
+    public void AssertSameHerSample(int size, HerGoalStrategy strategy, int k, Mtrl.Kernels.Replay.ThresholdGoalReward reward)
     {
         ReplayBatch cpu = Cpu.CreateBatch(size);
         using DeviceBatch device = Gpu.CreateBatch(size);

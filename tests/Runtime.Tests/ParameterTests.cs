@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Parameters;
 using Xunit;
 

@@ -1,21 +1,6 @@
-namespace Mtrl.Dsl.Model;
+using Mtrl.Contracts;
 
-/// <summary>Nonlinearities a layer can apply.</summary>
-public enum Activation
-{
-    /// <summary>No activation.</summary>
-    None,
-    /// <summary>max(0, x).</summary>
-    Relu,
-    /// <summary>tanh(x).</summary>
-    Tanh,
-    /// <summary>x for x &gt; 0, else exp(x) − 1.</summary>
-    Elu,
-    /// <summary>Gaussian error linear unit (tanh approximation).</summary>
-    Gelu,
-    /// <summary>x for x &gt; 0, else 0.01·x.</summary>
-    LeakyRelu,
-}
+namespace Mtrl.Dsl.Model;
 
 /// <summary>How a mixture of experts weighs its experts.</summary>
 public enum GateKind
@@ -80,7 +65,7 @@ public sealed record EmbeddingOp(int Tasks, int Dim) : LayerOp
 }
 
 /// <summary><c>linear(x, width)</c>: one affine layer with an optional activation.</summary>
-public sealed record LinearOp(int Width, Activation Activation) : LayerOp
+public sealed record LinearOp(int Width, ActivationKind Activation) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "linear";
@@ -90,7 +75,7 @@ public sealed record LinearOp(int Width, Activation Activation) : LayerOp
 /// <c>mlp(x, widths)</c>: affine layers, each followed by optional layer norm, optional FiLM
 /// (γ, β from the film input) and the activation.
 /// </summary>
-public sealed record MlpOp(EquatableArray<int> Widths, Activation Activation, bool LayerNorm, bool Film) : LayerOp
+public sealed record MlpOp(EquatableArray<int> Widths, ActivationKind Activation, bool LayerNorm, bool Film) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "mlp";
@@ -118,7 +103,7 @@ public sealed record DetachOp : LayerOp
 }
 
 /// <summary><c>heads(x, widths)</c>: one MLP per task; each sample goes through its task's.</summary>
-public sealed record HeadsOp(int Tasks, EquatableArray<int> Widths, Activation Activation) : LayerOp
+public sealed record HeadsOp(int Tasks, EquatableArray<int> Widths, ActivationKind Activation) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "heads";
@@ -131,7 +116,7 @@ public sealed record HeadsOp(int Tasks, EquatableArray<int> Widths, Activation A
 public sealed record MoeOp(
     int Experts,
     EquatableArray<int> Widths,
-    Activation Activation,
+    ActivationKind Activation,
     GateKind Gate,
     int TopK,
     double Temperature,
@@ -157,7 +142,7 @@ public sealed record SoftModularOp(int Layers, int Modules, int Width, int Routi
 /// <c>progressive(x, widths)</c>: one column per task; column k's layer i also reads all
 /// earlier columns' layer i−1 through a lateral adapter α, V (down to <see cref="Reduction"/>), U.
 /// </summary>
-public sealed record ProgressiveOp(int Columns, EquatableArray<int> Widths, Activation Activation, int Reduction, double AlphaInit) : LayerOp
+public sealed record ProgressiveOp(int Columns, EquatableArray<int> Widths, ActivationKind Activation, int Reduction, double AlphaInit) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "progressive";
@@ -167,7 +152,7 @@ public sealed record ProgressiveOp(int Columns, EquatableArray<int> Widths, Acti
 /// <c>pathnet(x)</c>: <see cref="Layers"/> × <see cref="Modules"/> modules; a pathway picks at
 /// most <see cref="Active"/> per layer, whose outputs are summed.
 /// </summary>
-public sealed record PathNetOp(int Layers, int Modules, int Active, int Width, Activation Activation) : LayerOp
+public sealed record PathNetOp(int Layers, int Modules, int Active, int Width, ActivationKind Activation) : LayerOp
 {
     /// <inheritdoc />
     public override string Kind => "pathnet";

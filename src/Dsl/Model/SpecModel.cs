@@ -1,3 +1,4 @@
+using Mtrl.Contracts;
 using Mtrl.Dsl.Text;
 
 namespace Mtrl.Dsl.Model;
@@ -37,15 +38,6 @@ public enum InputKind
 
 /// <summary>A named float vector the environment provides each step.</summary>
 public sealed record InputModel(string Name, InputKind Kind, int Width, SourceSpan Span);
-
-/// <summary>Discrete or continuous actions.</summary>
-public enum ActionKind
-{
-    /// <summary>One of <c>n</c> choices.</summary>
-    Discrete,
-    /// <summary>A vector in a box.</summary>
-    Continuous,
-}
 
 /// <summary>
 /// The action space. For discrete actions <see cref="Size"/> is the number of choices and the

@@ -1,3 +1,4 @@
+using Mtrl.Contracts;
 using Mtrl.Dsl.Text;
 
 namespace Mtrl.Dsl.Model;
@@ -52,33 +53,11 @@ public sealed record TrainingModel(
     public DistralSettings? Distral { get; init; }
 }
 
-/// <summary>What a distilled student matches of its teachers.</summary>
-public enum DistillMethod
-{
-    /// <summary>KL from the teacher's softmax(Q/τ) to the student's softmax (Rusu et al. 2015).</summary>
-    Kl,
-    /// <summary>Negative log-likelihood of the teacher's greedy action (Rusu et al. 2015).</summary>
-    Nll,
-    /// <summary>Squared error between student and teacher Q values (Rusu et al. 2015).</summary>
-    Mse,
-    /// <summary>Actor-Mimic's policy regression: cross-entropy to the teacher's softmax(Q/τ) (Parisotto et al. 2015).</summary>
-    ActorMimic,
-}
-
-/// <summary>Who acts while a distillation collects states.</summary>
-public enum DistillCollector
-{
-    /// <summary>The student, ε-greedily (Actor-Mimic's choice).</summary>
-    Student,
-    /// <summary>The teachers, ε-greedily (Rusu et al.'s).</summary>
-    Teacher,
-}
-
 /// <summary>Distillation's own settings.</summary>
 public sealed record DistillSettings(
-    DistillMethod Method,
+    DistillationMethod Method,
     double Temperature,
-    DistillCollector Collector,
+    DistillationCollector Collector,
     double EpsilonStart,
     double EpsilonEnd,
     long EpsilonDecaySteps)
@@ -95,40 +74,20 @@ public sealed record DistralSettings(
     double KlCoefficient,
     double EntropyCoefficient,
     int TargetUpdateEvery,
-    TdLoss Loss);
-
-/// <summary>Regression loss of the TD error.</summary>
-public enum TdLoss
-{
-    /// <summary>Huber (smooth L1) with δ = 1.</summary>
-    Huber,
-    /// <summary>Squared error.</summary>
-    Mse,
-}
+    TdLossKind Loss);
 
 /// <summary>DQN's own settings.</summary>
 public sealed record DqnSettings(
     bool Double,
-    TdLoss Loss,
+    TdLossKind Loss,
     int TargetUpdateEvery,
     double EpsilonStart,
     double EpsilonEnd,
     long EpsilonDecaySteps);
 
-/// <summary>How SAC's entropy temperature is set.</summary>
-public enum AlphaMode
-{
-    /// <summary>A constant.</summary>
-    Fixed,
-    /// <summary>One learned temperature.</summary>
-    Learned,
-    /// <summary>One learned temperature per task ("disentangled alpha", mtrl).</summary>
-    PerTask,
-}
-
 /// <summary>SAC's own settings. A null <see cref="TargetEntropy"/> means −(action size).</summary>
 public sealed record SacSettings(
-    AlphaMode AlphaMode,
+    TemperatureMode AlphaMode,
     double AlphaInit,
     double AlphaLearningRate,
     double? TargetEntropy,
@@ -146,30 +105,8 @@ public sealed record Td3Settings(
     double ActorLearningRate,
     double CriticLearningRate);
 
-/// <summary>How task gradients on shared parameters are combined.</summary>
-public enum GradientMethod
-{
-    /// <summary>Plain sum of the task losses' gradients.</summary>
-    None,
-    /// <summary>Projecting conflicting gradients (Yu et al. 2020).</summary>
-    PcGrad,
-    /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
-    CaGrad,
-    /// <summary>Learned task weights balancing gradient norms (Chen et al. 2018).</summary>
-    GradNorm,
-}
-
-/// <summary>Whether task gradients are summed or averaged after projection.</summary>
-public enum Reduction
-{
-    /// <summary>Mean over tasks.</summary>
-    Mean,
-    /// <summary>Sum over tasks.</summary>
-    Sum,
-}
-
 /// <summary>The gradient method with its parameters (unused ones keep their defaults).</summary>
-public sealed record GradientHandling(GradientMethod Method, Reduction Reduction, double CaGradC, double GradNormAlpha, double GradNormLearningRate);
+public sealed record GradientHandling(TaskGradientMethod Method, GradientReduction Reduction, double CaGradC, double GradNormAlpha, double GradNormLearningRate);
 
 /// <summary>How per-task losses are weighted.</summary>
 public enum LossWeightingKind
@@ -218,40 +155,11 @@ public enum ReplaySampling
 /// <summary>Proportional prioritized replay (Schaul et al. 2016); β anneals to <see cref="BetaFinal"/>.</summary>
 public sealed record PriorityModel(double Alpha, double Beta, double BetaFinal, double Epsilon);
 
-/// <summary>Which later achieved goals replace the desired goal.</summary>
-public enum HerStrategy
-{
-    /// <summary>An achieved goal from a later step of the same episode.</summary>
-    Future,
-    /// <summary>The episode's final achieved goal.</summary>
-    Final,
-    /// <summary>An achieved goal from any step of the same episode.</summary>
-    Episode,
-}
-
 /// <summary>Hindsight experience replay: <see cref="K"/> relabeled goals per real one.</summary>
-public sealed record HerModel(HerStrategy Strategy, int K)
+public sealed record HerModel(HerGoalStrategy Strategy, int K)
 {
     /// <summary>Share of a batch that is relabeled: 1 − 1/(1+k).</summary>
     public double RelabelRatio => 1.0 - 1.0 / (1 + K);
-}
-
-/// <summary>What a PathNet tournament compares.</summary>
-public enum Fitness
-{
-    /// <summary>Mean episode return.</summary>
-    Return,
-    /// <summary>Mean success rate.</summary>
-    Success,
-}
-
-/// <summary>What happens to a losing PathNet contestant's parameter updates.</summary>
-public enum LoserUpdates
-{
-    /// <summary>They stay (the paper).</summary>
-    Keep,
-    /// <summary>They are undone: each contestant trains from the tournament's starting parameters and only the winner's training is kept.</summary>
-    Discard,
 }
 
 /// <summary>PathNet's tournament evolution (Fernando et al. 2017).</summary>
@@ -261,6 +169,6 @@ public sealed record EvolutionModel(
     double MutationProbability,
     int MutationShift,
     long StepsPerEvaluation,
-    Fitness Fitness,
+    PathwayFitness Fitness,
     LoserUpdates LoserUpdates,
     SourceSpan Span);

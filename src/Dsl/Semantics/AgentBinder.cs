@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Syntax;

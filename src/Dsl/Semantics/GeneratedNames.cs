@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Syntax;
@@ -107,11 +108,38 @@ public static class GeneratedNames
         "IReadOnlyList", "List", "Span", "ReadOnlySpan", "StringComparison", "Math", "MathF", "Exception", "Object", "String",
     };
 
+    /// <summary>
+    /// <c>CreateTrainer(environment, options, accelerator, …)</c> on an agent class: its trainer. The
+    /// CLI compiles agents at run time and reaches this and the other factories below by name, so
+    /// the generator and the CLI both take the names from here.
+    /// </summary>
+    public const string CreateTrainer = "CreateTrainer";
+
+    /// <summary><c>CreateLayout()</c> on an agent class: the parameter layout of all its networks.</summary>
+    public const string CreateLayout = "CreateLayout";
+
+    /// <summary><c>CreateSequentialOptions()</c> on a sequential agent's class: its task schedule.</summary>
+    public const string CreateSequentialOptions = "CreateSequentialOptions";
+
+    /// <summary>The runtime's options record of <paramref name="algorithm"/> (<c>DqnOptions</c>, <c>DistillationOptions</c>…).</summary>
+    public static string OptionsType(Algorithm algorithm) => algorithm switch
+    {
+        Algorithm.Sac => "SacOptions",
+        Algorithm.Td3 => "Td3Options",
+        Algorithm.Distill => "DistillationOptions",
+        Algorithm.Distral => "DistralOptions",
+        _ => "DqnOptions",
+    };
+
+    /// <summary><c>Create{Options}()</c> on an agent class, e.g. <c>CreateDqnOptions</c>: the spec's settings as the options record.</summary>
+    public static string CreateOptions(Algorithm algorithm) => "Create" + OptionsType(algorithm);
+
     /// <summary>The members the generator gives every agent class (besides <c>…Width</c> constants and <c>…Network</c> classes).</summary>
     public static IReadOnlyCollection<string> AgentMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Tasks", "ActionSize", "DiscreteActions", "ActionLow", "ActionHigh", "CreateLayout", "Training", "CreateTrainer",
-        "CreateDqnOptions", "CreateSacOptions", "CreateTd3Options", "CreateDistillationOptions", "CreateDistralOptions", "CreateSequentialOptions", "CreateSequentialTrainer",
+        "Tasks", "ActionSize", "DiscreteActions", "ActionLow", "ActionHigh", CreateLayout, "Training", CreateTrainer,
+        CreateOptions(Algorithm.Dqn), CreateOptions(Algorithm.Sac), CreateOptions(Algorithm.Td3), CreateOptions(Algorithm.Distill), CreateOptions(Algorithm.Distral),
+        CreateSequentialOptions, "CreateSequentialTrainer",
     };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Syntax;
@@ -575,7 +576,7 @@ internal sealed class NetworkBinder
         else
         {
             if (!WithinBudget($"{_name}.{nodeName}", op, widths, call, $"{callee} '{nodeName}'")) return Value.Error(call.Span);
-            _nodeParameters[nodeName] = ParameterLayout.Groups($"{_name}.{nodeName}", nodeName, op, widths, _scope.Tasks);
+            _nodeParameters[nodeName] = ParameterLayout.Groups(ParameterNames.Node(_name, nodeName), nodeName, op, widths, _scope.Tasks);
         }
         _scope.Budget.AddActivations(LayerSizes.Activations(op, widths, width));
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Text;
@@ -50,14 +51,14 @@ internal sealed class OpSignature
 /// <summary>All ops of the language: blocks (mlp, moe, …) and output heads (gaussian, …).</summary>
 internal static class OpCatalog
 {
-    public static readonly IReadOnlyDictionary<string, Activation> Activations = new Dictionary<string, Activation>
+    public static readonly IReadOnlyDictionary<string, ActivationKind> Activations = new Dictionary<string, ActivationKind>
     {
-        ["relu"] = Activation.Relu,
-        ["tanh"] = Activation.Tanh,
-        ["elu"] = Activation.Elu,
-        ["gelu"] = Activation.Gelu,
-        ["leaky_relu"] = Activation.LeakyRelu,
-        ["none"] = Activation.None,
+        ["relu"] = ActivationKind.Relu,
+        ["tanh"] = ActivationKind.Tanh,
+        ["elu"] = ActivationKind.Elu,
+        ["gelu"] = ActivationKind.Gelu,
+        ["leaky_relu"] = ActivationKind.LeakyRelu,
+        ["none"] = ActivationKind.None,
     };
 
     private static readonly IReadOnlyDictionary<string, SoftModularMix> Mixes = new Dictionary<string, SoftModularMix>
@@ -88,12 +89,12 @@ internal static class OpCatalog
                 (c, s) => new EmbeddingOp(c.Tasks, s.RequiredInt("dim", NumberRange.Width)),
                 (c, op, v) => ((EmbeddingOp)op).Dim),
             new OpSignature("linear", new[] { X },
-                (c, s) => new LinearOp(s.RequiredInt("width", NumberRange.Width), s.Choice("activation", Activation.None, Activations)),
+                (c, s) => new LinearOp(s.RequiredInt("width", NumberRange.Width), s.Choice("activation", ActivationKind.None, Activations)),
                 (c, op, v) => ((LinearOp)op).Width),
             new OpSignature("mlp", new[] { X, new OpInput("film", ValueKind.Features, false) },
                 (c, s) => new MlpOp(
                     s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 }),
-                    s.Choice("activation", Activation.Relu, Activations),
+                    s.Choice("activation", ActivationKind.Relu, Activations),
                     s.Bool("layer_norm", false),
                     Film: false),
                 (c, op, v) => Last(((MlpOp)op).Widths)),
@@ -101,7 +102,7 @@ internal static class OpCatalog
             new OpSignature("film", new[] { X, new OpInput("by", ValueKind.Features, true) }, (c, s) => new FilmOp(), (c, op, v) => v[0]?.Width ?? 0),
             new OpSignature("detach", new[] { X }, (c, s) => new DetachOp(), (c, op, v) => v[0]?.Width ?? 0, hasParameters: false),
             new OpSignature("heads", new[] { X },
-                (c, s) => new HeadsOp(c.Tasks, s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 }), s.Choice("activation", Activation.Relu, Activations)),
+                (c, s) => new HeadsOp(c.Tasks, s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 }), s.Choice("activation", ActivationKind.Relu, Activations)),
                 (c, op, v) => Last(((HeadsOp)op).Widths)),
             new OpSignature("moe", new[] { X, new OpInput("by", ValueKind.Features, false) }, BindMoe, MoeWidth),
             new OpSignature("soft_modular", new[] { X, new OpInput("by", ValueKind.Features, true) }, BindSoftModular, SoftModularWidth),
@@ -199,7 +200,7 @@ internal static class OpCatalog
     {
         var experts = s.RequiredInt("experts", NumberRange.Modules);
         var widths = s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 });
-        var activation = s.Choice("activation", Activation.Relu, Activations);
+        var activation = s.Choice("activation", ActivationKind.Relu, Activations);
         var gate = GateKind.Attention;
         var topK = experts;
         var temperature = 1.0;
@@ -304,7 +305,7 @@ internal static class OpCatalog
             columns = c.Tasks;
         }
         var widths = s.Widths("widths", required: true) ?? new EquatableArray<int>(new[] { 1 });
-        var activation = s.Choice("activation", Activation.Relu, Activations);
+        var activation = s.Choice("activation", ActivationKind.Relu, Activations);
         var reduction = s.Int("reduction", 64, NumberRange.Width);
         var alpha = s.Real("alpha", 0.01, NumberRange.NonNegative);
         return new ProgressiveOp(columns, widths, activation, reduction, alpha);
@@ -322,7 +323,7 @@ internal static class OpCatalog
             active = modules;
         }
         var width = s.RequiredInt("width", NumberRange.Width);
-        var activation = s.Choice("activation", Activation.Relu, Activations);
+        var activation = s.Choice("activation", ActivationKind.Relu, Activations);
         return new PathNetOp(layers, modules, active, width, activation);
     }
 }

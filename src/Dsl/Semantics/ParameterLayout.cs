@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 
 namespace Mtrl.Dsl.Semantics;
@@ -19,10 +20,10 @@ internal static class ParameterLayout
         switch (op)
         {
             case EmbeddingOp e:
-                list.Add(new ParameterGroup($"{prefix}.table", node, ParameterOwner.Shared, e.Tasks, e.Dim));
+                list.Add(new ParameterGroup(ParameterNames.Table(prefix), node, ParameterOwner.Shared, e.Tasks, e.Dim));
                 break;
             case LinearOp l:
-                Affine(list, node, $"{prefix}", ParameterOwner.Shared, x, l.Width);
+                Affine(list, node, prefix, ParameterOwner.Shared, x, l.Width);
                 break;
             case MlpOp m:
                 {
@@ -31,19 +32,19 @@ internal static class ParameterLayout
                     for (var i = 0; i < m.Widths.Count; i++)
                     {
                         var w = m.Widths[i];
-                        Affine(list, node, $"{prefix}.fc{i}", ParameterOwner.Shared, previous, w);
+                        Affine(list, node, ParameterNames.Layer(prefix, i), ParameterOwner.Shared, previous, w);
                         if (m.LayerNorm)
                         {
-                            list.Add(new ParameterGroup($"{prefix}.norm{i}.gain", node, ParameterOwner.Shared, 1, w));
-                            list.Add(new ParameterGroup($"{prefix}.norm{i}.shift", node, ParameterOwner.Shared, 1, w));
+                            list.Add(new ParameterGroup(ParameterNames.NormGain(prefix, i), node, ParameterOwner.Shared, 1, w));
+                            list.Add(new ParameterGroup(ParameterNames.NormShift(prefix, i), node, ParameterOwner.Shared, 1, w));
                         }
-                        if (m.Film) Affine(list, node, $"{prefix}.film{i}", ParameterOwner.Shared, film, checked(2 * w));
+                        if (m.Film) Affine(list, node, ParameterNames.Film(prefix, i), ParameterOwner.Shared, film, checked(2 * w));
                         previous = w;
                     }
                     break;
                 }
             case FilmOp:
-                Affine(list, node, $"{prefix}", ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, checked(2 * x));
+                Affine(list, node, prefix, ParameterOwner.Shared, inputWidths.Count > 1 ? inputWidths[1] : 0, checked(2 * x));
                 break;
             case HeadsOp h:
                 for (var t = 0; t < h.Tasks; t++)
@@ -51,7 +52,7 @@ internal static class ParameterLayout
                     var previous = x;
                     for (var i = 0; i < h.Widths.Count; i++)
                     {
-                        Affine(list, node, $"{prefix}.task{t}.fc{i}", ParameterOwner.Task(t), previous, h.Widths[i]);
+                        Affine(list, node, ParameterNames.Layer(ParameterNames.Task(prefix, t), i), ParameterOwner.Task(t), previous, h.Widths[i]);
                         previous = h.Widths[i];
                     }
                 }
@@ -62,7 +63,7 @@ internal static class ParameterLayout
                     var previous = x;
                     for (var i = 0; i < moe.Widths.Count; i++)
                     {
-                        Affine(list, node, $"{prefix}.expert{e}.fc{i}", ParameterOwner.Module(0, e), previous, moe.Widths[i]);
+                        Affine(list, node, ParameterNames.Layer(ParameterNames.Expert(prefix, e), i), ParameterOwner.Module(0, e), previous, moe.Widths[i]);
                         previous = moe.Widths[i];
                     }
                 }
@@ -72,10 +73,10 @@ internal static class ParameterLayout
                     var previous = inputWidths.Count > 1 && inputWidths[1] > 0 ? inputWidths[1] : tasks;
                     for (var i = 0; i < moe.GateWidths.Count; i++)
                     {
-                        Affine(list, node, $"{prefix}.gate.fc{i}", ParameterOwner.Shared, previous, moe.GateWidths[i]);
+                        Affine(list, node, ParameterNames.GateLayer(prefix, i), ParameterOwner.Shared, previous, moe.GateWidths[i]);
                         previous = moe.GateWidths[i];
                     }
-                    Affine(list, node, $"{prefix}.gate.out", ParameterOwner.Shared, previous, moe.Experts);
+                    Affine(list, node, ParameterNames.GateOut(prefix), ParameterOwner.Shared, previous, moe.Experts);
                 }
                 break;
             case SoftModularOp s:
@@ -84,22 +85,22 @@ internal static class ParameterLayout
                     var r = s.RoutingWidth;
                     // up_l reads p^{l−1} (mtrl) or [p⁰ | … | p^{l−1}] (Soft-Module); up_gate likewise the last or all of them.
                     var history = s.Style == SoftModularStyle.SoftModule;
-                    Affine(list, node, $"{prefix}.route.in", ParameterOwner.Shared, x, r);
+                    Affine(list, node, ParameterNames.RouteIn(prefix), ParameterOwner.Shared, x, r);
                     for (var l = 0; l < s.Layers - 1; l++)
                     {
-                        if (l > 0) Affine(list, node, $"{prefix}.route.up{l}", ParameterOwner.Shared, checked((history ? l : 1) * n * n), r);
-                        Affine(list, node, $"{prefix}.route.down{l}", ParameterOwner.Shared, r, checked(n * n));
+                        if (l > 0) Affine(list, node, ParameterNames.RouteUp(prefix, l), ParameterOwner.Shared, checked((history ? l : 1) * n * n), r);
+                        Affine(list, node, ParameterNames.RouteDown(prefix, l), ParameterOwner.Shared, r, checked(n * n));
                     }
                     if (s.Mix == SoftModularMix.Gated)
                     {
-                        if (s.Layers > 1) Affine(list, node, $"{prefix}.route.up_gate", ParameterOwner.Shared, checked((history ? s.Layers - 1 : 1) * n * n), r);
-                        Affine(list, node, $"{prefix}.route.gate", ParameterOwner.Shared, r, n);
+                        if (s.Layers > 1) Affine(list, node, ParameterNames.RouteUpGate(prefix), ParameterOwner.Shared, checked((history ? s.Layers - 1 : 1) * n * n), r);
+                        Affine(list, node, ParameterNames.RouteGate(prefix), ParameterOwner.Shared, r, n);
                     }
                     for (var l = 0; l < s.Layers; l++)
                     {
                         for (var m = 0; m < n; m++)
                         {
-                            Affine(list, node, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : s.Width, s.Width);
+                            Affine(list, node, ParameterNames.Module(prefix, l, m), ParameterOwner.Module(l, m), l == 0 ? x : s.Width, s.Width);
                         }
                     }
                     break;
@@ -108,16 +109,17 @@ internal static class ParameterLayout
                 for (var k = 0; k < p.Columns; k++)
                 {
                     var owner = ParameterOwner.Column(k);
+                    var column = ParameterNames.Column(prefix, k);
                     var previous = x;
                     for (var i = 0; i < p.Widths.Count; i++)
                     {
                         var w = p.Widths[i];
-                        Affine(list, node, $"{prefix}.col{k}.fc{i}", owner, previous, w);
+                        Affine(list, node, ParameterNames.Layer(column, i), owner, previous, w);
                         if (i > 0 && k > 0)
                         {
-                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.alpha", node, owner, 1, 1));
-                            Affine(list, node, $"{prefix}.col{k}.lateral{i}.reduce", owner, checked(k * previous), p.Reduction);
-                            list.Add(new ParameterGroup($"{prefix}.col{k}.lateral{i}.up.weight", node, owner, p.Reduction, w));
+                            list.Add(new ParameterGroup(ParameterNames.LateralAlpha(column, i), node, owner, 1, 1));
+                            Affine(list, node, ParameterNames.LateralReduce(column, i), owner, checked(k * previous), p.Reduction);
+                            list.Add(new ParameterGroup(ParameterNames.Weight(ParameterNames.LateralUp(column, i)), node, owner, p.Reduction, w));
                         }
                         previous = w;
                     }
@@ -128,7 +130,7 @@ internal static class ParameterLayout
                 {
                     for (var m = 0; m < pn.Modules; m++)
                     {
-                        Affine(list, node, $"{prefix}.module{l}_{m}", ParameterOwner.Module(l, m), l == 0 ? x : pn.Width, pn.Width);
+                        Affine(list, node, ParameterNames.Module(prefix, l, m), ParameterOwner.Module(l, m), l == 0 ? x : pn.Width, pn.Width);
                     }
                 }
                 break;
@@ -137,7 +139,7 @@ internal static class ParameterLayout
                 {
                     for (var t = 0; t < tasks; t++)
                     {
-                        Affine(list, node, $"{prefix}.task{t}", ParameterOwner.Task(t), x, features.Width);
+                        Affine(list, node, ParameterNames.Task(prefix, t), ParameterOwner.Task(t), x, features.Width);
                     }
                 }
                 else
@@ -150,7 +152,7 @@ internal static class ParameterLayout
                 {
                     for (var t = 0; t < tasks; t++)
                     {
-                        Affine(list, node, $"{prefix}.task{t}", ParameterOwner.Task(t), x, head.ReadoutWidth);
+                        Affine(list, node, ParameterNames.Task(prefix, t), ParameterOwner.Task(t), x, head.ReadoutWidth);
                     }
                 }
                 else
@@ -164,7 +166,7 @@ internal static class ParameterLayout
 
     private static void Affine(List<ParameterGroup> list, string node, string name, ParameterOwner owner, int inputs, int outputs)
     {
-        list.Add(new ParameterGroup($"{name}.weight", node, owner, inputs, outputs));
-        list.Add(new ParameterGroup($"{name}.bias", node, owner, 1, outputs));
+        list.Add(new ParameterGroup(ParameterNames.Weight(name), node, owner, inputs, outputs));
+        list.Add(new ParameterGroup(ParameterNames.Bias(name), node, owner, 1, outputs));
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Model;
 
 namespace Mtrl.Dsl.Semantics;

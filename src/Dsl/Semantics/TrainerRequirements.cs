@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Syntax;
@@ -16,14 +17,14 @@ internal static class TrainerRequirements
 {
     public static void Check(TrainingModel training, IReadOnlyList<NetworkModel> networks, Item train, DiagnosticBag diagnostics)
     {
-        if (training.Gradients.Method != GradientMethod.GradNorm) return;
+        if (training.Gradients.Method != TaskGradientMethod.GradNorm) return;
         // GradNorm learns task weights on one loss and balances the tasks' gradient norms on the
         // last shared weight matrix that loss trains: every network's for DQN (its one loss), the
         // critic's for SAC and TD3 (the actor borrows the critic's weights).
         var dqn = training.Algorithm is Algorithm.Dqn or Algorithm.Distill or Algorithm.Distral;
         var balanced = dqn ? networks.ToList() : networks.Where(n => n.Role == NetworkRole.Critic).ToList();
         if (balanced.Count == 0) return; // The missing network is reported already.
-        if (balanced.SelectMany(n => n.Parameters).Any(p => p.Owner.Kind == OwnerKind.Shared && p.Name.EndsWith(".weight", StringComparison.Ordinal))) return;
+        if (balanced.SelectMany(n => n.Parameters).Any(p => p.Owner.Kind == ParameterOwnerKind.Shared && p.Name.EndsWith(ParameterNames.WeightSuffix, StringComparison.Ordinal))) return;
         var setting = train.Body.FirstOrDefault(i => i.Head.Text == "gradients");
         var at = setting?.Value?.Span ?? setting?.Span ?? train.Span;
         var what = dqn

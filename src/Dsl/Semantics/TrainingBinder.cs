@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Dsl.Diagnostics;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Syntax;
@@ -20,22 +21,22 @@ internal static class TrainingBinder
         ["distral"] = Algorithm.Distral,
     };
 
-    private static readonly IReadOnlyDictionary<string, DistillCollector> Collectors = new Dictionary<string, DistillCollector>
+    private static readonly IReadOnlyDictionary<string, DistillationCollector> Collectors = new Dictionary<string, DistillationCollector>
     {
-        ["student"] = DistillCollector.Student,
-        ["teacher"] = DistillCollector.Teacher,
+        ["student"] = DistillationCollector.Student,
+        ["teacher"] = DistillationCollector.Teacher,
     };
 
-    private static readonly IReadOnlyDictionary<string, TdLoss> Losses = new Dictionary<string, TdLoss>
+    private static readonly IReadOnlyDictionary<string, TdLossKind> Losses = new Dictionary<string, TdLossKind>
     {
-        ["huber"] = TdLoss.Huber,
-        ["mse"] = TdLoss.Mse,
+        ["huber"] = TdLossKind.Huber,
+        ["mse"] = TdLossKind.SquaredError,
     };
 
-    private static readonly IReadOnlyDictionary<string, Reduction> Reductions = new Dictionary<string, Reduction>
+    private static readonly IReadOnlyDictionary<string, GradientReduction> Reductions = new Dictionary<string, GradientReduction>
     {
-        ["mean"] = Reduction.Mean,
-        ["sum"] = Reduction.Sum,
+        ["mean"] = GradientReduction.Mean,
+        ["sum"] = GradientReduction.Sum,
     };
 
     private static readonly IReadOnlyDictionary<string, ReplaySampling> Samplings = new Dictionary<string, ReplaySampling>
@@ -44,10 +45,10 @@ internal static class TrainingBinder
         ["balanced"] = ReplaySampling.Balanced,
     };
 
-    private static readonly IReadOnlyDictionary<string, Fitness> Fitnesses = new Dictionary<string, Fitness>
+    private static readonly IReadOnlyDictionary<string, PathwayFitness> Fitnesses = new Dictionary<string, PathwayFitness>
     {
-        ["return"] = Fitness.Return,
-        ["success"] = Fitness.Success,
+        ["return"] = PathwayFitness.Return,
+        ["success"] = PathwayFitness.Success,
     };
 
     private static readonly IReadOnlyDictionary<string, LoserUpdates> LoserUpdateChoices = new Dictionary<string, LoserUpdates>
@@ -111,18 +112,18 @@ internal static class TrainingBinder
         ReportNonSettings(body, "train", diagnostics);
         var s = Settings.FromItems($"train {algorithm.ToString().ToLowerInvariant()}", span, body, diagnostics);
 
-        var gamma = s.Real("gamma", 0.99, new NumberRange(0, 1, MinExclusive: true));
+        var gamma = s.Real("gamma", TrainingDefaults.Gamma, new NumberRange(0, 1, MinExclusive: true));
         // Value-based and distillation algorithms share DQN's defaults.
         var valueBased = algorithm is Algorithm.Dqn or Algorithm.Distill or Algorithm.Distral;
-        var lr = s.Real("lr", algorithm switch { Algorithm.Sac => 3e-4, Algorithm.Td3 => 1e-3, _ => 1e-4 }, NumberRange.Positive);
-        var batch = s.Int("batch", 256, NumberRange.Integers(1, SpecLimits.MaxBatch));
+        var lr = s.Real("lr", algorithm switch { Algorithm.Sac => TrainingDefaults.SacLearningRate, Algorithm.Td3 => TrainingDefaults.Td3LearningRate, _ => TrainingDefaults.ValueBasedLearningRate }, NumberRange.Positive);
+        var batch = s.Int("batch", TrainingDefaults.BatchSize, NumberRange.Integers(1, SpecLimits.MaxBatch));
         CheckBatchActivations(s, batch, agent, diagnostics);
-        var steps = s.Long("steps", 1_000_000, NumberRange.Steps);
-        var warmup = s.Long("warmup", 1000, NumberRange.Integers(0, SpecLimits.MaxSteps));
-        var trainEvery = s.Int("train_every", valueBased ? 4 : 1, NumberRange.Interval);
-        var gradientSteps = s.Int("gradient_steps", 1, NumberRange.Interval);
-        var clip = s.Real("grad_clip", valueBased ? 10 : 0, NumberRange.NonNegative);
-        var tau = s.Real("tau", valueBased ? 1.0 : 0.005, new NumberRange(0, 1, MinExclusive: true));
+        var steps = s.Long("steps", TrainingDefaults.Steps, NumberRange.Steps);
+        var warmup = s.Long("warmup", TrainingDefaults.Warmup, NumberRange.Integers(0, SpecLimits.MaxSteps));
+        var trainEvery = s.Int("train_every", valueBased ? TrainingDefaults.ValueBasedTrainEvery : TrainingDefaults.ActorCriticTrainEvery, NumberRange.Interval);
+        var gradientSteps = s.Int("gradient_steps", TrainingDefaults.GradientSteps, NumberRange.Interval);
+        var clip = s.Real("grad_clip", valueBased ? TrainingDefaults.ValueBasedGradientClip : 0, NumberRange.NonNegative);
+        var tau = s.Real("tau", valueBased ? TrainingDefaults.ValueBasedTau : TrainingDefaults.ActorCriticTau, new NumberRange(0, 1, MinExclusive: true));
         var seed = s.Long("seed", 0, NumberRange.Integers(0, 9_007_199_254_740_991));
 
         DqnSettings? dqn = null;
@@ -138,10 +139,10 @@ internal static class TrainingBinder
                 break;
             case Algorithm.Distral:
                 distral = new DistralSettings(
-                    s.Real("kl", 0.05, NumberRange.NonNegative),
-                    s.Real("entropy", 0.01, NumberRange.NonNegative),
-                    s.Int("target_update_every", 1000, NumberRange.Interval),
-                    s.Choice("loss", TdLoss.Huber, Losses));
+                    s.Real("kl", TrainingDefaults.DistralKlCoefficient, NumberRange.NonNegative),
+                    s.Real("entropy", TrainingDefaults.DistralEntropyCoefficient, NumberRange.NonNegative),
+                    s.Int("target_update_every", TrainingDefaults.TargetUpdateEvery, NumberRange.Interval),
+                    s.Choice("loss", TdLossKind.Huber, Losses));
                 if (distral.KlCoefficient + distral.EntropyCoefficient <= 0)
                 {
                     diagnostics.Report(DiagnosticCatalog.OutOfRange, s.Has("kl") ? s.SpanOf("kl") : span,
@@ -151,10 +152,10 @@ internal static class TrainingBinder
             case Algorithm.Dqn:
                 dqn = new DqnSettings(
                     s.Bool("double", true),
-                    s.Choice("loss", TdLoss.Huber, Losses),
-                    s.Int("target_update_every", 1000, NumberRange.Interval),
-                    s.Real("epsilon_start", 1.0, NumberRange.Probability),
-                    s.Real("epsilon_end", 0.05, NumberRange.Probability),
+                    s.Choice("loss", TdLossKind.Huber, Losses),
+                    s.Int("target_update_every", TrainingDefaults.TargetUpdateEvery, NumberRange.Interval),
+                    s.Real("epsilon_start", TrainingDefaults.EpsilonStart, NumberRange.Probability),
+                    s.Real("epsilon_end", TrainingDefaults.EpsilonEnd, NumberRange.Probability),
                     s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps));
                 break;
             case Algorithm.Sac:
@@ -162,10 +163,10 @@ internal static class TrainingBinder
                 break;
             case Algorithm.Td3:
                 td3 = new Td3Settings(
-                    s.Real("policy_noise", 0.2, NumberRange.NonNegative),
-                    s.Real("noise_clip", 0.5, NumberRange.NonNegative),
-                    s.Int("policy_delay", 2, NumberRange.Interval),
-                    s.Real("exploration_noise", 0.1, NumberRange.NonNegative),
+                    s.Real("policy_noise", TrainingDefaults.Td3PolicyNoise, NumberRange.NonNegative),
+                    s.Real("noise_clip", TrainingDefaults.Td3NoiseClip, NumberRange.NonNegative),
+                    s.Int("policy_delay", TrainingDefaults.Td3PolicyDelay, NumberRange.Interval),
+                    s.Real("exploration_noise", TrainingDefaults.Td3ExplorationNoise, NumberRange.NonNegative),
                     s.Real("actor_lr", lr, NumberRange.Positive),
                     s.Real("critic_lr", lr, NumberRange.Positive));
                 break;
@@ -192,7 +193,7 @@ internal static class TrainingBinder
     /// <summary><c>method: kl(tau: …) | nll | mse | actor_mimic(tau: …, features: β)</c>, <c>collector</c> and the ε schedule.</summary>
     private static DistillSettings ReadDistill(Settings s, long steps, DiagnosticBag diagnostics)
     {
-        var method = DistillMethod.Kl;
+        var method = DistillationMethod.Kl;
         var temperature = 0.01;
         var featureWeight = 0.0;
         var raw = s.Raw("method");
@@ -200,22 +201,22 @@ internal static class TrainingBinder
         {
             method = o.Name switch
             {
-                "nll" => DistillMethod.Nll,
-                "mse" => DistillMethod.Mse,
-                "actor_mimic" => DistillMethod.ActorMimic,
-                _ => DistillMethod.Kl,
+                "nll" => DistillationMethod.Nll,
+                "mse" => DistillationMethod.Mse,
+                "actor_mimic" => DistillationMethod.ActorMimic,
+                _ => DistillationMethod.Kl,
             };
-            if (method is DistillMethod.Kl or DistillMethod.ActorMimic)
+            if (method is DistillationMethod.Kl or DistillationMethod.ActorMimic)
             {
-                temperature = o.Settings.Real("tau", method == DistillMethod.Kl ? 0.01 : 1.0, NumberRange.Positive);
+                temperature = o.Settings.Real("tau", method == DistillationMethod.Kl ? TrainingDefaults.DistillationTemperature : 1.0, NumberRange.Positive);
             }
-            if (method == DistillMethod.ActorMimic) featureWeight = o.Settings.Real("features", 0.0, NumberRange.NonNegative);
+            if (method == DistillationMethod.ActorMimic) featureWeight = o.Settings.Real("features", 0.0, NumberRange.NonNegative);
             o.Settings.ReportUnknown();
         }
         return new DistillSettings(method, temperature,
-            s.Choice("collector", DistillCollector.Student, Collectors),
-            s.Real("epsilon_start", 1.0, NumberRange.Probability),
-            s.Real("epsilon_end", 0.05, NumberRange.Probability),
+            s.Choice("collector", DistillationCollector.Student, Collectors),
+            s.Real("epsilon_start", TrainingDefaults.EpsilonStart, NumberRange.Probability),
+            s.Real("epsilon_end", TrainingDefaults.EpsilonEnd, NumberRange.Probability),
             s.Long("epsilon_decay_steps", Math.Max(1, steps / 10), NumberRange.Steps)) { FeatureWeight = featureWeight };
     }
 
@@ -249,12 +250,12 @@ internal static class TrainingBinder
 
     private static SacSettings ReadSac(Settings s, AgentModelDraft agent, double lr, DiagnosticBag diagnostics)
     {
-        var mode = agent.Tasks > 1 ? AlphaMode.PerTask : AlphaMode.Learned;
+        var mode = agent.Tasks > 1 ? TemperatureMode.PerTask : TemperatureMode.Learned;
         var alphaInit = 1.0;
         var raw = s.Raw("alpha");
         if (raw is NumberLiteral number)
         {
-            mode = AlphaMode.Fixed;
+            mode = TemperatureMode.Fixed;
             alphaInit = s.Real("alpha", 0.2, NumberRange.Positive);
         }
         else if (raw is not null)
@@ -262,11 +263,11 @@ internal static class TrainingBinder
             var option = Options.Read(s, "alpha", raw, new[] { "learned", "per_task" }, diagnostics);
             if (option is { } o)
             {
-                mode = o.Name == "per_task" ? AlphaMode.PerTask : AlphaMode.Learned;
+                mode = o.Name == "per_task" ? TemperatureMode.PerTask : TemperatureMode.Learned;
                 o.Settings.ReportUnknown();
             }
         }
-        if (mode != AlphaMode.Fixed) alphaInit = s.Real("alpha_init", 1.0, NumberRange.Positive);
+        if (mode != TemperatureMode.Fixed) alphaInit = s.Real("alpha_init", TrainingDefaults.SacAlphaInit, NumberRange.Positive);
         else s.WarnNoEffect("alpha_init", "with a fixed alpha");
         var alphaLr = s.Real("alpha_lr", lr, NumberRange.Positive);
         double? targetEntropy = null;
@@ -282,40 +283,40 @@ internal static class TrainingBinder
         return new SacSettings(mode, alphaInit, alphaLr, targetEntropy,
             s.Real("actor_lr", lr, NumberRange.Positive),
             s.Real("critic_lr", lr, NumberRange.Positive),
-            s.Int("actor_update_every", 1, NumberRange.Interval),
-            s.Int("target_update_every", 1, NumberRange.Interval));
+            s.Int("actor_update_every", TrainingDefaults.SacActorUpdateEvery, NumberRange.Interval),
+            s.Int("target_update_every", TrainingDefaults.SacTargetUpdateEvery, NumberRange.Interval));
     }
 
     private static GradientHandling ReadGradients(Settings s, AgentModelDraft agent, DiagnosticBag diagnostics)
     {
-        var result = new GradientHandling(GradientMethod.None, Reduction.Mean, 0.4, 1.5, 0.025);
+        var result = new GradientHandling(TaskGradientMethod.None, GradientReduction.Mean, TrainingDefaults.CaGradC, TrainingDefaults.GradNormAlpha, TrainingDefaults.GradNormLearningRate);
         var raw = s.Raw("gradients");
         if (raw is null) return result;
         var option = Options.Read(s, "gradients", raw, new[] { "none", "pcgrad", "cagrad", "gradnorm" }, diagnostics);
         if (option is not { } o) return result;
-        var reduction = o.Settings.Choice("reduction", Reduction.Mean, Reductions);
+        var reduction = o.Settings.Choice("reduction", GradientReduction.Mean, Reductions);
         result = o.Name switch
         {
-            "pcgrad" => result with { Method = GradientMethod.PcGrad, Reduction = reduction },
-            "cagrad" => result with { Method = GradientMethod.CaGrad, Reduction = reduction, CaGradC = o.Settings.Real("c", 0.4, NumberRange.NonNegative) },
+            "pcgrad" => result with { Method = TaskGradientMethod.PcGrad, Reduction = reduction },
+            "cagrad" => result with { Method = TaskGradientMethod.CaGrad, Reduction = reduction, CaGradC = o.Settings.Real("c", TrainingDefaults.CaGradC, NumberRange.NonNegative) },
             "gradnorm" => result with
             {
-                Method = GradientMethod.GradNorm,
+                Method = TaskGradientMethod.GradNorm,
                 Reduction = reduction,
-                GradNormAlpha = o.Settings.Real("alpha", 1.5, NumberRange.NonNegative),
-                GradNormLearningRate = o.Settings.Real("lr", 0.025, NumberRange.Positive),
+                GradNormAlpha = o.Settings.Real("alpha", TrainingDefaults.GradNormAlpha, NumberRange.NonNegative),
+                GradNormLearningRate = o.Settings.Real("lr", TrainingDefaults.GradNormLearningRate, NumberRange.Positive),
             },
             _ => result,
         };
         if (o.Name == "none") o.Settings.WarnNoEffect("reduction", "without a gradient method");
         o.Settings.ReportUnknown();
         var copies = Saturating.Multiply(agent.Tasks, agent.Budget.SharedParameters);
-        if (result.Method != GradientMethod.None && agent.Tasks > 1 && !agent.Budget.Exceeded && copies > SpecLimits.MaxArrayLength)
+        if (result.Method != TaskGradientMethod.None && agent.Tasks > 1 && !agent.Budget.Exceeded && copies > SpecLimits.MaxArrayLength)
         {
             diagnostics.Report(DiagnosticCatalog.TooLarge, raw.Span,
                 $"{o.Name} keeps one gradient of the shared parameters per task: {Sizes.Count(agent.Tasks)} tasks × {Sizes.Count(agent.Budget.SharedParameters)} shared parameters = {Sizes.Count(copies)} floats, but one array holds at most {Sizes.Count(SpecLimits.MaxArrayLength)}; share fewer parameters or use fewer tasks");
         }
-        if (result.Method != GradientMethod.None && agent.Tasks == 1)
+        if (result.Method != TaskGradientMethod.None && agent.Tasks == 1)
         {
             diagnostics.Report(DiagnosticCatalog.SingleTaskGradients, raw.Span,
                 $"{o.Name} combines gradients of several tasks, but the agent has one task; it will do nothing");
@@ -352,7 +353,7 @@ internal static class TrainingBinder
                 }
             case "alpha_softmax":
                 result = new LossWeighting(LossWeightingKind.AlphaSoftmax, EquatableArray<double>.Empty);
-                if (algorithm != Algorithm.Sac || sac?.AlphaMode != AlphaMode.PerTask)
+                if (algorithm != Algorithm.Sac || sac?.AlphaMode != TemperatureMode.PerTask)
                 {
                     diagnostics.Report(DiagnosticCatalog.NoEffect, raw.Span,
                         "alpha_softmax weighs tasks by their temperatures and needs sac with 'alpha: per_task'; tasks will weigh 1");
@@ -395,7 +396,7 @@ internal static class TrainingBinder
         }
         ReportNonSettings(body, "replay", diagnostics);
         var s = Settings.FromItems("replay", span, body, diagnostics);
-        var capacity = s.Long("capacity", 1_000_000, NumberRange.Integers(1, SpecLimits.MaxReplayCapacity));
+        var capacity = s.Long("capacity", TrainingDefaults.ReplayCapacity, NumberRange.Integers(1, SpecLimits.MaxReplayCapacity));
         var perTask = s.Bool("per_task", false);
         var sampling = s.Choice("sampling", ReplaySampling.Uniform, Samplings);
         if (agent.Tasks == 1)
@@ -411,10 +412,10 @@ internal static class TrainingBinder
             if (p.Name == "proportional")
             {
                 priority = new PriorityModel(
-                    p.Settings.Real("alpha", 0.6, NumberRange.Probability),
-                    p.Settings.Real("beta", 0.4, NumberRange.Probability),
-                    p.Settings.Real("beta_final", 1.0, NumberRange.Probability),
-                    p.Settings.Real("epsilon", 1e-6, NumberRange.Positive));
+                    p.Settings.Real("alpha", TrainingDefaults.PriorityAlpha, NumberRange.Probability),
+                    p.Settings.Real("beta", TrainingDefaults.PriorityBeta, NumberRange.Probability),
+                    p.Settings.Real("beta_final", TrainingDefaults.PriorityBetaFinal, NumberRange.Probability),
+                    p.Settings.Real("epsilon", TrainingDefaults.PriorityEpsilon, NumberRange.Positive));
             }
             p.Settings.ReportUnknown();
         }
@@ -428,9 +429,9 @@ internal static class TrainingBinder
                 var k = h.Settings.Int("k", 4, NumberRange.Integers(0, SpecLimits.MaxModules));
                 var strategy = h.Name switch
                 {
-                    "final" => HerStrategy.Final,
-                    "episode" => HerStrategy.Episode,
-                    _ => HerStrategy.Future,
+                    "final" => HerGoalStrategy.Final,
+                    "episode" => HerGoalStrategy.Episode,
+                    _ => HerGoalStrategy.Future,
                 };
                 her = new HerModel(strategy, k);
                 if (k == 0)
@@ -464,8 +465,8 @@ internal static class TrainingBinder
         var body = section?.Body ?? EquatableArray<Item>.Empty;
         ReportNonSettings(body, "evolution", diagnostics);
         var s = Settings.FromItems("evolution", span, body, diagnostics);
-        var population = s.Int("population", 64, NumberRange.Integers(2, SpecLimits.MaxPopulation));
-        var tournament = s.Int("tournament", 2, NumberRange.Integers(2, SpecLimits.MaxPopulation));
+        var population = s.Int("population", TrainingDefaults.PathNetPopulation, NumberRange.Integers(2, SpecLimits.MaxPopulation));
+        var tournament = s.Int("tournament", TrainingDefaults.PathNetTournament, NumberRange.Integers(2, SpecLimits.MaxPopulation));
         if (tournament > population && s.Has("tournament"))
         {
             diagnostics.Report(DiagnosticCatalog.OutOfRange, s.SpanOf("tournament"),
@@ -473,9 +474,9 @@ internal static class TrainingBinder
             tournament = population;
         }
         var mutation = s.Real("mutation", 1.0 / (pathNet.Layers * pathNet.Active), NumberRange.Probability);
-        var shift = s.Int("mutation_shift", 2, NumberRange.Modules);
-        var evaluation = s.Long("steps_per_evaluation", 1000, NumberRange.Steps);
-        var fitness = s.Choice("fitness", Fitness.Return, Fitnesses);
+        var shift = s.Int("mutation_shift", TrainingDefaults.PathNetMutationShift, NumberRange.Modules);
+        var evaluation = s.Long("steps_per_evaluation", TrainingDefaults.PathNetStepsPerEvaluation, NumberRange.Steps);
+        var fitness = s.Choice("fitness", PathwayFitness.Return, Fitnesses);
         var loserUpdates = s.Choice("loser_updates", LoserUpdates.Keep, LoserUpdateChoices);
         s.ReportUnknown();
         return new EvolutionModel(population, tournament, mutation, shift, evaluation, fitness, loserUpdates, span);

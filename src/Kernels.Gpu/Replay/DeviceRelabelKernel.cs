@@ -1,5 +1,6 @@
 using System;
 using ILGPU;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Random;
 using Mtrl.Kernels.Replay;
 

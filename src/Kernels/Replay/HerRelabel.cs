@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Mtrl.Contracts;
 
 namespace Mtrl.Kernels.Replay;
 

@@ -1,42 +1,7 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Algorithms;
-
-/// <summary>What the student of a <see cref="DistillationTrainer"/> is fitted to, and with which loss.</summary>
-public enum DistillationMethod
-{
-    /// <summary>
-    /// KL(softmax(q_T/τ) ‖ softmax(z_S)): the teacher's Q values sharpened by the temperature
-    /// (Rusu et al. 2015, Eq. 3; <see cref="Losses.DistillationLoss.KlTemperature"/>).
-    /// </summary>
-    Kl,
-
-    /// <summary>−log softmax(z_S)(argmax q_T): the teacher's greedy action (Rusu et al. 2015, Eq. 1; <see cref="Losses.DistillationLoss.NllTeacherArgmax"/>).</summary>
-    Nll,
-
-    /// <summary>Σ_a (q_S − q_T)²: the teacher's Q values themselves (Rusu et al. 2015, Eq. 2; <see cref="Losses.DistillationLoss.MseQ"/>).</summary>
-    Mse,
-
-    /// <summary>
-    /// −Σ_a softmax(Q_E/τ)(a)·log softmax(z)(a): Actor-Mimic's policy regression onto each expert's
-    /// Boltzmann policy (Parisotto et al. 2015, Eqs. 1–2; <see cref="Losses.DistillationLoss.PolicyRegression"/>),
-    /// with optional feature regression (<see cref="ActorMimicFeatures"/>).
-    /// </summary>
-    ActorMimic,
-}
-
-/// <summary>Who chooses the actions while a <see cref="DistillationTrainer"/> collects transitions.</summary>
-public enum DistillationCollector
-{
-    /// <summary>
-    /// The student, ε-greedy on its own outputs: the data follow the states the student visits
-    /// (Actor-Mimic's collection, which is DAgger-like: the teacher labels the student's states).
-    /// </summary>
-    Student,
-
-    /// <summary>The teacher of each environment's task, ε-greedy on its Q values (Rusu et al.'s collection).</summary>
-    Teacher,
-}
 
 /// <summary>
 /// Settings of <see cref="DistillationTrainer"/>: the off-policy settings every trainer shares
@@ -55,9 +20,9 @@ public sealed record DistillationOptions : OffPolicyOptions
     /// <summary>DQN's optimizer and schedule defaults (the student is a Q-sized network).</summary>
     public DistillationOptions()
     {
-        LearningRate = 1e-4f;
-        TrainEvery = 4;
-        GradientClip = 10f;
+        LearningRate = (float)TrainingDefaults.ValueBasedLearningRate;
+        TrainEvery = TrainingDefaults.ValueBasedTrainEvery;
+        GradientClip = (float)TrainingDefaults.ValueBasedGradientClip;
     }
 
     /// <summary>The loss (default <see cref="DistillationMethod.Kl"/>).</summary>
@@ -68,16 +33,16 @@ public sealed record DistillationOptions : OffPolicyOptions
     /// teacher's Q values are divided by it before the softmax. Default 0.01, Rusu et al.'s value,
     /// which sharpens nearly equal Q values into a nearly greedy target; unused by Nll and Mse.
     /// </summary>
-    public float Temperature { get; init; } = 0.01f;
+    public float Temperature { get; init; } = (float)TrainingDefaults.DistillationTemperature;
 
     /// <summary>Who acts while collecting (default the student, ε-greedy).</summary>
     public DistillationCollector Collector { get; init; } = DistillationCollector.Student;
 
     /// <summary>Exploration rate of the collector at the start (after the uniformly random warm-up).</summary>
-    public double EpsilonStart { get; init; } = 1.0;
+    public double EpsilonStart { get; init; } = TrainingDefaults.EpsilonStart;
 
     /// <summary>Exploration rate after <see cref="EpsilonDecaySteps"/> transitions.</summary>
-    public double EpsilonEnd { get; init; } = 0.05;
+    public double EpsilonEnd { get; init; } = TrainingDefaults.EpsilonEnd;
 
     /// <summary>Transitions over which ε falls linearly from start to end.</summary>
     public long EpsilonDecaySteps { get; init; } = 100_000;

@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Losses;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -18,10 +19,10 @@ public sealed record DistralOptions : OffPolicyOptions
     /// <summary>DQN's optimizer and target defaults (the task columns are a Q network).</summary>
     public DistralOptions()
     {
-        LearningRate = 1e-4f;
-        TrainEvery = 4;
-        GradientClip = 10f;
-        Tau = 1f;
+        LearningRate = (float)TrainingDefaults.ValueBasedLearningRate;
+        TrainEvery = TrainingDefaults.ValueBasedTrainEvery;
+        GradientClip = (float)TrainingDefaults.ValueBasedGradientClip;
+        Tau = (float)TrainingDefaults.ValueBasedTau;
     }
 
     /// <summary>
@@ -29,17 +30,17 @@ public sealed record DistralOptions : OffPolicyOptions
     /// units per step. Default 0.05. α = c_KL/(c_KL + c_Ent) weighs the distilled policy inside each
     /// task policy; 0 leaves plain soft Q-learning per task and an untrained π_0.
     /// </summary>
-    public float KlCoefficient { get; init; } = 0.05f;
+    public float KlCoefficient { get; init; } = (float)TrainingDefaults.DistralKlCoefficient;
 
     /// <summary>
     /// c_Ent ≥ 0, the cost of each task policy's negative entropy (Eq. 1). Default 0.01. With c_KL,
     /// it sets the inverse temperature β = 1/(c_KL + c_Ent) of the soft values (default 1/0.06 ≈ 16.7,
     /// α ≈ 0.83); c_KL + c_Ent must be above 0.
     /// </summary>
-    public float EntropyCoefficient { get; init; } = 0.01f;
+    public float EntropyCoefficient { get; init; } = (float)TrainingDefaults.DistralEntropyCoefficient;
 
     /// <summary>Transitions between target-network updates (by <see cref="OffPolicyOptions.Tau"/>: 1 copies).</summary>
-    public int TargetUpdateEvery { get; init; } = 1_000;
+    public int TargetUpdateEvery { get; init; } = TrainingDefaults.TargetUpdateEvery;
 
     /// <summary>The loss of the soft TD error f_i(s, a) − (r + γ(1 − terminated)·V_i(s′)).</summary>
     public TdLossKind Loss { get; init; } = TdLossKind.Huber;

@@ -1,16 +1,7 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Algorithms;
-
-/// <summary>Regression loss of DQN's TD error.</summary>
-public enum TdLossKind
-{
-    /// <summary>Huber (smooth L1) with δ = 1, as DQN's paper and stable-baselines3 use.</summary>
-    Huber,
-
-    /// <summary>Squared error.</summary>
-    SquaredError,
-}
 
 /// <summary>
 /// DQN's hyperparameters: the off-policy settings every trainer shares (with DQN's defaults:
@@ -22,14 +13,14 @@ public sealed record DqnOptions : OffPolicyOptions
     /// <summary>DQN's defaults (stable-baselines3's, with a smaller replay warm-up).</summary>
     public DqnOptions()
     {
-        LearningRate = 1e-4f;
-        TrainEvery = 4;
-        GradientClip = 10f;
-        Tau = 1f;
+        LearningRate = (float)TrainingDefaults.ValueBasedLearningRate;
+        TrainEvery = TrainingDefaults.ValueBasedTrainEvery;
+        GradientClip = (float)TrainingDefaults.ValueBasedGradientClip;
+        Tau = (float)TrainingDefaults.ValueBasedTau;
     }
 
     /// <summary>Transitions between target-network updates.</summary>
-    public int TargetUpdateEvery { get; init; } = 1_000;
+    public int TargetUpdateEvery { get; init; } = TrainingDefaults.TargetUpdateEvery;
 
     /// <summary>Double DQN: the online network picks the next action, the target network values it.</summary>
     public bool Double { get; init; } = true;
@@ -38,10 +29,10 @@ public sealed record DqnOptions : OffPolicyOptions
     public TdLossKind Loss { get; init; } = TdLossKind.Huber;
 
     /// <summary>Exploration rate at the start of learning.</summary>
-    public double EpsilonStart { get; init; } = 1.0;
+    public double EpsilonStart { get; init; } = TrainingDefaults.EpsilonStart;
 
     /// <summary>Exploration rate after <see cref="EpsilonDecaySteps"/> transitions.</summary>
-    public double EpsilonEnd { get; init; } = 0.05;
+    public double EpsilonEnd { get; init; } = TrainingDefaults.EpsilonEnd;
 
     /// <summary>Transitions over which ε falls linearly from start to end.</summary>
     public long EpsilonDecaySteps { get; init; } = 100_000;

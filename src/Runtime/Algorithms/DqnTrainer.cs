@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;

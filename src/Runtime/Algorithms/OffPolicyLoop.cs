@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;

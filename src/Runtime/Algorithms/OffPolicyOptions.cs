@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Replay;
 
 namespace Mtrl.Runtime.Algorithms;
@@ -19,22 +20,6 @@ public enum ReplaySampling
 
     /// <summary>An equal share of the batch per task, each share drawn by priority within its task (importance weights correct for both).</summary>
     PrioritizedTaskBalanced,
-}
-
-/// <summary>How the task gradients of shared parameters are combined into one update.</summary>
-public enum TaskGradientMethod
-{
-    /// <summary>One loss over the whole batch, one backward pass.</summary>
-    None,
-
-    /// <summary>Projecting conflicting gradients (Yu et al. 2020), with the paper's shuffled orders.</summary>
-    PcGrad,
-
-    /// <summary>Conflict-averse gradient descent (Liu et al. 2021).</summary>
-    CaGrad,
-
-    /// <summary>Task loss weights learned to balance gradient norms on the last shared layer (Chen et al. 2018).</summary>
-    GradNorm,
 }
 
 /// <summary>
@@ -57,7 +42,11 @@ public enum NonFinitePolicy
 }
 
 /// <summary>Prioritized replay's exponents: α shapes priorities, β anneals linearly to <see cref="BetaFinal"/> over training.</summary>
-public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, float BetaFinal = 1f, float Epsilon = 1e-6f)
+public sealed record PriorityOptions(
+    float Alpha = (float)TrainingDefaults.PriorityAlpha,
+    float Beta = (float)TrainingDefaults.PriorityBeta,
+    float BetaFinal = (float)TrainingDefaults.PriorityBetaFinal,
+    float Epsilon = (float)TrainingDefaults.PriorityEpsilon)
 {
     /// <summary>Throws if any value is outside its range, naming it and the range.</summary>
     public void Validate()
@@ -79,34 +68,34 @@ public sealed record PriorityOptions(float Alpha = 0.6f, float Beta = 0.4f, floa
 public abstract record OffPolicyOptions
 {
     /// <summary>Discount γ in (0, 1].</summary>
-    public double Gamma { get; init; } = 0.99;
+    public double Gamma { get; init; } = TrainingDefaults.Gamma;
 
     /// <summary>Adam's learning rate (algorithms with several optimizers may override it per network).</summary>
-    public float LearningRate { get; init; } = 3e-4f;
+    public float LearningRate { get; init; } = (float)TrainingDefaults.SacLearningRate;
 
     /// <summary>Transitions per update.</summary>
-    public int BatchSize { get; init; } = 256;
+    public int BatchSize { get; init; } = TrainingDefaults.BatchSize;
 
     /// <summary>Transitions to train for.</summary>
-    public long Steps { get; init; } = 1_000_000;
+    public long Steps { get; init; } = TrainingDefaults.Steps;
 
     /// <summary>Transitions collected with uniformly random actions before learning starts.</summary>
-    public long Warmup { get; init; } = 1_000;
+    public long Warmup { get; init; } = TrainingDefaults.Warmup;
 
     /// <summary>Transitions between training rounds.</summary>
-    public int TrainEvery { get; init; } = 1;
+    public int TrainEvery { get; init; } = TrainingDefaults.ActorCriticTrainEvery;
 
     /// <summary>Updates per training round.</summary>
-    public int GradientSteps { get; init; } = 1;
+    public int GradientSteps { get; init; } = TrainingDefaults.GradientSteps;
 
     /// <summary>Global gradient-norm clip per optimizer (0 = off).</summary>
     public float GradientClip { get; init; }
 
     /// <summary>Target smoothing τ in (0, 1] (1 = copy).</summary>
-    public float Tau { get; init; } = 0.005f;
+    public float Tau { get; init; } = (float)TrainingDefaults.ActorCriticTau;
 
     /// <summary>Replay capacity in transitions.</summary>
-    public int ReplayCapacity { get; init; } = 1_000_000;
+    public int ReplayCapacity { get; init; } = TrainingDefaults.ReplayCapacity;
 
     /// <summary>How batches are drawn.</summary>
     public ReplaySampling Sampling { get; init; } = ReplaySampling.Uniform;
@@ -131,16 +120,16 @@ public abstract record OffPolicyOptions
     public TaskGradientMethod Gradients { get; init; } = TaskGradientMethod.None;
 
     /// <summary>Sum or mean of the combined task gradients.</summary>
-    public Mtrl.Kernels.GradientReduction GradientReduction { get; init; } = Mtrl.Kernels.GradientReduction.Mean;
+    public GradientReduction GradientReduction { get; init; } = GradientReduction.Mean;
 
     /// <summary>GradNorm's restoring-force strength α ≥ 0.</summary>
-    public double GradNormAlpha { get; init; } = 1.5;
+    public double GradNormAlpha { get; init; } = TrainingDefaults.GradNormAlpha;
 
     /// <summary>GradNorm's learning rate for the task weights.</summary>
-    public double GradNormLearningRate { get; init; } = 0.025;
+    public double GradNormLearningRate { get; init; } = TrainingDefaults.GradNormLearningRate;
 
     /// <summary>CAGrad's conflict-aversion radius c ≥ 0.</summary>
-    public double CaGradC { get; init; } = 0.4;
+    public double CaGradC { get; init; } = TrainingDefaults.CaGradC;
 
     /// <summary>
     /// Fixed weight of each task's loss (one per task, each ≥ 0), or null for equal weights: a row's
@@ -184,7 +173,7 @@ public abstract record OffPolicyOptions
         if (!Enum.IsDefined(Sampling)) throw new ArgumentOutOfRangeException(nameof(Sampling), Sampling, "must be Uniform, TaskBalanced, Prioritized or PrioritizedTaskBalanced");
         if (!Enum.IsDefined(NonFinite)) throw new ArgumentOutOfRangeException(nameof(NonFinite), NonFinite, "must be Fail or Skip");
         if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, "must be None, PcGrad, CaGrad or GradNorm");
-        if (GradientReduction is not (Mtrl.Kernels.GradientReduction.Sum or Mtrl.Kernels.GradientReduction.Mean))
+        if (GradientReduction is not (GradientReduction.Sum or GradientReduction.Mean))
         {
             throw new ArgumentOutOfRangeException(nameof(GradientReduction), GradientReduction, "must be Sum or Mean");
         }

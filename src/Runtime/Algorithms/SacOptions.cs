@@ -1,19 +1,7 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Algorithms;
-
-/// <summary>How SAC's entropy temperature α is set.</summary>
-public enum TemperatureMode
-{
-    /// <summary>A constant <see cref="SacOptions.AlphaInit"/>.</summary>
-    Fixed,
-
-    /// <summary>One learned temperature for all tasks.</summary>
-    Learned,
-
-    /// <summary>One learned temperature per task ("disentangled alpha", as in mtrl's MT-SAC).</summary>
-    PerTask,
-}
 
 /// <summary>How each task's share of the critic and actor losses is weighted.</summary>
 public enum TaskLossWeighting
@@ -40,7 +28,7 @@ public sealed record SacOptions : OffPolicyOptions
     public TemperatureMode Alpha { get; init; } = TemperatureMode.Learned;
 
     /// <summary>Initial (or fixed) temperature α &gt; 0.</summary>
-    public double AlphaInit { get; init; } = 1.0;
+    public double AlphaInit { get; init; } = TrainingDefaults.SacAlphaInit;
 
     /// <summary>Adam's learning rate for log α; null = <see cref="OffPolicyOptions.LearningRate"/>.</summary>
     public float? AlphaLearningRate { get; init; }
@@ -55,10 +43,10 @@ public sealed record SacOptions : OffPolicyOptions
     public float? CriticLearningRate { get; init; }
 
     /// <summary>Critic updates per actor (and temperature) update.</summary>
-    public int ActorUpdateEvery { get; init; } = 1;
+    public int ActorUpdateEvery { get; init; } = TrainingDefaults.SacActorUpdateEvery;
 
     /// <summary>Updates between Polyak steps of the target critics.</summary>
-    public int TargetUpdateEvery { get; init; } = 1;
+    public int TargetUpdateEvery { get; init; } = TrainingDefaults.SacTargetUpdateEvery;
 
     /// <summary>Task weighting of the critic and actor losses.</summary>
     public TaskLossWeighting LossWeighting { get; init; } = TaskLossWeighting.Fixed;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics.Tensors;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.MultiTask;
@@ -71,7 +72,7 @@ public sealed class TaskGradientCombiner
         if (_method == TaskGradientMethod.GradNorm && _weightSource is null)
         {
             // GradNorm balances gradient norms on the last shared weight matrix in layout order.
-            _lastSharedLayer = (slices ?? store.Layout.Slices).LastOrDefault(s => s.Owner.Kind == ParameterOwnerKind.Shared && s.Name.EndsWith(".weight", StringComparison.Ordinal))
+            _lastSharedLayer = (slices ?? store.Layout.Slices).LastOrDefault(s => s.Owner.Kind == ParameterOwnerKind.Shared && s.Name.EndsWith(ParameterNames.WeightSuffix, StringComparison.Ordinal))
                 ?? throw new ArgumentException("GradNorm needs a shared weight matrix (a slice owned Shared named '*.weight') to balance gradient norms on", nameof(store));
         }
     }

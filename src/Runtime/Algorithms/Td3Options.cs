@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Algorithms;
 
@@ -10,19 +11,19 @@ namespace Mtrl.Runtime.Algorithms;
 public sealed record Td3Options : OffPolicyOptions
 {
     /// <summary>TD3's defaults.</summary>
-    public Td3Options() => LearningRate = 1e-3f;
+    public Td3Options() => LearningRate = (float)TrainingDefaults.Td3LearningRate;
 
     /// <summary>σ of the Gaussian noise added to the target policy's action (target-policy smoothing).</summary>
-    public double PolicyNoise { get; init; } = 0.2;
+    public double PolicyNoise { get; init; } = TrainingDefaults.Td3PolicyNoise;
 
     /// <summary>The smoothing noise is clipped to [−c, c].</summary>
-    public double NoiseClip { get; init; } = 0.5;
+    public double NoiseClip { get; init; } = TrainingDefaults.Td3NoiseClip;
 
     /// <summary>Critic updates per actor and target update.</summary>
-    public int PolicyDelay { get; init; } = 2;
+    public int PolicyDelay { get; init; } = TrainingDefaults.Td3PolicyDelay;
 
     /// <summary>σ of the Gaussian exploration noise added to the policy's action while collecting.</summary>
-    public double ExplorationNoise { get; init; } = 0.1;
+    public double ExplorationNoise { get; init; } = TrainingDefaults.Td3ExplorationNoise;
 
     /// <summary>The actor's learning rate; null = <see cref="OffPolicyOptions.LearningRate"/>.</summary>
     public float? ActorLearningRate { get; init; }

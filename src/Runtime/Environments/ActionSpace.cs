@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Environments;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Parameters;
 
@@ -159,7 +160,7 @@ public sealed class ParameterLayoutBuilder
 
     /// <summary>Adds an affine layer's weight ([in, out], <paramref name="weight"/> init) and bias (zeros unless given).</summary>
     public (ParameterSlice Weight, ParameterSlice Bias) AddAffine(string name, ParameterOwner owner, int inputs, int outputs, Initializer weight, Initializer? bias = null)
-        => (Add(name + ".weight", owner, inputs, outputs, weight), Add(name + ".bias", owner, 1, outputs, bias ?? Initializer.Zeros));
+        => (Add(ParameterNames.Weight(name), owner, inputs, outputs, weight), Add(ParameterNames.Bias(name), owner, 1, outputs, bias ?? Initializer.Zeros));
 
     /// <summary>Freezes the arrangement.</summary>
     public ParameterLayout Build() => new(_slices.ToArray(), _length);

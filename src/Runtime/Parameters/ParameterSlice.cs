@@ -1,3 +1,5 @@
+using Mtrl.Contracts;
+
 namespace Mtrl.Runtime.Parameters;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Replay;
 
 namespace Mtrl.Runtime.Replay;

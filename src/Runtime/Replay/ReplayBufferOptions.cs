@@ -1,6 +1,8 @@
 using System;
 using Mtrl.Kernels.Replay;
 
+using Mtrl.Contracts;
+
 namespace Mtrl.Runtime.Replay;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace Mtrl.Runtime.Replay;
 public sealed record ReplayBufferOptions
 {
     /// <summary>Largest capacity accepted: slots are int indices and priorities need 2·capacity tree nodes.</summary>
-    public const int MaxCapacity = 1 << 29;
+    public const int MaxCapacity = ReplayLimits.MaxCapacity;
 
     /// <summary>Largest number of tasks, so per-task tables stay small.</summary>
     public const int MaxTaskCount = 1 << 16;

@@ -1,30 +1,7 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Runtime.Transfer;
-
-/// <summary>What a PathNet tournament compares between pathways.</summary>
-public enum PathwayFitness
-{
-    /// <summary>Mean episode return while the pathway was evaluated.</summary>
-    Return,
-
-    /// <summary>Mean success rate while the pathway was evaluated.</summary>
-    Success,
-}
-
-/// <summary>What happens to the parameter updates a contestant made during its window when it loses its tournament.</summary>
-public enum LoserUpdates
-{
-    /// <summary>They stay, as in the paper: every contestant trains the shared modules in turn.</summary>
-    Keep,
-
-    /// <summary>
-    /// They are undone: every contestant of a tournament trains from the parameters the tournament
-    /// started with, and only the winner's training is kept (the replay keeps every contestant's
-    /// transitions). Gentler on shared modules when contestants train one after another.
-    /// </summary>
-    Discard,
-}
 
 /// <summary>
 /// PathNet's tournament evolution settings (Fernando et al. 2017), mirroring the spec's
@@ -33,10 +10,10 @@ public enum LoserUpdates
 public sealed record PathNetEvolutionOptions
 {
     /// <summary>Pathways (genotypes) in the population; at least 2. The paper uses 64.</summary>
-    public int Population { get; init; } = 64;
+    public int Population { get; init; } = TrainingDefaults.PathNetPopulation;
 
     /// <summary>Pathways compared per tournament, in [2, <see cref="Population"/>]. The paper's tournaments are binary.</summary>
-    public int Tournament { get; init; } = 2;
+    public int Tournament { get; init; } = TrainingDefaults.PathNetTournament;
 
     /// <summary>
     /// Probability that each gene of a copied loser mutates, in [0, 1]; null takes the paper's
@@ -48,10 +25,10 @@ public sealed record PathNetEvolutionOptions
     /// A mutated gene moves by an integer drawn uniformly from [−shift, shift], modulo the module
     /// count; at least 0 (0 makes mutation a no-op). The paper uses 2.
     /// </summary>
-    public int MutationShift { get; init; } = 2;
+    public int MutationShift { get; init; } = TrainingDefaults.PathNetMutationShift;
 
     /// <summary>Transitions each contestant trains (and is measured) for before its fitness is reported; at least 1.</summary>
-    public long StepsPerEvaluation { get; init; } = 1000;
+    public long StepsPerEvaluation { get; init; } = TrainingDefaults.PathNetStepsPerEvaluation;
 
     /// <summary>What a contestant's fitness measures.</summary>
     public PathwayFitness Fitness { get; init; } = PathwayFitness.Return;

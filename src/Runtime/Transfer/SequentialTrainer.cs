@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Environments;

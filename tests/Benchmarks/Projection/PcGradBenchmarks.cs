@@ -1,5 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 
 namespace Mtrl.Benchmarks.Projection;

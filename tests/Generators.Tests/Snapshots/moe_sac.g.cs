@@ -8,8 +8,8 @@ namespace Consumer.Agents
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
     using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Runtime.Algorithms.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Runtime.Algorithms.DistillationMethod;
+    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
+    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
     using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
     using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
     using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
@@ -17,8 +17,8 @@ namespace Consumer.Agents
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Kernels.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Kernels.Replay.HerGoalStrategy;
+    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
+    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
@@ -29,29 +29,29 @@ namespace Consumer.Agents
     using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Runtime.Transfer.LoserUpdates;
+    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
-    using ParameterOwner = global::Mtrl.Runtime.Parameters.ParameterOwner;
+    using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Runtime.Transfer.PathwayFitness;
+    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
     using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
     using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
-    using TaskGradientMethod = global::Mtrl.Runtime.Algorithms.TaskGradientMethod;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
     using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
     using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Runtime.Algorithms.TdLossKind;
-    using TemperatureMode = global::Mtrl.Runtime.Algorithms.TemperatureMode;
+    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
+    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
     using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Runtime.Layers.ActivationKind;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
     using Concat = global::Mtrl.Runtime.Layers.Concat;
     using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using Embedding = global::Mtrl.Runtime.Layers.Embedding;
@@ -157,7 +157,7 @@ namespace Consumer.Agents
             public const double Tau = 0.005;
 
             /// <summary>Random seed.</summary>
-            public const long Seed = 0L;
+            public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
             public const string Gradients = "none";

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Xunit;
+using Mtrl.Contracts;
 
 namespace Mtrl.Kernels.Tests.Projection;
 

@@ -1,5 +1,6 @@
 using System;
 using Xunit;
+using Mtrl.Contracts;
 
 namespace Mtrl.Kernels.Tests.Projection;
 

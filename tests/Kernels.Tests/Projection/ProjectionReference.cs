@@ -1,4 +1,5 @@
 using System;
+using Mtrl.Contracts;
 
 namespace Mtrl.Kernels.Tests.Projection;
 

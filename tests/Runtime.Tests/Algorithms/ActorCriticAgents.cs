@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Environments;
 using Mtrl.Runtime.Layers;

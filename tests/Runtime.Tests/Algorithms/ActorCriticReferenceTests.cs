@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Networks;
@@ -228,7 +229,7 @@ public sealed class ActorCriticReferenceTests
     {
         var environment = ActorCriticAgents.PointMass(4, 1);
         var builder = new ParameterLayoutBuilder();
-        var actorChain = new SequentialBuilder(builder, "actor", Input).Linear(D, Initializer.XavierUniform(3f)).Activation(Mtrl.Runtime.Layers.ActivationKind.Tanh);
+        var actorChain = new SequentialBuilder(builder, "actor", Input).Linear(D, Initializer.XavierUniform(3f)).Activation(ActivationKind.Tanh);
         var criticChain = new SequentialBuilder(builder, "critic", Input + D).Linear(1, Initializer.XavierUniform(1f));
         var layout = builder.Build();
         var options = new Td3Options { BatchSize = Batch, Warmup = 16, Gamma = 0.9, Seed = 8, ReplayCapacity = 1_000, PolicyNoise = 0.6, NoiseClip = 0.3 };

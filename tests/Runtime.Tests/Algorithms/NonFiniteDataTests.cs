@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Environments;
 using Mtrl.Runtime.Losses;
@@ -121,7 +122,7 @@ public sealed class NonFiniteDataTests
         Warmup = 64,
         ReplayCapacity = 4_000,
         TargetUpdateEvery = 100,
-        Her = new HerOptions(Mtrl.Kernels.Replay.HerGoalStrategy.Future, 2),
+        Her = new HerOptions(HerGoalStrategy.Future, 2),
         NonFinite = policy,
         Seed = 5,
     };

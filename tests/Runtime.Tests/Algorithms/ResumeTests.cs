@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Checkpoints;

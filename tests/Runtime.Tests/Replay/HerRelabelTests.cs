@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Replay;
 using Xunit;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Runtime.Replay;
 using Xunit;
@@ -189,8 +190,8 @@ public sealed class SamplingTests
             AssertSame(a, b);
             one.SamplePrioritized(a, 1f);
             parallel.SamplePrioritized(b, 1f);
-            one.Relabel(a, new HerOptions(Mtrl.Kernels.Replay.HerGoalStrategy.Episode, 2), reward);
-            parallel.Relabel(b, new HerOptions(Mtrl.Kernels.Replay.HerGoalStrategy.Episode, 2), reward);
+            one.Relabel(a, new HerOptions(HerGoalStrategy.Episode, 2), reward);
+            parallel.Relabel(b, new HerOptions(HerGoalStrategy.Episode, 2), reward);
             AssertSame(a, b);
         }
     }

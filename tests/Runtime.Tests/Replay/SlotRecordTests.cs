@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using Mtrl.Contracts;
 using Mtrl.Kernels;
 using Mtrl.Kernels.Replay;
 using Mtrl.Runtime.Replay;

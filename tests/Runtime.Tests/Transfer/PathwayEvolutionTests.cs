@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Mtrl.Contracts;
 using Mtrl.Runtime.Checkpoints;
 using Mtrl.Runtime.Transfer;
 using Xunit;

@@ -1,4 +1,4 @@
-namespace Mtrl.Kernels.Replay;
+namespace Mtrl.Contracts;
 
 /// <summary>
 /// Where hindsight experience replay takes a substitute goal from, within the episode of the

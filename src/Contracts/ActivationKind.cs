@@ -1,4 +1,4 @@
-namespace Mtrl.Runtime.Layers;
+namespace Mtrl.Contracts;
 
 /// <summary>Nonlinearities between layers.</summary>
 public enum ActivationKind

@@ -1,4 +1,4 @@
-namespace Mtrl.Runtime.Parameters;
+namespace Mtrl.Contracts;
 
 /// <summary>Who a parameter tensor belongs to: decides freezing, PCGrad's shared set and checkpoint naming.</summary>
 public enum ParameterOwnerKind

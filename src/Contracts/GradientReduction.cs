@@ -1,4 +1,4 @@
-namespace Mtrl.Kernels;
+namespace Mtrl.Contracts;
 
 /// <summary>
 /// How projected task gradients are reduced to one update. The references disagree (the paper
