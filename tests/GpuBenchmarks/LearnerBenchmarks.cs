@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Learning;
 using Mtrl.Kernels.Gpu.Networks;

@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using Mtrl.Contracts;
 using Mtrl.Kernels.Gpu.Optimization;
 using Mtrl.Runtime.Optimization;
 using Mtrl.Runtime.Parameters;

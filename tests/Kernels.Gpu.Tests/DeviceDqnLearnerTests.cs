@@ -190,7 +190,7 @@ public sealed class DeviceDqnLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
         learner.TargetParameters.CopyFromCPU(targetStore.Values);
 
         using DeviceBatch batch = replay.CreateBatch(batchSize);
-        replay.SampleHer(batch, Mtrl.Kernels.Replay.HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, terminateOnSuccess: true));
+        replay.SampleHer(batch, Mtrl.Contracts.HerGoalStrategy.Future, 4, new Mtrl.Kernels.Replay.ThresholdGoalReward(0f, terminateOnSuccess: true));
         learner.Update(batch);
         Assert.True(batch.RelabeledStart < batchSize, "the batch must hold relabeled rows");
 
