@@ -46,10 +46,10 @@ public sealed class Checkpoint
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(inner);
         if (inner.LayoutHash != LayoutHash) throw new CheckpointException($"cannot embed a checkpoint of layout {inner.LayoutHash:x16} in one of layout {LayoutHash:x16}");
-        foreach (var (name, values) in inner.Arrays) Arrays[prefix + name] = values;
-        foreach (var (name, value) in inner.Counters) Counters[prefix + name] = value;
-        foreach (var (name, values) in inner.Integers) Integers[prefix + name] = values;
-        foreach (var (name, values) in inner.Strings) Strings[prefix + name] = values;
+        AddPrefixed(inner.Arrays, Arrays, prefix);
+        AddPrefixed(inner.Counters, Counters, prefix);
+        AddPrefixed(inner.Integers, Integers, prefix);
+        AddPrefixed(inner.Strings, Strings, prefix);
     }
 
     /// <summary>The checkpoint <see cref="Embed"/> stored under <paramref name="prefix"/> (every entry whose name starts with it, the prefix removed).</summary>
@@ -62,6 +62,11 @@ public sealed class Checkpoint
         CopyPrefixed(Integers, inner.Integers, prefix);
         CopyPrefixed(Strings, inner.Strings, prefix);
         return inner;
+    }
+
+    private static void AddPrefixed<T>(Dictionary<string, T> source, Dictionary<string, T> destination, string prefix)
+    {
+        foreach (var (name, value) in source) destination[prefix + name] = value;
     }
 
     private static void CopyPrefixed<T>(Dictionary<string, T> source, Dictionary<string, T> destination, string prefix)
