@@ -13,7 +13,8 @@ namespace Mtrl.Kernels;
 /// for any accelerator thread count. op(A) is m×k, op(B) is k×n, C is m×n. Leading dimensions
 /// are row strides in elements and may exceed the row width (sub-matrices of a larger buffer).
 /// As in BLAS, beta = 0 overwrites C without reading it, so C may start uninitialised or hold
-/// NaN. C must not overlap A, B, or an epilogue's bias or mask.
+/// NaN. C must not overlap A, B, or an epilogue's bias or mask. <see cref="GemmBackend.Bfloat16"/>
+/// is the one reduced-precision choice, never taken unless asked for.
 /// </remarks>
 public static unsafe class Gemm
 {
@@ -115,7 +116,10 @@ public static unsafe class Gemm
     /// path (row axpys and dot products in a fixed order). Fused kernels that must reproduce its
     /// results bit for bit (the fused Adam update of a linear layer) ask this first.
     /// </summary>
-    public static bool TakesDirectPath(int m, int k, GemmBackend backend) => backend != GemmBackend.OpenBlas && DirectGemm.Prefers(m, k);
+    public static bool TakesDirectPath(int m, int k, GemmBackend backend) => backend is GemmBackend.Auto or GemmBackend.Managed && DirectGemm.Prefers(m, k);
+
+    /// <summary>Why <see cref="GemmBackend.Bfloat16"/> cannot run on this machine and build, as one sentence; null when it can.</summary>
+    public static string? Bfloat16Unavailable => Bf16Native.Unavailable;
 
     /// <summary>Full entry point; <paramref name="managedKernel"/> lets tests force a managed micro-kernel.</summary>
     internal static void Multiply(
@@ -213,6 +217,12 @@ public static unsafe class Gemm
             else if (backend == GemmBackend.OpenBlas)
             {
                 OpenBlas.Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            }
+            else if (backend == GemmBackend.Bfloat16)
+            {
+                ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, epilogue,
+                    accelerator ?? CpuAccelerator.Default, ManagedGemmKernel.Bfloat16, columnSumsOfB);
+                managedPacked = true;
             }
             else if (managedKernel == ManagedGemmKernel.Direct || (managedKernel == ManagedGemmKernel.Auto && DirectGemm.Prefers(m, k)))
             {

@@ -15,4 +15,13 @@ public enum GemmBackend
 
     /// <summary>OpenBLAS <c>cblas_sgemm</c>; throws if the library cannot be loaded.</summary>
     OpenBlas = 2,
+
+    /// <summary>
+    /// Opt-in reduced precision: op(A) and op(B) rounded to bfloat16 (8 significant bits) as they
+    /// are packed, products accumulated in float32 by the AVX512_BF16 micro-kernel — about twice
+    /// the arithmetic per instruction of float32. Every shape takes the packed path. Throws
+    /// <see cref="System.PlatformNotSupportedException"/> saying what is missing (the CPU feature or
+    /// the native kernel); <see cref="Gemm.Bfloat16Unavailable"/> asks first.
+    /// </summary>
+    Bfloat16 = 3,
 }

@@ -16,6 +16,12 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Whether the kernel can run on this machine.</summary>
     static abstract bool IsSupported { get; }
 
+    /// <summary>
+    /// Whether the driver rounds each packed panel to bfloat16 pairs (<see cref="Bf16Pairs"/>)
+    /// before the kernel reads it; the float32 kernels read the packed floats as they are.
+    /// </summary>
+    static virtual bool PacksBf16Pairs => false;
+
     /// <summary>Updates a full tile of C in place; beta = 0 must not read C (it may hold NaN).</summary>
     static abstract void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta);
 }

@@ -20,6 +20,9 @@ internal enum ManagedGemmKernel
 
     /// <summary>No packing: <see cref="DirectGemm"/>, chosen automatically for skinny shapes.</summary>
     Direct,
+
+    /// <summary>12×32 BF16 products with float32 accumulation (<see cref="GemmBackend.Bfloat16"/>); never chosen by Auto.</summary>
+    Bfloat16,
 }
 
 /// <summary>
@@ -56,6 +59,7 @@ internal static unsafe class ManagedGemm
     {
         ManagedGemmKernel.Vector512 => Avx512MicroKernel.IsSupported,
         ManagedGemmKernel.Vector256 => Avx2MicroKernel.IsSupported,
+        ManagedGemmKernel.Bfloat16 => Bf16MicroKernel.IsSupported,
         _ => true,
     };
 
@@ -102,13 +106,18 @@ internal static unsafe class ManagedGemm
 
         if (!IsSupported(kernel))
         {
-            throw new PlatformNotSupportedException($"The {kernel} GEMM micro-kernel needs instructions this CPU lacks.");
+            throw new PlatformNotSupportedException(kernel == ManagedGemmKernel.Bfloat16
+                ? Bf16Native.Unavailable
+                : $"The {kernel} GEMM micro-kernel needs instructions this CPU lacks.");
         }
 
         switch (kernel == ManagedGemmKernel.Auto ? Best : kernel)
         {
             case ManagedGemmKernel.Vector512:
                 Run<Avx512MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
+                break;
+            case ManagedGemmKernel.Bfloat16:
+                Run<Bf16MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
                 break;
             case ManagedGemmKernel.Vector256:
                 Run<Avx2MicroKernel, TEpilogue>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, accelerator, columnSumsOfB);
@@ -138,7 +147,7 @@ internal static unsafe class ManagedGemm
             int nb = Math.Min(columnBlock, n - jc);
             int panels = (nb + nr - 1) / nr;
             var packB = new PackBKernel(transB, b, ldb, jc, nb, k, depth, nr, panels, packedB,
-                columnSumsOfB == null ? null : columnSumsOfB + jc);
+                columnSumsOfB == null ? null : columnSumsOfB + jc, TKernel.PacksBf16Pairs);
             // Summing packs each panel's whole depth in one item, so every column's sum runs in row order.
             int packItems = columnSumsOfB == null ? depthBlocks * panels : panels;
             var tasks = new TaskKernel<TKernel, TEpilogue>(transA, a, lda, c, ldc, m, k, depth, nb, jc, alpha, beta, packedB, epilogue, threads);
@@ -161,11 +170,13 @@ internal static unsafe class ManagedGemm
     /// <summary>
     /// Packs the whole depth of one column block: item i is micro-panel i % panels of depth slice
     /// i / panels. Slice p0 starts at packedB + p0·(panels·nr), panel q at + q·nr·kb within it.
-    /// With column sums, item i is micro-panel i over every depth slice in order.
+    /// With column sums, item i is micro-panel i over every depth slice in order (the sums read the
+    /// float32 values). With <paramref name="bf16Pairs"/> each packed panel is then rounded in place
+    /// to bfloat16 pairs; a panel keeps its float32 offset and uses the first half of its room.
     /// </summary>
     private readonly struct PackBKernel(
         GemmTranspose trans, float* b, int ldb, int col0, int cols, int k, int depth, int nr, int panels, float* packedB,
-        float* columnSums) : IRangeKernel
+        float* columnSums, bool bf16Pairs) : IRangeKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
@@ -177,7 +188,9 @@ internal static unsafe class ManagedGemm
                     for (int p0 = 0; p0 < k; p0 += depth)
                     {
                         int kb = Math.Min(depth, k - p0);
-                        GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, panel, panel + 1, packedB + ((nint)p0 * panels * nr), columnSums);
+                        float* packed = packedB + ((nint)p0 * panels * nr);
+                        GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, panel, panel + 1, packed, columnSums);
+                        ToPairs(packed, kb, panel, panel + 1);
                     }
                 }
 
@@ -192,8 +205,24 @@ internal static unsafe class ManagedGemm
                 int last = Math.Min(panels, first + (end - item));
                 int p0 = slice * depth;
                 int kb = Math.Min(depth, k - p0);
-                GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, first, last, packedB + ((nint)p0 * panels * nr));
+                float* packed = packedB + ((nint)p0 * panels * nr);
+                GemmPacking.PackB(trans, b, ldb, col0, cols, p0, kb, nr, first, last, packed);
+                ToPairs(packed, kb, first, last);
                 item += last - first;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ToPairs(float* packed, int kb, int first, int last)
+        {
+            if (!bf16Pairs)
+            {
+                return;
+            }
+
+            for (int panel = first; panel < last; panel++)
+            {
+                Bf16Pairs.ConvertPanel(packed + ((nint)panel * nr * kb), kb, nr);
             }
         }
     }
@@ -279,6 +308,14 @@ internal static unsafe class ManagedGemm
                     {
                         int kb = Math.Min(_depth, _k - pc);
                         GemmPacking.PackA(_transA, _a, _lda, ic, mcb, pc, kb, mr, packedA);
+                        if (TKernel.PacksBf16Pairs)
+                        {
+                            for (int ir = 0; ir < mcb; ir += mr)
+                            {
+                                Bf16Pairs.ConvertPanel(packedA + ((nint)ir * kb), kb, mr);
+                            }
+                        }
+
                         float* packedBSlice = _packedB + ((nint)pc * columnPanels * nr);
                         bool last = pc + kb == _k;
                         Multiply(packedA, packedBSlice, kb, pc == 0 ? _beta : 1f, last && !TEpilogue.IsIdentity, ic, mcb, colStart, colEnd);
@@ -318,6 +355,10 @@ internal static unsafe class ManagedGemm
                     {
                         Avx512MicroKernel.RunHalf(kb, aPanel, bPanel, cTile, _ldc, _alpha, beta);
                     }
+                    else if (typeof(TKernel) == typeof(Bf16MicroKernel) && mValid == mr && nValid == 16)
+                    {
+                        Bf16MicroKernel.RunHalf(kb, aPanel, bPanel, cTile, _ldc, _alpha, beta);
+                    }
                     else
                     {
                         EdgeTile(kb, aPanel, bPanel, cTile, beta, mValid, nValid);
@@ -340,10 +381,15 @@ internal static unsafe class ManagedGemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EdgeTile(int kb, float* aPanel, float* bPanel, float* cTile, float beta, int mValid, int nValid)
         {
-            bool half = typeof(TKernel) == typeof(Avx512MicroKernel) && nValid <= Avx512MicroKernel.Columns / 2;
-            int width = half ? Avx512MicroKernel.Columns / 2 : TKernel.Columns;
+            bool halves = typeof(TKernel) == typeof(Avx512MicroKernel) || typeof(TKernel) == typeof(Bf16MicroKernel);
+            bool half = halves && nValid <= TKernel.Columns / 2;
+            int width = half ? TKernel.Columns / 2 : TKernel.Columns;
             float* tile = stackalloc float[TKernel.Rows * TKernel.Columns];
-            if (half)
+            if (half && typeof(TKernel) == typeof(Bf16MicroKernel))
+            {
+                Bf16MicroKernel.RunHalf(kb, aPanel, bPanel, tile, width, 1f, 0f);
+            }
+            else if (half)
             {
                 Avx512MicroKernel.RunHalf(kb, aPanel, bPanel, tile, width, 1f, 0f);
             }
