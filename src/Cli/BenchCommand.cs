@@ -35,17 +35,19 @@ internal static class BenchCommand
         var warmup = new Option<long?>("--warmup") { Description = $"Transitions trained before measuring (default: the spec's warm-up + {DefaultExtraWarmup:N0}).", CustomParser = TrainCommand.NullableInteger("--warmup", 0) };
         var seed = new Option<long?>("--seed") { Description = "Seed (default: the spec's seed).", CustomParser = TrainCommand.NullableInteger("--seed", 0) };
         var threads = new Option<int>("--threads") { Description = "Worker threads (1 to the number of cores).", DefaultValueFactory = _ => 1, CustomParser = TrainCommand.Integer("--threads", 1, System.Environment.ProcessorCount) };
+        var precision = new Option<string?>("--precision") { Description = MatrixPrecision.Description, HelpName = "fp32|bf16" };
         var json = new Option<bool>("--json") { Description = "Print the measurement as JSON instead of a table." };
         var command = new Command("bench", "Time a whole training run phase by phase (no evaluation, checkpoints or logs).")
         {
-            file, environment, agent, environments, steps, warmup, seed, threads, json,
+            file, environment, agent, environments, steps, warmup, seed, threads, precision, json,
         };
         command.SetAction((parse, cancellation) =>
         {
             using var stop = StopSignals.Listen(cancellation);
             return System.Threading.Tasks.Task.FromResult(Run(
                 new BenchRequest(parse.GetValue(file)!, parse.GetValue(environment)!, parse.GetValue(agent), parse.GetValue(environments),
-                    parse.GetValue(steps) ?? DefaultSteps, parse.GetValue(warmup), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(json)),
+                    parse.GetValue(steps) ?? DefaultSteps, parse.GetValue(warmup), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(json))
+                { Precision = parse.GetValue(precision) },
                 output, error, stop.Token));
         });
         return command;
@@ -71,7 +73,12 @@ internal static class BenchCommand
 
         var specOptions = session.SpecOptions;
         var warmup = request.Warmup ?? specOptions.Warmup + DefaultExtraWarmup;
-        var options = specOptions with { Steps = warmup + request.Steps, Seed = request.Seed is { } given ? (ulong)given : specOptions.Seed };
+        var options = specOptions with
+        {
+            Steps = warmup + request.Steps,
+            Seed = request.Seed is { } given ? (ulong)given : specOptions.Seed,
+            Gemm = MatrixPrecision.Backend(request.Precision),
+        };
         var environment = session.CreateEnvironment(error);
         if (environment is null) return 2;
         var trainer = session.IsSequential
@@ -85,7 +92,7 @@ internal static class BenchCommand
         }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"warming up for {warmup:N0} transitions, then measuring {request.Steps:N0} in {request.Environments} × {request.Environment}, {request.Threads} thread(s)"));
+            $"warming up for {warmup:N0} transitions, then measuring {request.Steps:N0} in {request.Environments} × {request.Environment}, {request.Threads} thread(s), {request.Precision ?? MatrixPrecision.Float32} products"));
         trainer.Train(warmup, cancellation);
         var profile = new TrainingProfile();
         trainer.Profile = profile;
@@ -117,6 +124,9 @@ internal static class BenchCommand
 /// <summary>What <c>mtrl bench</c> measures.</summary>
 internal sealed record BenchRequest(string File, string Environment, string? Agent, int Environments, long Steps, long? Warmup, long? Seed, int Threads, bool Json)
 {
+    /// <summary><c>--precision</c>: fp32 or bf16 matrix products; null for fp32.</summary>
+    public string? Precision { get; init; }
+
     /// <summary>The first argument out of range, as one line naming it and its range; null when all fit.</summary>
     public string? Check()
     {
@@ -125,7 +135,7 @@ internal sealed record BenchRequest(string File, string Environment, string? Age
         if (Warmup < 0) return $"--warmup must be an integer in [0, {long.MaxValue}]; found {Warmup}";
         if (Seed < 0) return $"--seed must be an integer in [0, {long.MaxValue}]; found {Seed}";
         if (Threads < 1 || Threads > System.Environment.ProcessorCount) return $"--threads must be in [1, {System.Environment.ProcessorCount}]; found {Threads}";
-        return null;
+        return MatrixPrecision.Check(Precision);
     }
 }
 
@@ -139,7 +149,7 @@ internal sealed record BenchPhase(string Phase, double Seconds, double Share, lo
 
 /// <summary>A benchmarked run: throughput and where its time went.</summary>
 internal sealed record BenchResult(
-    string Spec, string Environment, int Environments, int Threads, string Cpu, bool Avx512,
+    string Spec, string Environment, int Environments, int Threads, string Precision, string Cpu, bool Avx512,
     long Transitions, long Updates, double Seconds, double TransitionsPerSecond, double UpdatesPerSecond,
     double UpdateMilliseconds, BenchPhase[] Phases)
 {
@@ -156,7 +166,7 @@ internal sealed record BenchResult(
             .Append(Phase("other", Math.Max(0, seconds - profile.Total.TotalSeconds), 0))
             .ToArray();
         var updateSeconds = UpdatePhases.Sum(p => profile.Time(p).TotalSeconds);
-        return new BenchResult(request.File, request.Environment, request.Environments, request.Threads, machine.Cpu, machine.Avx512,
+        return new BenchResult(request.File, request.Environment, request.Environments, request.Threads, request.Precision ?? MatrixPrecision.Float32, machine.Cpu, machine.Avx512,
             transitions, updates, seconds, transitions / seconds, updates / seconds, updates > 0 ? 1e3 * updateSeconds / updates : 0, phases);
 
         BenchPhase Phase(string label, double time, long calls) =>
@@ -168,7 +178,7 @@ internal sealed record BenchResult(
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Transitions:N0} transitions and {Updates:N0} updates in {Seconds:F2} s: {TransitionsPerSecond:N0} transitions/s, {UpdatesPerSecond:N0} updates/s; " +
             $"{UpdateMilliseconds:F3} ms in each update ({(Updates > 0 ? 1e3 * Seconds / Updates : 0):F3} ms of the whole run per update)"));
-        output.WriteLine($"cpu {Cpu}{(Avx512 ? " (AVX-512)" : "")}, {Threads} thread(s)");
+        output.WriteLine($"cpu {Cpu}{(Avx512 ? " (AVX-512)" : "")}, {Threads} thread(s), {Precision} products");
         var table = new TextTable("phase", "seconds", "share", "calls", "µs per update").AlignRight(1, 2, 3, 4);
         foreach (var phase in Phases)
         {

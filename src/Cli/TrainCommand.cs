@@ -59,13 +59,14 @@ internal static class TrainCommand
         var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from this checkpoint's parameters (a checkpoint file, or a run directory's newest checkpoint); another layout loads the slices whose name and shape agree.", HelpName = "CHECKPOINT_OR_RUN" };
         var freeze = new Option<string[]>("--freeze") { Description = "Parameter slices to keep unchanged, added to the spec's freeze: networks, blocks or nodes such as encoder,q.h (see mtrl describe).", HelpName = "NAMES", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var task = new Option<int?>("--task") { Description = "Learn only this task of the environment's suite (a single-task agent learns it as its task 0; e.g. a distillation teacher).", CustomParser = NullableInt("--task") };
+        var precision = new Option<string?>("--precision") { Description = MatrixPrecision.Description, HelpName = "fp32|bf16" };
         var teacher = new Option<string[]>("--teacher") { Description = "A distillation's teachers: run directories (their newest checkpoint) or checkpoints in one, one per task in task order, or one for all.", HelpName = "RUN", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
             task, teacher,
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
             runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
-            massCart, massPole, poleLength, force, initFrom, freeze,
+            massCart, massPole, poleLength, force, initFrom, freeze, precision,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -87,6 +88,7 @@ internal static class TrainCommand
             Task = parse.GetValue(task),
             Teachers = parse.GetValue(teacher) ?? Array.Empty<string>(),
             Freeze = parse.GetValue(freeze) ?? Array.Empty<string>(),
+            Precision = parse.GetValue(precision),
         }, output, error, stop.Token));
         });
         return command;
@@ -187,7 +189,7 @@ internal static class TrainCommand
         for (var k = 0; k < request.Seeds && !cancellation.IsCancellationRequested; k++)
         {
             var seed = baseSeed + (ulong)k;
-            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy, Freeze = frozen };
+            var options = specOptions with { Steps = steps, Seed = seed, NonFinite = request.NonFinitePolicy, Freeze = frozen, Gemm = MatrixPrecision.Backend(request.Precision) };
             var environment = session.CreateEnvironment(error);
             var evaluation = session.CreateEnvironment(error);
             if (environment is null || evaluation is null) return 2;
@@ -293,7 +295,14 @@ internal static class TrainCommand
         var frozen = manifest.Settings.TryGetProperty("freeze", out var recordedFreeze) && recordedFreeze.ValueKind == JsonValueKind.Array
             ? recordedFreeze.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
             : session.SpecOptions.Freeze;
-        var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy, Freeze = frozen };
+        // BF16 products as the run recorded them; runs without the entry used float32.
+        var gemm = manifest.Settings.TryGetProperty("gemm", out var recordedGemm) && recordedGemm.GetString() == "bfloat16" ? GemmBackend.Bfloat16 : GemmBackend.Auto;
+        if (gemm == GemmBackend.Bfloat16 && Gemm.Bfloat16Unavailable is { } noBf16)
+        {
+            error.WriteLine($"mtrl: error: {run.Path} trains with BF16 products (--precision bf16, recorded in {Path.GetFileName(run.ManifestFile)}), which cannot run here: {noBf16}");
+            return 1;
+        }
+        var options = session.SpecOptions with { Steps = manifest.Run.Steps, Seed = manifest.Seed, NonFinite = policy, Freeze = frozen, Gemm = gemm };
         var rebuilt = JsonSerializer.Serialize(JsonSerializer.SerializeToElement(options, options.GetType(), SettingsJson));
         if (rebuilt != JsonSerializer.Serialize(manifest.Settings))
         {
@@ -416,6 +425,8 @@ internal static class TrainCommand
         foreach (var property in info.Properties)
         {
             if (property.Name == "freeze") property.ShouldSerialize = (_, value) => value is IReadOnlyList<string> { Count: > 0 };
+            // Float32 products are left out too, so such runs record (and resume) exactly as before the choice existed.
+            if (property.Name == "gemm") property.ShouldSerialize = (_, value) => value is GemmBackend backend && backend != GemmBackend.Auto;
         }
     }
 
@@ -704,6 +715,9 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
     /// <summary>The agent and environment part of the request.</summary>
     public AgentRequest ToAgentRequest() => new(File, Environment, Agent, Environments, Threads, CartPole ?? CartPoleSettings.None) { Task = Task };
 
+    /// <summary><c>--precision</c>: fp32 or bf16 matrix products; null when not given (fp32, or a resumed run's own).</summary>
+    public string? Precision { get; init; }
+
     /// <summary><c>--task</c>: the one task of the environment's suite to learn.</summary>
     public int? Task { get; init; }
 
@@ -730,6 +744,7 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
                 return "--init-from starts a new run from a checkpoint's parameters, --resume continues a run from its own newest checkpoint; give one of the two (to fine-tune from a run, pass its directory to --init-from)";
             }
             if (Freeze.Count > 0) return "--freeze applies to a new run; a resumed run keeps the slices it froze when it started (recorded in its run.json)";
+            if (Precision is not null) return "--precision applies to a new run; a resumed run keeps the precision it started with (recorded in its run.json)";
             if (File.Length > 0) return $"--resume takes the spec from the run directory; do not also pass one (found '{File}')";
             if (Environment.Length > 0 || Agent is not null || Seed is not null || Seeds != 1 || RunsDir is not null)
             {
@@ -751,6 +766,7 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (CheckpointEvery is < 0) return $"--checkpoint-every must be at least 0 (0: only at the end); found {CheckpointEvery}";
         if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
         if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
+        if (MatrixPrecision.Check(Precision) is { } precisionProblem) return precisionProblem;
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";
         if (Task is not null && CartPole?.FirstGiven is { } physics) return $"--task picks a task of fixed physics from the suite; {physics} randomises the physics of single-task CartPole; give one or the other";
         if (Task is { } task && Resume is null && (task < 0 || task >= TrainingEnvironments.SuiteSize(Environment)))

@@ -77,7 +77,25 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("forward target(s′)", output);
     }
 
+    [Fact]
+    public void Bf16PrecisionIsMeasuredAndReported()
+    {
+        var (code, output, error) = Run("bench", Spec(), "--env", "bitflip", "--envs", "4", "--steps", "400", "--warmup", "200", "--precision", "bf16", "--json");
+        if (Mtrl.Kernels.Gemm.Bfloat16Unavailable is { } reason)
+        {
+            Assert.Equal(2, code);
+            Assert.Contains(reason, error);
+            return;
+        }
+
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("bf16", json.RootElement.GetProperty("precision").GetString());
+        Assert.Equal(100, json.RootElement.GetProperty("updates").GetInt64());
+    }
+
     [Theory]
+    [InlineData("--precision", "int8", "--precision must be fp32 or bf16; found 'int8'")]
     [InlineData("--steps", "0", "--steps must be an integer in [1,")]
     [InlineData("--warmup", "-1", "--warmup must be an integer in [0,")]
     [InlineData("--envs", "0", "--envs must be in [1, 65536]")]

@@ -187,6 +187,51 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Bf16PrecisionIsRecordedAndAResumedRunKeepsIt()
+    {
+        var spec = Spec("flip.mtrl", SmallBitFlip);
+        TrainRequest Request(string runs) => new(spec, "bitflip", null, 4, 2_000, null, 1, 500, null)
+        {
+            RunsDir = Path.Combine(_directory, runs), EvalEvery = 1_000, EvalEpisodes = 2, CheckpointEvery = 1_000, Precision = "bf16",
+        };
+        if (Mtrl.Kernels.Gemm.Bfloat16Unavailable is { } reason)
+        {
+            var (refused, _, message) = Run("train", spec, "--env", "bitflip", "--precision", "bf16");
+            Assert.Equal(2, refused);
+            Assert.Contains($"--precision bf16 cannot run here: {reason}", message);
+            return;
+        }
+
+        Assert.Equal(0, TrainCommand.Run(Request("whole"), new StringWriter(), new StringWriter()));
+        var whole = RunDirectory.Open(Directory.GetDirectories(Path.Combine(_directory, "whole")).Single());
+        Assert.Equal("bfloat16", whole.ReadManifest().Settings.GetProperty("gemm").GetString());
+        Assert.Equal(0, TrainCommand.Run(Request("float32") with { Precision = null }, new StringWriter(), new StringWriter()));
+        var float32 = RunDirectory.Open(Directory.GetDirectories(Path.Combine(_directory, "float32")).Single());
+        Assert.False(float32.ReadManifest().Settings.TryGetProperty("gemm", out _), "float32 runs record no gemm entry, as before the choice existed");
+
+        using var stop = new System.Threading.CancellationTokenSource();
+        Assert.Equal(0, TrainCommand.Run(Request("parts"), new CancellingWriter(stop, line => line.StartsWith("       1,000 ", StringComparison.Ordinal)), new StringWriter(), stop.Token));
+        var parts = RunDirectory.Open(Directory.GetDirectories(Path.Combine(_directory, "parts")).Single());
+        var (code, _, error) = Run("train", "--resume", parts.Path);
+        Assert.True(code == 0, error);
+        static float[] Final(RunDirectory run) => CheckpointFile.Load(run.LatestCheckpoint()!.Value.Path).Arrays["parameters"];
+        Assert.Equal(Final(whole), Final(parts));
+        Assert.NotEqual(Final(float32), Final(whole));
+
+        var (again, _, refusal) = Run("train", "--resume", parts.Path, "--precision", "fp32");
+        Assert.Equal(2, again);
+        Assert.Contains("--precision applies to a new run", refusal);
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionNamesTheChoices()
+    {
+        var (code, _, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", "--precision", "fp16");
+        Assert.Equal(2, code);
+        Assert.Contains("--precision must be fp32 or bf16; found 'fp16'", error);
+    }
+
+    [Fact]
     public void SigtermStopsTheProcessWithACheckpointThatResumes()
     {
         if (!OperatingSystem.IsLinux()) return; // sends the signal with kill(1)

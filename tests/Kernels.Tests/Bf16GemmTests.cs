@@ -37,7 +37,7 @@ public sealed class Bf16GemmTests
 {
     public static readonly (int M, int N, int K)[] Sizes =
     [
-        (1, 1, 1), (3, 5, 2), (12, 32, 7), (17, 17, 17), (13, 40, 513), (129, 33, 300), (256, 40, 256), (1, 400, 3), (400, 1, 3), (31, 48, 1),
+        (1, 1, 1), (3, 5, 2), (16, 32, 7), (17, 17, 17), (16, 40, 513), (129, 33, 300), (256, 40, 256), (1, 400, 3), (400, 1, 3), (31, 48, 5), (64, 9, 64),
     ];
 
     public static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposes()
@@ -138,6 +138,22 @@ public sealed class Bf16GemmTests
         }
 
         Assert.InRange(maxError / maxScale, 1e-4, 2e-2);
+    }
+
+    [Bf16Theory]
+    [InlineData(10, 400, 400, false)]   // acting over a few environments
+    [InlineData(256, 8, 256, false)]    // a narrow head
+    [InlineData(256, 256, 3, false)]    // skinny depth
+    [InlineData(16, 400, 400, true)]
+    [InlineData(256, 40, 256, true)]
+    public void RoundsOnlyWhereItPays(int m, int n, int k, bool rounds)
+    {
+        Assert.Equal(rounds, Gemm.UsesBfloat16(GemmTranspose.None, m, n, k));
+        float[] a = TestData.Uniform(m * k, 41), b = TestData.Uniform(k * n, 42);
+        float[] bf16 = TestData.Poisoned(m * n), float32 = TestData.Poisoned(m * n);
+        Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, m, n, k, 1f, a, k, b, n, 0f, bf16, n, GemmBackend.Bfloat16, CpuAccelerator.Sequential);
+        Gemm.Multiply(GemmTranspose.None, GemmTranspose.None, m, n, k, 1f, a, k, b, n, 0f, float32, n, GemmBackend.Auto, CpuAccelerator.Sequential);
+        Assert.Equal(!rounds, bf16.AsSpan().SequenceEqual(float32));
     }
 
     [Bf16Theory]
@@ -250,7 +266,11 @@ public sealed class Bf16GemmTests
             }
         }
 
-        (double[] expected, double[] scale) = GemmReference.Compute(ta, tb, m, n, k, alpha, Rounded(a), lda, Rounded(b), ldb, beta, c, ldc);
+        // Products BF16 would only slow down stay float32 (Gemm.UsesBfloat16); both must be right.
+        bool rounds = Gemm.UsesBfloat16(tb, m, n, k);
+        (double[] expected, double[] scale) = rounds
+            ? GemmReference.Compute(ta, tb, m, n, k, alpha, Rounded(a), lda, Rounded(b), ldb, beta, c, ldc)
+            : GemmReference.Compute(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmBackend.Bfloat16, accelerator);
         GemmReference.AssertMatches(expected, scale, c, m, n, ldc, padding, $"BF16 {m}x{n}x{k} {ta}/{tb} alpha={alpha} beta={beta} pad={pad}");
     }

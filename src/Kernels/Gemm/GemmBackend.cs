@@ -19,7 +19,9 @@ public enum GemmBackend
     /// <summary>
     /// Opt-in reduced precision: op(A) and op(B) rounded to bfloat16 (8 significant bits) as they
     /// are packed, products accumulated in float32 by the AVX512_BF16 micro-kernel — about twice
-    /// the arithmetic per instruction of float32. Every shape takes the packed path. Throws
+    /// the arithmetic per instruction of float32. Products too small to gain from it (fewer than 16
+    /// rows, skinny or at most 8 columns wide: acting over a few environments, Q-value heads) run
+    /// in float32 as under <see cref="Auto"/>. Throws
     /// <see cref="System.PlatformNotSupportedException"/> saying what is missing (the CPU feature or
     /// the native kernel); <see cref="Gemm.Bfloat16Unavailable"/> asks first.
     /// </summary>

@@ -107,9 +107,9 @@ public abstract class ActorCriticTrainer : ITrainer, IContinuousGreedyPolicy
         TwinTargetCritic = createCritic(TwinTargetParameters, batch);
         TargetActor = targetActor ? createActor(TargetParameters, batch) : null;
         CheckNetworks(environment);
-        foreach (var critic in new[] { Critic, TwinCritic, TargetCritic, TwinTargetCritic }) critic.UseGemm(GemmBackend.Auto, accelerator);
-        Actor.UseGemm(GemmBackend.Auto, accelerator);
-        TargetActor?.UseGemm(GemmBackend.Auto, accelerator);
+        foreach (var critic in new[] { Critic, TwinCritic, TargetCritic, TwinTargetCritic }) critic.UseGemm(options.Gemm, accelerator);
+        Actor.UseGemm(options.Gemm, accelerator);
+        TargetActor?.UseGemm(options.Gemm, accelerator);
         ActionSize = Actor.ActionSize;
         TaskCount = environment.TaskCount;
 

@@ -95,7 +95,7 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
         Parameters.Initialize(options.Seed);
         _student = createStudent(Parameters, rows);
         QNetworks.CheckFits(_student, environment, "the student");
-        _student.UseGemm(GemmBackend.Auto, accelerator);
+        _student.UseGemm(options.Gemm, accelerator);
         _actions = _student.ActionCount;
 
         var forwards = new RowsForward[teachers.Count];
@@ -115,7 +115,7 @@ public sealed class DistillationTrainer : ITrainer, IDiscreteGreedyPolicy
         {
             CheckTeacherCount(features.Teachers.Count, tasks, nameof(features));
             _predictor = features.CreatePredictor(Parameters, batch);
-            _predictor.UseGemm(GemmBackend.Auto, accelerator);
+            _predictor.UseGemm(options.Gemm, accelerator);
             var width = _predictor.Width;
             var featureForwards = new RowsForward[features.Teachers.Count];
             var featureBatches = new int[features.Teachers.Count];

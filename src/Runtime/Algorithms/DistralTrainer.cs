@@ -119,7 +119,7 @@ public sealed class DistralTrainer : ITrainer, IDiscreteGreedyPolicy
         _targetDistilled = createDistilled(TargetParameters, batch);
         QNetworks.CheckFits(_columns, environment, "the task columns");
         QNetworks.CheckFits(_distilled, environment, "the distilled network");
-        foreach (var network in new[] { _columns, _distilled, _targetColumns, _targetDistilled }) network.UseGemm(GemmBackend.Auto, accelerator);
+        foreach (var network in new[] { _columns, _distilled, _targetColumns, _targetDistilled }) network.UseGemm(options.Gemm, accelerator);
         _actions = _columns.ActionCount;
         _adam = new Adam(Parameters, new AdamOptions(LearningRate: options.LearningRate, MaxGradientNorm: options.GradientClip), accelerator);
         _taskWeights = new float[environment.TaskCount];

@@ -81,8 +81,8 @@ public sealed class DqnTrainer : ITrainer, IDiscreteGreedyPolicy
         _target = createNetwork(TargetParameters, batch);
         CheckNetwork(_online, environment);
         // The networks' matrix products run where everything else does, so the thread count is the caller's.
-        _online.UseGemm(GemmBackend.Auto, accelerator);
-        _target.UseGemm(GemmBackend.Auto, accelerator);
+        _online.UseGemm(options.Gemm, accelerator);
+        _target.UseGemm(options.Gemm, accelerator);
         _actions = _online.ActionCount;
         _adam = new Adam(Parameters, new AdamOptions(LearningRate: options.LearningRate, MaxGradientNorm: options.GradientClip), accelerator);
 

@@ -99,6 +99,39 @@ public sealed class ActorCriticTrainerTests
     }
 
     [Fact]
+    public void Bfloat16ProductsReachEveryNetworkOfSacAndTd3()
+    {
+        var sacOptions = QuickSac with { BatchSize = 64, Warmup = 200, ReplayCapacity = 5_000, Gemm = GemmBackend.Bfloat16 };
+        if (Gemm.Bfloat16Unavailable is { } reason)
+        {
+            var error = Assert.Throws<ArgumentException>(() => ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2), sacOptions, hidden: 32));
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        using var one = new CpuAccelerator(1);
+        using var two = new CpuAccelerator(2);
+        var a = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2, accelerator: one), sacOptions, hidden: 32, accelerator: one);
+        var b = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2, accelerator: two), sacOptions, hidden: 32, accelerator: two);
+        var float32 = ActorCriticAgents.Sac(ActorCriticAgents.PointMass(4, 2, accelerator: one), sacOptions with { Gemm = GemmBackend.Auto }, hidden: 32, accelerator: one);
+        a.Train(1_000);
+        b.Train(1_000);
+        float32.Train(1_000);
+        Assert.True(a.Updates > 100);
+        Assert.Equal(a.Parameters.Values, b.Parameters.Values);
+        Assert.Equal(a.TwinParameters.Values, b.TwinParameters.Values);
+        Assert.NotEqual(float32.Parameters.Values, a.Parameters.Values);
+        Assert.NotEqual(float32.TwinParameters.Values, a.TwinParameters.Values);
+
+        var td3Options = new Td3Options { BatchSize = 64, Warmup = 200, Seed = 2, ReplayCapacity = 5_000 };
+        var c = ActorCriticAgents.Td3(ActorCriticAgents.PointMass(4, 2, accelerator: one), td3Options with { Gemm = GemmBackend.Bfloat16 }, hidden: 32, accelerator: one);
+        var d = ActorCriticAgents.Td3(ActorCriticAgents.PointMass(4, 2, accelerator: one), td3Options, hidden: 32, accelerator: one);
+        c.Train(1_000);
+        d.Train(1_000);
+        Assert.NotEqual(d.Parameters.Values, c.Parameters.Values);
+    }
+
+    [Fact]
     public void SameSeedGivesIdenticalParametersWithOneAndTwoThreads()
     {
         using var one = new CpuAccelerator(1);

@@ -120,6 +120,32 @@ public sealed class DqnTrainerTests
     }
 
     [Fact]
+    public void Bfloat16ProductsReachTheNetworksAndKeepRunsDeterministic()
+    {
+        var options = BitFlipOptions(her: true) with { Warmup = 200, Gemm = GemmBackend.Bfloat16 };
+        if (Gemm.Bfloat16Unavailable is { } reason)
+        {
+            // Refused when the trainer is built, saying what this machine lacks.
+            var error = Assert.Throws<ArgumentException>(() => BitFlipTrainer(8, 4, options, hidden: 32));
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        using var one = new CpuAccelerator(1);
+        using var two = new CpuAccelerator(2);
+        var a = BitFlipTrainer(8, 4, options, one, hidden: 32);
+        var b = BitFlipTrainer(8, 4, options, two, hidden: 32);
+        var float32 = BitFlipTrainer(8, 4, options with { Gemm = GemmBackend.Auto }, one, hidden: 32);
+        a.Train(2_000);
+        b.Train(2_000);
+        float32.Train(2_000);
+        Assert.True(a.Updates > 100);
+        Assert.Equal(a.Parameters.Values, b.Parameters.Values);
+        Assert.NotEqual(float32.Parameters.Values, a.Parameters.Values);
+        Assert.All(a.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void ADifferentSeedGivesDifferentParameters()
     {
         var a = BitFlipTrainer(8, 4, BitFlipOptions(her: true) with { Warmup = 200 }, hidden: 32);
