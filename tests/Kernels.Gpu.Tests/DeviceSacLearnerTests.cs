@@ -32,7 +32,7 @@ namespace Mtrl.Kernels.Gpu.Tests;
 [Collection(IlgpuCpuCollection.Name)]
 public sealed class DeviceSacLearnerTests(IlgpuCpuFixture fixture, ITestOutputHelper output)
 {
-    private const int Hidden = 16;
+    private const int Hidden = 8;
 
     public static TheoryData<TemperatureMode, int, bool, int, int, float, bool> Cases => new()
     {
@@ -47,7 +47,7 @@ public sealed class DeviceSacLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
     [MemberData(nameof(Cases))]
     public void EachOfThreeUpdatesMatchesSacTrainersUpdate(TemperatureMode mode, int tasks, bool oneHot, int actorEvery, int targetEvery, float clip, bool softmaxWeights)
     {
-        const int envs = 4, batchSize = 29;
+        const int envs = 4, batchSize = 13;
         var sac = new SacOptions
         {
             Gamma = 0.9, LearningRate = 1e-3f, ActorLearningRate = 2e-3f, AlphaLearningRate = 5e-3f, BatchSize = batchSize, Warmup = 120, TrainEvery = envs,
@@ -147,6 +147,8 @@ public sealed class DeviceSacLearnerTests(IlgpuCpuFixture fixture, ITestOutputHe
         }
 
         Assert.Equal(mode == TemperatureMode.Fixed, learner.TemperatureOptimizer is null);
+        float initialLogAlpha = (float)Math.Log(sac.AlphaInit);
+        Assert.Equal(mode == TemperatureMode.Fixed, learner.LogAlpha.GetAsArray1D().All(v => v == initialLogAlpha));
         Assert.Equal((3 + actorEvery - 1) / actorEvery, learner.ActorOptimizer.ReadSteps());
         Assert.NotEqual(learner.Parameters.GetAsArray1D(), learner.TargetParameters.GetAsArray1D());
     }

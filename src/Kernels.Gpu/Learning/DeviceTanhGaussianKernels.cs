@@ -24,10 +24,10 @@ internal static class DeviceTanhGaussianKernels
         double logp = 0;
         for (int i = 0; i < d; i++)
         {
-            float logStd = s.LogStdMin + (s.HalfRange * (MathF.Tanh(readout[input + d + i]) + 1f));
+            float logStd = s.LogStdMin + (s.HalfRange * (DeviceMath.Tanh(readout[input + d + i]) + 1f));
             float e = noise[output + i];
             float u = readout[input + i] + (MathF.Exp(logStd) * e);
-            actions[output + i] = MathF.Tanh(u);
+            actions[output + i] = DeviceMath.Tanh(u);
             logp += (-0.5f * e * e) - logStd - s.HalfLogTwoPi - SquashCorrection(u, s.LogTwo);
         }
 
@@ -47,11 +47,11 @@ internal static class DeviceTanhGaussianKernels
         int i = element - (row * d);
         long input = (long)row * 2 * d;
         float gLogp = logProbabilityGradient[row];
-        float t = MathF.Tanh(readout[input + d + i]);
+        float t = DeviceMath.Tanh(readout[input + d + i]);
         float logStd = s.LogStdMin + (s.HalfRange * (t + 1f));
         float sigma = MathF.Exp(logStd);
         float e = noise[element];
-        float a = MathF.Tanh(readout[input + i] + (sigma * e));
+        float a = DeviceMath.Tanh(readout[input + i] + (sigma * e));
         float gA = actionGradient[element];
         float gU = (gA * (1f - (a * a))) + (gLogp * 2f * a);
         readoutGradient[input + i] = gU;
