@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ILGPU.Runtime;
 using Mtrl.Contracts;
+using Mtrl.GpuBenchmarks;
 using Mtrl.Kernels.Environments;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Learning;

@@ -5,10 +5,10 @@ using Mtrl.Runtime.Algorithms;
 using Mtrl.Runtime.Networks;
 using Mtrl.Runtime.Parameters;
 
-namespace Mtrl.Kernels.Gpu.Tests;
+namespace Mtrl.GpuBenchmarks;
 
 /// <summary>
-/// CPU twins of a plain-MLP (MT-)SAC agent for the device learner's tests: a <see cref="Sequential"/>
+/// CPU twins of a plain-MLP (MT-)SAC agent for the device learner's tests and the SAC benchmark: a <see cref="Sequential"/>
 /// reading observation ⊕ goal ⊕ one-hot(task) (⊕ action for a critic), the input a generated agent's
 /// <c>concat(obs, onehot(task), action)</c> builds, as the device's <c>DeviceSacInputPacker</c> does.
 /// </summary>
