@@ -55,6 +55,7 @@ internal static class GpuBenchmarkRunner
                 ProjectionBenchmarks.Run(device, sizes),
                 EnvironmentBenchmarks.Run(device, sizes),
                 LearnerBenchmarks.Run(device, sizes),
+                SacLearnerBenchmarks.Run(device, sizes),
             };
             foreach (IEnumerable<BenchmarkRow> suite in suites)
             {

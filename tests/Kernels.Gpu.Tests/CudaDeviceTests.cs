@@ -89,4 +89,14 @@ public sealed class CudaDeviceTests
         using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
         DeviceDqnLearnerTests.AssertUpdatesMatchCpu(cuda, doubleDqn: true, clip: 10f, envs: 16, batchSize: 256, log: _ => { });
     }
+
+    /// <summary>The GPU evaluates exp, log, sin and cos with its approximate instructions, so the tolerance is 10⁻⁵ rather than the emulator's 10⁻⁶.</summary>
+    [CudaFact]
+    public void SacUpdatesOnCudaAgreeWithSacTrainersUpdates()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        DeviceSacLearnerTests.AssertUpdatesMatchSacTrainer(
+            cuda, Mtrl.Contracts.TemperatureMode.PerTask, tasks: 2, oneHot: true, actorEvery: 1, targetEvery: 1, clip: 0f, softmaxWeights: false,
+            batchSize: 256, hidden: 64, tolerance: 1e-5, log: _ => { });
+    }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
@@ -81,6 +82,19 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceAdamKernels.Update", names);
         Assert.Contains("DeviceTdKernels.Rows", names);
         Assert.Contains("DeviceTdKernels.Reduce", names);
+        Assert.Contains("DevicePhiloxNormal.NormalKernel", names);
+        Assert.Contains("DeviceTanhGaussianKernels.Sample", names);
+        Assert.Contains("DeviceTanhGaussianKernels.Backward", names);
+        Assert.Contains("DeviceSacInputPacker.PackKernel", names);
+        Assert.Contains("DeviceSacKernels.Temperatures", names);
+        Assert.Contains("DeviceSacKernels.SoftmaxTaskWeights", names);
+        Assert.Contains("DeviceSacKernels.RowWeights", names);
+        Assert.Contains("DeviceSacKernels.Targets", names);
+        Assert.Contains("DeviceSacKernels.CriticRows", names);
+        Assert.Contains("DeviceSacKernels.ActorRows", names);
+        Assert.Contains("DeviceSacKernels.MeanLoss", names);
+        Assert.Contains("DeviceSacKernels.TemperatureGradient", names);
+        Assert.Contains("DeviceSacKernels.ActionGradients", names);
     }
 
     [Theory]
@@ -88,7 +102,7 @@ public sealed class PtxCompilationTests
     public void KernelCompilesToPtx(string name)
     {
         MethodInfo kernel = Kernels.Single(k => NameOf(k) == name);
-        using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default));
+        using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default).EnableAlgorithms());
         foreach ((CudaArchitecture architecture, CudaInstructionSet instructionSet) in Targets)
         {
             using var backend = new PTXBackend(context, architecture, instructionSet, nvvmAPI: null!);

@@ -144,6 +144,51 @@ public sealed class DeviceMlpQNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Back-propagates ∂L/∂output of the last <see cref="Forward"/> to the network's input only,
+    /// without touching any weight gradient: what SAC's actor loss needs from a critic (∂Q/∂a),
+    /// as the CPU critic's backward with <c>AccumulatesGradients</c> off. Works on a network bound
+    /// without gradients too.
+    /// </summary>
+    /// <param name="outputGradient">batch × outputs, for the batch of the last Forward.</param>
+    /// <param name="inputGradient">batch × <see cref="Inputs"/>, overwritten with ∂L/∂input.</param>
+    public void BackwardToInput(ArrayView<float> outputGradient, ArrayView<float> inputGradient)
+    {
+        if (_batch == 0)
+        {
+            throw new InvalidOperationException("BackwardToInput needs a Forward first");
+        }
+
+        int batch = _batch;
+        if (outputGradient.Length < (long)batch * ActionCount)
+        {
+            throw new ArgumentException($"outputGradient has {outputGradient.Length} values; batch {batch} × {ActionCount} needed", nameof(outputGradient));
+        }
+
+        if (inputGradient.Length < (long)batch * Inputs)
+        {
+            throw new ArgumentException($"inputGradient has {inputGradient.Length} values; batch {batch} × {Inputs} needed", nameof(inputGradient));
+        }
+
+        ArrayView<float> dy = outputGradient.SubView(0, (long)batch * ActionCount);
+        for (int l = _layers.Length - 1; l >= 0; l--)
+        {
+            DeviceDenseLayer layer = _layers[l];
+            if (l == 0)
+            {
+                _gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, layer.Inputs, layer.Outputs, 1f, dy, layer.Outputs, Weight(_values, layer), layer.Outputs,
+                    0f, inputGradient.SubView(0, (long)batch * layer.Inputs), layer.Inputs);
+                break;
+            }
+
+            ArrayView<float> x = _outputs[l - 1].View.SubView(0, (long)batch * layer.Inputs);
+            ArrayView<float> dx = _inputGradients[l - 1].View.SubView(0, (long)batch * layer.Inputs);
+            _gemm.Multiply(GemmTranspose.None, GemmTranspose.Transpose, batch, layer.Inputs, layer.Outputs, 1f, dy, layer.Outputs, Weight(_values, layer), layer.Outputs,
+                0f, dx, layer.Inputs, DeviceGemmEpilogue.ReluMask(x, layer.Inputs));
+            dy = dx;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
