@@ -71,6 +71,9 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePointMassKernels.Step", names);
         Assert.Contains("DeviceBitFlipKernels.Reset", names);
         Assert.Contains("DeviceBitFlipKernels.Step", names);
+        Assert.Contains("DeviceGridWorldKernels.Reset", names);
+        Assert.Contains("DeviceGridWorldKernels.CheckActions", names);
+        Assert.Contains("DeviceGridWorldKernels.Step", names);
         Assert.Contains("DeviceGemmKernels.Tiled", names);
         Assert.Contains("DeviceLayerKernels.ColumnSums", names);
         Assert.Contains("DeviceLayerKernels.ReluBackward", names);
