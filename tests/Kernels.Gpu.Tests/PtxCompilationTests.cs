@@ -64,6 +64,7 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePcGradKernels.GramReduce", names);
         Assert.Contains("DevicePcGradKernels.Weights", names);
         Assert.Contains("DevicePcGradKernels.Combine", names);
+        Assert.Contains("DeviceCaGradKernels.Weights", names);
         Assert.Contains("DeviceCartPoleKernels.Reset", names);
         Assert.Contains("DeviceCartPoleKernels.Step", names);
         Assert.Contains("DeviceStepAssembler.Assemble", names);
