@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
@@ -58,6 +59,14 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceSamplingKernels.SelectUniform", names);
         Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
         Assert.Contains("DeviceGatherKernel.Gather", names);
+        Assert.Contains("DevicePriorityKernels.RebuildLevel", names);
+        Assert.Contains("DevicePriorityKernels.SelectProportional", names);
+        Assert.Contains("DevicePriorityKernels.SelectTaskProportional", names);
+        Assert.Contains("DevicePriorityKernels.Normalize", names);
+        Assert.Contains("DevicePriorityKernels.CheckUpdate", names);
+        Assert.Contains("DevicePriorityKernels.ClaimSlots", names);
+        Assert.Contains("DevicePriorityKernels.ApplyUpdate", names);
+        Assert.Contains("DevicePriorityKernels.ReleaseSlots", names);
         Assert.Contains("DeviceRelabelKernel.Relabel", names);
         Assert.Contains("DevicePcGradKernels.DrawOrders", names);
         Assert.Contains("DevicePcGradKernels.GramPartials", names);
@@ -92,7 +101,8 @@ public sealed class PtxCompilationTests
     public void KernelCompilesToPtx(string name)
     {
         MethodInfo kernel = Kernels.Single(k => NameOf(k) == name);
-        using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default));
+        // As GpuDevice.Open: with ILGPU.Algorithms, which supplies Math.Pow on PTX.
+        using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default).EnableAlgorithms());
         foreach ((CudaArchitecture architecture, CudaInstructionSet instructionSet) in Targets)
         {
             using var backend = new PTXBackend(context, architecture, instructionSet, nvvmAPI: null!);

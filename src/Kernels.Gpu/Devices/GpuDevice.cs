@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
 namespace Mtrl.Kernels.Gpu.Devices;
@@ -50,7 +51,9 @@ public sealed class GpuDevice : IDisposable
 
         // All back ends are enumerated so a miss can list everything there is. ILGPU's CPU
         // accelerator is always present, with the emulated group shape of CPUDevice.Default.
-        Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).AllAccelerators());
+        // EnableAlgorithms gives the GPU back ends Math.Pow (ILGPU.Algorithms' XMath), which
+        // prioritized replay needs; the CPU accelerator keeps .NET's own Math.Pow.
+        Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).AllAccelerators().EnableAlgorithms());
         try
         {
             Device[] matching = context.Devices.Where(d => d.AcceleratorType == wanted).ToArray();
