@@ -3,6 +3,7 @@ using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using Mtrl.Kernels.Environments;
+using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Environments;
 using Mtrl.Runtime.Environments;
 using Xunit;
@@ -29,7 +30,7 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
             StepCost = stepCost,
             GoalReward = 2.5f,
         };
-        RunInLockstep(n, options, taskIds: null, steps: 60, expectSuccess: false);
+        RunInLockstep(fixture.Device, n, options, taskIds: null, steps: 60, expectSuccess: false);
     }
 
     [Theory]
@@ -45,7 +46,7 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
             StepCost = 0.5f,
         };
         int[] tasks = Enumerable.Range(0, n).Select(i => (i * 7) % 3).ToArray();
-        RunInLockstep(n, options, tasks, steps: 80, expectSuccess: true);
+        RunInLockstep(fixture.Device, n, options, tasks, steps: 80, expectSuccess: true);
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
         var options = new GridWorldOptions { Layout = SmallRoom(), MaxEpisodeSteps = 4 };
         const int n = 5;
         var cpu = new GridWorldVectorEnvironment(n, options);
-        using var device = Create(n, options, null);
+        using var device = Create(fixture.Device, n, options, null);
         cpu.Reset(3);
         device.Reset(3);
         using MemoryBuffer1D<int, Stride1D.Dense> actions = fixture.Device.Accelerator.Allocate1D<int>(n);
@@ -116,10 +117,11 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
         Assert.Throws<ArgumentException>(() => device.Step(actions.View));
     }
 
-    private void RunInLockstep(int n, GridWorldOptions options, int[]? taskIds, int steps, bool expectSuccess)
+    /// <summary>Steps the CPU environment and a device one with the same random actions, comparing everything after every step.</summary>
+    internal static void RunInLockstep(GpuDevice gpu, int n, GridWorldOptions options, int[]? taskIds, int steps, bool expectSuccess)
     {
         var cpu = new GridWorldVectorEnvironment(n, options, taskIds);
-        using DeviceGridWorld device = Create(n, options, taskIds);
+        using DeviceGridWorld device = Create(gpu, n, options, taskIds);
         Assert.Equal(cpu.ObservationSize, device.ObservationWidth);
         Assert.Equal(cpu.Buffers.TaskIds, device.TaskIds.GetAsArray1D());
         var counters = new Counters(n);
@@ -127,7 +129,7 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
         device.Reset(21);
         AssertSame(cpu, device, counters);
         var random = new System.Random(n * 31 + steps);
-        using MemoryBuffer1D<int, Stride1D.Dense> actions = fixture.Device.Accelerator.Allocate1D<int>(n);
+        using MemoryBuffer1D<int, Stride1D.Dense> actions = gpu.Accelerator.Allocate1D<int>(n);
         int terminations = 0, truncations = 0;
         for (int step = 0; step < steps; step++)
         {
@@ -149,11 +151,11 @@ public sealed class DeviceGridWorldTests(IlgpuCpuFixture fixture)
         }
     }
 
-    private DeviceGridWorld Create(int n, GridWorldOptions options, int[]? taskIds)
+    private static DeviceGridWorld Create(GpuDevice gpu, int n, GridWorldOptions options, int[]? taskIds)
     {
         int tasks = options.Layout.TaskGoals.Count;
         int[] ids = taskIds ?? Enumerable.Range(0, n).Select(i => i % tasks).ToArray();
-        return new DeviceGridWorld(fixture.Device, options.Layout.Maze(), ids, options.StepParameters());
+        return new DeviceGridWorld(gpu, options.Layout.Maze(), ids, options.StepParameters());
     }
 
     private static void AssertSame(GridWorldVectorEnvironment cpu, DeviceGridWorld device, Counters counters)

@@ -237,7 +237,7 @@ public sealed class DevicePrioritizedReplayTests(IlgpuCpuFixture fixture)
         Assert.Equal(expected.AsSpan(1).ToArray(), priorities.ReadTree().AsSpan(1).ToArray());
     }
 
-    private static int[] AssertSameSample(ReplayTwins twins, int size, float beta, bool balanced)
+    internal static int[] AssertSameSample(ReplayTwins twins, int size, float beta, bool balanced)
     {
         ReplayBatch cpu = twins.Cpu.CreateBatch(size);
         using DeviceBatch device = twins.Gpu.CreateBatch(size);
@@ -276,7 +276,7 @@ public sealed class DevicePrioritizedReplayTests(IlgpuCpuFixture fixture)
     }
 
     /// <summary>Random priorities (a quarter exactly 0) for the given slots, applied to both replays.</summary>
-    private static void Update(ReplayTwins twins, int[] slots, System.Random random)
+    internal static void Update(ReplayTwins twins, int[] slots, System.Random random)
     {
         float[] priorities = slots.Select(_ => random.Next(4) == 0 ? 0f : (float)(random.NextDouble() * 3)).ToArray();
         UpdateBoth(twins, slots, priorities);
