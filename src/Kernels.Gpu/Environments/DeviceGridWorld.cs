@@ -195,6 +195,19 @@ public sealed class DeviceGridWorld : IDisposable
     }
 
     /// <summary>
+    /// The replay step of the step just taken, without a host copy: the assembler's observations
+    /// from before the step (<see cref="Replay.DeviceStepAssembler.Before"/>), next observations
+    /// (final ones where an episode ended), float actions, and this vector's task ids.
+    /// </summary>
+    /// <param name="assembler">An assembler for N envs with observations of <see cref="ObservationWidth"/>.</param>
+    /// <param name="actions">The actions passed to <see cref="Step"/>.</param>
+    public Replay.DeviceReplayStep ReplayStep(Replay.DeviceStepAssembler assembler, ArrayView<int> actions)
+    {
+        ArgumentNullException.ThrowIfNull(assembler);
+        return assembler.After(Observations.View, FinalObservations.View, Rewards.View, Terminated.View, Truncated.View, actions, TaskIds.View);
+    }
+
+    /// <summary>
     /// Waits for the device and raises a refused step as the CPU environment's
     /// <see cref="ArgumentOutOfRangeException"/>, naming the first bad environment; clears it.
     /// </summary>
