@@ -14,9 +14,11 @@ namespace Mtrl.Kernels.Gpu.Replay;
 /// device, so adding a device step and sampling a device batch never copy data to the host.
 /// </summary>
 /// <remarks>
-/// Uniform and task-balanced samples pick, row for row, the slots the CPU buffer picks for the same
-/// options and <see cref="RandomCounter"/> (each sample reserves one counter per row). Kernels
-/// cannot throw: a refused step or a sample with nothing to draw is recorded on the device and
+/// Uniform, task-balanced, HER and prioritized samples pick, row for row, the slots the CPU buffer
+/// picks for the same options and <see cref="RandomCounter"/> (each sample reserves one counter per
+/// row); with <see cref="DeviceReplayOptions.Prioritized"/> the sum trees live on the device too
+/// (<see cref="DevicePriorities"/>). Kernels cannot throw: a refused step or update, or a sample
+/// with nothing to draw, is recorded on the device and
 /// raised by <see cref="ThrowIfFaulted"/>, which the caller runs where it synchronises anyway. Not
 /// thread-safe; launches go to the accelerator's default stream in call order.
 /// </remarks>
