@@ -6,9 +6,9 @@ namespace Mtrl.GpuBenchmarks;
 /// </summary>
 /// <param name="ReplayCapacities">Replay sizes (slots).</param>
 /// <param name="Batches">Batch sizes sampled from each.</param>
-/// <param name="PcGradTasks">T of the PCGrad case.</param>
-/// <param name="PcGradParameters">P of the PCGrad case.</param>
-/// <param name="CartPoleEnvironments">N of the CartPole and PointMass cases.</param>
+/// <param name="PcGradTasks">T of the PCGrad and CAGrad cases.</param>
+/// <param name="PcGradParameters">P of the PCGrad and CAGrad cases.</param>
+/// <param name="CartPoleEnvironments">N of the CartPole, PointMass and GridWorld cases.</param>
 /// <param name="Repetitions">Timed runs per case (the median is reported).</param>
 /// <param name="DqnReplayCapacity">Replay size of the DQN update case.</param>
 /// <param name="DqnBatch">Batch of the DQN update case.</param>
@@ -22,9 +22,10 @@ internal sealed record BenchmarkSizes(
     int DqnReplayCapacity, int DqnBatch, int DqnHidden, int SacReplayCapacity, int SacBatch, int SacHidden, int SacLayers)
 {
     /// <summary>
-    /// The sizes the issue asks for: replay 200k and 1M with batches 256–65,536, PCGrad T = 10, P = 10^6, CartPole and PointMass
-    /// N = 4,096 to 1,048,576; one DQN update (HER sample of 256 from 200k, two hidden layers of 256); one MT-SAC update
-    /// (batch 1,280 — mtrl's 128 per task for ten tasks — from 100k, three hidden layers of 400, as tests/Benchmarks' MT-SAC case).
+    /// The sizes the issue asks for: replay 200k and 1M with batches 256–65,536 (uniform, HER, prioritized), PCGrad and CAGrad
+    /// T = 10, P = 10^6, CartPole, PointMass and GridWorld N = 4,096 to 1,048,576; one DQN update (HER sample of 256 from 200k,
+    /// two hidden layers of 256); one MT-SAC update (batch 1,280 — mtrl's 128 per task for ten tasks — from 100k, three hidden
+    /// layers of 400, as tests/Benchmarks' MT-SAC case).
     /// </summary>
     public static BenchmarkSizes Full { get; } = new(
         [200_000, 1_000_000], [256, 1_024, 4_096, 16_384, 65_536], 10, 1_000_000, [4_096, 65_536, 1_048_576], 21, 200_000, 256, 256, 100_000, 1_280, 400, 3);

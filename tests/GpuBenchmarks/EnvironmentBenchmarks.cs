@@ -10,8 +10,10 @@ using Mtrl.Runtime.Environments;
 namespace Mtrl.GpuBenchmarks;
 
 /// <summary>
-/// One step of N CartPoles, and of N PointMasses of the ten-task suite, with fixed random actions
-/// (autoresets included): device against the CPU vector environment.
+/// One step of N CartPoles, of N PointMasses of the ten-task suite and of N four-room GridWorlds
+/// (four tasks, coordinate observations: one-hot rows would be 169 floats per env, 1.3 GB at
+/// N = 1,048,576 for observations and final observations), with fixed random actions (autoresets
+/// included): device against the CPU vector environment.
 /// </summary>
 internal static class EnvironmentBenchmarks
 {
@@ -66,6 +68,30 @@ internal static class EnvironmentBenchmarks
                 "PointMass step", $"N = {n:N0}",
                 BenchmarkTimer.MedianMicroseconds(() => { gpu.Step(deviceForces.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
                 BenchmarkTimer.MedianMicroseconds(() => cpu.Step(forces), 3, sizes.Repetitions));
+        }
+
+        foreach (int n in sizes.CartPoleEnvironments)
+        {
+            var random = new Random(7);
+            var actions = new int[n];
+            var taskIds = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                actions[i] = random.Next(GridWorldRules.ActionCount);
+                taskIds[i] = i % 4;
+            }
+
+            var options = new GridWorldOptions { Observation = GridObservationKind.Coordinates, StepCost = 0.01f };
+            var cpu = new GridWorldVectorEnvironment(n, options, taskIds);
+            cpu.Reset(1);
+            using var gpu = new DeviceGridWorld(device, options.Layout.Maze(), taskIds, options.StepParameters());
+            gpu.Reset(1);
+            using MemoryBuffer1D<int, Stride1D.Dense> deviceActions = device.Accelerator.Allocate1D(actions);
+            yield return new BenchmarkRow(
+                "GridWorld step (four rooms)", $"N = {n:N0}",
+                BenchmarkTimer.MedianMicroseconds(() => { gpu.Step(deviceActions.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
+                BenchmarkTimer.MedianMicroseconds(() => cpu.Step(actions), 3, sizes.Repetitions));
+            gpu.ThrowIfFaulted();
         }
     }
 }

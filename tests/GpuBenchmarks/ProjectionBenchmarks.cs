@@ -9,7 +9,7 @@ using Mtrl.Kernels.Gpu.Projection;
 
 namespace Mtrl.GpuBenchmarks;
 
-/// <summary>PCGrad (drawn orders, mean) of T task gradients of P parameters already in memory: device against the CPU kernel.</summary>
+/// <summary>PCGrad (drawn orders, mean) and CAGrad (c = 0.5, mean) of T task gradients of P parameters already in memory: device against the CPU kernels.</summary>
 internal static class ProjectionBenchmarks
 {
     public static IEnumerable<BenchmarkRow> Run(GpuDevice device, BenchmarkSizes sizes)
@@ -34,5 +34,12 @@ internal static class ProjectionBenchmarks
                 () => { pcGrad.Project(deviceGradients.View, 1, 2, 3, GradientReduction.Mean, deviceOutput.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
             BenchmarkTimer.MedianMicroseconds(
                 () => PcGrad.Project(gradients, t, p, 1, 2, 3, GradientReduction.Mean, output, workspace), 3, sizes.Repetitions));
+        using var caGrad = new DeviceCaGrad(device, t, p);
+        yield return new BenchmarkRow(
+            "CAGrad", $"T = {t}, P = {p:N0}",
+            BenchmarkTimer.MedianMicroseconds(
+                () => { caGrad.Combine(deviceGradients.View, 0.5, GradientReduction.Mean, deviceOutput.View); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
+            BenchmarkTimer.MedianMicroseconds(
+                () => CaGrad.Combine(gradients, t, p, 0.5, GradientReduction.Mean, output, CaGradRescale.OnePlusCSquared, workspace), 3, sizes.Repetitions));
     }
 }

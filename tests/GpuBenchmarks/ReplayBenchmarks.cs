@@ -11,9 +11,11 @@ using Mtrl.Runtime.Replay;
 namespace Mtrl.GpuBenchmarks;
 
 /// <summary>
-/// Uniform sample and HER sample (future, k = 4, threshold 0) of 40-bit BitFlip-shaped transitions
-/// (float32 observations and goals of 40, 8 envs, episodes of 40 steps) from a full, wrapped ring:
-/// the device replay against the CPU buffer with the same contents.
+/// Uniform sample, HER sample (future, k = 4, threshold 0) and prioritized sample (β = 0.4; alone,
+/// and after a priority update of the previous batch's slots, which makes the device rebuild its
+/// sum tree) of 40-bit BitFlip-shaped transitions (float32 observations and goals of 40, 8 envs,
+/// episodes of 40 steps) from a full, wrapped ring: the device replay against the CPU buffer with
+/// the same contents.
 /// </summary>
 internal static class ReplayBenchmarks
 {
@@ -25,8 +27,14 @@ internal static class ReplayBenchmarks
     {
         foreach (int capacity in sizes.ReplayCapacities)
         {
-            var cpu = new ReplayBuffer(new ReplayBufferOptions { Capacity = capacity, EnvCount = Envs, ObservationWidth = Width, GoalWidth = Width, Seed = 1 });
-            using var gpu = new DeviceReplay(device, new DeviceReplayOptions { Capacity = capacity, EnvCount = Envs, ObservationWidth = Width, GoalWidth = Width, Seed = 1 });
+            var cpu = new ReplayBuffer(new ReplayBufferOptions
+            {
+                Capacity = capacity, EnvCount = Envs, ObservationWidth = Width, GoalWidth = Width, Seed = 1, Prioritized = true,
+            });
+            using var gpu = new DeviceReplay(device, new DeviceReplayOptions
+            {
+                Capacity = capacity, EnvCount = Envs, ObservationWidth = Width, GoalWidth = Width, Seed = 1, Prioritized = true,
+            });
             Fill(device, cpu, gpu);
             var reward = new ThresholdGoalReward(0f, terminateOnSuccess: true);
             foreach (int batchSize in sizes.Batches)
@@ -42,6 +50,36 @@ internal static class ReplayBenchmarks
                     "replay HER sample", size,
                     BenchmarkTimer.MedianMicroseconds(() => { gpu.SampleHer(gpuBatch, HerGoalStrategy.Future, 4, reward); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
                     BenchmarkTimer.MedianMicroseconds(() => cpu.SampleHer(cpuBatch, HerOptions.Default, reward), 3, sizes.Repetitions));
+                yield return new BenchmarkRow(
+                    "replay prioritized sample", size,
+                    BenchmarkTimer.MedianMicroseconds(() => { gpu.SamplePrioritized(gpuBatch, 0.4f); device.Accelerator.Synchronize(); }, 3, sizes.Repetitions),
+                    BenchmarkTimer.MedianMicroseconds(() => cpu.SamplePrioritized(cpuBatch, 0.4f), 3, sizes.Repetitions));
+
+                // Priorities of the last batch's slots (a fixed pattern), then the next sample: one PER step's replay work.
+                float[] priorities = new float[batchSize];
+                for (int i = 0; i < batchSize; i++)
+                {
+                    priorities[i] = 0.05f * (i % 41);
+                }
+
+                using MemoryBuffer1D<float, Stride1D.Dense> devicePriorities = device.Accelerator.Allocate1D(priorities);
+                yield return new BenchmarkRow(
+                    "priority update + prioritized sample", size,
+                    BenchmarkTimer.MedianMicroseconds(
+                        () =>
+                        {
+                            gpu.UpdatePriorities(gpuBatch.Slots.View, devicePriorities.View);
+                            gpu.SamplePrioritized(gpuBatch, 0.4f);
+                            device.Accelerator.Synchronize();
+                        },
+                        3, sizes.Repetitions),
+                    BenchmarkTimer.MedianMicroseconds(
+                        () =>
+                        {
+                            cpu.UpdatePriorities(cpuBatch.Slots, priorities);
+                            cpu.SamplePrioritized(cpuBatch, 0.4f);
+                        },
+                        3, sizes.Repetitions));
             }
 
             gpu.ThrowIfFaulted();

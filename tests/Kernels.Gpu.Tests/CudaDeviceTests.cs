@@ -99,4 +99,70 @@ public sealed class CudaDeviceTests
             cuda, Mtrl.Contracts.TemperatureMode.PerTask, tasks: 2, oneHot: true, actorEvery: 1, targetEvery: 1, clip: 0f, softmaxWeights: false,
             batchSize: 256, hidden: 64, tolerance: 1e-5, log: _ => { });
     }
+
+    [CudaFact]
+    public void PrioritizedReplayOnCudaSamplesWhatTheCpuBufferSamples()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        using var twins = new ReplayTwins(cuda, envs: 64, rows: 256, tasks: 5, usedTasks: 4, maxEpisode: 300, goalWidth: 0, seed: 9,
+            prioritized: true, taskBalancedPriorities: true);
+        var random = new System.Random(2);
+        for (int step = 1; step <= 1024; step++)
+        {
+            twins.Step();
+            if (step % 128 == 0 && twins.Cpu.SampleableCount > 0)
+            {
+                int[] slots = DevicePrioritizedReplayTests.AssertSameSample(twins, 4099, 0.4f, balanced: false);
+                DevicePrioritizedReplayTests.Update(twins, slots, random);
+                DevicePrioritizedReplayTests.AssertSameSample(twins, 4099, 0.6f, balanced: true);
+            }
+        }
+    }
+
+    [CudaFact]
+    public void CaGradOnCudaAgreesWithTheCpuKernel()
+    {
+        const int taskCount = 10;
+        const int parameterCount = 100_003;
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        var random = new System.Random(4);
+        var gradients = new float[taskCount * parameterCount];
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            gradients[i] = (float)((random.NextDouble() * 2) - 1 + (0.3 * Math.Sin(i % parameterCount)));
+        }
+
+        using var caGrad = new Projection.DeviceCaGrad(cuda, taskCount, parameterCount);
+        using MemoryBuffer1D<float, Stride1D.Dense> device = cuda.Accelerator.Allocate1D(gradients);
+        using MemoryBuffer1D<float, Stride1D.Dense> output = cuda.Accelerator.Allocate1D<float>(parameterCount);
+        caGrad.Combine(device.View, 0.5, GradientReduction.Mean, output.View);
+        var workspace = new ProjectionWorkspace(taskCount, parameterCount);
+        var expected = new float[parameterCount];
+        CaGrad.Combine(gradients, taskCount, parameterCount, 0.5, GradientReduction.Mean, expected, CaGradRescale.OnePlusCSquared, workspace);
+        double[] weights = caGrad.Weights.GetAsArray1D();
+        double largest = 0;
+        for (int k = 0; k < taskCount; k++)
+        {
+            largest = Math.Max(largest, Math.Abs(workspace.Weights[k]));
+        }
+
+        for (int k = 0; k < taskCount; k++)
+        {
+            Assert.True(Math.Abs(weights[k] - workspace.Weights[k]) <= 1e-5 * largest, $"w[{k}] = {weights[k]}, CPU {workspace.Weights[k]}");
+        }
+
+        float[] actual = output.GetAsArray1D();
+        for (int p = 0; p < parameterCount; p++)
+        {
+            Assert.True(Math.Abs(actual[p] - expected[p]) <= 1e-4 * (Math.Abs(expected[p]) + 1), $"output[{p}] = {actual[p]}, CPU {expected[p]}");
+        }
+    }
+
+    [CudaFact]
+    public void GridWorldOnCudaEqualsTheCpuEnvironment()
+    {
+        using GpuDevice cuda = GpuDevice.Open(GpuDeviceKind.Cuda);
+        var options = new Mtrl.Runtime.Environments.GridWorldOptions { MaxEpisodeSteps = 30, StepCost = 0.1f };
+        DeviceGridWorldTests.RunInLockstep(cuda, 4099, options, taskIds: null, steps: 100, expectSuccess: false);
+    }
 }

@@ -20,12 +20,16 @@ public sealed class GpuBenchmarkSmokeTests
         Assert.Equal("| Benchmark | Size | Device µs | CPU µs | CPU / device |", rows[0].TrimEnd());
         Assert.Contains(rows, row => row.StartsWith("| replay uniform sample | 512 / 64 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| replay HER sample | 512 / 64 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| replay prioritized sample | 512 / 64 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| priority update + prioritized sample | 512 / 64 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| PCGrad | T = 2, P = 1,024 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| CAGrad | T = 2, P = 1,024 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| CartPole step | N = 64 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| PointMass step | N = 64 |", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| GridWorld step (four rooms) | N = 64 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| DQN update (HER sample + forward ×3 + loss + backward + Adam) | 512 / 16, 80 → 8 → 8 → 40 |", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| SAC update (sample + targets + twin critics + actor + α + Polyak) | 500 / 16, 39+10 → 8×1, T = 10 |", StringComparison.Ordinal));
-        Assert.Equal(8, rows.Length);
+        Assert.Equal(12, rows.Length);
         Assert.Equal(string.Empty, error.ToString());
     }
 

@@ -59,12 +59,21 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceSamplingKernels.SelectUniform", names);
         Assert.Contains("DeviceSamplingKernels.SelectBalanced", names);
         Assert.Contains("DeviceGatherKernel.Gather", names);
+        Assert.Contains("DevicePriorityKernels.RebuildLevel", names);
+        Assert.Contains("DevicePriorityKernels.SelectProportional", names);
+        Assert.Contains("DevicePriorityKernels.SelectTaskProportional", names);
+        Assert.Contains("DevicePriorityKernels.Normalize", names);
+        Assert.Contains("DevicePriorityKernels.CheckUpdate", names);
+        Assert.Contains("DevicePriorityKernels.ClaimSlots", names);
+        Assert.Contains("DevicePriorityKernels.ApplyUpdate", names);
+        Assert.Contains("DevicePriorityKernels.ReleaseSlots", names);
         Assert.Contains("DeviceRelabelKernel.Relabel", names);
         Assert.Contains("DevicePcGradKernels.DrawOrders", names);
         Assert.Contains("DevicePcGradKernels.GramPartials", names);
         Assert.Contains("DevicePcGradKernels.GramReduce", names);
         Assert.Contains("DevicePcGradKernels.Weights", names);
         Assert.Contains("DevicePcGradKernels.Combine", names);
+        Assert.Contains("DeviceCaGradKernels.Weights", names);
         Assert.Contains("DeviceCartPoleKernels.Reset", names);
         Assert.Contains("DeviceCartPoleKernels.Step", names);
         Assert.Contains("DeviceStepAssembler.Assemble", names);
@@ -72,6 +81,9 @@ public sealed class PtxCompilationTests
         Assert.Contains("DevicePointMassKernels.Step", names);
         Assert.Contains("DeviceBitFlipKernels.Reset", names);
         Assert.Contains("DeviceBitFlipKernels.Step", names);
+        Assert.Contains("DeviceGridWorldKernels.Reset", names);
+        Assert.Contains("DeviceGridWorldKernels.CheckActions", names);
+        Assert.Contains("DeviceGridWorldKernels.Step", names);
         Assert.Contains("DeviceGemmKernels.Tiled", names);
         Assert.Contains("DeviceLayerKernels.ColumnSums", names);
         Assert.Contains("DeviceLayerKernels.ReluBackward", names);
@@ -102,6 +114,7 @@ public sealed class PtxCompilationTests
     public void KernelCompilesToPtx(string name)
     {
         MethodInfo kernel = Kernels.Single(k => NameOf(k) == name);
+        // As GpuDevice.Open: with ILGPU.Algorithms, which supplies exp, log and Math.Pow on PTX.
         using Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).CPU(CPUDeviceKind.Default).EnableAlgorithms());
         foreach ((CudaArchitecture architecture, CudaInstructionSet instructionSet) in Targets)
         {

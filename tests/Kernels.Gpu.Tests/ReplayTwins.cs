@@ -24,7 +24,9 @@ internal sealed class ReplayTwins : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _stepFloats;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _stepTasks;
 
-    public ReplayTwins(GpuDevice device, int envs, int rows, int tasks, int usedTasks, int maxEpisode, int goalWidth, int seed)
+    public ReplayTwins(
+        GpuDevice device, int envs, int rows, int tasks, int usedTasks, int maxEpisode, int goalWidth, int seed,
+        bool prioritized = false, bool taskBalancedPriorities = false, float priorityExponent = 0.6f)
     {
         Device = device;
         _random = new System.Random(seed);
@@ -35,10 +37,12 @@ internal sealed class ReplayTwins : IDisposable
         Cpu = new ReplayBuffer(new ReplayBufferOptions
         {
             Capacity = envs * rows, EnvCount = envs, ObservationWidth = 3, ActionWidth = 2, GoalWidth = goalWidth, TaskCount = tasks, Seed = (ulong)seed,
+            Prioritized = prioritized, TaskBalancedPriorities = taskBalancedPriorities, PriorityExponent = priorityExponent,
         });
         Options = new DeviceReplayOptions
         {
             Capacity = envs * rows, EnvCount = envs, ObservationWidth = 3, ActionWidth = 2, GoalWidth = goalWidth, TaskCount = tasks, Seed = (ulong)seed,
+            Prioritized = prioritized, TaskBalancedPriorities = taskBalancedPriorities, PriorityExponent = priorityExponent,
         };
         Gpu = new DeviceReplay(device, Options);
         ILGPU.Runtime.Accelerator accelerator = device.Accelerator;
@@ -189,6 +193,7 @@ internal sealed class ReplayTwins : IDisposable
         Assert.Equal(cpu.Terminated, device.Terminated.GetAsArray1D());
         Assert.Equal(cpu.Truncated, device.Truncated.GetAsArray1D());
         Assert.Equal(cpu.TaskIds, device.TaskIds.GetAsArray1D());
+        Assert.Equal(cpu.Weights, device.Weights.GetAsArray1D());
         if (Options.GoalWidth > 0)
         {
             Assert.Equal(cpu.AchievedGoals, device.AchievedGoals.GetAsArray1D());
@@ -229,7 +234,7 @@ internal sealed class ReplayTwins : IDisposable
         foreach (MemoryBuffer1D<float, Stride1D.Dense> field in new[]
         {
             batch.Observations, batch.NextObservations, batch.Actions, batch.Rewards, batch.Terminated, batch.Truncated,
-            batch.AchievedGoals, batch.NextAchievedGoals, batch.DesiredGoals,
+            batch.AchievedGoals, batch.NextAchievedGoals, batch.DesiredGoals, batch.Weights,
         })
         {
             var nan = new float[field.Length];

@@ -51,7 +51,8 @@ public sealed class GpuDevice : IDisposable
 
         // All back ends are enumerated so a miss can list everything there is. ILGPU's CPU
         // accelerator is always present, with the emulated group shape of CPUDevice.Default.
-        // EnableAlgorithms supplies exp and log (and float64 math) to the PTX back end, which SAC's kernels use.
+        // EnableAlgorithms supplies the PTX back end's exp, log, float64 math (SAC's kernels) and Math.Pow
+        // (prioritized replay); the CPU accelerator keeps .NET's own functions.
         Context context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1).AllAccelerators().EnableAlgorithms());
         try
         {

@@ -115,7 +115,7 @@ internal static class DeviceAddKernels
         {
             int length = ledger.EpisodeLengths[slot];
             int oldTask = ring.TaskIds[slot];
-            SetLengths(ledger, row, length, env, 0);
+            SetLengths(ledger, row, length, env, 0, oldTask);
             ledger.ValidStarts[env] = Wrap(row + length, rows);
             ledger.ValidCounts[env] -= length;
             ledger.TaskEnvCounts[(oldTask * envs) + env] -= length;
@@ -169,7 +169,7 @@ internal static class DeviceAddKernels
         int start = ledger.CurrentStarts[env];
         if (length > 0 && ledger.Broken[env] == 0)
         {
-            SetLengths(ledger, start, length, env, length);
+            SetLengths(ledger, start, length, env, length, ledger.CurrentTasks[env]);
             if (ledger.ValidCounts[env] == 0)
             {
                 ledger.ValidStarts[env] = start;
@@ -183,12 +183,32 @@ internal static class DeviceAddKernels
         ledger.Broken[env] = 0;
     }
 
-    private static void SetLengths(DeviceLedgerViews ledger, int startRow, int count, int env, int length)
+    /// <summary>
+    /// Gives every slot of an episode the same length (0 = unsampleable) and, with priorities, its
+    /// leaf: the largest priority so far to the power α when it becomes sampleable, 0 when it stops
+    /// being (the CPU index's Activate / Deactivate; the episode's slots all hold <paramref name="task"/>).
+    /// </summary>
+    private static void SetLengths(DeviceLedgerViews ledger, int startRow, int count, int env, int length, int task)
     {
+        double weight = ledger.Prioritized != 0 && length > 0
+            ? Math.Pow(Interop.IntAsFloat((ulong)ledger.PriorityState[DevicePriorityKernels.MaxPriorityBits]), ledger.PriorityExponent)
+            : 0d;
+        long capacity = (long)ledger.Rows * ledger.Envs;
+        long taskTree = task * 2 * capacity;
         int row = startRow;
         for (int i = 0; i < count; i++)
         {
-            ledger.EpisodeLengths[(row * ledger.Envs) + env] = length;
+            int slot = (row * ledger.Envs) + env;
+            ledger.EpisodeLengths[slot] = length;
+            if (ledger.Prioritized != 0)
+            {
+                ledger.PriorityTree[capacity + slot] = weight;
+                if (ledger.TaskPriorities != 0)
+                {
+                    ledger.TaskPriorityTrees[taskTree + capacity + slot] = weight;
+                }
+            }
+
             row = Wrap(row + 1, ledger.Rows);
         }
     }

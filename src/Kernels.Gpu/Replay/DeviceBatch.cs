@@ -32,6 +32,8 @@ public sealed class DeviceBatch : IDisposable
         Slots = accelerator.Allocate1D<int>(size);
         GoalSlots = accelerator.Allocate1D<int>(size);
         TaskRowStarts = accelerator.Allocate1D<int>(options.TaskCount + 1);
+        Weights = accelerator.Allocate1D<float>(size);
+        RawWeights = accelerator.Allocate1D<float>(size);
     }
 
     /// <summary>The replay shape the batch was made for.</summary>
@@ -82,6 +84,15 @@ public sealed class DeviceBatch : IDisposable
     /// <summary>After a balanced sample: task t owns rows [TaskRowStarts[t], TaskRowStarts[t + 1]).</summary>
     public MemoryBuffer1D<int, Stride1D.Dense> TaskRowStarts { get; }
 
+    /// <summary>
+    /// Importance weight per row: (n·P(row))^−β divided by the batch's largest after a prioritized
+    /// sample, 1 after the others (as the CPU batch's Weights).
+    /// </summary>
+    public MemoryBuffer1D<float, Stride1D.Dense> Weights { get; }
+
+    /// <summary>A prioritized sample's weights before the division by the largest.</summary>
+    internal MemoryBuffer1D<float, Stride1D.Dense> RawWeights { get; }
+
     internal DeviceBatchViews Views => new()
     {
         Observations = Observations.View,
@@ -96,6 +107,7 @@ public sealed class DeviceBatch : IDisposable
         DesiredGoals = DesiredGoals.View,
         Slots = Slots.View,
         GoalSlots = GoalSlots.View,
+        Weights = Weights.View,
     };
 
     /// <inheritdoc />
@@ -114,5 +126,7 @@ public sealed class DeviceBatch : IDisposable
         Slots.Dispose();
         GoalSlots.Dispose();
         TaskRowStarts.Dispose();
+        Weights.Dispose();
+        RawWeights.Dispose();
     }
 }

@@ -17,4 +17,5 @@ internal struct DeviceBatchViews
     public ArrayView<float> DesiredGoals;
     public ArrayView<int> Slots;
     public ArrayView<int> GoalSlots;
+    public ArrayView<float> Weights;
 }

@@ -25,6 +25,7 @@ internal static class DeviceGatherKernel
             batch.Terminated[row] = float.NaN;
             batch.Truncated[row] = float.NaN;
             batch.TaskIds[row] = -1;
+            batch.Weights[row] = float.NaN;
             return;
         }
 
@@ -38,6 +39,7 @@ internal static class DeviceGatherKernel
         batch.Terminated[row] = ring.Terminated[slot];
         batch.Truncated[row] = ring.Truncated[slot];
         batch.TaskIds[row] = ring.TaskIds[slot];
+        batch.Weights[row] = 1f; // a prioritized sample overwrites it with the importance weight
     }
 
     private static void Copy(ArrayView<float> source, int sourceRow, ArrayView<float> destination, int destinationRow, int width)

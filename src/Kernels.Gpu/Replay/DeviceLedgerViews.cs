@@ -1,4 +1,5 @@
 using ILGPU;
+using Mtrl.Kernels.Replay;
 
 namespace Mtrl.Kernels.Gpu.Replay;
 
@@ -30,6 +31,28 @@ internal struct DeviceLedgerViews
     /// (first fault wins); [3] <see cref="DeviceReplayFault.NoSampleableTransition"/> once a sample found nothing to draw.
     /// </summary>
     public ArrayView<int> Fault;
+
+    /// <summary>
+    /// With priorities: the sum tree's leaves and nodes (<see cref="SumTree"/>'s layout, 2 × capacity
+    /// doubles, slot s's leaf at capacity + s). The add kernel writes leaves only (one writer per
+    /// slot); parents are rebuilt level by level before a prioritized sample.
+    /// </summary>
+    public ArrayView<double> PriorityTree;
+
+    /// <summary>With task-balanced priorities: one tree per task, end to end (task t's at t · 2 × capacity).</summary>
+    public ArrayView<double> TaskPriorityTrees;
+
+    /// <summary>With priorities: [0] the bits of the largest priority so far (new episodes enter with it^α), see <see cref="DevicePriorityKernels"/>.</summary>
+    public ArrayView<long> PriorityState;
+
+    /// <summary>1 when the replay keeps priorities.</summary>
+    public int Prioritized;
+
+    /// <summary>1 when it keeps per-task trees too.</summary>
+    public int TaskPriorities;
+
+    /// <summary>α, as a double (the CPU index's exponent).</summary>
+    public double PriorityExponent;
 
     public int Rows;
     public int Envs;

@@ -14,9 +14,11 @@ namespace Mtrl.Kernels.Gpu.Replay;
 /// device, so adding a device step and sampling a device batch never copy data to the host.
 /// </summary>
 /// <remarks>
-/// Uniform and task-balanced samples pick, row for row, the slots the CPU buffer picks for the same
-/// options and <see cref="RandomCounter"/> (each sample reserves one counter per row). Kernels
-/// cannot throw: a refused step or a sample with nothing to draw is recorded on the device and
+/// Uniform, task-balanced, HER and prioritized samples pick, row for row, the slots the CPU buffer
+/// picks for the same options and <see cref="RandomCounter"/> (each sample reserves one counter per
+/// row); with <see cref="DeviceReplayOptions.Prioritized"/> the sum trees live on the device too
+/// (<see cref="DevicePriorities"/>). Kernels cannot throw: a refused step or update, or a sample
+/// with nothing to draw, is recorded on the device and
 /// raised by <see cref="ThrowIfFaulted"/>, which the caller runs where it synchronises anyway. Not
 /// thread-safe; launches go to the accelerator's default stream in call order.
 /// </remarks>
@@ -29,6 +31,7 @@ public sealed class DeviceReplay : IDisposable
     private readonly DeviceLedgerViews _ledger;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _envPrefix;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _taskEnvPrefix;
+    private readonly DevicePriorities? _priorities;
 
     private readonly Action<Index1D, DeviceRingViews, DeviceLedgerViews, DeviceReplayStep> _validate;
     private readonly Action<Index1D, DeviceRingViews, DeviceLedgerViews, DeviceReplayStep> _write;
@@ -82,6 +85,7 @@ public sealed class DeviceReplay : IDisposable
         ];
         _envPrefix = Zeroed<int>(envs + 1);
         _taskEnvPrefix = Zeroed<int>((long)options.TaskCount * (envs + 1));
+        _priorities = options.Prioritized ? new DevicePriorities(accelerator, options) : null;
         _ring = new DeviceRingViews
         {
             Observations = _floatFields[0].View,
@@ -111,6 +115,12 @@ public sealed class DeviceReplay : IDisposable
             TaskEnvCounts = _intFields[9].View,
             Position = _intFields[10].View,
             Fault = _intFields[11].View,
+            PriorityTree = _priorities is null ? default : _priorities.Tree.View,
+            TaskPriorityTrees = _priorities is { TaskTrees: true } ? _priorities.TaskTreeBuffer.View : default,
+            PriorityState = _priorities is null ? default : _priorities.State.View,
+            Prioritized = _priorities is null ? 0 : 1,
+            TaskPriorities = _priorities is { TaskTrees: true } ? 1 : 0,
+            PriorityExponent = options.PriorityExponent,
             Rows = options.Rows,
             Envs = envs,
             Tasks = options.TaskCount,
@@ -168,6 +178,7 @@ public sealed class DeviceReplay : IDisposable
         _validate(envs, _ring, _ledger, step);
         _write(envs, _ring, _ledger, step);
         _advance(1, _ledger);
+        _priorities?.LeavesChanged();
     }
 
     /// <summary>Fills <paramref name="batch"/> with transitions drawn uniformly (with replacement) from all sampleable ones: the CPU buffer's <c>SampleUniform</c>.</summary>
@@ -248,12 +259,96 @@ public sealed class DeviceReplay : IDisposable
     }
 
     /// <summary>
+    /// Proportional prioritized sampling, the CPU buffer's <c>SamplePrioritized</c>: row i takes a
+    /// uniform point of the i-th of B equal segments of the total priority mass (words 0 and 1 of
+    /// block counter + i) and the slot whose range holds it; <see cref="DeviceBatch.Weights"/> gets
+    /// (n·P(i))^−β divided by the batch's largest, n being the sampleable slots.
+    /// </summary>
+    /// <param name="batch">A batch made by this replay.</param>
+    /// <param name="beta">Importance-sampling exponent β in [0, 1].</param>
+    /// <exception cref="InvalidOperationException">The replay keeps no priorities.</exception>
+    public void SamplePrioritized(DeviceBatch batch, float beta)
+    {
+        CheckBatch(batch);
+        DevicePriorities priorities = _priorities ?? throw new InvalidOperationException(
+            "this replay keeps no priorities: create it with DeviceReplayOptions.Prioritized = true");
+        CheckBeta(beta);
+        ulong counter = Reserve(batch.Size);
+        _prefixes(1, _ledger, _envPrefix.View, _taskEnvPrefix.View, batch.TaskRowStarts.View, batch.Size, 0L);
+        priorities.SelectProportional(batch, _envPrefix.View, Options.EnvCount, _ledger.Fault, Options.Seed, Options.Stream, counter, beta);
+        _gather(batch.Size, _ring, batch.Views);
+        priorities.Normalize(batch);
+        batch.RelabeledStart = batch.Size;
+    }
+
+    /// <summary>
+    /// Task-balanced prioritized sampling, the CPU buffer's <c>SamplePrioritizedBalanced</c>: the
+    /// balanced task shares (remainder rotating, the same counter as <see cref="SampleBalanced"/>),
+    /// each task's rows stratified over its own tree; a row's weight is (n·(B_t/B)·p/Σ_t)^−β divided
+    /// by the batch's largest.
+    /// </summary>
+    /// <param name="batch">A batch made by this replay.</param>
+    /// <param name="beta">Importance-sampling exponent β in [0, 1].</param>
+    /// <exception cref="InvalidOperationException">The replay keeps no per-task priorities.</exception>
+    public void SamplePrioritizedBalanced(DeviceBatch batch, float beta)
+    {
+        CheckBatch(batch);
+        DevicePriorities priorities = _priorities is { TaskTrees: true } p ? p : throw new InvalidOperationException(
+            "this replay keeps no per-task priorities: create it with DeviceReplayOptions.Prioritized and TaskBalancedPriorities = true");
+        CheckBeta(beta);
+        ulong counter = Reserve(batch.Size);
+        _prefixes(1, _ledger, _envPrefix.View, _taskEnvPrefix.View, batch.TaskRowStarts.View, batch.Size, BalancedCalls);
+        BalancedCalls++;
+        priorities.SelectTaskProportional(batch, _envPrefix.View, Options.EnvCount, _ledger.Fault, Options.Seed, Options.Stream, counter, beta);
+        _gather(batch.Size, _ring, batch.Views);
+        priorities.Normalize(batch);
+        batch.RelabeledStart = batch.Size;
+    }
+
+    /// <summary>
+    /// Sets new priorities (typically |TD error|, computed on the device) for sampled slots, as the
+    /// CPU buffer's <c>UpdatePriorities</c>: ε is added, the largest becomes the priority of
+    /// episodes that finish later, slots no longer sampleable are skipped, and a slot named twice
+    /// takes its last row's priority. A slot outside [0, capacity) or a priority that is negative,
+    /// NaN or ±∞ refuses the whole update, reported by <see cref="ThrowIfFaulted"/>.
+    /// </summary>
+    /// <param name="slots">Slots, e.g. <see cref="DeviceBatch.Slots"/>.</param>
+    /// <param name="priorities">One priority per slot.</param>
+    /// <exception cref="InvalidOperationException">The replay keeps no priorities.</exception>
+    public void UpdatePriorities(ArrayView<int> slots, ArrayView<float> priorities)
+    {
+        DevicePriorities index = _priorities ?? throw new InvalidOperationException(
+            "this replay keeps no priorities: create it with DeviceReplayOptions.Prioritized = true");
+        if (slots.Length != priorities.Length)
+        {
+            throw new ArgumentException($"priorities must hold one value per slot ({slots.Length}), got {priorities.Length}", nameof(priorities));
+        }
+
+        if (slots.Length > 0)
+        {
+            index.Update(slots, priorities, _ledger, _ring.TaskIds);
+        }
+    }
+
+    /// <summary>Largest priority seen so far (new episodes enter with it); 1 before any update (synchronises), as the CPU buffer's.</summary>
+    /// <exception cref="InvalidOperationException">The replay keeps no priorities.</exception>
+    public double ReadMaxPriority() => (_priorities ?? throw new InvalidOperationException(
+        "this replay keeps no priorities: create it with DeviceReplayOptions.Prioritized = true")).ReadMaxPriority();
+
+    /// <summary>The global sum tree (2 × capacity doubles, <see cref="SumTree"/>'s layout), parents rebuilt (synchronises).</summary>
+    internal double[] ReadPriorityTree() => _priorities!.ReadTree();
+
+    /// <summary>Task t's sum tree, parents rebuilt (synchronises).</summary>
+    internal double[] ReadTaskPriorityTree(int task) => _priorities!.ReadTaskTree(task);
+
+    /// <summary>
     /// Waits for the device and raises what its kernels recorded since the last call: a refused
     /// step as an <see cref="ArgumentException"/> naming the env and the cause, a sample taken
     /// before any episode ended as an <see cref="InvalidOperationException"/>. Clears what it reports.
     /// </summary>
     public void ThrowIfFaulted()
     {
+        ThrowIfUpdateFaulted();
         int[] fault = _intFields[11].GetAsArray1D();
         if (fault[0] == DeviceReplayFault.None && fault[3] == DeviceReplayFault.None)
         {
@@ -274,6 +369,8 @@ public sealed class DeviceReplay : IDisposable
                 $"step.{DeviceAddKernels.FieldName(detail)} of env {env} holds NaN or ±∞; a replay never stores a non-finite value; the step was not added", "step"),
             DeviceReplayFault.FlagNotBinary => new ArgumentException(
                 $"step.{DeviceAddKernels.FieldName(detail)}[{env}] is neither 0 nor 1; the step was not added", "step"),
+            _ when fault[3] == DeviceReplayFault.NoPriorityMass => new InvalidOperationException(
+                "a sum tree holds no positive weight: every priority^α underflowed to 0 (lower PriorityExponent); the sampled rows are NaN"),
             _ => new InvalidOperationException(
                 "no sampleable transition yet: only finished episodes are sampled, so add steps until at least one episode has ended (the sampled rows are NaN)"),
         };
@@ -303,6 +400,38 @@ public sealed class DeviceReplay : IDisposable
 
         _envPrefix.Dispose();
         _taskEnvPrefix.Dispose();
+        _priorities?.Dispose();
+    }
+
+    private static void CheckBeta(float beta)
+    {
+        if (!(beta >= 0f && beta <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be in [0, 1]");
+        }
+    }
+
+    /// <summary>Raises a refused priority update as the CPU buffer's exception, naming the row and value; clears it.</summary>
+    private void ThrowIfUpdateFaulted()
+    {
+        if (_priorities is null)
+        {
+            return;
+        }
+
+        (long code, long row, long value) = _priorities.TakeUpdateFault();
+        if (code == DevicePriorityKernels.SlotOutOfRange)
+        {
+            throw new ArgumentOutOfRangeException(
+                "slots", (int)value, $"slots[{row}] is {value}; slots must be in [0, {Options.Capacity}); no priority was updated");
+        }
+
+        if (code == DevicePriorityKernels.BadPriority)
+        {
+            float priority = BitConverter.Int32BitsToSingle((int)value);
+            throw new ArgumentOutOfRangeException(
+                "priorities", priority, $"priorities[{row}] is {priority.ToString(System.Globalization.CultureInfo.InvariantCulture)}; priorities must be finite numbers ≥ 0; no priority was updated");
+        }
     }
 
     private static void CheckLength(long actual, int envs, int width, string name)

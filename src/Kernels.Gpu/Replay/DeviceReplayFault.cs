@@ -23,4 +23,7 @@ internal static class DeviceReplayFault
 
     /// <summary>A sample was asked for before any episode ended (kept in its own cell, <see cref="DeviceLedgerViews.Fault"/>[3], so it never blocks adds).</summary>
     public const int NoSampleableTransition = 5;
+
+    /// <summary>A prioritized sample found sampleable slots but a sum tree without positive mass (every priority^α underflowed to 0); kept in the sample cell.</summary>
+    public const int NoPriorityMass = 6;
 }

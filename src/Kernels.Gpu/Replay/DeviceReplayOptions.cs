@@ -33,6 +33,18 @@ public sealed record DeviceReplayOptions
     /// <summary>Tasks; task ids are in [0, TaskCount).</summary>
     public int TaskCount { get; init; } = 1;
 
+    /// <summary>Keeps a device sum tree of priorities so <see cref="DeviceReplay.SamplePrioritized"/> is available (16 bytes per slot), as the CPU option.</summary>
+    public bool Prioritized { get; init; }
+
+    /// <summary>Also keeps one sum tree per task (16 bytes per slot and task) for <see cref="DeviceReplay.SamplePrioritizedBalanced"/>; needs <see cref="Prioritized"/>.</summary>
+    public bool TaskBalancedPriorities { get; init; }
+
+    /// <summary>α: a slot's sampling weight is priority^α; PER's default 0.6, as the CPU option.</summary>
+    public float PriorityExponent { get; init; } = 0.6f;
+
+    /// <summary>ε added to every updated priority so no sampleable transition gets probability 0, as the CPU option.</summary>
+    public float PriorityEpsilon { get; init; } = 1e-6f;
+
     /// <summary>Experiment seed of the samplers.</summary>
     public ulong Seed { get; init; }
 
@@ -72,6 +84,27 @@ public sealed record DeviceReplayOptions
         if ((long)TaskCount * (EnvCount + 1) > int.MaxValue)
         {
             throw new ArgumentOutOfRangeException(nameof(TaskCount), TaskCount, $"TaskCount × (EnvCount + 1) must be at most {int.MaxValue}");
+        }
+
+        if (TaskBalancedPriorities && !Prioritized)
+        {
+            throw new ArgumentException("TaskBalancedPriorities needs Prioritized = true", nameof(TaskBalancedPriorities));
+        }
+
+        if (TaskBalancedPriorities && (long)TaskCount * 2 * Capacity > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TaskBalancedPriorities), TaskCount,
+                $"per-task priority trees need TaskCount × 2 × Capacity ≤ {Array.MaxLength} doubles; {TaskCount} tasks × 2 × {Capacity} is more");
+        }
+
+        if (!(PriorityExponent >= 0f) || float.IsInfinity(PriorityExponent))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PriorityExponent), PriorityExponent, "PriorityExponent must be a finite number ≥ 0");
+        }
+
+        if (!(PriorityEpsilon > 0f) || float.IsInfinity(PriorityEpsilon))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PriorityEpsilon), PriorityEpsilon, "PriorityEpsilon must be a finite number > 0");
         }
     }
 

@@ -129,8 +129,8 @@ public sealed class GridWorldLayout
     /// <param name="column">Column index.</param>
     public bool IsWall(int row, int column) => _walls[row * Width + column];
 
-    /// <summary>The tables in the form the kernels take.</summary>
-    internal GridWorldMaze Maze() => new(Width, Height, Transitions, GoalCells, StartCells, StartOffsets);
+    /// <summary>The tables in the form the kernels take (public so a device back end can copy them).</summary>
+    public GridWorldMaze Maze() => new(Width, Height, Transitions, GoalCells, StartCells, StartOffsets);
 
     private void BuildTables()
     {

@@ -50,6 +50,6 @@ public sealed record GridWorldOptions
         }
     }
 
-    /// <summary>The settings in the form the kernels take.</summary>
-    internal GridWorldStepParameters StepParameters() => new(GoalReward, StepCost, MaxEpisodeSteps, Observation);
+    /// <summary>The settings in the form the kernels take (public so a device back end can use them).</summary>
+    public GridWorldStepParameters StepParameters() => new(GoalReward, StepCost, MaxEpisodeSteps, Observation);
 }
