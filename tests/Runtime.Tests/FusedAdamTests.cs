@@ -127,6 +127,24 @@ public class FusedAdamTests
         Assert.All(fused.Adam.FirstMoment.AsSpan(fused.Store.Layout["n.fc2.bias"].Offset, 5).ToArray(), m => Assert.Equal(0f, m));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(33)]
+    public void FusedTrainingIsBitIdenticalUnderBfloat16Products(int batch)
+    {
+        // Fusing is decided by Gemm.TakesDirectPath; under Bfloat16 the direct path's products stay
+        // float32, so the fused step must still reproduce the unfused one bit for bit.
+        if (Gemm.Bfloat16Unavailable is not null) return; // nothing to fuse with: the backend refuses (Bf16GemmTests)
+        using var unfused = new Rig(Small, 40, Options, 1, GemmBackend.Bfloat16);
+        using var fused = new Rig(Small, 40, Options, 1, GemmBackend.Bfloat16);
+        for (var step = 0; step < 10; step++)
+        {
+            AssertSameBits(unfused.Train(step, batch, false), fused.Train(step, batch, true), $"dx at step {step}");
+        }
+        AssertSameState(unfused, fused);
+    }
+
     [Fact]
     public void FusedTrainingIsBitIdenticalWithLayerNormAndForcedManagedGemm()
     {

@@ -16,10 +16,8 @@ internal static unsafe class Bf16Native
     /// <summary>File name of the native kernels, copied next to <c>Mtrl.Kernels.dll</c> by the build.</summary>
     public const string LibraryName = "libmtrl_bf16.so";
 
-    // A tile runs a few microseconds and never calls back into the runtime, so the GC transition
-    // (tens of nanoseconds per call, 176 calls per 256×256×256 product) is skipped.
-    private static readonly delegate* unmanaged[SuppressGCTransition]<int, uint*, uint*, float*, int, float, float, void> s_fullTile;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<int, uint*, uint*, float*, int, float, float, void> s_halfTile;
+    private static readonly delegate* unmanaged<int, uint*, uint*, float*, int, float, float, void> s_fullTile;
+    private static readonly delegate* unmanaged<int, uint*, uint*, float*, int, float, float, void> s_halfTile;
 
 #pragma warning disable CA1810 // the checks run once, in order, before the pointers are read
     static Bf16Native()
@@ -31,17 +29,28 @@ internal static unsafe class Bf16Native
             return;
         }
 
-        string? path = FindLibrary();
-        if (path is null)
+        // A package's runtimes/linux-x64/native asset resolves through the assembly's deps.json; a
+        // build of this repository puts the library beside the assembly instead.
+        IntPtr handle;
+        string path = LibraryName;
+        if (!NativeLibrary.TryLoad(LibraryName, typeof(Bf16Native).Assembly, DllImportSearchPath.AssemblyDirectory, out handle))
         {
-            Unavailable = $"this build has no BF16 kernel: {LibraryName} is built from src/Kernels/Native/bf16_microkernel.c when /usr/bin/gcc exists at build time (Linux)";
-            return;
-        }
+            if (FindLibrary() is not { } found)
+            {
+                Unavailable = $"this build has no BF16 kernel: {LibraryName} is built from src/Kernels/Native/bf16_microkernel.c when /usr/bin/gcc exists at build time (x64 Linux)";
+                return;
+            }
 
-        if (!NativeLibrary.TryLoad(path, out IntPtr handle))
-        {
-            Unavailable = $"{path} could not be loaded";
-            return;
+            try
+            {
+                handle = NativeLibrary.Load(found);
+                path = found;
+            }
+            catch (DllNotFoundException exception)
+            {
+                Unavailable = $"{found} could not be loaded: {exception.Message.Split('\n')[0]}";
+                return;
+            }
         }
 
         if (!NativeLibrary.TryGetExport(handle, "mtrl_bf16_tile_12x32", out IntPtr full)
@@ -52,8 +61,8 @@ internal static unsafe class Bf16Native
             return;
         }
 
-        s_fullTile = (delegate* unmanaged[SuppressGCTransition]<int, uint*, uint*, float*, int, float, float, void>)full;
-        s_halfTile = (delegate* unmanaged[SuppressGCTransition]<int, uint*, uint*, float*, int, float, float, void>)half;
+        s_fullTile = (delegate* unmanaged<int, uint*, uint*, float*, int, float, float, void>)full;
+        s_halfTile = (delegate* unmanaged<int, uint*, uint*, float*, int, float, float, void>)half;
         LibraryPath = path;
     }
 #pragma warning restore CA1810
@@ -67,7 +76,7 @@ internal static unsafe class Bf16Native
     /// <summary>Why BF16 products cannot run here, as one sentence; null when they can.</summary>
     public static string? Unavailable { get; }
 
-    /// <summary>The library that loaded, for reports; null when unavailable.</summary>
+    /// <summary>The library that loaded (its name when found through the deps.json of a package), for reports; null when unavailable.</summary>
     public static string? LibraryPath { get; }
 
     /// <summary>A full 12×32 tile over <paramref name="pairs"/> packed depth pairs (see <see cref="Bf16MicroKernel"/>).</summary>

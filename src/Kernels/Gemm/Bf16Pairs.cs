@@ -8,7 +8,8 @@ namespace Mtrl.Kernels;
 /// <see cref="Bf16MicroKernel"/>. A panel of <c>width</c> values per depth step becomes, per depth
 /// pair q, <c>width</c> 32-bit words holding depth 2q in the low half and 2q + 1 in the high half
 /// (zero past an odd depth). Rounding is to nearest, ties to even, as VCVTNEPS2BF16; NaN stays a
-/// (quiet) NaN with its sign; values beyond bfloat16's range round to ±∞.
+/// (quiet) NaN with its sign; values beyond bfloat16's range round to ±∞. Denormals are kept
+/// (VCVTNEPS2BF16 would flush them), which changes nothing: VDPBF16PS reads them as zero.
 /// </summary>
 internal static unsafe class Bf16Pairs
 {

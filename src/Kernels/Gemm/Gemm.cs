@@ -114,7 +114,9 @@ public static unsafe class Gemm
     /// Whether <see cref="Multiply(GemmTranspose, GemmTranspose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, GemmBackend, Accelerator?)"/>
     /// with <paramref name="backend"/> computes an m-row product of depth k on the unpacked direct
     /// path (row axpys and dot products in a fixed order). Fused kernels that must reproduce its
-    /// results bit for bit (the fused Adam update of a linear layer) ask this first.
+    /// results bit for bit (the fused Adam update of a linear layer) ask this first. Under
+    /// <see cref="GemmBackend.Bfloat16"/> this holds too: <see cref="UsesBfloat16"/> is false for
+    /// every shape the direct path takes, so those products run in float32 on it.
     /// </summary>
     public static bool TakesDirectPath(int m, int k, GemmBackend backend) => backend != GemmBackend.OpenBlas && DirectGemm.Prefers(m, k);
 
