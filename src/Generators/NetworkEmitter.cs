@@ -224,11 +224,10 @@ internal static partial class NetworkEmitter
     /// <summary>Copies the inputs the network reads out of packed rows: one bulk copy when an input is the whole row.</summary>
     private static void WriteRowCopies(IndentedTextWriter w, Dsl.EquatableArray<RowPart> row, string rows, string rowWidth)
     {
-        var total = row.Sum(i => i.Width);
         foreach (var part in row)
         {
             if (part.Field is not { } field) continue;
-            w.WriteLine(part.Width == total
+            w.WriteLine(part.WholeRow
                 ? $"{rows}.Slice(0, batch * {Int(part.Width)}).CopyTo({field});"
                 : $"for (var b = 0; b < batch; b++) {rows}.Slice(b * {rowWidth} + {Int(part.Offset)}, {Int(part.Width)}).CopyTo({field}.AsSpan(b * {Int(part.Width)}, {Int(part.Width)}));");
         }

@@ -18,5 +18,8 @@ internal sealed record NetworkInputs(
 /// <summary>An agent input a network reads: the typed Forward's parameter, the field it is copied to, its width.</summary>
 internal sealed record InputCopy(string Name, string Parameter, string Field, int Width);
 
-/// <summary>One input's place in an observation or goal row; <see cref="Field"/> is null when this network does not read it.</summary>
-internal sealed record RowPart(string Name, int Offset, int Width, string? Field);
+/// <summary>
+/// One input's place in an observation or goal row; <see cref="Field"/> is null when this network
+/// does not read it. <see cref="WholeRow"/>: the input is the whole row, copied in one piece.
+/// </summary>
+internal sealed record RowPart(string Name, int Offset, int Width, string? Field, bool WholeRow);

@@ -248,9 +248,11 @@ internal sealed partial class NetworkLowering
         {
             var parts = new List<RowPart>();
             var offset = 0;
-            foreach (var input in _agent.Inputs.Where(i => i.Kind == kind))
+            var row = _agent.Inputs.Where(i => i.Kind == kind).ToList();
+            var total = row.Sum(i => i.Width);
+            foreach (var input in row)
             {
-                parts.Add(new RowPart(input.Name, offset, input.Width, _inputs.Contains(input) ? Value(input.Name) : null));
+                parts.Add(new RowPart(input.Name, offset, input.Width, _inputs.Contains(input) ? Value(input.Name) : null, input.Width == total));
                 offset += input.Width;
             }
             return parts.ToEquatableArray();
