@@ -39,6 +39,8 @@ public sealed class NetworkPlanTests
         }
         """;
 
+    private static string TestSpecDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Specs");
+
     private static AgentModel Agent(string text)
     {
         var result = Mtrl.Dsl.SpecCompiler.Compile("plan.mtrl", text);
@@ -213,6 +215,52 @@ public sealed class NetworkPlanTests
         // Routing layers 1 and 2 both take their gradient through one up-projection workspace: allocated once.
         Assert.Single(plan.Constructor.OfType<AllocateBuffer>(), b => b.Field == "_routed_upOutGrad");
         Assert.Equal(plan.Fields.Count, plan.Fields.Distinct().Count());
+    }
+
+    [Fact]
+    public void SoftModuleStyleConditionsOnEveryEarlierProbabilityAndRoutesGradientIntoBothInputs()
+    {
+        var text = File.ReadAllText(Path.Combine(TestSpecDirectory(), "soft_module_sac.mtrl"));
+        var plan = Plan(text, "actor");
+        var block = Block<SoftModularPlan>(plan);
+        Assert.Equal(SoftModularStyle.SoftModule, block.Style);
+        Assert.True(block.Gated);
+        // The last condition (the gate's, l = 2) is [p⁰ | p¹]: a concatenation of two 4×4 matrices.
+        Assert.Contains(new CreateLayer("_routed_earlier2", new ConcatCreation(new EquatableArray<int>(new[] { 16, 16 }))), plan.Constructor);
+        Assert.Equal(32, Allocated(plan, "_routed_condition2"));
+        var grid = Assert.Single(plan.Constructor.OfType<AllocateBlock>().Select(a => a.Allocation).OfType<SoftModularGridAllocation>());
+        Assert.Equal(("ModuleOutputs", true), (grid.OutputsRole, grid.MixedInputs));
+        // base and emb are trained nodes: the routing input's product is differentiated into both.
+        // x's gradient sums two parts (layer 0's modules through relu(x), and the routing input),
+        // so Backward clears it on entry; by's has one and is written directly.
+        Assert.True(block.RoutesInputGradient);
+        Assert.Equal(new SummedGradient("_base_grad", ClearFirst: false, 64), block.InputGradient);
+        Assert.Contains(new SummedGradientClear("_base_grad", 64, IsAction: false), plan.SummedGradients);
+        Assert.Equal(new InputGradient("_emb_grad", null), block.ByGradient);
+        Assert.Equal(64, Allocated(plan, "_routed_baseActivationGrad"));
+    }
+
+    [Fact]
+    public void APerTaskGateIsAPerTaskChainOverTheExpertSlices()
+    {
+        const string text = """
+            agent Gate {
+              tasks: 3
+              input obs: 4
+              action: discrete(2)
+              network q {
+                m = moe(obs, experts: 3, widths: [5, 6], gate: per_task)
+                out q = q_values(m)
+              }
+              train dqn { }
+            }
+            """;
+        var plan = Plan(text, "q");
+        Assert.Empty(plan.Forward.OfType<BlockForward>());
+        Assert.Contains(new CreateLayer("_m_fc0", new TaskLinearCreation(SliceName.Indexed("q.m.expert{t}.fc0", LoopIndex.Task))), plan.Constructor);
+        Assert.Contains(new CreateLayer("_m_fc1", new TaskLinearCreation(SliceName.Indexed("q.m.expert{t}.fc1", LoopIndex.Task))), plan.Constructor);
+        Assert.Contains(new AffineForward("_m_fc1", "_m_hidden0", "_m_affine1", AffineMode.PerTask), plan.Forward);
+        Assert.True(plan.Inputs.UsesTasks);
     }
 
     [Fact]
