@@ -60,13 +60,13 @@ public sealed class DeviceDqnTrainingTests(IlgpuCpuFixture fixture, ITestOutputH
     [Fact]
     public void BitFlipRunWithHindsightRelabelingMatchesTheCpuTrainerStepForStep()
     {
-        const int envs = 3, bits = 6, vectorSteps = 120;
+        const int envs = 3, bits = 6, vectorSteps = 80;
         var builder = new ParameterLayoutBuilder();
         var chain = new SequentialBuilder(builder, "q", 2 * bits).Mlp(new[] { 24 }).Linear(bits);
         ParameterLayout layout = builder.Build();
         var dqn = new DqnOptions
         {
-            Gamma = 0.9, LearningRate = 1e-3f, BatchSize = 20, Warmup = 30, TrainEvery = 2, GradientSteps = 2, TargetUpdateEvery = 50, Tau = 0.5f,
+            Gamma = 0.9, LearningRate = 1e-3f, BatchSize = 20, Warmup = 30, TrainEvery = 4, GradientSteps = 2, TargetUpdateEvery = 50, Tau = 0.5f,
             EpsilonDecaySteps = 200, ReplayCapacity = 300, Seed = 11, Steps = envs * vectorSteps, Her = new HerOptions(HerGoalStrategy.Future, 4),
         };
         var cpuEnvironment = new BitFlipVectorEnvironment(envs, bits);
