@@ -106,6 +106,40 @@ public sealed class DeviceTrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void BitFlipWithHindsightRelabelingTrainsOnTheDeviceAsOnTheCpu()
+    {
+        var spec = Spec("flip.mtrl", """
+            agent Flip {
+              input bits: 6
+              goal target: 6
+              action: discrete(6)
+              network q {
+                h = mlp(concat(bits, target), widths: [16])
+                out q = q_values(h)
+              }
+              train dqn { gamma: 0.9  lr: 1e-3  batch: 16  warmup: 48  target_update_every: 48  epsilon_decay_steps: 200  seed: 5 }
+              replay { capacity: 1_000  her: future(k: 4) }
+            }
+            """);
+        string[] common = ["train", spec, "--env", "bitflip", "--envs", "4", "--steps", "240", "--eval-episodes", "2", "--checkpoint-every", "0"];
+        var deviceCheckpoint = Path.Combine(_directory, "device.ckpt");
+        var cpuCheckpoint = Path.Combine(_directory, "cpu.ckpt");
+
+        var (code, output, error) = Run([.. common, "--device", "ilgpu-cpu", "--save", deviceCheckpoint]);
+        Assert.True(code == 0, error);
+        Assert.Contains("eval success average", output);
+        var (cpuCode, _, cpuError) = Run([.. common, "--save", cpuCheckpoint]);
+        Assert.True(cpuCode == 0, cpuError);
+
+        var device = CheckpointFile.Load(deviceCheckpoint);
+        var cpu = CheckpointFile.Load(cpuCheckpoint);
+        Assert.Equal(cpu.Counter("updates"), device.Counter("updates"));
+        Assert.True(device.Counter("updates") > 40, "the run must make updates");
+        var difference = cpu.Arrays["parameters"].Zip(device.Arrays["parameters"], (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(difference <= 1e-4f, $"device parameters differ from the CPU run's by {difference}");
+    }
+
+    [Fact]
     public void AnAbsentDeviceIsOneLineListingWhatIlgpuFound()
     {
         var found = GpuDevice.ListDevices();

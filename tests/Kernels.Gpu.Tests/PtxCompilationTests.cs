@@ -81,6 +81,9 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceAdamKernels.Update", names);
         Assert.Contains("DeviceTdKernels.Rows", names);
         Assert.Contains("DeviceTdKernels.Reduce", names);
+        Assert.Contains("DeviceStepAssembler.AssembleGoals", names);
+        Assert.Contains("DeviceEpisodeLog.Record", names);
+        Assert.Contains("DeviceEpsilonGreedyKernels.Choose", names);
     }
 
     [Theory]
