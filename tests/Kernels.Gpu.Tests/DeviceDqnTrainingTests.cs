@@ -58,6 +58,31 @@ public sealed class DeviceDqnTrainingTests(IlgpuCpuFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public void MultiTaskCartPoleWithTaskBalancedBatchesMatchesTheCpuTrainerStepForStep()
+    {
+        const int envs = 4, vectorSteps = 100;
+        var builder = new ParameterLayoutBuilder();
+        var chain = new SequentialBuilder(builder, "q", CartPoleRules.ObservationSize).Mlp(new[] { 12 }).Linear(2);
+        ParameterLayout layout = builder.Build();
+        var dqn = new DqnOptions
+        {
+            Gamma = 0.95, LearningRate = 1e-3f, BatchSize = 15, Warmup = 48, TrainEvery = 4, GradientSteps = 1, TargetUpdateEvery = 56,
+            EpsilonDecaySteps = 200, ReplayCapacity = 800, Seed = 21, Steps = envs * vectorSteps, Sampling = ReplaySampling.TaskBalanced,
+        };
+        var cpuEnvironment = new CartPoleVectorEnvironment(envs, new CartPoleOptions { Tasks = CartPoleTaskSuite.Two });
+        var trainer = new DqnTrainer(cpuEnvironment, layout, (store, rows) => new SequentialQNetwork(chain.Bind(store, rows), CartPoleRules.ObservationSize), dqn);
+        int[] taskIds = cpuEnvironment.Buffers.TaskIds.ToArray();
+        Assert.Equal(new[] { 0, 1, 0, 1 }, taskIds);
+
+        using var environment = new DeviceCartPole(fixture.Device, CartPoleTaskSuite.Two.ToArray(), taskIds);
+        DeviceDqnTrainingOptions options = DeviceOptions(dqn) with { Sampling = DeviceReplaySampling.TaskBalanced };
+        using var training = new DeviceDqnTraining(fixture.Device, environment, LayersOf(layout), trainer.Parameters.Values, options, taskIds, taskCount: 2);
+
+        RunInLockstep(trainer, cpuEnvironment, training, environment, vectorSteps, observationTolerance: 1e-4f);
+        AssertLearnedAlike(trainer, training, parameterTolerance: 1e-4f);
+    }
+
+    [Fact]
     public void BitFlipRunWithHindsightRelabelingMatchesTheCpuTrainerStepForStep()
     {
         const int envs = 3, bits = 6, vectorSteps = 80;
@@ -179,18 +204,31 @@ public sealed class DeviceDqnTrainingTests(IlgpuCpuFixture fixture, ITestOutputH
 
         // The device's episode log holds the CPU loop's episodes, in its order.
         var statistics = new EpisodeStatistics();
+        EpisodeStatistics[] perTask = Enumerable.Range(0, training.Loop.TaskCount).Select(_ => new EpisodeStatistics(OffPolicyLoop.TaskWindow)).ToArray();
         DeviceEpisodeBatch episodes = training.Loop.Episodes.ReadNew();
         Assert.Empty(episodes.Omitted);
         foreach (DeviceEpisodeRecord record in episodes.Episodes)
         {
             statistics.Add(record.Return, record.Length, record.Terminated);
+            perTask[record.Task].Add(record.Return, record.Length, record.Terminated);
         }
 
-        Assert.Equal(trainer.Episodes.Episodes, statistics.Episodes);
-        Assert.Equal(trainer.Episodes.MeanReturn, statistics.MeanReturn);
-        Assert.Equal(trainer.Episodes.MeanLength, statistics.MeanLength);
-        Assert.Equal(trainer.Episodes.TerminationRate, statistics.TerminationRate);
+        AssertSameStatistics(trainer.Episodes, statistics);
+        Assert.Equal(trainer.TaskEpisodes.Length, perTask.Length);
+        for (int t = 0; t < perTask.Length; t++)
+        {
+            AssertSameStatistics(trainer.TaskEpisodes[t], perTask[t]);
+        }
+
         Assert.Empty(training.Loop.Episodes.ReadNew().Episodes);
+    }
+
+    private static void AssertSameStatistics(EpisodeStatistics expected, EpisodeStatistics actual)
+    {
+        Assert.Equal(expected.Episodes, actual.Episodes);
+        Assert.Equal(expected.MeanReturn, actual.MeanReturn);
+        Assert.Equal(expected.MeanLength, actual.MeanLength);
+        Assert.Equal(expected.TerminationRate, actual.TerminationRate);
     }
 
     /// <summary>Loss, parameters and target parameters within tolerance; equal optimizer step counts.</summary>

@@ -27,6 +27,7 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
     private readonly DqnTrainer _shell;
     private readonly DeviceDqnTraining _training;
     private readonly IDisposable _environment;
+    private readonly EpisodeStatistics _episodes = new();
     private readonly EpisodeStatistics[] _taskEpisodes;
     private long _episodesReadAt = -1;
     private long _parametersReadAt = -1;
@@ -115,8 +116,6 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
             return _taskEpisodes;
         }
     }
-
-    private readonly EpisodeStatistics _episodes = new();
 
     /// <summary>Not timed: the device's launches are asynchronous, so phase times would measure the launches, not the work.</summary>
     public TrainingProfile? Profile { get; set; }

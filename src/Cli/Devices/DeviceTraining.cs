@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using Mtrl.Cli;
 using Mtrl.Kernels.Environments;
 using Mtrl.Kernels.Gpu.Devices;
 using Mtrl.Kernels.Gpu.Environments;
