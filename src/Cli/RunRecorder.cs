@@ -116,7 +116,7 @@ internal sealed class RunRecorder : IDisposable
         }
         if (Due(final, transitions, Schedule.CheckpointEvery, ref _checkpointedAt))
         {
-            Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, trainer.Replay);
+            Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, ReplayOf(trainer));
         }
         _previous = transitions;
         return (logged, evaluated, stages);
@@ -168,8 +168,11 @@ internal sealed class RunRecorder : IDisposable
         var transitions = trainer.Transitions;
         if (_checkpointedAt == transitions) return;
         _checkpointedAt = transitions;
-        Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, trainer.Replay);
+        Run.SaveCheckpoint(trainer.CreateCheckpoint(), transitions, Schedule.KeepCheckpoints, ReplayOf(trainer));
     }
+
+    /// <summary>The replay saved beside a checkpoint: none for a trainer whose replay lives on a device (such a run is not resumed).</summary>
+    private static Runtime.Replay.ReplayBuffer? ReplayOf(ITrainer trainer) => trainer is Devices.IDeviceResidentTrainer ? null : trainer.Replay;
 
     /// <summary>
     /// True when a multiple of <paramref name="every"/> lies in (previous report, transitions], or at

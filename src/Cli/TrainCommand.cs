@@ -9,6 +9,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading;
+using Mtrl.Cli.Devices;
 using Mtrl.Cli.InProcess;
 using Mtrl.Dsl.Model;
 using Mtrl.Dsl.Semantics;
@@ -60,10 +61,15 @@ internal static class TrainCommand
         var freeze = new Option<string[]>("--freeze") { Description = "Parameter slices to keep unchanged, added to the spec's freeze: networks, blocks or nodes such as encoder,q.h (see mtrl describe).", HelpName = "NAMES", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var task = new Option<int?>("--task") { Description = "Learn only this task of the environment's suite (a single-task agent learns it as its task 0; e.g. a distillation teacher).", CustomParser = NullableInt("--task") };
         var precision = new Option<string?>("--precision") { Description = MatrixPrecision.Description, HelpName = "fp32|bf16" };
+        var device = new Option<string>("--device")
+        {
+            Description = "Where training runs: cpu (the CPU kernels), or an ILGPU device — cuda, opencl, or ilgpu-cpu (ILGPU's CPU emulator, for checks). Devices train DQN with a plain MLP in cartpole or bitflip.",
+            DefaultValueFactory = _ => "cpu",
+        };
         var teacher = new Option<string[]>("--teacher") { Description = "A distillation's teachers: run directories (their newest checkpoint) or checkpoints in one, one per task in task order, or one for all.", HelpName = "RUN", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var command = new Command("train", "Train a spec's agent in a built-in environment, generating and compiling it in-process.")
         {
-            task, teacher,
+            task, teacher, device,
             file, environment, agent, environments, steps, seed, threads, logEvery, save,
             runsDir, evalEvery, evalEpisodes, checkpointEvery, keepCheckpoints, seeds, onNonFinite, resume,
             massCart, massPole, poleLength, force, initFrom, freeze, precision,
@@ -89,6 +95,7 @@ internal static class TrainCommand
             Teachers = parse.GetValue(teacher) ?? Array.Empty<string>(),
             Freeze = parse.GetValue(freeze) ?? Array.Empty<string>(),
             Precision = parse.GetValue(precision),
+            Device = parse.GetValue(device)!,
         }, output, error, stop.Token));
         });
         return command;
@@ -166,6 +173,19 @@ internal static class TrainCommand
             error.WriteLine($"mtrl: error: --freeze: {freezeProblem}");
             return 2;
         }
+        // Before the run directory: a spec the device cannot run, or a device that is not there, is one line.
+        IDisposable? device = null;
+        if (DeviceSupport.IsDevice(request.Device))
+        {
+            if (DeviceSupport.Check(session.Agent, request.Environment, specOptions with { NonFinite = request.NonFinitePolicy, Freeze = frozen }) is { } unsupported)
+            {
+                error.WriteLine($"mtrl: error: --device {request.Device} cannot train agent '{session.Agent.Name}': {unsupported}");
+                return 2;
+            }
+            if ((device = DeviceTraining.Open(request.Device, error, out var description)) is null) return 2;
+            output.WriteLine($"device {description}");
+        }
+        using var deviceScope = device;
         var sequential = session.IsSequential ? SequentialFor(request, session) : null;
         var steps = sequential is not null ? session.Agent.Tasks * StageBudget(sequential, request.Environments) : request.Steps ?? specOptions.Steps;
         var baseSeed = request.Seed is { } given ? (ulong)given : specOptions.Seed;
@@ -194,13 +214,21 @@ internal static class TrainCommand
             var evaluation = session.CreateEnvironment(error);
             if (environment is null || evaluation is null) return 2;
             var trainer = sequential is null
-                ? session.CreateTrainer(environment, options, out var trainerProblem)
+                // On a device the CPU trainer is a shell whose replay is never filled: one row per environment.
+                ? session.CreateTrainer(environment, device is null ? options : options with { ReplayCapacity = request.Environments }, out var trainerProblem)
                 : session.CreateSequentialTrainer(options, sequential with { Seed = seed }, out trainerProblem);
+            if (trainer is not null && device is not null)
+            {
+                trainer = DeviceTraining.CreateTrainer(device, trainer, environment, options, out trainerProblem);
+            }
             if (trainer is null)
             {
                 error.WriteLine($"mtrl: error: {trainerProblem}");
                 return 2;
             }
+            // A device trainer holds device memory: the previous seed's is released once this one exists.
+            (last as IDisposable)?.Dispose();
+            last = null;
             FineTuneResult? loaded = null;
             if (initial is not null)
             {
@@ -234,7 +262,14 @@ internal static class TrainCommand
             last = trainer;
         }
         if (request.Seeds > 1 && finals.Count > 0) WriteSeedSummary(finals, root, output);
-        return request.Save is null || last is null ? 0 : Save(last, request.Save, output, error);
+        try
+        {
+            return request.Save is null || last is null ? 0 : Save(last, request.Save, output, error);
+        }
+        finally
+        {
+            (last as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>
@@ -257,6 +292,11 @@ internal static class TrainCommand
         catch (RunDirectoryException exception)
         {
             error.WriteLine($"mtrl: error: {exception.Message}");
+            return 1;
+        }
+        if (manifest.EnvironmentOptions.TryGetValue(DeviceSupport.ManifestKey, out var trainedOn))
+        {
+            error.WriteLine($"mtrl: error: {run.Path} trained on --device {trainedOn}, whose replay and environments lived on the device, so it cannot be resumed; start a new run (--init-from {run.Path} takes its parameters)");
             return 1;
         }
         var replay = RunDirectory.ReplayFileOf(latest.Path);
@@ -404,6 +444,8 @@ internal static class TrainCommand
         var environmentOptions = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, value) in request.CartPole?.Given ?? Array.Empty<(string, string)>()) environmentOptions[option] = value;
         if (request.Task is { } task) environmentOptions[TaskKey] = task.ToString(CultureInfo.InvariantCulture);
+        // A device run is recorded as one, so that --resume refuses it instead of continuing with an empty replay.
+        if (DeviceSupport.IsDevice(request.Device)) environmentOptions[DeviceSupport.ManifestKey] = request.Device;
         // A resumed distillation reloads the same teachers.
         if (session.TeacherCheckpoints is { Count: > 0 } teachers) environmentOptions[TeachersKey] = string.Join("\n", teachers);
         return new RunManifest(ToolVersion, request.File, session.Agent.Name, session.Algorithm, request.Environment, request.Environments,
@@ -717,6 +759,8 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
 
     /// <summary><c>--precision</c>: fp32 or bf16 matrix products; null when not given (fp32, or a resumed run's own).</summary>
     public string? Precision { get; init; }
+    /// <summary><c>--device</c>: cpu, or the ILGPU device to train on (cuda, opencl, ilgpu-cpu).</summary>
+    public string Device { get; init; } = "cpu";
 
     /// <summary><c>--task</c>: the one task of the environment's suite to learn.</summary>
     public int? Task { get; init; }
@@ -765,6 +809,9 @@ internal sealed record TrainRequest(string File, string Environment, string? Age
         if (EvalEpisodes is < 1 or > MaxEvalEpisodes) return $"--eval-episodes must be in [1, {MaxEvalEpisodes}]; found {EvalEpisodes}";
         if (CheckpointEvery is < 0) return $"--checkpoint-every must be at least 0 (0: only at the end); found {CheckpointEvery}";
         if (KeepCheckpoints is < 1 or > MaxKeptCheckpoints) return $"--keep-checkpoints must be in [1, {MaxKeptCheckpoints}]; found {KeepCheckpoints}";
+        if (!DeviceSupport.Names.Contains(Device)) return $"--device must be one of {DeviceSupport.Allowed}; found '{Device}'";
+        if (Resume is not null && DeviceSupport.IsDevice(Device)) return "--device applies to a new run; --resume continues a CPU run where it stopped (a device run cannot be resumed)";
+        if (DeviceSupport.IsDevice(Device) && Precision == MatrixPrecision.Bfloat16) return $"--precision bf16 is a CPU kernel; --device {Device} trains with the device's float32 GEMM";
         if (OnNonFinite is not ("fail" or "skip")) return $"--on-nonfinite must be fail or skip; found '{OnNonFinite}'";
         if (MatrixPrecision.Check(Precision) is { } precisionProblem) return precisionProblem;
         if (Seeds is < 1 or > MaxSeeds) return $"--seeds must be in [1, {MaxSeeds}]; found {Seeds}";

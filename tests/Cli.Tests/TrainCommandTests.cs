@@ -229,6 +229,9 @@ public sealed class TrainCommandTests : IDisposable
         var (code, _, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", "--precision", "fp16");
         Assert.Equal(2, code);
         Assert.Contains("--precision must be fp32 or bf16; found 'fp16'", error);
+        (code, _, error) = Run("train", Spec("flip.mtrl", SmallBitFlip), "--env", "bitflip", "--precision", "bf16", "--device", "ilgpu-cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("--precision bf16 is a CPU kernel; --device ilgpu-cpu trains with the device's float32 GEMM", error);
     }
 
     [Fact]

@@ -107,6 +107,9 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceSacKernels.MeanLoss", names);
         Assert.Contains("DeviceSacKernels.TemperatureGradient", names);
         Assert.Contains("DeviceSacKernels.ActionGradients", names);
+        Assert.Contains("DeviceStepAssembler.AssembleGoals", names);
+        Assert.Contains("DeviceEpisodeLog.Record", names);
+        Assert.Contains("DeviceEpsilonGreedyKernels.Choose", names);
     }
 
     [Theory]

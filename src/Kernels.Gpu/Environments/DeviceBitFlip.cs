@@ -12,7 +12,7 @@ namespace Mtrl.Kernels.Gpu.Environments;
 /// are 0 / 1 floats, and every result is an integer function of (seed, env, episode, actions), so
 /// it equals the CPU's bit for bit on any device.
 /// </summary>
-public sealed class DeviceBitFlip : IDisposable
+public sealed class DeviceBitFlip : IDisposable, Training.IDeviceDiscreteEnvironment
 {
     private readonly MemoryBuffer1D<ulong, Stride1D.Dense> _states;
     private readonly MemoryBuffer1D<ulong, Stride1D.Dense> _goals;
@@ -119,6 +119,39 @@ public sealed class DeviceBitFlip : IDisposable
 
     /// <summary>Per env: episodes started since the last reset.</summary>
     public MemoryBuffer1D<uint, Stride1D.Dense> Episodes => _episodes;
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.ObservationWidth => Bits;
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.GoalWidth => Bits;
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.ActionCount => Bits;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.ObservationView => Observations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalObservationView => FinalObservations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.RewardView => Rewards.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.TerminatedView => Terminated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.TruncatedView => Truncated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.AchievedGoalView => AchievedGoals.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.DesiredGoalView => DesiredGoals.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalAchievedGoalView => FinalAchievedGoals.View;
 
     /// <summary>Starts episode 0 of every environment under <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed.</param>

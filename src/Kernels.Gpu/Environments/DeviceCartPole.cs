@@ -18,7 +18,7 @@ namespace Mtrl.Kernels.Gpu.Environments;
 /// accelerator; stepped states agree within the CPU's sine/cosine polynomial error (below 2e-7
 /// absolute). On a GPU, the compiler may fuse multiply-adds, which can move results by an ulp.
 /// </remarks>
-public sealed class DeviceCartPole : IDisposable
+public sealed class DeviceCartPole : IDisposable, Training.IDeviceDiscreteEnvironment
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _floats;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _steps;
@@ -154,7 +154,7 @@ public sealed class DeviceCartPole : IDisposable
         _step(EnvironmentCount, _views, actions, MaxEpisodeSteps, Seed);
     }
 
-    /// <summary>The replay step of the step just taken, assembled on the device by <paramref name="assembler"/> (call its <see cref="Replay.DeviceStepAssembler.Before"/> with <see cref="Observations"/> before stepping).</summary>
+    /// <summary>The replay step of the step just taken, assembled on the device by <paramref name="assembler"/> (call its <see cref="Replay.DeviceStepAssembler.Before(ArrayView{float})"/> with <see cref="Observations"/> before stepping).</summary>
     /// <param name="assembler">An assembler for N envs with observations of 4.</param>
     /// <param name="actions">The actions passed to <see cref="Step"/>.</param>
     /// <param name="taskIds">N task ids.</param>
@@ -163,6 +163,39 @@ public sealed class DeviceCartPole : IDisposable
         ArgumentNullException.ThrowIfNull(assembler);
         return assembler.After(Observations.View, FinalObservations.View, Rewards.View, Terminated.View, Truncated.View, actions, taskIds);
     }
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.ObservationWidth => CartPoleRules.ObservationSize;
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.GoalWidth => 0;
+
+    /// <inheritdoc />
+    int Training.IDeviceDiscreteEnvironment.ActionCount => 2;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.ObservationView => Observations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalObservationView => FinalObservations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.RewardView => Rewards.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.TerminatedView => Terminated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.TruncatedView => Truncated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.AchievedGoalView => default;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.DesiredGoalView => default;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalAchievedGoalView => default;
 
     /// <summary>Host copies of x, ẋ, θ, θ̇ (synchronises), for inspection and tests.</summary>
     public (float[] X, float[] XDot, float[] Theta, float[] ThetaDot) ReadState()

@@ -147,6 +147,31 @@ public sealed class DeviceDqnLearner : IDisposable
         Optimizer.Step(Parameters.View, Gradients.View, _loss.Loss.View);
     }
 
+    /// <summary>
+    /// The online network's Q values of <paramref name="rows"/> rows (acting): observations,
+    /// followed by the desired goals when the network reads goals. Valid until the next forward
+    /// or update; nothing is read back.
+    /// </summary>
+    /// <param name="observations">rows × <see cref="ObservationWidth"/>.</param>
+    /// <param name="goals">rows × <see cref="GoalWidth"/> (ignored without goals).</param>
+    /// <param name="rows">Rows, in [1, the learner's largest batch].</param>
+    /// <returns>rows × <see cref="ActionCount"/> Q values.</returns>
+    public ArrayView<float> ForwardOnline(ArrayView<float> observations, ArrayView<float> goals, int rows)
+    {
+        if (rows < 1 || rows > _online.MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"rows must be in [1, {_online.MaxBatch}]");
+        }
+
+        if (observations.Length < (long)rows * ObservationWidth || (GoalWidth > 0 && goals.Length < (long)rows * GoalWidth))
+        {
+            throw new ArgumentException(
+                $"observations and goals have {observations.Length} and {goals.Length} values; {rows} rows need {(long)rows * ObservationWidth} and {(long)rows * GoalWidth}", nameof(observations));
+        }
+
+        return _online.Forward(Input(observations, goals, rows, _currentInput), rows);
+    }
+
     /// <summary>θ′ ← (1 − τ)·θ′ + τ·θ: the target network's update (τ = 1 copies, as DQN's default).</summary>
     public void UpdateTarget(float tau) => _ops.Blend(TargetParameters.View, Parameters.View, tau);
 

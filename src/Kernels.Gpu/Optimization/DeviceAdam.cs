@@ -93,6 +93,43 @@ public sealed class DeviceAdam : IDisposable
         _update(ParameterCount, parameters, gradients, FirstMoment.View, SecondMoment.View, _constants.View, _settings);
     }
 
+    /// <summary>
+    /// Continues a saved optimizer (a checkpoint's moments and counters): the moments are
+    /// uploaded and the β powers become the running products after <paramref name="steps"/>
+    /// applied steps, the values the device would hold had it made them.
+    /// </summary>
+    /// <param name="firstMoment">First moments, one per parameter.</param>
+    /// <param name="secondMoment">Second moments, one per parameter.</param>
+    /// <param name="steps">Applied steps, at least 0.</param>
+    /// <param name="skipped">Skipped steps, at least 0.</param>
+    public void Restore(float[] firstMoment, float[] secondMoment, long steps, long skipped)
+    {
+        ArgumentNullException.ThrowIfNull(firstMoment);
+        ArgumentNullException.ThrowIfNull(secondMoment);
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        ArgumentOutOfRangeException.ThrowIfNegative(skipped);
+        if (firstMoment.Length != ParameterCount || secondMoment.Length != ParameterCount)
+        {
+            throw new ArgumentException(
+                $"the moments hold {firstMoment.Length} and {secondMoment.Length} values; the optimizer has {ParameterCount} parameters", nameof(firstMoment));
+        }
+
+        double beta1Power = 1.0, beta2Power = 1.0;
+        for (long t = 0; t < steps; t++)
+        {
+            beta1Power *= _settings.Beta1;
+            beta2Power *= _settings.Beta2;
+        }
+
+        FirstMoment.CopyFromCPU(firstMoment);
+        SecondMoment.CopyFromCPU(secondMoment);
+        _state.CopyFromCPU(new[] { beta1Power, beta2Power, 0.0 });
+        var counters = new long[DeviceAdamKernels.CounterCount];
+        counters[DeviceAdamKernels.Steps] = steps;
+        counters[DeviceAdamKernels.Skipped] = skipped;
+        _counters.CopyFromCPU(counters);
+    }
+
     /// <summary>Steps applied so far (synchronises).</summary>
     public long ReadSteps() => _counters.GetAsArray1D()[DeviceAdamKernels.Steps];
 
