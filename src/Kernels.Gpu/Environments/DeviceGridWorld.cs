@@ -196,7 +196,7 @@ public sealed class DeviceGridWorld : IDisposable
 
     /// <summary>
     /// The replay step of the step just taken, without a host copy: the assembler's observations
-    /// from before the step (<see cref="Replay.DeviceStepAssembler.Before"/>), next observations
+    /// from before the step (<see cref="Replay.DeviceStepAssembler.Before(ArrayView{float})"/>), next observations
     /// (final ones where an episode ended), float actions, and this vector's task ids.
     /// </summary>
     /// <param name="assembler">An assembler for N envs with observations of <see cref="ObservationWidth"/>.</param>
