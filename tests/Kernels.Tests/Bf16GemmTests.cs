@@ -40,22 +40,7 @@ public sealed class Bf16GemmTests
         (1, 1, 1), (3, 5, 2), (16, 32, 7), (17, 17, 17), (16, 40, 513), (129, 33, 300), (256, 40, 256), (1, 400, 3), (400, 1, 3), (31, 48, 5), (64, 9, 64),
     ];
 
-    public static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposes()
-    {
-        var data = new TheoryData<int, int, int, GemmTranspose, GemmTranspose>();
-        foreach ((int m, int n, int k) in Sizes)
-        {
-            foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
-            {
-                foreach (GemmTranspose tb in Enum.GetValues<GemmTranspose>())
-                {
-                    data.Add(m, n, k, ta, tb);
-                }
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposes() => GemmTestsBase.AllTransposesOf(Sizes);
 
     [Fact]
     public void RoundingIsToNearestWithTiesToEven()

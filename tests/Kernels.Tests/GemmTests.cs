@@ -12,10 +12,13 @@ public abstract class GemmTestsBase
         (1, 400, 3), (400, 1, 3), (3, 1, 400), (1, 1, 400), (129, 17, 400), (7, 33, 5), (128, 400, 400), (6, 16, 256), (13, 35, 513),
     ];
 
-    public static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposes()
+    public static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposes() => AllTransposesOf(Sizes);
+
+    /// <summary>Every size with every pair of transposes.</summary>
+    internal static TheoryData<int, int, int, GemmTranspose, GemmTranspose> AllTransposesOf((int M, int N, int K)[] sizes)
     {
         var data = new TheoryData<int, int, int, GemmTranspose, GemmTranspose>();
-        foreach ((int m, int n, int k) in Sizes)
+        foreach ((int m, int n, int k) in sizes)
         {
             foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
             {
