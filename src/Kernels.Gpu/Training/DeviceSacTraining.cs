@@ -52,7 +52,7 @@ public sealed class DeviceSacTraining : IDisposable
     /// <param name="criticLayers">A critic MLP's affine layers, writing one Q value.</param>
     /// <param name="parameters">Actor and critic 1 (the CPU trainer's <c>Parameters</c>).</param>
     /// <param name="twinParameters">Critic 2 (<c>TwinParameters</c>, the same layout).</param>
-    /// <param name="shape">What the networks read: the environment's observation and goal widths, tasks, one-hot task input.</param>
+    /// <param name="shape">What the networks read: the environment's observation width, its goal width (or 0 when they read no goals), tasks, one-hot task input.</param>
     /// <param name="options">The run's settings.</param>
     /// <param name="taskIds">Task of each environment (fixed for the run); empty: all task 0.</param>
     public DeviceSacTraining(
@@ -69,7 +69,8 @@ public sealed class DeviceSacTraining : IDisposable
             throw new ArgumentException($"twinParameters has {twinParameters.Length} values; the critics share one layout of {parameters.Length}", nameof(twinParameters));
         }
 
-        if (shape.ObservationWidth != environment.ObservationWidth || shape.GoalWidth != environment.GoalWidth)
+        // Networks that do not read goals (goal in the observation, or none) take shape.GoalWidth 0; the replay keeps the goals anyway.
+        if (shape.ObservationWidth != environment.ObservationWidth || (shape.GoalWidth != 0 && shape.GoalWidth != environment.GoalWidth))
         {
             throw new ArgumentException(
                 $"the networks read observations {shape.ObservationWidth} and goals {shape.GoalWidth} wide; the environment's are {environment.ObservationWidth} and {environment.GoalWidth}", nameof(shape));
