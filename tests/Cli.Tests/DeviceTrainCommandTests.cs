@@ -196,6 +196,16 @@ public sealed class DeviceTrainCommandTests : IDisposable
         Assert.Equal(cpu.Counter("actor_adam.steps"), device.Counter("actor_adam.steps"));
         Assert.NotEqual(cpu.Arrays["parameters"], cpu.Arrays["target"]);
 
+        // A device run starts from its checkpoint's parameters (--init-from): with no update in 80 warm-up transitions they come back as loaded.
+        var initialized = Path.Combine(_directory, "initialized.ckpt");
+        var (initCode, _, initError) = Run("train", spec, "--env", "pointmass", "--envs", "10", "--steps", "80", "--eval-episodes", "1", "--checkpoint-every", "0",
+            "--device", "ilgpu-cpu", "--init-from", deviceCheckpoint, "--save", initialized, "--runs-dir", Path.Combine(_directory, "init-runs"));
+        Assert.True(initCode == 0, initError);
+        var fineTuned = CheckpointFile.Load(initialized);
+        Assert.Equal(0, fineTuned.Counter("updates"));
+        Assert.Equal(device.Arrays["parameters"], fineTuned.Arrays["parameters"]);
+        Assert.Equal(device.Arrays["twin"], fineTuned.Arrays["twin"]);
+
         // Its checkpoints are SAC checkpoints: mtrl eval reads the run.
         var (evalCode, _, evalError) = Run("eval", run.Path, "--episodes", "1");
         Assert.True(evalCode == 0, evalError);
