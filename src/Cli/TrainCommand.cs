@@ -219,7 +219,7 @@ internal static class TrainCommand
                 : session.CreateSequentialTrainer(options, sequential with { Seed = seed }, out trainerProblem);
             if (trainer is not null && device is not null)
             {
-                trainer = DeviceTraining.CreateTrainer(device, trainer, environment, options, out trainerProblem);
+                trainer = DeviceTraining.CreateTrainer(device, trainer, environment, options, session.Agent, out trainerProblem);
             }
             if (trainer is null)
             {

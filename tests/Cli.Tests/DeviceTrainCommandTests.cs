@@ -139,6 +139,78 @@ public sealed class DeviceTrainCommandTests : IDisposable
         Assert.True(difference <= 1e-4f, $"device parameters differ from the CPU run's by {difference}");
     }
 
+    private const string TinyReach = """
+        agent Reach {
+          tasks: 10
+          input obs: 6
+          action: continuous(2)
+          network actor { out pi = gaussian(mlp(concat(obs, onehot(task)), widths: [16])) }
+          network critic { out q = q_values(mlp(concat(obs, onehot(task), action), widths: [16])) }
+          train sac { batch: 16  warmup: 80  train_every: 10  alpha: per_task  seed: 2 }
+          replay { capacity: 2_000 }
+        }
+        """;
+
+    [Fact]
+    public void IlgpuCpuTrainsATinyMultiTaskSacRunOnPointMassAsTheCpuRunDoes()
+    {
+        var spec = Spec("reach.mtrl", TinyReach);
+        var deviceCheckpoint = Path.Combine(_directory, "device.ckpt");
+        var cpuCheckpoint = Path.Combine(_directory, "cpu.ckpt");
+        string[] common = ["train", spec, "--env", "pointmass", "--envs", "10", "--steps", "600", "--log-every", "300", "--eval-every", "600", "--eval-episodes", "1", "--checkpoint-every", "300"];
+
+        var (code, output, error) = Run([.. common, "--device", "ilgpu-cpu", "--save", deviceCheckpoint, "--runs-dir", Path.Combine(_directory, "device-runs")]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("device ilgpu-cpu: ", output);
+        Assert.Contains("training for 600 transitions in 10 × pointmass, seed 2", output);
+        Assert.Contains("greedy evaluation at 600 transitions, 1 episodes per task:", output);
+        var run = RunDirectory.Open(Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "device-runs"))));
+        Assert.Equal("ilgpu-cpu", run.ReadManifest().EnvironmentOptions["--device"]);
+        var records = MetricsFile.Read(run.MetricsFile);
+        var training = records.Where(r => r.Kind == MetricKinds.Train).ToList();
+        Assert.Equal(new long[] { 300, 600 }, training.Select(r => r.Transitions).Distinct());
+        Assert.True(double.IsFinite(training.Single(r => r.Transitions == 600 && r.Task is null)[MetricNames.Loss]), "the last log point has the device's critic loss");
+        Assert.Equal(new long[] { 600 }, records.Where(r => r.Kind == MetricKinds.Eval && r.Task == 0).Select(r => r.Transitions));
+        Assert.Single(Directory.GetFiles(run.TensorBoardDirectory, "events.out.tfevents.*"));
+        Assert.Equal(new long[] { 300, 600 }, run.Checkpoints().Select(c => c.Transitions));
+        Assert.Empty(Directory.GetFiles(run.CheckpointDirectory, "*.replay"));
+
+        var device = CheckpointFile.Load(deviceCheckpoint);
+        Assert.Equal(600, device.Counter("transitions"));
+        // One update per 10 transitions once the warm-up is over and an episode has ended (successes end some early).
+        Assert.True(device.Counter("updates") > 30, $"the run must make updates; it made {device.Counter("updates")}");
+        Assert.Equal(device.Counter("updates"), device.Counter("critic_adam.steps"));
+
+        // The CPU run of the same seed makes the same decisions and learns the same values up to float rounding.
+        var (cpuCode, _, cpuError) = Run([.. common, "--save", cpuCheckpoint, "--runs-dir", Path.Combine(_directory, "cpu-runs")]);
+        Assert.True(cpuCode == 0, cpuError);
+        var cpu = CheckpointFile.Load(cpuCheckpoint);
+        Assert.Equal(cpu.Counter("updates"), device.Counter("updates"));
+        foreach (var array in new[] { "parameters", "twin", "target", "twin_target", "log_alpha", "actor_adam.m", "critic_adam.v", "twin_adam.m", "alpha_adam.m" })
+        {
+            Assert.Equal(cpu.Arrays[array].Length, device.Arrays[array].Length);
+            var difference = cpu.Arrays[array].Zip(device.Arrays[array], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference <= 1e-4f, $"device {array} differs from the CPU run's by {difference}");
+        }
+        Assert.Equal(cpu.Counter("actor_adam.steps"), device.Counter("actor_adam.steps"));
+        Assert.NotEqual(cpu.Arrays["parameters"], cpu.Arrays["target"]);
+
+        // A device run starts from its checkpoint's parameters (--init-from): with no update in 80 warm-up transitions they come back as loaded.
+        var initialized = Path.Combine(_directory, "initialized.ckpt");
+        var (initCode, _, initError) = Run("train", spec, "--env", "pointmass", "--envs", "10", "--steps", "80", "--eval-episodes", "1", "--checkpoint-every", "0",
+            "--device", "ilgpu-cpu", "--init-from", deviceCheckpoint, "--save", initialized, "--runs-dir", Path.Combine(_directory, "init-runs"));
+        Assert.True(initCode == 0, initError);
+        var fineTuned = CheckpointFile.Load(initialized);
+        Assert.Equal(0, fineTuned.Counter("updates"));
+        Assert.Equal(device.Arrays["parameters"], fineTuned.Arrays["parameters"]);
+        Assert.Equal(device.Arrays["twin"], fineTuned.Arrays["twin"]);
+
+        // Its checkpoints are SAC checkpoints: mtrl eval reads the run.
+        var (evalCode, _, evalError) = Run("eval", run.Path, "--episodes", "1");
+        Assert.True(evalCode == 0, evalError);
+    }
+
     [Fact]
     public void AnAbsentDeviceIsOneLineListingWhatIlgpuFound()
     {
@@ -160,19 +232,22 @@ public sealed class DeviceTrainCommandTests : IDisposable
     [Fact]
     public void ASpecTheDeviceCannotRunIsOneLineNamingWhat()
     {
-        var sac = Spec("reach.mtrl", """
-            agent Reach {
-              input obs: 6
-              action: continuous(2)
-              network actor { out pi = gaussian(mlp(obs, widths: [16])) }
-              network critic { out q = q_values(mlp(concat(obs, action), widths: [16])) }
-              train sac { batch: 32  warmup: 200  seed: 2 }
-              replay { capacity: 5_000 }
-            }
-            """);
-        var (code, _, error) = Run("train", sac, "--env", "pointmass", "--device", "ilgpu-cpu");
+        var (code, _, error) = Run("train", Path.Combine(AppContext.BaseDirectory, "specs", "goal_td3_pcgrad.mtrl"), "--env", "pointmass-goal", "--envs", "10", "--device", "ilgpu-cpu");
         Assert.Equal(2, code);
-        Assert.Equal("mtrl: error: --device ilgpu-cpu cannot train agent 'Reach': SAC is not on the device yet (the device trains DQN); train it with --device cpu", error.Trim());
+        Assert.Contains("TD3 is not on the device (the device trains DQN and SAC); train it with --device cpu", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var sacNorm = Spec("reach-norm.mtrl", TinyReach.Replace("widths: [16])) }", "widths: [16], layer_norm: true)) }", StringComparison.Ordinal));
+        (code, _, error) = Run("train", sacNorm, "--env", "pointmass", "--envs", "10", "--device", "ilgpu-cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot train agent 'Reach': the device runs plain MLP SAC networks", error);
+        Assert.Contains("layer norm is not on the device yet", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var sacOrder = Spec("reach-order.mtrl", TinyReach.Replace("concat(obs, onehot(task), action)", "concat(onehot(task), obs, action)", StringComparison.Ordinal));
+        (code, _, error) = Run("train", sacOrder, "--env", "pointmass", "--envs", "10", "--device", "ilgpu-cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("the device reads observation [⊕ onehot(task)] ⊕ action in that order", error);
 
         var layerNorm = Spec("norm.mtrl", TinyCartPole.Replace("widths: [16])", "widths: [16], layer_norm: true)", StringComparison.Ordinal));
         (code, _, error) = Run("train", layerNorm, "--env", "cartpole", "--device", "ilgpu-cpu");

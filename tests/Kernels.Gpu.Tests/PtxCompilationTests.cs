@@ -110,6 +110,9 @@ public sealed class PtxCompilationTests
         Assert.Contains("DeviceStepAssembler.AssembleGoals", names);
         Assert.Contains("DeviceEpisodeLog.Record", names);
         Assert.Contains("DeviceEpsilonGreedyKernels.Choose", names);
+        Assert.Contains("DeviceStepAssembler.AssembleNext", names);
+        Assert.Contains("DeviceSacActingKernels.WarmupActions", names);
+        Assert.Contains("DeviceSacActingKernels.ToEnvironment", names);
     }
 
     [Theory]

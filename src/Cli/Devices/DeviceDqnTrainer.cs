@@ -27,9 +27,7 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
     private readonly DqnTrainer _shell;
     private readonly DeviceDqnTraining _training;
     private readonly IDisposable _environment;
-    private readonly EpisodeStatistics _episodes = new();
-    private readonly EpisodeStatistics[] _taskEpisodes;
-    private long _episodesReadAt = -1;
+    private readonly DeviceEpisodeReader _episodes;
     private long _parametersReadAt = -1;
     private long _countersReadAt = -1;
     private double _lastLoss = double.NaN;
@@ -48,8 +46,7 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
         _shell = shell;
         _environment = (IDisposable)environment;
         _training = new DeviceDqnTraining(device, environment, DeviceLayers.Of(shell.Parameters.Layout), shell.Parameters.Values, options, taskIds, taskCount);
-        _taskEpisodes = new EpisodeStatistics[taskCount];
-        for (var t = 0; t < taskCount; t++) _taskEpisodes[t] = new EpisodeStatistics(OffPolicyLoop.TaskWindow);
+        _episodes = new DeviceEpisodeReader(_training.Loop.Episodes, taskCount);
         DeviceDescription = description;
     }
 
@@ -98,24 +95,10 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
     public NonFiniteValue? LastNonFinite => null;
 
     /// <inheritdoc />
-    public EpisodeStatistics Episodes
-    {
-        get
-        {
-            ReadEpisodes();
-            return _episodes;
-        }
-    }
+    public EpisodeStatistics Episodes => _episodes.Read(Transitions).Pooled;
 
     /// <inheritdoc />
-    public ReadOnlySpan<EpisodeStatistics> TaskEpisodes
-    {
-        get
-        {
-            ReadEpisodes();
-            return _taskEpisodes;
-        }
-    }
+    public ReadOnlySpan<EpisodeStatistics> TaskEpisodes => _episodes.Read(Transitions).PerTask;
 
     /// <summary>Not timed: the device's launches are asynchronous, so phase times would measure the launches, not the work.</summary>
     public TrainingProfile? Profile { get; set; }
@@ -227,27 +210,5 @@ internal sealed class DeviceDqnTrainer : ITrainer, IDiscreteGreedyPolicy, IDevic
         _lastLoss = Updates == 0 ? double.NaN : learner.Loss.ReadLoss();
         _skippedUpdates = learner.Optimizer.ReadSkippedSteps();
         _countersReadAt = Updates;
-    }
-
-    /// <summary>The episodes finished since the last read, into the pooled and per-task statistics in the CPU loop's order.</summary>
-    private void ReadEpisodes()
-    {
-        if (_episodesReadAt == Transitions) return;
-        var batch = _training.Loop.Episodes.ReadNew();
-        // Episodes an env's ring could not keep count, but are older than every kept one: they go first and leave the windows.
-        foreach (var omitted in batch.Omitted)
-        {
-            for (var k = 0; k < omitted.Length; k++)
-            {
-                _episodes.Add(0, 0, false);
-                _taskEpisodes[omitted.Task].Add(0, 0, false);
-            }
-        }
-        foreach (var episode in batch.Episodes)
-        {
-            _episodes.Add(episode.Return, episode.Length, episode.Terminated);
-            _taskEpisodes[episode.Task].Add(episode.Return, episode.Length, episode.Terminated);
-        }
-        _episodesReadAt = Transitions;
     }
 }

@@ -121,37 +121,37 @@ public sealed class DeviceBitFlip : IDisposable, Training.IDeviceDiscreteEnviron
     public MemoryBuffer1D<uint, Stride1D.Dense> Episodes => _episodes;
 
     /// <inheritdoc />
-    int Training.IDeviceDiscreteEnvironment.ObservationWidth => Bits;
+    int Training.IDeviceVectorEnvironment.ObservationWidth => Bits;
 
     /// <inheritdoc />
-    int Training.IDeviceDiscreteEnvironment.GoalWidth => Bits;
+    int Training.IDeviceVectorEnvironment.GoalWidth => Bits;
 
     /// <inheritdoc />
     int Training.IDeviceDiscreteEnvironment.ActionCount => Bits;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.ObservationView => Observations.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.ObservationView => Observations.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalObservationView => FinalObservations.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalObservationView => FinalObservations.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.RewardView => Rewards.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.RewardView => Rewards.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.TerminatedView => Terminated.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.TerminatedView => Terminated.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.TruncatedView => Truncated.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.TruncatedView => Truncated.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.AchievedGoalView => AchievedGoals.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.AchievedGoalView => AchievedGoals.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.DesiredGoalView => DesiredGoals.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.DesiredGoalView => DesiredGoals.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalAchievedGoalView => FinalAchievedGoals.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalAchievedGoalView => FinalAchievedGoals.View;
 
     /// <summary>Starts episode 0 of every environment under <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed.</param>

@@ -165,37 +165,37 @@ public sealed class DeviceCartPole : IDisposable, Training.IDeviceDiscreteEnviro
     }
 
     /// <inheritdoc />
-    int Training.IDeviceDiscreteEnvironment.ObservationWidth => CartPoleRules.ObservationSize;
+    int Training.IDeviceVectorEnvironment.ObservationWidth => CartPoleRules.ObservationSize;
 
     /// <inheritdoc />
-    int Training.IDeviceDiscreteEnvironment.GoalWidth => 0;
+    int Training.IDeviceVectorEnvironment.GoalWidth => 0;
 
     /// <inheritdoc />
     int Training.IDeviceDiscreteEnvironment.ActionCount => 2;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.ObservationView => Observations.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.ObservationView => Observations.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalObservationView => FinalObservations.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalObservationView => FinalObservations.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.RewardView => Rewards.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.RewardView => Rewards.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.TerminatedView => Terminated.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.TerminatedView => Terminated.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.TruncatedView => Truncated.View;
+    ArrayView<float> Training.IDeviceVectorEnvironment.TruncatedView => Truncated.View;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.AchievedGoalView => default;
+    ArrayView<float> Training.IDeviceVectorEnvironment.AchievedGoalView => default;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.DesiredGoalView => default;
+    ArrayView<float> Training.IDeviceVectorEnvironment.DesiredGoalView => default;
 
     /// <inheritdoc />
-    ArrayView<float> Training.IDeviceDiscreteEnvironment.FinalAchievedGoalView => default;
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalAchievedGoalView => default;
 
     /// <summary>Host copies of x, ẋ, θ, θ̇ (synchronises), for inspection and tests.</summary>
     public (float[] X, float[] XDot, float[] Theta, float[] ThetaDot) ReadState()

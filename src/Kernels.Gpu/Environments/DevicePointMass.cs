@@ -17,7 +17,7 @@ namespace Mtrl.Kernels.Gpu.Environments;
 /// accelerator whole trajectories are bit-identical to the CPU's; on a GPU the compiler may fuse a
 /// multiply and an add, which can move a value by an ulp.
 /// </remarks>
-public sealed class DevicePointMass : IDisposable
+public sealed class DevicePointMass : IDisposable, Training.IDeviceContinuousEnvironment
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _floats;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _steps;
@@ -167,6 +167,42 @@ public sealed class DevicePointMass : IDisposable
 
     /// <summary>Per env: episodes started since the last reset.</summary>
     public MemoryBuffer1D<uint, Stride1D.Dense> Episodes => _episodes;
+
+    /// <summary>Goals are positions, 2 floats.</summary>
+    int Training.IDeviceVectorEnvironment.GoalWidth => 2;
+
+    /// <summary>A force in x and y.</summary>
+    int Training.IDeviceContinuousEnvironment.ActionSize => 2;
+
+    /// <summary>Forces are clamped to [−1, 1].</summary>
+    float[] Training.IDeviceContinuousEnvironment.ActionLow => [-1f, -1f];
+
+    /// <inheritdoc />
+    float[] Training.IDeviceContinuousEnvironment.ActionHigh => [1f, 1f];
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.ObservationView => Observations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalObservationView => FinalObservations.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.RewardView => Rewards.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.TerminatedView => Terminated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.TruncatedView => Truncated.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.AchievedGoalView => AchievedGoals.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.DesiredGoalView => DesiredGoals.View;
+
+    /// <inheritdoc />
+    ArrayView<float> Training.IDeviceVectorEnvironment.FinalAchievedGoalView => FinalAchievedGoals.View;
 
     /// <summary>Starts episode 0 of every environment under <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed.</param>

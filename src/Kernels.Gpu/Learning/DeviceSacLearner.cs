@@ -66,6 +66,7 @@ public sealed class DeviceSacLearner : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _actorInput;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _criticInput;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _sampled;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _actLogProbability;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _criticGradient;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _twinGradient;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _logProbabilityGradient;
@@ -173,6 +174,7 @@ public sealed class DeviceSacLearner : IDisposable
         _actorInput = Zeroed<float>(accelerator, (long)maxBatch * shape.StateWidth);
         _criticInput = Zeroed<float>(accelerator, (long)maxBatch * (shape.StateWidth + d));
         _sampled = Zeroed<float>(accelerator, (long)maxBatch * d);
+        _actLogProbability = Zeroed<float>(accelerator, maxBatch);
         _criticGradient = Zeroed<float>(accelerator, maxBatch);
         _twinGradient = Zeroed<float>(accelerator, maxBatch);
         _logProbabilityGradient = Zeroed<float>(accelerator, maxBatch);
@@ -381,6 +383,35 @@ public sealed class DeviceSacLearner : IDisposable
         }
 
         Updates = update + 1;
+    }
+
+    /// <summary>
+    /// Exploration actions as <c>SacTrainer</c> takes them after the warm-up: the actor at the
+    /// rows' observation ⊕ goal ⊕ one-hot(task), then a′ = tanh(μ + σε) with the caller's normal
+    /// draws ε (the trainer's stream and counters); nothing is read back.
+    /// </summary>
+    /// <param name="rows">Rows (environments), at most <see cref="MaxBatch"/>.</param>
+    /// <param name="observations">rows × observation width.</param>
+    /// <param name="desiredGoals">rows × goal width (empty without goals).</param>
+    /// <param name="taskIds">rows task ids (read for the one-hot input).</param>
+    /// <param name="noise">rows × d standard-normal draws.</param>
+    /// <param name="actions">rows × d actions in [−1, 1], written.</param>
+    public void Act(int rows, ArrayView<float> observations, ArrayView<float> desiredGoals, ArrayView<int> taskIds, ArrayView<float> noise, ArrayView<float> actions)
+    {
+        if (rows < 1 || rows > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"must be in [1, {MaxBatch}] (the learner's largest batch)");
+        }
+
+        int d = ActionSize;
+        int oneHot = Shape.TaskOneHot ? Shape.TaskCount : 0;
+        if (observations.Length < (long)rows * Shape.ObservationWidth || noise.Length < (long)rows * d || actions.Length < (long)rows * d || taskIds.Length < rows)
+        {
+            throw new ArgumentException($"{rows} rows need observations of {rows} × {Shape.ObservationWidth}, {rows} task ids and noise and actions of {rows} × {d} values", nameof(observations));
+        }
+
+        ArrayView<float> input = _packer.Pack(rows, observations, desiredGoals, taskIds, default, Shape.ObservationWidth, Shape.GoalWidth, oneHot, 0, _actorInput.View);
+        _head.Sample(rows, _actor.Forward(input, rows), noise, actions, _actLogProbability.View);
     }
 
     /// <summary>The last critic losses (their sum, the CPU's <c>LastLoss</c>) and actor loss (synchronises).</summary>

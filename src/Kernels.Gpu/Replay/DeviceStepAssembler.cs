@@ -23,6 +23,7 @@ public sealed class DeviceStepAssembler : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? _nextAchieved;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _assembleGoals;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int> _assemble;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _assembleNext;
 
     /// <summary>Buffers for <paramref name="environments"/> envs with observations of <paramref name="observationWidth"/> floats and one discrete action each.</summary>
     /// <param name="device">An open device.</param>
@@ -53,6 +54,8 @@ public sealed class DeviceStepAssembler : IDisposable
         _actions = accelerator.Allocate1D<float>(environments);
         _assemble = accelerator.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>(Assemble);
+        _assembleNext = accelerator.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(AssembleNext);
         if (goalWidth > 0)
         {
             _achieved = accelerator.Allocate1D<float>((long)environments * goalWidth);
@@ -144,10 +147,84 @@ public sealed class DeviceStepAssembler : IDisposable
             throw new InvalidOperationException("this assembler has no goals (GoalWidth 0): call After without goals");
         }
 
+        DeviceReplayStep step = Assemble(observations, finalObservations, rewards, terminated, truncated, actions, taskIds);
+        return WithGoals(step, achievedGoals, finalAchievedGoals, terminated, truncated);
+    }
+
+    /// <summary>The replay step of a continuous-action step just taken; the step's actions are <paramref name="actions"/> itself, so keep it unchanged until the step is added.</summary>
+    /// <param name="observations">Observations after the step (reset ones for finished envs), N × width.</param>
+    /// <param name="finalObservations">Last observations of finished episodes, N × width.</param>
+    /// <param name="rewards">N rewards.</param>
+    /// <param name="terminated">N flags (0 / 1).</param>
+    /// <param name="truncated">N flags (0 / 1).</param>
+    /// <param name="actions">The N × d actions as the replay stores them (a SAC trainer's in [−1, 1]).</param>
+    /// <param name="taskIds">N task ids.</param>
+    public DeviceReplayStep After(
+        ArrayView<float> observations, ArrayView<float> finalObservations, ArrayView<float> rewards, ArrayView<float> terminated,
+        ArrayView<float> truncated, ArrayView<float> actions, ArrayView<int> taskIds)
+    {
+        if (GoalWidth > 0)
+        {
+            throw new InvalidOperationException("this assembler keeps goals: call After with the achieved and final achieved goals");
+        }
+
+        return AssembleContinuous(observations, finalObservations, rewards, terminated, truncated, actions, taskIds);
+    }
+
+    /// <summary>The replay step of a continuous-action goal environment's step just taken, with its goals (see the overload without goals).</summary>
+    /// <param name="observations">Observations after the step (reset ones for finished envs), N × width.</param>
+    /// <param name="finalObservations">Last observations of finished episodes, N × width.</param>
+    /// <param name="rewards">N rewards.</param>
+    /// <param name="terminated">N flags (0 / 1).</param>
+    /// <param name="truncated">N flags (0 / 1).</param>
+    /// <param name="actions">The N × d actions as the replay stores them.</param>
+    /// <param name="taskIds">N task ids.</param>
+    /// <param name="achievedGoals">Achieved goals after the step (reset ones for finished envs), N × goal width.</param>
+    /// <param name="finalAchievedGoals">Last achieved goals of finished episodes, N × goal width.</param>
+    public DeviceReplayStep After(
+        ArrayView<float> observations, ArrayView<float> finalObservations, ArrayView<float> rewards, ArrayView<float> terminated,
+        ArrayView<float> truncated, ArrayView<float> actions, ArrayView<int> taskIds, ArrayView<float> achievedGoals, ArrayView<float> finalAchievedGoals)
+    {
+        if (GoalWidth == 0)
+        {
+            throw new InvalidOperationException("this assembler has no goals (GoalWidth 0): call After without goals");
+        }
+
+        DeviceReplayStep step = AssembleContinuous(observations, finalObservations, rewards, terminated, truncated, actions, taskIds);
+        return WithGoals(step, achievedGoals, finalAchievedGoals, terminated, truncated);
+    }
+
+    private DeviceReplayStep AssembleContinuous(
+        ArrayView<float> observations, ArrayView<float> finalObservations, ArrayView<float> rewards, ArrayView<float> terminated,
+        ArrayView<float> truncated, ArrayView<float> actions, ArrayView<int> taskIds)
+    {
+        CheckLength(observations.Length, (long)Environments * ObservationWidth, nameof(observations));
+        CheckLength(finalObservations.Length, (long)Environments * ObservationWidth, nameof(finalObservations));
+        CheckLength(terminated.Length, Environments, nameof(terminated));
+        CheckLength(truncated.Length, Environments, nameof(truncated));
+        if (actions.Length < Environments || actions.Length % Environments != 0)
+        {
+            throw new ArgumentException($"actions has {actions.Length} elements; it needs d per environment ({Environments} environments)", nameof(actions));
+        }
+
+        _assembleNext(Environments, observations, finalObservations, terminated, truncated, _next.View, ObservationWidth);
+        return new DeviceReplayStep
+        {
+            Observations = _previous.View,
+            Actions = actions,
+            Rewards = rewards,
+            NextObservations = _next.View,
+            Terminated = terminated,
+            Truncated = truncated,
+            TaskIds = taskIds,
+        };
+    }
+
+    private DeviceReplayStep WithGoals(DeviceReplayStep step, ArrayView<float> achievedGoals, ArrayView<float> finalAchievedGoals, ArrayView<float> terminated, ArrayView<float> truncated)
+    {
         long goals = (long)Environments * GoalWidth;
         CheckLength(achievedGoals.Length, goals, nameof(achievedGoals));
         CheckLength(finalAchievedGoals.Length, goals, nameof(finalAchievedGoals));
-        DeviceReplayStep step = Assemble(observations, finalObservations, rewards, terminated, truncated, actions, taskIds);
         _assembleGoals!(Environments, achievedGoals, finalAchievedGoals, terminated, truncated, _nextAchieved!.View, GoalWidth);
         step.AchievedGoals = _achieved!.View;
         step.NextAchievedGoals = _nextAchieved.View;
@@ -222,6 +299,19 @@ public sealed class DeviceStepAssembler : IDisposable
         }
 
         actionFloats[env] = actions[env];
+    }
+
+    /// <summary>One thread per env: the next observation (the final one where the episode ended).</summary>
+    internal static void AssembleNext(
+        Index1D env, ArrayView<float> observations, ArrayView<float> finalObservations, ArrayView<float> terminated, ArrayView<float> truncated,
+        ArrayView<float> next, int width)
+    {
+        bool finished = terminated[env] != 0f || truncated[env] != 0f;
+        ArrayView<float> source = finished ? finalObservations : observations;
+        for (int k = 0; k < width; k++)
+        {
+            next[(env * width) + k] = source[(env * width) + k];
+        }
     }
 
     private static void CheckLength(long actual, long expected, string name)

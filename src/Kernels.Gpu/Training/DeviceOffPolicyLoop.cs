@@ -26,7 +26,7 @@ namespace Mtrl.Kernels.Gpu.Training;
 /// </remarks>
 public sealed class DeviceOffPolicyLoop : IDisposable
 {
-    private readonly IDeviceDiscreteEnvironment _environment;
+    private readonly IDeviceVectorEnvironment _environment;
     private readonly DeviceOffPolicyOptions _options;
     private readonly DeviceStepAssembler _assembler;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _taskIds;
@@ -34,12 +34,12 @@ public sealed class DeviceOffPolicyLoop : IDisposable
 
     /// <summary>Sizes the replay to the environments (capacity rounded down to a multiple of N), checks the options against them and resets the environments with the options' seed.</summary>
     /// <param name="device">The device the environments live on.</param>
-    /// <param name="environment">The environments.</param>
+    /// <param name="environment">The environments: discrete (one action per env) or continuous (d floats per env).</param>
     /// <param name="options">The schedule, replay and sampling settings.</param>
     /// <param name="taskIds">Task of each environment (N values, fixed for the run); empty: every env runs task 0.</param>
     /// <param name="taskCount">Tasks of the run, at least 1.</param>
     /// <exception cref="ArgumentException">HER without goals, or task ids that do not fit.</exception>
-    public DeviceOffPolicyLoop(GpuDevice device, IDeviceDiscreteEnvironment environment, DeviceOffPolicyOptions options, ReadOnlySpan<int> taskIds, int taskCount)
+    public DeviceOffPolicyLoop(GpuDevice device, IDeviceVectorEnvironment environment, DeviceOffPolicyOptions options, ReadOnlySpan<int> taskIds, int taskCount)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(environment);
@@ -74,7 +74,7 @@ public sealed class DeviceOffPolicyLoop : IDisposable
             Capacity = Math.Max(options.ReplayCapacity / n * n, n),
             EnvCount = n,
             ObservationWidth = environment.ObservationWidth,
-            ActionWidth = 1,
+            ActionWidth = ActionWidthOf(environment),
             GoalWidth = environment.GoalWidth,
             TaskCount = taskCount,
             Seed = options.Seed,
@@ -128,25 +128,50 @@ public sealed class DeviceOffPolicyLoop : IDisposable
 
     /// <summary>Steps the environments with <paramref name="actions"/>, stores the transitions, logs finished episodes and returns the updates now due.</summary>
     /// <param name="actions">N discrete actions on the device.</param>
+    /// <exception cref="InvalidOperationException">The environments take continuous actions.</exception>
     public long EndStep(ArrayView<int> actions)
     {
-        _environment.Step(actions);
-        IDeviceDiscreteEnvironment e = _environment;
+        if (_environment is not IDeviceDiscreteEnvironment discrete)
+        {
+            throw new InvalidOperationException("the environments take continuous actions: call EndStep(environmentActions, storedActions)");
+        }
+
+        discrete.Step(actions);
+        IDeviceVectorEnvironment e = _environment;
         DeviceReplayStep step = e.GoalWidth > 0
             ? _assembler.After(e.ObservationView, e.FinalObservationView, e.RewardView, e.TerminatedView, e.TruncatedView, actions, TaskIds, e.AchievedGoalView, e.FinalAchievedGoalView)
             : _assembler.After(e.ObservationView, e.FinalObservationView, e.RewardView, e.TerminatedView, e.TruncatedView, actions, TaskIds);
-        Replay.Add(step);
-        Episodes.Record(e.RewardView, e.TerminatedView, e.TruncatedView, TaskIds, VectorSteps);
+        return Collect(step);
+    }
 
-        long before = Transitions;
-        Transitions += e.EnvironmentCount;
-        VectorSteps++;
-        if (Transitions < _options.Warmup || !Sampleable())
+    /// <summary>
+    /// Steps continuous-action environments with <paramref name="environmentActions"/> and stores
+    /// <paramref name="storedActions"/> (the CPU loop's pair: actions in the environment's bounds,
+    /// and the normalised ones the networks and replay work in); then as the discrete overload.
+    /// </summary>
+    /// <param name="environmentActions">N × d actions in the environment's bounds, on the device.</param>
+    /// <param name="storedActions">N × d actions the replay keeps (a SAC trainer's in [−1, 1]).</param>
+    /// <exception cref="InvalidOperationException">The environments take discrete actions.</exception>
+    public long EndStep(ArrayView<float> environmentActions, ArrayView<float> storedActions)
+    {
+        if (_environment is not IDeviceContinuousEnvironment continuous)
         {
-            return 0;
+            throw new InvalidOperationException("the environments take discrete actions: call EndStep(actions) with N action indices");
         }
 
-        return ((Transitions / _options.TrainEvery) - (before / _options.TrainEvery)) * _options.GradientSteps;
+        long width = (long)continuous.EnvironmentCount * continuous.ActionSize;
+        if (environmentActions.Length != width || storedActions.Length != width)
+        {
+            throw new ArgumentException(
+                $"environmentActions has {environmentActions.Length} and storedActions {storedActions.Length} elements; each needs N × d = {width}", nameof(storedActions));
+        }
+
+        continuous.Step(environmentActions);
+        IDeviceVectorEnvironment e = _environment;
+        DeviceReplayStep step = e.GoalWidth > 0
+            ? _assembler.After(e.ObservationView, e.FinalObservationView, e.RewardView, e.TerminatedView, e.TruncatedView, storedActions, TaskIds, e.AchievedGoalView, e.FinalAchievedGoalView)
+            : _assembler.After(e.ObservationView, e.FinalObservationView, e.RewardView, e.TerminatedView, e.TruncatedView, storedActions, TaskIds);
+        return Collect(step);
     }
 
     /// <summary>How many multiples of <paramref name="every"/> transitions the last step crossed (target schedules count with it).</summary>
@@ -169,6 +194,31 @@ public sealed class DeviceOffPolicyLoop : IDisposable
             Replay.SampleUniform(Batch);
         }
     }
+
+    /// <summary>Adds a step to the replay and the episode log, advances the counters and returns the updates now due.</summary>
+    private long Collect(DeviceReplayStep step)
+    {
+        IDeviceVectorEnvironment e = _environment;
+        Replay.Add(step);
+        Episodes.Record(e.RewardView, e.TerminatedView, e.TruncatedView, TaskIds, VectorSteps);
+
+        long before = Transitions;
+        Transitions += e.EnvironmentCount;
+        VectorSteps++;
+        if (Transitions < _options.Warmup || !Sampleable())
+        {
+            return 0;
+        }
+
+        return ((Transitions / _options.TrainEvery) - (before / _options.TrainEvery)) * _options.GradientSteps;
+    }
+
+    private static int ActionWidthOf(IDeviceVectorEnvironment environment) => environment switch
+    {
+        IDeviceContinuousEnvironment continuous => continuous.ActionSize,
+        IDeviceDiscreteEnvironment => 1,
+        _ => throw new ArgumentException("the environments must take discrete (IDeviceDiscreteEnvironment) or continuous (IDeviceContinuousEnvironment) actions", nameof(environment)),
+    };
 
     /// <inheritdoc />
     public void Dispose()
