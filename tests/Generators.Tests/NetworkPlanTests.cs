@@ -74,8 +74,8 @@ public sealed class NetworkPlanTests
         Assert.Equal(6, Allocated(plan, "_z"));
         Assert.Equal(8, Allocated(plan, "_z_hidden0"));
         Assert.Equal(6, Allocated(plan, "_z_grad"));
-        Assert.Equal(6, Allocated(plan, "_z_step3Grad"));
-        Assert.Equal(8, Allocated(plan, "_z_step1Grad"));
+        Assert.Equal(6, Allocated(plan, "_z_affine1Grad"));
+        Assert.Equal(8, Allocated(plan, "_z_affine0Grad"));
         Assert.Equal(8, Allocated(plan, "_c"));
         Assert.Contains(new AllocateActionBuffer("_dAction"), plan.Constructor);
         // The encoder's layers read the block's slices, literally named.
@@ -95,9 +95,9 @@ public sealed class NetworkPlanTests
         Assert.Equal(new[] { "q", "c", "z" }, plan.Backward.Select(b => b.Node));
         Assert.Equal(new BackwardStep[]
         {
-            new ActivationBackward("_z_activation1", "_z", "_z", "_z_grad", "_z_step3Grad", 6),
-            new AffineBackward("_z_fc1", "_z_hidden0", "_z_step3Grad", "_z_step1Grad", AffineBackwardMode.ThroughRelu),
-            new AffineBackward("_z_fc0", "_obs", "_z_step1Grad", null, AffineBackwardMode.Plain),
+            new ActivationBackward("_z_activation1", "_z", "_z", "_z_grad", "_z_affine1Grad", 6),
+            new AffineBackward("_z_fc1", "_z_hidden0", "_z_affine1Grad", "_z_affine0Grad", AffineBackwardMode.ThroughRelu),
+            new AffineBackward("_z_fc0", "_obs", "_z_affine0Grad", null, AffineBackwardMode.Plain),
         }, plan.Backward.Single(b => b.Node == "z").Steps);
         Assert.Equal(new BackwardStep[] { new ConcatBackward("_c_layer", 0, "_c_grad", "_z_grad"), new ConcatBackward("_c_layer", 1, "_c_grad", "_dAction") },
             plan.Backward.Single(b => b.Node == "c").Steps);

@@ -149,7 +149,7 @@ internal sealed partial class NetworkLowering
         var inputWidth = InWidth(node, "x");
         var fuseRelu = activation == ActivationKind.Relu && !perTask && !layerNorm && !film;
         // Gradient flow: each stage knows its input value, its output value and the span its output gradient lives in.
-        var steps = new List<(ChainStage Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta)>();
+        var steps = new List<(ChainStage Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta, int Index)>();
         for (var i = 0; i < widths.Length; i++)
         {
             var width = widths[i];
@@ -177,8 +177,8 @@ internal sealed partial class NetworkLowering
                 if (last && needs) Layer(FieldElement.Activation, act, new ActivationCreation(ActivationKind.Relu));
                 if (!last) Buffer(actOut, width);
                 _forward.Add(new AffineForward(fc, current, actOut, AffineMode.FusedRelu));
-                steps.Add((ChainStage.Affine, fc, current, actOut, i == 0 ? inputWidth : widths[i - 1], width, ""));
-                steps.Add((ChainStage.FusedRelu, act, actOut, actOut, width, width, ""));
+                steps.Add((ChainStage.Affine, fc, current, actOut, i == 0 ? inputWidth : widths[i - 1], width, "", i));
+                steps.Add((ChainStage.FusedRelu, act, actOut, actOut, width, width, "", i));
                 current = actOut;
                 continue;
             }
@@ -186,7 +186,7 @@ internal sealed partial class NetworkLowering
             var affineTarget = terminal ? Field(name) : affineOut;
             if (!terminal) Buffer(affineOut, width);
             _forward.Add(new AffineForward(fc, current, affineTarget, perTask ? AffineMode.PerTask : AffineMode.Plain));
-            steps.Add((ChainStage.Affine, fc, current, affineTarget, i == 0 ? inputWidth : widths[i - 1], width, ""));
+            steps.Add((ChainStage.Affine, fc, current, affineTarget, i == 0 ? inputWidth : widths[i - 1], width, "", i));
             current = affineTarget;
             if (layerNorm)
             {
@@ -195,7 +195,7 @@ internal sealed partial class NetworkLowering
                 Layer(FieldElement.LayerNorm, norm, new LayerNormCreation(SliceName.Literal(ParameterNames.NormGain(prefix, i)), SliceName.Literal(ParameterNames.NormShift(prefix, i))));
                 Buffer(normOut, width);
                 _forward.Add(new NormForward(norm, current, normOut));
-                steps.Add((ChainStage.Norm, norm, current, normOut, width, width, ""));
+                steps.Add((ChainStage.Norm, norm, current, normOut, width, width, "", i));
                 current = normOut;
             }
             if (film)
@@ -207,7 +207,7 @@ internal sealed partial class NetworkLowering
                 Buffer(filmOut, width);
                 Buffer(gammaBeta, 2 * width);
                 _forward.Add(new FilmForward(filmLayer, current, Value(filmSource!), gammaBeta, filmOut));
-                steps.Add((ChainStage.Film, filmLayer, current, filmOut, width, width, gammaBeta));
+                steps.Add((ChainStage.Film, filmLayer, current, filmOut, width, width, gammaBeta, i));
                 current = filmOut;
             }
             if (hasActivation)
@@ -217,7 +217,7 @@ internal sealed partial class NetworkLowering
                 Layer(FieldElement.Activation, act, new ActivationCreation(activation));
                 if (!last) Buffer(actOut, width);
                 _forward.Add(new ActivationForward(act, current, actOut, width));
-                steps.Add((ChainStage.Activation, act, current, actOut, width, width, ""));
+                steps.Add((ChainStage.Activation, act, current, actOut, width, width, "", i));
                 current = actOut;
             }
             else if (last && current != Field(name))
@@ -246,7 +246,12 @@ internal sealed partial class NetworkLowering
             }
             else
             {
-                target = new InputGradient(GradientField(name, $"Step{into}"), null);
+                // Named after the value it is the gradient of (_h_normalized0 → _h_normalized0Grad),
+                // as GradientField(node, role) names every part's gradient. A fused ReLU's input is
+                // its layer's pre-activation, which has no buffer of its own: _h_affine0Grad.
+                target = new InputGradient(steps[into].Kind == ChainStage.FusedRelu
+                    ? GradientField(name, $"Affine{steps[into].Index}")
+                    : steps[into].InputValue + "Grad", null);
                 Buffer(target.Target!, steps[into].InWidth);
             }
             switch (step.Kind)
@@ -267,7 +272,7 @@ internal sealed partial class NetworkLowering
                     break;
                 case ChainStage.Film:
                     {
-                        var dGammaBeta = GradientField(name, $"GammaBeta{s}");
+                        var dGammaBeta = step.GammaBeta + "Grad";
                         Buffer(dGammaBeta, 2 * step.Width);
                         var dFilm = InputGradientOf(filmSource!, InWidth(node, "film"));
                         backward.Add(new FilmBackward(step.Layer, step.InputValue, Value(filmSource!), step.GammaBeta, gradient, dGammaBeta, target.Target, dFilm.Target));

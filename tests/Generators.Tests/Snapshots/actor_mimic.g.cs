@@ -167,7 +167,7 @@ namespace Consumer.Agents
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -183,7 +183,7 @@ namespace Consumer.Agents
                 _h_grad = new float[maxBatch * 128];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 128];
+                _h_affine0Grad = new float[maxBatch * 128];
                 _q = new float[maxBatch * 4];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
@@ -239,8 +239,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 128);
-                _h_fc0.Backward(_cells, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 128);
+                _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -263,7 +263,7 @@ namespace Consumer.Agents
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _features;
             private int _batch;
 
@@ -278,7 +278,7 @@ namespace Consumer.Agents
                 _h_grad = new float[maxBatch * 128];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 128];
+                _h_affine0Grad = new float[maxBatch * 128];
                 _features = new float[maxBatch * 128];
             }
 
@@ -333,8 +333,8 @@ namespace Consumer.Agents
                 // features: features
                 outputGradient.Slice(0, batch * 128).CopyTo(_h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 128);
-                _h_fc0.Backward(_cells, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 128);
+                _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -499,8 +499,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly TaskLinear _q_fc0;
             private int _batch;
@@ -524,8 +524,8 @@ namespace Consumer.Agents
                 _h_hidden0 = new float[maxBatch * 64];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 64];
-                _h_step1Grad = new float[maxBatch * 64];
+                _h_affine1Grad = new float[maxBatch * 64];
+                _h_affine0Grad = new float[maxBatch * 64];
                 _q = new float[maxBatch * 4];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
@@ -591,9 +591,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 64);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 64);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -633,8 +633,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _features;
             private readonly TaskLinear _features_fc0;
             private int _batch;
@@ -658,8 +658,8 @@ namespace Consumer.Agents
                 _h_hidden0 = new float[maxBatch * 64];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 64];
-                _h_step1Grad = new float[maxBatch * 64];
+                _h_affine1Grad = new float[maxBatch * 64];
+                _h_affine0Grad = new float[maxBatch * 64];
                 _features = new float[maxBatch * 128];
                 _features_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.features.task{t}.weight"), TaskSlices(layout, t => $"q.features.task{t}.bias"), maxBatch);
             }
@@ -725,9 +725,9 @@ namespace Consumer.Agents
                 // features: features
                 _features_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 64);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 64);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

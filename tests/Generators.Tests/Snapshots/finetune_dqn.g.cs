@@ -169,12 +169,12 @@ namespace Consumer.Agents
             private readonly float[] _hEncoder_grad;
             private readonly Linear _hEncoder_fc0;
             private readonly Activation _hEncoder_activation0;
-            private readonly float[] _hEncoder_step1Grad;
+            private readonly float[] _hEncoder_affine0Grad;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -193,12 +193,12 @@ namespace Consumer.Agents
                 _hEncoder_grad = new float[maxBatch * 64];
                 _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
                 _hEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _hEncoder_step1Grad = new float[maxBatch * 64];
+                _hEncoder_affine0Grad = new float[maxBatch * 64];
                 _h = new float[maxBatch * 64];
                 _h_grad = new float[maxBatch * 64];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 64];
+                _h_affine0Grad = new float[maxBatch * 64];
                 _q = new float[maxBatch * 8];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
@@ -261,11 +261,11 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 64);
-                _h_fc0.Backward(_hEncoder, _h_step1Grad, _hEncoder_grad, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 64);
+                _h_fc0.Backward(_hEncoder, _h_affine0Grad, _hEncoder_grad, batch);
                 // h_encoder: mlp
-                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_step1Grad, batch * 64);
-                _hEncoder_fc0.Backward(_hConcat, _hEncoder_step1Grad, default, batch);
+                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_affine0Grad, batch * 64);
+                _hEncoder_fc0.Backward(_hConcat, _hEncoder_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

@@ -200,14 +200,14 @@ namespace Consumer.Agents
             private readonly Linear _h_fc1;
             private readonly float[] _h_affine1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step2Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_hidden0Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _a;
             private readonly TaskLinear _a_fc0;
             private readonly float[] _a_affine0;
             private readonly Activation _a_activation0;
-            private readonly float[] _a_step1Grad;
+            private readonly float[] _a_affine0Grad;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -234,14 +234,14 @@ namespace Consumer.Agents
                 _h_fc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
                 _h_affine1 = new float[maxBatch * 256];
                 _h_activation1 = new Activation(ActivationKind.Elu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step2Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
+                _h_hidden0Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _a = new float[maxBatch * 2];
                 _a_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
                 _a_affine0 = new float[maxBatch * 2];
                 _a_activation0 = new Activation(ActivationKind.Tanh);
-                _a_step1Grad = new float[maxBatch * 2];
+                _a_affine0Grad = new float[maxBatch * 2];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -313,13 +313,13 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // a: deterministic
-                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_step1Grad, batch * 2);
-                _a_fc0.Backward(_h, _a_step1Grad, _tasks, _h_grad);
+                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_affine0Grad, batch * 2);
+                _a_fc0.Backward(_h, _a_affine0Grad, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.Backward(_h_hidden0, _h_step3Grad, _h_step2Grad, batch);
-                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_step2Grad, _h_step1Grad, batch * 256);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
+                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_hidden0Grad, _h_affine0Grad, batch * 256);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -363,8 +363,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -393,8 +393,8 @@ namespace Consumer.Agents
                 _h_hidden0 = new float[maxBatch * 256];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
@@ -471,9 +471,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat
                 _hConcat_layer.Backward(3, _hConcat_grad, _dAction, batch);
             }

@@ -169,8 +169,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -191,8 +191,8 @@ namespace Consumer.Agents
                 _h_hidden0 = new float[maxBatch * 256];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 40];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
@@ -254,9 +254,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_x, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_x, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

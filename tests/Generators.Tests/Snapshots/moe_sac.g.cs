@@ -214,8 +214,8 @@ namespace Consumer.Agents
             private readonly float[] _piMlp_hidden0;
             private readonly Linear _piMlp_fc1;
             private readonly Activation _piMlp_activation1;
-            private readonly float[] _piMlp_step3Grad;
-            private readonly float[] _piMlp_step1Grad;
+            private readonly float[] _piMlp_affine1Grad;
+            private readonly float[] _piMlp_affine0Grad;
             private readonly float[] _pi;
             private readonly Linear _pi_fc0;
             private int _batch;
@@ -264,8 +264,8 @@ namespace Consumer.Agents
                 _piMlp_hidden0 = new float[maxBatch * 256];
                 _piMlp_fc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
                 _piMlp_activation1 = new Activation(ActivationKind.Relu);
-                _piMlp_step3Grad = new float[maxBatch * 256];
-                _piMlp_step1Grad = new float[maxBatch * 256];
+                _piMlp_affine1Grad = new float[maxBatch * 256];
+                _piMlp_affine0Grad = new float[maxBatch * 256];
                 _pi = new float[maxBatch * 4];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
@@ -351,9 +351,9 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_piMlp, outputGradient, _piMlp_grad, batch);
                 // pi_mlp: mlp
-                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_step3Grad, batch * 256);
-                _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_step3Grad, _piMlp_step1Grad, batch);
-                _piMlp_fc0.Backward(_piConcat, _piMlp_step1Grad, default, batch);
+                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_affine1Grad, batch * 256);
+                _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_affine1Grad, _piMlp_affine0Grad, batch);
+                _piMlp_fc0.Backward(_piConcat, _piMlp_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -416,8 +416,8 @@ namespace Consumer.Agents
             private readonly float[] _qMlp_hidden0;
             private readonly Linear _qMlp_fc1;
             private readonly Activation _qMlp_activation1;
-            private readonly float[] _qMlp_step3Grad;
-            private readonly float[] _qMlp_step1Grad;
+            private readonly float[] _qMlp_affine1Grad;
+            private readonly float[] _qMlp_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private readonly float[] _scratch;
@@ -479,8 +479,8 @@ namespace Consumer.Agents
                 _qMlp_hidden0 = new float[maxBatch * 256];
                 _qMlp_fc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
                 _qMlp_activation1 = new Activation(ActivationKind.Relu);
-                _qMlp_step3Grad = new float[maxBatch * 256];
-                _qMlp_step1Grad = new float[maxBatch * 256];
+                _qMlp_affine1Grad = new float[maxBatch * 256];
+                _qMlp_affine0Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
                 _scratch = new float[maxBatch * 50];
@@ -568,9 +568,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_qMlp, outputGradient, _qMlp_grad, batch);
                 // q_mlp: mlp
-                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_step3Grad, batch * 256);
-                _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_step3Grad, _qMlp_step1Grad, batch);
-                _qMlp_fc0.Backward(_qConcat, _qMlp_step1Grad, _qConcat_grad, batch);
+                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_affine1Grad, batch * 256);
+                _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_affine1Grad, _qMlp_affine0Grad, batch);
+                _qMlp_fc0.Backward(_qConcat, _qMlp_affine0Grad, _qConcat_grad, batch);
                 // q_concat: concat
                 _qConcat_layer.Backward(0, _qConcat_grad, _enc_grad, batch);
                 _qConcat_layer.Backward(1, _qConcat_grad, _scratch, batch);

@@ -206,7 +206,7 @@ namespace Consumer.Agents
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _pi;
             private readonly TaskLinear _pi_fc0;
             private int _batch;
@@ -238,7 +238,7 @@ namespace Consumer.Agents
                 _h_grad = new float[maxBatch * 256];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _pi = new float[maxBatch * 4];
                 _pi_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
             }
@@ -311,8 +311,8 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 256);
-                _h_fc0.Backward(_features, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 256);
+                _h_fc0.Backward(_features, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -357,11 +357,11 @@ namespace Consumer.Agents
             private readonly LayerNorm _hEncoder_norm1;
             private readonly float[] _hEncoder_normalized1;
             private readonly Activation _hEncoder_activation1;
-            private readonly float[] _hEncoder_step5Grad;
-            private readonly float[] _hEncoder_step4Grad;
-            private readonly float[] _hEncoder_step3Grad;
-            private readonly float[] _hEncoder_step2Grad;
-            private readonly float[] _hEncoder_step1Grad;
+            private readonly float[] _hEncoder_normalized1Grad;
+            private readonly float[] _hEncoder_affine1Grad;
+            private readonly float[] _hEncoder_hidden0Grad;
+            private readonly float[] _hEncoder_normalized0Grad;
+            private readonly float[] _hEncoder_affine0Grad;
             private readonly float[] _hConcat;
             private readonly float[] _hConcat_grad;
             private readonly Concat _hConcat_layer;
@@ -371,8 +371,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly TaskLinear _q_fc0;
             private int _batch;
@@ -402,11 +402,11 @@ namespace Consumer.Agents
                 _hEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
                 _hEncoder_normalized1 = new float[maxBatch * 256];
                 _hEncoder_activation1 = new Activation(ActivationKind.Relu);
-                _hEncoder_step5Grad = new float[maxBatch * 256];
-                _hEncoder_step4Grad = new float[maxBatch * 256];
-                _hEncoder_step3Grad = new float[maxBatch * 256];
-                _hEncoder_step2Grad = new float[maxBatch * 256];
-                _hEncoder_step1Grad = new float[maxBatch * 256];
+                _hEncoder_normalized1Grad = new float[maxBatch * 256];
+                _hEncoder_affine1Grad = new float[maxBatch * 256];
+                _hEncoder_hidden0Grad = new float[maxBatch * 256];
+                _hEncoder_normalized0Grad = new float[maxBatch * 256];
+                _hEncoder_affine0Grad = new float[maxBatch * 256];
                 _hConcat = new float[maxBatch * 258];
                 _hConcat_grad = new float[maxBatch * 258];
                 _hConcat_layer = new Concat(256, 2);
@@ -416,8 +416,8 @@ namespace Consumer.Agents
                 _h_hidden0 = new float[maxBatch * 256];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _q = new float[maxBatch * 1];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
             }
@@ -495,19 +495,19 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat
                 _hConcat_layer.Backward(0, _hConcat_grad, _hEncoder_grad, batch);
                 _hConcat_layer.Backward(1, _hConcat_grad, _dAction, batch);
                 // h_encoder: mlp
-                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_step5Grad, batch * 256);
-                _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_step5Grad, _hEncoder_step4Grad, batch);
-                _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_step4Grad, _hEncoder_step3Grad, batch);
-                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_step3Grad, _hEncoder_step2Grad, batch * 256);
-                _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_step2Grad, _hEncoder_step1Grad, batch);
-                _hEncoder_fc0.Backward(_obs, _hEncoder_step1Grad, default, batch);
+                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_normalized1Grad, batch * 256);
+                _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_normalized1Grad, _hEncoder_affine1Grad, batch);
+                _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_affine1Grad, _hEncoder_hidden0Grad, batch);
+                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_hidden0Grad, _hEncoder_normalized0Grad, batch * 256);
+                _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_normalized0Grad, _hEncoder_affine0Grad, batch);
+                _hEncoder_fc0.Backward(_obs, _hEncoder_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

@@ -241,8 +241,8 @@ namespace Consumer.Agents
             private readonly float[] _base_hidden0;
             private readonly Linear _base_fc1;
             private readonly Activation _base_activation1;
-            private readonly float[] _base_step3Grad;
-            private readonly float[] _base_step1Grad;
+            private readonly float[] _base_affine1Grad;
+            private readonly float[] _base_affine0Grad;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
@@ -325,8 +325,8 @@ namespace Consumer.Agents
                 _base_hidden0 = new float[maxBatch * 256];
                 _base_fc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_step3Grad = new float[maxBatch * 256];
-                _base_step1Grad = new float[maxBatch * 256];
+                _base_affine1Grad = new float[maxBatch * 256];
+                _base_affine0Grad = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehot_layer = new OneHot(10);
                 _emb = new float[maxBatch * 256];
@@ -584,9 +584,9 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
-                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
-                _base_fc0.Backward(_obs, _base_step1Grad, default, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * 256);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
+                _base_fc0.Backward(_obs, _base_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -644,8 +644,8 @@ namespace Consumer.Agents
             private readonly float[] _base_hidden0;
             private readonly Linear _base_fc1;
             private readonly Activation _base_activation1;
-            private readonly float[] _base_step3Grad;
-            private readonly float[] _base_step1Grad;
+            private readonly float[] _base_affine1Grad;
+            private readonly float[] _base_affine0Grad;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
@@ -733,8 +733,8 @@ namespace Consumer.Agents
                 _base_hidden0 = new float[maxBatch * 256];
                 _base_fc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_step3Grad = new float[maxBatch * 256];
-                _base_step1Grad = new float[maxBatch * 256];
+                _base_affine1Grad = new float[maxBatch * 256];
+                _base_affine0Grad = new float[maxBatch * 256];
                 _embOnehot = new float[maxBatch * 10];
                 _embOnehot_layer = new OneHot(10);
                 _emb = new float[maxBatch * 256];
@@ -998,9 +998,9 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
-                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
-                _base_fc0.Backward(_baseConcat, _base_step1Grad, _baseConcat_grad, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * 256);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
+                _base_fc0.Backward(_baseConcat, _base_affine0Grad, _baseConcat_grad, batch);
                 // base_concat: concat
                 _baseConcat_layer.Backward(1, _baseConcat_grad, _dAction, batch);
             }

@@ -229,7 +229,7 @@ namespace Consumer.Agents
             private readonly float[] _baseMlp_grad;
             private readonly Linear _baseMlp_fc0;
             private readonly Activation _baseMlp_activation0;
-            private readonly float[] _baseMlp_step1Grad;
+            private readonly float[] _baseMlp_affine0Grad;
             private readonly float[] _base;
             private readonly float[] _base_grad;
             private readonly Linear _base_fc0;
@@ -310,7 +310,7 @@ namespace Consumer.Agents
                 _baseMlp_grad = new float[maxBatch * 64];
                 _baseMlp_fc0 = new Linear(store, layout["actor.base_mlp.fc0.weight"], layout["actor.base_mlp.fc0.bias"]);
                 _baseMlp_activation0 = new Activation(ActivationKind.Relu);
-                _baseMlp_step1Grad = new float[maxBatch * 64];
+                _baseMlp_affine0Grad = new float[maxBatch * 64];
                 _base = new float[maxBatch * 64];
                 _base_grad = new float[maxBatch * 64];
                 _base_fc0 = new Linear(store, layout["actor.base.weight"], layout["actor.base.bias"]);
@@ -555,8 +555,8 @@ namespace Consumer.Agents
                 // base: linear
                 _base_fc0.Backward(_baseMlp, _base_grad, _baseMlp_grad, batch);
                 // base_mlp: mlp
-                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_step1Grad, batch * 64);
-                _baseMlp_fc0.Backward(_obs, _baseMlp_step1Grad, default, batch);
+                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * 64);
+                _baseMlp_fc0.Backward(_obs, _baseMlp_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -612,7 +612,7 @@ namespace Consumer.Agents
             private readonly float[] _baseMlp_grad;
             private readonly Linear _baseMlp_fc0;
             private readonly Activation _baseMlp_activation0;
-            private readonly float[] _baseMlp_step1Grad;
+            private readonly float[] _baseMlp_affine0Grad;
             private readonly float[] _base;
             private readonly float[] _base_grad;
             private readonly Linear _base_fc0;
@@ -698,7 +698,7 @@ namespace Consumer.Agents
                 _baseMlp_grad = new float[maxBatch * 64];
                 _baseMlp_fc0 = new Linear(store, layout["critic.base_mlp.fc0.weight"], layout["critic.base_mlp.fc0.bias"]);
                 _baseMlp_activation0 = new Activation(ActivationKind.Relu);
-                _baseMlp_step1Grad = new float[maxBatch * 64];
+                _baseMlp_affine0Grad = new float[maxBatch * 64];
                 _base = new float[maxBatch * 64];
                 _base_grad = new float[maxBatch * 64];
                 _base_fc0 = new Linear(store, layout["critic.base.weight"], layout["critic.base.bias"]);
@@ -949,8 +949,8 @@ namespace Consumer.Agents
                 // base: linear
                 _base_fc0.Backward(_baseMlp, _base_grad, _baseMlp_grad, batch);
                 // base_mlp: mlp
-                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_step1Grad, batch * 64);
-                _baseMlp_fc0.Backward(_baseConcat, _baseMlp_step1Grad, _baseConcat_grad, batch);
+                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * 64);
+                _baseMlp_fc0.Backward(_baseConcat, _baseMlp_affine0Grad, _baseConcat_grad, batch);
                 // base_concat: concat
                 _baseConcat_layer.Backward(1, _baseConcat_grad, _dAction, batch);
             }

@@ -203,8 +203,8 @@ namespace Consumer.Agents
             private readonly float[] _z_hidden0;
             private readonly Linear _z_fc1;
             private readonly Activation _z_activation1;
-            private readonly float[] _z_step3Grad;
-            private readonly float[] _z_step1Grad;
+            private readonly float[] _z_affine1Grad;
+            private readonly float[] _z_affine0Grad;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
@@ -227,17 +227,17 @@ namespace Consumer.Agents
             private readonly float[] _h_modulated2;
             private readonly float[] _h_gammaBeta2;
             private readonly Activation _h_activation2;
-            private readonly float[] _h_step8Grad;
-            private readonly float[] _h_step7Grad;
-            private readonly float[] _h_gammaBeta7Grad;
-            private readonly float[] _h_step6Grad;
-            private readonly float[] _h_step5Grad;
-            private readonly float[] _h_step4Grad;
-            private readonly float[] _h_gammaBeta4Grad;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step2Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_modulated2Grad;
+            private readonly float[] _h_affine2Grad;
+            private readonly float[] _h_gammaBeta2Grad;
+            private readonly float[] _h_hidden1Grad;
+            private readonly float[] _h_modulated1Grad;
+            private readonly float[] _h_affine1Grad;
             private readonly float[] _h_gammaBeta1Grad;
+            private readonly float[] _h_hidden0Grad;
+            private readonly float[] _h_modulated0Grad;
+            private readonly float[] _h_affine0Grad;
+            private readonly float[] _h_gammaBeta0Grad;
             private readonly float[] _pi;
             private readonly Linear _pi_fc0;
             private readonly float[] _scratch;
@@ -262,8 +262,8 @@ namespace Consumer.Agents
                 _z_hidden0 = new float[maxBatch * 50];
                 _z_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
                 _z_activation1 = new Activation(ActivationKind.Relu);
-                _z_step3Grad = new float[maxBatch * 50];
-                _z_step1Grad = new float[maxBatch * 50];
+                _z_affine1Grad = new float[maxBatch * 50];
+                _z_affine0Grad = new float[maxBatch * 50];
                 _h = new float[maxBatch * 256];
                 _h_grad = new float[maxBatch * 256];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
@@ -286,17 +286,17 @@ namespace Consumer.Agents
                 _h_modulated2 = new float[maxBatch * 256];
                 _h_gammaBeta2 = new float[maxBatch * 512];
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_step8Grad = new float[maxBatch * 256];
-                _h_step7Grad = new float[maxBatch * 256];
-                _h_gammaBeta7Grad = new float[maxBatch * 512];
-                _h_step6Grad = new float[maxBatch * 256];
-                _h_step5Grad = new float[maxBatch * 256];
-                _h_step4Grad = new float[maxBatch * 256];
-                _h_gammaBeta4Grad = new float[maxBatch * 512];
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step2Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_modulated2Grad = new float[maxBatch * 256];
+                _h_affine2Grad = new float[maxBatch * 256];
+                _h_gammaBeta2Grad = new float[maxBatch * 512];
+                _h_hidden1Grad = new float[maxBatch * 256];
+                _h_modulated1Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
                 _h_gammaBeta1Grad = new float[maxBatch * 512];
+                _h_hidden0Grad = new float[maxBatch * 256];
+                _h_modulated0Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
+                _h_gammaBeta0Grad = new float[maxBatch * 512];
                 _pi = new float[maxBatch * 4];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
                 _scratch = new float[maxBatch * 50];
@@ -375,22 +375,22 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_step8Grad, batch * 256);
-                _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_step8Grad, _h_gammaBeta7Grad, _h_step7Grad, _scratch, batch);
+                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_modulated2Grad, batch * 256);
+                _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2Grad, _h_gammaBeta2Grad, _h_affine2Grad, _scratch, batch);
                 TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc2.Backward(_h_hidden1, _h_step7Grad, _h_step6Grad, batch);
-                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_step6Grad, _h_step5Grad, batch * 256);
-                _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_step5Grad, _h_gammaBeta4Grad, _h_step4Grad, _scratch, batch);
+                _h_fc2.Backward(_h_hidden1, _h_affine2Grad, _h_hidden1Grad, batch);
+                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_hidden1Grad, _h_modulated1Grad, batch * 256);
+                _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1Grad, _h_gammaBeta1Grad, _h_affine1Grad, _scratch, batch);
                 TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc1.Backward(_h_hidden0, _h_step4Grad, _h_step3Grad, batch);
-                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_step3Grad, _h_step2Grad, batch * 256);
-                _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_step2Grad, _h_gammaBeta1Grad, _h_step1Grad, _scratch, batch);
+                _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
+                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_hidden0Grad, _h_modulated0Grad, batch * 256);
+                _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0Grad, _h_gammaBeta0Grad, _h_affine0Grad, _scratch, batch);
                 TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc0.Backward(_obs, _h_step1Grad, default, batch);
+                _h_fc0.Backward(_obs, _h_affine0Grad, default, batch);
                 // z: mlp
-                _z_activation1.Backward(_z, _z, _z_grad, _z_step3Grad, batch * 50);
-                _z_fc1.BackwardThroughRelu(_z_hidden0, _z_step3Grad, _z_step1Grad, batch);
-                _z_fc0.Backward(_zTaskEncoder, _z_step1Grad, _zTaskEncoder_grad, batch);
+                _z_activation1.Backward(_z, _z, _z_grad, _z_affine1Grad, batch * 50);
+                _z_fc1.BackwardThroughRelu(_z_hidden0, _z_affine1Grad, _z_affine0Grad, batch);
+                _z_fc0.Backward(_zTaskEncoder, _z_affine0Grad, _zTaskEncoder_grad, batch);
                 // z_task_encoder: embedding
                 _zTaskEncoder_layer.Backward(_taskIds, _zTaskEncoder_grad, batch);
             }
@@ -428,9 +428,9 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden1;
             private readonly Linear _h_fc2;
             private readonly Activation _h_activation2;
-            private readonly float[] _h_step5Grad;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine2Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _mTaskEncoder;
             private readonly Embedding _mTaskEncoder_layer;
             private readonly float[] _mTaskMlp;
@@ -472,9 +472,9 @@ namespace Consumer.Agents
                 _h_hidden1 = new float[maxBatch * 256];
                 _h_fc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_step5Grad = new float[maxBatch * 256];
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
+                _h_affine2Grad = new float[maxBatch * 256];
+                _h_affine1Grad = new float[maxBatch * 256];
+                _h_affine0Grad = new float[maxBatch * 256];
                 _mTaskEncoder = new float[maxBatch * 50];
                 _mTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
                 _mTaskMlp = new float[maxBatch * 50];
@@ -572,10 +572,10 @@ namespace Consumer.Agents
                 // m: film
                 _m_layer.Backward(_h, _mDetach, _m_gammaBeta, _m_grad, _m_gammaBetaGrad, _h_grad, default, batch);
                 // h: mlp
-                _h_activation2.Backward(_h, _h, _h_grad, _h_step5Grad, batch * 256);
-                _h_fc2.BackwardThroughRelu(_h_hidden1, _h_step5Grad, _h_step3Grad, batch);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_x, _h_step1Grad, _x_grad, batch);
+                _h_activation2.Backward(_h, _h, _h_grad, _h_affine2Grad, batch * 256);
+                _h_fc2.BackwardThroughRelu(_h_hidden1, _h_affine2Grad, _h_affine1Grad, batch);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_x, _h_affine0Grad, _x_grad, batch);
                 // x: concat
                 _x_layer.Backward(1, _x_grad, _dAction, batch);
             }
