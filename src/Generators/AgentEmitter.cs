@@ -147,25 +147,31 @@ internal static class AgentEmitter
         w.Indent++;
         Const(w, "Algorithm", "string", $"\"{t.Algorithm.ToString().ToLowerInvariant()}\"", "The learning algorithm.");
         Const(w, "Gamma", "double", Double(t.Gamma), "Discount factor.");
-        Const(w, "LearningRate", "double", Double(t.LearningRate), "Learning rate.");
+        // Each constant has the type of the option the factories set from it (OffPolicyOptions), so
+        // Training.X can be assigned to options.X without a cast.
+        Const(w, "LearningRate", "float", Float(t.LearningRate), "Learning rate.");
         Const(w, "BatchSize", "int", t.BatchSize.ToString(CultureInfo.InvariantCulture), "Samples per update.");
-        Const(w, "Steps", "long", $"{t.Steps}L", "Environment steps to train for.");
-        Const(w, "Warmup", "long", $"{t.Warmup}L", "Steps collected before learning starts.");
+        Const(w, "Steps", "long", Long(t.Steps), "Environment steps to train for.");
+        Const(w, "Warmup", "long", Long(t.Warmup), "Steps collected before learning starts.");
         Const(w, "TrainEvery", "int", t.TrainEvery.ToString(CultureInfo.InvariantCulture), "Environment steps between updates.");
         Const(w, "GradientSteps", "int", t.GradientSteps.ToString(CultureInfo.InvariantCulture), "Updates per training round.");
-        Const(w, "GradientClip", "double", Double(t.GradientClip), "Global gradient-norm clip (0 = off).");
-        Const(w, "Tau", "double", Double(t.Tau), "Target-network smoothing.");
-        // ulong, as OffPolicyOptions.Seed: the factories and this constant agree on its type.
+        Const(w, "GradientClip", "float", Float(t.GradientClip), "Global gradient-norm clip (0 = off).");
+        Const(w, "Tau", "float", Float(t.Tau), "Target-network smoothing.");
         Const(w, "Seed", "ulong", $"{t.Seed}UL", "Random seed.");
-        Const(w, "Gradients", "string", $"\"{t.Gradients.Method.ToString().ToLowerInvariant()}\"", "How task gradients on shared parameters are combined.");
+        Const(w, "Gradients", "TaskGradientMethod", $"TaskGradientMethod.{t.Gradients.Method}", "How task gradients on shared parameters are combined.");
+        // A string: the runtime has no enum that tells uniform weights from fixed ones (TaskLossWeighting.Fixed is both).
         Const(w, "LossWeights", "string", $"\"{t.LossWeights.Kind.ToString().ToLowerInvariant()}\"", "How per-task losses are weighted.");
         Const(w, "Schedule", "string", $"\"{t.Schedule.Kind.ToString().ToLowerInvariant()}\"", "Joint or sequential task schedule.");
-        Const(w, "StepsPerTask", "long", $"{t.Schedule.StepsPerTask}L", "Steps per task of a sequential schedule.");
+        Const(w, "StepsPerTask", "long", Long(t.Schedule.StepsPerTask), "Steps per task of a sequential schedule.");
         var r = agent.Replay;
-        Const(w, "ReplayCapacity", "long", $"{r.Capacity}L", "Transitions the replay buffer keeps.");
+        Const(w, "ReplayCapacity", "int", Int(r.Capacity), "Transitions the replay buffer keeps.");
         Const(w, "ReplayPerTask", "bool", r.PerTask ? "true" : "false", "One replay buffer per task.");
-        Const(w, "HerStrategy", "string", r.Her is null ? "\"none\"" : $"\"{r.Her.Strategy.ToString().ToLowerInvariant()}\"", "Hindsight relabeling strategy.");
-        Const(w, "HerK", "int", (r.Her?.K ?? 0).ToString(CultureInfo.InvariantCulture), "Relabeled goals per real one.");
+        // Present only when the spec relabels, with the types of HerOptions: no "none" sentinel.
+        if (r.Her is { } her)
+        {
+            Const(w, "HerStrategy", "HerGoalStrategy", $"HerGoalStrategy.{her.Strategy}", "Hindsight relabeling strategy.");
+            Const(w, "HerK", "int", Int(her.K), "Relabeled goals per real one.");
+        }
         Blank(w);
         Doc(w, "Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.");
         w.WriteLine($"public static IReadOnlyList<string> Freeze {{ get; }} = {(t.Freeze.Count == 0 ? "Array.Empty<string>()" : $"new[] {{ {string.Join(", ", t.Freeze.Select(Str))} }}")};");

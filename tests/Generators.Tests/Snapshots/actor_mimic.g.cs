@@ -32,6 +32,7 @@ namespace Consumer.Agents
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
     using TdLossKind = global::Mtrl.Contracts.TdLossKind;
 
@@ -74,7 +75,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 64;
@@ -92,16 +93,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -113,16 +114,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 30000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 30000L;
+            public const int ReplayCapacity = 30000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -394,7 +389,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 64;
@@ -412,16 +407,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -433,16 +428,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 20000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 20000L;
+            public const int ReplayCapacity = 20000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();

@@ -25,6 +25,7 @@ namespace Consumer.Agents
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TdLossKind = global::Mtrl.Contracts.TdLossKind;
 
     /// <summary>The agent <c>FineTuneFlip</c>.</summary>
@@ -71,7 +72,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 256;
@@ -89,16 +90,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -110,13 +111,13 @@ namespace Consumer.Agents
             public const long StepsPerTask = 20000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 20000L;
+            public const int ReplayCapacity = 20000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
 
             /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "future";
+            public const HerGoalStrategy HerStrategy = HerGoalStrategy.Future;
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 4;

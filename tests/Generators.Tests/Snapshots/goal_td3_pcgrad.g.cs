@@ -90,7 +90,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.98;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -108,16 +108,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "pcgrad";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.PcGrad;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "fixed";
@@ -129,13 +129,13 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = true;
 
             /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "final";
+            public const HerGoalStrategy HerStrategy = HerGoalStrategy.Final;
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 2;

@@ -28,6 +28,7 @@ namespace Consumer.Agents
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
     using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
 
@@ -94,7 +95,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.0003;
+            public const float LearningRate = 0.0003f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -112,16 +113,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -133,16 +134,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 100000L;
+            public const int ReplayCapacity = 100000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = true;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();

@@ -32,6 +32,7 @@ namespace Consumer.Agents
     using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
     using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
     using TdLossKind = global::Mtrl.Contracts.TdLossKind;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
@@ -89,7 +90,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 256;
@@ -107,16 +108,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -128,16 +129,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 50000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
