@@ -157,6 +157,9 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 9. Output: q_values, 4 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 10).</summary>
+            private const int HWidth = 128;
+
             private readonly float[] _cells;
             private readonly float[] _h;
             private readonly float[] _h_grad;
@@ -173,13 +176,13 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
-                _h = new float[maxBatch * 128];
-                _h_grad = new float[maxBatch * 128];
+                _cells = new float[maxBatch * CellsWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_affine0Grad = new float[maxBatch * 128];
-                _q = new float[maxBatch * 4];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
@@ -234,7 +237,7 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 128);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
                 _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
@@ -253,6 +256,9 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 12. Output: 128 features per sample. Bound to the store of <see cref="QNetwork"/>, so Backward reaches the same parameters.</remarks>
         public sealed class QFeatures : IFeatureNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 10).</summary>
+            private const int HWidth = 128;
+
             private readonly float[] _cells;
             private readonly float[] _h;
             private readonly float[] _h_grad;
@@ -268,13 +274,13 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
-                _h = new float[maxBatch * 128];
-                _h_grad = new float[maxBatch * 128];
+                _cells = new float[maxBatch * CellsWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_affine0Grad = new float[maxBatch * 128];
-                _features = new float[maxBatch * 128];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _features = new float[maxBatch * OutputWidth];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -316,7 +322,7 @@ namespace Consumer.Agents
                 // h: mlp
                 _h_fc0.ForwardRelu(_cells, _h, batch);
                 // features: features
-                _h.AsSpan(0, batch * 128).CopyTo(_features);
+                _h.AsSpan(0, batch * OutputWidth).CopyTo(_features);
                 return _features.AsSpan(0, batch * OutputWidth);
             }
 
@@ -326,9 +332,9 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // features: features
-                outputGradient.Slice(0, batch * 128).CopyTo(_h_grad);
+                outputGradient.Slice(0, batch * OutputWidth).CopyTo(_h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 128);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
                 _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
@@ -475,6 +481,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 24. Output: q_values, 4 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 25).</summary>
+            private const int HOnehotWidth = 4;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 25).</summary>
+            private const int HConcatWidth = 173;
+
+            /// <summary>Values per sample of <c>h</c> (line 25).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _cells;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -500,22 +515,22 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
+                _cells = new float[maxBatch * CellsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 4];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(4);
-                _hConcat = new float[maxBatch * 173];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(169, 4);
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 64];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_affine1Grad = new float[maxBatch * 64];
-                _h_affine0Grad = new float[maxBatch * 64];
-                _q = new float[maxBatch * 4];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 
@@ -580,7 +595,7 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 64);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
@@ -609,6 +624,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 27. Output: 128 features per sample. Bound to the store of <see cref="QNetwork"/>, so Backward reaches the same parameters.</remarks>
         public sealed class QFeatures : IFeatureNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 25).</summary>
+            private const int HOnehotWidth = 4;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 25).</summary>
+            private const int HConcatWidth = 173;
+
+            /// <summary>Values per sample of <c>h</c> (line 25).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _cells;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -634,22 +658,22 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
+                _cells = new float[maxBatch * CellsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 4];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(4);
-                _hConcat = new float[maxBatch * 173];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(169, 4);
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 64];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_affine1Grad = new float[maxBatch * 64];
-                _h_affine0Grad = new float[maxBatch * 64];
-                _features = new float[maxBatch * 128];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _features = new float[maxBatch * OutputWidth];
                 _features_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.features.task{t}.weight"), TaskSlices(layout, t => $"q.features.task{t}.bias"), maxBatch);
             }
 
@@ -714,7 +738,7 @@ namespace Consumer.Agents
                 // features: features
                 _features_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 64);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }

@@ -162,6 +162,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 11. Output: q_values, 8 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h_concat</c> (line 12).</summary>
+            private const int HConcatWidth = 16;
+
+            /// <summary>Values per sample of <c>h_encoder</c> (line 12).</summary>
+            private const int HEncoderWidth = 64;
+
+            /// <summary>Values per sample of <c>h</c> (line 12).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _bits;
             private readonly float[] _target;
             private readonly float[] _hConcat;
@@ -186,21 +195,21 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _bits = new float[maxBatch * 8];
-                _target = new float[maxBatch * 8];
-                _hConcat = new float[maxBatch * 16];
+                _bits = new float[maxBatch * BitsWidth];
+                _target = new float[maxBatch * TargetWidth];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(8, 8);
-                _hEncoder = new float[maxBatch * 64];
-                _hEncoder_grad = new float[maxBatch * 64];
+                _hEncoder = new float[maxBatch * HEncoderWidth];
+                _hEncoder_grad = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
                 _hEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _hEncoder_affine0Grad = new float[maxBatch * 64];
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _hEncoder_affine0Grad = new float[maxBatch * HEncoderWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_affine0Grad = new float[maxBatch * 64];
-                _q = new float[maxBatch * 8];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
@@ -262,10 +271,10 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 64);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
                 _h_fc0.Backward(_hEncoder, _h_affine0Grad, _hEncoder_grad, batch);
                 // h_encoder: mlp
-                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_affine0Grad, batch * 64);
+                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_affine0Grad, batch * HEncoderWidth);
                 _hEncoder_fc0.Backward(_hConcat, _hEncoder_affine0Grad, default, batch);
             }
 

@@ -183,6 +183,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 12. Output: deterministic, 2 values per sample.</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 13).</summary>
+            private const int HOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 13).</summary>
+            private const int HConcatWidth = 16;
+
+            /// <summary>Values per sample of <c>h</c> (line 13).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _position;
             private readonly float[] _target;
             private readonly int[] _taskIds;
@@ -217,31 +226,31 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("trunk", "actor.a");
-                _position = new float[maxBatch * 4];
-                _target = new float[maxBatch * 2];
+                _position = new float[maxBatch * PositionWidth];
+                _target = new float[maxBatch * TargetWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 10];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(10);
-                _hConcat = new float[maxBatch * 16];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(4, 2, 10);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["trunk.fc0.weight"], layout["trunk.fc0.bias"]);
-                _h_affine0 = new float[maxBatch * 256];
+                _h_affine0 = new float[maxBatch * HWidth];
                 _h_activation0 = new Activation(ActivationKind.Elu);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
-                _h_affine1 = new float[maxBatch * 256];
+                _h_affine1 = new float[maxBatch * HWidth];
                 _h_activation1 = new Activation(ActivationKind.Elu);
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_hidden0Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _a = new float[maxBatch * 2];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_hidden0Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _a = new float[maxBatch * OutputWidth];
                 _a_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
-                _a_affine0 = new float[maxBatch * 2];
+                _a_affine0 = new float[maxBatch * OutputWidth];
                 _a_activation0 = new Activation(ActivationKind.Tanh);
-                _a_affine0Grad = new float[maxBatch * 2];
+                _a_affine0Grad = new float[maxBatch * OutputWidth];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -298,12 +307,12 @@ namespace Consumer.Agents
                 _hConcat_layer.Forward(2, _hOnehot, _hConcat, batch);
                 // h: mlp
                 _h_fc0.Forward(_hConcat, _h_affine0, batch);
-                _h_activation0.Forward(_h_affine0, _h_hidden0, batch * 256);
+                _h_activation0.Forward(_h_affine0, _h_hidden0, batch * HWidth);
                 _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
-                _h_activation1.Forward(_h_affine1, _h, batch * 256);
+                _h_activation1.Forward(_h_affine1, _h, batch * HWidth);
                 // a: deterministic
                 _a_fc0.Forward(_h, _tasks, _a_affine0);
-                _a_activation0.Forward(_a_affine0, _a, batch * 2);
+                _a_activation0.Forward(_a_affine0, _a, batch * OutputWidth);
                 return _a.AsSpan(0, batch * OutputWidth);
             }
 
@@ -313,12 +322,12 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // a: deterministic
-                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_affine0Grad, batch * 2);
+                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_affine0Grad, batch * OutputWidth);
                 _a_fc0.Backward(_h, _a_affine0Grad, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
-                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_hidden0Grad, _h_affine0Grad, batch * 256);
+                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_hidden0Grad, _h_affine0Grad, batch * HWidth);
                 _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
@@ -346,6 +355,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 17. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 18).</summary>
+            private const int HOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 18).</summary>
+            private const int HConcatWidth = 18;
+
+            /// <summary>Values per sample of <c>h</c> (line 18).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _position;
             private readonly float[] _target;
             private readonly float[] _action;
@@ -376,26 +394,26 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.h", "critic.q");
-                _position = new float[maxBatch * 4];
-                _target = new float[maxBatch * 2];
+                _position = new float[maxBatch * PositionWidth];
+                _target = new float[maxBatch * TargetWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 10];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(10);
-                _hConcat = new float[maxBatch * 18];
-                _hConcat_grad = new float[maxBatch * 18];
+                _hConcat = new float[maxBatch * HConcatWidth];
+                _hConcat_grad = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(4, 2, 10, 2);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -471,7 +489,7 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat

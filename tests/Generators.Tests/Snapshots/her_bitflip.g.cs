@@ -160,6 +160,12 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 23. Output: q_values, 40 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>x</c> (line 24).</summary>
+            private const int XWidth = 80;
+
+            /// <summary>Values per sample of <c>h</c> (line 25).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _bits;
             private readonly float[] _target;
             private readonly float[] _x;
@@ -182,19 +188,19 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _bits = new float[maxBatch * 40];
-                _target = new float[maxBatch * 40];
-                _x = new float[maxBatch * 80];
+                _bits = new float[maxBatch * BitsWidth];
+                _target = new float[maxBatch * TargetWidth];
+                _x = new float[maxBatch * XWidth];
                 _x_layer = new Concat(40, 40);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 40];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
@@ -255,7 +261,7 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_x, _h_affine0Grad, default, batch);
             }

@@ -181,6 +181,24 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 19. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>z_task_encoder</c> (line 20).</summary>
+            private const int ZTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>z</c> (line 20).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>enc_encoder</c> (line 21).</summary>
+            private const int EncEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>enc</c> (line 21).</summary>
+            private const int EncWidth = 50;
+
+            /// <summary>Values per sample of <c>pi_concat</c> (line 22).</summary>
+            private const int PiConcatWidth = 100;
+
+            /// <summary>Values per sample of <c>pi_mlp</c> (line 22).</summary>
+            private const int PiMlpWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -222,13 +240,13 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.pi_mlp", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _zTaskEncoder = new float[maxBatch * 50];
+                _zTaskEncoder = new float[maxBatch * ZTaskEncoderWidth];
                 _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _z = new float[maxBatch * 50];
-                _encEncoder = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _encEncoder = new float[maxBatch * EncEncoderWidth];
                 _encEncoder_grid = new Concat(50, 50, 50, 50);
                 _encEncoder_mix = new ModuleMix(4, 1, 50);
                 _encEncoder_experts = new Linear[4][];
@@ -250,18 +268,18 @@ namespace Consumer.Agents
                 _encEncoder_gateHidden1 = new float[maxBatch * 50];
                 _encEncoder_gateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
                 _encEncoder_gateScores = new float[maxBatch * 4];
-                _enc = new float[maxBatch * 50];
-                _piConcat = new float[maxBatch * 100];
+                _enc = new float[maxBatch * EncWidth];
+                _piConcat = new float[maxBatch * PiConcatWidth];
                 _piConcat_layer = new Concat(50, 50);
-                _piMlp = new float[maxBatch * 256];
-                _piMlp_grad = new float[maxBatch * 256];
+                _piMlp = new float[maxBatch * PiMlpWidth];
+                _piMlp_grad = new float[maxBatch * PiMlpWidth];
                 _piMlp_fc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
-                _piMlp_hidden0 = new float[maxBatch * 256];
+                _piMlp_hidden0 = new float[maxBatch * PiMlpWidth];
                 _piMlp_fc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
                 _piMlp_activation1 = new Activation(ActivationKind.Relu);
-                _piMlp_affine1Grad = new float[maxBatch * 256];
-                _piMlp_affine0Grad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _piMlp_affine1Grad = new float[maxBatch * PiMlpWidth];
+                _piMlp_affine0Grad = new float[maxBatch * PiMlpWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
@@ -346,7 +364,7 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_piMlp, outputGradient, _piMlp_grad, batch);
                 // pi_mlp: mlp
-                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_affine1Grad, batch * 256);
+                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_affine1Grad, batch * PiMlpWidth);
                 _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_affine1Grad, _piMlp_affine0Grad, batch);
                 _piMlp_fc0.Backward(_piConcat, _piMlp_affine0Grad, default, batch);
             }
@@ -371,6 +389,18 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 25. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>z</c> (line 26).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>enc</c> (line 27).</summary>
+            private const int EncWidth = 50;
+
+            /// <summary>Values per sample of <c>q_concat</c> (line 28).</summary>
+            private const int QConcatWidth = 102;
+
+            /// <summary>Values per sample of <c>q_mlp</c> (line 28).</summary>
+            private const int QMlpWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -425,16 +455,16 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "encoder", "critic.q_mlp", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _z = new float[maxBatch * 50];
-                _z_grad = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _z_grad = new float[maxBatch * ZWidth];
                 _z_layer = new Embedding(store, layout["task_encoder.table"]);
-                _enc = new float[maxBatch * 50];
-                _enc_grad = new float[maxBatch * 50];
+                _enc = new float[maxBatch * EncWidth];
+                _enc_grad = new float[maxBatch * EncWidth];
                 _enc_activation = new Activation(ActivationKind.Relu);
                 _enc_grid = new Concat(50, 50, 50, 50);
                 _enc_mix = new ModuleMix(4, 1, 50);
@@ -465,18 +495,18 @@ namespace Consumer.Agents
                 _enc_gateScoresGrad = new float[maxBatch * 4];
                 _enc_gatePre1Grad = new float[maxBatch * 50];
                 _enc_gatePre0Grad = new float[maxBatch * 50];
-                _qConcat = new float[maxBatch * 102];
-                _qConcat_grad = new float[maxBatch * 102];
+                _qConcat = new float[maxBatch * QConcatWidth];
+                _qConcat_grad = new float[maxBatch * QConcatWidth];
                 _qConcat_layer = new Concat(50, 50, 2);
-                _qMlp = new float[maxBatch * 256];
-                _qMlp_grad = new float[maxBatch * 256];
+                _qMlp = new float[maxBatch * QMlpWidth];
+                _qMlp_grad = new float[maxBatch * QMlpWidth];
                 _qMlp_fc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
-                _qMlp_hidden0 = new float[maxBatch * 256];
+                _qMlp_hidden0 = new float[maxBatch * QMlpWidth];
                 _qMlp_fc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
                 _qMlp_activation1 = new Activation(ActivationKind.Relu);
-                _qMlp_affine1Grad = new float[maxBatch * 256];
-                _qMlp_affine0Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _qMlp_affine1Grad = new float[maxBatch * QMlpWidth];
+                _qMlp_affine0Grad = new float[maxBatch * QMlpWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
@@ -559,17 +589,17 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_z_grad, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * ZWidth);
                 // q: q_values
                 _q_fc0.Backward(_qMlp, outputGradient, _qMlp_grad, batch);
                 // q_mlp: mlp
-                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_affine1Grad, batch * 256);
+                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_affine1Grad, batch * QMlpWidth);
                 _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_affine1Grad, _qMlp_affine0Grad, batch);
                 _qMlp_fc0.Backward(_qConcat, _qMlp_affine0Grad, _qConcat_grad, batch);
                 // q_concat: concat
                 _qConcat_layer.Backward(0, _qConcat_grad, _enc_grad, batch);
                 _qConcat_layer.Backward(1, _qConcat_grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
                 _qConcat_layer.Backward(2, _qConcat_grad, _dAction, batch);
                 // enc: moe
                 _enc_mix.Backward(_enc_weights, _enc_expertOutputs, _enc_grad, _enc_weightsGrad, _enc_expertOutputsGrad, batch);

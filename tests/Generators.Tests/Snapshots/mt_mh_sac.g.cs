@@ -181,6 +181,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 15. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>features_encoder</c> (line 17).</summary>
+            private const int FeaturesEncoderWidth = 256;
+
+            /// <summary>Values per sample of <c>features</c> (line 17).</summary>
+            private const int FeaturesWidth = 256;
+
+            /// <summary>Values per sample of <c>h</c> (line 18).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -213,28 +222,28 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.h", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _featuresEncoder = new float[maxBatch * 256];
+                _featuresEncoder = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _featuresEncoder_affine0 = new float[maxBatch * 256];
+                _featuresEncoder_affine0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _featuresEncoder_normalized0 = new float[maxBatch * 256];
+                _featuresEncoder_normalized0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _featuresEncoder_hidden0 = new float[maxBatch * 256];
+                _featuresEncoder_hidden0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _featuresEncoder_affine1 = new float[maxBatch * 256];
+                _featuresEncoder_affine1 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _featuresEncoder_normalized1 = new float[maxBatch * 256];
+                _featuresEncoder_normalized1 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_activation1 = new Activation(ActivationKind.Relu);
-                _features = new float[maxBatch * 256];
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _features = new float[maxBatch * FeaturesWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_affine0Grad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
             }
 
@@ -285,10 +294,10 @@ namespace Consumer.Agents
                 // features_encoder: mlp
                 _featuresEncoder_fc0.Forward(_obs, _featuresEncoder_affine0, batch);
                 _featuresEncoder_norm0.Forward(_featuresEncoder_affine0, _featuresEncoder_normalized0, batch);
-                _featuresEncoder_activation0.Forward(_featuresEncoder_normalized0, _featuresEncoder_hidden0, batch * 256);
+                _featuresEncoder_activation0.Forward(_featuresEncoder_normalized0, _featuresEncoder_hidden0, batch * FeaturesEncoderWidth);
                 _featuresEncoder_fc1.Forward(_featuresEncoder_hidden0, _featuresEncoder_affine1, batch);
                 _featuresEncoder_norm1.Forward(_featuresEncoder_affine1, _featuresEncoder_normalized1, batch);
-                _featuresEncoder_activation1.Forward(_featuresEncoder_normalized1, _featuresEncoder, batch * 256);
+                _featuresEncoder_activation1.Forward(_featuresEncoder_normalized1, _featuresEncoder, batch * FeaturesEncoderWidth);
                 // features: detach
                 StopGradient.Forward(_featuresEncoder, _features, batch * 256);
                 // h: mlp
@@ -306,7 +315,7 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * 256);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
                 _h_fc0.Backward(_features, _h_affine0Grad, default, batch);
             }
 
@@ -334,6 +343,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 23. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>h_encoder</c> (line 24).</summary>
+            private const int HEncoderWidth = 256;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 24).</summary>
+            private const int HConcatWidth = 258;
+
+            /// <summary>Values per sample of <c>h</c> (line 24).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -379,41 +397,41 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("encoder", "critic.h", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hEncoder = new float[maxBatch * 256];
-                _hEncoder_grad = new float[maxBatch * 256];
+                _hEncoder = new float[maxBatch * HEncoderWidth];
+                _hEncoder_grad = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _hEncoder_affine0 = new float[maxBatch * 256];
+                _hEncoder_affine0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _hEncoder_normalized0 = new float[maxBatch * 256];
+                _hEncoder_normalized0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _hEncoder_hidden0 = new float[maxBatch * 256];
+                _hEncoder_hidden0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _hEncoder_affine1 = new float[maxBatch * 256];
+                _hEncoder_affine1 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _hEncoder_normalized1 = new float[maxBatch * 256];
+                _hEncoder_normalized1 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_activation1 = new Activation(ActivationKind.Relu);
-                _hEncoder_normalized1Grad = new float[maxBatch * 256];
-                _hEncoder_affine1Grad = new float[maxBatch * 256];
-                _hEncoder_hidden0Grad = new float[maxBatch * 256];
-                _hEncoder_normalized0Grad = new float[maxBatch * 256];
-                _hEncoder_affine0Grad = new float[maxBatch * 256];
-                _hConcat = new float[maxBatch * 258];
-                _hConcat_grad = new float[maxBatch * 258];
+                _hEncoder_normalized1Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_affine1Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_hidden0Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_normalized0Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_affine0Grad = new float[maxBatch * HEncoderWidth];
+                _hConcat = new float[maxBatch * HConcatWidth];
+                _hConcat_grad = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(256, 2);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
             }
 
@@ -467,10 +485,10 @@ namespace Consumer.Agents
                 // h_encoder: mlp
                 _hEncoder_fc0.Forward(_obs, _hEncoder_affine0, batch);
                 _hEncoder_norm0.Forward(_hEncoder_affine0, _hEncoder_normalized0, batch);
-                _hEncoder_activation0.Forward(_hEncoder_normalized0, _hEncoder_hidden0, batch * 256);
+                _hEncoder_activation0.Forward(_hEncoder_normalized0, _hEncoder_hidden0, batch * HEncoderWidth);
                 _hEncoder_fc1.Forward(_hEncoder_hidden0, _hEncoder_affine1, batch);
                 _hEncoder_norm1.Forward(_hEncoder_affine1, _hEncoder_normalized1, batch);
-                _hEncoder_activation1.Forward(_hEncoder_normalized1, _hEncoder, batch * 256);
+                _hEncoder_activation1.Forward(_hEncoder_normalized1, _hEncoder, batch * HEncoderWidth);
                 // h_concat: concat
                 _hConcat_layer.Forward(0, _hEncoder, _hConcat, batch);
                 _hConcat_layer.Forward(1, _action, _hConcat, batch);
@@ -490,17 +508,17 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * 256);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat
                 _hConcat_layer.Backward(0, _hConcat_grad, _hEncoder_grad, batch);
                 _hConcat_layer.Backward(1, _hConcat_grad, _dAction, batch);
                 // h_encoder: mlp
-                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_normalized1Grad, batch * 256);
+                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_normalized1Grad, batch * HEncoderWidth);
                 _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_normalized1Grad, _hEncoder_affine1Grad, batch);
                 _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_affine1Grad, _hEncoder_hidden0Grad, batch);
-                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_hidden0Grad, _hEncoder_normalized0Grad, batch * 256);
+                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_hidden0Grad, _hEncoder_normalized0Grad, batch * HEncoderWidth);
                 _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_normalized0Grad, _hEncoder_affine0Grad, batch);
                 _hEncoder_fc0.Backward(_obs, _hEncoder_affine0Grad, default, batch);
             }

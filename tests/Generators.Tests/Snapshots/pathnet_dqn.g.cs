@@ -207,6 +207,9 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 10. Output: q_values, 2 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork, IPathNetNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 11).</summary>
+            private const int HWidth = 20;
+
             private readonly float[] _state;
             private readonly ParameterStore _store;
             private readonly int[] _taskIds;
@@ -243,12 +246,12 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _state = new float[maxBatch * 4];
+                _state = new float[maxBatch * StateWidth];
                 _store = store;
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _h = new float[maxBatch * 20];
-                _h_grad = new float[maxBatch * 20];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_activation = new Activation(ActivationKind.Relu);
                 _h_grid = new Concat(20, 20, 20, 20, 20, 20, 20, 20, 20, 20);
                 _h_sum = new ModuleMix(10, 1, 20);
@@ -279,7 +282,7 @@ namespace Consumer.Agents
                 _h_inputPart = new float[maxBatch * 20];
                 _h_layer1Grad = new float[maxBatch * 20];
                 _h_layer0Grad = new float[maxBatch * 20];
-                _q = new float[maxBatch * 2];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 

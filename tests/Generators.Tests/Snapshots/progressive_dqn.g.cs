@@ -203,6 +203,9 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 11. Output: q_values, 4 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork, IProgressiveNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 12).</summary>
+            private const int HWidth = 128;
+
             private readonly float[] _cells;
             private readonly ParameterStore _store;
             private readonly int[] _taskIds;
@@ -245,12 +248,12 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
+                _cells = new float[maxBatch * CellsWidth];
                 _store = store;
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _h = new float[maxBatch * 128];
-                _h_grad = new float[maxBatch * 128];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_activation = new Activation(ActivationKind.Relu);
                 _h_input = new float[maxBatch * 169];
                 _h_sorted = new float[maxBatch * 128];
@@ -300,7 +303,7 @@ namespace Consumer.Agents
                 _h_reducedPreGrad = new float[maxBatch * 32];
                 _h_scaledGrad = new float[maxBatch * 384];
                 _h_lateralGrad = new float[maxBatch * 384];
-                _q = new float[maxBatch * 4];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 

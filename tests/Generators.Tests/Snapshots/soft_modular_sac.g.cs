@@ -227,6 +227,18 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 11. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>base</c> (line 12).</summary>
+            private const int BaseWidth = 256;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 13).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 13).</summary>
+            private const int EmbWidth = 256;
+
+            /// <summary>Values per sample of <c>routed</c> (line 14).</summary>
+            private const int RoutedWidth = 128;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -311,24 +323,24 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.base", "actor.emb", "actor.routed", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _base = new float[maxBatch * 256];
-                _base_grad = new float[maxBatch * 256];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
-                _base_hidden0 = new float[maxBatch * 256];
+                _base_hidden0 = new float[maxBatch * BaseWidth];
                 _base_fc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_affine1Grad = new float[maxBatch * 256];
-                _base_affine0Grad = new float[maxBatch * 256];
-                _embOnehot = new float[maxBatch * 10];
+                _base_affine1Grad = new float[maxBatch * BaseWidth];
+                _base_affine0Grad = new float[maxBatch * BaseWidth];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 256];
-                _emb_grad = new float[maxBatch * 256];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
-                _routed = new float[maxBatch * 128];
-                _routed_grad = new float[maxBatch * 128];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(128, 128, 128, 128);
                 _routed_split = new Split(128, 128, 128, 128);
@@ -398,7 +410,7 @@ namespace Consumer.Agents
                 _routed_routedGrad = new float[maxBatch * 256];
                 _routed_upOutGrad = new float[maxBatch * 256];
                 _routed_productGrad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
@@ -511,7 +523,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // pi: gaussian
                 _pi_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -579,7 +591,7 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * 256);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * BaseWidth);
                 _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
                 _base_fc0.Backward(_obs, _base_affine0Grad, default, batch);
             }
@@ -625,6 +637,21 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 19. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>base_concat</c> (line 20).</summary>
+            private const int BaseConcatWidth = 8;
+
+            /// <summary>Values per sample of <c>base</c> (line 20).</summary>
+            private const int BaseWidth = 256;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 21).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 21).</summary>
+            private const int EmbWidth = 256;
+
+            /// <summary>Values per sample of <c>routed</c> (line 22).</summary>
+            private const int RoutedWidth = 128;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -714,29 +741,29 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.base", "critic.emb", "critic.routed", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _baseConcat = new float[maxBatch * 8];
-                _baseConcat_grad = new float[maxBatch * 8];
+                _baseConcat = new float[maxBatch * BaseConcatWidth];
+                _baseConcat_grad = new float[maxBatch * BaseConcatWidth];
                 _baseConcat_layer = new Concat(6, 2);
-                _base = new float[maxBatch * 256];
-                _base_grad = new float[maxBatch * 256];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
-                _base_hidden0 = new float[maxBatch * 256];
+                _base_hidden0 = new float[maxBatch * BaseWidth];
                 _base_fc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_affine1Grad = new float[maxBatch * 256];
-                _base_affine0Grad = new float[maxBatch * 256];
-                _embOnehot = new float[maxBatch * 10];
+                _base_affine1Grad = new float[maxBatch * BaseWidth];
+                _base_affine0Grad = new float[maxBatch * BaseWidth];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 256];
-                _emb_grad = new float[maxBatch * 256];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
-                _routed = new float[maxBatch * 128];
-                _routed_grad = new float[maxBatch * 128];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(128, 128, 128, 128);
                 _routed_split = new Split(128, 128, 128, 128);
@@ -806,7 +833,7 @@ namespace Consumer.Agents
                 _routed_routedGrad = new float[maxBatch * 256];
                 _routed_upOutGrad = new float[maxBatch * 256];
                 _routed_productGrad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -925,7 +952,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // q: q_values
                 _q_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -993,7 +1020,7 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * 256);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * BaseWidth);
                 _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
                 _base_fc0.Backward(_baseConcat, _base_affine0Grad, _baseConcat_grad, batch);
                 // base_concat: concat

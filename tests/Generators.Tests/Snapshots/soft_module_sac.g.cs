@@ -217,6 +217,21 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 9. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>base_mlp</c> (line 10).</summary>
+            private const int BaseMlpWidth = 64;
+
+            /// <summary>Values per sample of <c>base</c> (line 10).</summary>
+            private const int BaseWidth = 64;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 11).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 11).</summary>
+            private const int EmbWidth = 64;
+
+            /// <summary>Values per sample of <c>routed</c> (line 12).</summary>
+            private const int RoutedWidth = 32;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -298,24 +313,24 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.base_mlp", "actor.base", "actor.emb", "actor.routed", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _baseMlp = new float[maxBatch * 64];
-                _baseMlp_grad = new float[maxBatch * 64];
+                _baseMlp = new float[maxBatch * BaseMlpWidth];
+                _baseMlp_grad = new float[maxBatch * BaseMlpWidth];
                 _baseMlp_fc0 = new Linear(store, layout["actor.base_mlp.fc0.weight"], layout["actor.base_mlp.fc0.bias"]);
                 _baseMlp_activation0 = new Activation(ActivationKind.Relu);
-                _baseMlp_affine0Grad = new float[maxBatch * 64];
-                _base = new float[maxBatch * 64];
-                _base_grad = new float[maxBatch * 64];
+                _baseMlp_affine0Grad = new float[maxBatch * BaseMlpWidth];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["actor.base.weight"], layout["actor.base.bias"]);
-                _embOnehot = new float[maxBatch * 10];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 64];
-                _emb_grad = new float[maxBatch * 64];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
-                _routed = new float[maxBatch * 32];
-                _routed_grad = new float[maxBatch * 32];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(32, 32, 32, 32);
                 _routed_split = new Split(32, 32, 32, 32);
@@ -382,7 +397,7 @@ namespace Consumer.Agents
                 _routed_inputGrad = new float[maxBatch * 32];
                 _routed_baseActivationGrad = new float[maxBatch * 64];
                 _routed_productGrad = new float[maxBatch * 64];
-                _pi = new float[maxBatch * 4];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
@@ -491,7 +506,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 64);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // pi: gaussian
                 _pi_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -550,7 +565,7 @@ namespace Consumer.Agents
                 // base: linear
                 _base_fc0.Backward(_baseMlp, _base_grad, _baseMlp_grad, batch);
                 // base_mlp: mlp
-                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * 64);
+                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * BaseMlpWidth);
                 _baseMlp_fc0.Backward(_obs, _baseMlp_affine0Grad, default, batch);
             }
 
@@ -595,6 +610,24 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 16. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>base_concat</c> (line 17).</summary>
+            private const int BaseConcatWidth = 8;
+
+            /// <summary>Values per sample of <c>base_mlp</c> (line 17).</summary>
+            private const int BaseMlpWidth = 64;
+
+            /// <summary>Values per sample of <c>base</c> (line 17).</summary>
+            private const int BaseWidth = 64;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 18).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 18).</summary>
+            private const int EmbWidth = 64;
+
+            /// <summary>Values per sample of <c>routed</c> (line 19).</summary>
+            private const int RoutedWidth = 32;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -681,29 +714,29 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.base_mlp", "critic.base", "critic.emb", "critic.routed", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _baseConcat = new float[maxBatch * 8];
-                _baseConcat_grad = new float[maxBatch * 8];
+                _baseConcat = new float[maxBatch * BaseConcatWidth];
+                _baseConcat_grad = new float[maxBatch * BaseConcatWidth];
                 _baseConcat_layer = new Concat(6, 2);
-                _baseMlp = new float[maxBatch * 64];
-                _baseMlp_grad = new float[maxBatch * 64];
+                _baseMlp = new float[maxBatch * BaseMlpWidth];
+                _baseMlp_grad = new float[maxBatch * BaseMlpWidth];
                 _baseMlp_fc0 = new Linear(store, layout["critic.base_mlp.fc0.weight"], layout["critic.base_mlp.fc0.bias"]);
                 _baseMlp_activation0 = new Activation(ActivationKind.Relu);
-                _baseMlp_affine0Grad = new float[maxBatch * 64];
-                _base = new float[maxBatch * 64];
-                _base_grad = new float[maxBatch * 64];
+                _baseMlp_affine0Grad = new float[maxBatch * BaseMlpWidth];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["critic.base.weight"], layout["critic.base.bias"]);
-                _embOnehot = new float[maxBatch * 10];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 64];
-                _emb_grad = new float[maxBatch * 64];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
-                _routed = new float[maxBatch * 32];
-                _routed_grad = new float[maxBatch * 32];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(32, 32, 32, 32);
                 _routed_split = new Split(32, 32, 32, 32);
@@ -770,7 +803,7 @@ namespace Consumer.Agents
                 _routed_inputGrad = new float[maxBatch * 32];
                 _routed_baseActivationGrad = new float[maxBatch * 64];
                 _routed_productGrad = new float[maxBatch * 64];
-                _q = new float[maxBatch * 1];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -885,7 +918,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 64);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // q: q_values
                 _q_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -944,7 +977,7 @@ namespace Consumer.Agents
                 // base: linear
                 _base_fc0.Backward(_baseMlp, _base_grad, _baseMlp_grad, batch);
                 // base_mlp: mlp
-                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * 64);
+                _baseMlp_activation0.Backward(_baseMlp, _baseMlp, _baseMlp_grad, _baseMlp_affine0Grad, batch * BaseMlpWidth);
                 _baseMlp_fc0.Backward(_baseConcat, _baseMlp_affine0Grad, _baseConcat_grad, batch);
                 // base_concat: concat
                 _baseConcat_layer.Backward(1, _baseConcat_grad, _dAction, batch);

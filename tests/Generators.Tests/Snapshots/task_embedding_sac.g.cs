@@ -185,6 +185,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 13. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>z_task_encoder</c> (line 14).</summary>
+            private const int ZTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>z</c> (line 14).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>h</c> (line 16).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -244,54 +253,54 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "task_mlp", "actor.h", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _zTaskEncoder = new float[maxBatch * 50];
-                _zTaskEncoder_grad = new float[maxBatch * 50];
+                _zTaskEncoder = new float[maxBatch * ZTaskEncoderWidth];
+                _zTaskEncoder_grad = new float[maxBatch * ZTaskEncoderWidth];
                 _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _z = new float[maxBatch * 50];
-                _z_grad = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _z_grad = new float[maxBatch * ZWidth];
                 _z_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _z_hidden0 = new float[maxBatch * 50];
+                _z_hidden0 = new float[maxBatch * ZWidth];
                 _z_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
                 _z_activation1 = new Activation(ActivationKind.Relu);
-                _z_affine1Grad = new float[maxBatch * 50];
-                _z_affine0Grad = new float[maxBatch * 50];
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _z_affine1Grad = new float[maxBatch * ZWidth];
+                _z_affine0Grad = new float[maxBatch * ZWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _h_affine0 = new float[maxBatch * 256];
+                _h_affine0 = new float[maxBatch * HWidth];
                 _h_film0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
-                _h_modulated0 = new float[maxBatch * 256];
-                _h_gammaBeta0 = new float[maxBatch * 512];
+                _h_modulated0 = new float[maxBatch * HWidth];
+                _h_gammaBeta0 = new float[maxBatch * 2 * HWidth];
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
-                _h_affine1 = new float[maxBatch * 256];
+                _h_affine1 = new float[maxBatch * HWidth];
                 _h_film1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
-                _h_modulated1 = new float[maxBatch * 256];
-                _h_gammaBeta1 = new float[maxBatch * 512];
+                _h_modulated1 = new float[maxBatch * HWidth];
+                _h_gammaBeta1 = new float[maxBatch * 2 * HWidth];
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_hidden1 = new float[maxBatch * 256];
+                _h_hidden1 = new float[maxBatch * HWidth];
                 _h_fc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
-                _h_affine2 = new float[maxBatch * 256];
+                _h_affine2 = new float[maxBatch * HWidth];
                 _h_film2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
-                _h_modulated2 = new float[maxBatch * 256];
-                _h_gammaBeta2 = new float[maxBatch * 512];
+                _h_modulated2 = new float[maxBatch * HWidth];
+                _h_gammaBeta2 = new float[maxBatch * 2 * HWidth];
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_modulated2Grad = new float[maxBatch * 256];
-                _h_affine2Grad = new float[maxBatch * 256];
-                _h_gammaBeta2Grad = new float[maxBatch * 512];
-                _h_hidden1Grad = new float[maxBatch * 256];
-                _h_modulated1Grad = new float[maxBatch * 256];
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_gammaBeta1Grad = new float[maxBatch * 512];
-                _h_hidden0Grad = new float[maxBatch * 256];
-                _h_modulated0Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _h_gammaBeta0Grad = new float[maxBatch * 512];
-                _pi = new float[maxBatch * 4];
+                _h_modulated2Grad = new float[maxBatch * HWidth];
+                _h_affine2Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta2Grad = new float[maxBatch * 2 * HWidth];
+                _h_hidden1Grad = new float[maxBatch * HWidth];
+                _h_modulated1Grad = new float[maxBatch * HWidth];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta1Grad = new float[maxBatch * 2 * HWidth];
+                _h_hidden0Grad = new float[maxBatch * HWidth];
+                _h_modulated0Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta0Grad = new float[maxBatch * 2 * HWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
@@ -348,13 +357,13 @@ namespace Consumer.Agents
                 // h: mlp
                 _h_fc0.Forward(_obs, _h_affine0, batch);
                 _h_film0.Forward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0, batch);
-                _h_activation0.Forward(_h_modulated0, _h_hidden0, batch * 256);
+                _h_activation0.Forward(_h_modulated0, _h_hidden0, batch * HWidth);
                 _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
                 _h_film1.Forward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1, batch);
-                _h_activation1.Forward(_h_modulated1, _h_hidden1, batch * 256);
+                _h_activation1.Forward(_h_modulated1, _h_hidden1, batch * HWidth);
                 _h_fc2.Forward(_h_hidden1, _h_affine2, batch);
                 _h_film2.Forward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2, batch);
-                _h_activation2.Forward(_h_modulated2, _h, batch * 256);
+                _h_activation2.Forward(_h_modulated2, _h, batch * HWidth);
                 // pi: gaussian
                 _pi_fc0.Forward(_h, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
@@ -365,24 +374,24 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_z_grad, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * ZWidth);
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_modulated2Grad, batch * 256);
+                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_modulated2Grad, batch * HWidth);
                 _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2Grad, _h_gammaBeta2Grad, _h_affine2Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
                 _h_fc2.Backward(_h_hidden1, _h_affine2Grad, _h_hidden1Grad, batch);
-                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_hidden1Grad, _h_modulated1Grad, batch * 256);
+                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_hidden1Grad, _h_modulated1Grad, batch * HWidth);
                 _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1Grad, _h_gammaBeta1Grad, _h_affine1Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
                 _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
-                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_hidden0Grad, _h_modulated0Grad, batch * 256);
+                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_hidden0Grad, _h_modulated0Grad, batch * HWidth);
                 _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0Grad, _h_gammaBeta0Grad, _h_affine0Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
                 _h_fc0.Backward(_obs, _h_affine0Grad, default, batch);
                 // z: mlp
-                _z_activation1.Backward(_z, _z, _z_grad, _z_affine1Grad, batch * 50);
+                _z_activation1.Backward(_z, _z, _z_grad, _z_affine1Grad, batch * ZWidth);
                 _z_fc1.BackwardThroughRelu(_z_hidden0, _z_affine1Grad, _z_affine0Grad, batch);
                 _z_fc0.Backward(_zTaskEncoder, _z_affine0Grad, _zTaskEncoder_grad, batch);
                 // z_task_encoder: embedding
@@ -404,6 +413,27 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 20. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>x_onehot</c> (line 22).</summary>
+            private const int XOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>x</c> (line 22).</summary>
+            private const int XWidth = 18;
+
+            /// <summary>Values per sample of <c>h</c> (line 23).</summary>
+            private const int HWidth = 256;
+
+            /// <summary>Values per sample of <c>m_task_encoder</c> (line 25).</summary>
+            private const int MTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>m_task_mlp</c> (line 25).</summary>
+            private const int MTaskMlpWidth = 50;
+
+            /// <summary>Values per sample of <c>m_detach</c> (line 25).</summary>
+            private const int MDetachWidth = 50;
+
+            /// <summary>Values per sample of <c>m</c> (line 25).</summary>
+            private const int MWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -448,40 +478,40 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.h", "critic.m", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _xOnehot = new float[maxBatch * 10];
+                _xOnehot = new float[maxBatch * XOnehotWidth];
                 _xOnehot_layer = new OneHot(10);
-                _x = new float[maxBatch * 18];
-                _x_grad = new float[maxBatch * 18];
+                _x = new float[maxBatch * XWidth];
+                _x_grad = new float[maxBatch * XWidth];
                 _x_layer = new Concat(6, 2, 10);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _h_hidden1 = new float[maxBatch * 256];
+                _h_hidden1 = new float[maxBatch * HWidth];
                 _h_fc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_affine2Grad = new float[maxBatch * 256];
-                _h_affine1Grad = new float[maxBatch * 256];
-                _h_affine0Grad = new float[maxBatch * 256];
-                _mTaskEncoder = new float[maxBatch * 50];
+                _h_affine2Grad = new float[maxBatch * HWidth];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _mTaskEncoder = new float[maxBatch * MTaskEncoderWidth];
                 _mTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _mTaskMlp = new float[maxBatch * 50];
+                _mTaskMlp = new float[maxBatch * MTaskMlpWidth];
                 _mTaskMlp_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _mTaskMlp_hidden0 = new float[maxBatch * 50];
+                _mTaskMlp_hidden0 = new float[maxBatch * MTaskMlpWidth];
                 _mTaskMlp_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
-                _mDetach = new float[maxBatch * 50];
-                _m = new float[maxBatch * 256];
-                _m_grad = new float[maxBatch * 256];
+                _mDetach = new float[maxBatch * MDetachWidth];
+                _m = new float[maxBatch * MWidth];
+                _m_grad = new float[maxBatch * MWidth];
                 _m_layer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
-                _m_gammaBeta = new float[maxBatch * 512];
-                _m_gammaBetaGrad = new float[maxBatch * 512];
-                _q = new float[maxBatch * 1];
+                _m_gammaBeta = new float[maxBatch * 2 * MWidth];
+                _m_gammaBetaGrad = new float[maxBatch * 2 * MWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -566,7 +596,7 @@ namespace Consumer.Agents
                 // m: film
                 _m_layer.Backward(_h, _mDetach, _m_gammaBeta, _m_grad, _m_gammaBetaGrad, _h_grad, default, batch);
                 // h: mlp
-                _h_activation2.Backward(_h, _h, _h_grad, _h_affine2Grad, batch * 256);
+                _h_activation2.Backward(_h, _h, _h_grad, _h_affine2Grad, batch * HWidth);
                 _h_fc2.BackwardThroughRelu(_h_hidden1, _h_affine2Grad, _h_affine1Grad, batch);
                 _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
                 _h_fc0.Backward(_x, _h_affine0Grad, _x_grad, batch);
