@@ -73,4 +73,16 @@ public class SnapshotTests
         var unused = aliases.Where(a => !named.Contains(a)).ToList();
         Assert.True(unused.Count == 0, $"{name}: unused aliases {string.Join(", ", unused)}");
     }
+    /// <summary>
+    /// An agent or network class may not take an alias's name (the front end refuses it with
+    /// MTRL0111, from GeneratedNames.ReservedTypeNames): every alias a file may list is reserved there,
+    /// and the table is in the order files list it.
+    /// </summary>
+    [Fact]
+    public void EveryAliasIsAReservedTypeName()
+    {
+        var unreserved = RuntimeAliases.All.Select(a => a.Alias).Where(a => !Mtrl.Dsl.Semantics.GeneratedNames.ReservedTypeNames.Contains(a)).ToList();
+        Assert.True(unreserved.Count == 0, $"aliases not in GeneratedNames.ReservedTypeNames: {string.Join(", ", unreserved)}");
+        Assert.Equal(RuntimeAliases.All.Select(a => a.Alias).Order(StringComparer.Ordinal), RuntimeAliases.All.Select(a => a.Alias));
+    }
 }
