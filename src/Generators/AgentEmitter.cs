@@ -35,75 +35,21 @@ internal static class AgentEmitter
         w.Indent++;
         w.WriteLine("using global::System;");
         w.WriteLine("using global::System.Collections.Generic;");
-        w.WriteLine("using Accelerator = global::Mtrl.Kernels.Accelerator;");
-        w.WriteLine("using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;");
-        w.WriteLine("using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;");
-        w.WriteLine("using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;");
-        w.WriteLine("using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;");
-        w.WriteLine("using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;");
-        w.WriteLine("using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;");
-        w.WriteLine("using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;");
-        w.WriteLine("using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;");
-        w.WriteLine("using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;");
-        w.WriteLine("using GemmBackend = global::Mtrl.Kernels.GemmBackend;");
-        w.WriteLine("using GradientReduction = global::Mtrl.Contracts.GradientReduction;");
-        w.WriteLine("using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;");
-        w.WriteLine("using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;");
-        w.WriteLine("using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;");
-        w.WriteLine("using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;");
-        w.WriteLine("using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;");
-        w.WriteLine("using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;");
-        w.WriteLine("using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;");
-        w.WriteLine("using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;");
-        w.WriteLine("using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;");
-        w.WriteLine("using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;");
-        w.WriteLine("using Initializer = global::Mtrl.Runtime.Parameters.Initializer;");
-        w.WriteLine("using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;");
-        w.WriteLine("using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;");
-        w.WriteLine("using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;");
-        w.WriteLine("using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;");
-        w.WriteLine("using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;");
-        w.WriteLine("using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;");
-        w.WriteLine("using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;");
-        w.WriteLine("using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;");
-        w.WriteLine("using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;");
-        w.WriteLine("using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;");
-        w.WriteLine("using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;");
-        w.WriteLine("using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;");
-        w.WriteLine("using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;");
-        w.WriteLine("using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;");
-        w.WriteLine("using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;");
-        w.WriteLine("using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;");
-        w.WriteLine("using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;");
-        w.WriteLine("using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;");
-        w.WriteLine("using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;");
-        w.WriteLine("using TdLossKind = global::Mtrl.Contracts.TdLossKind;");
-        w.WriteLine("using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;");
-        w.WriteLine("using Activation = global::Mtrl.Runtime.Layers.Activation;");
-        w.WriteLine("using ActivationKind = global::Mtrl.Contracts.ActivationKind;");
-        w.WriteLine("using Concat = global::Mtrl.Runtime.Layers.Concat;");
-        w.WriteLine("using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;");
-        w.WriteLine("using Embedding = global::Mtrl.Runtime.Layers.Embedding;");
-        w.WriteLine("using Film = global::Mtrl.Runtime.Layers.Film;");
-        w.WriteLine("using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;");
-        w.WriteLine("using Linear = global::Mtrl.Runtime.Layers.Linear;");
-        w.WriteLine("using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;");
-        w.WriteLine("using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;");
-        w.WriteLine("using OneHot = global::Mtrl.Runtime.Layers.OneHot;");
-        w.WriteLine("using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;");
-        w.WriteLine("using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;");
-        w.WriteLine("using Scale = global::Mtrl.Runtime.Layers.Scale;");
-        w.WriteLine("using Split = global::Mtrl.Runtime.Layers.Split;");
-        w.WriteLine("using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;");
-        w.WriteLine("using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;");
-        w.WriteLine("using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;");
-        w.WriteLine("using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;");
-        w.WriteLine("using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;");
-        for (var i = 0; i < spec.Agents.Count; i++)
+        // The agents are printed first, so the file lists only the aliases they name.
+        using var bodyText = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        using (var body = new IndentedTextWriter(bodyText, "    ") { Indent = 1 })
         {
-            Blank(w);
-            EmitAgent(w, spec.Agents[i], file);
+            for (var i = 0; i < spec.Agents.Count; i++)
+            {
+                Blank(body);
+                EmitAgent(body, spec.Agents[i], file);
+            }
+            body.Flush();
         }
+        var printed = bodyText.ToString();
+        foreach (var (alias, target) in RuntimeAliases.UsedBy(printed)) w.WriteLine($"using {alias} = {target};");
+        w.Flush();
+        text.Write(printed);
         w.Indent--;
         w.WriteLine("}");
         w.Flush();
@@ -201,25 +147,31 @@ internal static class AgentEmitter
         w.Indent++;
         Const(w, "Algorithm", "string", $"\"{t.Algorithm.ToString().ToLowerInvariant()}\"", "The learning algorithm.");
         Const(w, "Gamma", "double", Double(t.Gamma), "Discount factor.");
-        Const(w, "LearningRate", "double", Double(t.LearningRate), "Learning rate.");
+        // Each constant has the type of the option the factories set from it (OffPolicyOptions), so
+        // Training.X can be assigned to options.X without a cast.
+        Const(w, "LearningRate", "float", Float(t.LearningRate), "Learning rate.");
         Const(w, "BatchSize", "int", t.BatchSize.ToString(CultureInfo.InvariantCulture), "Samples per update.");
-        Const(w, "Steps", "long", $"{t.Steps}L", "Environment steps to train for.");
-        Const(w, "Warmup", "long", $"{t.Warmup}L", "Steps collected before learning starts.");
+        Const(w, "Steps", "long", Long(t.Steps), "Environment steps to train for.");
+        Const(w, "Warmup", "long", Long(t.Warmup), "Steps collected before learning starts.");
         Const(w, "TrainEvery", "int", t.TrainEvery.ToString(CultureInfo.InvariantCulture), "Environment steps between updates.");
         Const(w, "GradientSteps", "int", t.GradientSteps.ToString(CultureInfo.InvariantCulture), "Updates per training round.");
-        Const(w, "GradientClip", "double", Double(t.GradientClip), "Global gradient-norm clip (0 = off).");
-        Const(w, "Tau", "double", Double(t.Tau), "Target-network smoothing.");
-        // ulong, as OffPolicyOptions.Seed: the factories and this constant agree on its type.
+        Const(w, "GradientClip", "float", Float(t.GradientClip), "Global gradient-norm clip (0 = off).");
+        Const(w, "Tau", "float", Float(t.Tau), "Target-network smoothing.");
         Const(w, "Seed", "ulong", $"{t.Seed}UL", "Random seed.");
-        Const(w, "Gradients", "string", $"\"{t.Gradients.Method.ToString().ToLowerInvariant()}\"", "How task gradients on shared parameters are combined.");
+        Const(w, "Gradients", "TaskGradientMethod", $"TaskGradientMethod.{t.Gradients.Method}", "How task gradients on shared parameters are combined.");
+        // A string: the runtime has no enum that tells uniform weights from fixed ones (TaskLossWeighting.Fixed is both).
         Const(w, "LossWeights", "string", $"\"{t.LossWeights.Kind.ToString().ToLowerInvariant()}\"", "How per-task losses are weighted.");
         Const(w, "Schedule", "string", $"\"{t.Schedule.Kind.ToString().ToLowerInvariant()}\"", "Joint or sequential task schedule.");
-        Const(w, "StepsPerTask", "long", $"{t.Schedule.StepsPerTask}L", "Steps per task of a sequential schedule.");
+        Const(w, "StepsPerTask", "long", Long(t.Schedule.StepsPerTask), "Steps per task of a sequential schedule.");
         var r = agent.Replay;
-        Const(w, "ReplayCapacity", "long", $"{r.Capacity}L", "Transitions the replay buffer keeps.");
+        Const(w, "ReplayCapacity", "int", Int(r.Capacity), "Transitions the replay buffer keeps.");
         Const(w, "ReplayPerTask", "bool", r.PerTask ? "true" : "false", "One replay buffer per task.");
-        Const(w, "HerStrategy", "string", r.Her is null ? "\"none\"" : $"\"{r.Her.Strategy.ToString().ToLowerInvariant()}\"", "Hindsight relabeling strategy.");
-        Const(w, "HerK", "int", (r.Her?.K ?? 0).ToString(CultureInfo.InvariantCulture), "Relabeled goals per real one.");
+        // Present only when the spec relabels, with the types of HerOptions: no "none" sentinel.
+        if (r.Her is { } her)
+        {
+            Const(w, "HerStrategy", "HerGoalStrategy", $"HerGoalStrategy.{her.Strategy}", "Hindsight relabeling strategy.");
+            Const(w, "HerK", "int", Int(her.K), "Relabeled goals per real one.");
+        }
         Blank(w);
         Doc(w, "Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.");
         w.WriteLine($"public static IReadOnlyList<string> Freeze {{ get; }} = {(t.Freeze.Count == 0 ? "Array.Empty<string>()" : $"new[] {{ {string.Join(", ", t.Freeze.Select(Str))} }}")};");

@@ -47,12 +47,16 @@ internal static partial class NetworkEmitter
         _ => throw new System.InvalidOperationException($"no printer for {creation}"),
     };
 
+    /// <summary>A width as the plan names it (<c>HWidth</c>, <c>2 * HWidth</c>), else the number.</summary>
+    private static string Width(int width, NamedWidth? named) =>
+        named is null ? Int(width) : named.Multiple == 1 ? named.Constant : $"{Int(named.Multiple)} * {named.Constant}";
+
     private static void WriteConstructorStatement(IndentedTextWriter w, ConstructorStatement statement)
     {
         switch (statement)
         {
             case AllocateBuffer buffer:
-                w.WriteLine($"{buffer.Field} = new float[maxBatch * {Int(buffer.Width)}];");
+                w.WriteLine($"{buffer.Field} = new float[maxBatch * {Width(buffer.Width, buffer.Named)}];");
                 break;
             case AllocateActionBuffer action:
                 w.WriteLine($"{action.Field} = new float[maxBatch * ActionSize];");
@@ -117,10 +121,10 @@ internal static partial class NetworkEmitter
                 w.WriteLine($"{norm.Layer}.Forward({norm.Input}, {norm.Output}, batch);");
                 break;
             case ActivationForward activation:
-                w.WriteLine($"{activation.Layer}.Forward({activation.Input}, {activation.Output}, batch * {Int(activation.Width)});");
+                w.WriteLine($"{activation.Layer}.Forward({activation.Input}, {activation.Output}, batch * {Width(activation.Width, activation.Named)});");
                 break;
             case CopyForward copy:
-                w.WriteLine($"{copy.Input}.AsSpan(0, batch * {Int(copy.Width)}).CopyTo({copy.Output});");
+                w.WriteLine($"{copy.Input}.AsSpan(0, batch * {Width(copy.Width, copy.Named)}).CopyTo({copy.Output});");
                 break;
             case BlockForward block:
                 WriteBlockForward(w, block.Block);
@@ -166,13 +170,13 @@ internal static partial class NetworkEmitter
                 w.WriteLine($"{norm.Layer}.Backward({norm.Input}, {norm.OutputGradient}, {Target(norm.Target)}, batch);");
                 break;
             case ActivationBackward activation:
-                w.WriteLine($"{activation.Layer}.Backward({activation.Input}, {activation.Output}, {activation.OutputGradient}, {Target(activation.Target)}, batch * {Int(activation.Width)});");
+                w.WriteLine($"{activation.Layer}.Backward({activation.Input}, {activation.Output}, {activation.OutputGradient}, {Target(activation.Target)}, batch * {Width(activation.Width, activation.Named)});");
                 break;
             case CopyBackward copy:
-                w.WriteLine($"{copy.OutputGradient}.Slice(0, batch * {Int(copy.Width)}).CopyTo({copy.Target});");
+                w.WriteLine($"{copy.OutputGradient}.Slice(0, batch * {Width(copy.Width, copy.Named)}).CopyTo({copy.Target});");
                 break;
             case AccumulateGradient accumulate:
-                w.WriteLine(AddInto(accumulate.Target, accumulate.Part, $"batch * {Int(accumulate.Width)}"));
+                w.WriteLine(AddInto(accumulate.Target, accumulate.Part, $"batch * {Width(accumulate.Width, accumulate.Named)}"));
                 break;
             case BlockBackward block:
                 WriteBlockBackward(w, block.Block);

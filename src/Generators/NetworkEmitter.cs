@@ -63,6 +63,12 @@ internal static partial class NetworkEmitter
         w.WriteLine(contracts.Count == 0 ? $"public sealed class {className}" : $"public sealed class {className} : {string.Join(", ", contracts)}");
         w.WriteLine("{");
         w.Indent++;
+        foreach (var constant in plan.WidthConstants)
+        {
+            w.WriteLine($"/// <summary>Values per sample of <c>{constant.Node}</c> (line {constant.Line}).</summary>");
+            w.WriteLine($"private const int {constant.Name} = {Int(constant.Value)};");
+            w.WriteLineNoTabs("");
+        }
         foreach (var field in plan.Fields) WriteField(w, field);
         w.WriteLine("private int _batch;");
         w.WriteLineNoTabs("");
@@ -126,7 +132,7 @@ internal static partial class NetworkEmitter
         w.WriteLine($"if ({FieldNames.OutputGradient}.Length < batch * OutputWidth) throw new ArgumentException($\"outputGradient needs {{batch * OutputWidth}} values\", nameof({FieldNames.OutputGradient}));");
         foreach (var summed in plan.SummedGradients)
         {
-            w.WriteLine($"Array.Clear({summed.Field}, 0, batch * {(summed.IsAction ? "ActionSize" : Int(summed.Width))});");
+            w.WriteLine($"Array.Clear({summed.Field}, 0, batch * {(summed.IsAction ? "ActionSize" : Width(summed.Width, summed.Named))});");
         }
         foreach (var node in plan.Backward)
         {

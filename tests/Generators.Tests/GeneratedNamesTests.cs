@@ -140,6 +140,13 @@ public sealed class GeneratedNamesTests
         "    out v = q_values(s_routing_features)")]
     [InlineData("input obs: 4", "h = mlp(obs, widths: [8])\n    f_fc0 = mlp(h, widths: [8])\n    f_grad = mlp(f_fc0, widths: [8])\n    out v = q_values(f_grad, per_task: true)\n    out f = features(h, width: 4, per_task: true)")]
     [InlineData("input features: 4", "h = mlp(features, widths: [8])\n    out v = q_values(h)\n    out q_features = features(h)")]
+    // A chain's gradient buffers are named after the value they belong to (_h_affine0Grad, _h_normalized0Grad, _h_gammaBeta1Grad).
+    [InlineData("input obs: 4",
+        "h = mlp(obs, widths: [8, 8], layer_norm: true, film: onehot(task))\n    h_affine0 = mlp(h, widths: [8, 8])\n    h_affine0_grad = mlp(h_affine0, widths: [8], layer_norm: true)\n" +
+        "    h_normalized0_grad = mlp(h_affine0_grad, widths: [8], film: h_affine0)\n    h_gamma_beta1_grad = linear(h_normalized0_grad, width: 8)\n    h_modulated1_grad = mlp(h_gamma_beta1_grad, widths: [8, 8])\n" +
+        "    h_hidden0_grad = mlp(h_modulated1_grad, widths: [8], activation: tanh)\n    out v = q_values(h_hidden0_grad, per_task: true)")]
+    // Width constants ({Node}Width) beside the network's OutputWidth and its interface's ObservationWidth/GoalWidth, and the agent's input constants.
+    [InlineData("input obs: 4\n  input output: 3", "goal = mlp(concat(obs, output), widths: [8])\n    observation = mlp(goal, widths: [5])\n    obs_width = linear(observation, width: 6)\n    output_width = mlp(obs_width, widths: [7])\n    out v = q_values(output_width, per_task: true)")]
     public void NamesNearTheGeneratorsOwnCompile(string inputs, string body)
     {
         var spec = Spec(inputs: inputs, body: body).Replace("discrete(2)", "discrete(2)\n  tasks: 3");

@@ -59,6 +59,9 @@ public sealed class NetworkPlanTests
     private static int Allocated(NetworkPlan plan, string field) =>
         plan.Constructor.OfType<AllocateBuffer>().Where(b => b.Field == field).Select(b => b.Width).Single();
 
+    private static NamedWidth? NamedAllocation(NetworkPlan plan, string field) =>
+        plan.Constructor.OfType<AllocateBuffer>().Single(b => b.Field == field).Named;
+
     private static T Block<T>(NetworkPlan plan) where T : BlockPlan => plan.Forward.OfType<BlockForward>().Select(f => f.Block).OfType<T>().Single();
 
     [Fact]
@@ -74,10 +77,20 @@ public sealed class NetworkPlanTests
         Assert.Equal(6, Allocated(plan, "_z"));
         Assert.Equal(8, Allocated(plan, "_z_hidden0"));
         Assert.Equal(6, Allocated(plan, "_z_grad"));
-        Assert.Equal(6, Allocated(plan, "_z_step3Grad"));
-        Assert.Equal(8, Allocated(plan, "_z_step1Grad"));
+        Assert.Equal(6, Allocated(plan, "_z_affine1Grad"));
+        Assert.Equal(8, Allocated(plan, "_z_affine0Grad"));
         Assert.Equal(8, Allocated(plan, "_c"));
         Assert.Contains(new AllocateActionBuffer("_dAction"), plan.Constructor);
+        // Named widths: the input's agent constant, z's own constant for its value, gradient and the
+        // gradient at its last layer (6 wide); the 8-wide hidden layer is not z's width, so it stays a number.
+        Assert.Equal(new NamedWidth("ObsWidth", 1), NamedAllocation(plan, "_obs"));
+        Assert.Equal(new NamedWidth("ZWidth", 1), NamedAllocation(plan, "_z"));
+        Assert.Equal(new NamedWidth("ZWidth", 1), NamedAllocation(plan, "_z_grad"));
+        Assert.Equal(new NamedWidth("ZWidth", 1), NamedAllocation(plan, "_z_affine1Grad"));
+        Assert.Null(NamedAllocation(plan, "_z_hidden0"));
+        Assert.Equal(new NamedWidth("CWidth", 1), NamedAllocation(plan, "_c"));
+        // The output node's width is OutputWidth, declared anyway; the others are declared in node order.
+        Assert.Equal(new[] { ("ZWidth", 6, "z"), ("CWidth", 8, "c") }, plan.WidthConstants.Select(c => (c.Name, c.Value, c.Node)));
         // The encoder's layers read the block's slices, literally named.
         Assert.Contains(new CreateLayer("_z_fc0", new LinearCreation(SliceName.Literal("encoder.fc0"))), plan.Constructor);
         Assert.Contains(new CreateLayer("_z_fc1", new LinearCreation(SliceName.Literal("encoder.fc1"))), plan.Constructor);
@@ -95,9 +108,9 @@ public sealed class NetworkPlanTests
         Assert.Equal(new[] { "q", "c", "z" }, plan.Backward.Select(b => b.Node));
         Assert.Equal(new BackwardStep[]
         {
-            new ActivationBackward("_z_activation1", "_z", "_z", "_z_grad", "_z_step3Grad", 6),
-            new AffineBackward("_z_fc1", "_z_hidden0", "_z_step3Grad", "_z_step1Grad", AffineBackwardMode.ThroughRelu),
-            new AffineBackward("_z_fc0", "_obs", "_z_step1Grad", null, AffineBackwardMode.Plain),
+            new ActivationBackward("_z_activation1", "_z", "_z", "_z_grad", "_z_affine1Grad", 6, new NamedWidth("ZWidth", 1)),
+            new AffineBackward("_z_fc1", "_z_hidden0", "_z_affine1Grad", "_z_affine0Grad", AffineBackwardMode.ThroughRelu),
+            new AffineBackward("_z_fc0", "_obs", "_z_affine0Grad", null, AffineBackwardMode.Plain),
         }, plan.Backward.Single(b => b.Node == "z").Steps);
         Assert.Equal(new BackwardStep[] { new ConcatBackward("_c_layer", 0, "_c_grad", "_z_grad"), new ConcatBackward("_c_layer", 1, "_c_grad", "_dAction") },
             plan.Backward.Single(b => b.Node == "c").Steps);
@@ -142,13 +155,13 @@ public sealed class NetworkPlanTests
             }
             """;
         var plan = Plan(text, "q");
-        Assert.Equal(new[] { new SummedGradientClear("_h_grad", 4, IsAction: false) }, plan.SummedGradients);
+        Assert.Equal(new[] { new SummedGradientClear("_h_grad", 4, IsAction: false, new NamedWidth("HWidth", 1)) }, plan.SummedGradients);
         // Scratch is as wide as the widest gradient it stands in for.
         Assert.Equal(4, Allocated(plan, FieldNames.Scratch));
         Assert.Equal(new BackwardStep[]
         {
             new AffineBackward("_a_fc0", "_h", "_a_grad", FieldNames.Scratch, AffineBackwardMode.Plain),
-            new AccumulateGradient("_h_grad", FieldNames.Scratch, 4),
+            new AccumulateGradient("_h_grad", FieldNames.Scratch, 4, new NamedWidth("HWidth", 1)),
         }, plan.Backward.Single(b => b.Node == "a").Steps);
     }
 
@@ -235,7 +248,7 @@ public sealed class NetworkPlanTests
         // so Backward clears it on entry; by's has one and is written directly.
         Assert.True(block.RoutesInputGradient);
         Assert.Equal(new SummedGradient("_base_grad", ClearFirst: false, 64), block.InputGradient);
-        Assert.Contains(new SummedGradientClear("_base_grad", 64, IsAction: false), plan.SummedGradients);
+        Assert.Contains(new SummedGradientClear("_base_grad", 64, IsAction: false, new NamedWidth("BaseWidth", 1)), plan.SummedGradients);
         Assert.Equal(new InputGradient("_emb_grad", null), block.ByGradient);
         Assert.Equal(64, Allocated(plan, "_routed_baseActivationGrad"));
     }

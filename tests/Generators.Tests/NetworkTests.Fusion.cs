@@ -53,23 +53,24 @@ public partial class NetworkTests
         Assert.Contains("_h_fc0.ForwardRelu(_obs, _h_hidden0, batch);", actor);
         Assert.Contains("_h_fc1.ForwardRelu(_h_hidden0, _h_hidden1, batch);", actor);
         Assert.Contains("_h_fc2.ForwardRelu(_h_hidden1, _h, batch);", actor);
-        Assert.DoesNotContain("_h_affine", actor);
+        // No pre-activation buffer (its gradient, _h_affine{i}Grad, is the only _h_affine field).
+        Assert.DoesNotMatch(@"_h_affine\d(?!Grad)", actor);
         Assert.DoesNotContain("_h_activation0", actor);
         Assert.DoesNotContain("_h_activation1", actor);
         // Backward: the ReLU ending the chain masks by its output, each later layer carries the
         // gradient through the ReLU it reads, and the first layer's is plain.
-        Assert.Contains("_h_activation2.Backward(_h, _h, _h_grad, _h_step5Grad, batch * 4);", actor);
-        Assert.Contains("_h_fc2.BackwardThroughRelu(_h_hidden1, _h_step5Grad, _h_step3Grad, batch);", actor);
-        Assert.Contains("_h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);", actor);
-        Assert.Contains("_h_fc0.Backward(_obs, _h_step1Grad, default, batch);", actor);
-        Assert.DoesNotContain("_h_step4Grad", actor);
-        Assert.DoesNotContain("_h_step2Grad", actor);
+        Assert.Contains("_h_activation2.Backward(_h, _h, _h_grad, _h_affine2Grad, batch * HWidth);", actor);
+        Assert.Contains("_h_fc2.BackwardThroughRelu(_h_hidden1, _h_affine2Grad, _h_affine1Grad, batch);", actor);
+        Assert.Contains("_h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);", actor);
+        Assert.Contains("_h_fc0.Backward(_obs, _h_affine0Grad, default, batch);", actor);
+        Assert.DoesNotContain("_h_hidden1Grad", actor);
+        Assert.DoesNotContain("_h_hidden0Grad", actor);
 
         // tanh keeps the layer and the activation apart.
         Assert.Contains("_t_fc0.Forward(_obs, _t_affine0, batch);", actor);
         Assert.Contains("_t_activation0.Forward(_t_affine0, _t_hidden0, batch * 4);", actor);
-        Assert.Contains("_t_activation1.Backward(_t_affine1, _t, _t_grad, _t_step3Grad, batch * 3);", actor);
-        Assert.Contains("_t_fc1.Backward(_t_hidden0, _t_step3Grad, _t_step2Grad, batch);", actor);
+        Assert.Contains("_t_activation1.Backward(_t_affine1, _t, _t_grad, _t_affine1Grad, batch * TWidth);", actor);
+        Assert.Contains("_t_fc1.Backward(_t_hidden0, _t_affine1Grad, _t_hidden0Grad, batch);", actor);
         Assert.DoesNotContain("_t_fc0.ForwardRelu", actor);
         Assert.DoesNotContain("_t_fc1.ForwardRelu", actor);
         Assert.DoesNotContain("_t_fc1.BackwardThroughRelu", actor);
@@ -77,8 +78,8 @@ public partial class NetworkTests
         // A single ReLU layer fuses too; a chain reading another node's ReLU output starts with a plain Backward.
         var critic = ReluChainsClass("CriticNetwork");
         Assert.Contains("_e_fc0.ForwardRelu(_eConcat, _e, batch);", critic);
-        Assert.Contains("_e_activation0.Backward(_e, _e, _e_grad, _e_step1Grad, batch * 6);", critic);
-        Assert.Contains("_h_fc0.Backward(_e, _h_step1Grad, _e_grad, batch);", critic);
+        Assert.Contains("_e_activation0.Backward(_e, _e, _e_grad, _e_affine0Grad, batch * EWidth);", critic);
+        Assert.Contains("_h_fc0.Backward(_e, _h_affine0Grad, _e_grad, batch);", critic);
         Assert.DoesNotContain("Affine", critic);
     }
 

@@ -94,7 +94,7 @@ public static class GeneratedNames
     /// </summary>
     public static IReadOnlyCollection<string> ReservedTypeNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        // using aliases (AgentEmitter)
+        // using aliases (RuntimeAliases.All in the generator; a file lists those it uses, but any may appear)
         "Accelerator", "DistillationCollector", "DistillationMethod", "DistillationOptions", "DistillationTrainer", "DistralOptions", "DistralTrainer", "DqnOptions", "DqnTrainer", "GemmBackend", "GradientReduction", "HerGoalStrategy", "HerOptions",
         "ActorMimicFeatures", "IContinuousVectorEnvironment", "ICriticNetwork", "IDiscreteVectorEnvironment", "IFeatureNetwork", "IPathNetNetwork", "IPolicyNetwork", "IProgressiveNetwork", "IQNetwork",
         "Initializer", "LoserUpdates", "NetworkInputs", "ParameterLayout", "ParameterLayoutBuilder", "ParameterOwner", "ParameterSlice",

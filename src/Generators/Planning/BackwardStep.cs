@@ -37,13 +37,13 @@ internal sealed record NormBackward(string Layer, string Input, string OutputGra
 /// An activation's backward over <see cref="Width"/> floats per sample. A fused ReLU kept no
 /// pre-activation: its <see cref="Input"/> is its output (relu(a) &gt; 0 ⇔ a &gt; 0).
 /// </summary>
-internal sealed record ActivationBackward(string Layer, string Input, string Output, string OutputGradient, string? Target, int Width) : BackwardStep;
+internal sealed record ActivationBackward(string Layer, string Input, string Output, string OutputGradient, string? Target, int Width, NamedWidth? Named = null) : BackwardStep;
 
 /// <summary>Copies the output gradient to <see cref="Target"/> (features that are their input).</summary>
-internal sealed record CopyBackward(string OutputGradient, string Target, int Width) : BackwardStep;
+internal sealed record CopyBackward(string OutputGradient, string Target, int Width, NamedWidth? Named = null) : BackwardStep;
 
 /// <summary>Adds <see cref="Part"/> (a scratch buffer) into <see cref="Target"/>, <see cref="Width"/> floats per sample.</summary>
-internal sealed record AccumulateGradient(string Target, string Part, int Width) : BackwardStep;
+internal sealed record AccumulateGradient(string Target, string Part, int Width, NamedWidth? Named = null) : BackwardStep;
 
 /// <summary>A module block's backward schedule.</summary>
 internal sealed record BlockBackward(BlockPlan Block) : BackwardStep;

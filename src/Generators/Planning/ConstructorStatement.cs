@@ -11,8 +11,11 @@ internal abstract record ConstructorStatement
     public virtual string? Assigns => null;
 }
 
-/// <summary><c>field = new float[maxBatch * width]</c>: a workspace of <see cref="Width"/> floats per sample.</summary>
-internal sealed record AllocateBuffer(string Field, int Width) : ConstructorStatement
+/// <summary>
+/// <c>field = new float[maxBatch * width]</c>: a workspace of <see cref="Width"/> floats per sample,
+/// printed as <see cref="Named"/> when the width is its node's (or the input's) named constant.
+/// </summary>
+internal sealed record AllocateBuffer(string Field, int Width, NamedWidth? Named = null) : ConstructorStatement
 {
     public override string? Assigns => Field;
 }

@@ -39,10 +39,10 @@ internal sealed record AffineForward(string Layer, string Input, string Output, 
 internal sealed record NormForward(string Layer, string Input, string Output) : ForwardStep;
 
 /// <summary>An elementwise activation over <see cref="Width"/> floats per sample.</summary>
-internal sealed record ActivationForward(string Layer, string Input, string Output, int Width) : ForwardStep;
+internal sealed record ActivationForward(string Layer, string Input, string Output, int Width, NamedWidth? Named = null) : ForwardStep;
 
 /// <summary>Copies <see cref="Width"/> floats per sample from <see cref="Input"/> to <see cref="Output"/>.</summary>
-internal sealed record CopyForward(string Input, string Output, int Width) : ForwardStep;
+internal sealed record CopyForward(string Input, string Output, int Width, NamedWidth? Named = null) : ForwardStep;
 
 /// <summary>A module block's forward schedule.</summary>
 internal sealed record BlockForward(BlockPlan Block) : ForwardStep;

@@ -3,9 +3,10 @@ namespace Mtrl.Generators.Planning;
 /// <summary>
 /// Where a consumer writes the gradient of one of its inputs: nowhere (<see cref="Target"/> null:
 /// network inputs and nodes that need none), straight into the input's gradient buffer when it is
-/// the only contribution, or into scratch, which is then added into <see cref="AccumulateInto"/>.
+/// the only contribution, or into scratch, which is then added into <see cref="AccumulateInto"/>
+/// (<see cref="Named"/>: that addition's width as the input's width constant).
 /// </summary>
-internal sealed record InputGradient(string? Target, string? AccumulateInto)
+internal sealed record InputGradient(string? Target, string? AccumulateInto, NamedWidth? Named = null)
 {
     /// <summary>The input takes no gradient.</summary>
     public static InputGradient None { get; } = new(null, null);

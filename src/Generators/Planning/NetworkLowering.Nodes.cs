@@ -53,12 +53,12 @@ internal sealed partial class NetworkLowering
             case FilmOp:
                 {
                     Layer(FieldElement.Film, Field(name, "Layer"), new FilmCreation(SliceName.Literal(prefix)));
-                    Buffer(Field(name, "GammaBeta"), 2 * node.Width);
+                    Buffer(Field(name, "GammaBeta"), 2 * node.Width, Named(node.Width, 2));
                     var x = In(node, "x");
                     var by = In(node, "by");
                     _forward.Add(new FilmForward(Field(name, "Layer"), Value(x), Value(by), Field(name, "GammaBeta"), output));
                     if (!needs) break;
-                    Buffer(GradientField(name, "GammaBeta"), 2 * node.Width);
+                    Buffer(GradientField(name, "GammaBeta"), 2 * node.Width, Named(node.Width, 2));
                     var dx = InputGradientOf(x, node.Width);
                     var dBy = InputGradientOf(by, InWidth(node, "by"));
                     if (dx.Accumulates && dBy.Accumulates)
@@ -88,11 +88,11 @@ internal sealed partial class NetworkLowering
                 {
                     // The features are x itself: copied out, so the output survives the caller's next use of x's workspace.
                     var x = In(node, "x");
-                    _forward.Add(new CopyForward(Value(x), output, node.Width));
+                    _forward.Add(new CopyForward(Value(x), output, node.Width, Named(node.Width)));
                     if (!needs) break;
                     var target = InputGradientOf(x, node.Width);
                     if (target.Target is null) break;
-                    backward.Add(new CopyBackward(dy, target.Target, node.Width));
+                    backward.Add(new CopyBackward(dy, target.Target, node.Width, Named(node.Width)));
                     if (target.Accumulates) backward.Add(Accumulate(target, node.Width));
                     break;
                 }
@@ -149,7 +149,7 @@ internal sealed partial class NetworkLowering
         var inputWidth = InWidth(node, "x");
         var fuseRelu = activation == ActivationKind.Relu && !perTask && !layerNorm && !film;
         // Gradient flow: each stage knows its input value, its output value and the span its output gradient lives in.
-        var steps = new List<(ChainStage Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta)>();
+        var steps = new List<(ChainStage Kind, string Layer, string InputValue, string OutputValue, int InWidth, int Width, string GammaBeta, int Index)>();
         for (var i = 0; i < widths.Length; i++)
         {
             var width = widths[i];
@@ -175,27 +175,27 @@ internal sealed partial class NetworkLowering
                 var act = Field(name, $"Activation{i}");
                 var actOut = last ? Field(name) : Field(name, $"Hidden{i}");
                 if (last && needs) Layer(FieldElement.Activation, act, new ActivationCreation(ActivationKind.Relu));
-                if (!last) Buffer(actOut, width);
+                if (!last) Buffer(actOut, width, Named(width));
                 _forward.Add(new AffineForward(fc, current, actOut, AffineMode.FusedRelu));
-                steps.Add((ChainStage.Affine, fc, current, actOut, i == 0 ? inputWidth : widths[i - 1], width, ""));
-                steps.Add((ChainStage.FusedRelu, act, actOut, actOut, width, width, ""));
+                steps.Add((ChainStage.Affine, fc, current, actOut, i == 0 ? inputWidth : widths[i - 1], width, "", i));
+                steps.Add((ChainStage.FusedRelu, act, actOut, actOut, width, width, "", i));
                 current = actOut;
                 continue;
             }
             var terminal = last && !hasActivation && !layerNorm && !film;
             var affineTarget = terminal ? Field(name) : affineOut;
-            if (!terminal) Buffer(affineOut, width);
+            if (!terminal) Buffer(affineOut, width, Named(width));
             _forward.Add(new AffineForward(fc, current, affineTarget, perTask ? AffineMode.PerTask : AffineMode.Plain));
-            steps.Add((ChainStage.Affine, fc, current, affineTarget, i == 0 ? inputWidth : widths[i - 1], width, ""));
+            steps.Add((ChainStage.Affine, fc, current, affineTarget, i == 0 ? inputWidth : widths[i - 1], width, "", i));
             current = affineTarget;
             if (layerNorm)
             {
                 var norm = Field(name, $"Norm{i}");
                 var normOut = Field(name, $"Normalized{i}");
                 Layer(FieldElement.LayerNorm, norm, new LayerNormCreation(SliceName.Literal(ParameterNames.NormGain(prefix, i)), SliceName.Literal(ParameterNames.NormShift(prefix, i))));
-                Buffer(normOut, width);
+                Buffer(normOut, width, Named(width));
                 _forward.Add(new NormForward(norm, current, normOut));
-                steps.Add((ChainStage.Norm, norm, current, normOut, width, width, ""));
+                steps.Add((ChainStage.Norm, norm, current, normOut, width, width, "", i));
                 current = normOut;
             }
             if (film)
@@ -204,10 +204,10 @@ internal sealed partial class NetworkLowering
                 var filmOut = Field(name, $"Modulated{i}");
                 var gammaBeta = Field(name, $"GammaBeta{i}");
                 Layer(FieldElement.Film, filmLayer, new FilmCreation(SliceName.Literal(ParameterNames.Film(prefix, i))));
-                Buffer(filmOut, width);
-                Buffer(gammaBeta, 2 * width);
+                Buffer(filmOut, width, Named(width));
+                Buffer(gammaBeta, 2 * width, Named(width, 2));
                 _forward.Add(new FilmForward(filmLayer, current, Value(filmSource!), gammaBeta, filmOut));
-                steps.Add((ChainStage.Film, filmLayer, current, filmOut, width, width, gammaBeta));
+                steps.Add((ChainStage.Film, filmLayer, current, filmOut, width, width, gammaBeta, i));
                 current = filmOut;
             }
             if (hasActivation)
@@ -215,14 +215,14 @@ internal sealed partial class NetworkLowering
                 var act = Field(name, $"Activation{i}");
                 var actOut = last ? Field(name) : Field(name, $"Hidden{i}");
                 Layer(FieldElement.Activation, act, new ActivationCreation(activation));
-                if (!last) Buffer(actOut, width);
-                _forward.Add(new ActivationForward(act, current, actOut, width));
-                steps.Add((ChainStage.Activation, act, current, actOut, width, width, ""));
+                if (!last) Buffer(actOut, width, Named(width));
+                _forward.Add(new ActivationForward(act, current, actOut, width, Named(width)));
+                steps.Add((ChainStage.Activation, act, current, actOut, width, width, "", i));
                 current = actOut;
             }
             else if (last && current != Field(name))
             {
-                _forward.Add(new CopyForward(current, Field(name), width));
+                _forward.Add(new CopyForward(current, Field(name), width, Named(width)));
             }
         }
         if (!needs) return;
@@ -246,8 +246,13 @@ internal sealed partial class NetworkLowering
             }
             else
             {
-                target = new InputGradient(GradientField(name, $"Step{into}"), null);
-                Buffer(target.Target!, steps[into].InWidth);
+                // Named after the value it is the gradient of (_h_normalized0 → _h_normalized0Grad),
+                // as GradientField(node, role) names every part's gradient. A fused ReLU's input is
+                // its layer's pre-activation, which has no buffer of its own: _h_affine0Grad.
+                target = new InputGradient(steps[into].Kind == ChainStage.FusedRelu
+                    ? GradientField(name, $"Affine{steps[into].Index}")
+                    : steps[into].InputValue + "Grad", null);
+                Buffer(target.Target!, steps[into].InWidth, Named(steps[into].InWidth));
             }
             switch (step.Kind)
             {
@@ -257,18 +262,18 @@ internal sealed partial class NetworkLowering
                     break;
                 case ChainStage.FusedRelu:
                     // Ends the chain; the fused forward kept no pre-activation, so the mask is read from the output.
-                    backward.Add(new ActivationBackward(step.Layer, step.OutputValue, step.OutputValue, gradient, target.Target, step.Width));
+                    backward.Add(new ActivationBackward(step.Layer, step.OutputValue, step.OutputValue, gradient, target.Target, step.Width, Named(step.Width)));
                     break;
                 case ChainStage.Norm:
                     backward.Add(new NormBackward(step.Layer, step.InputValue, gradient, target.Target));
                     break;
                 case ChainStage.Activation:
-                    backward.Add(new ActivationBackward(step.Layer, step.InputValue, step.OutputValue, gradient, target.Target, step.Width));
+                    backward.Add(new ActivationBackward(step.Layer, step.InputValue, step.OutputValue, gradient, target.Target, step.Width, Named(step.Width)));
                     break;
                 case ChainStage.Film:
                     {
-                        var dGammaBeta = GradientField(name, $"GammaBeta{s}");
-                        Buffer(dGammaBeta, 2 * step.Width);
+                        var dGammaBeta = step.GammaBeta + "Grad";
+                        Buffer(dGammaBeta, 2 * step.Width, Named(step.Width, 2));
                         var dFilm = InputGradientOf(filmSource!, InWidth(node, "film"));
                         backward.Add(new FilmBackward(step.Layer, step.InputValue, Value(filmSource!), step.GammaBeta, gradient, dGammaBeta, target.Target, dFilm.Target));
                         if (dFilm.Accumulates) backward.Add(Accumulate(dFilm, InWidth(node, "film")));

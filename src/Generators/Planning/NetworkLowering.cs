@@ -38,6 +38,10 @@ internal sealed partial class NetworkLowering
     private bool _usesSecondScratch;
     private bool _usesTaskSlices;
     private int _scratchWidth;
+    private readonly List<WidthConstant> _widthConstants = new();
+
+    // The node being lowered: workspaces and steps of its width print its width constant.
+    private NodeModel? _current;
 
     private NetworkLowering(AgentModel agent, NetworkModel network, NetworkModel? featuresOf)
     {
@@ -119,7 +123,7 @@ internal sealed partial class NetworkLowering
         foreach (var input in _inputs)
         {
             Declare(new FieldPlan(Value(input.Name), FieldElement.Float, 1));
-            Construct(new AllocateBuffer(Value(input.Name), input.Width));
+            Construct(new AllocateBuffer(Value(input.Name), input.Width, InputWidth(input)));
         }
         if (_network.ReadsAction)
         {
@@ -149,13 +153,15 @@ internal sealed partial class NetworkLowering
 
         foreach (var node in _network.Nodes)
         {
-            Buffer(Field(node.Name), Width(node));
-            if (_needsGradient.Contains(node.Name) && node.Name != Output.Name) Buffer(GradientField(node.Name), Width(node));
+            _current = node;
+            Buffer(Field(node.Name), Width(node), Named(Width(node)));
+            if (_needsGradient.Contains(node.Name) && node.Name != Output.Name) Buffer(GradientField(node.Name), Width(node), Named(Width(node)));
             var backward = new List<BackwardStep>();
             _forward.Add(new NodeStart(node.Name, node.Op.Kind));
             LowerNode(node, backward);
             _backward.Add(new NodeBackward(node.Name, node.Op.Kind, backward.ToEquatableArray()));
         }
+        _current = null;
         if (_usesScratch) Buffer(Scratch, _scratchWidth);
         if (_usesSecondScratch) Buffer(SecondScratch, _scratchWidth);
 
@@ -177,6 +183,7 @@ internal sealed partial class NetworkLowering
             _featuresOf is null ? GeneratedNames.NetworkClass(_network.Name) : GeneratedNames.FeatureClass(_featuresOf.Name),
             Header(),
             contract,
+            _widthConstants.OrderBy(c => _network.Nodes.TakeWhile(n => n.Name != c.Node).Count()).ToEquatableArray(),
             _fields.ToEquatableArray(),
             _constructor.ToEquatableArray(),
             contract is RowContract.PolicyNetwork or RowContract.CriticNetwork ? TrainedPrefixes().ToEquatableArray() : EquatableArray<string>.Empty,
@@ -187,7 +194,7 @@ internal sealed partial class NetworkLowering
             _network.Nodes.Where(n => _needsGradient.Contains(n.Name)).Select(n => n.Name).ToEquatableArray(),
             _contributions.Where(c => c.Value > 1).Select(c => IsAction(c.Key)
                 ? new SummedGradientClear(ActionGradient, 0, IsAction: true)
-                : new SummedGradientClear(GradientField(c.Key), Width(_nodes[c.Key]), IsAction: false)).ToEquatableArray(),
+                : new SummedGradientClear(GradientField(c.Key), Width(_nodes[c.Key]), IsAction: false, NodeWidth(_nodes[c.Key], Width(_nodes[c.Key])))).ToEquatableArray(),
             Enumerable.Reverse(_backward).Where(b => b.Steps.Count > 0).ToEquatableArray(),
             _fields.Where(f => f.IsMatrixLayer).ToEquatableArray(),
             modular);
@@ -303,11 +310,45 @@ internal sealed partial class NetworkLowering
         _constructor.Add(statement);
     }
 
-    /// <summary>A workspace of <paramref name="width"/> floats per sample.</summary>
-    private void Buffer(string field, int width)
+    /// <summary>A workspace of <paramref name="width"/> floats per sample, printed as <paramref name="named"/> when given.</summary>
+    private void Buffer(string field, int width, NamedWidth? named = null)
     {
         Declare(new FieldPlan(field, FieldElement.Float, 1));
-        Construct(new AllocateBuffer(field, width));
+        Construct(new AllocateBuffer(field, width, named));
+    }
+
+    // Members of a network class (or the interfaces it implements) a width constant must not shadow.
+    private static readonly HashSet<string> NetworkWidthMembers = new(StringComparer.Ordinal) { "OutputWidth", "GoalWidth", "ObservationWidth" };
+
+    /// <summary>
+    /// <paramref name="multiple"/> × <paramref name="width"/> as the current node's width constant
+    /// when <paramref name="width"/> is that node's width, else null (the number is printed). Only
+    /// the lowering of plain nodes and affine chains names widths: a module block's workspaces
+    /// (routing scores, module grids) are not its node's width even when the numbers agree.
+    /// </summary>
+    private NamedWidth? Named(int width, int multiple = 1) => _current is null ? null : NodeWidth(_current, width, multiple);
+
+    /// <summary>
+    /// <paramref name="width"/> in terms of <paramref name="node"/>'s width constant, declaring the
+    /// constant on first use: <c>OutputWidth</c> for the output node, <c>{Node}Width</c> for the
+    /// others unless that would shadow a member of the class (those print the number).
+    /// </summary>
+    private NamedWidth? NodeWidth(NodeModel node, int width, int multiple = 1)
+    {
+        var value = Width(node);
+        if (width != value) return null;
+        if (node.Name == Output.Name) return new NamedWidth("OutputWidth", multiple);
+        var name = GeneratedNames.WidthConstant(node.Name);
+        if (NetworkWidthMembers.Contains(name)) return null;
+        if (!_widthConstants.Any(c => c.Name == name)) _widthConstants.Add(new WidthConstant(name, value, node.Name, node.Span.Line));
+        return new NamedWidth(name, multiple);
+    }
+
+    /// <summary>The agent's constant for an input's width (<c>ObsWidth</c>), unless a member of the network class shadows it.</summary>
+    private static NamedWidth? InputWidth(InputModel input)
+    {
+        var name = GeneratedNames.WidthConstant(input.Name);
+        return NetworkWidthMembers.Contains(name) ? null : new NamedWidth(name, 1);
     }
 
     /// <summary>A runtime layer field created in the constructor.</summary>
@@ -342,12 +383,12 @@ internal sealed partial class NetworkLowering
         }
         _usesScratch = true;
         _scratchWidth = Math.Max(_scratchWidth, width);
-        return new InputGradient(Scratch, into);
+        return new InputGradient(Scratch, into, IsAction(source) ? new NamedWidth("ActionSize", 1) : NodeWidth(_nodes[source], width));
     }
 
     /// <summary>The step adding a scratch part into the gradient it stands for.</summary>
     private static AccumulateGradient Accumulate(InputGradient gradient, int width) =>
-        new(gradient.AccumulateInto!, gradient.Target!, width);
+        new(gradient.AccumulateInto!, gradient.Target!, width, gradient.Named);
 
     /// <summary>
     /// The gradient buffer a block adds its parts into (one per module), or none; a buffer the

@@ -13,6 +13,7 @@ internal sealed record NetworkPlan(
     string ClassName,
     NetworkHeader Header,
     RowContract Contract,
+    EquatableArray<WidthConstant> WidthConstants,
     EquatableArray<FieldPlan> Fields,
     EquatableArray<ConstructorStatement> Constructor,
     EquatableArray<string> TrainedPrefixes,
@@ -40,7 +41,7 @@ internal enum RowContract
 }
 
 /// <summary>A gradient buffer several consumers add into: Backward clears it on entry (<see cref="IsAction"/>: ActionSize wide).</summary>
-internal sealed record SummedGradientClear(string Field, int Width, bool IsAction);
+internal sealed record SummedGradientClear(string Field, int Width, bool IsAction, NamedWidth? Named = null);
 
 /// <summary>The backward steps of one node, in the order they run.</summary>
 internal sealed record NodeBackward(string Node, string Kind, EquatableArray<BackwardStep> Steps);

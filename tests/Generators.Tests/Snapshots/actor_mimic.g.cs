@@ -7,69 +7,34 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
     using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
     using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
     using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
     using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
     using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
-    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
-    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
-    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
     using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
-    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
-    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
-    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
-    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
-    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
-    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
+    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
 
     /// <summary>The agent <c>FeatureTeacher</c>.</summary>
     /// <remarks>Declared in <c>actor_mimic.mtrl</c>, line 4.</remarks>
@@ -110,7 +75,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 64;
@@ -128,16 +93,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -149,16 +114,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 30000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 30000L;
+            public const int ReplayCapacity = 30000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -198,12 +157,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 9. Output: q_values, 4 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 10).</summary>
+            private const int HWidth = 128;
+
             private readonly float[] _cells;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -214,13 +176,13 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
-                _h = new float[maxBatch * 128];
-                _h_grad = new float[maxBatch * 128];
+                _cells = new float[maxBatch * CellsWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 128];
-                _q = new float[maxBatch * 4];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
@@ -275,8 +237,8 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 128);
-                _h_fc0.Backward(_cells, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
+                _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -294,12 +256,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 12. Output: 128 features per sample. Bound to the store of <see cref="QNetwork"/>, so Backward reaches the same parameters.</remarks>
         public sealed class QFeatures : IFeatureNetwork
         {
+            /// <summary>Values per sample of <c>h</c> (line 10).</summary>
+            private const int HWidth = 128;
+
             private readonly float[] _cells;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _features;
             private int _batch;
 
@@ -309,13 +274,13 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
-                _h = new float[maxBatch * 128];
-                _h_grad = new float[maxBatch * 128];
+                _cells = new float[maxBatch * CellsWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 128];
-                _features = new float[maxBatch * 128];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _features = new float[maxBatch * OutputWidth];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -357,7 +322,7 @@ namespace Consumer.Agents
                 // h: mlp
                 _h_fc0.ForwardRelu(_cells, _h, batch);
                 // features: features
-                _h.AsSpan(0, batch * 128).CopyTo(_features);
+                _h.AsSpan(0, batch * OutputWidth).CopyTo(_features);
                 return _features.AsSpan(0, batch * OutputWidth);
             }
 
@@ -367,10 +332,10 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // features: features
-                outputGradient.Slice(0, batch * 128).CopyTo(_h_grad);
+                outputGradient.Slice(0, batch * OutputWidth).CopyTo(_h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 128);
-                _h_fc0.Backward(_cells, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
+                _h_fc0.Backward(_cells, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -430,7 +395,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 64;
@@ -448,16 +413,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -469,16 +434,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 20000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 20000L;
+            public const int ReplayCapacity = 20000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -522,6 +481,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 24. Output: q_values, 4 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 25).</summary>
+            private const int HOnehotWidth = 4;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 25).</summary>
+            private const int HConcatWidth = 173;
+
+            /// <summary>Values per sample of <c>h</c> (line 25).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _cells;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -535,8 +503,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly TaskLinear _q_fc0;
             private int _batch;
@@ -547,22 +515,22 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
+                _cells = new float[maxBatch * CellsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 4];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(4);
-                _hConcat = new float[maxBatch * 173];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(169, 4);
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 64];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 64];
-                _h_step1Grad = new float[maxBatch * 64];
-                _q = new float[maxBatch * 4];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.q.task{t}.weight"), TaskSlices(layout, t => $"q.q.task{t}.bias"), maxBatch);
             }
 
@@ -627,9 +595,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 64);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -656,6 +624,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 27. Output: 128 features per sample. Bound to the store of <see cref="QNetwork"/>, so Backward reaches the same parameters.</remarks>
         public sealed class QFeatures : IFeatureNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 25).</summary>
+            private const int HOnehotWidth = 4;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 25).</summary>
+            private const int HConcatWidth = 173;
+
+            /// <summary>Values per sample of <c>h</c> (line 25).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _cells;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -669,8 +646,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _features;
             private readonly TaskLinear _features_fc0;
             private int _batch;
@@ -681,22 +658,22 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _cells = new float[maxBatch * 169];
+                _cells = new float[maxBatch * CellsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 4];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(4);
-                _hConcat = new float[maxBatch * 173];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(169, 4);
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 64];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["q.h.fc1.weight"], layout["q.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 64];
-                _h_step1Grad = new float[maxBatch * 64];
-                _features = new float[maxBatch * 128];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _features = new float[maxBatch * OutputWidth];
                 _features_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"q.features.task{t}.weight"), TaskSlices(layout, t => $"q.features.task{t}.bias"), maxBatch);
             }
 
@@ -761,9 +738,9 @@ namespace Consumer.Agents
                 // features: features
                 _features_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 64);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

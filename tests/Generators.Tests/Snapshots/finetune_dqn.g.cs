@@ -7,69 +7,26 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
     using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
     using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
-    using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
-    using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
     using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
-    using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
     using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
-    using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
-    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
-    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
     using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
     using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
-    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
-    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
-    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
-    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>FineTuneFlip</c>.</summary>
     /// <remarks>Declared in <c>finetune_dqn.mtrl</c>, line 4.</remarks>
@@ -115,7 +72,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 256;
@@ -133,16 +90,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 10.0;
+            public const float GradientClip = 10f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 1.0;
+            public const float Tau = 1f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -154,13 +111,13 @@ namespace Consumer.Agents
             public const long StepsPerTask = 20000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 20000L;
+            public const int ReplayCapacity = 20000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
 
             /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "future";
+            public const HerGoalStrategy HerStrategy = HerGoalStrategy.Future;
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 4;
@@ -205,6 +162,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 11. Output: q_values, 8 values per sample.</remarks>
         public sealed class QNetwork : IQNetwork
         {
+            /// <summary>Values per sample of <c>h_concat</c> (line 12).</summary>
+            private const int HConcatWidth = 16;
+
+            /// <summary>Values per sample of <c>h_encoder</c> (line 12).</summary>
+            private const int HEncoderWidth = 64;
+
+            /// <summary>Values per sample of <c>h</c> (line 12).</summary>
+            private const int HWidth = 64;
+
             private readonly float[] _bits;
             private readonly float[] _target;
             private readonly float[] _hConcat;
@@ -213,12 +179,12 @@ namespace Consumer.Agents
             private readonly float[] _hEncoder_grad;
             private readonly Linear _hEncoder_fc0;
             private readonly Activation _hEncoder_activation0;
-            private readonly float[] _hEncoder_step1Grad;
+            private readonly float[] _hEncoder_affine0Grad;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -229,21 +195,21 @@ namespace Consumer.Agents
                 if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1");
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
-                _bits = new float[maxBatch * 8];
-                _target = new float[maxBatch * 8];
-                _hConcat = new float[maxBatch * 16];
+                _bits = new float[maxBatch * BitsWidth];
+                _target = new float[maxBatch * TargetWidth];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(8, 8);
-                _hEncoder = new float[maxBatch * 64];
-                _hEncoder_grad = new float[maxBatch * 64];
+                _hEncoder = new float[maxBatch * HEncoderWidth];
+                _hEncoder_grad = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
                 _hEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _hEncoder_step1Grad = new float[maxBatch * 64];
-                _h = new float[maxBatch * 64];
-                _h_grad = new float[maxBatch * 64];
+                _hEncoder_affine0Grad = new float[maxBatch * HEncoderWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["q.h.fc0.weight"], layout["q.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 64];
-                _q = new float[maxBatch * 8];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["q.q.weight"], layout["q.q.bias"]);
             }
 
@@ -305,11 +271,11 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 64);
-                _h_fc0.Backward(_hEncoder, _h_step1Grad, _hEncoder_grad, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
+                _h_fc0.Backward(_hEncoder, _h_affine0Grad, _hEncoder_grad, batch);
                 // h_encoder: mlp
-                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_step1Grad, batch * 64);
-                _hEncoder_fc0.Backward(_hConcat, _hEncoder_step1Grad, default, batch);
+                _hEncoder_activation0.Backward(_hEncoder, _hEncoder, _hEncoder_grad, _hEncoder_affine0Grad, batch * HEncoderWidth);
+                _hEncoder_fc0.Backward(_hConcat, _hEncoder_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

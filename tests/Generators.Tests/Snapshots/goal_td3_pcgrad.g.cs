@@ -7,69 +7,31 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
-    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
-    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using GradientReduction = global::Mtrl.Contracts.GradientReduction;
     using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
     using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
-    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
-    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
-    using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
-    using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
+    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
     using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
     using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
-    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
-    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
-    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
-    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>PointMassTd3</c>.</summary>
     /// <remarks>Declared in <c>goal_td3_pcgrad.mtrl</c>, line 4.</remarks>
@@ -128,7 +90,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.98;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.001;
+            public const float LearningRate = 0.001f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -146,16 +108,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "pcgrad";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.PcGrad;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "fixed";
@@ -167,13 +129,13 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = true;
 
             /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "final";
+            public const HerGoalStrategy HerStrategy = HerGoalStrategy.Final;
 
             /// <summary>Relabeled goals per real one.</summary>
             public const int HerK = 2;
@@ -221,6 +183,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 12. Output: deterministic, 2 values per sample.</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 13).</summary>
+            private const int HOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 13).</summary>
+            private const int HConcatWidth = 16;
+
+            /// <summary>Values per sample of <c>h</c> (line 13).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _position;
             private readonly float[] _target;
             private readonly int[] _taskIds;
@@ -238,14 +209,14 @@ namespace Consumer.Agents
             private readonly Linear _h_fc1;
             private readonly float[] _h_affine1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step2Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_hidden0Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _a;
             private readonly TaskLinear _a_fc0;
             private readonly float[] _a_affine0;
             private readonly Activation _a_activation0;
-            private readonly float[] _a_step1Grad;
+            private readonly float[] _a_affine0Grad;
             private int _batch;
 
             /// <summary>Binds the network to the agent's parameter store, with room for batches of up to <paramref name="maxBatch"/> samples.</summary>
@@ -255,31 +226,31 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("trunk", "actor.a");
-                _position = new float[maxBatch * 4];
-                _target = new float[maxBatch * 2];
+                _position = new float[maxBatch * PositionWidth];
+                _target = new float[maxBatch * TargetWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 10];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(10);
-                _hConcat = new float[maxBatch * 16];
+                _hConcat = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(4, 2, 10);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["trunk.fc0.weight"], layout["trunk.fc0.bias"]);
-                _h_affine0 = new float[maxBatch * 256];
+                _h_affine0 = new float[maxBatch * HWidth];
                 _h_activation0 = new Activation(ActivationKind.Elu);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["trunk.fc1.weight"], layout["trunk.fc1.bias"]);
-                _h_affine1 = new float[maxBatch * 256];
+                _h_affine1 = new float[maxBatch * HWidth];
                 _h_activation1 = new Activation(ActivationKind.Elu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step2Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
-                _a = new float[maxBatch * 2];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_hidden0Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _a = new float[maxBatch * OutputWidth];
                 _a_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.a.task{t}.weight"), TaskSlices(layout, t => $"actor.a.task{t}.bias"), maxBatch);
-                _a_affine0 = new float[maxBatch * 2];
+                _a_affine0 = new float[maxBatch * OutputWidth];
                 _a_activation0 = new Activation(ActivationKind.Tanh);
-                _a_step1Grad = new float[maxBatch * 2];
+                _a_affine0Grad = new float[maxBatch * OutputWidth];
             }
 
             /// <summary>Largest batch accepted.</summary>
@@ -336,12 +307,12 @@ namespace Consumer.Agents
                 _hConcat_layer.Forward(2, _hOnehot, _hConcat, batch);
                 // h: mlp
                 _h_fc0.Forward(_hConcat, _h_affine0, batch);
-                _h_activation0.Forward(_h_affine0, _h_hidden0, batch * 256);
+                _h_activation0.Forward(_h_affine0, _h_hidden0, batch * HWidth);
                 _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
-                _h_activation1.Forward(_h_affine1, _h, batch * 256);
+                _h_activation1.Forward(_h_affine1, _h, batch * HWidth);
                 // a: deterministic
                 _a_fc0.Forward(_h, _tasks, _a_affine0);
-                _a_activation0.Forward(_a_affine0, _a, batch * 2);
+                _a_activation0.Forward(_a_affine0, _a, batch * OutputWidth);
                 return _a.AsSpan(0, batch * OutputWidth);
             }
 
@@ -351,13 +322,13 @@ namespace Consumer.Agents
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
                 // a: deterministic
-                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_step1Grad, batch * 2);
-                _a_fc0.Backward(_h, _a_step1Grad, _tasks, _h_grad);
+                _a_activation0.Backward(_a_affine0, _a, outputGradient, _a_affine0Grad, batch * OutputWidth);
+                _a_fc0.Backward(_h, _a_affine0Grad, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.Backward(_h_hidden0, _h_step3Grad, _h_step2Grad, batch);
-                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_step2Grad, _h_step1Grad, batch * 256);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, default, batch);
+                _h_activation1.Backward(_h_affine1, _h, _h_grad, _h_affine1Grad, batch * HWidth);
+                _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
+                _h_activation0.Backward(_h_affine0, _h_hidden0, _h_hidden0Grad, _h_affine0Grad, batch * HWidth);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -384,6 +355,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 17. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>h_onehot</c> (line 18).</summary>
+            private const int HOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 18).</summary>
+            private const int HConcatWidth = 18;
+
+            /// <summary>Values per sample of <c>h</c> (line 18).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _position;
             private readonly float[] _target;
             private readonly float[] _action;
@@ -401,8 +381,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private int _batch;
@@ -414,26 +394,26 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.h", "critic.q");
-                _position = new float[maxBatch * 4];
-                _target = new float[maxBatch * 2];
+                _position = new float[maxBatch * PositionWidth];
+                _target = new float[maxBatch * TargetWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hOnehot = new float[maxBatch * 10];
+                _hOnehot = new float[maxBatch * HOnehotWidth];
                 _hOnehot_layer = new OneHot(10);
-                _hConcat = new float[maxBatch * 18];
-                _hConcat_grad = new float[maxBatch * 18];
+                _hConcat = new float[maxBatch * HConcatWidth];
+                _hConcat_grad = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(4, 2, 10, 2);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -509,9 +489,9 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat
                 _hConcat_layer.Backward(3, _hConcat_grad, _dAction, batch);
             }

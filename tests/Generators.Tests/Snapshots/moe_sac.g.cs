@@ -7,68 +7,31 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
-    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
-    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
-    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
-    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
-    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
-    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
-    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
+    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>MixtureOfExpertsSac</c>.</summary>
@@ -133,7 +96,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.0003;
+            public const float LearningRate = 0.0003f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -151,16 +114,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -172,16 +135,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -224,6 +181,24 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 19. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>z_task_encoder</c> (line 20).</summary>
+            private const int ZTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>z</c> (line 20).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>enc_encoder</c> (line 21).</summary>
+            private const int EncEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>enc</c> (line 21).</summary>
+            private const int EncWidth = 50;
+
+            /// <summary>Values per sample of <c>pi_concat</c> (line 22).</summary>
+            private const int PiConcatWidth = 100;
+
+            /// <summary>Values per sample of <c>pi_mlp</c> (line 22).</summary>
+            private const int PiMlpWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -252,8 +227,8 @@ namespace Consumer.Agents
             private readonly float[] _piMlp_hidden0;
             private readonly Linear _piMlp_fc1;
             private readonly Activation _piMlp_activation1;
-            private readonly float[] _piMlp_step3Grad;
-            private readonly float[] _piMlp_step1Grad;
+            private readonly float[] _piMlp_affine1Grad;
+            private readonly float[] _piMlp_affine0Grad;
             private readonly float[] _pi;
             private readonly Linear _pi_fc0;
             private int _batch;
@@ -265,13 +240,13 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.pi_mlp", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _zTaskEncoder = new float[maxBatch * 50];
+                _zTaskEncoder = new float[maxBatch * ZTaskEncoderWidth];
                 _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _z = new float[maxBatch * 50];
-                _encEncoder = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _encEncoder = new float[maxBatch * EncEncoderWidth];
                 _encEncoder_grid = new Concat(50, 50, 50, 50);
                 _encEncoder_mix = new ModuleMix(4, 1, 50);
                 _encEncoder_experts = new Linear[4][];
@@ -293,18 +268,18 @@ namespace Consumer.Agents
                 _encEncoder_gateHidden1 = new float[maxBatch * 50];
                 _encEncoder_gateOut = new Linear(store, layout["encoder.gate.out.weight"], layout["encoder.gate.out.bias"]);
                 _encEncoder_gateScores = new float[maxBatch * 4];
-                _enc = new float[maxBatch * 50];
-                _piConcat = new float[maxBatch * 100];
+                _enc = new float[maxBatch * EncWidth];
+                _piConcat = new float[maxBatch * PiConcatWidth];
                 _piConcat_layer = new Concat(50, 50);
-                _piMlp = new float[maxBatch * 256];
-                _piMlp_grad = new float[maxBatch * 256];
+                _piMlp = new float[maxBatch * PiMlpWidth];
+                _piMlp_grad = new float[maxBatch * PiMlpWidth];
                 _piMlp_fc0 = new Linear(store, layout["actor.pi_mlp.fc0.weight"], layout["actor.pi_mlp.fc0.bias"]);
-                _piMlp_hidden0 = new float[maxBatch * 256];
+                _piMlp_hidden0 = new float[maxBatch * PiMlpWidth];
                 _piMlp_fc1 = new Linear(store, layout["actor.pi_mlp.fc1.weight"], layout["actor.pi_mlp.fc1.bias"]);
                 _piMlp_activation1 = new Activation(ActivationKind.Relu);
-                _piMlp_step3Grad = new float[maxBatch * 256];
-                _piMlp_step1Grad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _piMlp_affine1Grad = new float[maxBatch * PiMlpWidth];
+                _piMlp_affine0Grad = new float[maxBatch * PiMlpWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
@@ -389,9 +364,9 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_piMlp, outputGradient, _piMlp_grad, batch);
                 // pi_mlp: mlp
-                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_step3Grad, batch * 256);
-                _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_step3Grad, _piMlp_step1Grad, batch);
-                _piMlp_fc0.Backward(_piConcat, _piMlp_step1Grad, default, batch);
+                _piMlp_activation1.Backward(_piMlp, _piMlp, _piMlp_grad, _piMlp_affine1Grad, batch * PiMlpWidth);
+                _piMlp_fc1.BackwardThroughRelu(_piMlp_hidden0, _piMlp_affine1Grad, _piMlp_affine0Grad, batch);
+                _piMlp_fc0.Backward(_piConcat, _piMlp_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -414,6 +389,18 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 25. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>z</c> (line 26).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>enc</c> (line 27).</summary>
+            private const int EncWidth = 50;
+
+            /// <summary>Values per sample of <c>q_concat</c> (line 28).</summary>
+            private const int QConcatWidth = 102;
+
+            /// <summary>Values per sample of <c>q_mlp</c> (line 28).</summary>
+            private const int QMlpWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -454,8 +441,8 @@ namespace Consumer.Agents
             private readonly float[] _qMlp_hidden0;
             private readonly Linear _qMlp_fc1;
             private readonly Activation _qMlp_activation1;
-            private readonly float[] _qMlp_step3Grad;
-            private readonly float[] _qMlp_step1Grad;
+            private readonly float[] _qMlp_affine1Grad;
+            private readonly float[] _qMlp_affine0Grad;
             private readonly float[] _q;
             private readonly Linear _q_fc0;
             private readonly float[] _scratch;
@@ -468,16 +455,16 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "encoder", "critic.q_mlp", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _z = new float[maxBatch * 50];
-                _z_grad = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _z_grad = new float[maxBatch * ZWidth];
                 _z_layer = new Embedding(store, layout["task_encoder.table"]);
-                _enc = new float[maxBatch * 50];
-                _enc_grad = new float[maxBatch * 50];
+                _enc = new float[maxBatch * EncWidth];
+                _enc_grad = new float[maxBatch * EncWidth];
                 _enc_activation = new Activation(ActivationKind.Relu);
                 _enc_grid = new Concat(50, 50, 50, 50);
                 _enc_mix = new ModuleMix(4, 1, 50);
@@ -508,18 +495,18 @@ namespace Consumer.Agents
                 _enc_gateScoresGrad = new float[maxBatch * 4];
                 _enc_gatePre1Grad = new float[maxBatch * 50];
                 _enc_gatePre0Grad = new float[maxBatch * 50];
-                _qConcat = new float[maxBatch * 102];
-                _qConcat_grad = new float[maxBatch * 102];
+                _qConcat = new float[maxBatch * QConcatWidth];
+                _qConcat_grad = new float[maxBatch * QConcatWidth];
                 _qConcat_layer = new Concat(50, 50, 2);
-                _qMlp = new float[maxBatch * 256];
-                _qMlp_grad = new float[maxBatch * 256];
+                _qMlp = new float[maxBatch * QMlpWidth];
+                _qMlp_grad = new float[maxBatch * QMlpWidth];
                 _qMlp_fc0 = new Linear(store, layout["critic.q_mlp.fc0.weight"], layout["critic.q_mlp.fc0.bias"]);
-                _qMlp_hidden0 = new float[maxBatch * 256];
+                _qMlp_hidden0 = new float[maxBatch * QMlpWidth];
                 _qMlp_fc1 = new Linear(store, layout["critic.q_mlp.fc1.weight"], layout["critic.q_mlp.fc1.bias"]);
                 _qMlp_activation1 = new Activation(ActivationKind.Relu);
-                _qMlp_step3Grad = new float[maxBatch * 256];
-                _qMlp_step1Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _qMlp_affine1Grad = new float[maxBatch * QMlpWidth];
+                _qMlp_affine0Grad = new float[maxBatch * QMlpWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
@@ -602,17 +589,17 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_z_grad, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * ZWidth);
                 // q: q_values
                 _q_fc0.Backward(_qMlp, outputGradient, _qMlp_grad, batch);
                 // q_mlp: mlp
-                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_step3Grad, batch * 256);
-                _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_step3Grad, _qMlp_step1Grad, batch);
-                _qMlp_fc0.Backward(_qConcat, _qMlp_step1Grad, _qConcat_grad, batch);
+                _qMlp_activation1.Backward(_qMlp, _qMlp, _qMlp_grad, _qMlp_affine1Grad, batch * QMlpWidth);
+                _qMlp_fc1.BackwardThroughRelu(_qMlp_hidden0, _qMlp_affine1Grad, _qMlp_affine0Grad, batch);
+                _qMlp_fc0.Backward(_qConcat, _qMlp_affine0Grad, _qConcat_grad, batch);
                 // q_concat: concat
                 _qConcat_layer.Backward(0, _qConcat_grad, _enc_grad, batch);
                 _qConcat_layer.Backward(1, _qConcat_grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
                 _qConcat_layer.Backward(2, _qConcat_grad, _dAction, batch);
                 // enc: moe
                 _enc_mix.Backward(_enc_weights, _enc_expertOutputs, _enc_grad, _enc_weightsGrad, _enc_expertOutputsGrad, batch);

@@ -7,69 +7,30 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
-    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
-    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
-    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
-    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
-    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
-    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
-    using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
+    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
 
     /// <summary>The agent <c>MultiHeadSac</c>.</summary>
     /// <remarks>Declared in <c>mt_mh_sac.mtrl</c>, line 5.</remarks>
@@ -134,7 +95,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.0003;
+            public const float LearningRate = 0.0003f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -152,16 +113,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 1UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -173,16 +134,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 100000L;
+            public const int ReplayCapacity = 100000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = true;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -226,6 +181,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 15. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>features_encoder</c> (line 17).</summary>
+            private const int FeaturesEncoderWidth = 256;
+
+            /// <summary>Values per sample of <c>features</c> (line 17).</summary>
+            private const int FeaturesWidth = 256;
+
+            /// <summary>Values per sample of <c>h</c> (line 18).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -246,7 +210,7 @@ namespace Consumer.Agents
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
             private readonly Activation _h_activation0;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _pi;
             private readonly TaskLinear _pi_fc0;
             private int _batch;
@@ -258,28 +222,28 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.h", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _featuresEncoder = new float[maxBatch * 256];
+                _featuresEncoder = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _featuresEncoder_affine0 = new float[maxBatch * 256];
+                _featuresEncoder_affine0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _featuresEncoder_normalized0 = new float[maxBatch * 256];
+                _featuresEncoder_normalized0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _featuresEncoder_hidden0 = new float[maxBatch * 256];
+                _featuresEncoder_hidden0 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _featuresEncoder_affine1 = new float[maxBatch * 256];
+                _featuresEncoder_affine1 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _featuresEncoder_normalized1 = new float[maxBatch * 256];
+                _featuresEncoder_normalized1 = new float[maxBatch * FeaturesEncoderWidth];
                 _featuresEncoder_activation1 = new Activation(ActivationKind.Relu);
-                _features = new float[maxBatch * 256];
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _features = new float[maxBatch * FeaturesWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_step1Grad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"actor.pi.task{t}.weight"), TaskSlices(layout, t => $"actor.pi.task{t}.bias"), maxBatch);
             }
 
@@ -330,10 +294,10 @@ namespace Consumer.Agents
                 // features_encoder: mlp
                 _featuresEncoder_fc0.Forward(_obs, _featuresEncoder_affine0, batch);
                 _featuresEncoder_norm0.Forward(_featuresEncoder_affine0, _featuresEncoder_normalized0, batch);
-                _featuresEncoder_activation0.Forward(_featuresEncoder_normalized0, _featuresEncoder_hidden0, batch * 256);
+                _featuresEncoder_activation0.Forward(_featuresEncoder_normalized0, _featuresEncoder_hidden0, batch * FeaturesEncoderWidth);
                 _featuresEncoder_fc1.Forward(_featuresEncoder_hidden0, _featuresEncoder_affine1, batch);
                 _featuresEncoder_norm1.Forward(_featuresEncoder_affine1, _featuresEncoder_normalized1, batch);
-                _featuresEncoder_activation1.Forward(_featuresEncoder_normalized1, _featuresEncoder, batch * 256);
+                _featuresEncoder_activation1.Forward(_featuresEncoder_normalized1, _featuresEncoder, batch * FeaturesEncoderWidth);
                 // features: detach
                 StopGradient.Forward(_featuresEncoder, _features, batch * 256);
                 // h: mlp
@@ -351,8 +315,8 @@ namespace Consumer.Agents
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation0.Backward(_h, _h, _h_grad, _h_step1Grad, batch * 256);
-                _h_fc0.Backward(_features, _h_step1Grad, default, batch);
+                _h_activation0.Backward(_h, _h, _h_grad, _h_affine0Grad, batch * HWidth);
+                _h_fc0.Backward(_features, _h_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -379,6 +343,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 23. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>h_encoder</c> (line 24).</summary>
+            private const int HEncoderWidth = 256;
+
+            /// <summary>Values per sample of <c>h_concat</c> (line 24).</summary>
+            private const int HConcatWidth = 258;
+
+            /// <summary>Values per sample of <c>h</c> (line 24).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -397,11 +370,11 @@ namespace Consumer.Agents
             private readonly LayerNorm _hEncoder_norm1;
             private readonly float[] _hEncoder_normalized1;
             private readonly Activation _hEncoder_activation1;
-            private readonly float[] _hEncoder_step5Grad;
-            private readonly float[] _hEncoder_step4Grad;
-            private readonly float[] _hEncoder_step3Grad;
-            private readonly float[] _hEncoder_step2Grad;
-            private readonly float[] _hEncoder_step1Grad;
+            private readonly float[] _hEncoder_normalized1Grad;
+            private readonly float[] _hEncoder_affine1Grad;
+            private readonly float[] _hEncoder_hidden0Grad;
+            private readonly float[] _hEncoder_normalized0Grad;
+            private readonly float[] _hEncoder_affine0Grad;
             private readonly float[] _hConcat;
             private readonly float[] _hConcat_grad;
             private readonly Concat _hConcat_layer;
@@ -411,8 +384,8 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden0;
             private readonly Linear _h_fc1;
             private readonly Activation _h_activation1;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _q;
             private readonly TaskLinear _q_fc0;
             private int _batch;
@@ -424,41 +397,41 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("encoder", "critic.h", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _hEncoder = new float[maxBatch * 256];
-                _hEncoder_grad = new float[maxBatch * 256];
+                _hEncoder = new float[maxBatch * HEncoderWidth];
+                _hEncoder_grad = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc0 = new Linear(store, layout["encoder.fc0.weight"], layout["encoder.fc0.bias"]);
-                _hEncoder_affine0 = new float[maxBatch * 256];
+                _hEncoder_affine0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_norm0 = new LayerNorm(store, layout["encoder.norm0.gain"], layout["encoder.norm0.shift"]);
-                _hEncoder_normalized0 = new float[maxBatch * 256];
+                _hEncoder_normalized0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_activation0 = new Activation(ActivationKind.Relu);
-                _hEncoder_hidden0 = new float[maxBatch * 256];
+                _hEncoder_hidden0 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_fc1 = new Linear(store, layout["encoder.fc1.weight"], layout["encoder.fc1.bias"]);
-                _hEncoder_affine1 = new float[maxBatch * 256];
+                _hEncoder_affine1 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_norm1 = new LayerNorm(store, layout["encoder.norm1.gain"], layout["encoder.norm1.shift"]);
-                _hEncoder_normalized1 = new float[maxBatch * 256];
+                _hEncoder_normalized1 = new float[maxBatch * HEncoderWidth];
                 _hEncoder_activation1 = new Activation(ActivationKind.Relu);
-                _hEncoder_step5Grad = new float[maxBatch * 256];
-                _hEncoder_step4Grad = new float[maxBatch * 256];
-                _hEncoder_step3Grad = new float[maxBatch * 256];
-                _hEncoder_step2Grad = new float[maxBatch * 256];
-                _hEncoder_step1Grad = new float[maxBatch * 256];
-                _hConcat = new float[maxBatch * 258];
-                _hConcat_grad = new float[maxBatch * 258];
+                _hEncoder_normalized1Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_affine1Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_hidden0Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_normalized0Grad = new float[maxBatch * HEncoderWidth];
+                _hEncoder_affine0Grad = new float[maxBatch * HEncoderWidth];
+                _hConcat = new float[maxBatch * HConcatWidth];
+                _hConcat_grad = new float[maxBatch * HConcatWidth];
                 _hConcat_layer = new Concat(256, 2);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new TaskLinear(store, TaskSlices(layout, t => $"critic.q.task{t}.weight"), TaskSlices(layout, t => $"critic.q.task{t}.bias"), maxBatch);
             }
 
@@ -512,10 +485,10 @@ namespace Consumer.Agents
                 // h_encoder: mlp
                 _hEncoder_fc0.Forward(_obs, _hEncoder_affine0, batch);
                 _hEncoder_norm0.Forward(_hEncoder_affine0, _hEncoder_normalized0, batch);
-                _hEncoder_activation0.Forward(_hEncoder_normalized0, _hEncoder_hidden0, batch * 256);
+                _hEncoder_activation0.Forward(_hEncoder_normalized0, _hEncoder_hidden0, batch * HEncoderWidth);
                 _hEncoder_fc1.Forward(_hEncoder_hidden0, _hEncoder_affine1, batch);
                 _hEncoder_norm1.Forward(_hEncoder_affine1, _hEncoder_normalized1, batch);
-                _hEncoder_activation1.Forward(_hEncoder_normalized1, _hEncoder, batch * 256);
+                _hEncoder_activation1.Forward(_hEncoder_normalized1, _hEncoder, batch * HEncoderWidth);
                 // h_concat: concat
                 _hConcat_layer.Forward(0, _hEncoder, _hConcat, batch);
                 _hConcat_layer.Forward(1, _action, _hConcat, batch);
@@ -535,19 +508,19 @@ namespace Consumer.Agents
                 // q: q_values
                 _q_fc0.Backward(_h, outputGradient, _tasks, _h_grad);
                 // h: mlp
-                _h_activation1.Backward(_h, _h, _h_grad, _h_step3Grad, batch * 256);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_hConcat, _h_step1Grad, _hConcat_grad, batch);
+                _h_activation1.Backward(_h, _h, _h_grad, _h_affine1Grad, batch * HWidth);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_hConcat, _h_affine0Grad, _hConcat_grad, batch);
                 // h_concat: concat
                 _hConcat_layer.Backward(0, _hConcat_grad, _hEncoder_grad, batch);
                 _hConcat_layer.Backward(1, _hConcat_grad, _dAction, batch);
                 // h_encoder: mlp
-                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_step5Grad, batch * 256);
-                _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_step5Grad, _hEncoder_step4Grad, batch);
-                _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_step4Grad, _hEncoder_step3Grad, batch);
-                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_step3Grad, _hEncoder_step2Grad, batch * 256);
-                _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_step2Grad, _hEncoder_step1Grad, batch);
-                _hEncoder_fc0.Backward(_obs, _hEncoder_step1Grad, default, batch);
+                _hEncoder_activation1.Backward(_hEncoder_normalized1, _hEncoder, _hEncoder_grad, _hEncoder_normalized1Grad, batch * HEncoderWidth);
+                _hEncoder_norm1.Backward(_hEncoder_affine1, _hEncoder_normalized1Grad, _hEncoder_affine1Grad, batch);
+                _hEncoder_fc1.Backward(_hEncoder_hidden0, _hEncoder_affine1Grad, _hEncoder_hidden0Grad, batch);
+                _hEncoder_activation0.Backward(_hEncoder_normalized0, _hEncoder_hidden0, _hEncoder_hidden0Grad, _hEncoder_normalized0Grad, batch * HEncoderWidth);
+                _hEncoder_norm0.Backward(_hEncoder_affine0, _hEncoder_normalized0Grad, _hEncoder_affine0Grad, batch);
+                _hEncoder_fc0.Backward(_obs, _hEncoder_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>

@@ -7,68 +7,33 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
-    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
-    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
-    using GradientReduction = global::Mtrl.Contracts.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
-    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
-    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
-    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
+    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
+    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
+    using Split = global::Mtrl.Runtime.Layers.Split;
+    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
     using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
     using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
     using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
-    using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
-    using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
-    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>SoftModularSac</c>.</summary>
@@ -176,7 +141,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.0003;
+            public const float LearningRate = 0.0003f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -194,16 +159,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "none";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.None;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "alphasoftmax";
@@ -215,16 +180,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -268,6 +227,18 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 11. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>base</c> (line 12).</summary>
+            private const int BaseWidth = 256;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 13).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 13).</summary>
+            private const int EmbWidth = 256;
+
+            /// <summary>Values per sample of <c>routed</c> (line 14).</summary>
+            private const int RoutedWidth = 128;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -277,8 +248,8 @@ namespace Consumer.Agents
             private readonly float[] _base_hidden0;
             private readonly Linear _base_fc1;
             private readonly Activation _base_activation1;
-            private readonly float[] _base_step3Grad;
-            private readonly float[] _base_step1Grad;
+            private readonly float[] _base_affine1Grad;
+            private readonly float[] _base_affine0Grad;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
@@ -352,24 +323,24 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("actor.base", "actor.emb", "actor.routed", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _base = new float[maxBatch * 256];
-                _base_grad = new float[maxBatch * 256];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["actor.base.fc0.weight"], layout["actor.base.fc0.bias"]);
-                _base_hidden0 = new float[maxBatch * 256];
+                _base_hidden0 = new float[maxBatch * BaseWidth];
                 _base_fc1 = new Linear(store, layout["actor.base.fc1.weight"], layout["actor.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_step3Grad = new float[maxBatch * 256];
-                _base_step1Grad = new float[maxBatch * 256];
-                _embOnehot = new float[maxBatch * 10];
+                _base_affine1Grad = new float[maxBatch * BaseWidth];
+                _base_affine0Grad = new float[maxBatch * BaseWidth];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 256];
-                _emb_grad = new float[maxBatch * 256];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["actor.emb.weight"], layout["actor.emb.bias"]);
-                _routed = new float[maxBatch * 128];
-                _routed_grad = new float[maxBatch * 128];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(128, 128, 128, 128);
                 _routed_split = new Split(128, 128, 128, 128);
@@ -439,7 +410,7 @@ namespace Consumer.Agents
                 _routed_routedGrad = new float[maxBatch * 256];
                 _routed_upOutGrad = new float[maxBatch * 256];
                 _routed_productGrad = new float[maxBatch * 256];
-                _pi = new float[maxBatch * 4];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
             }
 
@@ -552,7 +523,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // pi: gaussian
                 _pi_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -620,9 +591,9 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
-                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
-                _base_fc0.Backward(_obs, _base_step1Grad, default, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * BaseWidth);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
+                _base_fc0.Backward(_obs, _base_affine0Grad, default, batch);
             }
 
             /// <summary>Runs every matrix product of this network with <paramref name="backend"/> on <paramref name="accelerator"/> (null: the default accelerator, all cores).</summary>
@@ -666,6 +637,21 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 19. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>base_concat</c> (line 20).</summary>
+            private const int BaseConcatWidth = 8;
+
+            /// <summary>Values per sample of <c>base</c> (line 20).</summary>
+            private const int BaseWidth = 256;
+
+            /// <summary>Values per sample of <c>emb_onehot</c> (line 21).</summary>
+            private const int EmbOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>emb</c> (line 21).</summary>
+            private const int EmbWidth = 256;
+
+            /// <summary>Values per sample of <c>routed</c> (line 22).</summary>
+            private const int RoutedWidth = 128;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -680,8 +666,8 @@ namespace Consumer.Agents
             private readonly float[] _base_hidden0;
             private readonly Linear _base_fc1;
             private readonly Activation _base_activation1;
-            private readonly float[] _base_step3Grad;
-            private readonly float[] _base_step1Grad;
+            private readonly float[] _base_affine1Grad;
+            private readonly float[] _base_affine0Grad;
             private readonly float[] _embOnehot;
             private readonly OneHot _embOnehot_layer;
             private readonly float[] _emb;
@@ -755,29 +741,29 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.base", "critic.emb", "critic.routed", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _baseConcat = new float[maxBatch * 8];
-                _baseConcat_grad = new float[maxBatch * 8];
+                _baseConcat = new float[maxBatch * BaseConcatWidth];
+                _baseConcat_grad = new float[maxBatch * BaseConcatWidth];
                 _baseConcat_layer = new Concat(6, 2);
-                _base = new float[maxBatch * 256];
-                _base_grad = new float[maxBatch * 256];
+                _base = new float[maxBatch * BaseWidth];
+                _base_grad = new float[maxBatch * BaseWidth];
                 _base_fc0 = new Linear(store, layout["critic.base.fc0.weight"], layout["critic.base.fc0.bias"]);
-                _base_hidden0 = new float[maxBatch * 256];
+                _base_hidden0 = new float[maxBatch * BaseWidth];
                 _base_fc1 = new Linear(store, layout["critic.base.fc1.weight"], layout["critic.base.fc1.bias"]);
                 _base_activation1 = new Activation(ActivationKind.Relu);
-                _base_step3Grad = new float[maxBatch * 256];
-                _base_step1Grad = new float[maxBatch * 256];
-                _embOnehot = new float[maxBatch * 10];
+                _base_affine1Grad = new float[maxBatch * BaseWidth];
+                _base_affine0Grad = new float[maxBatch * BaseWidth];
+                _embOnehot = new float[maxBatch * EmbOnehotWidth];
                 _embOnehot_layer = new OneHot(10);
-                _emb = new float[maxBatch * 256];
-                _emb_grad = new float[maxBatch * 256];
+                _emb = new float[maxBatch * EmbWidth];
+                _emb_grad = new float[maxBatch * EmbWidth];
                 _emb_fc0 = new Linear(store, layout["critic.emb.weight"], layout["critic.emb.bias"]);
-                _routed = new float[maxBatch * 128];
-                _routed_grad = new float[maxBatch * 128];
+                _routed = new float[maxBatch * RoutedWidth];
+                _routed_grad = new float[maxBatch * RoutedWidth];
                 _routed_activation = new Activation(ActivationKind.Relu);
                 _routed_grid = new Concat(128, 128, 128, 128);
                 _routed_split = new Split(128, 128, 128, 128);
@@ -847,7 +833,7 @@ namespace Consumer.Agents
                 _routed_routedGrad = new float[maxBatch * 256];
                 _routed_upOutGrad = new float[maxBatch * 256];
                 _routed_productGrad = new float[maxBatch * 256];
-                _q = new float[maxBatch * 1];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -966,7 +952,7 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_base_grad, 0, batch * 256);
+                Array.Clear(_base_grad, 0, batch * BaseWidth);
                 // q: q_values
                 _q_fc0.Backward(_routed, outputGradient, _routed_grad, batch);
                 // routed: soft_modular
@@ -1034,9 +1020,9 @@ namespace Consumer.Agents
                 // emb: linear
                 _emb_fc0.Backward(_embOnehot, _emb_grad, default, batch);
                 // base: mlp
-                _base_activation1.Backward(_base, _base, _base_grad, _base_step3Grad, batch * 256);
-                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_step3Grad, _base_step1Grad, batch);
-                _base_fc0.Backward(_baseConcat, _base_step1Grad, _baseConcat_grad, batch);
+                _base_activation1.Backward(_base, _base, _base_grad, _base_affine1Grad, batch * BaseWidth);
+                _base_fc1.BackwardThroughRelu(_base_hidden0, _base_affine1Grad, _base_affine0Grad, batch);
+                _base_fc0.Backward(_baseConcat, _base_affine0Grad, _baseConcat_grad, batch);
                 // base_concat: concat
                 _baseConcat_layer.Backward(1, _baseConcat_grad, _dAction, batch);
             }

@@ -7,68 +7,32 @@ namespace Consumer.Agents
     using global::System;
     using global::System.Collections.Generic;
     using Accelerator = global::Mtrl.Kernels.Accelerator;
-    using ActorMimicFeatures = global::Mtrl.Runtime.Algorithms.ActorMimicFeatures;
-    using DistillationCollector = global::Mtrl.Contracts.DistillationCollector;
-    using DistillationMethod = global::Mtrl.Contracts.DistillationMethod;
-    using DistillationOptions = global::Mtrl.Runtime.Algorithms.DistillationOptions;
-    using DistillationTrainer = global::Mtrl.Runtime.Algorithms.DistillationTrainer;
-    using DistralOptions = global::Mtrl.Runtime.Algorithms.DistralOptions;
-    using DistralTrainer = global::Mtrl.Runtime.Algorithms.DistralTrainer;
-    using DqnOptions = global::Mtrl.Runtime.Algorithms.DqnOptions;
-    using DqnTrainer = global::Mtrl.Runtime.Algorithms.DqnTrainer;
+    using Activation = global::Mtrl.Runtime.Layers.Activation;
+    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
+    using Concat = global::Mtrl.Runtime.Layers.Concat;
+    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
+    using Film = global::Mtrl.Runtime.Layers.Film;
     using GemmBackend = global::Mtrl.Kernels.GemmBackend;
     using GradientReduction = global::Mtrl.Contracts.GradientReduction;
-    using HerGoalStrategy = global::Mtrl.Contracts.HerGoalStrategy;
-    using HerOptions = global::Mtrl.Runtime.Replay.HerOptions;
     using IContinuousVectorEnvironment = global::Mtrl.Runtime.Environments.IContinuousVectorEnvironment;
     using ICriticNetwork = global::Mtrl.Runtime.Algorithms.ICriticNetwork;
-    using IDiscreteVectorEnvironment = global::Mtrl.Runtime.Environments.IDiscreteVectorEnvironment;
-    using IFeatureNetwork = global::Mtrl.Runtime.Algorithms.IFeatureNetwork;
-    using IPathNetNetwork = global::Mtrl.Runtime.Transfer.IPathNetNetwork;
     using IPolicyNetwork = global::Mtrl.Runtime.Algorithms.IPolicyNetwork;
-    using IProgressiveNetwork = global::Mtrl.Runtime.Transfer.IProgressiveNetwork;
-    using IQNetwork = global::Mtrl.Runtime.Algorithms.IQNetwork;
     using Initializer = global::Mtrl.Runtime.Parameters.Initializer;
-    using LoserUpdates = global::Mtrl.Contracts.LoserUpdates;
+    using Linear = global::Mtrl.Runtime.Layers.Linear;
     using NetworkInputs = global::Mtrl.Runtime.Algorithms.NetworkInputs;
+    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
     using ParameterLayout = global::Mtrl.Runtime.Parameters.ParameterLayout;
     using ParameterLayoutBuilder = global::Mtrl.Runtime.Parameters.ParameterLayoutBuilder;
     using ParameterOwner = global::Mtrl.Contracts.ParameterOwner;
     using ParameterSlice = global::Mtrl.Runtime.Parameters.ParameterSlice;
     using ParameterStore = global::Mtrl.Runtime.Parameters.ParameterStore;
-    using PathNetEvolutionOptions = global::Mtrl.Runtime.Transfer.PathNetEvolutionOptions;
-    using PathwayFitness = global::Mtrl.Contracts.PathwayFitness;
-    using PriorityOptions = global::Mtrl.Runtime.Algorithms.PriorityOptions;
     using ReplaySampling = global::Mtrl.Runtime.Algorithms.ReplaySampling;
     using SacOptions = global::Mtrl.Runtime.Algorithms.SacOptions;
     using SacTrainer = global::Mtrl.Runtime.Algorithms.SacTrainer;
-    using SequentialOptions = global::Mtrl.Runtime.Transfer.SequentialOptions;
-    using SequentialTrainer = global::Mtrl.Runtime.Transfer.SequentialTrainer;
-    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
-    using TaskLossWeighting = global::Mtrl.Runtime.Algorithms.TaskLossWeighting;
-    using Td3Options = global::Mtrl.Runtime.Algorithms.Td3Options;
-    using Td3Trainer = global::Mtrl.Runtime.Algorithms.Td3Trainer;
-    using TdLossKind = global::Mtrl.Contracts.TdLossKind;
-    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
-    using Activation = global::Mtrl.Runtime.Layers.Activation;
-    using ActivationKind = global::Mtrl.Contracts.ActivationKind;
-    using Concat = global::Mtrl.Runtime.Layers.Concat;
-    using ElementwiseProduct = global::Mtrl.Runtime.Layers.ElementwiseProduct;
-    using Embedding = global::Mtrl.Runtime.Layers.Embedding;
-    using Film = global::Mtrl.Runtime.Layers.Film;
-    using LayerNorm = global::Mtrl.Runtime.Layers.LayerNorm;
-    using Linear = global::Mtrl.Runtime.Layers.Linear;
-    using LinearMap = global::Mtrl.Runtime.Layers.LinearMap;
-    using ModuleMix = global::Mtrl.Runtime.Layers.ModuleMix;
-    using OneHot = global::Mtrl.Runtime.Layers.OneHot;
-    using RowSoftmax = global::Mtrl.Runtime.Layers.RowSoftmax;
-    using RowTopKSoftmax = global::Mtrl.Runtime.Layers.RowTopKSoftmax;
-    using Scale = global::Mtrl.Runtime.Layers.Scale;
-    using Split = global::Mtrl.Runtime.Layers.Split;
     using StopGradient = global::Mtrl.Runtime.Layers.StopGradient;
     using TaskBatch = global::Mtrl.Runtime.Layers.TaskBatch;
-    using TaskLinear = global::Mtrl.Runtime.Layers.TaskLinear;
-    using TaskRows = global::Mtrl.Runtime.Layers.TaskRows;
+    using TaskGradientMethod = global::Mtrl.Contracts.TaskGradientMethod;
+    using TemperatureMode = global::Mtrl.Contracts.TemperatureMode;
     using TensorPrimitives = global::System.Numerics.Tensors.TensorPrimitives;
 
     /// <summary>The agent <c>TaskConditionedSac</c>.</summary>
@@ -134,7 +98,7 @@ namespace Consumer.Agents
             public const double Gamma = 0.99;
 
             /// <summary>Learning rate.</summary>
-            public const double LearningRate = 0.0003;
+            public const float LearningRate = 0.0003f;
 
             /// <summary>Samples per update.</summary>
             public const int BatchSize = 128;
@@ -152,16 +116,16 @@ namespace Consumer.Agents
             public const int GradientSteps = 1;
 
             /// <summary>Global gradient-norm clip (0 = off).</summary>
-            public const double GradientClip = 0.0;
+            public const float GradientClip = 0f;
 
             /// <summary>Target-network smoothing.</summary>
-            public const double Tau = 0.005;
+            public const float Tau = 0.005f;
 
             /// <summary>Random seed.</summary>
             public const ulong Seed = 0UL;
 
             /// <summary>How task gradients on shared parameters are combined.</summary>
-            public const string Gradients = "pcgrad";
+            public const TaskGradientMethod Gradients = TaskGradientMethod.PcGrad;
 
             /// <summary>How per-task losses are weighted.</summary>
             public const string LossWeights = "uniform";
@@ -173,16 +137,10 @@ namespace Consumer.Agents
             public const long StepsPerTask = 60000L;
 
             /// <summary>Transitions the replay buffer keeps.</summary>
-            public const long ReplayCapacity = 1000000L;
+            public const int ReplayCapacity = 1000000;
 
             /// <summary>One replay buffer per task.</summary>
             public const bool ReplayPerTask = false;
-
-            /// <summary>Hindsight relabeling strategy.</summary>
-            public const string HerStrategy = "none";
-
-            /// <summary>Relabeled goals per real one.</summary>
-            public const int HerK = 0;
 
             /// <summary>Parameter-slice name prefixes training leaves unchanged (the spec's <c>freeze</c>, resolved); empty when nothing is frozen.</summary>
             public static IReadOnlyList<string> Freeze { get; } = Array.Empty<string>();
@@ -227,6 +185,15 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 13. Output: gaussian, 4 values per sample (mean, then unsquashed log-std).</remarks>
         public sealed class ActorNetwork : IPolicyNetwork
         {
+            /// <summary>Values per sample of <c>z_task_encoder</c> (line 14).</summary>
+            private const int ZTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>z</c> (line 14).</summary>
+            private const int ZWidth = 50;
+
+            /// <summary>Values per sample of <c>h</c> (line 16).</summary>
+            private const int HWidth = 256;
+
             private readonly float[] _obs;
             private readonly int[] _taskIds;
             private readonly TaskBatch _tasks;
@@ -239,8 +206,8 @@ namespace Consumer.Agents
             private readonly float[] _z_hidden0;
             private readonly Linear _z_fc1;
             private readonly Activation _z_activation1;
-            private readonly float[] _z_step3Grad;
-            private readonly float[] _z_step1Grad;
+            private readonly float[] _z_affine1Grad;
+            private readonly float[] _z_affine0Grad;
             private readonly float[] _h;
             private readonly float[] _h_grad;
             private readonly Linear _h_fc0;
@@ -263,17 +230,17 @@ namespace Consumer.Agents
             private readonly float[] _h_modulated2;
             private readonly float[] _h_gammaBeta2;
             private readonly Activation _h_activation2;
-            private readonly float[] _h_step8Grad;
-            private readonly float[] _h_step7Grad;
-            private readonly float[] _h_gammaBeta7Grad;
-            private readonly float[] _h_step6Grad;
-            private readonly float[] _h_step5Grad;
-            private readonly float[] _h_step4Grad;
-            private readonly float[] _h_gammaBeta4Grad;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step2Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_modulated2Grad;
+            private readonly float[] _h_affine2Grad;
+            private readonly float[] _h_gammaBeta2Grad;
+            private readonly float[] _h_hidden1Grad;
+            private readonly float[] _h_modulated1Grad;
+            private readonly float[] _h_affine1Grad;
             private readonly float[] _h_gammaBeta1Grad;
+            private readonly float[] _h_hidden0Grad;
+            private readonly float[] _h_modulated0Grad;
+            private readonly float[] _h_affine0Grad;
+            private readonly float[] _h_gammaBeta0Grad;
             private readonly float[] _pi;
             private readonly Linear _pi_fc0;
             private readonly float[] _scratch;
@@ -286,54 +253,54 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("task_encoder", "task_mlp", "actor.h", "actor.pi");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _zTaskEncoder = new float[maxBatch * 50];
-                _zTaskEncoder_grad = new float[maxBatch * 50];
+                _zTaskEncoder = new float[maxBatch * ZTaskEncoderWidth];
+                _zTaskEncoder_grad = new float[maxBatch * ZTaskEncoderWidth];
                 _zTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _z = new float[maxBatch * 50];
-                _z_grad = new float[maxBatch * 50];
+                _z = new float[maxBatch * ZWidth];
+                _z_grad = new float[maxBatch * ZWidth];
                 _z_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _z_hidden0 = new float[maxBatch * 50];
+                _z_hidden0 = new float[maxBatch * ZWidth];
                 _z_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
                 _z_activation1 = new Activation(ActivationKind.Relu);
-                _z_step3Grad = new float[maxBatch * 50];
-                _z_step1Grad = new float[maxBatch * 50];
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _z_affine1Grad = new float[maxBatch * ZWidth];
+                _z_affine0Grad = new float[maxBatch * ZWidth];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["actor.h.fc0.weight"], layout["actor.h.fc0.bias"]);
-                _h_affine0 = new float[maxBatch * 256];
+                _h_affine0 = new float[maxBatch * HWidth];
                 _h_film0 = new Film(store, layout["actor.h.film0.weight"], layout["actor.h.film0.bias"]);
-                _h_modulated0 = new float[maxBatch * 256];
-                _h_gammaBeta0 = new float[maxBatch * 512];
+                _h_modulated0 = new float[maxBatch * HWidth];
+                _h_gammaBeta0 = new float[maxBatch * 2 * HWidth];
                 _h_activation0 = new Activation(ActivationKind.Relu);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["actor.h.fc1.weight"], layout["actor.h.fc1.bias"]);
-                _h_affine1 = new float[maxBatch * 256];
+                _h_affine1 = new float[maxBatch * HWidth];
                 _h_film1 = new Film(store, layout["actor.h.film1.weight"], layout["actor.h.film1.bias"]);
-                _h_modulated1 = new float[maxBatch * 256];
-                _h_gammaBeta1 = new float[maxBatch * 512];
+                _h_modulated1 = new float[maxBatch * HWidth];
+                _h_gammaBeta1 = new float[maxBatch * 2 * HWidth];
                 _h_activation1 = new Activation(ActivationKind.Relu);
-                _h_hidden1 = new float[maxBatch * 256];
+                _h_hidden1 = new float[maxBatch * HWidth];
                 _h_fc2 = new Linear(store, layout["actor.h.fc2.weight"], layout["actor.h.fc2.bias"]);
-                _h_affine2 = new float[maxBatch * 256];
+                _h_affine2 = new float[maxBatch * HWidth];
                 _h_film2 = new Film(store, layout["actor.h.film2.weight"], layout["actor.h.film2.bias"]);
-                _h_modulated2 = new float[maxBatch * 256];
-                _h_gammaBeta2 = new float[maxBatch * 512];
+                _h_modulated2 = new float[maxBatch * HWidth];
+                _h_gammaBeta2 = new float[maxBatch * 2 * HWidth];
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_step8Grad = new float[maxBatch * 256];
-                _h_step7Grad = new float[maxBatch * 256];
-                _h_gammaBeta7Grad = new float[maxBatch * 512];
-                _h_step6Grad = new float[maxBatch * 256];
-                _h_step5Grad = new float[maxBatch * 256];
-                _h_step4Grad = new float[maxBatch * 256];
-                _h_gammaBeta4Grad = new float[maxBatch * 512];
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step2Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
-                _h_gammaBeta1Grad = new float[maxBatch * 512];
-                _pi = new float[maxBatch * 4];
+                _h_modulated2Grad = new float[maxBatch * HWidth];
+                _h_affine2Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta2Grad = new float[maxBatch * 2 * HWidth];
+                _h_hidden1Grad = new float[maxBatch * HWidth];
+                _h_modulated1Grad = new float[maxBatch * HWidth];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta1Grad = new float[maxBatch * 2 * HWidth];
+                _h_hidden0Grad = new float[maxBatch * HWidth];
+                _h_modulated0Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _h_gammaBeta0Grad = new float[maxBatch * 2 * HWidth];
+                _pi = new float[maxBatch * OutputWidth];
                 _pi_fc0 = new Linear(store, layout["actor.pi.weight"], layout["actor.pi.bias"]);
                 _scratch = new float[maxBatch * 50];
             }
@@ -390,13 +357,13 @@ namespace Consumer.Agents
                 // h: mlp
                 _h_fc0.Forward(_obs, _h_affine0, batch);
                 _h_film0.Forward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0, batch);
-                _h_activation0.Forward(_h_modulated0, _h_hidden0, batch * 256);
+                _h_activation0.Forward(_h_modulated0, _h_hidden0, batch * HWidth);
                 _h_fc1.Forward(_h_hidden0, _h_affine1, batch);
                 _h_film1.Forward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1, batch);
-                _h_activation1.Forward(_h_modulated1, _h_hidden1, batch * 256);
+                _h_activation1.Forward(_h_modulated1, _h_hidden1, batch * HWidth);
                 _h_fc2.Forward(_h_hidden1, _h_affine2, batch);
                 _h_film2.Forward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2, batch);
-                _h_activation2.Forward(_h_modulated2, _h, batch * 256);
+                _h_activation2.Forward(_h_modulated2, _h, batch * HWidth);
                 // pi: gaussian
                 _pi_fc0.Forward(_h, _pi, batch);
                 return _pi.AsSpan(0, batch * OutputWidth);
@@ -407,26 +374,26 @@ namespace Consumer.Agents
             {
                 var batch = _batch;
                 if (outputGradient.Length < batch * OutputWidth) throw new ArgumentException($"outputGradient needs {batch * OutputWidth} values", nameof(outputGradient));
-                Array.Clear(_z_grad, 0, batch * 50);
+                Array.Clear(_z_grad, 0, batch * ZWidth);
                 // pi: gaussian
                 _pi_fc0.Backward(_h, outputGradient, _h_grad, batch);
                 // h: mlp
-                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_step8Grad, batch * 256);
-                _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_step8Grad, _h_gammaBeta7Grad, _h_step7Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc2.Backward(_h_hidden1, _h_step7Grad, _h_step6Grad, batch);
-                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_step6Grad, _h_step5Grad, batch * 256);
-                _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_step5Grad, _h_gammaBeta4Grad, _h_step4Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc1.Backward(_h_hidden0, _h_step4Grad, _h_step3Grad, batch);
-                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_step3Grad, _h_step2Grad, batch * 256);
-                _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_step2Grad, _h_gammaBeta1Grad, _h_step1Grad, _scratch, batch);
-                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * 50), _scratch.AsSpan(0, batch * 50), _z_grad.AsSpan(0, batch * 50));
-                _h_fc0.Backward(_obs, _h_step1Grad, default, batch);
+                _h_activation2.Backward(_h_modulated2, _h, _h_grad, _h_modulated2Grad, batch * HWidth);
+                _h_film2.Backward(_h_affine2, _z, _h_gammaBeta2, _h_modulated2Grad, _h_gammaBeta2Grad, _h_affine2Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
+                _h_fc2.Backward(_h_hidden1, _h_affine2Grad, _h_hidden1Grad, batch);
+                _h_activation1.Backward(_h_modulated1, _h_hidden1, _h_hidden1Grad, _h_modulated1Grad, batch * HWidth);
+                _h_film1.Backward(_h_affine1, _z, _h_gammaBeta1, _h_modulated1Grad, _h_gammaBeta1Grad, _h_affine1Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
+                _h_fc1.Backward(_h_hidden0, _h_affine1Grad, _h_hidden0Grad, batch);
+                _h_activation0.Backward(_h_modulated0, _h_hidden0, _h_hidden0Grad, _h_modulated0Grad, batch * HWidth);
+                _h_film0.Backward(_h_affine0, _z, _h_gammaBeta0, _h_modulated0Grad, _h_gammaBeta0Grad, _h_affine0Grad, _scratch, batch);
+                TensorPrimitives.Add(_z_grad.AsSpan(0, batch * ZWidth), _scratch.AsSpan(0, batch * ZWidth), _z_grad.AsSpan(0, batch * ZWidth));
+                _h_fc0.Backward(_obs, _h_affine0Grad, default, batch);
                 // z: mlp
-                _z_activation1.Backward(_z, _z, _z_grad, _z_step3Grad, batch * 50);
-                _z_fc1.BackwardThroughRelu(_z_hidden0, _z_step3Grad, _z_step1Grad, batch);
-                _z_fc0.Backward(_zTaskEncoder, _z_step1Grad, _zTaskEncoder_grad, batch);
+                _z_activation1.Backward(_z, _z, _z_grad, _z_affine1Grad, batch * ZWidth);
+                _z_fc1.BackwardThroughRelu(_z_hidden0, _z_affine1Grad, _z_affine0Grad, batch);
+                _z_fc0.Backward(_zTaskEncoder, _z_affine0Grad, _zTaskEncoder_grad, batch);
                 // z_task_encoder: embedding
                 _zTaskEncoder_layer.Backward(_taskIds, _zTaskEncoder_grad, batch);
             }
@@ -446,6 +413,27 @@ namespace Consumer.Agents
         /// <remarks>Declared at line 20. Output: q_values, 1 values per sample.</remarks>
         public sealed class CriticNetwork : ICriticNetwork
         {
+            /// <summary>Values per sample of <c>x_onehot</c> (line 22).</summary>
+            private const int XOnehotWidth = 10;
+
+            /// <summary>Values per sample of <c>x</c> (line 22).</summary>
+            private const int XWidth = 18;
+
+            /// <summary>Values per sample of <c>h</c> (line 23).</summary>
+            private const int HWidth = 256;
+
+            /// <summary>Values per sample of <c>m_task_encoder</c> (line 25).</summary>
+            private const int MTaskEncoderWidth = 50;
+
+            /// <summary>Values per sample of <c>m_task_mlp</c> (line 25).</summary>
+            private const int MTaskMlpWidth = 50;
+
+            /// <summary>Values per sample of <c>m_detach</c> (line 25).</summary>
+            private const int MDetachWidth = 50;
+
+            /// <summary>Values per sample of <c>m</c> (line 25).</summary>
+            private const int MWidth = 256;
+
             private readonly float[] _obs;
             private readonly float[] _action;
             private readonly float[] _dAction;
@@ -464,9 +452,9 @@ namespace Consumer.Agents
             private readonly float[] _h_hidden1;
             private readonly Linear _h_fc2;
             private readonly Activation _h_activation2;
-            private readonly float[] _h_step5Grad;
-            private readonly float[] _h_step3Grad;
-            private readonly float[] _h_step1Grad;
+            private readonly float[] _h_affine2Grad;
+            private readonly float[] _h_affine1Grad;
+            private readonly float[] _h_affine0Grad;
             private readonly float[] _mTaskEncoder;
             private readonly Embedding _mTaskEncoder_layer;
             private readonly float[] _mTaskMlp;
@@ -490,40 +478,40 @@ namespace Consumer.Agents
                 var layout = store.Layout;
                 MaxBatch = maxBatch;
                 TrainedSlices = layout.SlicesUnder("critic.h", "critic.m", "critic.q");
-                _obs = new float[maxBatch * 6];
+                _obs = new float[maxBatch * ObsWidth];
                 _action = new float[maxBatch * ActionSize];
                 _dAction = new float[maxBatch * ActionSize];
                 _taskIds = new int[maxBatch];
                 _tasks = new TaskBatch(Tasks, maxBatch);
-                _xOnehot = new float[maxBatch * 10];
+                _xOnehot = new float[maxBatch * XOnehotWidth];
                 _xOnehot_layer = new OneHot(10);
-                _x = new float[maxBatch * 18];
-                _x_grad = new float[maxBatch * 18];
+                _x = new float[maxBatch * XWidth];
+                _x_grad = new float[maxBatch * XWidth];
                 _x_layer = new Concat(6, 2, 10);
-                _h = new float[maxBatch * 256];
-                _h_grad = new float[maxBatch * 256];
+                _h = new float[maxBatch * HWidth];
+                _h_grad = new float[maxBatch * HWidth];
                 _h_fc0 = new Linear(store, layout["critic.h.fc0.weight"], layout["critic.h.fc0.bias"]);
-                _h_hidden0 = new float[maxBatch * 256];
+                _h_hidden0 = new float[maxBatch * HWidth];
                 _h_fc1 = new Linear(store, layout["critic.h.fc1.weight"], layout["critic.h.fc1.bias"]);
-                _h_hidden1 = new float[maxBatch * 256];
+                _h_hidden1 = new float[maxBatch * HWidth];
                 _h_fc2 = new Linear(store, layout["critic.h.fc2.weight"], layout["critic.h.fc2.bias"]);
                 _h_activation2 = new Activation(ActivationKind.Relu);
-                _h_step5Grad = new float[maxBatch * 256];
-                _h_step3Grad = new float[maxBatch * 256];
-                _h_step1Grad = new float[maxBatch * 256];
-                _mTaskEncoder = new float[maxBatch * 50];
+                _h_affine2Grad = new float[maxBatch * HWidth];
+                _h_affine1Grad = new float[maxBatch * HWidth];
+                _h_affine0Grad = new float[maxBatch * HWidth];
+                _mTaskEncoder = new float[maxBatch * MTaskEncoderWidth];
                 _mTaskEncoder_layer = new Embedding(store, layout["task_encoder.table"]);
-                _mTaskMlp = new float[maxBatch * 50];
+                _mTaskMlp = new float[maxBatch * MTaskMlpWidth];
                 _mTaskMlp_fc0 = new Linear(store, layout["task_mlp.fc0.weight"], layout["task_mlp.fc0.bias"]);
-                _mTaskMlp_hidden0 = new float[maxBatch * 50];
+                _mTaskMlp_hidden0 = new float[maxBatch * MTaskMlpWidth];
                 _mTaskMlp_fc1 = new Linear(store, layout["task_mlp.fc1.weight"], layout["task_mlp.fc1.bias"]);
-                _mDetach = new float[maxBatch * 50];
-                _m = new float[maxBatch * 256];
-                _m_grad = new float[maxBatch * 256];
+                _mDetach = new float[maxBatch * MDetachWidth];
+                _m = new float[maxBatch * MWidth];
+                _m_grad = new float[maxBatch * MWidth];
                 _m_layer = new Film(store, layout["critic.m.weight"], layout["critic.m.bias"]);
-                _m_gammaBeta = new float[maxBatch * 512];
-                _m_gammaBetaGrad = new float[maxBatch * 512];
-                _q = new float[maxBatch * 1];
+                _m_gammaBeta = new float[maxBatch * 2 * MWidth];
+                _m_gammaBetaGrad = new float[maxBatch * 2 * MWidth];
+                _q = new float[maxBatch * OutputWidth];
                 _q_fc0 = new Linear(store, layout["critic.q.weight"], layout["critic.q.bias"]);
             }
 
@@ -608,10 +596,10 @@ namespace Consumer.Agents
                 // m: film
                 _m_layer.Backward(_h, _mDetach, _m_gammaBeta, _m_grad, _m_gammaBetaGrad, _h_grad, default, batch);
                 // h: mlp
-                _h_activation2.Backward(_h, _h, _h_grad, _h_step5Grad, batch * 256);
-                _h_fc2.BackwardThroughRelu(_h_hidden1, _h_step5Grad, _h_step3Grad, batch);
-                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_step3Grad, _h_step1Grad, batch);
-                _h_fc0.Backward(_x, _h_step1Grad, _x_grad, batch);
+                _h_activation2.Backward(_h, _h, _h_grad, _h_affine2Grad, batch * HWidth);
+                _h_fc2.BackwardThroughRelu(_h_hidden1, _h_affine2Grad, _h_affine1Grad, batch);
+                _h_fc1.BackwardThroughRelu(_h_hidden0, _h_affine1Grad, _h_affine0Grad, batch);
+                _h_fc0.Backward(_x, _h_affine0Grad, _x_grad, batch);
                 // x: concat
                 _x_layer.Backward(1, _x_grad, _dAction, batch);
             }
