@@ -27,7 +27,7 @@ namespace Mtrl.Kernels.Gpu.Training;
 /// and from there the runs part. CartPole's physics differs from the CPU's by its sine / cosine
 /// rounding; BitFlip is exact.
 /// </remarks>
-public sealed class DeviceDqnTraining : IDisposable
+public sealed class DeviceDqnTraining : IDeviceTraining
 {
     /// <summary>The CPU trainer's exploration stream ("EXPLOR"), so both draw the same uniforms.</summary>
     public const ulong ExplorationStream = 0x4558_504C_4F52;
@@ -101,12 +101,15 @@ public sealed class DeviceDqnTraining : IDisposable
     /// <summary>The exploration rate the next step acts with.</summary>
     public double Epsilon => Loop.InWarmup ? 1.0 : Options.EpsilonAt(Transitions);
 
+    /// <inheritdoc />
+    public long TargetTransitions => Options.Steps;
+
     /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (default: the options' steps) or cancellation.</summary>
     /// <param name="transitions">The transition count to reach.</param>
     /// <param name="cancellation">Stops between vector steps.</param>
     public void Train(long? transitions = null, CancellationToken cancellation = default)
     {
-        long goal = transitions ?? Options.Steps;
+        long goal = transitions ?? TargetTransitions;
         while (Transitions < goal && !cancellation.IsCancellationRequested)
         {
             Step();

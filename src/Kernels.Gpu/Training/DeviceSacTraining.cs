@@ -26,7 +26,7 @@ namespace Mtrl.Kernels.Gpu.Training;
 /// float rounding of the CPU's over short runs. A termination decided by a distance within
 /// rounding of the success radius could go the other way; the runs would then part.
 /// </remarks>
-public sealed class DeviceSacTraining : IDisposable
+public sealed class DeviceSacTraining : IDeviceTraining
 {
     /// <summary>The CPU actor-critic trainers' warm-up stream ("WARMUP").</summary>
     public const ulong WarmupStream = 0x5741_524D_5550;
@@ -135,12 +135,15 @@ public sealed class DeviceSacTraining : IDisposable
     /// <summary>Gradient updates made so far.</summary>
     public long Updates => Learner.Updates;
 
+    /// <inheritdoc />
+    public long TargetTransitions => Options.Steps;
+
     /// <summary>Steps until <see cref="Transitions"/> reaches <paramref name="transitions"/> (default: the options' steps) or cancellation.</summary>
     /// <param name="transitions">The transition count to reach.</param>
     /// <param name="cancellation">Stops between vector steps.</param>
     public void Train(long? transitions = null, CancellationToken cancellation = default)
     {
-        long goal = transitions ?? Options.Steps;
+        long goal = transitions ?? TargetTransitions;
         while (Transitions < goal && !cancellation.IsCancellationRequested)
         {
             Step();
