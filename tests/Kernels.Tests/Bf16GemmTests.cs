@@ -146,22 +146,7 @@ public sealed class Bf16GemmTests
     [InlineData(37, 45, 70)]
     [InlineData(20, 16, 33)]
     public void ANarrowLastTileGivesTheBitsOfTheFullTile(int m, int n, int k)
-    {
-        // The same product 64 wide (beta = 0, one depth slice): columns past 32 of the narrow one
-        // come from the half tile.
-        const int Wide = 64;
-        foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
-        {
-            int lda = ta == GemmTranspose.None ? k : m;
-            float[] a = TestData.Uniform(m * k, 7), wideB = TestData.Uniform(k * Wide, 8);
-            var b = new float[k * n];
-            for (int p = 0; p < k; p++) Array.Copy(wideB, p * Wide, b, p * n, n);
-            float[] wide = TestData.Poisoned(m * Wide), narrow = TestData.Poisoned(m * n);
-            Gemm.Multiply(ta, GemmTranspose.None, m, Wide, k, 0.7f, a, lda, wideB, Wide, 0f, wide, Wide, GemmBackend.Bfloat16, CpuAccelerator.Sequential);
-            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, 0f, narrow, n, GemmBackend.Bfloat16, CpuAccelerator.Sequential);
-            for (int i = 0; i < m; i++) Assert.Equal(wide.AsSpan(i * Wide, n).ToArray(), narrow.AsSpan(i * n, n).ToArray());
-        }
-    }
+        => GemmTestsBase.AssertNarrowLastTileGivesTheBitsOfTheFullTile(GemmBackend.Bfloat16, m, n, k);
 
     [Bf16Theory]
     [InlineData(GemmEpilogueKind.AddBias)]

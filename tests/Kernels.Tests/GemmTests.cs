@@ -45,6 +45,28 @@ public abstract class GemmTestsBase
         { 1f, 0f, 0 },
     };
 
+    /// <summary>
+    /// The same product 64 wide and n wide: the n-wide one's last columns come from the half-width
+    /// edge tile, the wide one's from full tiles, and their bits must agree. beta = 0: with beta ≠ 0 an
+    /// edge tile's scalar update rounds differently from a full tile's, as it always has; the product
+    /// itself is what must agree.
+    /// </summary>
+    internal static void AssertNarrowLastTileGivesTheBitsOfTheFullTile(GemmBackend backend, int m, int n, int k)
+    {
+        const int Wide = 64;
+        foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
+        {
+            int lda = ta == GemmTranspose.None ? k : m;
+            float[] a = TestData.Uniform(m * k, 7), wideB = TestData.Uniform(k * Wide, 8);
+            var b = new float[k * n];
+            for (int p = 0; p < k; p++) Array.Copy(wideB, p * Wide, b, p * n, n);
+            float[] wide = TestData.Poisoned(m * Wide), narrow = TestData.Poisoned(m * n);
+            Gemm.Multiply(ta, GemmTranspose.None, m, Wide, k, 0.7f, a, lda, wideB, Wide, 0f, wide, Wide, backend, CpuAccelerator.Sequential);
+            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, 0f, narrow, n, backend, CpuAccelerator.Sequential);
+            for (int i = 0; i < m; i++) Assert.Equal(wide.AsSpan(i * Wide, n).ToArray(), narrow.AsSpan(i * n, n).ToArray());
+        }
+    }
+
     /// <summary>Runs one scenario: random A, B, C (NaN when beta = 0) with optional row padding, checked against float64.</summary>
     protected static void Check(
         Action<GemmTranspose, GemmTranspose, int, int, int, float, float[], int, float[], int, float, float[], int> gemm,
@@ -168,25 +190,7 @@ public sealed class ManagedGemmTests : GemmTestsBase
     [InlineData(37, 45, 70)]
     [InlineData(13, 17, 5)]
     public void ANarrowLastTileGivesTheBitsOfTheFullTile(int m, int n, int k)
-    {
-        // The same product 64 wide: its columns past 32 come from full tiles, n wide from the half-width
-        // edge tile. (With beta ≠ 0 an edge tile's scalar update rounds differently from a full tile's,
-        // as it always has; the product itself is what must agree.)
-        const float beta = 0f;
-        const int Wide = 64;
-        foreach (GemmTranspose ta in Enum.GetValues<GemmTranspose>())
-        {
-            int lda = ta == GemmTranspose.None ? k : m;
-            float[] a = TestData.Uniform(m * k, 7), wideB = TestData.Uniform(k * Wide, 8);
-            var b = new float[k * n];
-            for (int p = 0; p < k; p++) Array.Copy(wideB, p * Wide, b, p * n, n);
-            float[] wide = TestData.Uniform(m * Wide, 9), narrow = new float[m * n];
-            for (int i = 0; i < m; i++) Array.Copy(wide, i * Wide, narrow, i * n, n);
-            Gemm.Multiply(ta, GemmTranspose.None, m, Wide, k, 0.7f, a, lda, wideB, Wide, beta, wide, Wide, GemmBackend.Managed, CpuAccelerator.Sequential);
-            Gemm.Multiply(ta, GemmTranspose.None, m, n, k, 0.7f, a, lda, b, n, beta, narrow, n, GemmBackend.Managed, CpuAccelerator.Sequential);
-            for (int i = 0; i < m; i++) Assert.Equal(wide.AsSpan(i * Wide, n).ToArray(), narrow.AsSpan(i * n, n).ToArray());
-        }
-    }
+        => GemmTestsBase.AssertNarrowLastTileGivesTheBitsOfTheFullTile(GemmBackend.Managed, m, n, k);
 
     [Theory]
     [InlineData(1280, 8, 400)]
